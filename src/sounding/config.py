@@ -1,0 +1,44 @@
+"""Settings: one object, read from ``SOUNDING_*`` environment variables at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_home() -> Path:
+    return Path.home() / ".sounding"
+
+
+class Settings(BaseSettings):
+    """Every setting Sounding reads. Documented in docs/configuration.md (checked by a test)."""
+
+    model_config = SettingsConfigDict(env_prefix="SOUNDING_", extra="ignore")
+
+    home: Path = Field(default_factory=_default_home)
+    """Directory for the embedded store, the generated secret key and demo data."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL of the metadata store; default ``sqlite:///<home>/sounding.db``."""
+
+    secret_key: SecretStr | None = None
+    """Fernet key encrypting source credentials; generated into ``<home>/secret.key`` if unset."""
+
+    host: str = "127.0.0.1"
+    """Address ``sounding serve`` listens on."""
+
+    port: int = 8585
+    """Port ``sounding serve`` listens on."""
+
+    log_level: str = "INFO"
+    """Python logging level name."""
+
+    scan_max_failures_kept: int = 100
+    """How many per-object failures and warnings a scan report keeps (bounded lists)."""
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'sounding.db'}"

@@ -1,0 +1,1 @@
+"""Connectors read data sources and yield domain objects; they never touch the store."""

@@ -1,0 +1,96 @@
+"""The connector protocol: what every source kind (built-in or plugin) implements.
+
+Discovery runs in three steps so that a scan can show progress and survive bad objects:
+
+1. ``list_objects()`` lists every table, view and file (cheap; gives the total);
+2. ``describe(refs)`` describes a batch of them, yielding a ``DiscoveredObject`` or an
+   ``ObjectFailure`` per ref (one broken view never aborts the batch);
+3. the scanning layer diffs the results against the catalog.
+
+Connectors apply the source's include/exclude patterns to qualified names themselves
+(``SourceConfig.matches``), so filtered objects are never read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from sounding.domain.assets import DiscoveredObject, ObjectFailure, ObjectRef
+from sounding.domain.urn import join_qualified
+from sounding.errors import InvalidInputError
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """A named source as a connector sees it: the plain URL (secrets decrypted) and options."""
+
+    name: str
+    url: str
+    include: str | None = None
+    exclude: str | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for label, pattern in (("include", self.include), ("exclude", self.exclude)):
+            if pattern:
+                try:
+                    re.compile(pattern)
+                except re.error as exc:
+                    raise InvalidInputError(
+                        f"Invalid {label} pattern {pattern!r}: {exc}. Use a Python regex.",
+                        field=label,
+                    ) from exc
+
+    def matches(self, path: tuple[str, ...]) -> bool:
+        """Whether a qualified name passes include (search) and exclude (search) patterns."""
+        text = join_qualified(path)
+        if self.include and not re.search(self.include, text):
+            return False
+        return not (self.exclude and re.search(self.exclude, text))
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    views: bool = True
+    foreign_keys: bool = True
+    row_count_estimates: bool = False
+    files: bool = False
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """One open source. Use as a context manager; ``close()`` releases connections."""
+
+    kind: str
+    capabilities: Capabilities
+
+    def test(self) -> dict[str, Any]:
+        """Connect and return facts (server version, databases); raise ConnectionFailedError."""
+        ...
+
+    def list_objects(self) -> list[ObjectRef]:
+        """Every table, view and dataset passing the source's patterns, in a stable order."""
+        ...
+
+    def describe(self, refs: Sequence[ObjectRef]) -> Iterator[DiscoveredObject | ObjectFailure]:
+        """Describe the refs (batched where the engine allows); one result per ref."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Connector: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class ConnectorFactory(Protocol):
+    kind: str
+
+    def accepts(self, url: str) -> bool:
+        """Whether this factory handles the URL (by scheme)."""
+        ...
+
+    def create(self, config: SourceConfig) -> Connector: ...

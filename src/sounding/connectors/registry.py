@@ -1,0 +1,60 @@
+"""Connector registry: built-ins register the same way a plugin does (entry points)."""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import entry_points
+
+from sounding.connectors.base import Connector, ConnectorFactory, SourceConfig
+from sounding.errors import UnsupportedSourceError
+
+logger = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "sounding.connectors"
+DEFAULT_CONNECTORS = ("sounding.connectors.sql:FACTORY", "sounding.connectors.files:FACTORY")
+
+
+class ConnectorRegistry:
+    def __init__(self) -> None:
+        self._factories: list[ConnectorFactory] = []
+
+    def register(self, factory: ConnectorFactory) -> None:
+        self._factories.append(factory)
+
+    @property
+    def kinds(self) -> list[str]:
+        return [f.kind for f in self._factories]
+
+    def factory_for(self, url: str) -> ConnectorFactory:
+        for factory in self._factories:
+            if factory.accepts(url):
+                return factory
+        raise UnsupportedSourceError(
+            f"No connector accepts URL {url!r}. Known kinds: {', '.join(self.kinds)}. "
+            "Examples: sqlite:///path.db, postgresql://user@host/db, "
+            "mysql+pymysql://user@host/db, duckdb:///file.duckdb, file:///path/to/dir",
+            url=url,
+        )
+
+    def open(self, config: SourceConfig) -> Connector:
+        return self.factory_for(config.url).create(config)
+
+
+def _load(spec: str) -> ConnectorFactory:
+    module_name, _, attr = spec.partition(":")
+    module = __import__(module_name, fromlist=[attr])
+    factory: ConnectorFactory = getattr(module, attr)
+    return factory
+
+
+def default_registry() -> ConnectorRegistry:
+    """Built-ins first, then any ``sounding.connectors`` entry points."""
+    registry = ConnectorRegistry()
+    for spec in DEFAULT_CONNECTORS:
+        registry.register(_load(spec))
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            registry.register(ep.load())
+        except Exception:  # a broken plugin must not take the server down
+            logger.exception("Failed to load connector plugin %s", ep.name)
+    return registry

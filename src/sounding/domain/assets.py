@@ -1,0 +1,88 @@
+"""What a connector yields and the catalog keeps: asset types and discovered objects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class AssetType(StrEnum):
+    SOURCE = "source"
+    DATABASE = "database"
+    SCHEMA = "schema"
+    TABLE = "table"
+    VIEW = "view"
+    DATASET = "dataset"  # a file, or a directory of same-schema part files
+    COLUMN = "column"
+
+
+CONTAINER_TYPES = (AssetType.DATABASE, AssetType.SCHEMA)
+OBJECT_TYPES = (AssetType.TABLE, AssetType.VIEW, AssetType.DATASET)
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignKeyRef:
+    """``columns`` of this table reference ``referred_columns`` of ``referred_path``."""
+
+    columns: tuple[str, ...]
+    referred_path: tuple[str, ...]
+    referred_columns: tuple[str, ...]
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredColumn:
+    name: str
+    data_type: str
+    nullable: bool = True
+    ordinal: int = 0
+    default: str | None = None
+    is_primary_key: bool = False
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectRef:
+    """A table, view or file found by listing, before it is described."""
+
+    type: AssetType
+    path: tuple[str, ...]  # container parts + object name, e.g. ("main", "public", "orders")
+
+    @property
+    def name(self) -> str:
+        return self.path[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class DiscoveredObject:
+    """A described table, view or dataset with its columns: one unit of discovery."""
+
+    ref: ObjectRef
+    columns: tuple[DiscoveredColumn, ...] = ()
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[ForeignKeyRef, ...] = ()
+    view_sql: str | None = None
+    comment: str | None = None
+    row_count: int | None = None
+    row_count_exact: bool = False
+    size_bytes: int | None = None
+    properties: dict[str, Any] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """A stable hash of everything discovery compares; equal hash means nothing to diff."""
+        data = asdict(self)
+        return hashlib.sha256(
+            json.dumps(data, sort_keys=True, default=str).encode("utf-8")
+        ).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectFailure:
+    """An object that could not be described; the scan records it and goes on."""
+
+    ref: ObjectRef
+    error: str
+    error_type: str = "ObjectScanError"

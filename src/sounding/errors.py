@@ -1,0 +1,85 @@
+"""The one exception tree of Sounding.
+
+Every error a user can see is one of these. Exactly one place maps them to HTTP statuses
+(``sounding.api.errors``) and one to CLI exit codes (``sounding.cli.output``).
+
+::
+
+    SoundingError                      base; ``message`` + structured ``details``
+    ├── InvalidInputError              the request or file is wrong (HTTP 422, exit 2)
+    │   └── ValidationFailed           field-level problems, ``details["errors"]``
+    ├── NotFoundError                  a named thing does not exist (HTTP 404, exit 1)
+    ├── ConflictError                  it exists already / state forbids it (HTTP 409, exit 1)
+    ├── AuthenticationError            no or bad credentials (HTTP 401, exit 1)
+    ├── PermissionDeniedError          authenticated but not allowed (HTTP 403, exit 1)
+    ├── SourceError                    talking to a data source failed (HTTP 502/400, exit 1)
+    │   ├── ConnectionFailedError      cannot connect (unreachable host, bad credentials)
+    │   ├── UnsupportedSourceError     unknown source kind / malformed URL (HTTP 422, exit 2)
+    │   └── ObjectScanError            one object (table, view, file) could not be read
+    ├── ParseError                     SQL or a spec file does not parse (HTTP 422, exit 2)
+    └── StoreError                     the metadata store failed (HTTP 500/503, exit 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SoundingError(Exception):
+    """Base of every Sounding error. ``details`` carries structured context (ids, names)."""
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInputError(SoundingError):
+    """The caller sent something malformed; the message says what to fix."""
+
+
+class ValidationFailed(InvalidInputError):
+    """Several field-level problems; ``details["errors"]`` lists ``{"loc", "msg"}`` items."""
+
+
+class NotFoundError(SoundingError):
+    """A named thing (source, asset, user, scan) does not exist."""
+
+
+class ConflictError(SoundingError):
+    """The thing exists already, or its current state forbids the operation."""
+
+
+class AuthenticationError(SoundingError):
+    """Missing, malformed or unknown credentials."""
+
+
+class PermissionDeniedError(SoundingError):
+    """The caller is known but lacks the permission named in ``details["permission"]``."""
+
+
+class SourceError(SoundingError):
+    """A data source could not be read."""
+
+
+class ConnectionFailedError(SourceError):
+    """Could not connect to a source (unreachable host, refused, bad credentials)."""
+
+
+class UnsupportedSourceError(SourceError):
+    """The URL names no known source kind, or is malformed."""
+
+
+class ObjectScanError(SourceError):
+    """One object of a source (a table, view or file) could not be read."""
+
+
+class ParseError(SoundingError):
+    """Text (SQL, YAML, JSON) does not parse; ``details`` may hold line and column."""
+
+
+class StoreError(SoundingError):
+    """The metadata store failed."""

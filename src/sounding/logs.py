@@ -1,0 +1,16 @@
+"""Logging set-up: handlers are installed here and nowhere else."""
+
+from __future__ import annotations
+
+import logging
+
+
+def configure_logging(level: str = "INFO") -> None:
+    """Install one stderr handler on the ``sounding`` logger (idempotent)."""
+    root = logging.getLogger("sounding")
+    root.setLevel(level.upper())
+    if not any(getattr(h, "_sounding", False) for h in root.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler._sounding = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
