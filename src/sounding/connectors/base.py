@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from sounding.domain.assets import DiscoveredObject, ObjectFailure, ObjectRef
+from sounding.domain.assets import AssetType, DiscoveredObject, ObjectFailure, ObjectRef
 from sounding.domain.urn import join_qualified
 from sounding.errors import InvalidInputError
 
@@ -66,6 +66,10 @@ class Connector(Protocol):
 
     kind: str
     capabilities: Capabilities
+    container_types: tuple[AssetType, ...]
+    """What each container part of an ObjectRef path is, e.g. (DATABASE, SCHEMA) for
+    PostgreSQL ("db", "public", "orders"), (DATABASE,) for SQLite ("main", "orders"),
+    () for files (path = (relative file path,))."""
 
     def test(self) -> dict[str, Any]:
         """Connect and return facts (server version, databases); raise ConnectionFailedError."""

@@ -1,0 +1,70 @@
+"""Shared fixtures: sample databases, and real PostgreSQL / MariaDB databases made per test.
+
+When ``SOUNDING_TEST_POSTGRES_URL`` / ``SOUNDING_TEST_MYSQL_URL`` are set (CI sets both), the
+tests marked ``postgres`` / ``mysql`` must run: a failure to connect fails them, never skips.
+Without the variables they are skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPORA = Path(os.environ.get("SOUNDING_CORPORA", SHARED / "corpora"))
+SAMPLE_DBS = CORPORA / "sample_dbs"
+
+
+@pytest.fixture(scope="session")
+def corpora() -> Path:
+    if not CORPORA.is_dir():
+        pytest.fail(f"Test corpora not found at {CORPORA}; set SOUNDING_CORPORA")
+    return CORPORA
+
+
+@pytest.fixture(params=["chinook", "northwind", "sakila"])
+def sample_db(request: pytest.FixtureRequest, corpora: Path) -> Path:
+    return corpora / "sample_dbs" / f"{request.param}.sqlite"
+
+
+def _server_url(var: str) -> str:
+    url = os.environ.get(var)
+    if not url:
+        pytest.skip(f"{var} is not set")
+    return url
+
+
+def _fresh_database(server_url: str, quote: str) -> Iterator[str]:
+    name = f"sounding_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")
+    url = sa.engine.make_url(server_url).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            if admin.dialect.name == "postgresql":
+                conn.exec_driver_sql(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                )
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote}{name}{quote}")
+        admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """URL of a new, empty PostgreSQL database, dropped after the test."""
+    yield from _fresh_database(_server_url("SOUNDING_TEST_POSTGRES_URL"), '"')
+
+
+@pytest.fixture
+def mysql_url() -> Iterator[str]:
+    """URL of a new, empty MariaDB/MySQL database, dropped after the test."""
+    yield from _fresh_database(_server_url("SOUNDING_TEST_MYSQL_URL"), "`")
