@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -68,3 +69,48 @@ def postgres_url() -> Iterator[str]:
 def mysql_url() -> Iterator[str]:
     """URL of a new, empty MariaDB/MySQL database, dropped after the test."""
     yield from _fresh_database(_server_url("SOUNDING_TEST_MYSQL_URL"), "`")
+
+
+# --- services over a real store ------------------------------------------------------------
+
+
+def make_settings(home: Path, database_url: str | None = None) -> Any:
+    from cryptography.fernet import Fernet
+
+    from sounding.config import Settings
+
+    return Settings(
+        home=home,
+        database_url=database_url,
+        secret_key=Fernet.generate_key().decode(),
+    )
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[Any]:
+    """Services over a fresh SQLite store."""
+    from sounding.services.context import build_context
+
+    context = build_context(make_settings(tmp_path / "home"))
+    yield context
+    context.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_ctx(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
+    """Services over each store backend: the contract suite runs against both."""
+    from sounding.services.context import build_context
+
+    url = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("postgres_url")
+    context = build_context(make_settings(tmp_path / "home", url))
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def operator() -> Any:
+    from sounding.domain.auth import Principal, Role
+
+    return Principal("tester", Role.ADMIN)

@@ -41,7 +41,7 @@ class InvalidInputError(SoundingError):
     """The caller sent something malformed; the message says what to fix."""
 
 
-class ValidationFailed(InvalidInputError):
+class ValidationFailedError(InvalidInputError):
     """Several field-level problems; ``details["errors"]`` lists ``{"loc", "msg"}`` items."""
 
 

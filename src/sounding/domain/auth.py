@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 from enum import StrEnum
+
+from sounding.errors import PermissionDeniedError
 
 
 class Permission(StrEnum):
@@ -38,3 +41,39 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 def permissions_for(role: Role) -> frozenset[Permission]:
     return ROLE_PERMISSIONS[role]
+
+
+class Principal:
+    """Who is acting: a user with a role, or the local CLI operator (full rights)."""
+
+    __slots__ = ("name", "permissions", "role", "user_id")
+
+    def __init__(self, name: str, role: Role, user_id: int | None = None) -> None:
+        self.name = name
+        self.role = role
+        self.user_id = user_id
+        self.permissions = permissions_for(role)
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+    def require(self, permission: Permission) -> None:
+        if permission not in self.permissions:
+            raise PermissionDeniedError(
+                f"User '{self.name}' (role {self.role.value}) lacks permission "
+                f"'{permission.value}'",
+                permission=permission.value,
+                user=self.name,
+            )
+
+    def __repr__(self) -> str:
+        return f"Principal({self.name!r}, {self.role.value})"
+
+
+def local_operator() -> Principal:
+    """The person at the CLI on the server's own machine: they own the store file."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "local"
+    return Principal(f"cli:{user}", Role.ADMIN)

@@ -62,8 +62,10 @@ def split_qualified(text: str, sep: str = ".") -> tuple[str, ...]:
 
 
 def make_urn(source: str, path: tuple[str, ...], column: str | None = None) -> str:
-    urn = f"{URN_PREFIX}{quote_part(source)}:{join_qualified(path)}" if path else (
-        f"{URN_PREFIX}{quote_part(source)}"
+    urn = (
+        f"{URN_PREFIX}{quote_part(source)}:{join_qualified(path)}"
+        if path
+        else (f"{URN_PREFIX}{quote_part(source)}")
     )
     if column is not None:
         urn += "#" + quote_part(column)

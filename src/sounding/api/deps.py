@@ -1,0 +1,50 @@
+"""Request dependencies: the services context, the caller, and permission checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from sounding.domain.auth import Permission, Principal
+from sounding.services import accounts
+from sounding.services.context import Context
+
+
+def get_ctx(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+def get_principal(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    principal = accounts.authenticate(ctx, token.strip() if scheme.lower() == "bearer" else None)
+    request.state.principal = principal
+    return principal
+
+
+def require(permission: Permission) -> Callable[..., Principal]:
+    """A dependency that authenticates and checks one permission before anything else runs."""
+
+    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        principal.require(permission)
+        return principal
+
+    dependency.__name__ = f"require_{permission.name.lower()}"
+    return dependency
+
+
+class PageParams:
+    def __init__(
+        self,
+        limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 50,
+        offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
+    ) -> None:
+        self.limit = limit
+        self.offset = offset
+
+
+CtxDep = Annotated[Context, Depends(get_ctx)]
+PageDep = Annotated[PageParams, Depends()]

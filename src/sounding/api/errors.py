@@ -1,0 +1,91 @@
+"""The one place that maps Sounding errors to HTTP responses: {"error": {type, message, ...}}."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sounding import errors as e
+
+logger = logging.getLogger(__name__)
+
+STATUS: list[tuple[type[e.SoundingError], int]] = [
+    (e.UnsupportedSourceError, 422),
+    (e.ConnectionFailedError, 400),
+    (e.InvalidInputError, 422),
+    (e.ParseError, 422),
+    (e.NotFoundError, 404),
+    (e.ConflictError, 409),
+    (e.AuthenticationError, 401),
+    (e.PermissionDeniedError, 403),
+    (e.SourceError, 502),
+    (e.StoreError, 503),
+]
+
+
+def status_for(exc: e.SoundingError) -> int:
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def error_body(kind: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"type": kind, "message": message, "details": details or {}}}
+
+
+def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: v if isinstance(v, str | int | float | bool | None | list | dict) else str(v)
+        for k, v in details.items()
+    }
+
+
+async def _sounding_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, e.SoundingError)
+    status = status_for(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(
+        error_body(type(exc).__name__, exc.message, _jsonable(exc.details)),
+        status_code=status,
+        headers=headers,
+    )
+
+
+async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        {"loc": ".".join(str(p) for p in err.get("loc", ())), "msg": err.get("msg", "")}
+        for err in exc.errors()
+    ]
+    summary = "; ".join(f"{p['loc']}: {p['msg']}" for p in problems[:5])
+    return JSONResponse(
+        error_body("ValidationFailedError", f"Invalid request: {summary}", {"errors": problems}),
+        status_code=422,
+    )
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    kind = {404: "NotFoundError", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
+    return JSONResponse(error_body(kind, str(exc.detail)), status_code=exc.status_code)
+
+
+async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("Unhandled error", exc_info=exc)
+    return JSONResponse(
+        error_body("InternalError", "Internal server error; see the server log"),
+        status_code=500,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(e.SoundingError, _sounding_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

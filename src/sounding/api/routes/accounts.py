@@ -1,0 +1,67 @@
+"""/api/v1/users, /tokens, /audit and /me: accounts and the audit log (admins only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+from sounding.api.deps import CtxDep, PageDep, get_principal, require
+from sounding.api.schemas import Page, TokenCreate, TokenCreated, UserCreate, UserPublic, UserUpdate
+from sounding.domain.auth import Permission, Principal
+from sounding.services import accounts
+
+router = APIRouter(tags=["accounts"])
+Admin = Annotated[Principal, Depends(require(Permission.ADMIN))]
+
+
+@router.get("/me")
+def me(who: Annotated[Principal, Depends(get_principal)]) -> dict[str, Any]:
+    return {"name": who.name, "role": who.role.value, "permissions": sorted(who.permissions)}
+
+
+@router.get("/users", response_model=Page[UserPublic])
+def list_users(ctx: CtxDep, who: Admin, page: PageDep) -> dict[str, Any]:
+    items, total = accounts.list_users(ctx, who, page.limit, page.offset)
+    return {"items": items, "total": total}
+
+
+@router.post("/users", status_code=201, response_model=UserPublic)
+def create_user(ctx: CtxDep, who: Admin, body: UserCreate) -> dict[str, Any]:
+    return accounts.create_user(ctx, who, body.name, body.role)
+
+
+@router.patch("/users/{name}", response_model=UserPublic)
+def update_user(ctx: CtxDep, who: Admin, name: str, body: UserUpdate) -> dict[str, Any]:
+    return accounts.update_user(ctx, who, name, body.role, body.disabled)
+
+
+@router.get("/users/{name}/tokens")
+def list_tokens(ctx: CtxDep, who: Admin, name: str) -> dict[str, Any]:
+    items = accounts.list_tokens(ctx, who, name)
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/users/{name}/tokens", status_code=201, response_model=TokenCreated)
+def create_token(
+    ctx: CtxDep, who: Admin, name: str, body: TokenCreate | None = None
+) -> dict[str, Any]:
+    return accounts.create_token(ctx, who, name, body.name if body else None)
+
+
+@router.delete("/tokens/{token_id}", status_code=204)
+def revoke_token(ctx: CtxDep, who: Admin, token_id: int) -> Response:
+    accounts.revoke_token(ctx, who, token_id)
+    return Response(status_code=204)
+
+
+@router.get("/audit")
+def audit_log(
+    ctx: CtxDep,
+    who: Admin,
+    page: PageDep,
+    user: str | None = None,
+    action: str | None = None,
+) -> dict[str, Any]:
+    items, total = accounts.audit_entries(ctx, who, page.limit, page.offset, user, action)
+    return {"items": items, "total": total}

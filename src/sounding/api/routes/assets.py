@@ -1,0 +1,63 @@
+"""/api/v1/assets: browse and curate the catalog."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.schemas import AssetPublic, AssetUpdate, Page
+from sounding.domain.auth import Permission, Principal
+from sounding.services import catalog
+
+router = APIRouter(prefix="/assets", tags=["assets"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
+
+
+@router.get("", response_model=Page[AssetPublic])
+def list_assets(
+    ctx: CtxDep,
+    who: Reader,
+    page: PageDep,
+    type: Annotated[str | None, Query(description="source, database, schema, table, ...")] = None,
+    source: Annotated[str | None, Query(description="Source name")] = None,
+    parent_id: int | None = None,
+    q: Annotated[str | None, Query(description="Name prefix or qualified-name part")] = None,
+    tag: str | None = None,
+    include_deleted: bool = False,
+) -> dict[str, Any]:
+    items, total = catalog.list_assets(
+        ctx,
+        who,
+        limit=page.limit,
+        offset=page.offset,
+        source=source,
+        type=type,
+        parent_id=parent_id,
+        q=q,
+        tag=tag,
+        include_deleted=include_deleted,
+    )
+    return {"items": items, "total": total}
+
+
+@router.get("/by-urn", response_model=AssetPublic)
+def get_asset_by_urn(
+    ctx: CtxDep, who: Reader, urn: str, include_deleted: bool = False
+) -> dict[str, Any]:
+    """Any asset by URN (use this form for URNs that contain '/')."""
+    return catalog.get_asset(ctx, who, urn, include_deleted)
+
+
+@router.get("/{ref}", response_model=AssetPublic)
+def get_asset(ctx: CtxDep, who: Reader, ref: str, include_deleted: bool = False) -> dict[str, Any]:
+    """An asset by id or URN, with its columns/children and last discovery events."""
+    return catalog.get_asset(ctx, who, ref, include_deleted)
+
+
+@router.patch("/{ref}", response_model=AssetPublic)
+def update_asset(ctx: CtxDep, who: Writer, ref: str, body: AssetUpdate) -> dict[str, Any]:
+    """Edit curated metadata: description, owner, steward, domain, tags, criticality, ..."""
+    return catalog.update_asset(ctx, who, ref, body.model_dump(exclude_unset=True))

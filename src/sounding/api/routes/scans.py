@@ -1,0 +1,42 @@
+"""/api/v1/scans: start discovery scans and watch them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.schemas import Page, ScanCreate, ScanPublic
+from sounding.domain.auth import Permission, Principal
+from sounding.services import scans
+
+router = APIRouter(prefix="/scans", tags=["scans"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Scanner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
+
+
+@router.post("", status_code=202, response_model=ScanPublic)
+def start_scan(ctx: CtxDep, who: Scanner, body: ScanCreate) -> dict[str, Any]:
+    """Start a discovery scan in the background; poll GET /scans/{id} for progress."""
+    return scans.start_scan(ctx, who, body.source)
+
+
+@router.get("", response_model=Page[ScanPublic])
+def list_scans(
+    ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None
+) -> dict[str, Any]:
+    items, total = scans.list_scans(ctx, who, page.limit, page.offset, source)
+    return {"items": items, "total": total}
+
+
+@router.get("/{scan_id}", response_model=ScanPublic)
+def get_scan(ctx: CtxDep, who: Reader, scan_id: int) -> dict[str, Any]:
+    return scans.get_scan(ctx, who, scan_id)
+
+
+@router.get("/{scan_id}/events")
+def scan_events(ctx: CtxDep, who: Reader, scan_id: int, page: PageDep) -> dict[str, Any]:
+    """The discovery events (created, schema_changed, ...) this scan produced."""
+    items, total = scans.scan_events(ctx, who, scan_id, page.limit, page.offset)
+    return {"items": items, "total": total}

@@ -1,0 +1,126 @@
+"""Request and response bodies of the REST API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+
+
+class SourceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(description="Unique name: letters, digits, '_', '-', '.'")
+    url: str = Field(
+        description="sqlite:///path, postgresql://..., mysql://..., duckdb:///..., file:///dir"
+    )
+    include: str | None = Field(None, description="Regex on qualified names to include")
+    exclude: str | None = Field(None, description="Regex on qualified names to exclude")
+    options: dict[str, Any] = Field(default_factory=dict)
+    description: str | None = None
+
+
+class SourceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = None
+    include: str | None = None
+    exclude: str | None = None
+    options: dict[str, Any] | None = None
+    description: str | None = None
+
+
+class SourcePublic(BaseModel):
+    id: int
+    name: str
+    kind: str
+    url: str = Field(description="The URL with any password redacted")
+    include: str | None
+    exclude: str | None
+    options: dict[str, Any]
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    last_scan_at: datetime | None
+
+
+class ScanCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str
+
+
+class ScanPublic(BaseModel):
+    id: int
+    source: str
+    kind: str
+    status: str
+    triggered_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    objects_total: int
+    objects_done: int
+    progress: float
+    report: dict[str, Any]
+    error: str | None
+
+
+class AssetPublic(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: int
+    urn: str
+    name: str
+    qualified_name: str
+    type: str
+    parent_id: int | None
+    source: str
+
+
+class AssetUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    description: str | None = None
+    owner: str | None = None
+    steward: str | None = None
+    domain: str | None = None
+    tags: list[str] | None = None
+    criticality: str | None = None
+    lifecycle: str | None = None
+    custom_properties: dict[str, Any] | None = None
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    role: str = Field(description="admin, steward or viewer")
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str | None = None
+    disabled: bool | None = None
+
+
+class UserPublic(BaseModel):
+    id: int
+    name: str
+    role: str
+    created_at: datetime
+    disabled: bool
+
+
+class TokenCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+
+
+class TokenCreated(BaseModel):
+    id: int
+    user: str
+    role: str
+    token: str = Field(description="Shown once; only its hash is stored")

@@ -1,0 +1,41 @@
+"""The ``sounding`` command line. Every command runs against the local store as its operator."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sounding.cli import assets_cmd, core, sources_cmd, users_cmd
+
+app = typer.Typer(
+    name="sounding",
+    help="Sounding: self-hosted data governance (catalog, scans, lineage, classification).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("serve")(core.serve)
+app.command("demo")(core.demo)
+app.command("scan")(sources_cmd.scan)
+app.add_typer(sources_cmd.app, name="source")
+app.add_typer(assets_cmd.app, name="assets")
+app.add_typer(users_cmd.user_app, name="user")
+app.add_typer(users_cmd.token_app, name="token")
+app.add_typer(users_cmd.audit_app, name="audit")
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit")] = False,
+) -> None:
+    if version:
+        from sounding import __version__
+        from sounding.cli.output import say
+
+        say(__version__)
+        raise typer.Exit(0)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,78 @@
+"""``sounding assets list|show``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sounding.cli.output import errors_to_exit, print_json, print_table, say
+from sounding.cli.state import open_context
+from sounding.domain.auth import local_operator
+from sounding.services import catalog
+
+app = typer.Typer(help="Browse the catalog.", no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+
+
+@app.command("list")
+def list_(
+    source: Annotated[str | None, typer.Option(help="Only this source")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="table, view, column, ...")] = None,
+    q: Annotated[str | None, typer.Option(help="Name prefix or qualified-name part")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100000)] = 200,
+    include_deleted: Annotated[bool, typer.Option("--include-deleted")] = False,
+    json_: JsonOpt = False,
+) -> None:
+    """List assets."""
+    with errors_to_exit(), open_context() as ctx:
+        items, total = catalog.list_assets(
+            ctx,
+            local_operator(),
+            limit=limit,
+            offset=0,
+            source=source,
+            type=type_,
+            q=q,
+            include_deleted=include_deleted,
+        )
+    if json_:
+        print_json({"items": items, "total": total})
+        return
+    print_table(items, ["id", "type", "source", "qualified_name", "urn"])
+    if total > len(items):
+        say(f"({len(items)} of {total}; use --limit or filters)")
+
+
+@app.command("show")
+def show(
+    ref: Annotated[str, typer.Argument(help="Asset id or URN")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show an asset, its columns and its last discovery events."""
+    with errors_to_exit(), open_context() as ctx:
+        asset = catalog.get_asset(ctx, local_operator(), ref)
+    if json_:
+        print_json(asset)
+        return
+    say(f"[bold]{asset['qualified_name']}[/bold] ({asset['type']}) id={asset['id']}")
+    say(f"urn: {asset['urn']}")
+    for key in ("description", "owner", "steward", "domain", "row_count", "tags"):
+        if asset.get(key):
+            say(f"{key}: {asset[key]}")
+    if asset.get("view_sql"):
+        say(f"view sql: {asset['view_sql']}")
+    cols = asset.get("columns") or []
+    if cols:
+        print_table(
+            cols,
+            ["ordinal", "name", "data_type", "nullable", "is_primary_key", "default"],
+            title="columns",
+        )
+    elif asset["children"]:
+        print_table(asset["children"], ["id", "type", "name"], title="children")
+    for fk in asset.get("foreign_keys") or []:
+        cols, ref_cols = ", ".join(fk["columns"]), ", ".join(fk["referred_columns"])
+        say(f"FK ({cols}) → {fk['referred_urn']} ({ref_cols})")
+    if asset["events"]:
+        print_table(asset["events"], ["created_at", "event_type", "diff"], title="last events")

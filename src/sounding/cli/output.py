@@ -1,0 +1,79 @@
+"""CLI output: the one place that maps errors to exit codes, and the only place that prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sounding import errors as e
+
+console = Console()
+err_console = Console(stderr=True)
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+_USAGE_ERRORS = (e.InvalidInputError, e.UnsupportedSourceError, e.ParseError)
+
+
+def exit_code_for(exc: e.SoundingError) -> int:
+    return EXIT_USAGE if isinstance(exc, _USAGE_ERRORS) else EXIT_FAILURE
+
+
+def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def errors_to_exit() -> Iterator[None]:
+    """Turn a SoundingError into one line on stderr and the right exit code."""
+    try:
+        yield
+    except e.SoundingError as exc:
+        fail(exc.message, exit_code_for(exc))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=_default, indent=2, ensure_ascii=False) + "\n")
+
+
+def print_table(
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    title: str | None = None,
+    fmt: dict[str, Callable[[Any], str]] | None = None,
+) -> None:
+    table = Table(title=title, show_lines=False)
+    for col in columns:
+        table.add_column(col)
+    fmt = fmt or {}
+    for row in rows:
+        table.add_row(*(fmt.get(c, _cell)(row.get(c)) for c in columns))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def say(message: str) -> None:
+    console.print(message, highlight=False, soft_wrap=True)

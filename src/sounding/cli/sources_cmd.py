@@ -1,0 +1,120 @@
+"""``sounding source ...`` and ``sounding scan``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sounding.cli.output import (
+    EXIT_FAILURE,
+    err_console,
+    errors_to_exit,
+    print_json,
+    print_table,
+    say,
+)
+from sounding.cli.state import open_context
+from sounding.domain.auth import local_operator
+from sounding.services import scans, sources
+from sounding.services.context import Context
+
+app = typer.Typer(help="Register and manage data sources.", no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Unique source name")],
+    url: Annotated[str, typer.Argument(help="sqlite:///f.db, postgresql://u@h/db, file:///dir")],
+    include: Annotated[str | None, typer.Option(help="Regex of qualified names to scan")] = None,
+    exclude: Annotated[str | None, typer.Option(help="Regex of qualified names to skip")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Register a data source (its URL is encrypted at rest and shown redacted)."""
+    with errors_to_exit(), open_context() as ctx:
+        src = sources.add(ctx, local_operator(), name, url, include, exclude)
+    if json_:
+        print_json(src)
+    else:
+        say(f"Added source [bold]{src['name']}[/bold] ({src['kind']}): {src['url']}")
+
+
+@app.command("list")
+def list_(json_: JsonOpt = False) -> None:
+    """List data sources."""
+    with errors_to_exit(), open_context() as ctx:
+        items, total = sources.list_sources(ctx, local_operator(), 1000, 0)
+    if json_:
+        print_json({"items": items, "total": total})
+    else:
+        print_table(items, ["name", "kind", "url", "include", "exclude", "last_scan_at"])
+
+
+@app.command("test")
+def test(name: str, json_: JsonOpt = False) -> None:
+    """Connect to a source and report what it is."""
+    with errors_to_exit(), open_context() as ctx:
+        facts = sources.test_connection(ctx, local_operator(), name)
+    if json_:
+        print_json(facts)
+    else:
+        details = ", ".join(f"{k}={v}" for k, v in facts.items() if k not in ("ok", "source"))
+        say(f"[green]ok[/green] {name}: {details}")
+
+
+@app.command("remove")
+def remove(name: str) -> None:
+    """Remove a source and everything cataloged from it."""
+    with errors_to_exit(), open_context() as ctx:
+        sources.remove(ctx, local_operator(), name)
+    say(f"Removed source {name}")
+
+
+def run_scan_with_progress(ctx: Context, name: str, quiet: bool = False) -> dict[str, Any]:
+    """Scan with a live progress bar (objects done / total) on stderr."""
+    sources.get(ctx, local_operator(), name)  # a missing source fails before any bar is drawn
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=quiet,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(f"scan {name}", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return scans.run_scan(ctx, local_operator(), name, progress)
+
+
+def print_scan_summary(run: dict[str, Any]) -> None:
+    rep = run["report"]
+    say(
+        f"Scan {run['id']} of [bold]{run['source']}[/bold]: {run['status']} — "
+        f"{rep.get('objects_done', 0)} objects ({rep.get('objects_skipped_unchanged', 0)} "
+        f"unchanged), created {rep.get('created', 0)}, updated {rep.get('updated', 0)}, "
+        f"schema changes {rep.get('schema_changed', 0)}, deleted {rep.get('deleted', 0)}, "
+        f"restored {rep.get('restored', 0)}, failures {rep.get('failures_total', 0)}"
+    )
+    for failure in rep.get("failures", [])[:10]:
+        say(f"  [yellow]failed[/yellow] {failure['target']}: {failure['error']}")
+
+
+def scan(
+    name: Annotated[str, typer.Argument(help="Source to scan")],
+    json_: JsonOpt = False,
+) -> None:
+    """Run a discovery scan of a source, with live progress and a summary."""
+    with errors_to_exit(), open_context() as ctx:
+        run = run_scan_with_progress(ctx, name, quiet=json_)
+    if json_:
+        print_json(run)
+    else:
+        print_scan_summary(run)
+    if run["status"] == "failed":
+        raise typer.Exit(EXIT_FAILURE)

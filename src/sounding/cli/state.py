@@ -1,0 +1,29 @@
+"""Opening the services for one CLI command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sounding.config import Settings
+from sounding.logs import configure_logging
+from sounding.services.context import Context, build_context
+
+
+def settings(home: Path | None = None) -> Settings:
+    s = Settings()
+    if home is not None:
+        s = s.model_copy(update={"home": home.expanduser().resolve()})
+    return s
+
+
+@contextmanager
+def open_context(home: Path | None = None) -> Iterator[Context]:
+    s = settings(home)
+    configure_logging("WARNING" if s.log_level.upper() == "INFO" else s.log_level)
+    ctx = build_context(s)
+    try:
+        yield ctx
+    finally:
+        ctx.close()

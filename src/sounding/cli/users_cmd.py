@@ -1,0 +1,95 @@
+"""``sounding user ...``, ``sounding token ...`` and ``sounding audit``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from sounding.cli.output import errors_to_exit, print_json, print_table, say
+from sounding.cli.state import open_context
+from sounding.domain.auth import local_operator
+from sounding.services import accounts
+
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+audit_app = typer.Typer(help="Read the audit log.", no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+
+
+@user_app.command("create")
+def create_user(
+    name: str,
+    role: Annotated[str, typer.Option(help="admin, steward or viewer")] = "viewer",
+    json_: JsonOpt = False,
+) -> None:
+    """Create a user with a role."""
+    with errors_to_exit(), open_context() as ctx:
+        user = accounts.create_user(ctx, local_operator(), name, role)
+    if json_:
+        print_json(user)
+    else:
+        say(
+            f"Created user {user['name']} ({user['role']}); give them a token: "
+            f"sounding token create {user['name']}"
+        )
+
+
+@user_app.command("list")
+def list_users(json_: JsonOpt = False) -> None:
+    """List users."""
+    with errors_to_exit(), open_context() as ctx:
+        items, total = accounts.list_users(ctx, local_operator(), 1000, 0)
+    if json_:
+        print_json({"items": items, "total": total})
+    else:
+        print_table(items, ["id", "name", "role", "disabled", "created_at"])
+
+
+@token_app.command("create")
+def create_token(
+    user: str,
+    name: Annotated[str | None, typer.Option(help="A label for the token")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Create an API token for a user and print it once."""
+    with errors_to_exit(), open_context() as ctx:
+        created = accounts.create_token(ctx, local_operator(), user, name)
+    if json_:
+        print_json({"token": created["token"], "id": created["id"], "user": user})
+    else:
+        say(created["token"])
+
+
+@token_app.command("list")
+def list_tokens(user: str, json_: JsonOpt = False) -> None:
+    """List a user's tokens (never the tokens themselves)."""
+    with errors_to_exit(), open_context() as ctx:
+        items = accounts.list_tokens(ctx, local_operator(), user)
+    if json_:
+        print_json({"items": items, "total": len(items)})
+    else:
+        print_table(items, ["id", "prefix", "name", "created_at", "last_used_at", "revoked_at"])
+
+
+@token_app.command("revoke")
+def revoke_token(token_id: int) -> None:
+    """Revoke a token by id."""
+    with errors_to_exit(), open_context() as ctx:
+        accounts.revoke_token(ctx, local_operator(), token_id)
+    say(f"Revoked token {token_id}")
+
+
+@audit_app.command("list")
+def audit_list(
+    user: Annotated[str | None, typer.Option(help="Only this actor")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+    json_: JsonOpt = False,
+) -> None:
+    """Show the newest audit records."""
+    with errors_to_exit(), open_context() as ctx:
+        items, total = accounts.audit_entries(ctx, local_operator(), limit, 0, user)
+    if json_:
+        print_json({"items": items, "total": total})
+    else:
+        print_table(items, ["at", "actor", "action", "target_type", "target", "details"])

@@ -1,0 +1,171 @@
+"""Users, API tokens, authentication and the audit log.
+
+Tokens are 256-bit random strings shown once; the store keeps only their SHA-256 hash (a
+slow password hasher adds nothing for high-entropy secrets and would cost every request).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import secrets
+from datetime import UTC, timedelta
+from typing import Any
+
+from sounding.domain.auth import Permission, Principal, Role
+from sounding.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
+from sounding.services.context import Context
+from sounding.store.repos import accounts as repo
+from sounding.store.repos import audit, utcnow
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "snd_"  # noqa: S105 (a public marker, not a secret)
+USER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InvalidInputError(
+            f"Unknown role {value!r}; choose one of: {choices}", field="role"
+        ) from None
+
+
+def _public_user(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: row[k] for k in ("id", "name", "role", "created_at", "disabled")}
+
+
+def create_user(ctx: Context, actor: Principal, name: str, role: str) -> dict[str, Any]:
+    actor.require(Permission.ADMIN)
+    if not USER_RE.match(name):
+        raise InvalidInputError(
+            f"Invalid user name {name!r}: 1-100 letters, digits, '_', '.', '@' or '-'",
+            field="name",
+        )
+    role_ = _role(role)
+    with ctx.db.write() as conn:
+        if repo.get_user(conn, name) is not None:
+            raise ConflictError(f"A user named '{name}' already exists", user=name)
+        repo.insert_user(conn, name, role_.value)
+        audit.record(conn, actor.name, "user.create", "user", name, {"role": role_.value})
+        row = repo.get_user(conn, name)
+    assert row is not None
+    return _public_user(row)
+
+
+def list_users(ctx: Context, actor: Principal, limit: int, offset: int) -> tuple[list[Any], int]:
+    actor.require(Permission.ADMIN)
+    with ctx.db.read() as conn:
+        rows, total = repo.list_users(conn, limit, offset)
+    return [_public_user(r) for r in rows], total
+
+
+def update_user(
+    ctx: Context, actor: Principal, name: str, role: str | None, disabled: bool | None
+) -> dict[str, Any]:
+    actor.require(Permission.ADMIN)
+    values: dict[str, Any] = {}
+    if role is not None:
+        values["role"] = _role(role).value
+    if disabled is not None:
+        values["disabled"] = disabled
+    with ctx.db.write() as conn:
+        row = repo.get_user(conn, name)
+        if row is None:
+            raise NotFoundError(f"User '{name}' not found", user=name)
+        if values:
+            repo.update_user(conn, row["id"], values)
+        audit.record(conn, actor.name, "user.update", "user", name, {"fields": sorted(values)})
+        new = repo.get_user(conn, name)
+    assert new is not None
+    return _public_user(new)
+
+
+def create_token(
+    ctx: Context, actor: Principal, user: str, name: str | None = None
+) -> dict[str, Any]:
+    """A new token for ``user``; the plain token is in the result and nowhere else."""
+    actor.require(Permission.ADMIN)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with ctx.db.write() as conn:
+        row = repo.get_user(conn, user)
+        if row is None:
+            raise NotFoundError(
+                f"User '{user}' not found; create it with `sounding user create`", user=user
+            )
+        token_id = repo.insert_token(conn, row["id"], hash_token(token), token[:8], name or "")
+        audit.record(conn, actor.name, "token.create", "user", user, {"token_id": token_id})
+    return {"id": token_id, "user": user, "role": row["role"], "token": token}
+
+
+def list_tokens(ctx: Context, actor: Principal, user: str) -> list[dict[str, Any]]:
+    actor.require(Permission.ADMIN)
+    with ctx.db.read() as conn:
+        row = repo.get_user(conn, user)
+        if row is None:
+            raise NotFoundError(f"User '{user}' not found", user=user)
+        return repo.list_tokens(conn, row["id"])
+
+
+def revoke_token(ctx: Context, actor: Principal, token_id: int) -> None:
+    actor.require(Permission.ADMIN)
+    with ctx.db.write() as conn:
+        if repo.revoke_token(conn, token_id) == 0:
+            raise NotFoundError(f"No live token with id {token_id}", token_id=token_id)
+        audit.record(conn, actor.name, "token.revoke", "token", str(token_id))
+
+
+def authenticate(ctx: Context, token: str | None) -> Principal:
+    if not token:
+        raise AuthenticationError(
+            "Missing credentials: send 'Authorization: Bearer <token>' "
+            "(create one with `sounding token create USER`)"
+        )
+    with ctx.db.read() as conn:
+        row = repo.find_token(conn, hash_token(token))
+    if row is None:
+        raise AuthenticationError("Invalid or revoked API token")
+    now = utcnow()
+    last = row["last_used_at"]
+    if last is None or (now - _aware(last)) > _TOUCH_EVERY:
+        with ctx.db.write() as conn:
+            repo.touch_token(conn, row["token_id"], now)
+    return Principal(row["name"], Role(row["role"]), row["user_id"])
+
+
+def _aware(value: Any) -> Any:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def ensure_admin(ctx: Context) -> str | None:
+    """On a store with no users, create ``admin`` and return its token (shown once)."""
+    with ctx.db.write() as conn:
+        if repo.count_users(conn) > 0:
+            return None
+        user_id = repo.insert_user(conn, "admin", Role.ADMIN.value)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        repo.insert_token(conn, user_id, hash_token(token), token[:8], "bootstrap")
+        audit.record(conn, "system", "user.create", "user", "admin", {"role": "admin"})
+    return token
+
+
+def audit_entries(
+    ctx: Context,
+    actor: Principal,
+    limit: int,
+    offset: int,
+    user: str | None = None,
+    action: str | None = None,
+) -> tuple[list[dict[str, Any]], int]:
+    actor.require(Permission.ADMIN)
+    with ctx.db.read() as conn:
+        return audit.list_entries(conn, limit, offset, user, action)

@@ -1,0 +1,152 @@
+"""Use cases for the catalog: list and read assets, curate their metadata."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sounding.domain.assets import AssetType
+from sounding.domain.auth import Permission, Principal
+from sounding.errors import InvalidInputError, NotFoundError
+from sounding.services.context import Context
+from sounding.services.sources import get_row
+from sounding.store.repos import assets as repo
+from sounding.store.repos import audit
+
+logger = logging.getLogger(__name__)
+
+CURATED_FIELDS = (
+    "description",
+    "owner",
+    "steward",
+    "domain",
+    "tags",
+    "criticality",
+    "lifecycle",
+    "custom_properties",
+)
+CRITICALITY = ("low", "medium", "high", "critical")
+LIFECYCLE = ("development", "staging", "production", "deprecated", "retired")
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    props = row.get("source_properties") or {}
+    out = {
+        "id": row["id"],
+        "urn": row["urn"],
+        "name": row["name"],
+        "qualified_name": row["qualified_name"],
+        "type": row["type"],
+        "parent_id": row["parent_id"],
+        "source": row["source"],
+        "description": row["description"] or props.get("comment"),
+        "owner": row["owner"],
+        "steward": row["steward"],
+        "domain": row["domain"],
+        "tags": row["tags"] or [],
+        "criticality": row["criticality"],
+        "lifecycle": row["lifecycle"],
+        "custom_properties": row["custom_properties"] or {},
+        "first_seen": row["first_seen"],
+        "last_seen": row["last_seen"],
+        "deleted_at": row["deleted_at"],
+        "deleted": row["deleted_at"] is not None,
+    }
+    if row["type"] == AssetType.COLUMN.value:
+        out.update(
+            data_type=row["data_type"],
+            nullable=row["nullable"],
+            ordinal=row["ordinal"],
+            default=row["default_value"],
+            is_primary_key=bool(row["is_primary_key"]),
+        )
+    elif row["type"] in (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value):
+        out.update(
+            row_count=row["row_count"],
+            row_count_exact=row["row_count_exact"],
+            size_bytes=row["size_bytes"],
+            primary_key=props.get("primary_key", []),
+            foreign_keys=row["foreign_keys"] or [],
+            view_sql=row["view_sql"],
+            properties={k: v for k, v in props.items() if k not in ("comment", "primary_key")},
+        )
+    return out
+
+
+def list_assets(
+    ctx: Context,
+    actor: Principal,
+    *,
+    limit: int,
+    offset: int,
+    source: str | None = None,
+    type: str | None = None,
+    parent_id: int | None = None,
+    q: str | None = None,
+    tag: str | None = None,
+    include_deleted: bool = False,
+) -> tuple[list[dict[str, Any]], int]:
+    actor.require(Permission.CATALOG_READ)
+    if type is not None and type not in {t.value for t in AssetType}:
+        raise InvalidInputError(
+            f"Unknown asset type {type!r}; choose one of: {', '.join(t.value for t in AssetType)}",
+            field="type",
+        )
+    source_id = get_row(ctx, source)["id"] if source else None
+    f = repo.AssetFilter(source_id, type, parent_id, q, tag, include_deleted)
+    with ctx.db.read() as conn:
+        rows, total = repo.list_assets(conn, f, limit, offset)
+    return [public(r) for r in rows], total
+
+
+def _find(ctx: Context, ref: str | int) -> dict[str, Any]:
+    with ctx.db.read() as conn:
+        if isinstance(ref, int) or ref.isdigit():
+            row = repo.get(conn, asset_id=int(ref))
+        else:
+            row = repo.get(conn, urn=ref)
+    if row is None:
+        raise NotFoundError(f"Asset {ref!r} not found (give an id or a URN)", asset=str(ref))
+    return row
+
+
+def get_asset(
+    ctx: Context, actor: Principal, ref: str | int, include_deleted: bool = False
+) -> dict[str, Any]:
+    """The asset with its children (columns for a table) and its last discovery events."""
+    actor.require(Permission.CATALOG_READ)
+    row = _find(ctx, ref)
+    with ctx.db.read() as conn:
+        kids = repo.children(conn, row["id"], include_deleted)
+        events = repo.events_for(conn, row["id"])
+    out = public(row)
+    kid_list = [public(k) for k in kids]
+    if row["type"] in (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value):
+        out["columns"] = kid_list
+    out["children"] = kid_list
+    out["events"] = events
+    return out
+
+
+def update_asset(
+    ctx: Context, actor: Principal, ref: str | int, changes: dict[str, Any]
+) -> dict[str, Any]:
+    actor.require(Permission.CATALOG_WRITE)
+    unknown = sorted(set(changes) - set(CURATED_FIELDS))
+    if unknown:
+        raise InvalidInputError(
+            f"Cannot edit {', '.join(unknown)}; editable fields: {', '.join(CURATED_FIELDS)}"
+        )
+    if changes.get("criticality") not in (None, *CRITICALITY):
+        raise InvalidInputError(f"criticality must be one of {', '.join(CRITICALITY)}")
+    if changes.get("lifecycle") not in (None, *LIFECYCLE):
+        raise InvalidInputError(f"lifecycle must be one of {', '.join(LIFECYCLE)}")
+    if "tags" in changes:
+        changes["tags"] = sorted({str(t).strip() for t in changes["tags"] or [] if str(t).strip()})
+    row = _find(ctx, ref)
+    with ctx.db.write() as conn:
+        repo.update_curated(conn, row["id"], changes)
+        audit.record(
+            conn, actor.name, "asset.update", "asset", row["urn"], {"fields": sorted(changes)}
+        )
+    return get_asset(ctx, actor, row["id"])

@@ -1,0 +1,259 @@
+"""Discovery scans: list, describe in batches, diff against the catalog, write, report.
+
+Each batch of objects is written in one transaction (assets, events and scan progress
+together), so a crash leaves the catalog consistent and a re-scan completes the work.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sounding.connectors.base import Connector
+from sounding.domain.assets import AssetType, DiscoveredObject, ObjectFailure, ObjectRef
+from sounding.domain.scans import EventType, ScanReport, ScanStatus
+from sounding.domain.urn import make_urn
+from sounding.errors import SoundingError
+from sounding.scanning import discovery as diff
+from sounding.services.context import Context
+from sounding.services.sources import config_for, get_row
+from sounding.store.repos import assets as asset_repo
+from sounding.store.repos import scans as scan_repo
+from sounding.store.repos import sources as source_repo
+from sounding.store.repos import utcnow
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200
+ALL_FIELDS = (*diff.SCHEMA_FIELDS, *diff.METADATA_FIELDS, *diff.STAT_FIELDS)
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class _State:
+    """What the scan knows of the catalog while it runs."""
+
+    source: str
+    source_id: int
+    scan_id: int
+    by_urn: dict[str, diff.ExistingAsset]
+    children: dict[int, list[diff.ExistingAsset]]
+    seen: set[str] = field(default_factory=set)
+    failed_ids: list[int] = field(default_factory=list)
+
+
+def _load_state(ctx: Context, source: str, source_id: int, scan_id: int) -> _State:
+    with ctx.db.read() as conn:
+        rows = asset_repo.load_index(conn, source_id)
+    by_urn: dict[str, diff.ExistingAsset] = {}
+    children: dict[int, list[diff.ExistingAsset]] = defaultdict(list)
+    for r in rows:
+        asset = diff.ExistingAsset(r.id, r.urn, r.type, r.parent_id, r.deleted, r.fields)
+        by_urn[r.urn] = asset
+        if r.parent_id is not None and r.type == AssetType.COLUMN.value:
+            children[r.parent_id].append(asset)
+    return _State(source, source_id, scan_id, by_urn, children)
+
+
+def _row(state: _State, d: diff.DesiredAsset, parent_id: int | None, now: Any) -> dict[str, Any]:
+    values = {name: d.fields.get(name) for name in ALL_FIELDS}
+    return {
+        **values,
+        "source_id": state.source_id,
+        "parent_id": parent_id,
+        "urn": d.urn,
+        "type": d.type.value,
+        "name": d.name,
+        "qualified_name": d.qualified_name,
+        "tags": [],
+        "custom_properties": {},
+        "first_seen": now,
+        "last_seen": now,
+        "updated_at": now,
+    }
+
+
+def _apply(ctx: Context, state: _State, plans: Sequence[diff.Plan], report: ScanReport) -> None:
+    """Write plans (and progress) in one transaction."""
+    now = utcnow()
+    ids = {urn: a.id for urn, a in state.by_urn.items()}
+    inserts = [d for p in plans for d in p.inserts]
+    with ctx.db.write() as conn:
+        # parents before children: containers, then objects, then columns
+        for level in (
+            (AssetType.SOURCE, AssetType.DATABASE),
+            (AssetType.SCHEMA,),
+            (AssetType.TABLE, AssetType.VIEW, AssetType.DATASET),
+            (AssetType.COLUMN,),
+        ):
+            rows = [
+                _row(state, d, ids.get(d.parent_urn) if d.parent_urn else None, now)
+                for d in inserts
+                if d.type in level
+            ]
+            ids.update(asset_repo.insert_many(conn, rows))
+        updates = [
+            (i, {**v, "last_seen": now, "updated_at": now}) for p in plans for i, v in p.updates
+        ]
+        asset_repo.update_many(conn, updates)
+        asset_repo.set_deleted(conn, [i for p in plans for i in p.restores], None)
+        asset_repo.set_deleted(conn, [i for p in plans for i in p.deletes], now)
+        events = [
+            {
+                "asset_id": ids[urn],
+                "scan_run_id": state.scan_id,
+                "event_type": kind.value,
+                "diff": payload,
+                "created_at": now,
+            }
+            for p in plans
+            for urn, kind, payload in p.events
+        ]
+        asset_repo.insert_events(conn, events)
+        scan_repo.update(conn, state.scan_id, {"objects_done": report.objects_done})
+    for p in plans:
+        for _urn, kind, _payload in p.events:
+            report.count(kind)
+    for d in inserts:
+        state.by_urn[d.urn] = diff.ExistingAsset(ids[d.urn], d.urn, d.type.value, None, False, {})
+
+
+def _plan_containers(
+    state: _State, refs: Sequence[ObjectRef], types: Sequence[AssetType]
+) -> diff.Plan:
+    plan = diff.Plan()
+    root = diff.DesiredAsset(
+        diff.source_urn(state.source), AssetType.SOURCE, state.source, state.source, None, {}
+    )
+    wanted: dict[str, diff.DesiredAsset] = {root.urn: root}
+    for ref in refs:
+        for c in diff.container_assets(state.source, ref, types):
+            wanted.setdefault(c.urn, c)
+    for d in wanted.values():
+        state.seen.add(d.urn)
+        diff.plan_asset(d, state.by_urn.get(d.urn), plan)
+    return plan
+
+
+def _plan_batch(
+    state: _State,
+    results: Sequence[DiscoveredObject | ObjectFailure],
+    types: Sequence[AssetType],
+    report: ScanReport,
+) -> list[diff.Plan]:
+    plans = []
+    for res in results:
+        urn = make_urn(state.source, res.ref.path)
+        state.seen.add(urn)
+        existing = state.by_urn.get(urn)
+        if isinstance(res, ObjectFailure):
+            report.fail(urn, res.error, res.error_type)
+            if existing is not None:
+                state.failed_ids += [existing.id, *(c.id for c in state.children[existing.id])]
+            continue
+        desired = diff.desired_assets(state.source, res, types)
+        if (
+            existing is not None
+            and not existing.deleted
+            and existing.fields.get("fingerprint") == desired[0].fields["fingerprint"]
+        ):
+            report.objects_skipped_unchanged += 1
+            continue
+        cols = state.children[existing.id] if existing is not None else []
+        plans.append(diff.plan_object(desired, state.by_urn, cols))
+    return plans
+
+
+def _plan_vanished(state: _State) -> diff.Plan:
+    plan = diff.Plan()
+    for urn, asset in state.by_urn.items():
+        if asset.deleted or urn in state.seen or asset.type == AssetType.COLUMN.value:
+            continue
+        plan.deletes.append(asset.id)
+        plan.events.append((urn, EventType.DELETED, {}))
+        for col in state.children.get(asset.id, []):
+            if not col.deleted:
+                plan.deletes.append(col.id)
+                plan.events.append((col.urn, EventType.DELETED, {}))
+    return plan
+
+
+def scan_connector(
+    ctx: Context, connector: Connector, state: _State, report: ScanReport, progress: Progress | None
+) -> None:
+    refs = connector.list_objects()
+    report.objects_total = len(refs)
+    with ctx.db.write() as conn:
+        scan_repo.update(conn, state.scan_id, {"objects_total": len(refs)})
+    if progress:
+        progress(0, len(refs))
+    types = connector.container_types
+    _apply(ctx, state, [_plan_containers(state, refs, types)], report)
+    for start in range(0, len(refs), BATCH):
+        batch = refs[start : start + BATCH]
+        results = list(connector.describe(batch))
+        plans = _plan_batch(state, results, types, report)
+        report.objects_done += len(batch)
+        _apply(ctx, state, plans, report)
+        if progress:
+            progress(report.objects_done, report.objects_total)
+    _apply(ctx, state, [_plan_vanished(state)], report)
+    with ctx.db.write() as conn:
+        asset_repo.touch_seen(conn, state.source_id, utcnow(), state.failed_ids)
+
+
+def execute_scan(
+    ctx: Context, scan_id: int, source_name: str, progress: Progress | None = None
+) -> dict[str, Any]:
+    """Run a created scan run to the end; failures are recorded on the run, then re-raised."""
+    row = get_row(ctx, source_name)
+    report = ScanReport(max_kept=ctx.settings.scan_max_failures_kept)
+    with ctx.db.write() as conn:
+        scan_repo.update(
+            conn, scan_id, {"status": ScanStatus.RUNNING.value, "started_at": utcnow()}
+        )
+    try:
+        state = _load_state(ctx, source_name, row["id"], scan_id)
+        with ctx.registry.open(config_for(ctx, row)) as connector:
+            scan_connector(ctx, connector, state, report, progress)
+    except SoundingError as exc:
+        _finish(ctx, scan_id, row["id"], report, ScanStatus.FAILED, exc.message)
+        raise
+    except Exception as exc:
+        logger.exception("Scan %s of source '%s' crashed", scan_id, source_name)
+        _finish(ctx, scan_id, row["id"], report, ScanStatus.FAILED, f"Internal error: {exc!r}")
+        raise
+    status = ScanStatus.COMPLETED_WITH_FAILURES if report.failures_total else ScanStatus.COMPLETED
+    return _finish(ctx, scan_id, row["id"], report, status, None)
+
+
+def _finish(
+    ctx: Context,
+    scan_id: int,
+    source_id: int,
+    report: ScanReport,
+    status: ScanStatus,
+    error: str | None,
+) -> dict[str, Any]:
+    now = utcnow()
+    with ctx.db.write() as conn:
+        scan_repo.update(
+            conn,
+            scan_id,
+            {
+                "status": status.value,
+                "finished_at": now,
+                "objects_total": report.objects_total,
+                "objects_done": report.objects_done,
+                "report": report.to_dict(),
+                "error": error,
+            },
+        )
+        if status != ScanStatus.FAILED:
+            source_repo.update(conn, source_id, {"last_scan_at": now})
+        run = scan_repo.get(conn, scan_id)
+    assert run is not None
+    return run

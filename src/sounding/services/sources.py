@@ -1,0 +1,163 @@
+"""Use cases for data sources: register, list, change, remove, test a connection."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import sqlalchemy as sa
+
+from sounding.connectors.base import SourceConfig
+from sounding.domain.auth import Permission, Principal
+from sounding.errors import ConflictError, InvalidInputError, NotFoundError
+from sounding.services.context import Context
+from sounding.services.secrets import redact_url
+from sounding.store.repos import audit
+from sounding.store.repos import sources as repo
+
+logger = logging.getLogger(__name__)
+
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+
+
+def public(row: dict[str, Any]) -> dict[str, Any]:
+    """A source as the API shows it: never the encrypted or plain URL, only the redacted one."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "url": row["url_redacted"],
+        "include": row["include_pattern"],
+        "exclude": row["exclude_pattern"],
+        "options": row["options"] or {},
+        "description": row["description"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "last_scan_at": row["last_scan_at"],
+    }
+
+
+def _check_name(name: str) -> None:
+    if not NAME_RE.match(name):
+        raise InvalidInputError(
+            f"Invalid source name {name!r}: use 1-100 letters, digits, '_', '-' or '.', "
+            "starting with a letter or digit",
+            field="name",
+        )
+
+
+def config_for(ctx: Context, row: dict[str, Any]) -> SourceConfig:
+    return SourceConfig(
+        name=row["name"],
+        url=ctx.secrets.decrypt(row["url_encrypted"]),
+        include=row["include_pattern"],
+        exclude=row["exclude_pattern"],
+        options=row["options"] or {},
+    )
+
+
+def get_row(ctx: Context, name: str) -> dict[str, Any]:
+    with ctx.db.read() as conn:
+        row = repo.get_by_name(conn, name)
+    if row is None:
+        raise NotFoundError(f"Source '{name}' not found; see `sounding source list`", source=name)
+    return row
+
+
+def add(
+    ctx: Context,
+    actor: Principal,
+    name: str,
+    url: str,
+    include: str | None = None,
+    exclude: str | None = None,
+    options: dict[str, Any] | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    actor.require(Permission.SOURCE_MANAGE)
+    _check_name(name)
+    if not url or not url.strip():
+        raise InvalidInputError("The source URL is empty", field="url")
+    factory = ctx.registry.factory_for(url.strip())
+    SourceConfig(name, url, include, exclude, options or {})  # validates the patterns
+    values = {
+        "name": name,
+        "kind": factory.kind,
+        "url_encrypted": ctx.secrets.encrypt(url.strip()),
+        "url_redacted": redact_url(url.strip()),
+        "include_pattern": include or None,
+        "exclude_pattern": exclude or None,
+        "options": options or {},
+        "description": description,
+    }
+    with ctx.db.write() as conn:
+        if repo.get_by_name(conn, name) is not None:
+            raise ConflictError(f"A source named '{name}' already exists", source=name)
+        try:
+            source_id = repo.insert(conn, values)
+        except sa.exc.IntegrityError as exc:
+            raise ConflictError(f"A source named '{name}' already exists", source=name) from exc
+        audit.record(conn, actor.name, "source.create", "source", name, {"kind": factory.kind})
+        row = repo.get_by_id(conn, source_id)
+    assert row is not None
+    return public(row)
+
+
+def list_sources(ctx: Context, actor: Principal, limit: int, offset: int) -> tuple[list[Any], int]:
+    actor.require(Permission.SOURCE_READ)
+    with ctx.db.read() as conn:
+        rows, total = repo.list_all(conn, limit, offset)
+    return [public(r) for r in rows], total
+
+
+def get(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
+    actor.require(Permission.SOURCE_READ)
+    return public(get_row(ctx, name))
+
+
+def update(ctx: Context, actor: Principal, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+    actor.require(Permission.SOURCE_MANAGE)
+    row = get_row(ctx, name)
+    values: dict[str, Any] = {}
+    if changes.get("url"):
+        url = str(changes["url"]).strip()
+        values["kind"] = ctx.registry.factory_for(url).kind
+        values["url_encrypted"] = ctx.secrets.encrypt(url)
+        values["url_redacted"] = redact_url(url)
+    for key, column in (("include", "include_pattern"), ("exclude", "exclude_pattern")):
+        if key in changes:
+            values[column] = changes[key] or None
+    for key in ("options", "description"):
+        if key in changes:
+            values[key] = changes[key]
+    SourceConfig(
+        name,
+        "x",
+        values.get("include_pattern", row["include_pattern"]),
+        values.get("exclude_pattern", row["exclude_pattern"]),
+    )
+    with ctx.db.write() as conn:
+        repo.update(conn, row["id"], values)
+        audit.record(conn, actor.name, "source.update", "source", name, {"fields": sorted(changes)})
+        new = repo.get_by_id(conn, row["id"])
+    assert new is not None
+    return public(new)
+
+
+def remove(ctx: Context, actor: Principal, name: str) -> None:
+    """Remove a source and everything cataloged from it."""
+    actor.require(Permission.SOURCE_MANAGE)
+    row = get_row(ctx, name)
+    with ctx.db.write() as conn:
+        repo.delete(conn, row["id"])
+        audit.record(conn, actor.name, "source.delete", "source", name)
+
+
+def test_connection(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
+    """Connect to the source; returns what the connector reports or raises ConnectionFailed."""
+    actor.require(Permission.SOURCE_MANAGE)
+    config = config_for(ctx, get_row(ctx, name))
+    with ctx.registry.open(config) as connector:
+        facts = connector.test()
+    return {"ok": True, "source": name, **facts}

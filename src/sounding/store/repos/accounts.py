@@ -1,0 +1,101 @@
+"""Users and API tokens (tokens are stored as SHA-256 hashes only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sounding.store.repos import utcnow
+from sounding.store.tables import api_tokens, users
+
+
+def insert_user(conn: Connection, name: str, role: str) -> int:
+    result = conn.execute(
+        sa.insert(users)
+        .values(name=name, role=role, created_at=utcnow(), disabled=False)
+        .returning(users.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def get_user(conn: Connection, name: str) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(users).where(users.c.name == name)).mappings().first()
+    return dict(row) if row else None
+
+
+def count_users(conn: Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(users)).scalar_one())
+
+
+def list_users(conn: Connection, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    total = count_users(conn)
+    rows = conn.execute(sa.select(users).order_by(users.c.name).limit(limit).offset(offset))
+    return [dict(r) for r in rows.mappings()], total
+
+
+def update_user(conn: Connection, user_id: int, values: dict[str, Any]) -> None:
+    conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
+
+
+def insert_token(conn: Connection, user_id: int, token_hash: str, prefix: str, name: str) -> int:
+    result = conn.execute(
+        sa.insert(api_tokens)
+        .values(
+            user_id=user_id, token_hash=token_hash, prefix=prefix, name=name, created_at=utcnow()
+        )
+        .returning(api_tokens.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def find_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
+    """The live token with this hash joined to its enabled user, or None."""
+    query = (
+        sa.select(
+            api_tokens.c.id.label("token_id"),
+            api_tokens.c.last_used_at,
+            users.c.id.label("user_id"),
+            users.c.name,
+            users.c.role,
+        )
+        .join(users, users.c.id == api_tokens.c.user_id)
+        .where(
+            api_tokens.c.token_hash == token_hash,
+            api_tokens.c.revoked_at.is_(None),
+            users.c.disabled.is_(False),
+        )
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def touch_token(conn: Connection, token_id: int, when: datetime) -> None:
+    conn.execute(sa.update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=when))
+
+
+def list_tokens(conn: Connection, user_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.select(
+            api_tokens.c.id,
+            api_tokens.c.prefix,
+            api_tokens.c.name,
+            api_tokens.c.created_at,
+            api_tokens.c.last_used_at,
+            api_tokens.c.revoked_at,
+        )
+        .where(api_tokens.c.user_id == user_id)
+        .order_by(api_tokens.c.id)
+    )
+    return [dict(r) for r in rows.mappings()]
+
+
+def revoke_token(conn: Connection, token_id: int) -> int:
+    result = conn.execute(
+        sa.update(api_tokens)
+        .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount)

@@ -1,0 +1,227 @@
+"""Assets, their tags and discovery events."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sounding.store.repos import utcnow
+from sounding.store.tables import asset_tags, assets, discovery_events, sources
+
+_CHUNK = 500
+# what discovery compares; loaded for every asset of a source at the start of a scan
+INDEX_COLUMNS = (
+    "name",
+    "data_type",
+    "nullable",
+    "ordinal",
+    "default_value",
+    "is_primary_key",
+    "foreign_keys",
+    "view_sql",
+    "source_properties",
+    "row_count",
+    "row_count_exact",
+    "size_bytes",
+    "fingerprint",
+)
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    id: int
+    urn: str
+    type: str
+    parent_id: int | None
+    deleted: bool
+    fields: dict[str, Any]
+
+
+def load_index(conn: Connection, source_id: int) -> list[IndexRow]:
+    cols = [assets.c[name] for name in INDEX_COLUMNS]
+    query = sa.select(
+        assets.c.id, assets.c.urn, assets.c.type, assets.c.parent_id, assets.c.deleted_at, *cols
+    ).where(assets.c.source_id == source_id)
+    out = []
+    for row in conn.execute(query):
+        m = row._mapping
+        out.append(
+            IndexRow(
+                m["id"],
+                m["urn"],
+                m["type"],
+                m["parent_id"],
+                m["deleted_at"] is not None,
+                {name: m[name] for name in INDEX_COLUMNS},
+            )
+        )
+    return out
+
+
+def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """Insert asset rows (each with ``urn``); returns urn -> id."""
+    if not rows:
+        return {}
+    result = conn.execute(sa.insert(assets).returning(assets.c.id, assets.c.urn), list(rows))
+    return {urn: int(id_) for id_, urn in result}
+
+
+def update_many(conn: Connection, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Apply ``(id, values)`` updates, batched by the set of columns they touch."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for asset_id, values in updates:
+        key = tuple(sorted(values))
+        groups.setdefault(key, []).append({"_id": asset_id, **values})
+    for key, params in groups.items():
+        stmt = (
+            sa.update(assets)
+            .where(assets.c.id == sa.bindparam("_id"))
+            .values({k: sa.bindparam(k) for k in key})
+        )
+        conn.execute(stmt, params)
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for i in range(0, len(ids), _CHUNK):
+        yield ids[i : i + _CHUNK]
+
+
+def set_deleted(conn: Connection, ids: Sequence[int], when: datetime | None) -> None:
+    for chunk in _chunks(ids):
+        conn.execute(sa.update(assets).where(assets.c.id.in_(chunk)).values(deleted_at=when))
+
+
+def touch_seen(conn: Connection, source_id: int, when: datetime, exclude: Sequence[int]) -> None:
+    """Every live asset of the source was seen now, but for ``exclude`` (failed objects)."""
+    query = sa.update(assets).where(assets.c.source_id == source_id, assets.c.deleted_at.is_(None))
+    if exclude:
+        query = query.where(assets.c.id.not_in(list(exclude)))
+    conn.execute(query.values(last_seen=when))
+
+
+def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(sa.insert(discovery_events), list(rows))
+
+
+def events_for(conn: Connection, asset_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    query = (
+        sa.select(discovery_events)
+        .where(discovery_events.c.asset_id == asset_id)
+        .order_by(discovery_events.c.id.desc())
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def events_for_scan(
+    conn: Connection, scan_run_id: int, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    base = (
+        sa.select(discovery_events, assets.c.urn)
+        .join(assets, assets.c.id == discovery_events.c.asset_id)
+        .where(discovery_events.c.scan_run_id == scan_run_id)
+    )
+    total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
+    rows = conn.execute(base.order_by(discovery_events.c.id).limit(limit).offset(offset))
+    return [dict(r) for r in rows.mappings()], int(total)
+
+
+@dataclass(frozen=True)
+class AssetFilter:
+    source_id: int | None = None
+    type: str | None = None
+    parent_id: int | None = None
+    q: str | None = None  # name prefix (case-insensitive), or qualified-name substring
+    tag: str | None = None
+    include_deleted: bool = False
+
+
+def _select_public() -> sa.Select[Any]:
+    return sa.select(assets, sources.c.name.label("source")).join(
+        sources, sources.c.id == assets.c.source_id
+    )
+
+
+def _apply_filter(query: sa.Select[Any], f: AssetFilter) -> sa.Select[Any]:
+    if f.source_id is not None:
+        query = query.where(assets.c.source_id == f.source_id)
+    if f.type:
+        query = query.where(assets.c.type == f.type)
+    if f.parent_id is not None:
+        query = query.where(assets.c.parent_id == f.parent_id)
+    if f.q:
+        raw = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        needle = raw.lower()
+        query = query.where(
+            sa.or_(
+                assets.c.name.like(raw + "%", escape="\\"),
+                sa.func.lower(assets.c.name).like(needle + "%", escape="\\"),
+                sa.func.lower(assets.c.qualified_name).like("%" + needle + "%", escape="\\"),
+            )
+        )
+    if f.tag:
+        query = query.where(
+            assets.c.id.in_(sa.select(asset_tags.c.asset_id).where(asset_tags.c.tag == f.tag))
+        )
+    if not f.include_deleted:
+        query = query.where(assets.c.deleted_at.is_(None))
+    return query
+
+
+def list_assets(
+    conn: Connection, f: AssetFilter, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    count_q = _apply_filter(sa.select(sa.func.count()).select_from(assets), f)
+    total = conn.execute(count_q).scalar_one()
+    query = _apply_filter(_select_public(), f).order_by(assets.c.qualified_name, assets.c.id)
+    rows = conn.execute(query.limit(limit).offset(offset)).mappings()
+    return [dict(r) for r in rows], int(total)
+
+
+def get(
+    conn: Connection, asset_id: int | None = None, urn: str | None = None
+) -> dict[str, Any] | None:
+    query = _select_public()
+    query = (
+        query.where(assets.c.id == asset_id)
+        if asset_id is not None
+        else query.where(assets.c.urn == urn)
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def children(
+    conn: Connection, asset_id: int, include_deleted: bool = False
+) -> list[dict[str, Any]]:
+    query = _select_public().where(assets.c.parent_id == asset_id)
+    if not include_deleted:
+        query = query.where(assets.c.deleted_at.is_(None))
+    rows = conn.execute(query.order_by(assets.c.ordinal, assets.c.name)).mappings()
+    return [dict(r) for r in rows]
+
+
+def update_curated(conn: Connection, asset_id: int, values: dict[str, Any]) -> None:
+    tags = values.get("tags")
+    conn.execute(
+        sa.update(assets).where(assets.c.id == asset_id).values(**values, updated_at=utcnow())
+    )
+    if tags is not None:
+        conn.execute(sa.delete(asset_tags).where(asset_tags.c.asset_id == asset_id))
+        if tags:
+            conn.execute(sa.insert(asset_tags), [{"asset_id": asset_id, "tag": t} for t in tags])
+
+
+def count_by_type(conn: Connection, source_id: int) -> dict[str, int]:
+    query = (
+        sa.select(assets.c.type, sa.func.count())
+        .where(assets.c.source_id == source_id, assets.c.deleted_at.is_(None))
+        .group_by(assets.c.type)
+    )
+    return {t: int(n) for t, n in conn.execute(query)}

@@ -1,0 +1,65 @@
+"""Scan runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sounding.store.repos import utcnow
+from sounding.store.tables import scan_runs, sources
+
+
+def insert(conn: Connection, source_id: int, kind: str, status: str, triggered_by: str) -> int:
+    result = conn.execute(
+        sa.insert(scan_runs)
+        .values(
+            source_id=source_id,
+            kind=kind,
+            status=status,
+            triggered_by=triggered_by,
+            created_at=utcnow(),
+            objects_total=0,
+            objects_done=0,
+            report={},
+        )
+        .returning(scan_runs.c.id)
+    )
+    return int(result.scalar_one())
+
+
+def update(conn: Connection, scan_id: int, values: dict[str, Any]) -> None:
+    conn.execute(sa.update(scan_runs).where(scan_runs.c.id == scan_id).values(**values))
+
+
+def _select() -> sa.Select[Any]:
+    return sa.select(scan_runs, sources.c.name.label("source")).join(
+        sources, sources.c.id == scan_runs.c.source_id
+    )
+
+
+def get(conn: Connection, scan_id: int) -> dict[str, Any] | None:
+    row = conn.execute(_select().where(scan_runs.c.id == scan_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def list_runs(
+    conn: Connection, limit: int, offset: int, source_id: int | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    query = _select()
+    if source_id is not None:
+        query = query.where(scan_runs.c.source_id == source_id)
+    total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(query.order_by(scan_runs.c.id.desc()).limit(limit).offset(offset))
+    return [dict(r) for r in rows.mappings()], int(total)
+
+
+def mark_interrupted(conn: Connection) -> int:
+    """Runs left 'running' by a crashed process are failed on start-up."""
+    result = conn.execute(
+        sa.update(scan_runs)
+        .where(scan_runs.c.status.in_(("pending", "running")))
+        .values(status="failed", finished_at=utcnow(), error="Interrupted: the server stopped")
+    )
+    return int(result.rowcount)

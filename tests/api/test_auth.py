@@ -1,0 +1,110 @@
+"""Authentication and the role/permission matrix over every /api/v1 route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.conftest import Api
+
+# (method, path template, concrete path, body, least role that may call it)
+MATRIX: list[tuple[str, str, str, Any, str]] = [
+    ("GET", "/api/v1/sources", "/api/v1/sources", None, "viewer"),
+    ("POST", "/api/v1/sources", "/api/v1/sources",
+     {"name": "new", "url": "sqlite:///x.db"}, "admin"),
+    ("GET", "/api/v1/sources/{name}", "/api/v1/sources/shop", None, "viewer"),
+    ("PATCH", "/api/v1/sources/{name}", "/api/v1/sources/shop", {"description": "d"}, "admin"),
+    ("DELETE", "/api/v1/sources/{name}", "/api/v1/sources/nosuch", None, "admin"),
+    ("POST", "/api/v1/sources/{name}/test", "/api/v1/sources/shop/test", None, "admin"),
+    ("POST", "/api/v1/sources/{name}/scans", "/api/v1/sources/nosuch/scans", None, "steward"),
+    ("POST", "/api/v1/scans", "/api/v1/scans", {"source": "nosuch"}, "steward"),
+    ("GET", "/api/v1/scans", "/api/v1/scans", None, "viewer"),
+    ("GET", "/api/v1/scans/{scan_id}", "/api/v1/scans/999", None, "viewer"),
+    ("GET", "/api/v1/scans/{scan_id}/events", "/api/v1/scans/999/events", None, "viewer"),
+    ("GET", "/api/v1/assets", "/api/v1/assets", None, "viewer"),
+    ("GET", "/api/v1/assets/by-urn", "/api/v1/assets/by-urn?urn=urn:sounding:x", None, "viewer"),
+    ("GET", "/api/v1/assets/{ref}", "/api/v1/assets/999", None, "viewer"),
+    ("PATCH", "/api/v1/assets/{ref}", "/api/v1/assets/999", {"owner": "x"}, "steward"),
+    ("GET", "/api/v1/me", "/api/v1/me", None, "viewer"),
+    ("GET", "/api/v1/users", "/api/v1/users", None, "admin"),
+    ("POST", "/api/v1/users", "/api/v1/users", {"name": "u9", "role": "viewer"}, "admin"),
+    ("PATCH", "/api/v1/users/{name}", "/api/v1/users/viewer1", {"disabled": False}, "admin"),
+    ("GET", "/api/v1/users/{name}/tokens", "/api/v1/users/viewer1/tokens", None, "admin"),
+    ("POST", "/api/v1/users/{name}/tokens", "/api/v1/users/viewer1/tokens", {}, "admin"),
+    ("DELETE", "/api/v1/tokens/{token_id}", "/api/v1/tokens/999", None, "admin"),
+    ("GET", "/api/v1/audit", "/api/v1/audit", None, "admin"),
+]
+RANK = {"viewer": 0, "steward": 1, "admin": 2}
+
+
+def test_matrix_covers_every_route(api: Api) -> None:
+    routes = {
+        (method.upper(), path)
+        for path, ops in api.app.openapi()["paths"].items()
+        if path.startswith("/api/v1")
+        for method in ops
+    }
+    assert routes == {(m, t) for m, t, *_ in MATRIX}
+
+
+@pytest.mark.parametrize(("method", "template", "path", "body", "least"), MATRIX)
+def test_no_token_is_401(api: Api, method: str, template: str, path: str, body: Any,
+                         least: str) -> None:
+    resp = api.call(method, path, role=None, json=body)
+    assert resp.status_code == 401
+    assert resp.json()["error"]["type"] == "AuthenticationError"
+    assert resp.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize(("method", "template", "path", "body", "least"), MATRIX)
+@pytest.mark.parametrize("role", ["viewer", "steward", "admin"])
+def test_roles(api: Api, role: str, method: str, template: str, path: str, body: Any,
+               least: str) -> None:
+    resp = api.call(method, path, role=role, json=body)
+    if RANK[role] < RANK[least]:
+        assert resp.status_code == 403, resp.text
+        err = resp.json()["error"]
+        assert err["type"] == "PermissionDeniedError" and err["details"]["permission"]
+    else:
+        assert resp.status_code not in (401, 403), resp.text
+
+
+def test_bad_and_revoked_tokens(api: Api) -> None:
+    bad = api.client.get("/api/v1/me", headers={"Authorization": "Bearer snd_nope"})
+    assert bad.status_code == 401
+    basic = api.client.get("/api/v1/me", headers={"Authorization": "Basic abc"})
+    assert basic.status_code == 401
+    tokens = api.call("GET", "/api/v1/users/viewer1/tokens").json()["items"]
+    assert api.call("DELETE", f"/api/v1/tokens/{tokens[0]['id']}").status_code == 204
+    assert api.call("GET", "/api/v1/me", role="viewer").status_code == 401
+
+
+def test_disabled_user_cannot_authenticate(api: Api) -> None:
+    assert api.call("PATCH", "/api/v1/users/steward1", json={"disabled": True}).status_code == 200
+    assert api.call("GET", "/api/v1/me", role="steward").status_code == 401
+
+
+def test_health_needs_no_token(api: Api) -> None:
+    resp = api.client.get("/healthz")
+    assert resp.status_code == 200 and resp.json()["status"] == "ok"
+
+
+def test_new_token_works_and_is_stored_hashed(api: Api, ctx: Any) -> None:
+    created = api.call("POST", "/api/v1/users/viewer1/tokens", json={"name": "ci"}).json()
+    token = created["token"]
+    assert api.client.get(
+        "/api/v1/me", headers={"Authorization": f"Bearer {token}"}
+    ).json()["name"] == "viewer1"
+    with ctx.db.read() as conn:
+        stored = [r[0] for r in conn.exec_driver_sql("SELECT token_hash FROM api_tokens")]
+    assert token not in stored and all(len(h) == 64 for h in stored)
+
+
+def test_mutations_are_audited(api: Api) -> None:
+    api.call("POST", "/api/v1/users", json={"name": "zed", "role": "viewer"})
+    api.call("PATCH", "/api/v1/sources/shop", json={"description": "the shop"})
+    entries = api.call("GET", "/api/v1/audit?user=admin1").json()["items"]
+    actions = [(e["action"], e["target"]) for e in entries]
+    assert ("user.create", "zed") in actions and ("source.update", "shop") in actions
+    assert all(e["actor"] == "admin1" and e["at"] for e in entries)

@@ -1,0 +1,121 @@
+"""The store contract: the same behaviour on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from sounding.errors import ConflictError, NotFoundError
+from sounding.services import accounts, catalog, scans, sources
+from sounding.store import migrations
+from sounding.store.repos import assets as asset_repo
+from sounding.store.repos import utcnow
+
+
+def _seed_assets(ctx: Any, source_id: int, n: int) -> dict[str, int]:
+    now = utcnow()
+    rows = [
+        {
+            "source_id": source_id,
+            "parent_id": None,
+            "urn": f"urn:sounding:s:db.t{i:03d}",
+            "type": "table",
+            "name": f"t{i:03d}" if i % 2 else f"Ünï_{i:03d}",
+            "qualified_name": f"db.t{i:03d}",
+            "tags": [],
+            "custom_properties": {"k": [1, "ü"]},
+            "source_properties": {"comment": f"table {i}"},
+            "first_seen": now,
+            "last_seen": now,
+            "updated_at": now,
+        }
+        for i in range(n)
+    ]
+    with ctx.db.write() as conn:
+        return asset_repo.insert_many(conn, rows)
+
+
+def test_migrations_are_idempotent(any_ctx: Any) -> None:
+    migrations.upgrade(any_ctx.db.engine)
+    migrations.upgrade(any_ctx.db.engine)
+    with any_ctx.db.read() as conn:
+        version = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one()
+    assert version == "0001"
+
+
+def test_bulk_insert_returns_ids_and_pages_are_stable(any_ctx: Any, operator: Any) -> None:
+    src = sources.add(any_ctx, operator, "s", "sqlite:///nowhere.db")
+    ids = _seed_assets(any_ctx, src["id"], 120)
+    assert len(set(ids.values())) == 120
+    seen: list[str] = []
+    for offset in range(0, 120, 50):
+        items, total = catalog.list_assets(any_ctx, operator, limit=50, offset=offset, source="s")
+        assert total == 120
+        seen += [a["urn"] for a in items]
+    assert seen == sorted(seen) and len(set(seen)) == 120
+    asset = catalog.get_asset(any_ctx, operator, "urn:sounding:s:db.t002")
+    assert asset["name"] == "Ünï_002" and asset["custom_properties"] == {"k": [1, "ü"]}
+    assert asset["description"] == "table 2"  # falls back to the source's comment
+    # SQLite's lower() folds ASCII only: a query written as the name is spelled matches anyway
+    found, n = catalog.list_assets(any_ctx, operator, limit=10, offset=0, q="Ünï_00")
+    assert n == 5
+    found, n = catalog.list_assets(any_ctx, operator, limit=200, offset=0, q="T00")
+    assert n == 10 and all("t00" in a["qualified_name"] for a in found)
+
+
+def test_like_wildcards_in_queries_are_literal(any_ctx: Any, operator: Any) -> None:
+    src = sources.add(any_ctx, operator, "s", "sqlite:///nowhere.db")
+    _seed_assets(any_ctx, src["id"], 3)
+    assert catalog.list_assets(any_ctx, operator, limit=10, offset=0, q="%")[1] == 0
+    assert catalog.list_assets(any_ctx, operator, limit=10, offset=0, q="t_0")[1] == 0
+
+
+def test_unique_names_and_missing_things(any_ctx: Any, operator: Any) -> None:
+    sources.add(any_ctx, operator, "dup", "sqlite:///a.db")
+    with pytest.raises(ConflictError):
+        sources.add(any_ctx, operator, "dup", "sqlite:///b.db")
+    accounts.create_user(any_ctx, operator, "ann", "viewer")
+    with pytest.raises(ConflictError):
+        accounts.create_user(any_ctx, operator, "ann", "steward")
+    with pytest.raises(NotFoundError):
+        accounts.create_token(any_ctx, operator, "nobody")
+    with pytest.raises(NotFoundError):
+        scans.get_scan(any_ctx, operator, 12345)
+
+
+def test_failed_write_leaves_nothing_behind(any_ctx: Any, operator: Any) -> None:
+    with pytest.raises(RuntimeError), any_ctx.db.write() as conn:
+        accounts_repo = __import__("sounding.store.repos.accounts", fromlist=["x"])
+        accounts_repo.insert_user(conn, "ghost", "viewer")
+        raise RuntimeError("boom")
+    items, _ = accounts.list_users(any_ctx, operator, 10, 0)
+    assert "ghost" not in [u["name"] for u in items]
+
+
+def test_concurrent_writers_do_not_fail(any_ctx: Any, operator: Any) -> None:
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:
+        try:
+            for i in range(10):
+                sources.add(any_ctx, operator, f"s{k}-{i}", "sqlite:///x.db")
+                sources.list_sources(any_ctx, operator, 5, 0)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sources.list_sources(any_ctx, operator, 1, 0)[1] == 40
+
+
+def test_bootstrap_admin_only_once(any_ctx: Any) -> None:
+    token = accounts.ensure_admin(any_ctx)
+    assert token and token.startswith("snd_")
+    assert accounts.ensure_admin(any_ctx) is None
+    assert accounts.authenticate(any_ctx, token).name == "admin"
