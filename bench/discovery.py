@@ -25,23 +25,33 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from cryptography.fernet import Fernet  # noqa: E402
+from cryptography.fernet import Fernet
 
-from sounding.config import Settings  # noqa: E402
-from sounding.domain.auth import Principal, Role  # noqa: E402
-from sounding.services import scans, sources  # noqa: E402
-from sounding.services.context import build_context  # noqa: E402
+from sounding.config import Settings
+from sounding.domain.auth import Principal, Role
+from sounding.services import scans, sources
+from sounding.services.context import build_context
 
 DB = "sounding_bench_discovery"
-TYPES = ["integer", "bigint", "text", "varchar(100)", "numeric(12,2)", "timestamp", "boolean",
-         "date", "double precision", "jsonb"]
+TYPES = [
+    "integer",
+    "bigint",
+    "text",
+    "varchar(100)",
+    "numeric(12,2)",
+    "timestamp",
+    "boolean",
+    "date",
+    "double precision",
+    "jsonb",
+]
 
 RAW_QUERIES = [
     """SELECT n.nspname, c.relname, c.relkind, c.reltuples, obj_description(c.oid)
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
        WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f')
          AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-         AND n.nspname NOT LIKE 'pg_toast%'""",
+         AND n.nspname NOT LIKE 'pg_toast%%'""",
     """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
               a.attnum, pg_get_expr(d.adbin, d.adrelid), col_description(c.oid, a.attnum)
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
@@ -51,7 +61,8 @@ RAW_QUERIES = [
          AND n.nspname NOT IN ('pg_catalog', 'information_schema')""",
     """SELECT conrelid::regclass, contype, conkey, confrelid::regclass, confkey
        FROM pg_constraint WHERE contype IN ('p', 'f')
-         AND connamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace)""",
+         AND connamespace NOT IN ('pg_catalog'::regnamespace,
+                                  'information_schema'::regnamespace)""",
     """SELECT schemaname, viewname, definition FROM pg_views
        WHERE schemaname NOT IN ('pg_catalog', 'information_schema')""",
 ]

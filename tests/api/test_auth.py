@@ -11,8 +11,13 @@ from tests.api.conftest import Api
 # (method, path template, concrete path, body, least role that may call it)
 MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/sources", "/api/v1/sources", None, "viewer"),
-    ("POST", "/api/v1/sources", "/api/v1/sources",
-     {"name": "new", "url": "sqlite:///x.db"}, "admin"),
+    (
+        "POST",
+        "/api/v1/sources",
+        "/api/v1/sources",
+        {"name": "new", "url": "sqlite:///x.db"},
+        "admin",
+    ),
     ("GET", "/api/v1/sources/{name}", "/api/v1/sources/shop", None, "viewer"),
     ("PATCH", "/api/v1/sources/{name}", "/api/v1/sources/shop", {"description": "d"}, "admin"),
     ("DELETE", "/api/v1/sources/{name}", "/api/v1/sources/nosuch", None, "admin"),
@@ -49,8 +54,9 @@ def test_matrix_covers_every_route(api: Api) -> None:
 
 
 @pytest.mark.parametrize(("method", "template", "path", "body", "least"), MATRIX)
-def test_no_token_is_401(api: Api, method: str, template: str, path: str, body: Any,
-                         least: str) -> None:
+def test_no_token_is_401(
+    api: Api, method: str, template: str, path: str, body: Any, least: str
+) -> None:
     resp = api.call(method, path, role=None, json=body)
     assert resp.status_code == 401
     assert resp.json()["error"]["type"] == "AuthenticationError"
@@ -59,8 +65,9 @@ def test_no_token_is_401(api: Api, method: str, template: str, path: str, body: 
 
 @pytest.mark.parametrize(("method", "template", "path", "body", "least"), MATRIX)
 @pytest.mark.parametrize("role", ["viewer", "steward", "admin"])
-def test_roles(api: Api, role: str, method: str, template: str, path: str, body: Any,
-               least: str) -> None:
+def test_roles(
+    api: Api, role: str, method: str, template: str, path: str, body: Any, least: str
+) -> None:
     resp = api.call(method, path, role=role, json=body)
     if RANK[role] < RANK[least]:
         assert resp.status_code == 403, resp.text
@@ -93,9 +100,10 @@ def test_health_needs_no_token(api: Api) -> None:
 def test_new_token_works_and_is_stored_hashed(api: Api, ctx: Any) -> None:
     created = api.call("POST", "/api/v1/users/viewer1/tokens", json={"name": "ci"}).json()
     token = created["token"]
-    assert api.client.get(
-        "/api/v1/me", headers={"Authorization": f"Bearer {token}"}
-    ).json()["name"] == "viewer1"
+    assert (
+        api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["name"]
+        == "viewer1"
+    )
     with ctx.db.read() as conn:
         stored = [r[0] for r in conn.exec_driver_sql("SELECT token_hash FROM api_tokens")]
     assert token not in stored and all(len(h) == 64 for h in stored)

@@ -35,8 +35,9 @@ def test_scan_then_browse_assets(api: Api) -> None:
     detail = api.call("GET", f"/api/v1/assets/{orders['id']}", role="viewer").json()
     assert [c["name"] for c in detail["columns"]] == ["id", "customer_id", "amount"]
     assert detail["events"][0]["event_type"] == "created"
-    by_urn = api.call("GET", "/api/v1/assets/by-urn", role="viewer",
-                      params={"urn": orders["urn"]}).json()
+    by_urn = api.call(
+        "GET", "/api/v1/assets/by-urn", role="viewer", params={"urn": orders["urn"]}
+    ).json()
     assert by_urn["id"] == orders["id"]
     kids = api.call("GET", f"/api/v1/assets?parent_id={orders['id']}", role="viewer").json()
     assert kids["total"] == 3
@@ -46,21 +47,33 @@ def test_scan_then_browse_assets(api: Api) -> None:
 
 def test_steward_curates_metadata(api: Api) -> None:
     _scan(api)
-    resp = api.call("PATCH", "/api/v1/assets/urn:sounding:shop:main.orders", role="steward",
-                    json={"owner": "sales", "criticality": "high", "tags": ["finance"]})
+    resp = api.call(
+        "PATCH",
+        "/api/v1/assets/urn:sounding:shop:main.orders",
+        role="steward",
+        json={"owner": "sales", "criticality": "high", "tags": ["finance"]},
+    )
     assert resp.status_code == 200, resp.text
     assert resp.json()["owner"] == "sales"
-    bad = api.call("PATCH", "/api/v1/assets/urn:sounding:shop:main.orders", role="steward",
-                   json={"criticality": "extreme"})
+    bad = api.call(
+        "PATCH",
+        "/api/v1/assets/urn:sounding:shop:main.orders",
+        role="steward",
+        json={"criticality": "extreme"},
+    )
     assert bad.status_code == 422 and "criticality" in bad.json()["error"]["message"]
-    unknown = api.call("PATCH", "/api/v1/assets/urn:sounding:shop:main.orders", role="steward",
-                       json={"name": "x"})
+    unknown = api.call(
+        "PATCH", "/api/v1/assets/urn:sounding:shop:main.orders", role="steward", json={"name": "x"}
+    )
     assert unknown.status_code == 422
 
 
 def test_source_urls_are_never_returned_with_secrets(api: Api, ctx: Any) -> None:
-    resp = api.call("POST", "/api/v1/sources", json={
-        "name": "pg", "url": "postgresql://bob:s3cret@127.0.0.1:5432/x"})
+    resp = api.call(
+        "POST",
+        "/api/v1/sources",
+        json={"name": "pg", "url": "postgresql://bob:s3cret@127.0.0.1:5432/x"},
+    )
     assert resp.status_code == 201, resp.text
     assert "s3cret" not in resp.text and resp.json()["url"].startswith("postgresql://bob:***@")
     assert "s3cret" not in api.call("GET", "/api/v1/sources").text
@@ -92,8 +105,9 @@ def test_bad_input_gets_clear_4xx(api: Api, tmp_path: Path) -> None:
 
 
 def test_unreachable_host_fails_fast_with_a_message(api: Api) -> None:
-    api.call("POST", "/api/v1/sources", json={
-        "name": "down", "url": "postgresql://u:pw@127.0.0.1:1/x"})
+    api.call(
+        "POST", "/api/v1/sources", json={"name": "down", "url": "postgresql://u:pw@127.0.0.1:1/x"}
+    )
     started = time.monotonic()
     resp = api.call("POST", "/api/v1/sources/down/test")
     assert resp.status_code == 400

@@ -98,8 +98,11 @@ def test_type_change_and_restore(any_ctx: Any, operator: Any, shop: Path) -> Non
     diff = diffs_of(any_ctx, operator, run["id"])[("main.customers#email", "schema_changed")]
     assert diff["data_type"] == {"old": "TEXT", "new": "VARCHAR(200)"}
     assert diff["nullable"] == {"old": False, "new": True}
-    execute(shop, "CREATE VIEW big_orders AS SELECT o.id, c.email FROM orders o "
-                  "JOIN customers c ON c.id = o.customer_id WHERE o.amount > 100;")
+    execute(
+        shop,
+        "CREATE VIEW big_orders AS SELECT o.id, c.email FROM orders o "
+        "JOIN customers c ON c.id = o.customer_id WHERE o.amount > 100;",
+    )
     run = scans.run_scan(any_ctx, operator, "shop")
     events = events_of(any_ctx, operator, run["id"])
     assert ("main.big_orders", "restored") in events
@@ -108,8 +111,11 @@ def test_type_change_and_restore(any_ctx: Any, operator: Any, shop: Path) -> Non
 
 def test_view_redefinition_is_an_update(any_ctx: Any, operator: Any, shop: Path) -> None:
     scans.run_scan(any_ctx, operator, "shop")
-    execute(shop, "DROP VIEW big_orders; CREATE VIEW big_orders AS SELECT o.id, c.email "
-                  "FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.amount > 200;")
+    execute(
+        shop,
+        "DROP VIEW big_orders; CREATE VIEW big_orders AS SELECT o.id, c.email "
+        "FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.amount > 200;",
+    )
     run = scans.run_scan(any_ctx, operator, "shop")
     events = events_of(any_ctx, operator, run["id"])
     assert events == {("main.big_orders", "updated")}
@@ -120,8 +126,9 @@ def test_view_redefinition_is_an_update(any_ctx: Any, operator: Any, shop: Path)
 def test_broken_view_is_a_failure_and_the_scan_goes_on(
     any_ctx: Any, operator: Any, shop: Path
 ) -> None:
-    execute(shop, "CREATE TABLE tmp (x INT); CREATE VIEW broken AS SELECT x FROM tmp; "
-                  "DROP TABLE tmp;")
+    execute(
+        shop, "CREATE TABLE tmp (x INT); CREATE VIEW broken AS SELECT x FROM tmp; DROP TABLE tmp;"
+    )
     run = scans.run_scan(any_ctx, operator, "shop")
     assert run["status"] == "completed_with_failures"
     assert run["report"]["failures_total"] == 1
@@ -151,8 +158,9 @@ def test_include_exclude_patterns(any_ctx: Any, operator: Any, tmp_path: Path) -
             any_ctx, operator, limit=100, offset=0, source="filtered", type="table"
         )[0]
     }
-    views = catalog.list_assets(any_ctx, operator, limit=100, offset=0, source="filtered",
-                                type="view")[1]
+    views = catalog.list_assets(
+        any_ctx, operator, limit=100, offset=0, source="filtered", type="view"
+    )[1]
     assert names == {"orders", "customers"} and views == 0
 
 

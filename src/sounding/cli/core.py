@@ -15,7 +15,7 @@ from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.services import accounts
 from sounding.services.context import Context
-from sounding.services.demo import prepare_demo
+from sounding.services.demo import assign_demo_owners, prepare_demo
 
 HostOpt = Annotated[str, typer.Option(help="Address to listen on")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)]
@@ -53,6 +53,10 @@ def demo(
         names = prepare_demo(ctx, operator, ctx.settings.home / "data")
         for name in names:
             print_scan_summary(run_scan_with_progress(ctx, name))
+        owned = assign_demo_owners(ctx, operator)
+        say(
+            f"Assigned owners to {owned} warehouse tables and views (one left ownerless on purpose)"
+        )
         token = (
             accounts.ensure_admin(ctx)
             or accounts.create_token(ctx, operator, "admin", "demo")["token"]

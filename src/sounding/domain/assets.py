@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -72,11 +72,27 @@ class DiscoveredObject:
     properties: dict[str, Any] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
-        """A stable hash of everything discovery compares; equal hash means nothing to diff."""
-        data = asdict(self)
-        return hashlib.sha256(
-            json.dumps(data, sort_keys=True, default=str).encode("utf-8")
-        ).hexdigest()[:32]
+        """A stable hash of everything discovery compares; equal hash means nothing to diff.
+
+        Built from the dataclasses' reprs (tuples all the way down, properties sorted), which
+        is an order of magnitude cheaper than ``asdict`` + JSON on catalogs of 100k columns.
+        """
+        props = json.dumps(self.properties, sort_keys=True, default=str)
+        text = repr(
+            (
+                self.ref,
+                self.columns,
+                self.primary_key,
+                self.foreign_keys,
+                self.view_sql,
+                self.comment,
+                self.row_count,
+                self.row_count_exact,
+                self.size_bytes,
+                props,
+            )
+        )
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

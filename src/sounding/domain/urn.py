@@ -9,14 +9,16 @@ A URN is ``urn:sounding:<source>:<qualified name>`` and, for a column,
 
 from __future__ import annotations
 
+import re
+
 from sounding.errors import InvalidInputError
 
 URN_PREFIX = "urn:sounding:"
-_SPECIAL = frozenset('."#:')
+_SPECIAL = re.compile(r'[."#:\s]')
 
 
 def _needs_quotes(part: str) -> bool:
-    return part == "" or any(ch in _SPECIAL or ch.isspace() for ch in part)
+    return part == "" or _SPECIAL.search(part) is not None
 
 
 def quote_part(part: str) -> str:
@@ -27,6 +29,11 @@ def quote_part(part: str) -> str:
 
 def join_qualified(parts: tuple[str, ...] | list[str]) -> str:
     """``("main", "my.tab")`` -> ``main."my.tab"``."""
+    text = ".".join(parts)
+    # fast path: plain identifiers (no specials besides the joining dots, none empty)
+    if text.count(".") == len(parts) - 1 and _SPECIAL.search(text.replace(".", "")) is None:
+        if all(parts):
+            return text
     return ".".join(quote_part(p) for p in parts)
 
 

@@ -138,13 +138,32 @@ def _plan_containers(
     return plan
 
 
+def _hydrate(ctx: Context, state: _State, object_ids: list[int]) -> None:
+    """Replace the light index entries of these objects and their columns by full ones."""
+    if not object_ids:
+        return
+    with ctx.db.read() as conn:
+        rows = asset_repo.load_full(conn, object_ids)
+    for r in rows:
+        state.by_urn[r.urn] = diff.ExistingAsset(
+            r.id, r.urn, r.type, r.parent_id, r.deleted, r.fields
+        )
+    wanted = set(object_ids)
+    for parent in wanted:
+        state.children[parent] = []
+    for r in rows:
+        if r.parent_id in wanted and r.type == AssetType.COLUMN.value:
+            state.children[r.parent_id].append(state.by_urn[r.urn])
+
+
 def _plan_batch(
+    ctx: Context,
     state: _State,
     results: Sequence[DiscoveredObject | ObjectFailure],
     types: Sequence[AssetType],
     report: ScanReport,
 ) -> list[diff.Plan]:
-    plans = []
+    changed: list[tuple[DiscoveredObject, str, str]] = []
     for res in results:
         urn = make_urn(state.source, res.ref.path)
         state.seen.add(urn)
@@ -152,24 +171,37 @@ def _plan_batch(
         if isinstance(res, ObjectFailure):
             report.fail(urn, res.error, res.error_type)
             if existing is not None:
+                _hydrate(ctx, state, [existing.id])
                 state.failed_ids += [existing.id, *(c.id for c in state.children[existing.id])]
             continue
-        desired = diff.desired_assets(state.source, res, types)
+        fingerprint = res.fingerprint()
         if (
             existing is not None
             and not existing.deleted
-            and existing.fields.get("fingerprint") == desired[0].fields["fingerprint"]
+            and existing.fields.get("fingerprint") == fingerprint
         ):
             report.objects_skipped_unchanged += 1
             continue
+        changed.append((res, urn, fingerprint))
+    _hydrate(ctx, state, [state.by_urn[u].id for _, u, _ in changed if u in state.by_urn])
+    plans = []
+    for res, urn, fingerprint in changed:
+        desired = diff.desired_assets(state.source, res, types, fingerprint)
+        existing = state.by_urn.get(urn)
         cols = state.children[existing.id] if existing is not None else []
         plans.append(diff.plan_object(desired, state.by_urn, cols))
     return plans
 
 
-def _plan_vanished(state: _State) -> diff.Plan:
+def _plan_vanished(ctx: Context, state: _State) -> diff.Plan:
     plan = diff.Plan()
-    for urn, asset in state.by_urn.items():
+    gone = [
+        a.id
+        for urn, a in state.by_urn.items()
+        if not a.deleted and urn not in state.seen and a.type != AssetType.COLUMN.value
+    ]
+    _hydrate(ctx, state, gone)
+    for urn, asset in list(state.by_urn.items()):
         if asset.deleted or urn in state.seen or asset.type == AssetType.COLUMN.value:
             continue
         plan.deletes.append(asset.id)
@@ -195,12 +227,12 @@ def scan_connector(
     for start in range(0, len(refs), BATCH):
         batch = refs[start : start + BATCH]
         results = list(connector.describe(batch))
-        plans = _plan_batch(state, results, types, report)
+        plans = _plan_batch(ctx, state, results, types, report)
         report.objects_done += len(batch)
         _apply(ctx, state, plans, report)
         if progress:
             progress(report.objects_done, report.objects_total)
-    _apply(ctx, state, [_plan_vanished(state)], report)
+    _apply(ctx, state, [_plan_vanished(ctx, state)], report)
     with ctx.db.write() as conn:
         asset_repo.touch_seen(conn, state.source_id, utcnow(), state.failed_ids)
 

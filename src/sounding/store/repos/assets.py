@@ -42,11 +42,14 @@ class IndexRow:
     fields: dict[str, Any]
 
 
-def load_index(conn: Connection, source_id: int) -> list[IndexRow]:
-    cols = [assets.c[name] for name in INDEX_COLUMNS]
+LIGHT_COLUMNS = ("name", "fingerprint")
+
+
+def _index_rows(conn: Connection, where: Any, names: Sequence[str]) -> list[IndexRow]:
+    cols = [assets.c[name] for name in names]
     query = sa.select(
         assets.c.id, assets.c.urn, assets.c.type, assets.c.parent_id, assets.c.deleted_at, *cols
-    ).where(assets.c.source_id == source_id)
+    ).where(where)
     out = []
     for row in conn.execute(query):
         m = row._mapping
@@ -57,9 +60,27 @@ def load_index(conn: Connection, source_id: int) -> list[IndexRow]:
                 m["type"],
                 m["parent_id"],
                 m["deleted_at"] is not None,
-                {name: m[name] for name in INDEX_COLUMNS},
+                {name: m[name] for name in names},
             )
         )
+    return out
+
+
+def load_index(conn: Connection, source_id: int) -> list[IndexRow]:
+    """Every non-column asset of a source with only what decides whether to look closer.
+
+    Columns are loaded with ``load_full`` for the objects that changed, failed or vanished.
+    """
+    where = sa.and_(assets.c.source_id == source_id, assets.c.type != "column")
+    return _index_rows(conn, where, LIGHT_COLUMNS)
+
+
+def load_full(conn: Connection, object_ids: Sequence[int]) -> list[IndexRow]:
+    """Objects and their columns with every field discovery compares."""
+    out: list[IndexRow] = []
+    for chunk in _chunks(object_ids):
+        where = sa.or_(assets.c.id.in_(chunk), assets.c.parent_id.in_(chunk))
+        out += _index_rows(conn, where, INDEX_COLUMNS)
     return out
 
 

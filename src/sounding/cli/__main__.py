@@ -1,0 +1,5 @@
+"""``python -m sounding.cli``."""
+
+from sounding.cli.app import main
+
+main()
