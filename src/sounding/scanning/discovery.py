@@ -77,7 +77,10 @@ def container_assets(
 
 
 def desired_assets(
-    source: str, obj: DiscoveredObject, container_types: Sequence[AssetType]
+    source: str,
+    obj: DiscoveredObject,
+    container_types: Sequence[AssetType],
+    fingerprint: str | None = None,
 ) -> list[DesiredAsset]:
     """The object itself, then its columns."""
     ref = obj.ref
@@ -114,7 +117,7 @@ def desired_assets(
             "row_count": obj.row_count,
             "row_count_exact": obj.row_count_exact,
             "size_bytes": obj.size_bytes,
-            "fingerprint": obj.fingerprint(),
+            "fingerprint": fingerprint or obj.fingerprint(),
         },
     )
     columns = [
