@@ -169,3 +169,19 @@ def test_removing_a_source_removes_its_assets(any_ctx: Any, operator: Any, shop:
     sources.remove(any_ctx, operator, "shop")
     with pytest.raises(NotFoundError):
         catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main.orders")
+
+
+def test_file_patterns_see_plain_names(any_ctx: Any, operator: Any, tmp_path: Path) -> None:
+    lake = tmp_path / "lake"
+    lake.mkdir()
+    (lake / "people.csv").write_text("id,email\n1,a@example.com\n")
+    (lake / "notes.json").write_text('[{"id": 1}]')
+    sources.add(any_ctx, operator, "lake", lake.as_uri(), include=r"\.csv$")
+    scans.run_scan(any_ctx, operator, "lake")
+    names = [
+        a["name"]
+        for a in catalog.list_assets(
+            any_ctx, operator, limit=10, offset=0, source="lake", type="dataset"
+        )[0]
+    ]
+    assert names == ["people.csv"]

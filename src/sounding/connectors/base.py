@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from sounding.domain.assets import AssetType, DiscoveredObject, ObjectFailure, ObjectRef
-from sounding.domain.urn import join_qualified
 from sounding.errors import InvalidInputError
 
 
@@ -45,8 +44,12 @@ class SourceConfig:
                     ) from exc
 
     def matches(self, path: tuple[str, ...]) -> bool:
-        """Whether a qualified name passes include (search) and exclude (search) patterns."""
-        text = join_qualified(path)
+        """Whether a name passes the include and exclude patterns (``re.search``).
+
+        Patterns see the parts joined by dots, unquoted, as a person writes them:
+        ``main.orders``, ``analytics.public.orders``, ``exports/orders.csv``.
+        """
+        text = ".".join(path)
         if self.include and not re.search(self.include, text):
             return False
         return not (self.exclude and re.search(self.exclude, text))

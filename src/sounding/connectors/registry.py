@@ -11,7 +11,11 @@ from sounding.errors import UnsupportedSourceError
 logger = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "sounding.connectors"
-DEFAULT_CONNECTORS = ("sounding.connectors.sql:FACTORY", "sounding.connectors.files:FACTORY")
+DEFAULT_CONNECTORS = (
+    "sounding.connectors.sql:FACTORY",
+    "sounding.connectors.duckdb:FACTORY",
+    "sounding.connectors.files:FACTORY",
+)
 
 
 class ConnectorRegistry:

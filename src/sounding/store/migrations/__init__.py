@@ -21,6 +21,17 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the store's schema to ``revision`` (idempotent)."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the store's schema to ``revision`` (idempotent).
+
+    Each area (catalog, lineage, classification, orchestration, search) adds its tables as its
+    own branch of revisions off ``0001``, so areas evolve independently; ``heads`` applies all.
+    """
     command.upgrade(alembic_config(engine), revision)
+
+
+def heads(engine: Engine) -> set[str]:
+    """The revision ids that ``upgrade`` brings a store to."""
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())

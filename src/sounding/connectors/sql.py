@@ -1,0 +1,218 @@
+"""SQL databases through SQLAlchemy 2: SQLite, PostgreSQL (psycopg 3), MySQL/MariaDB (PyMySQL).
+
+Accepted URLs::
+
+    sqlite:///relative/path.db   sqlite:////absolute/path.db          (opened read-only)
+    postgresql://user@host:5432/db   postgres://...   postgresql+psycopg://...
+    mysql://user@host/db   mariadb://...   mysql+pymysql://...   (no database: all of them)
+
+Catalog reading is per dialect (``sql_postgres``, ``sql_mysql``, ``sql_sqlite``): a handful of
+catalog queries per batch of objects, never one round trip per table. Driver errors are turned
+into ours at this boundary: ``ConnectionFailedError`` when the server cannot be reached,
+``ObjectFailure`` results for objects that cannot be read.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote as url_quote
+
+import sqlalchemy as sa
+
+from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.sql_catalog import (
+    CatalogReader,
+    Described,
+    describe_in_batches,
+    error_text,
+)
+from sounding.connectors.sql_mysql import MysqlCatalog
+from sounding.connectors.sql_postgres import PostgresCatalog
+from sounding.connectors.sql_sqlite import SqliteCatalog
+from sounding.domain.assets import AssetType, ObjectRef
+from sounding.errors import ConnectionFailedError, SourceError, UnsupportedSourceError
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_SECONDS = 5
+
+# backend -> (drivers accepted as written, driver used)
+_BACKENDS: dict[str, tuple[frozenset[str], str]] = {
+    "sqlite": (frozenset({"", "pysqlite"}), "sqlite+pysqlite"),
+    "postgresql": (frozenset({"", "psycopg"}), "postgresql+psycopg"),
+    "postgres": (frozenset({""}), "postgresql+psycopg"),
+    "mysql": (frozenset({"", "pymysql"}), "mysql+pymysql"),
+    "mariadb": (frozenset({"", "pymysql"}), "mysql+pymysql"),
+}
+
+_EXAMPLES = (
+    "sqlite:///path/to/file.db, postgresql://user@host:5432/dbname, mysql://user@host:3306/dbname"
+)
+
+
+def _scheme(url: str) -> tuple[str, str] | None:
+    """``"postgresql+psycopg://..."`` -> ``("postgresql", "psycopg")``; None if no scheme."""
+    scheme, sep, _ = url.partition("://")
+    if not sep:
+        return None
+    backend, _, driver = scheme.lower().partition("+")
+    return backend, driver
+
+
+def normalize_url(url: str) -> sa.URL:
+    """Parse a source URL and pick our driver; raise UnsupportedSourceError when malformed."""
+    scheme = _scheme(url)
+    if scheme is None or scheme[0] not in _BACKENDS:
+        raise UnsupportedSourceError(f"Not a SQL database URL. Examples: {_EXAMPLES}", url=url)
+    backend, driver = scheme
+    accepted, drivername = _BACKENDS[backend]
+    if driver not in accepted:
+        raise UnsupportedSourceError(
+            f"Driver {driver!r} is not supported for {backend}; "
+            f"use {drivername}:// (or {backend}://)",
+            url=url,
+        )
+    try:
+        parsed = sa.make_url(url).set(drivername=drivername)
+        port = parsed.port
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise UnsupportedSourceError(
+            f"Malformed database URL ({exc}). Examples: {_EXAMPLES}", url=url
+        ) from exc
+    if port is not None and not 0 < port < 65536:
+        raise UnsupportedSourceError(f"Port {port} is out of range (1-65535)", url=url)
+    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise UnsupportedSourceError(
+            "A SQLite source needs a file: sqlite:///relative.db or sqlite:////absolute.db",
+            url=url,
+        )
+    return parsed
+
+
+def _create_engine(url: sa.URL, options: dict[str, Any]) -> sa.Engine:
+    timeout = int(options.get("connect_timeout", CONNECT_TIMEOUT_SECONDS))
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        path = Path(url.database or "").expanduser().resolve()
+        uri = f"file:{url_quote(str(path))}?mode=ro"
+
+        def connect() -> sqlite3.Connection:
+            if not path.is_file():
+                raise sqlite3.OperationalError(f"database file {path} does not exist")
+            return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+
+        return sa.create_engine("sqlite+pysqlite://", creator=connect, poolclass=sa.NullPool)
+    if backend == "postgresql":
+        connect_args: dict[str, Any] = {"connect_timeout": timeout, "application_name": "sounding"}
+    else:
+        connect_args = {"connect_timeout": timeout, "charset": "utf8mb4"}
+    return sa.create_engine(url, connect_args=connect_args, pool_size=2, max_overflow=2)
+
+
+def _reader_for(url: sa.URL) -> CatalogReader:
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        return PostgresCatalog()
+    if backend == "mysql":
+        return MysqlCatalog(url.database or None)
+    return SqliteCatalog()
+
+
+class SqlConnector:
+    """One SQL database source. Cheap to create; connects on first use."""
+
+    kind = "sql"
+
+    def __init__(self, config: SourceConfig, url: sa.URL) -> None:
+        self.config = config
+        self.url = url
+        self._reader = _reader_for(url)
+        self._engine = _create_engine(url, config.options)
+        self.container_types: tuple[AssetType, ...] = self._reader.container_types
+        self.capabilities = Capabilities(row_count_estimates=self._reader.row_count_estimates)
+
+    def _redact(self, text: str) -> str:
+        password = self.url.password
+        return text.replace(password, "***") if password else text
+
+    @contextmanager
+    def _connect(self, failing_to: str = "read the catalog of") -> Iterator[sa.Connection]:
+        """A connection; driver errors become ours, "Failed to <failing_to> source 'x': ..."."""
+        name = self.config.name
+        try:
+            conn = self._engine.connect()
+        except sa.exc.SQLAlchemyError as exc:
+            message = self._redact(error_text(exc))
+            raise ConnectionFailedError(
+                f"Failed to connect to source {name!r}: {message}", source=name
+            ) from exc
+        with conn:
+            try:
+                yield conn
+            except sa.exc.DBAPIError as exc:
+                error = ConnectionFailedError if failing_to == "connect to" else SourceError
+                message = self._redact(error_text(exc))
+                raise error(
+                    f"Failed to {failing_to} source {name!r}: {message}", source=name
+                ) from exc
+
+    def test(self) -> dict[str, Any]:
+        with self._connect("connect to") as conn:
+            return self._reader.facts(conn)
+
+    def list_objects(self) -> list[ObjectRef]:
+        with self._connect("list the objects of") as conn:
+            refs = self._reader.list_objects(conn)
+        return sorted((r for r in refs if self.config.matches(r.path)), key=lambda r: r.path)
+
+    def describe(self, refs: Sequence[ObjectRef]) -> Iterator[Described]:
+        if not refs:
+            return
+        with self._connect() as conn:
+
+            def run_batch(
+                container: tuple[str, ...], chunk: Sequence[ObjectRef]
+            ) -> dict[str, Described]:
+                try:
+                    found = self._reader.describe_batch(conn, container, chunk)
+                except sa.exc.DBAPIError as exc:
+                    if exc.connection_invalidated:
+                        raise ConnectionFailedError(
+                            f"Lost the connection to source {self.config.name!r}: "
+                            f"{self._redact(error_text(exc))}",
+                            source=self.config.name,
+                        ) from exc
+                    conn.rollback()  # PostgreSQL refuses more statements in a failed transaction
+                    raise
+                conn.rollback()  # catalog reads only: end the snapshot between batches
+                return found
+
+            yield from describe_in_batches(refs, run_batch, recoverable=(sa.exc.DBAPIError,))
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> SqlConnector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SqlConnectorFactory:
+    kind = "sql"
+
+    def accepts(self, url: str) -> bool:
+        scheme = _scheme(url)
+        return scheme is not None and scheme[0] in _BACKENDS
+
+    def create(self, config: SourceConfig) -> Connector:
+        return SqlConnector(config, normalize_url(config.url))
+
+
+FACTORY = SqlConnectorFactory()

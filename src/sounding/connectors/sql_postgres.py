@@ -1,0 +1,241 @@
+"""PostgreSQL catalog: three ``pg_catalog`` queries per batch of objects of one schema.
+
+Paths are ``(database, schema, relation)``; every schema of the URL's database is scanned
+except ``information_schema`` and the reserved ``pg_*`` ones. Types are what
+``format_type()`` prints, defaults what ``pg_get_expr()`` prints. Row counts are the planner's
+estimate (``pg_class.reltuples``); a table never analyzed (``-1``) is counted exactly when it is
+small, and otherwise has no count rather than a wrong one. Partitions are described through
+their partitioned parent and not listed themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import sqlalchemy as sa
+
+from sounding.connectors.sql_catalog import Described, quote_path, run_quoted
+from sounding.domain.assets import (
+    AssetType,
+    DiscoveredColumn,
+    DiscoveredObject,
+    ForeignKeyRef,
+    ObjectRef,
+)
+
+logger = logging.getLogger(__name__)
+
+EXACT_COUNT_MAX_BYTES = 8 * 1024 * 1024
+"""A never-analyzed table whose heap is at most this big is counted with ``count(*)``..."""
+EXACT_COUNT_BUDGET_BYTES = 64 * 1024 * 1024
+"""... as long as the tables counted in one batch hold no more than this in all."""
+LOCK_TIMEOUT_MS = 5000
+"""Sizes and counts take a share lock on each table; never queue long behind an exclusive one
+(an ALTER TABLE in progress): that object fails instead of the scan hanging."""
+
+_KINDS = {"r": AssetType.TABLE, "p": AssetType.TABLE, "f": AssetType.TABLE}
+_KINDS |= {"v": AssetType.VIEW, "m": AssetType.VIEW}
+_KIND_NAMES = {"p": "partitioned table", "f": "foreign table", "m": "materialized view"}
+
+_USER_SCHEMAS = "n.nspname <> 'information_schema' AND n.nspname !~ '^pg_'"
+
+_LIST = sa.text(
+    "SELECT n.nspname, c.relname, c.relkind FROM pg_catalog.pg_class c "
+    "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+    f"WHERE c.relkind IN ('r', 'p', 'f', 'v', 'm') AND NOT c.relispartition AND {_USER_SCHEMAS}"
+)
+
+_SCOPE = "n.nspname = :schema AND c.relname = ANY(CAST(:names AS text[]))"
+
+_RELATIONS = sa.text(f"""
+SELECT c.relname, c.relkind, pg_catalog.obj_description(c.oid, 'pg_class'),
+  CASE WHEN c.relkind = 'p' THEN (
+      SELECT CASE WHEN bool_and(p.reltuples >= 0) THEN sum(p.reltuples) END
+      FROM pg_catalog.pg_partition_tree(c.oid) t JOIN pg_catalog.pg_class p ON p.oid = t.relid
+      WHERE t.isleaf)
+    WHEN c.relkind IN ('r', 'm') THEN c.reltuples END,
+  CASE WHEN c.relkind IN ('r', 'm') THEN pg_catalog.pg_total_relation_size(c.oid)
+    WHEN c.relkind = 'p' THEN (
+      SELECT sum(pg_catalog.pg_total_relation_size(t.relid))::bigint
+      FROM pg_catalog.pg_partition_tree(c.oid) t) END,
+  CASE WHEN c.relkind = 'r' THEN pg_catalog.pg_relation_size(c.oid) END,
+  CASE WHEN c.relkind IN ('v', 'm') THEN pg_catalog.pg_get_viewdef(c.oid) END
+FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {_SCOPE} AND c.relkind IN ('r', 'p', 'f', 'v', 'm')
+""")
+
+_COLUMNS = sa.text(f"""
+SELECT c.relname, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull,
+  CASE WHEN a.atthasdef AND a.attgenerated = '' THEN (
+    SELECT pg_catalog.pg_get_expr(d.adbin, d.adrelid) FROM pg_catalog.pg_attrdef d
+    WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum) END,
+  pg_catalog.col_description(a.attrelid, a.attnum)
+FROM pg_catalog.pg_attribute a
+JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+WHERE {_SCOPE} AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY c.relname, a.attnum
+""")
+
+_KEY_COLUMNS = """ARRAY(
+    SELECT a.attname::text FROM unnest(co.{keys}) WITH ORDINALITY AS k(num, pos)
+    JOIN pg_catalog.pg_attribute a ON a.attrelid = co.{rel} AND a.attnum = k.num
+    ORDER BY k.pos)"""
+
+_CONSTRAINTS = sa.text(f"""
+SELECT c.relname, co.conname, co.contype,
+  {_KEY_COLUMNS.format(keys="conkey", rel="conrelid")},
+  rn.nspname, rc.relname,
+  {_KEY_COLUMNS.format(keys="confkey", rel="confrelid")}
+FROM pg_catalog.pg_constraint co
+JOIN pg_catalog.pg_class c ON c.oid = co.conrelid
+JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_catalog.pg_class rc ON rc.oid = co.confrelid
+LEFT JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+WHERE {_SCOPE} AND co.contype IN ('p', 'f')
+ORDER BY c.relname, co.conname
+""")
+
+
+class PostgresCatalog:
+    container_types: tuple[AssetType, ...] = (AssetType.DATABASE, AssetType.SCHEMA)
+    row_count_estimates: bool = True
+
+    def facts(self, conn: sa.Connection) -> dict[str, Any]:
+        database, version = conn.execute(
+            sa.text("SELECT current_database(), current_setting('server_version')")
+        ).one()
+        schemas = conn.execute(
+            sa.text(
+                f"SELECT n.nspname FROM pg_catalog.pg_namespace n WHERE {_USER_SCHEMAS} "
+                "ORDER BY n.nspname"
+            )
+        ).scalars()
+        return {
+            "dialect": "postgresql",
+            "server_version": version,
+            "databases": [database],
+            "schemas": list(schemas),
+        }
+
+    def list_objects(self, conn: sa.Connection) -> list[ObjectRef]:
+        database = conn.execute(sa.text("SELECT current_database()")).scalar_one()
+        return [
+            ObjectRef(_KINDS[kind], (database, schema, name))
+            for schema, name, kind in conn.execute(_LIST)
+        ]
+
+    def describe_batch(
+        self, conn: sa.Connection, container: tuple[str, ...], refs: Sequence[ObjectRef]
+    ) -> dict[str, Described]:
+        database, schema = container
+        params = {"schema": schema, "names": sorted({ref.name for ref in refs})}
+        set_lock_timeout(conn)
+        relations = conn.execute(_RELATIONS, params).all()
+        columns: dict[str, list[DiscoveredColumn]] = {}
+        for table, name, data_type, not_null, default, comment in conn.execute(_COLUMNS, params):
+            table_columns = columns.setdefault(table, [])
+            table_columns.append(
+                DiscoveredColumn(
+                    name=name,
+                    data_type=data_type,
+                    nullable=not not_null,
+                    ordinal=len(table_columns) + 1,
+                    default=default,
+                    comment=comment,
+                )
+            )
+        primary_keys: dict[str, tuple[str, ...]] = {}
+        foreign_keys: dict[str, list[ForeignKeyRef]] = {}
+        for table, con_name, con_type, cols, ref_schema, ref_table, ref_cols in conn.execute(
+            _CONSTRAINTS, params
+        ):
+            if con_type == "p":
+                primary_keys[table] = tuple(cols)
+            else:
+                foreign_keys.setdefault(table, []).append(
+                    ForeignKeyRef(
+                        columns=tuple(cols),
+                        referred_path=(database, ref_schema, ref_table),
+                        referred_columns=tuple(ref_cols),
+                        name=con_name,
+                    )
+                )
+        never_analyzed = _worth_counting(
+            (name, heap)
+            for name, kind, _, rows, _, heap, _ in relations
+            if kind == "r" and rows < 0
+        )
+        exact = _exact_counts(conn, schema, never_analyzed)
+        results: dict[str, Described] = {}
+        for name, kind, comment, rows, size, _, view_sql in relations:
+            key = primary_keys.get(name, ())
+            count, is_exact = _row_count(rows, exact.get(name))
+            results[name] = DiscoveredObject(
+                ref=ObjectRef(_KINDS[kind], (database, schema, name)),
+                columns=tuple(_mark_key(column, key) for column in columns.get(name, ())),
+                primary_key=key,
+                foreign_keys=tuple(foreign_keys.get(name, ())),
+                view_sql=view_sql.strip() if view_sql else None,
+                comment=comment,
+                row_count=count,
+                row_count_exact=is_exact,
+                size_bytes=int(size) if size is not None else None,
+                properties={"kind": _KIND_NAMES[kind]} if kind in _KIND_NAMES else {},
+            )
+        return results
+
+
+def _mark_key(column: DiscoveredColumn, key: tuple[str, ...]) -> DiscoveredColumn:
+    return replace(column, is_primary_key=True) if column.name in key else column
+
+
+def _row_count(estimate: float | None, exact: int | None) -> tuple[int | None, bool]:
+    if exact is not None:
+        return exact, True
+    if estimate is None or estimate < 0:
+        return None, False
+    return round(estimate), False
+
+
+def _worth_counting(tables: Iterable[tuple[str, int]]) -> list[str]:
+    """Never-analyzed tables cheap enough to count, smallest first, within the budget."""
+    chosen: list[str] = []
+    spent = 0
+    for name, heap in sorted(tables, key=lambda t: t[1]):
+        if heap > EXACT_COUNT_MAX_BYTES or spent + heap > EXACT_COUNT_BUDGET_BYTES:
+            break
+        chosen.append(name)
+        spent += heap
+    return chosen
+
+
+def _exact_counts(conn: sa.Connection, schema: str, tables: Sequence[str]) -> dict[str, int]:
+    """``count(*)`` of small never-analyzed tables, 50 per statement and transaction (so few
+    locks are held at a time); a chunk that fails (no privilege, lock timeout) stays uncounted.
+    """
+    counts: dict[str, int] = {}
+    for start in range(0, len(tables), 50):
+        chunk = tables[start : start + 50]
+        sql = " UNION ALL ".join(
+            f"SELECT {i}, count(*) FROM {quote_path(conn, schema, table)}"
+            for i, table in enumerate(chunk)
+        )
+        try:
+            set_lock_timeout(conn)
+            rows = run_quoted(conn, sql).all()
+        except sa.exc.DBAPIError as exc:
+            logger.info("Could not count rows in schema %s: %s", schema, exc.orig)
+            rows = []
+        finally:
+            conn.rollback()
+        counts.update({chunk[i]: int(count) for i, count in rows})
+    return counts
+
+
+def set_lock_timeout(conn: sa.Connection) -> None:
+    """Wait at most LOCK_TIMEOUT for a table another session has locked (e.g. an ALTER)."""
+    conn.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
