@@ -42,7 +42,10 @@ def test_scan_then_browse_assets(api: Api) -> None:
     kids = api.call("GET", f"/api/v1/assets?parent_id={orders['id']}", role="viewer").json()
     assert kids["total"] == 3
     events = api.call("GET", f"/api/v1/scans/{scan['id']}/events", role="viewer").json()
-    assert events["total"] == scan["report"]["created"]
+    assert scan["report"]["created"] == 13  # source, database, 3 objects, 8 columns
+    assert events["total"] == 5  # a new table's columns are listed in its own event
+    created = {e["urn"]: e["diff"] for e in events["items"]}
+    assert created["urn:sounding:shop:main.orders"] == {"columns": ["id", "customer_id", "amount"]}
 
 
 def test_steward_curates_metadata(api: Api) -> None:

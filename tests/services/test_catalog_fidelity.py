@@ -36,9 +36,7 @@ def _sqlite_truth(path: Path) -> dict[str, Any]:
     return truth
 
 
-def test_sample_databases_match_sqlite_catalog(
-    ctx: Any, operator: Any, sample_db: Path
-) -> None:
+def test_sample_databases_match_sqlite_catalog(ctx: Any, operator: Any, sample_db: Path) -> None:
     sources.add(ctx, operator, "sample", f"sqlite:///{sample_db}")
     run = scans.run_scan(ctx, operator, "sample")
     assert run["status"] == "completed", run["report"]["failures"]
@@ -46,8 +44,9 @@ def test_sample_databases_match_sqlite_catalog(
     listed = {
         a["name"]: a
         for t in ("table", "view")
-        for a in catalog.list_assets(ctx, operator, limit=1000, offset=0, source="sample",
-                                     type=t)[0]
+        for a in catalog.list_assets(ctx, operator, limit=1000, offset=0, source="sample", type=t)[
+            0
+        ]
     }
     assert {n: a["type"] for n, a in listed.items()} == {n: t["type"] for n, t in truth.items()}
     for name, expected in truth.items():
@@ -105,14 +104,15 @@ def _create(url: str, statements: list[str]) -> None:
 
 
 @pytest.mark.postgres
-def test_odd_identifiers_round_trip_postgres(
-    ctx: Any, operator: Any, postgres_url: str
-) -> None:
-    _create(postgres_url, [
-        'CREATE TABLE "Mixed Case" ("Id" INTEGER PRIMARY KEY, "has.dot" TEXT, "quo""te" TEXT)',
-        'CREATE TABLE "Ünïcødé tàble" ("naïve col" INTEGER, "#hash:colon" TEXT)',
-        'CREATE VIEW "view.with.dots" AS SELECT "Id", "has.dot" FROM "Mixed Case"',
-    ])
+def test_odd_identifiers_round_trip_postgres(ctx: Any, operator: Any, postgres_url: str) -> None:
+    _create(
+        postgres_url,
+        [
+            'CREATE TABLE "Mixed Case" ("Id" INTEGER PRIMARY KEY, "has.dot" TEXT, "quo""te" TEXT)',
+            'CREATE TABLE "Ünïcødé tàble" ("naïve col" INTEGER, "#hash:colon" TEXT)',
+            'CREATE VIEW "view.with.dots" AS SELECT "Id", "has.dot" FROM "Mixed Case"',
+        ],
+    )
     sources.add(ctx, operator, "odd", postgres_url)
     db = sa.engine.make_url(postgres_url).database
     assert db
@@ -121,11 +121,14 @@ def test_odd_identifiers_round_trip_postgres(
 
 @pytest.mark.mysql
 def test_odd_identifiers_round_trip_mysql(ctx: Any, operator: Any, mysql_url: str) -> None:
-    _create(mysql_url, [
-        'CREATE TABLE `Mixed Case` (`Id` INTEGER PRIMARY KEY, `has.dot` TEXT, `quo"te` TEXT)',
-        "CREATE TABLE `Ünïcødé tàble` (`naïve col` INTEGER, `#hash:colon` TEXT)",
-        "CREATE VIEW `view.with.dots` AS SELECT `Id`, `has.dot` FROM `Mixed Case`",
-    ])
+    _create(
+        mysql_url,
+        [
+            'CREATE TABLE `Mixed Case` (`Id` INTEGER PRIMARY KEY, `has.dot` TEXT, `quo"te` TEXT)',
+            "CREATE TABLE `Ünïcødé tàble` (`naïve col` INTEGER, `#hash:colon` TEXT)",
+            "CREATE VIEW `view.with.dots` AS SELECT `Id`, `has.dot` FROM `Mixed Case`",
+        ],
+    )
     sources.add(ctx, operator, "odd", mysql_url)
     db = sa.engine.make_url(mysql_url).database
     assert db

@@ -9,6 +9,9 @@ Event rules (documented in docs/concepts.md):
 - a column whose type, nullability, key or position changed is ``schema_changed``, and its
   table gets one ``schema_changed`` event listing added, removed and changed columns;
 - other discovered metadata (view SQL, foreign keys, defaults, comments) is ``updated``;
+- the columns of a table that is created, deleted or restored as a whole are listed in the
+  table's event (``{"columns": [...]}``) rather than given one event each, as catalogs record
+  entity-level change events; a column added to or dropped from a live table has its own;
 - statistics (row count, size) are refreshed silently: they are not metadata changes;
 - curated fields (owner, description, tags, ...) are never touched by a scan.
 """
@@ -158,11 +161,17 @@ def _norm(value: Any) -> Any:
     return None if value in ({}, [], "") else value
 
 
-def plan_asset(desired: DesiredAsset, existing: ExistingAsset | None, plan: Plan) -> str | None:
-    """Plan one asset; returns 'added', 'changed', or None (nothing to report upward)."""
+def plan_asset(
+    desired: DesiredAsset, existing: ExistingAsset | None, plan: Plan, quiet: bool = False
+) -> str | None:
+    """Plan one asset; returns 'added', 'changed', or None (nothing to report upward).
+
+    ``quiet`` plans the writes without events (the parent's event speaks for it).
+    """
     if existing is None:
         plan.inserts.append(desired)
-        plan.events.append((desired.urn, EventType.CREATED, {}))
+        if not quiet:
+            plan.events.append((desired.urn, EventType.CREATED, {}))
         return "added"
     schema = _changed(desired, existing, SCHEMA_FIELDS)
     meta = _changed(desired, existing, METADATA_FIELDS)
@@ -171,7 +180,8 @@ def plan_asset(desired: DesiredAsset, existing: ExistingAsset | None, plan: Plan
         plan.updates.append((existing.id, dict(desired.fields)))
     if existing.deleted:
         plan.restores.append(existing.id)
-        plan.events.append((desired.urn, EventType.RESTORED, {**schema, **meta}))
+        if not quiet:
+            plan.events.append((desired.urn, EventType.RESTORED, {**schema, **meta}))
         return "added"
     if schema:
         plan.events.append((desired.urn, EventType.SCHEMA_CHANGED, schema))
@@ -193,7 +203,13 @@ def plan_object(
     plan_asset(table, table_existing, plan)
     if table_existing is None or table_existing.deleted:
         for col in columns:
-            plan_asset(col, existing.get(col.urn), plan)
+            plan_asset(col, existing.get(col.urn), plan, quiet=True)
+        wanted = {c.urn for c in columns}
+        for gone in existing_columns:
+            if gone.urn not in wanted and not gone.deleted:
+                plan.deletes.append(gone.id)
+        _, kind, payload = plan.events[-1]
+        plan.events[-1] = (table.urn, kind, {**payload, "columns": [c.name for c in columns]})
         return plan
     added: list[str] = []
     changed: dict[str, Any] = {}

@@ -115,8 +115,12 @@ def _apply(ctx: Context, state: _State, plans: Sequence[diff.Plan], report: Scan
         asset_repo.insert_events(conn, events)
         scan_repo.update(conn, state.scan_id, {"objects_done": report.objects_done})
     for p in plans:
+        report.created += len(p.inserts)
+        report.deleted += len(p.deletes)
+        report.restored += len(p.restores)
         for _urn, kind, _payload in p.events:
-            report.count(kind)
+            if kind in (EventType.UPDATED, EventType.SCHEMA_CHANGED):
+                report.count(kind)
     for d in inserts:
         state.by_urn[d.urn] = diff.ExistingAsset(ids[d.urn], d.urn, d.type.value, None, False, {})
 
@@ -205,11 +209,10 @@ def _plan_vanished(ctx: Context, state: _State) -> diff.Plan:
         if asset.deleted or urn in state.seen or asset.type == AssetType.COLUMN.value:
             continue
         plan.deletes.append(asset.id)
-        plan.events.append((urn, EventType.DELETED, {}))
-        for col in state.children.get(asset.id, []):
-            if not col.deleted:
-                plan.deletes.append(col.id)
-                plan.events.append((col.urn, EventType.DELETED, {}))
+        cols = [c for c in state.children.get(asset.id, []) if not c.deleted]
+        plan.deletes += [c.id for c in cols]
+        payload = {"columns": [c.fields.get("name") for c in cols]} if cols else {}
+        plan.events.append((urn, EventType.DELETED, payload))
     return plan
 
 

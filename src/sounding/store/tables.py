@@ -14,7 +14,7 @@ metadata = sa.MetaData(
 )
 
 TS = sa.DateTime(timezone=True)
-JSONType = sa.JSON()
+JSONType = sa.JSON(none_as_null=True)  # None is SQL NULL, not the JSON text "null"
 
 sources = sa.Table(
     "sources",
