@@ -14,3 +14,6 @@ def configure_logging(level: str = "INFO") -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         handler._sounding = True  # type: ignore[attr-defined]
         root.addHandler(handler)
+    # sqlglot warns on every statement it falls back to parsing as a Command; lineage reports
+    # those statements itself, so its chatter would only repeat them
+    logging.getLogger("sqlglot").setLevel(logging.ERROR)

@@ -100,3 +100,33 @@ def test_failed_scan_is_exit_1(cli: Any) -> None:
     cli("source", "add", "down", "postgresql://u@127.0.0.1:1/x")
     result = cli("scan", "down")
     assert result.exit_code == 1 and "Failed to connect to source 'down'" in result.stderr
+
+
+def test_lineage_parse_ingest_and_show(cli: Any, tmp_path: Path) -> None:
+    sql = tmp_path / "job.sql"
+    sql.write_text("INSERT INTO customers (id, email) SELECT id, 'x' FROM orders;")
+    parsed = json.loads(cli("lineage", "parse", str(sql), "--dialect", "sqlite", "--json").stdout)
+    assert parsed == {
+        "sources": ["orders"],
+        "targets": ["customers"],
+        "column_lineage": [
+            {
+                "source_table": "orders",
+                "source_column": "id",
+                "target_table": "customers",
+                "target_column": "id",
+                "kind": "copy",
+                "confidence": 0.8,
+            },  # no schema given
+        ],
+        "errors": [],
+    }
+    cli("source", "add", "shop", sqlite_source(tmp_path / "shop.db"))
+    cli("scan", "shop")
+    ingested = cli("lineage", "ingest", str(sql), "--source", "shop")
+    assert ingested.exit_code == 0 and "new" in ingested.stdout
+    shown = cli("lineage", "show", "urn:sounding:shop:main.customers", "--upstream")
+    assert shown.exit_code == 0, shown.output
+    assert "main.orders" in shown.stdout and "upstream" in shown.stdout
+    missing = cli("lineage", "parse", str(tmp_path / "nope.sql"))
+    assert missing.exit_code == 2 and "Cannot read" in missing.stderr

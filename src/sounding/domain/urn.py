@@ -31,9 +31,9 @@ def join_qualified(parts: tuple[str, ...] | list[str]) -> str:
     """``("main", "my.tab")`` -> ``main."my.tab"``."""
     text = ".".join(parts)
     # fast path: plain identifiers (no specials besides the joining dots, none empty)
-    if text.count(".") == len(parts) - 1 and _SPECIAL.search(text.replace(".", "")) is None:
-        if all(parts):
-            return text
+    plain = text.count(".") == len(parts) - 1 and _SPECIAL.search(text.replace(".", "")) is None
+    if plain and all(parts):
+        return text
     return ".".join(quote_part(p) for p in parts)
 
 

@@ -19,6 +19,7 @@ from sounding.domain.urn import make_urn
 from sounding.errors import SoundingError
 from sounding.scanning import discovery as diff
 from sounding.services.context import Context
+from sounding.services.lineage import refresh_view_lineage
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import scans as scan_repo
@@ -254,6 +255,9 @@ def execute_scan(
         state = _load_state(ctx, source_name, row["id"], scan_id)
         with ctx.registry.open(config_for(ctx, row)) as connector:
             scan_connector(ctx, connector, state, report, progress)
+        views = refresh_view_lineage(ctx, source_name)
+        for problem in views["problems"]:
+            report.warn("lineage", problem)
     except SoundingError as exc:
         _finish(ctx, scan_id, row["id"], report, ScanStatus.FAILED, exc.message)
         raise

@@ -9,7 +9,7 @@ from typing import Any
 
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.scans import ScanStatus
-from sounding.errors import ConflictError, NotFoundError
+from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.services.context import Context
 from sounding.services.discovery import Progress, execute_scan
 from sounding.services.sources import get_row
@@ -73,6 +73,12 @@ def public(run: dict[str, Any]) -> dict[str, Any]:
 def _create(ctx: Context, actor: Principal, source: str) -> int:
     actor.require(Permission.SCAN_RUN)
     row = get_row(ctx, source)
+    if row["kind"] == "external":
+        raise InvalidInputError(
+            f"Source '{source}' holds datasets reported by OpenLineage; it has no connection "
+            "to scan",
+            source=source,
+        )
     with ctx.db.write() as conn:
         runs, _ = repo.list_runs(conn, 1, 0, row["id"])
         if runs and runs[0]["status"] in ACTIVE:

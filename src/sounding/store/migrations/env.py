@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Engine
 
+from sounding.store import tables_lineage  # noqa: F401 (its tables join the metadata)
 from sounding.store.tables import metadata
 
 config = context.config

@@ -246,3 +246,11 @@ def count_by_type(conn: Connection, source_id: int) -> dict[str, int]:
         .group_by(assets.c.type)
     )
     return {t: int(n) for t, n in conn.execute(query)}
+
+
+def get_many(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for chunk in _chunks(list(ids)):
+        rows = conn.execute(_select_public().where(assets.c.id.in_(chunk))).mappings()
+        out += [dict(r) for r in rows]
+    return out

@@ -1,0 +1,90 @@
+"""Lineage: parse SQL, ingest it, add manual edges, and walk the graph of an asset."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from sounding.api.deps import CtxDep, require
+from sounding.domain.auth import Permission, Principal
+from sounding.services import lineage, openlineage
+
+router = APIRouter(tags=["lineage"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
+
+
+class ParseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sql: str
+    dialect: str = "ansi"
+    schema_: dict[str, Any] | None = Field(
+        None, alias="schema", description='{"db.table": ["col", ...]} to expand * and resolve'
+    )
+
+
+class IngestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(description="The source the SQL ran against")
+    sql: str
+    dialect: str | None = Field(None, description="Default: the source's own dialect")
+
+
+class EdgeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str = Field(description="Upstream asset: id or URN")
+    target: str = Field(description="Downstream asset: id or URN")
+    description: str | None = None
+
+
+@router.post("/lineage", status_code=201)
+def openlineage_event(ctx: CtxDep, who: Writer, event: dict[str, Any]) -> dict[str, Any]:
+    """An OpenLineage run event (the path the OpenLineage HTTP transport posts to)."""
+    return openlineage.ingest_event(ctx, who, event)
+
+
+@router.post("/lineage/parse")
+def parse(who: Reader, body: ParseRequest) -> dict[str, Any]:
+    """Table and column lineage of SQL, stored nowhere."""
+    return lineage.parse_sql(body.sql, body.dialect, body.schema_).to_dict()
+
+
+@router.post("/lineage/sql")
+def ingest(ctx: CtxDep, who: Writer, body: IngestRequest) -> dict[str, Any]:
+    """Store the lineage of SQL run against a source; names are tied to its assets."""
+    return lineage.ingest_sql(ctx, who, body.source, body.sql, body.dialect)
+
+
+@router.post("/lineage/edges", status_code=201)
+def create_edge(ctx: CtxDep, who: Writer, body: EdgeCreate) -> dict[str, Any]:
+    """A manual edge between two assets (or two columns)."""
+    return lineage.add_manual_edge(ctx, who, body.source, body.target, body.description)
+
+
+@router.delete("/lineage/edges/{edge_id}", status_code=204)
+def delete_edge(ctx: CtxDep, who: Writer, edge_id: int) -> Response:
+    lineage.delete_edge(ctx, who, edge_id)
+    return Response(status_code=204)
+
+
+@router.get("/assets/{ref}/lineage")
+def asset_lineage(
+    ctx: CtxDep,
+    who: Reader,
+    ref: str,
+    direction: Annotated[str, Query(pattern="^(upstream|downstream|both)$")] = "both",
+    depth: Annotated[int, Query(ge=1, le=20)] = 3,
+    level: Annotated[str, Query(pattern="^(table|column)$")] = "table",
+) -> dict[str, Any]:
+    """Nodes and edges upstream and/or downstream of an asset, cycle-safe and capped."""
+    return lineage.lineage_graph(ctx, who, ref, direction, depth, level)
+
+
+@router.get("/assets/{ref}/impact")
+def asset_impact(
+    ctx: CtxDep, who: Reader, ref: str, depth: Annotated[int, Query(ge=1, le=20)] = 10
+) -> dict[str, Any]:
+    """Everything downstream by distance, with owners, criticality, and critical paths."""
+    return lineage.impact(ctx, who, ref, depth)

@@ -1,0 +1,393 @@
+"""Use cases for lineage: parse, ingest SQL and view definitions, walk the graph, impact.
+
+Parsed names are tied to catalog assets of the same source by their dotted path, matched
+from the right (``orders`` or ``public.orders`` finds ``db.public.orders``) and
+case-insensitively; a name that matches no asset, or several, is reported as unresolved.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from sounding.domain.assets import AssetType
+from sounding.domain.auth import Permission, Principal
+from sounding.domain.lineage import LineageResult
+from sounding.domain.urn import quote_part, split_qualified
+from sounding.errors import InvalidInputError, NotFoundError
+from sounding.lineage.dialects import dialect_spec
+from sounding.lineage.graph import table_edges, walk
+from sounding.lineage.parse import parse_lineage
+from sounding.services import catalog
+from sounding.services.context import Context
+from sounding.services.sources import get_row
+from sounding.store.repos import assets as asset_repo
+from sounding.store.repos import audit, utcnow
+from sounding.store.repos import lineage as repo
+from sounding.store.tables import assets
+
+logger = logging.getLogger(__name__)
+
+OBJECTS = (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value)
+MAX_DEPTH = 20
+SCHEME_DIALECTS = {
+    "sqlite": "sqlite",
+    "postgresql": "postgres",
+    "postgres": "postgres",
+    "mysql": "mysql",
+    "mariadb": "mysql",
+    "duckdb": "duckdb",
+    "file": "duckdb",
+}
+
+
+def dialect_of(source_row: Mapping[str, Any]) -> str:
+    scheme = str(source_row["url_redacted"]).split(":", 1)[0].split("+", 1)[0].lower()
+    return SCHEME_DIALECTS.get(scheme, "ansi")
+
+
+def parse_sql(
+    sql: str, dialect: str = "ansi", schema: Mapping[str, Any] | None = None
+) -> LineageResult:
+    """Parse without storing anything (``sounding lineage parse``, ``POST /lineage/parse``)."""
+    if not sql.strip():
+        raise InvalidInputError("No SQL given", field="sql")
+    dialect_spec(dialect)  # an unknown dialect is an InvalidInputError naming the known ones
+    return parse_lineage(sql, dialect, schema)
+
+
+@dataclass
+class SourceIndex:
+    """The objects of one source, findable by any right-hand part of their dotted path."""
+
+    by_suffix: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    columns: dict[int, dict[str, int]] = field(default_factory=dict)
+    names: dict[int, list[str]] = field(default_factory=dict)
+
+    def find(self, name: str) -> dict[str, Any] | None:
+        hits = self.by_suffix.get(name.lower(), [])
+        return hits[0] if len(hits) == 1 else None
+
+
+def _split(qualified: str) -> list[str]:
+    return list(split_qualified(qualified))
+
+
+def load_source_index(ctx: Context, source_id: int) -> SourceIndex:
+    index = SourceIndex()
+    query = sa.select(
+        assets.c.id,
+        assets.c.parent_id,
+        assets.c.type,
+        assets.c.name,
+        assets.c.qualified_name,
+        assets.c.urn,
+        assets.c.view_sql,
+    ).where(assets.c.source_id == source_id, assets.c.deleted_at.is_(None))
+    with ctx.db.read() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    for row in rows:
+        if row["type"] in OBJECTS:
+            parts = [p.lower() for p in _split(row["qualified_name"])]
+            for i in range(len(parts)):
+                index.by_suffix[".".join(parts[i:])].append(row)
+        elif row["type"] == AssetType.COLUMN.value and row["parent_id"] is not None:
+            index.columns.setdefault(row["parent_id"], {})[row["name"].lower()] = row["id"]
+            index.names.setdefault(row["parent_id"], []).append(row["name"])
+    return index
+
+
+def _schema_for_parser(index: SourceIndex) -> dict[str, list[str]]:
+    schema: dict[str, list[str]] = {}
+    for key, rows in index.by_suffix.items():
+        if len(rows) == 1 and key.count(".") <= 1:
+            schema.setdefault(key, index.names.get(rows[0]["id"], []))
+    return schema
+
+
+@dataclass
+class Resolved:
+    edges: list[dict[str, Any]] = field(default_factory=list)
+    unresolved: set[str] = field(default_factory=set)
+
+
+def _resolve(index: SourceIndex, result: LineageResult, statement: str | None) -> Resolved:
+    out = Resolved()
+    for src, dst in table_edges(result):
+        a, b = index.find(src), index.find(dst)
+        for name, hit in ((src, a), (dst, b)):
+            if hit is None:
+                out.unresolved.add(name)
+        if a and b:
+            out.edges.append(
+                {
+                    "source_id": a["id"],
+                    "target_id": b["id"],
+                    "level": "table",
+                    "confidence": 1.0,
+                    "statement": statement,
+                }
+            )
+    for e in result.column_lineage:
+        if e.source_table is None or "*" in (e.source_column, e.target_column):
+            continue
+        a, b = index.find(e.source_table), index.find(e.target_table)
+        if not (a and b):
+            continue
+        sc = index.columns.get(a["id"], {}).get(e.source_column.lower())
+        tc = index.columns.get(b["id"], {}).get(e.target_column.lower())
+        if sc and tc:
+            out.edges.append(
+                {
+                    "source_id": sc,
+                    "target_id": tc,
+                    "level": "column",
+                    "kind": e.kind.value,
+                    "confidence": e.confidence,
+                }
+            )
+    return out
+
+
+def _view_sql(row: Mapping[str, Any]) -> str:
+    sql = str(row["view_sql"]).strip().rstrip(";")
+    if sql.upper().startswith("CREATE"):
+        return sql
+    name = ".".join(
+        quote_part(p) if not p.isidentifier() else p for p in _split(row["qualified_name"])
+    )
+    return f"CREATE VIEW {name} AS {sql}"
+
+
+def refresh_view_lineage(ctx: Context, source: str) -> dict[str, Any]:
+    """Re-derive lineage of every view of a source from its definition (after each scan)."""
+    src = get_row(ctx, source)
+    index = load_source_index(ctx, src["id"])
+    schema, dialect = _schema_for_parser(index), dialect_of(src)
+    views = {
+        r["urn"]: r
+        for rows in index.by_suffix.values()
+        for r in rows
+        if r["type"] == AssetType.VIEW.value and r["view_sql"]
+    }
+    now, added, removed, problems = utcnow(), 0, 0, []
+    with ctx.db.write() as conn:
+        for urn, row in sorted(views.items()):
+            result = parse_lineage(_view_sql(row), dialect, schema)
+            problems += [f"{row['qualified_name']}: {p.message}" for p in result.errors]
+            resolved = _resolve(index, result, None)
+            a, _, r = repo.replace_origin(conn, "view", urn, resolved.edges, now)
+            added, removed = added + a, removed + r
+        for key in repo.origin_keys(conn, "view", f"urn:sounding:{quote_part(source)}:"):
+            if key not in views:  # the view is gone: so are the edges it defined
+                removed += repo.delete_origin(conn, "view", key)
+    return {
+        "views": len(views),
+        "edges_added": added,
+        "edges_removed": removed,
+        "problems": problems,
+    }
+
+
+def ingest_sql(
+    ctx: Context, actor: Principal, source: str, sql: str, dialect: str | None = None
+) -> dict[str, Any]:
+    """Store the lineage of SQL run against a source (a job, a script, a query-log entry)."""
+    actor.require(Permission.CATALOG_WRITE)
+    src = get_row(ctx, source)
+    index = load_source_index(ctx, src["id"])
+    result = parse_sql(sql, dialect or dialect_of(src), _schema_for_parser(index))
+    resolved = _resolve(index, result, sql[:20000])
+    key = "sha1:" + hashlib.sha1(sql.encode("utf-8"), usedforsecurity=False).hexdigest()
+    with ctx.db.write() as conn:
+        added, kept, _ = repo.replace_origin(conn, "sql", key, resolved.edges, utcnow(), actor.name)
+        audit.record(
+            conn,
+            actor.name,
+            "lineage.ingest",
+            "source",
+            source,
+            {"edges": len(resolved.edges), "origin_key": key},
+        )
+    return {
+        **result.to_dict(),
+        "edges_added": added,
+        "edges_kept": kept,
+        "unresolved": sorted(resolved.unresolved),
+        "origin_key": key,
+    }
+
+
+def _node(row: Mapping[str, Any], distance: int | None = None) -> dict[str, Any]:
+    pub = catalog.public(dict(row))
+    keys = (
+        "id",
+        "urn",
+        "name",
+        "qualified_name",
+        "type",
+        "source",
+        "parent_id",
+        "owner",
+        "criticality",
+        "domain",
+        "tags",
+        "description",
+    )
+    out = {k: pub.get(k) for k in keys}
+    if distance is not None:
+        out["distance"] = distance
+    return out
+
+
+def _load_nodes(ctx: Context, ids: list[int]) -> dict[int, dict[str, Any]]:
+    with ctx.db.read() as conn:
+        return {r["id"]: r for r in asset_repo.get_many(conn, ids)}
+
+
+def lineage_graph(
+    ctx: Context,
+    actor: Principal,
+    ref: str,
+    direction: str = "both",
+    depth: int = 3,
+    level: str = "table",
+    max_nodes: int = 2000,
+) -> dict[str, Any]:
+    """Nodes and edges around an asset; views are walked through to the tables they read."""
+    actor.require(Permission.CATALOG_READ)
+    if direction not in ("upstream", "downstream", "both"):
+        raise InvalidInputError("direction must be upstream, downstream or both")
+    if level not in ("table", "column"):
+        raise InvalidInputError("level must be table or column")
+    if not 1 <= depth <= MAX_DEPTH:
+        raise InvalidInputError(f"depth must be between 1 and {MAX_DEPTH}")
+    start = catalog.get_asset(ctx, actor, ref)
+    ids = [start["id"]]
+    if level == "column" and start["type"] in OBJECTS:
+        ids = [c["id"] for c in start.get("columns", [])]
+    distance: dict[int, int] = dict.fromkeys(ids, 0)
+    edges: dict[int, dict[str, Any]] = {}
+    truncated = False
+    with ctx.db.read() as conn:
+        for way in ("upstream", "downstream") if direction == "both" else (direction,):
+
+            def fetch(frontier: list[int], way: str = way) -> list[dict[str, Any]]:
+                return repo.neighbours(conn, frontier, way, level)
+
+            result = walk(ids, fetch, way, depth, max_nodes)
+            sign = -1 if way == "upstream" else 1
+            for node, d in result.distance.items():
+                distance.setdefault(node, sign * d)
+            edges.update({e["id"]: e for e in result.edges})
+            truncated |= result.truncated
+    rows = _load_nodes(ctx, list(distance))
+    return {
+        "root": start["id"],
+        "nodes": [_node(rows[i], distance[i]) for i in distance if i in rows],
+        "edges": [
+            {
+                "id": e["id"],
+                "source": e["source_id"],
+                "target": e["target_id"],
+                "kind": e["kind"],
+                "confidence": e["confidence"],
+                "origin": e["origin"],
+            }
+            for e in edges.values()
+        ],
+        "truncated": truncated,
+    }
+
+
+CRITICALITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
+
+
+def impact(ctx: Context, actor: Principal, ref: str, depth: int = 10) -> dict[str, Any]:
+    """Every downstream asset by distance, counts per depth, and paths to the most critical."""
+    actor.require(Permission.CATALOG_READ)
+    start = catalog.get_asset(ctx, actor, ref)
+    with ctx.db.read() as conn:
+        result = walk(
+            [start["id"]],
+            lambda f: repo.neighbours(conn, f, "downstream", "table"),
+            "downstream",
+            min(depth, MAX_DEPTH),
+            20000,
+        )
+    rows = _load_nodes(ctx, list(result.distance))
+    downstream = sorted(
+        (_node(rows[i], d) for i, d in result.distance.items() if d > 0 and i in rows),
+        key=lambda n: (n["distance"], n["qualified_name"]),
+    )
+    per_depth: dict[int, int] = defaultdict(int)
+    for n in downstream:
+        per_depth[n["distance"]] += 1
+    ranked = sorted(
+        downstream, key=lambda n: (-CRITICALITY_RANK.get(n["criticality"] or "", 0), n["distance"])
+    )
+    critical = [n for n in ranked if n["criticality"]][:10]
+    paths = [
+        {"target": n["id"], "path": [rows[i]["urn"] for i in result.path_to(n["id"])]}
+        for n in critical
+    ]
+    return {
+        "root": _node(rows[start["id"]], 0),
+        "total": len(downstream),
+        "counts_by_distance": dict(sorted(per_depth.items())),
+        "items": downstream,
+        "critical_paths": paths,
+        "truncated": result.truncated,
+    }
+
+
+def add_manual_edge(
+    ctx: Context, actor: Principal, source_ref: str, target_ref: str, description: str | None
+) -> dict[str, Any]:
+    actor.require(Permission.CATALOG_WRITE)
+    a, b = catalog.get_asset(ctx, actor, source_ref), catalog.get_asset(ctx, actor, target_ref)
+    level = "column" if a["type"] == "column" else "table"
+    if (b["type"] == "column") != (level == "column"):
+        raise InvalidInputError("A manual edge joins two columns or two non-column assets")
+    key = f"{a['urn']}->{b['urn']}"
+    with ctx.db.write() as conn:
+        repo.replace_origin(
+            conn,
+            "manual",
+            key,
+            [
+                {
+                    "source_id": a["id"],
+                    "target_id": b["id"],
+                    "level": level,
+                    "statement": description,
+                }
+            ],
+            utcnow(),
+            actor.name,
+        )
+        audit.record(conn, actor.name, "lineage.edge.create", "asset", b["urn"], {"from": a["urn"]})
+    return {"source": a["id"], "target": b["id"], "level": level, "origin": "manual"}
+
+
+def delete_edge(ctx: Context, actor: Principal, edge_id: int) -> None:
+    actor.require(Permission.CATALOG_WRITE)
+    with ctx.db.write() as conn:
+        edge = repo.edge(conn, edge_id)
+        if edge is None:
+            raise NotFoundError(f"Lineage edge {edge_id} not found", edge_id=edge_id)
+        repo.delete_edge(conn, edge_id)
+        audit.record(
+            conn,
+            actor.name,
+            "lineage.edge.delete",
+            "lineage_edge",
+            str(edge_id),
+            {"origin": edge["origin"], "origin_key": edge["origin_key"]},
+        )
