@@ -141,3 +141,20 @@ def _grow(
                 continue
             child = branch.add(label)
             _grow(child, graph, nodes, e[far], way, arrow, depth - 1, seen | {e[far]})
+
+
+@app.command("dbt")
+def dbt(
+    manifest: Annotated[str, typer.Argument(help="Path to dbt's target/manifest.json")],
+    source: Annotated[str, typer.Option(help="The source the dbt project builds into")],
+    json_: JsonOpt = False,
+) -> None:
+    """Store lineage of dbt models: dependencies and column edges from compiled SQL."""
+    with errors_to_exit(), open_context() as ctx:
+        result = lineage.ingest_dbt(ctx, local_operator(), manifest, source)
+    if json_:
+        print_json(result)
+        return
+    say(f"{result['models']} models, {result['edges']} edges")
+    if result["unresolved"]:
+        say(f"[yellow]not in the catalog:[/yellow] {', '.join(result['unresolved'])}")

@@ -12,6 +12,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.lineage import LineageResult
 from sounding.domain.urn import quote_part, split_qualified
 from sounding.errors import InvalidInputError, NotFoundError
+from sounding.lineage.dbt import read_manifest
 from sounding.lineage.dialects import dialect_spec
 from sounding.lineage.graph import table_edges, walk
 from sounding.lineage.parse import parse_lineage
@@ -155,14 +157,17 @@ def _resolve(index: SourceIndex, result: LineageResult, statement: str | None) -
     return out
 
 
+def _sql_name(row: Mapping[str, Any]) -> str:
+    """The asset's dotted name with SQL quoting where a part needs it."""
+    parts = _split(row["qualified_name"])
+    return ".".join(p if p.isidentifier() else '"' + p.replace('"', '""') + '"' for p in parts)
+
+
 def _view_sql(row: Mapping[str, Any]) -> str:
     sql = str(row["view_sql"]).strip().rstrip(";")
     if sql.upper().startswith("CREATE"):
         return sql
-    name = ".".join(
-        quote_part(p) if not p.isidentifier() else p for p in _split(row["qualified_name"])
-    )
-    return f"CREATE VIEW {name} AS {sql}"
+    return f"CREATE VIEW {_sql_name(row)} AS {sql}"
 
 
 def refresh_view_lineage(ctx: Context, source: str) -> dict[str, Any]:
@@ -391,3 +396,54 @@ def delete_edge(ctx: Context, actor: Principal, edge_id: int) -> None:
             str(edge_id),
             {"origin": edge["origin"], "origin_key": edge["origin_key"]},
         )
+
+
+def ingest_dbt(ctx: Context, actor: Principal, manifest_path: str, source: str) -> dict[str, Any]:
+    """Lineage of every dbt model: its dependencies, and column edges from its compiled SQL."""
+    actor.require(Permission.CATALOG_WRITE)
+    manifest = read_manifest(Path(manifest_path))
+    src = get_row(ctx, source)
+    index = load_source_index(ctx, src["id"])
+    schema = _schema_for_parser(index)
+    now, edges_total, unresolved, problems = utcnow(), 0, set(), []
+    with ctx.db.write() as conn:
+        for model in manifest.models:
+            target = index.find(model.relation) or index.find(model.relation.split(".")[-1])
+            if target is None:
+                unresolved.add(model.relation)
+                continue
+            edges = []
+            for dep in model.depends_on:
+                hit = index.find(dep) or index.find(dep.split(".")[-1])
+                if hit is None:
+                    unresolved.add(dep)
+                elif hit["id"] != target["id"]:
+                    edges.append(
+                        {
+                            "source_id": hit["id"],
+                            "target_id": target["id"],
+                            "level": "table",
+                            "confidence": 1.0,
+                        }
+                    )
+            if model.compiled_sql:
+                sql = f"CREATE VIEW {_sql_name(target)} AS {model.compiled_sql}"
+                result = parse_lineage(sql, manifest.dialect, schema)
+                problems += [f"{model.unique_id}: {p.message}" for p in result.errors]
+                edges += [e for e in _resolve(index, result, None).edges if e["level"] == "column"]
+            repo.replace_origin(conn, "dbt", model.unique_id, edges, now, actor.name)
+            edges_total += len(edges)
+        audit.record(
+            conn,
+            actor.name,
+            "lineage.dbt",
+            "source",
+            source,
+            {"models": len(manifest.models), "edges": edges_total},
+        )
+    return {
+        "models": len(manifest.models),
+        "edges": edges_total,
+        "unresolved": sorted(unresolved),
+        "problems": problems,
+    }
