@@ -22,9 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
 from cryptography.fernet import Fernet
 
 from sounding.config import Settings

@@ -24,15 +24,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
-from sounding.config import Settings  # noqa: E402
-from sounding.domain.auth import Principal, Role  # noqa: E402
-from sounding.services import lineage, sources  # noqa: E402
-from sounding.services.context import build_context  # noqa: E402
-from sounding.store.repos import assets as asset_repo  # noqa: E402
-from sounding.store.repos import utcnow  # noqa: E402
-from sounding.store.tables_lineage import lineage_edges  # noqa: E402
+from sounding.config import Settings
+from sounding.domain.auth import Principal, Role
+from sounding.services import lineage, sources
+from sounding.services.context import build_context
+from sounding.store.repos import assets as asset_repo
+from sounding.store.repos import utcnow
+from sounding.store.tables_lineage import lineage_edges
 
 LAYERS, WIDTH, FANOUT = 10, 10_000, 3
 
