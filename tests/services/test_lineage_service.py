@@ -133,3 +133,44 @@ def test_manual_edges_and_bad_input(any_ctx: Any, operator: Any, shop: Path) -> 
         lineage.parse_sql("select 1", "klingon")
     with pytest.raises(InvalidInputError, match="No SQL"):
         lineage.parse_sql("  ")
+
+
+def test_query_log_files_and_pg_stat_statements(
+    any_ctx: Any, operator: Any, shop: Path, tmp_path: Path
+) -> None:
+    from sounding.errors import SourceError
+    from sounding.services import querylog
+
+    execute(shop, "CREATE TABLE order_facts (id INTEGER, email TEXT);")
+    scans.run_scan(any_ctx, operator, "shop")
+    log = tmp_path / "postgres.log"
+    log.write_text(
+        "2026-11-22 10:00:01 UTC [1] LOG:  statement: INSERT INTO order_facts\n"
+        "\tSELECT o.id, c.email FROM orders o JOIN customers c ON c.id = o.customer_id\n"
+        "2026-11-22 10:00:02 UTC [1] LOG:  statement: SELECT count(*) FROM orders\n"
+    )
+    out = querylog.ingest_query_log(any_ctx, operator, "shop", str(log))
+    assert (out["statements"], out["writing_statements"]) == (2, 1)
+    graph = lineage.lineage_graph(any_ctx, operator, U + "order_facts", "upstream")
+    assert _pairs(graph) == {
+        ("main.orders", "main.order_facts"),
+        ("main.customers", "main.order_facts"),
+    }
+    again = querylog.ingest_query_log(any_ctx, operator, "shop", str(log))
+    assert again["edges"] == out["edges"]
+    with pytest.raises(SourceError, match="keeps no query log"):
+        querylog.ingest_query_log(any_ctx, operator, "shop")
+    with pytest.raises(InvalidInputError, match="Cannot read"):
+        querylog.ingest_query_log(any_ctx, operator, "shop", str(tmp_path / "none.log"))
+
+
+@pytest.mark.postgres
+def test_pg_stat_statements_missing_is_a_clear_error(
+    any_ctx: Any, operator: Any, postgres_url: str
+) -> None:
+    from sounding.errors import SourceError
+    from sounding.services import querylog
+
+    sources.add(any_ctx, operator, "pg", postgres_url)
+    with pytest.raises(SourceError, match="pg_stat_statements is not installed"):
+        querylog.ingest_query_log(any_ctx, operator, "pg")

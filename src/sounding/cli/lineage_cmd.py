@@ -13,7 +13,7 @@ from rich.tree import Tree
 from sounding.cli.output import EXIT_USAGE, console, errors_to_exit, fail, print_json, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
-from sounding.services import lineage
+from sounding.services import lineage, querylog
 
 app = typer.Typer(
     help="Parse SQL for lineage, ingest it, and explore the lineage graph.", no_args_is_help=True
@@ -156,5 +156,27 @@ def dbt(
         print_json(result)
         return
     say(f"{result['models']} models, {result['edges']} edges")
+    if result["unresolved"]:
+        say(f"[yellow]not in the catalog:[/yellow] {', '.join(result['unresolved'])}")
+
+
+@app.command("querylog")
+def querylog_(
+    source: Annotated[str, typer.Argument(help="Source whose queries to read")],
+    file: Annotated[str | None, typer.Option(help="A PostgreSQL server log or a SQL file")] = (
+        None
+    ),
+    json_: JsonOpt = False,
+) -> None:
+    """Lineage from a source's query log (pg_stat_statements) or from a log file."""
+    with errors_to_exit(), open_context() as ctx:
+        result = querylog.ingest_query_log(ctx, local_operator(), source, file)
+    if json_:
+        print_json(result)
+        return
+    say(
+        f"{result['statements']} statements, {result['writing_statements']} writing, "
+        f"{result['edges']} edges"
+    )
     if result["unresolved"]:
         say(f"[yellow]not in the catalog:[/yellow] {', '.join(result['unresolved'])}")

@@ -34,7 +34,7 @@ from sounding.connectors.sql_catalog import (
 from sounding.connectors.sql_mysql import MysqlCatalog
 from sounding.connectors.sql_postgres import PostgresCatalog
 from sounding.connectors.sql_sqlite import SqliteCatalog
-from sounding.domain.assets import AssetType, ObjectRef
+from sounding.domain.assets import AssetType, ObjectRef, QueryLogEntry
 from sounding.errors import ConnectionFailedError, SourceError, UnsupportedSourceError
 
 logger = logging.getLogger(__name__)
@@ -193,6 +193,38 @@ class SqlConnector:
                 return found
 
             yield from describe_in_batches(refs, run_batch, recoverable=(sa.exc.DBAPIError,))
+
+    def query_log(self, limit: int = 5000) -> list[QueryLogEntry]:
+        """Statements the engine recorded (PostgreSQL ``pg_stat_statements``), most run first.
+
+        Raises SourceError saying how to enable it, or to use a log file instead, when the
+        engine keeps no such log or it is not installed.
+        """
+        name = self.config.name
+        if self.url.get_backend_name() != "postgresql":
+            raise SourceError(
+                f"Source {name!r} ({self.url.get_backend_name()}) keeps no query log Sounding "
+                "can read; give a log file instead (sounding lineage querylog NAME --file F)",
+                source=name,
+            )
+        with self._connect("read the query log of") as conn:
+            installed = conn.exec_driver_sql(
+                "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
+            ).first()
+            if installed is None:
+                raise SourceError(
+                    f"pg_stat_statements is not installed on source {name!r}: add it to "
+                    "shared_preload_libraries and run CREATE EXTENSION pg_stat_statements, or "
+                    "give a log file (--file)",
+                    source=name,
+                )
+            rows = conn.exec_driver_sql(
+                "SELECT queryid::text, query, calls FROM pg_stat_statements "
+                "WHERE query ~* '^\\s*(insert|create|merge|update|with|select)' "
+                "ORDER BY calls DESC LIMIT %(limit)s",
+                {"limit": limit},
+            ).all()
+        return [QueryLogEntry(str(q), int(c), str(i)) for i, q, c in rows]
 
     def close(self) -> None:
         self._engine.dispose()

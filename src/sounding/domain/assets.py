@@ -102,3 +102,13 @@ class ObjectFailure:
     ref: ObjectRef
     error: str
     error_type: str = "ObjectScanError"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryLogEntry:
+    """One statement from a source's query log (``calls`` and ``query_id`` when the engine has
+    them)."""
+
+    query: str
+    calls: int | None = None
+    query_id: str | None = None

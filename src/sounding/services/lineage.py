@@ -105,7 +105,7 @@ def load_source_index(ctx: Context, source_id: int) -> SourceIndex:
     return index
 
 
-def _schema_for_parser(index: SourceIndex) -> dict[str, list[str]]:
+def schema_for_parser(index: SourceIndex) -> dict[str, list[str]]:
     schema: dict[str, list[str]] = {}
     for key, rows in index.by_suffix.items():
         if len(rows) == 1 and key.count(".") <= 1:
@@ -119,7 +119,7 @@ class Resolved:
     unresolved: set[str] = field(default_factory=set)
 
 
-def _resolve(index: SourceIndex, result: LineageResult, statement: str | None) -> Resolved:
+def resolve(index: SourceIndex, result: LineageResult, statement: str | None) -> Resolved:
     out = Resolved()
     for src, dst in table_edges(result):
         a, b = index.find(src), index.find(dst)
@@ -174,7 +174,7 @@ def refresh_view_lineage(ctx: Context, source: str) -> dict[str, Any]:
     """Re-derive lineage of every view of a source from its definition (after each scan)."""
     src = get_row(ctx, source)
     index = load_source_index(ctx, src["id"])
-    schema, dialect = _schema_for_parser(index), dialect_of(src)
+    schema, dialect = schema_for_parser(index), dialect_of(src)
     views = {
         r["urn"]: r
         for rows in index.by_suffix.values()
@@ -186,7 +186,7 @@ def refresh_view_lineage(ctx: Context, source: str) -> dict[str, Any]:
         for urn, row in sorted(views.items()):
             result = parse_lineage(_view_sql(row), dialect, schema)
             problems += [f"{row['qualified_name']}: {p.message}" for p in result.errors]
-            resolved = _resolve(index, result, None)
+            resolved = resolve(index, result, None)
             a, _, r = repo.replace_origin(conn, "view", urn, resolved.edges, now)
             added, removed = added + a, removed + r
         for key in repo.origin_keys(conn, "view", f"urn:sounding:{quote_part(source)}:"):
@@ -207,8 +207,8 @@ def ingest_sql(
     actor.require(Permission.CATALOG_WRITE)
     src = get_row(ctx, source)
     index = load_source_index(ctx, src["id"])
-    result = parse_sql(sql, dialect or dialect_of(src), _schema_for_parser(index))
-    resolved = _resolve(index, result, sql[:20000])
+    result = parse_sql(sql, dialect or dialect_of(src), schema_for_parser(index))
+    resolved = resolve(index, result, sql[:20000])
     key = "sha1:" + hashlib.sha1(sql.encode("utf-8"), usedforsecurity=False).hexdigest()
     with ctx.db.write() as conn:
         added, kept, _ = repo.replace_origin(conn, "sql", key, resolved.edges, utcnow(), actor.name)
@@ -404,7 +404,7 @@ def ingest_dbt(ctx: Context, actor: Principal, manifest_path: str, source: str) 
     manifest = read_manifest(Path(manifest_path))
     src = get_row(ctx, source)
     index = load_source_index(ctx, src["id"])
-    schema = _schema_for_parser(index)
+    schema = schema_for_parser(index)
     now, edges_total, unresolved, problems = utcnow(), 0, set(), []
     with ctx.db.write() as conn:
         for model in manifest.models:
@@ -430,7 +430,7 @@ def ingest_dbt(ctx: Context, actor: Principal, manifest_path: str, source: str) 
                 sql = f"CREATE VIEW {_sql_name(target)} AS {model.compiled_sql}"
                 result = parse_lineage(sql, manifest.dialect, schema)
                 problems += [f"{model.unique_id}: {p.message}" for p in result.errors]
-                edges += [e for e in _resolve(index, result, None).edges if e["level"] == "column"]
+                edges += [e for e in resolve(index, result, None).edges if e["level"] == "column"]
             repo.replace_origin(conn, "dbt", model.unique_id, edges, now, actor.name)
             edges_total += len(edges)
         audit.record(
