@@ -135,7 +135,7 @@ def _grow(
     for e in graph["edges"]:
         if e[near] == node and e[far] in nodes:
             other = nodes[e[far]]
-            label = f"{arrow} {other['qualified_name']} ({other['type']}, {e['origin']})"
+            label = f"{arrow} {other['qualified_name']} ({other['type']}, via {e['origin']})"
             if e[far] in seen:
                 branch.add(label + " …")
                 continue
