@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from sounding import __version__
 from sounding.api import errors
-from sounding.api.routes import accounts, assets, lineage, scans, sources
+from sounding.api.routes import accounts, assets, classification, lineage, scans, sources
 from sounding.config import Settings
 from sounding.services.context import Context, build_context
 
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     )
     app.state.ctx = ctx
     errors.install(app)
-    for module in (sources, scans, lineage, assets, accounts):
+    for module in (sources, scans, lineage, classification, assets, accounts):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["system"])

@@ -53,6 +53,9 @@ class SourcePublic(BaseModel):
 class ScanCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str
+    profile: bool | None = Field(None, description="Profile after discovery (default: source)")
+    classify: bool | None = Field(None, description="Classify after discovery (default: source)")
+    sample: str | None = Field(None, description="full, 10% or a row cap; default: source")
 
 
 class ScanPublic(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sounding.cli import assets_cmd, core, lineage_cmd, sources_cmd, users_cmd
+from sounding.cli import assets_cmd, classify_cmd, core, lineage_cmd, sources_cmd, users_cmd
 
 app = typer.Typer(
     name="sounding",
@@ -21,6 +21,9 @@ app.command("scan")(sources_cmd.scan)
 app.add_typer(sources_cmd.app, name="source")
 app.add_typer(assets_cmd.app, name="assets")
 app.add_typer(lineage_cmd.app, name="lineage")
+app.add_typer(classify_cmd.classifications_app, name="classifications")
+app.add_typer(classify_cmd.rules_app, name="rules")
+app.command("profile")(classify_cmd.profile)
 app.add_typer(users_cmd.user_app, name="user")
 app.add_typer(users_cmd.token_app, name="token")
 app.add_typer(users_cmd.audit_app, name="audit")

@@ -17,6 +17,7 @@ from sounding.cli.output import (
 )
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
+from sounding.domain.scans import ScanOptions
 from sounding.services import scans, sources
 from sounding.services.context import Context
 
@@ -30,11 +31,21 @@ def add(
     url: Annotated[str, typer.Argument(help="sqlite:///f.db, postgresql://u@h/db, file:///dir")],
     include: Annotated[str | None, typer.Option(help="Regex of qualified names to scan")] = None,
     exclude: Annotated[str | None, typer.Option(help="Regex of qualified names to skip")] = None,
+    profile: Annotated[bool, typer.Option(help="Profile on every scan by default")] = False,
+    classify: Annotated[bool, typer.Option(help="Classify on every scan by default")] = False,
+    sample: Annotated[str | None, typer.Option(help="Default profiling sample")] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Register a data source (its URL is encrypted at rest and shown redacted)."""
+    options: dict[str, Any] = {}
+    if profile:
+        options["profile"] = True
+    if classify:
+        options["classify"] = True
+    if sample:
+        options["sample"] = sample
     with errors_to_exit(), open_context() as ctx:
-        src = sources.add(ctx, local_operator(), name, url, include, exclude)
+        src = sources.add(ctx, local_operator(), name, url, include, exclude, options)
     if json_:
         print_json(src)
     else:
@@ -72,9 +83,12 @@ def remove(name: str) -> None:
     say(f"Removed source {name}")
 
 
-def run_scan_with_progress(ctx: Context, name: str, quiet: bool = False) -> dict[str, Any]:
-    """Scan with a live progress bar (objects done / total) on stderr."""
+def run_scan_with_progress(
+    ctx: Context, name: str, quiet: bool = False, options: ScanOptions | None = None
+) -> dict[str, Any]:
+    """Scan with a live progress bar per stage (objects done / total) on stderr."""
     sources.get(ctx, local_operator(), name)  # a missing source fails before any bar is drawn
+    options = options or scans.options_for(ctx, name)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -84,12 +98,14 @@ def run_scan_with_progress(ctx: Context, name: str, quiet: bool = False) -> dict
         disable=quiet,
         transient=False,
     ) as bar:
-        task = bar.add_task(f"scan {name}", total=None)
+        tasks: dict[str, Any] = {}
 
-        def progress(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"{stage} {name}", total=None)
+            bar.update(tasks[stage], completed=done, total=total)
 
-        return scans.run_scan(ctx, local_operator(), name, progress)
+        return scans.run_scan(ctx, local_operator(), name, progress, options)
 
 
 def print_scan_summary(run: dict[str, Any]) -> None:
@@ -101,17 +117,40 @@ def print_scan_summary(run: dict[str, Any]) -> None:
         f"schema changes {rep.get('schema_changed', 0)}, deleted {rep.get('deleted', 0)}, "
         f"restored {rep.get('restored', 0)}, failures {rep.get('failures_total', 0)}"
     )
+    stages = rep.get("stages", {})
+    if "profile" in stages:
+        p = stages["profile"]
+        policy = p["policy"]
+        how = policy["kind"] if policy["value"] is None else f"{policy['kind']} {policy['value']}"
+        say(f"  profiled {p['profiled']} of {p['objects']} objects (sample: {how})")
+    if "classify" in stages:
+        c = stages["classify"]
+        say(
+            f"  classified {c['classified']} objects ({c['skipped_unchanged']} unchanged), "
+            f"{c['labels']} labels"
+        )
     for failure in rep.get("failures", [])[:10]:
         say(f"  [yellow]failed[/yellow] {failure['target']}: {failure['error']}")
 
 
 def scan(
     name: Annotated[str, typer.Argument(help="Source to scan")],
+    profile: Annotated[
+        bool | None, typer.Option("--profile/--no-profile", help="Profile after discovery")
+    ] = None,
+    classify: Annotated[
+        bool | None, typer.Option("--classify/--no-classify", help="Classify after discovery")
+    ] = None,
+    sample: Annotated[
+        str | None, typer.Option(help="Profiling sample: full, 10% or a row cap (100000)")
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Run a discovery scan of a source, with live progress and a summary."""
+    """Scan a source: discovery, then profiling and classification when asked (or when the
+    source's options make them its default)."""
     with errors_to_exit(), open_context() as ctx:
-        run = run_scan_with_progress(ctx, name, quiet=json_)
+        options = scans.options_for(ctx, name, profile, classify, sample)
+        run = run_scan_with_progress(ctx, name, quiet=json_, options=options)
     if json_:
         print_json(run)
     else:

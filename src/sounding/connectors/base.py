@@ -18,7 +18,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from sounding.domain.assets import AssetType, DiscoveredObject, ObjectFailure, ObjectRef
+from sounding.domain.assets import (
+    AssetType,
+    DiscoveredColumn,
+    DiscoveredObject,
+    ObjectFailure,
+    ObjectRef,
+)
+from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.errors import InvalidInputError
 
 
@@ -101,3 +108,25 @@ class ConnectorFactory(Protocol):
         ...
 
     def create(self, config: SourceConfig) -> Connector: ...
+
+
+@runtime_checkable
+class Profiler(Protocol):
+    """What a connector that can profile and sample implements (SQL, DuckDB, files).
+
+    Both push the work down to the engine as SQL aggregates (DuckDB for files); rows are
+    never pulled into Python except the bounded samples ``sample`` returns.
+    """
+
+    def profile(
+        self, ref: ObjectRef, columns: Sequence[DiscoveredColumn], policy: SamplePolicy
+    ) -> TableProfile:
+        """Row count and per-column statistics of one table, view or dataset."""
+        ...
+
+    def sample(
+        self, ref: ObjectRef, columns: Sequence[str], limit: int = 1000
+    ) -> dict[str, list[object]]:
+        """Up to ``limit`` distinct non-null values per column (most frequent first where
+        cheap), for classification."""
+        ...

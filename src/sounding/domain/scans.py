@@ -40,6 +40,7 @@ class ScanReport:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     failures_total: int = 0
     warnings_total: int = 0
+    stages: dict[str, Any] = field(default_factory=dict)  # results of profile / classify
 
     def fail(self, target: str, message: str, error_type: str = "ObjectScanError") -> None:
         self.failures_total += 1
@@ -68,4 +69,14 @@ class ScanReport:
             "warnings_total": self.warnings_total,
             "failures": self.failures,
             "warnings": self.warnings,
+            "stages": self.stages,
         }
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """Which stages run after discovery, and how profiling samples."""
+
+    profile: bool = False
+    classify: bool = False
+    sample: str = "full"  # "full", "10%" or a row cap such as "100000"

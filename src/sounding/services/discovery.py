@@ -14,12 +14,15 @@ from typing import Any
 
 from sounding.connectors.base import Connector
 from sounding.domain.assets import AssetType, DiscoveredObject, ObjectFailure, ObjectRef
-from sounding.domain.scans import EventType, ScanReport, ScanStatus
+from sounding.domain.profiling import SamplePolicy
+from sounding.domain.scans import EventType, ScanOptions, ScanReport, ScanStatus
 from sounding.domain.urn import make_urn
 from sounding.errors import SoundingError
 from sounding.scanning import discovery as diff
+from sounding.services.classification import classify_source
 from sounding.services.context import Context
 from sounding.services.lineage import refresh_view_lineage
+from sounding.services.profiling import profile_source
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import scans as scan_repo
@@ -30,7 +33,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200
 ALL_FIELDS = (*diff.SCHEMA_FIELDS, *diff.METADATA_FIELDS, *diff.STAT_FIELDS)
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass
@@ -225,7 +228,7 @@ def scan_connector(
     with ctx.db.write() as conn:
         scan_repo.update(conn, state.scan_id, {"objects_total": len(refs)})
     if progress:
-        progress(0, len(refs))
+        progress("discover", 0, len(refs))
     types = connector.container_types
     _apply(ctx, state, [_plan_containers(state, refs, types)], report)
     for start in range(0, len(refs), BATCH):
@@ -235,14 +238,49 @@ def scan_connector(
         report.objects_done += len(batch)
         _apply(ctx, state, plans, report)
         if progress:
-            progress(report.objects_done, report.objects_total)
+            progress("discover", report.objects_done, report.objects_total)
     _apply(ctx, state, [_plan_vanished(ctx, state)], report)
     with ctx.db.write() as conn:
         asset_repo.touch_seen(conn, state.source_id, utcnow(), state.failed_ids)
 
 
+def _run_stages(
+    ctx: Context,
+    scan_id: int,
+    source: str,
+    options: ScanOptions,
+    report: ScanReport,
+    progress: Progress | None,
+) -> None:
+    """Profile and classify after discovery; a failing stage is a failure, not a crash."""
+    stages: list[tuple[str, Callable[[Callable[[int, int], None] | None], dict[str, Any]]]] = []
+    if options.profile:
+        policy = SamplePolicy.parse(options.sample)
+        stages.append(("profile", lambda p: profile_source(ctx, source, policy, scan_id, p)))
+    if options.classify:
+        stages.append(("classify", lambda p: classify_source(ctx, source, scan_id, p)))
+    for name, run in stages:
+
+        def tick(done: int, total: int, stage: str = name) -> None:
+            if progress:
+                progress(stage, done, total)
+
+        try:
+            result = run(tick)
+        except SoundingError as exc:
+            report.fail(name, exc.message, type(exc).__name__)
+            continue
+        for failure in result.get("failures", []):
+            report.fail(failure["target"], failure["error"], f"{name}_failed")
+        report.stages[name] = {k: v for k, v in result.items() if k != "failures"}
+
+
 def execute_scan(
-    ctx: Context, scan_id: int, source_name: str, progress: Progress | None = None
+    ctx: Context,
+    scan_id: int,
+    source_name: str,
+    progress: Progress | None = None,
+    options: ScanOptions | None = None,
 ) -> dict[str, Any]:
     """Run a created scan run to the end; failures are recorded on the run, then re-raised."""
     row = get_row(ctx, source_name)
@@ -258,6 +296,7 @@ def execute_scan(
         views = refresh_view_lineage(ctx, source_name)
         for problem in views["problems"]:
             report.warn("lineage", problem)
+        _run_stages(ctx, scan_id, source_name, options or ScanOptions(), report, progress)
     except SoundingError as exc:
         _finish(ctx, scan_id, row["id"], report, ScanStatus.FAILED, exc.message)
         raise

@@ -8,7 +8,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.scans import ScanStatus
+from sounding.domain.profiling import SamplePolicy
+from sounding.domain.scans import ScanOptions, ScanStatus
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.services.context import Context
 from sounding.services.discovery import Progress, execute_scan
@@ -30,13 +31,13 @@ class ScanRunner:
         self._lock = threading.Lock()
         self._active: dict[str, Future[Any]] = {}
 
-    def submit(self, ctx: Context, scan_id: int, source: str) -> None:
+    def submit(self, ctx: Context, scan_id: int, source: str, options: ScanOptions) -> None:
         with self._lock:
-            self._active[source] = self._pool.submit(self._run, ctx, scan_id, source)
+            self._active[source] = self._pool.submit(self._run, ctx, scan_id, source, options)
 
-    def _run(self, ctx: Context, scan_id: int, source: str) -> None:
+    def _run(self, ctx: Context, scan_id: int, source: str, options: ScanOptions) -> None:
         try:
-            execute_scan(ctx, scan_id, source)
+            execute_scan(ctx, scan_id, source, None, options)
         except Exception:  # recorded on the scan run by execute_scan
             logger.info("Scan %s of '%s' failed; see its report", scan_id, source)
         finally:
@@ -92,21 +93,47 @@ def _create(ctx: Context, actor: Principal, source: str) -> int:
     return scan_id
 
 
+def options_for(
+    ctx: Context,
+    source: str,
+    profile: bool | None = None,
+    classify: bool | None = None,
+    sample: str | None = None,
+) -> ScanOptions:
+    """What this scan runs: explicit choices, else the source's defaults (its ``options``)."""
+    defaults = get_row(ctx, source)["options"] or {}
+    options = ScanOptions(
+        profile=bool(defaults.get("profile", False)) if profile is None else profile,
+        classify=bool(defaults.get("classify", False)) if classify is None else classify,
+        sample=str(sample or defaults.get("sample") or "full"),
+    )
+    SamplePolicy.parse(options.sample)  # a bad sample policy fails before the scan starts
+    return options
+
+
 def run_scan(
-    ctx: Context, actor: Principal, source: str, progress: Progress | None = None
+    ctx: Context,
+    actor: Principal,
+    source: str,
+    progress: Progress | None = None,
+    options: ScanOptions | None = None,
 ) -> dict[str, Any]:
     """Scan now, in this thread; returns the finished run (raises if the scan failed)."""
+    options = options or options_for(ctx, source)
     scan_id = _create(ctx, actor, source)
-    return public(execute_scan(ctx, scan_id, source, progress))
+    return public(execute_scan(ctx, scan_id, source, progress, options))
 
 
-def start_scan(ctx: Context, actor: Principal, source: str) -> dict[str, Any]:
+def start_scan(
+    ctx: Context, actor: Principal, source: str, options: ScanOptions | None = None
+) -> dict[str, Any]:
     """Create a scan run and run it in the background; returns the pending run."""
+    options = options or options_for(ctx, source)
     runner = ctx.extras.get("scan_runner")
     if runner is None:
         runner = ctx.extras["scan_runner"] = ScanRunner()
     scan_id = _create(ctx, actor, source)
-    runner.submit(ctx, scan_id, source)
+    runner.submit(ctx, scan_id, source, options)
     return get_scan(ctx, actor, scan_id)
 
 

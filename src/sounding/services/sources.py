@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from sounding.connectors.base import SourceConfig
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.profiling import SamplePolicy
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.services.context import Context
 from sounding.services.secrets import redact_url
@@ -47,6 +48,27 @@ def _check_name(name: str) -> None:
         )
 
 
+OPTION_TYPES: dict[str, type] = {"profile": bool, "classify": bool, "sample": str}
+
+
+def check_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Scan-stage defaults a source may carry: profile, classify (bools), sample (a policy)."""
+    for key, value in options.items():
+        expected = OPTION_TYPES.get(key)
+        if expected is None:
+            raise InvalidInputError(
+                f"Unknown source option {key!r}; known: {', '.join(OPTION_TYPES)}",
+                field=f"options.{key}",
+            )
+        if not isinstance(value, expected):
+            raise InvalidInputError(
+                f"Source option {key!r} must be a {expected.__name__}", field=f"options.{key}"
+            )
+    if "sample" in options:
+        SamplePolicy.parse(options["sample"])
+    return options
+
+
 def config_for(ctx: Context, row: dict[str, Any]) -> SourceConfig:
     return SourceConfig(
         name=row["name"],
@@ -81,6 +103,7 @@ def add(
         raise InvalidInputError("The source URL is empty", field="url")
     factory = ctx.registry.factory_for(url.strip())
     SourceConfig(name, url, include, exclude, options or {})  # validates the patterns
+    check_options(options or {})
     values = {
         "name": name,
         "kind": factory.kind,
@@ -128,9 +151,10 @@ def update(ctx: Context, actor: Principal, name: str, changes: dict[str, Any]) -
     for key, column in (("include", "include_pattern"), ("exclude", "exclude_pattern")):
         if key in changes:
             values[column] = changes[key] or None
-    for key in ("options", "description"):
-        if key in changes:
-            values[key] = changes[key]
+    if changes.get("options") is not None:
+        values["options"] = check_options(changes["options"])
+    if "description" in changes:
+        values["description"] = changes["description"]
     SourceConfig(
         name,
         "x",

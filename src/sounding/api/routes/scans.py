@@ -19,7 +19,8 @@ Scanner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 @router.post("", status_code=202, response_model=ScanPublic)
 def start_scan(ctx: CtxDep, who: Scanner, body: ScanCreate) -> dict[str, Any]:
     """Start a discovery scan in the background; poll GET /scans/{id} for progress."""
-    return scans.start_scan(ctx, who, body.source)
+    options = scans.options_for(ctx, body.source, body.profile, body.classify, body.sample)
+    return scans.start_scan(ctx, who, body.source, options)
 
 
 @router.get("", response_model=Page[ScanPublic])

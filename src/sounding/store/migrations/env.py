@@ -5,7 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Engine
 
-from sounding.store import tables_lineage  # noqa: F401 (its tables join the metadata)
+from sounding.store import (  # noqa: F401 (their tables join the metadata)
+    tables_lineage,
+    tables_orchestration,
+    tables_scanning,
+)
 from sounding.store.tables import metadata
 
 config = context.config

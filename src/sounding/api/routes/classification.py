@@ -1,0 +1,111 @@
+"""Profiles, classifications and scan rule sets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from sounding.api.deps import CtxDep, PageDep, require
+from sounding.domain.auth import Permission, Principal
+from sounding.services import classification, profiling
+
+router = APIRouter(tags=["classification"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
+SourceReader = Annotated[Principal, Depends(require(Permission.SOURCE_READ))]
+Manager = Annotated[Principal, Depends(require(Permission.SOURCE_MANAGE))]
+
+
+class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(None, description="Why (kept with the decision)")
+
+
+class RuleSetCreate(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    name: str
+    sources: list[str] = Field(default_factory=list, description="Attach to these sources")
+
+
+@router.get("/assets/{ref}/profile")
+def asset_profile(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
+    """The newest profile; sensitive values are masked without ``pii:read``."""
+    return profiling.get_profile(ctx, who, ref)
+
+
+@router.get("/assets/{ref}/profile/history")
+def asset_profile_history(ctx: CtxDep, who: Reader, ref: str, page: PageDep) -> dict[str, Any]:
+    items, total = profiling.profile_history(ctx, who, ref, page.limit, page.offset)
+    return {"items": items, "total": total}
+
+
+@router.get("/assets/{ref}/classifications")
+def asset_classifications(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
+    return classification.asset_classifications(ctx, who, ref)
+
+
+@router.post("/assets/{ref}/classifications/{label}/confirm")
+def confirm(
+    ctx: CtxDep, who: Writer, ref: str, label: str, body: Decision | None = None
+) -> dict[str, Any]:
+    """Confirm a label on a column; rescans never change it again."""
+    return classification.decide(ctx, who, ref, label, "confirmed", body.note if body else None)
+
+
+@router.post("/assets/{ref}/classifications/{label}/reject")
+def reject(
+    ctx: CtxDep, who: Writer, ref: str, label: str, body: Decision | None = None
+) -> dict[str, Any]:
+    """Reject a label on a column; rescans never suggest it again."""
+    return classification.decide(ctx, who, ref, label, "rejected", body.note if body else None)
+
+
+@router.get("/classifications")
+def list_classifications(
+    ctx: CtxDep,
+    who: Reader,
+    page: PageDep,
+    label: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+) -> dict[str, Any]:
+    """Every column with a label (``PII`` or ``PII.NationalId`` also find their subtypes)."""
+    items, total = classification.list_classifications(
+        ctx, who, label, status, source, page.limit, page.offset
+    )
+    return {"items": items, "total": total}
+
+
+@router.get("/classifications/labels")
+def labels(who: Reader) -> dict[str, Any]:
+    """The label taxonomy with what each label detects."""
+    items = classification.labels()
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/scan-rule-sets")
+def list_rule_sets(ctx: CtxDep, who: SourceReader) -> dict[str, Any]:
+    items = classification.list_rule_sets(ctx, who)
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/scan-rule-sets", status_code=201)
+def put_rule_set(
+    ctx: CtxDep, who: Manager, body: Annotated[RuleSetCreate, Body()]
+) -> dict[str, Any]:
+    """Create or replace a custom rule set (the YAML format as JSON) and attach it."""
+    definition = body.model_dump(exclude={"sources"})
+    return classification.put_rule_set(ctx, who, definition, body.sources)
+
+
+@router.get("/scan-rule-sets/{name}")
+def get_rule_set(ctx: CtxDep, who: SourceReader, name: str) -> dict[str, Any]:
+    return classification.get_rule_set(ctx, who, name)
+
+
+@router.delete("/scan-rule-sets/{name}", status_code=204)
+def delete_rule_set(ctx: CtxDep, who: Manager, name: str) -> Response:
+    classification.delete_rule_set(ctx, who, name)
+    return Response(status_code=204)

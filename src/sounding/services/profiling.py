@@ -1,0 +1,175 @@
+"""Use cases for profiles: the profile stage, and reading profiles with sensitive values masked.
+
+Every profile is kept per scan run (history); the newest is the asset's current profile.
+Values of a column with a label that is not rejected are shown as ``"***"`` in top values,
+min/max and quantiles to anyone without ``pii:read``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sounding.connectors.base import Profiler
+from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef
+from sounding.domain.auth import Permission, Principal
+from sounding.domain.profiling import SamplePolicy
+from sounding.domain.urn import split_qualified
+from sounding.errors import InvalidInputError, NotFoundError, SoundingError
+from sounding.services import catalog
+from sounding.services.context import Context
+from sounding.services.sources import config_for, get_row
+from sounding.store.repos import assets as asset_repo
+from sounding.store.repos import scanning as repo
+from sounding.store.repos import utcnow
+
+logger = logging.getLogger(__name__)
+
+MASK = "***"
+Progress = Callable[[int, int], None]
+
+
+def profile_source(
+    ctx: Context,
+    source: str,
+    policy: SamplePolicy,
+    scan_id: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """The profile stage: one pushed-down profile per table, view and dataset."""
+    src = get_row(ctx, source)
+    with ctx.db.read() as conn:
+        objects = asset_repo.objects_of(conn, src["id"])
+    out: dict[str, Any] = {
+        "objects": len(objects),
+        "profiled": 0,
+        "policy": policy.to_dict(),
+        "failures": [],
+    }
+    with ctx.registry.open(config_for(ctx, src)) as connector:
+        if not isinstance(connector, Profiler):
+            raise InvalidInputError(f"Source '{source}' cannot be profiled")
+        for done, obj in enumerate(objects, 1):
+            if profile_object(ctx, connector, obj, policy, scan_id, out["failures"]):
+                out["profiled"] += 1
+            if progress:
+                progress(done, len(objects))
+    return out
+
+
+def profile_object(
+    ctx: Context,
+    connector: Profiler,
+    obj: dict[str, Any],
+    policy: SamplePolicy,
+    scan_id: int | None,
+    failures: list[Any],
+) -> bool:
+    ref = ObjectRef(AssetType(obj["type"]), split_qualified(obj["qualified_name"]))
+    cols = [
+        DiscoveredColumn(c["name"], c["data_type"] or "", bool(c["nullable"]), c["ordinal"] or 0)
+        for c in obj["columns"]
+    ]
+    try:
+        profile = connector.profile(ref, cols, policy)
+    except SoundingError as exc:
+        if len(failures) < 100:
+            failures.append({"target": obj["urn"], "error": exc.message})
+        return False
+    now, ids = utcnow(), {c["name"]: c["id"] for c in obj["columns"]}
+    whole = profile.to_dict()
+    rows = [
+        {
+            "asset_id": obj["id"],
+            "scan_run_id": scan_id,
+            "created_at": now,
+            "row_count": profile.row_count,
+            "policy": policy.to_dict(),
+            "profile": whole,
+        }
+    ]
+    rows += [
+        {
+            "asset_id": ids[c.name],
+            "scan_run_id": scan_id,
+            "created_at": now,
+            "row_count": profile.row_count,
+            "policy": policy.to_dict(),
+            "profile": {
+                **c.to_dict(),
+                "row_count": profile.row_count,
+                "sampled_rows": profile.sampled_rows,
+            },
+        }
+        for c in profile.columns
+        if c.name in ids
+    ]
+    with ctx.db.write() as conn:
+        repo.insert_profiles(conn, rows)
+    return True
+
+
+def _sensitive_columns(ctx: Context, column_ids: list[int]) -> set[int]:
+    with ctx.db.read() as conn:
+        found = repo.labels_for(conn, column_ids)
+    return {cid for cid, rows in found.items() if any(r["status"] != "rejected" for r in rows)}
+
+
+def _mask(column: dict[str, Any]) -> dict[str, Any]:
+    masked = dict(column)
+    for key in ("min", "max"):
+        if masked.get(key) is not None:
+            masked[key] = MASK
+    if masked.get("quantiles"):
+        masked["quantiles"] = dict.fromkeys(masked["quantiles"], MASK)
+    masked["top_values"] = [{**v, "value": MASK} for v in masked.get("top_values") or []]
+    masked["masked"] = True
+    return masked
+
+
+def _view(
+    ctx: Context, actor: Principal, asset: dict[str, Any], row: dict[str, Any]
+) -> dict[str, Any]:
+    profile = dict(row["profile"])
+    out = {
+        "asset_id": asset["id"],
+        "urn": asset["urn"],
+        "scan_run_id": row["scan_run_id"],
+        "created_at": row["created_at"],
+        "policy": row["policy"],
+    }
+    if actor.can(Permission.PII_READ):
+        return {**out, "profile": profile}
+    if asset["type"] == AssetType.COLUMN.value:
+        if _sensitive_columns(ctx, [asset["id"]]):
+            profile = _mask(profile)
+        return {**out, "profile": profile}
+    ids = {c["name"]: c["id"] for c in asset.get("columns", [])}
+    sensitive = _sensitive_columns(ctx, list(ids.values()))
+    profile["columns"] = [
+        _mask(c) if ids.get(c["name"]) in sensitive else c for c in profile.get("columns", [])
+    ]
+    return {**out, "profile": profile}
+
+
+def get_profile(ctx: Context, actor: Principal, ref: str) -> dict[str, Any]:
+    asset = catalog.get_asset(ctx, actor, ref)
+    with ctx.db.read() as conn:
+        rows = repo.profile_history(conn, asset["id"], 1, 0)
+    if not rows:
+        raise NotFoundError(
+            f"{asset['urn']} has no profile yet; run `sounding scan {asset['source']} --profile`",
+            asset=asset["urn"],
+        )
+    return _view(ctx, actor, asset, rows[0])
+
+
+def profile_history(
+    ctx: Context, actor: Principal, ref: str, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    asset = catalog.get_asset(ctx, actor, ref)
+    with ctx.db.read() as conn:
+        rows = repo.profile_history(conn, asset["id"], limit, offset)
+        total = repo.count_profiles(conn, asset["id"])
+    return [_view(ctx, actor, asset, r) for r in rows], total

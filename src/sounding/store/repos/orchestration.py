@@ -1,0 +1,387 @@
+"""Run records (executions, step executions, task attempts, events) as SQL rows.
+
+Functions over an open ``Connection`` that speak the records of ``sounding.domain.orchestration``.
+Updates are compare-and-set: ``UPDATE ... WHERE status = :expected`` and the row count says
+whether this writer won. ``SqlRunStorage`` turns the outcomes into the protocol's errors.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from sounding.domain.orchestration import (
+    EventKind,
+    ExecutionRecord,
+    RunEvent,
+    RunStatus,
+    StepRecord,
+    TaskAttemptRecord,
+    TaskKey,
+)
+from sounding.store.tables_orchestration import (
+    execution_events,
+    executions,
+    step_executions,
+    task_attempts,
+)
+
+logger = logging.getLogger(__name__)
+
+# --- portable helpers -------------------------------------------------------------------------
+
+
+def insert_or_ignore(conn: Connection, table: sa.Table, values: Mapping[str, Any]) -> bool:
+    """``INSERT ... ON CONFLICT DO NOTHING``: True if the row was inserted, False if a unique
+    key was taken already (by a committed or a concurrent transaction)."""
+    name = conn.dialect.name
+    if name == "postgresql":
+        stmt: Any = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif name == "sqlite":
+        stmt = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:
+        raise NotImplementedError(f"insert_or_ignore on {name}")
+    # a row comes back only if one was inserted (psycopg's rowcount says -1 here)
+    return conn.execute(stmt.returning(*table.primary_key.columns)).first() is not None
+
+
+def to_utc(value: datetime | None) -> datetime | None:
+    """Times are stored in UTC and come out aware in UTC: SQLite keeps no offset (what it
+    returns is naive UTC), and a naive time handed in is taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc(value: datetime) -> datetime:
+    out = to_utc(value)
+    assert out is not None
+    return out
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` if it is JSON already, else a copy with the odd objects as strings."""
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        logger.warning("Storing a value that is not plain JSON; its odd parts become text")
+        return json.loads(json.dumps(value, default=str))
+    return value
+
+
+# --- executions -------------------------------------------------------------------------------
+
+
+def insert_execution(conn: Connection, rec: ExecutionRecord) -> bool:
+    """False if the id is taken."""
+    return insert_or_ignore(
+        conn,
+        executions,
+        {
+            "id": rec.id,
+            "workflow": rec.workflow,
+            "spec": rec.spec,
+            "status": rec.status.value,
+            "params": rec.params,
+            "trigger": rec.trigger,
+            "created_at": _utc(rec.created_at),
+            "started_at": to_utc(rec.started_at),
+            "finished_at": to_utc(rec.finished_at),
+            "error": rec.error,
+        },
+    )
+
+
+def _execution(row: Any) -> ExecutionRecord:
+    return ExecutionRecord(
+        id=row.id,
+        workflow=row.workflow,
+        spec=row.spec,
+        status=RunStatus(row.status),
+        params=row.params,
+        trigger=row.trigger,
+        created_at=_utc(row.created_at),
+        started_at=to_utc(row.started_at),
+        finished_at=to_utc(row.finished_at),
+        error=row.error,
+    )
+
+
+def get_execution(conn: Connection, execution_id: str) -> ExecutionRecord | None:
+    row = conn.execute(sa.select(executions).where(executions.c.id == execution_id)).first()
+    return _execution(row) if row is not None else None
+
+
+def list_executions(
+    conn: Connection,
+    *,
+    statuses: Collection[RunStatus] | None = None,
+    workflow: str | None = None,
+    limit: int | None = None,
+) -> list[ExecutionRecord]:
+    query = sa.select(executions).order_by(executions.c.pk.desc()).limit(limit)
+    if statuses is not None:
+        query = query.where(executions.c.status.in_([RunStatus(s).value for s in statuses]))
+    if workflow is not None:
+        query = query.where(executions.c.workflow == workflow)
+    return [_execution(row) for row in conn.execute(query)]
+
+
+def update_execution(conn: Connection, rec: ExecutionRecord, expected: RunStatus) -> bool:
+    """Compare-and-set; False if the execution is unknown or not in ``expected`` status."""
+    stmt = (
+        sa.update(executions)
+        .where(executions.c.id == rec.id, executions.c.status == expected.value)
+        .values(
+            status=rec.status.value,
+            started_at=to_utc(rec.started_at),
+            finished_at=to_utc(rec.finished_at),
+            error=rec.error,
+        )
+    )
+    return int(conn.execute(stmt).rowcount) == 1
+
+
+def execution_status(conn: Connection, execution_id: str) -> RunStatus | None:
+    query = sa.select(executions.c.status).where(executions.c.id == execution_id)
+    value = conn.execute(query).scalar_one_or_none()
+    return RunStatus(value) if value is not None else None
+
+
+# --- step executions --------------------------------------------------------------------------
+
+
+def existing_steps(conn: Connection, execution_id: str, step_ids: Collection[str]) -> set[str]:
+    query = sa.select(step_executions.c.step_id).where(
+        step_executions.c.execution_id == execution_id,
+        step_executions.c.step_id.in_(list(step_ids)),
+    )
+    return set(conn.execute(query).scalars())
+
+
+def _step_values(rec: StepRecord) -> dict[str, Any]:
+    return {
+        "status": rec.status.value,
+        "tasks_total": rec.tasks_total,
+        "tasks_done": rec.tasks_done,
+        "tasks_failed": rec.tasks_failed,
+        "started_at": to_utc(rec.started_at),
+        "finished_at": to_utc(rec.finished_at),
+        "reason": rec.reason,
+    }
+
+
+def insert_steps(conn: Connection, records: Sequence[StepRecord]) -> None:
+    rows = [
+        {"execution_id": r.execution_id, "step_id": r.step_id, **_step_values(r)} for r in records
+    ]
+    if rows:
+        conn.execute(sa.insert(step_executions), rows)
+
+
+def get_steps(conn: Connection, execution_id: str) -> list[StepRecord]:
+    query = (
+        sa.select(step_executions)
+        .where(step_executions.c.execution_id == execution_id)
+        .order_by(step_executions.c.pk)
+    )
+    return [
+        StepRecord(
+            execution_id=row.execution_id,
+            step_id=row.step_id,
+            status=RunStatus(row.status),
+            tasks_total=row.tasks_total,
+            tasks_done=row.tasks_done,
+            tasks_failed=row.tasks_failed,
+            started_at=to_utc(row.started_at),
+            finished_at=to_utc(row.finished_at),
+            reason=row.reason,
+        )
+        for row in conn.execute(query)
+    ]
+
+
+def _step_where(execution_id: str, step_id: str) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        step_executions.c.execution_id == execution_id, step_executions.c.step_id == step_id
+    )
+
+
+def update_step(conn: Connection, rec: StepRecord, expected: RunStatus) -> bool:
+    """Compare-and-set; False if the step is unknown or not in ``expected`` status."""
+    stmt = (
+        sa.update(step_executions)
+        .where(_step_where(rec.execution_id, rec.step_id))
+        .where(step_executions.c.status == expected.value)
+        .values(**_step_values(rec))
+    )
+    return int(conn.execute(stmt).rowcount) == 1
+
+
+def step_status(conn: Connection, execution_id: str, step_id: str) -> RunStatus | None:
+    query = sa.select(step_executions.c.status).where(_step_where(execution_id, step_id))
+    value = conn.execute(query).scalar_one_or_none()
+    return RunStatus(value) if value is not None else None
+
+
+# --- task attempts ----------------------------------------------------------------------------
+
+
+def insert_attempt(conn: Connection, rec: TaskAttemptRecord) -> bool:
+    """False if an attempt with this key exists (the unique key decides, even between servers)."""
+    return insert_or_ignore(
+        conn,
+        task_attempts,
+        {
+            "execution_id": rec.execution_id,
+            "step_id": rec.step_id,
+            "task_key": rec.task_key,
+            "attempt": rec.attempt,
+            "status": rec.status.value,
+            "source": rec.source,
+            "started_at": _utc(rec.started_at),
+            "finished_at": to_utc(rec.finished_at),
+            "result": jsonable(rec.result),
+            "error": rec.error,
+            "error_type": rec.error_type,
+            "final": rec.final,
+        },
+    )
+
+
+def _key_where(key: TaskKey) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        task_attempts.c.execution_id == key.execution_id,
+        task_attempts.c.step_id == key.step_id,
+        task_attempts.c.task_key == key.task_key,
+        task_attempts.c.attempt == key.attempt,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How a task attempt ended, as ``finish_attempt`` records it."""
+
+    status: RunStatus
+    finished_at: datetime
+    result: Any = None
+    error: str | None = None
+    error_type: str | None = None
+    final: bool = True
+
+
+def finish_attempt(conn: Connection, key: TaskKey, outcome: Outcome) -> bool:
+    """Record the outcome if the attempt is still running; False if it is not (or unknown)."""
+    stmt = (
+        sa.update(task_attempts)
+        .where(_key_where(key), task_attempts.c.status == RunStatus.RUNNING.value)
+        .values(
+            status=outcome.status.value,
+            finished_at=_utc(outcome.finished_at),
+            result=jsonable(outcome.result),
+            error=outcome.error,
+            error_type=outcome.error_type,
+            final=outcome.final,
+        )
+    )
+    return int(conn.execute(stmt).rowcount) == 1
+
+
+def attempt_status(conn: Connection, key: TaskKey) -> RunStatus | None:
+    value = conn.execute(sa.select(task_attempts.c.status).where(_key_where(key))).scalar()
+    return RunStatus(value) if value is not None else None
+
+
+def list_attempts(
+    conn: Connection, execution_id: str, *, step_id: str | None = None
+) -> list[TaskAttemptRecord]:
+    t = task_attempts.c
+    query = (
+        sa.select(task_attempts)
+        .where(t.execution_id == execution_id)
+        .order_by(t.step_id, t.task_key, t.attempt)
+    )
+    if step_id is not None:
+        query = query.where(t.step_id == step_id)
+    return [
+        TaskAttemptRecord(
+            execution_id=row.execution_id,
+            step_id=row.step_id,
+            task_key=row.task_key,
+            attempt=row.attempt,
+            status=RunStatus(row.status),
+            source=row.source,
+            started_at=_utc(row.started_at),
+            finished_at=to_utc(row.finished_at),
+            result=row.result,
+            error=row.error,
+            error_type=row.error_type,
+            final=bool(row.final),
+        )
+        for row in conn.execute(query)
+    ]
+
+
+# --- event log --------------------------------------------------------------------------------
+
+
+def next_event_seq(conn: Connection, execution_id: str) -> int | None:
+    """Hand out the execution's next seq (None if it is unknown). The update row-locks the
+    execution until commit, so one execution's seqs are committed in order: a reader paging
+    with ``after`` never skips an event committed later under a lower seq."""
+    stmt = (
+        sa.update(executions)
+        .where(executions.c.id == execution_id)
+        .values(event_seq=executions.c.event_seq + 1)
+        .returning(executions.c.event_seq)
+    )
+    value = conn.execute(stmt).scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
+def insert_event(conn: Connection, event: RunEvent, seq: int) -> None:
+    conn.execute(
+        sa.insert(execution_events).values(
+            execution_id=event.execution_id,
+            seq=seq,
+            kind=event.kind.value,
+            step_id=event.step_id,
+            task_key=event.task_key,
+            status=event.status.value if event.status is not None else None,
+            data=jsonable(event.data),
+            at=_utc(event.at),
+        )
+    )
+
+
+def list_events(
+    conn: Connection, execution_id: str, *, after: int = 0, limit: int | None = None
+) -> list[RunEvent]:
+    e = execution_events.c
+    query = (
+        sa.select(execution_events)
+        .where(e.execution_id == execution_id, e.seq > after)
+        .order_by(e.seq)
+        .limit(limit)
+    )
+    return [
+        RunEvent(
+            execution_id=row.execution_id,
+            kind=EventKind(row.kind),
+            step_id=row.step_id,
+            task_key=row.task_key,
+            status=RunStatus(row.status) if row.status is not None else None,
+            data=row.data,
+            at=_utc(row.at),
+            seq=row.seq,
+        )
+        for row in conn.execute(query)
+    ]

@@ -1,0 +1,226 @@
+"""Profiles, classifications, classification state and scan rule sets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sounding.store.tables import assets, sources
+from sounding.store.tables_scanning import (
+    classification_state,
+    classifications,
+    profiles,
+    scan_rule_sets,
+    source_rule_sets,
+)
+
+# --- profiles ---------------------------------------------------------------------------
+
+
+def insert_profiles(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(sa.insert(profiles), list(rows))
+
+
+def profile_history(conn: Connection, asset_id: int, limit: int, offset: int) -> list[Any]:
+    query = (
+        sa.select(profiles)
+        .where(profiles.c.asset_id == asset_id)
+        .order_by(profiles.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def count_profiles(conn: Connection, asset_id: int) -> int:
+    query = sa.select(sa.func.count()).where(profiles.c.asset_id == asset_id)
+    return int(conn.execute(query).scalar_one())
+
+
+# --- classifications ----------------------------------------------------------------------
+
+
+def labels_for(conn: Connection, asset_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {}
+    for i in range(0, len(asset_ids), 500):
+        query = sa.select(classifications).where(
+            classifications.c.asset_id.in_(asset_ids[i : i + 500])
+        )
+        for row in conn.execute(query.order_by(classifications.c.confidence.desc())).mappings():
+            out.setdefault(row["asset_id"], []).append(dict(row))
+    return out
+
+
+def insert_classifications(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(sa.insert(classifications), list(rows))
+
+
+def update_classification(conn: Connection, row_id: int, values: dict[str, Any]) -> None:
+    conn.execute(sa.update(classifications).where(classifications.c.id == row_id).values(**values))
+
+
+def delete_classifications(conn: Connection, ids: Sequence[int]) -> None:
+    for i in range(0, len(ids), 500):
+        conn.execute(sa.delete(classifications).where(classifications.c.id.in_(ids[i : i + 500])))
+
+
+def by_label(
+    conn: Connection,
+    label: str | None,
+    status: str | None,
+    source_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    query = (
+        sa.select(
+            classifications,
+            assets.c.urn,
+            assets.c.qualified_name,
+            assets.c.name.label("column"),
+            sources.c.name.label("source"),
+        )
+        .join(assets, assets.c.id == classifications.c.asset_id)
+        .join(sources, sources.c.id == assets.c.source_id)
+        .where(assets.c.deleted_at.is_(None))
+    )
+    if label:
+        # a family name matches its subtypes: PII.NationalId finds PII.NationalId.US_SSN
+        query = query.where(
+            sa.or_(classifications.c.label == label, classifications.c.label.like(label + ".%"))
+        )
+    if status:
+        query = query.where(classifications.c.status == status)
+    if source_id is not None:
+        query = query.where(assets.c.source_id == source_id)
+    total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(
+        query.order_by(assets.c.qualified_name, classifications.c.label).limit(limit).offset(offset)
+    )
+    return [dict(r) for r in rows.mappings()], int(total)
+
+
+# --- state ----------------------------------------------------------------------------------
+
+
+def states(conn: Connection, source_id: int) -> dict[int, tuple[str, str | None]]:
+    query = (
+        sa.select(
+            classification_state.c.asset_id,
+            classification_state.c.ruleset_hash,
+            classification_state.c.table_fingerprint,
+        )
+        .join(assets, assets.c.id == classification_state.c.asset_id)
+        .where(assets.c.source_id == source_id)
+    )
+    return {r[0]: (r[1], r[2]) for r in conn.execute(query)}
+
+
+def set_state(
+    conn: Connection, asset_id: int, ruleset_hash: str, fingerprint: str | None, now: datetime
+) -> None:
+    conn.execute(sa.delete(classification_state).where(classification_state.c.asset_id == asset_id))
+    conn.execute(
+        sa.insert(classification_state).values(
+            asset_id=asset_id,
+            ruleset_hash=ruleset_hash,
+            table_fingerprint=fingerprint,
+            classified_at=now,
+        )
+    )
+
+
+# --- rule sets ------------------------------------------------------------------------------
+
+
+def rule_sets(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(sa.select(scan_rule_sets).order_by("name")).mappings()]
+
+
+def rule_set(conn: Connection, name: str) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(scan_rule_sets).where(scan_rule_sets.c.name == name)).first()
+    return dict(row._mapping) if row else None
+
+
+def upsert_rule_set(
+    conn: Connection, name: str, description: str | None, definition: Any, actor: str, now: Any
+) -> tuple[int, bool]:
+    existing = rule_set(conn, name)
+    if existing is None:
+        result = conn.execute(
+            sa.insert(scan_rule_sets)
+            .values(
+                name=name,
+                description=description,
+                definition=definition,
+                version=1,
+                created_by=actor,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(scan_rule_sets.c.id)
+        )
+        return int(result.scalar_one()), True
+    conn.execute(
+        sa.update(scan_rule_sets)
+        .where(scan_rule_sets.c.id == existing["id"])
+        .values(
+            description=description,
+            definition=definition,
+            version=existing["version"] + 1,
+            updated_at=now,
+        )
+    )
+    return int(existing["id"]), False
+
+
+def delete_rule_set(conn: Connection, rule_set_id: int) -> None:
+    conn.execute(sa.delete(scan_rule_sets).where(scan_rule_sets.c.id == rule_set_id))
+
+
+def attach(conn: Connection, source_id: int, rule_set_id: int) -> None:
+    exists = conn.execute(
+        sa.select(source_rule_sets).where(
+            source_rule_sets.c.source_id == source_id,
+            source_rule_sets.c.rule_set_id == rule_set_id,
+        )
+    ).first()
+    if exists is None:
+        conn.execute(
+            sa.insert(source_rule_sets).values(source_id=source_id, rule_set_id=rule_set_id)
+        )
+
+
+def detach(conn: Connection, source_id: int, rule_set_id: int) -> int:
+    result = conn.execute(
+        sa.delete(source_rule_sets).where(
+            source_rule_sets.c.source_id == source_id,
+            source_rule_sets.c.rule_set_id == rule_set_id,
+        )
+    )
+    return int(result.rowcount)
+
+
+def rule_sets_of(conn: Connection, source_id: int) -> list[dict[str, Any]]:
+    query = (
+        sa.select(scan_rule_sets)
+        .join(source_rule_sets, source_rule_sets.c.rule_set_id == scan_rule_sets.c.id)
+        .where(source_rule_sets.c.source_id == source_id)
+        .order_by(scan_rule_sets.c.name)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def sources_using(conn: Connection, rule_set_id: int) -> list[str]:
+    query = (
+        sa.select(sources.c.name)
+        .join(source_rule_sets, source_rule_sets.c.source_id == sources.c.id)
+        .where(source_rule_sets.c.rule_set_id == rule_set_id)
+    )
+    return sorted(r[0] for r in conn.execute(query))
