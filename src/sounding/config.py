@@ -35,6 +35,13 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     """Python logging level name."""
 
+    api_url: str = "http://127.0.0.1:8585"
+    """Where CLI commands that act on a running server (execution pause/resume/cancel/retry)
+    find it."""
+
+    api_token: SecretStr | None = None
+    """The API token those CLI commands send (a steward's or an admin's)."""
+
     scan_max_failures_kept: int = 100
     """How many per-object failures and warnings a scan report keeps (bounded lists)."""
 

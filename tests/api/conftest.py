@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from sounding.api.app import create_app
+from sounding.domain.auth import Principal, Role
 from sounding.services import accounts, sources
 from tests.factories import sqlite_source
 
@@ -26,8 +27,8 @@ class Api:
         return self.client.request(method, path, headers=headers, **kw)
 
 
-@pytest.fixture
-def api(ctx: Any, operator: Any, tmp_path: Path) -> Iterator[Api]:
+def _api(ctx: Any, tmp_path: Path) -> Iterator[Api]:
+    operator = Principal("tester", Role.ADMIN)
     tokens = {}
     for role in ("admin", "steward", "viewer"):
         accounts.create_user(ctx, operator, f"{role}1", role)
@@ -36,3 +37,23 @@ def api(ctx: Any, operator: Any, tmp_path: Path) -> Iterator[Api]:
     app = create_app(ctx=ctx)
     with TestClient(app) as client:
         yield Api(app, client, tokens)
+
+
+@pytest.fixture
+def api(ctx: Any, tmp_path: Path) -> Iterator[Api]:
+    """A fresh store, three users (admin1, steward1, viewer1) and a source ``shop``."""
+    yield from _api(ctx, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def shared_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """One app for a whole module of tests that do not depend on each other's writes."""
+    from sounding.services.context import build_context
+    from tests.conftest import make_settings
+
+    home = tmp_path_factory.mktemp("api")
+    context = build_context(make_settings(home / "home"))
+    try:
+        yield from _api(context, home)
+    finally:
+        context.close()

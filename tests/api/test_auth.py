@@ -32,15 +32,89 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/assets/{ref}", "/api/v1/assets/999", None, "viewer"),
     ("PATCH", "/api/v1/assets/{ref}", "/api/v1/assets/999", {"owner": "x"}, "steward"),
     ("GET", "/api/v1/me", "/api/v1/me", None, "viewer"),
+    ("GET", "/api/v1/orchestrations", "/api/v1/orchestrations", None, "viewer"),
+    (
+        "POST",
+        "/api/v1/orchestrations",
+        "/api/v1/orchestrations",
+        {"name": "w", "steps": []},
+        "steward",
+    ),
+    ("GET", "/api/v1/orchestrations/{name}", "/api/v1/orchestrations/x", None, "viewer"),
+    ("DELETE", "/api/v1/orchestrations/{name}", "/api/v1/orchestrations/x", None, "steward"),
+    (
+        "POST",
+        "/api/v1/orchestrations/{name}/execute",
+        "/api/v1/orchestrations/x/execute",
+        None,
+        "steward",
+    ),
+    ("GET", "/api/v1/executions", "/api/v1/executions", None, "viewer"),
+    ("GET", "/api/v1/executions/{execution_id}", "/api/v1/executions/x", None, "viewer"),
+    (
+        "GET",
+        "/api/v1/executions/{execution_id}/events",
+        "/api/v1/executions/x/events",
+        None,
+        "viewer",
+    ),
+    (
+        "POST",
+        "/api/v1/executions/{execution_id}/pause",
+        "/api/v1/executions/x/pause",
+        None,
+        "steward",
+    ),
+    (
+        "POST",
+        "/api/v1/executions/{execution_id}/resume",
+        "/api/v1/executions/x/resume",
+        None,
+        "steward",
+    ),
+    (
+        "POST",
+        "/api/v1/executions/{execution_id}/cancel",
+        "/api/v1/executions/x/cancel",
+        None,
+        "steward",
+    ),
+    (
+        "POST",
+        "/api/v1/executions/{execution_id}/retry",
+        "/api/v1/executions/x/retry",
+        None,
+        "steward",
+    ),
     ("GET", "/api/v1/assets/{ref}/profile", "/api/v1/assets/999/profile", None, "viewer"),
-    ("GET", "/api/v1/assets/{ref}/profile/history", "/api/v1/assets/999/profile/history", None,
-     "viewer"),
-    ("GET", "/api/v1/assets/{ref}/classifications", "/api/v1/assets/999/classifications", None,
-     "viewer"),
-    ("POST", "/api/v1/assets/{ref}/classifications/{label}/confirm",
-     "/api/v1/assets/999/classifications/PII.Email/confirm", None, "steward"),
-    ("POST", "/api/v1/assets/{ref}/classifications/{label}/reject",
-     "/api/v1/assets/999/classifications/PII.Email/reject", None, "steward"),
+    (
+        "GET",
+        "/api/v1/assets/{ref}/profile/history",
+        "/api/v1/assets/999/profile/history",
+        None,
+        "viewer",
+    ),
+    (
+        "GET",
+        "/api/v1/assets/{ref}/classifications",
+        "/api/v1/assets/999/classifications",
+        None,
+        "viewer",
+    ),
+    (
+        "POST",
+        "/api/v1/assets/{ref}/classifications/{label}/confirm",
+        "/api/v1/assets/999/classifications/PII.Email/confirm",
+        None,
+        "steward",
+    ),
+    (
+        "POST",
+        "/api/v1/assets/{ref}/classifications/{label}/reject",
+        "/api/v1/assets/999/classifications/PII.Email/reject",
+        None,
+        "steward",
+    ),
     ("GET", "/api/v1/classifications", "/api/v1/classifications", None, "viewer"),
     ("GET", "/api/v1/classifications/labels", "/api/v1/classifications/labels", None, "viewer"),
     ("GET", "/api/v1/scan-rule-sets", "/api/v1/scan-rule-sets", None, "viewer"),
@@ -89,9 +163,9 @@ def test_matrix_covers_every_route(api: Api) -> None:
 
 @pytest.mark.parametrize(("method", "template", "path", "body", "least"), MATRIX)
 def test_no_token_is_401(
-    api: Api, method: str, template: str, path: str, body: Any, least: str
+    shared_api: Api, method: str, template: str, path: str, body: Any, least: str
 ) -> None:
-    resp = api.call(method, path, role=None, json=body)
+    resp = shared_api.call(method, path, role=None, json=body)
     assert resp.status_code == 401
     assert resp.json()["error"]["type"] == "AuthenticationError"
     assert resp.headers["www-authenticate"] == "Bearer"
@@ -100,9 +174,9 @@ def test_no_token_is_401(
 @pytest.mark.parametrize(("method", "template", "path", "body", "least"), MATRIX)
 @pytest.mark.parametrize("role", ["viewer", "steward", "admin"])
 def test_roles(
-    api: Api, role: str, method: str, template: str, path: str, body: Any, least: str
+    shared_api: Api, role: str, method: str, template: str, path: str, body: Any, least: str
 ) -> None:
-    resp = api.call(method, path, role=role, json=body)
+    resp = shared_api.call(method, path, role=role, json=body)
     if RANK[role] < RANK[least]:
         assert resp.status_code == 403, resp.text
         err = resp.json()["error"]

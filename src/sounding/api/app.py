@@ -8,12 +8,22 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 
 from sounding import __version__
 from sounding.api import errors
-from sounding.api.routes import accounts, assets, classification, lineage, scans, sources
+from sounding.api.routes import (
+    accounts,
+    assets,
+    classification,
+    lineage,
+    scans,
+    sources,
+    workflows,
+)
 from sounding.config import Settings
 from sounding.services.context import Context, build_context
+from sounding.services.workflows import start_engine
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -27,6 +37,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.ctx is None:
             app.state.ctx = build_context(settings or Settings())
+        # the server owns unfinished executions: resume them (a CLI process never does)
+        await run_in_threadpool(start_engine, app.state.ctx)
         yield
         if owned:
             app.state.ctx.close()
@@ -39,7 +51,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     )
     app.state.ctx = ctx
     errors.install(app)
-    for module in (sources, scans, lineage, classification, assets, accounts):
+    for module in (sources, scans, lineage, classification, workflows, assets, accounts):
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["system"])

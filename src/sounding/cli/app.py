@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from sounding.cli import assets_cmd, classify_cmd, core, lineage_cmd, sources_cmd, users_cmd
+from sounding.cli import (
+    assets_cmd,
+    classify_cmd,
+    core,
+    lineage_cmd,
+    sources_cmd,
+    users_cmd,
+    workflow_cmd,
+)
 
 app = typer.Typer(
     name="sounding",
@@ -24,6 +32,8 @@ app.add_typer(lineage_cmd.app, name="lineage")
 app.add_typer(classify_cmd.classifications_app, name="classifications")
 app.add_typer(classify_cmd.rules_app, name="rules")
 app.command("profile")(classify_cmd.profile)
+app.add_typer(workflow_cmd.workflow_app, name="workflow")
+app.add_typer(workflow_cmd.execution_app, name="execution")
 app.add_typer(users_cmd.user_app, name="user")
 app.add_typer(users_cmd.token_app, name="token")
 app.add_typer(users_cmd.audit_app, name="audit")

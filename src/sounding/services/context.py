@@ -25,9 +25,10 @@ class Context:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
-        runner = self.extras.pop("scan_runner", None)
-        if runner is not None:
-            runner.shutdown()
+        for key in ("engine", "scan_runner"):
+            part = self.extras.pop(key, None)
+            if part is not None:  # an EngineHost stops, a ScanRunner shuts down
+                (getattr(part, "stop", None) or part.shutdown)()
         self.db.dispose()
 
 

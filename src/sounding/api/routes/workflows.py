@@ -1,0 +1,181 @@
+"""/api/v1/orchestrations and /api/v1/executions, with live events (SSE and WebSocket)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from sounding.api.deps import CtxDep, require
+from sounding.domain.auth import Permission, Principal
+from sounding.domain.orchestration import RunEvent
+from sounding.errors import SoundingError
+from sounding.services import accounts, workflows
+from sounding.services.context import Context
+
+router = APIRouter(tags=["orchestration"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
+
+
+class ExecuteRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.get("/orchestrations")
+def list_orchestrations(ctx: CtxDep, who: Reader) -> dict[str, Any]:
+    items = workflows.list_workflows(ctx, who)
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/orchestrations", status_code=201)
+def apply_orchestration(
+    ctx: CtxDep, who: Runner, body: Annotated[dict[str, Any], Body()]
+) -> dict[str, Any]:
+    """Create or update a workflow (the YAML document as JSON); 422 names every problem."""
+    return workflows.apply_workflow(ctx, who, body)
+
+
+@router.get("/orchestrations/{name}")
+def get_orchestration(ctx: CtxDep, who: Reader, name: str) -> dict[str, Any]:
+    return workflows.get_workflow(ctx, who, name)
+
+
+@router.delete("/orchestrations/{name}", status_code=204)
+def delete_orchestration(ctx: CtxDep, who: Runner, name: str) -> Response:
+    workflows.delete_workflow(ctx, who, name)
+    return Response(status_code=204)
+
+
+@router.post("/orchestrations/{name}/execute", status_code=202)
+def execute(
+    ctx: CtxDep, who: Runner, name: str, body: ExecuteRequest | None = None
+) -> dict[str, Any]:
+    return workflows.execute(ctx, who, name, body.params if body else None)
+
+
+@router.get("/executions")
+def list_executions(
+    ctx: CtxDep,
+    who: Reader,
+    workflow: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> dict[str, Any]:
+    items = workflows.list_executions(ctx, who, workflow, status, limit)
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/executions/{execution_id}")
+def get_execution(ctx: CtxDep, who: Reader, execution_id: str) -> dict[str, Any]:
+    return workflows.get_execution(ctx, who, execution_id)
+
+
+def _control(action: str) -> Any:
+    def endpoint(ctx: CtxDep, who: Runner, execution_id: str) -> dict[str, Any]:
+        return workflows.control(ctx, who, execution_id, action)
+
+    endpoint.__name__ = f"{action}_execution"
+    endpoint.__doc__ = f"{action.capitalize()} an execution."
+    return endpoint
+
+
+for _action in ("pause", "resume", "cancel", "retry"):
+    router.post(f"/executions/{{execution_id}}/{_action}")(_control(_action))
+
+
+async def _events(
+    ctx: Context, who: Principal, execution_id: str, after: int
+) -> AsyncIterator[dict[str, Any] | None]:
+    """Stored events after ``after``, then live ones; ``None`` every 15 s of silence."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[RunEvent] = asyncio.Queue()
+
+    def push(event: RunEvent) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, event)
+
+    remove = await run_in_threadpool(workflows.listen, ctx, who, execution_id, push)
+    try:
+        last = after
+        for ev in await run_in_threadpool(workflows.events_since, ctx, execution_id, after):
+            last = ev.seq or last
+            yield workflows.event_dict(ev)
+            if workflows.is_final(ev):
+                return
+        while True:
+            try:
+                ev = await asyncio.wait_for(queue.get(), 15)
+            except TimeoutError:
+                yield None
+                continue
+            if ev.seq is not None and ev.seq <= last:
+                continue
+            yield workflows.event_dict(ev)
+            if workflows.is_final(ev):
+                return
+    finally:
+        remove()
+
+
+@router.get("/executions/{execution_id}/events")
+async def execution_events(
+    request: Request, ctx: CtxDep, who: Reader, execution_id: str, after: int = 0
+) -> StreamingResponse:
+    """Server-sent events: every state change and progress (done/total, percent, ETA)."""
+    stream = _events(ctx, who, execution_id, after)
+    first = await anext(stream)  # raises (404) before the response starts
+
+    async def body() -> AsyncIterator[str]:
+        pending: dict[str, Any] | None = first
+        async for item in _chain(pending, stream):
+            if await request.is_disconnected():
+                break
+            if item is None:
+                yield ": keep-alive\n\n"
+            else:
+                data = json.dumps(item, default=str)
+                yield f"id: {item['seq'] or ''}\nevent: {item['kind']}\ndata: {data}\n\n"
+
+    return StreamingResponse(body(), media_type="text/event-stream")
+
+
+async def _chain(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    yield first
+    async for item in rest:
+        yield item
+
+
+@router.websocket("/executions/{execution_id}/monitor")
+async def monitor(websocket: WebSocket, execution_id: str) -> None:
+    """The same events as JSON messages. Authenticate with ``?token=`` or the header."""
+    ctx: Context = websocket.app.state.ctx
+    header = websocket.headers.get("authorization", "")
+    token = websocket.query_params.get("token") or header.partition(" ")[2].strip() or None
+    try:
+        who = await run_in_threadpool(accounts.authenticate, ctx, token)
+        who.require(Permission.CATALOG_READ)
+        stream = _events(ctx, who, execution_id, 0)
+        first = await anext(stream)
+    except SoundingError as exc:
+        await websocket.close(
+            code=4401
+            if "credentials" in exc.message.lower() or "token" in exc.message.lower()
+            else 4404,
+            reason=exc.message[:120],
+        )
+        return
+    await websocket.accept()
+    try:
+        async for item in _chain(first, stream):
+            if item is not None:
+                await websocket.send_json(json.loads(json.dumps(item, default=str)))
+        await websocket.close()
+    except WebSocketDisconnect:
+        return

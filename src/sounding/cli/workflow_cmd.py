@@ -1,0 +1,195 @@
+"""``sounding workflow ...`` and ``sounding execution ...``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sounding.cli.output import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    err_console,
+    errors_to_exit,
+    fail,
+    print_json,
+    print_table,
+    say,
+)
+from sounding.cli.state import open_context, settings
+from sounding.domain.auth import local_operator
+from sounding.services import workflows
+
+workflow_app = typer.Typer(help="Define and run scan workflows.", no_args_is_help=True)
+execution_app = typer.Typer(help="Watch and control workflow executions.", no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
+
+
+@workflow_app.command("apply")
+def apply(
+    file: Annotated[Path, typer.Argument(help="Workflow YAML or JSON")],
+    json_: JsonOpt = False,
+) -> None:
+    """Validate and store a workflow (a new version when it changed)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"Cannot read {file}: {exc.strerror}", EXIT_USAGE)
+    with errors_to_exit(), open_context() as ctx:
+        result = workflows.apply_workflow(ctx, local_operator(), text)
+    if json_:
+        print_json(result)
+    else:
+        change = "stored" if result["changed"] else "unchanged"
+        say(
+            f"Workflow {result['name']} v{result['version']} {change}: "
+            f"{len(result['steps'])} steps, strategy {result['strategy']}"
+        )
+
+
+@workflow_app.command("list")
+def list_(json_: JsonOpt = False) -> None:
+    """List workflows."""
+    with errors_to_exit(), open_context() as ctx:
+        items = workflows.list_workflows(ctx, local_operator())
+    if json_:
+        print_json({"items": items, "total": len(items)})
+    else:
+        print_table(items, ["name", "version", "enabled", "strategy", "steps", "schedule"])
+
+
+def _params(values: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            fail(f"Invalid --param {item!r}: use KEY=VALUE", EXIT_USAGE)
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+@workflow_app.command("run")
+def run(
+    name: str,
+    param: Annotated[list[str] | None, typer.Option(help="KEY=VALUE (repeat)")] = None,
+    follow: Annotated[bool, typer.Option("--follow/--no-follow", help="Live progress")] = True,
+    json_: JsonOpt = False,
+) -> None:
+    """Run a workflow in this process, with live progress bars per step, until it ends."""
+    with errors_to_exit(), open_context() as ctx:
+        started = workflows.execute(ctx, local_operator(), name, _params(param))
+        if follow and not json_:
+            _follow(ctx, started["id"])
+        result = workflows.wait(ctx, started["id"])
+        detail = workflows.get_execution(ctx, local_operator(), started["id"])
+    if json_:
+        print_json(detail)
+    else:
+        say(f"Execution {detail['id']} of {name}: {result['status']}")
+        print_table(detail["steps"], ["id", "status", "tasks_done", "tasks_failed", "reason"])
+    if result["status"] != "completed":
+        raise typer.Exit(EXIT_FAILURE)
+
+
+def _follow(ctx: Any, execution_id: str) -> None:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def on_event(event: Any) -> None:
+            if event.kind.value == "progress" and event.step_id:
+                if event.step_id not in tasks:
+                    tasks[event.step_id] = bar.add_task(event.step_id, total=None)
+                data = event.data
+                bar.update(
+                    tasks[event.step_id],
+                    completed=data.get("done", 0),
+                    total=data.get("total") if data.get("total_known") else None,
+                )
+
+        remove = workflows.listen(ctx, local_operator(), execution_id, on_event)
+        try:
+            workflows.wait(ctx, execution_id)
+        finally:
+            remove()
+
+
+@execution_app.command("list")
+def executions(
+    workflow: Annotated[str | None, typer.Option(help="Only this workflow")] = None,
+    status: Annotated[str | None, typer.Option(help="Only this status")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+    json_: JsonOpt = False,
+) -> None:
+    """List executions, newest first."""
+    with errors_to_exit(), open_context() as ctx:
+        items = workflows.list_executions(ctx, local_operator(), workflow, status, limit)
+    if json_:
+        print_json({"items": items, "total": len(items)})
+    else:
+        print_table(items, ["id", "workflow", "status", "trigger", "created_at", "finished_at"])
+
+
+@execution_app.command("show")
+def show(execution_id: str, json_: JsonOpt = False) -> None:
+    """Show an execution and its steps."""
+    with errors_to_exit(), open_context() as ctx:
+        detail = workflows.get_execution(ctx, local_operator(), execution_id)
+    if json_:
+        print_json(detail)
+        return
+    say(f"{detail['id']} {detail['workflow']}: {detail['status']} ({detail['trigger']})")
+    print_table(
+        detail["steps"], ["id", "status", "tasks_total", "tasks_done", "tasks_failed", "reason"]
+    )
+
+
+def _remote(execution_id: str, action: str, json_: bool) -> None:
+    s = settings()
+    if s.api_token is None:
+        fail(
+            "Set SOUNDING_API_TOKEN (and SOUNDING_API_URL if not http://127.0.0.1:8585): "
+            f"the running server owns execution {execution_id}",
+            EXIT_USAGE,
+        )
+    url = f"{s.api_url.rstrip('/')}/api/v1/executions/{execution_id}/{action}"
+    try:
+        resp = httpx.post(
+            url, headers={"Authorization": f"Bearer {s.api_token.get_secret_value()}"}, timeout=30
+        )
+    except httpx.HTTPError as exc:
+        fail(f"Cannot reach the server at {s.api_url}: {exc}; is `sounding serve` running?")
+    if resp.status_code >= 400:
+        try:
+            message = resp.json()["error"]["message"]
+        except (ValueError, KeyError, TypeError):
+            message = resp.text[:200]
+        fail(message, EXIT_USAGE if resp.status_code == 422 else EXIT_FAILURE)
+    if json_:
+        print_json(resp.json())
+    else:
+        say(f"{action}: execution {execution_id} is now {resp.json()['status']}")
+
+
+def _control_command(action: str) -> Any:
+    def command(execution_id: str, json_: JsonOpt = False) -> None:
+        _remote(execution_id, action, json_)
+
+    command.__doc__ = f"{action.capitalize()} an execution on the running server."
+    return command
+
+
+for _action in ("pause", "resume", "cancel", "retry"):
+    execution_app.command(_action)(_control_command(_action))

@@ -1,0 +1,282 @@
+"""Use cases for workflows and executions, over the engine hosted in this process.
+
+The engine runs on its own event-loop thread (``EngineHost``); these functions are plain
+synchronous calls for the API (run in its thread pool) and the CLI. Only ``sounding serve``
+recovers unfinished executions at start-up: a CLI process never resumes executions a
+server owns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+import threading
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import asdict
+from typing import Any, TypeVar
+
+from sounding.domain.auth import Permission, Principal
+from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus
+from sounding.errors import NotFoundError
+from sounding.orchestration.engine import Engine, EngineConfig
+from sounding.orchestration.parsing import load_document, parse_workflow
+from sounding.orchestration.steps import StepTypeRegistry
+from sounding.services import step_types
+from sounding.services.context import Context
+from sounding.store.repos import audit
+from sounding.store.repos import workflows as repo
+from sounding.store.run_storage import SqlRunStorage
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
+
+
+class EngineHost:
+    """The orchestration engine on a background event loop, callable from any thread."""
+
+    def __init__(self, ctx: Context, config: EngineConfig | None = None) -> None:
+        self.registry = StepTypeRegistry.default()
+        step_types.bind(ctx, self.registry)
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="sounding-engine", daemon=True
+        )
+        self.engine = Engine(SqlRunStorage(ctx.db), registry=self.registry, config=config)
+        self.started = False
+
+    def start(self, *, recover: bool) -> list[str]:
+        self._thread.start()
+        resumed = self.call(self.engine.start(recover=recover))
+        self.started = True
+        return resumed
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 60) -> T:
+        future: concurrent.futures.Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return future.result(timeout)
+
+    def listen(self, execution_id: str, callback: Callable[[RunEvent], None]) -> Callable[[], None]:
+        """Call ``callback`` (on the engine thread) for every live event of one execution."""
+
+        def listener(event: RunEvent) -> None:
+            if event.execution_id == execution_id:
+                callback(event)
+
+        return self.engine.events.add_listener(listener)
+
+    def stop(self, grace: float = 2.0) -> None:
+        if self.started:
+            try:
+                self.call(self.engine.shutdown(grace=grace), timeout=grace + 30)
+            finally:
+                self.started = False
+        if self._thread.is_alive():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=10)
+        self.loop.close()
+
+
+def host(ctx: Context, *, recover: bool = False) -> EngineHost:
+    """The context's engine, started on first use."""
+    existing = ctx.extras.get("engine")
+    if isinstance(existing, EngineHost):
+        return existing
+    engine = EngineHost(ctx)
+    ctx.extras["engine"] = engine
+    resumed = engine.start(recover=recover)
+    if resumed:
+        logger.info("Resumed %d unfinished execution(s)", len(resumed))
+    return engine
+
+
+def _public_workflow(row: Mapping[str, Any]) -> dict[str, Any]:
+    spec = row["spec"]
+    return {
+        "name": row["name"],
+        "version": row["version"],
+        "enabled": row["enabled"],
+        "strategy": spec.get("strategy", "graph_based"),
+        "steps": [s.get("id") for s in spec.get("steps", [])],
+        "schedule": spec.get("schedule"),
+        "spec": spec,
+        "updated_at": row.get("updated_at"),
+        "updated_by": row.get("updated_by"),
+    }
+
+
+def apply_workflow(
+    ctx: Context, actor: Principal, document: str | Mapping[str, Any]
+) -> dict[str, Any]:
+    """Validate and store a workflow definition (a new version when it changed)."""
+    actor.require(Permission.SCAN_RUN)
+    doc = load_document(document) if isinstance(document, str) else dict(document)
+    spec = parse_workflow(doc, step_types=host(ctx).registry.names())
+    with ctx.db.write() as conn:
+        row, changed = repo.put(conn, spec.name, dict(spec.document), actor=actor.name)
+        if changed:
+            audit.record(
+                conn,
+                actor.name,
+                "workflow.apply",
+                "workflow",
+                spec.name,
+                {"version": row["version"]},
+            )
+    return {**_public_workflow(row), "changed": changed}
+
+
+def list_workflows(ctx: Context, actor: Principal) -> list[dict[str, Any]]:
+    actor.require(Permission.CATALOG_READ)
+    with ctx.db.read() as conn:
+        return [_public_workflow(r) for r in repo.list_workflows(conn)]
+
+
+def get_workflow(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
+    actor.require(Permission.CATALOG_READ)
+    with ctx.db.read() as conn:
+        row = repo.get(conn, name)
+    if row is None:
+        raise NotFoundError(
+            f"Workflow '{name}' not found; see `sounding workflow list`", workflow=name
+        )
+    return _public_workflow(row)
+
+
+def delete_workflow(ctx: Context, actor: Principal, name: str) -> None:
+    actor.require(Permission.SCAN_RUN)
+    with ctx.db.write() as conn:
+        if not repo.delete(conn, name):
+            raise NotFoundError(f"Workflow '{name}' not found", workflow=name)
+        audit.record(conn, actor.name, "workflow.delete", "workflow", name)
+
+
+def execute(
+    ctx: Context,
+    actor: Principal,
+    name: str,
+    params: Mapping[str, Any] | None = None,
+    trigger: str = "manual",
+) -> dict[str, Any]:
+    """Start an execution of a stored workflow; returns it (pending or already running)."""
+    actor.require(Permission.SCAN_RUN)
+    workflow = get_workflow(ctx, actor, name)
+    engine = host(ctx)
+    execution_id = engine.call(
+        engine.engine.submit(workflow["spec"], params=params, trigger=trigger)
+    )
+    with ctx.db.write() as conn:
+        audit.record(
+            conn,
+            actor.name,
+            "workflow.execute",
+            "workflow",
+            name,
+            {"execution_id": execution_id, "trigger": trigger},
+        )
+    return get_execution(ctx, actor, execution_id)
+
+
+def _public_execution(record: ExecutionRecord) -> dict[str, Any]:
+    out = asdict(record)
+    out["status"] = record.status.value
+    out["steps"] = [s.get("id") for s in record.spec.get("steps", [])]
+    out.pop("spec", None)
+    return out
+
+
+def list_executions(
+    ctx: Context,
+    actor: Principal,
+    workflow: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    actor.require(Permission.CATALOG_READ)
+    engine = host(ctx)
+    statuses = [RunStatus(status)] if status else None
+    records = engine.call(
+        engine.engine.storage.list_executions(statuses=statuses, workflow=workflow, limit=limit)
+    )
+    return [_public_execution(r) for r in records]
+
+
+def get_execution(ctx: Context, actor: Principal, execution_id: str) -> dict[str, Any]:
+    """An execution with each step's status and task counts."""
+    actor.require(Permission.CATALOG_READ)
+    engine = host(ctx)
+    storage = engine.engine.storage
+    record = engine.call(storage.get_execution(execution_id))
+    steps = engine.call(storage.get_steps(execution_id))
+    out = _public_execution(record)
+    out["steps"] = [
+        {
+            "id": s.step_id,
+            "status": s.status.value,
+            "tasks_total": s.tasks_total,
+            "tasks_done": s.tasks_done,
+            "tasks_failed": s.tasks_failed,
+            "started_at": s.started_at,
+            "finished_at": s.finished_at,
+            "reason": s.reason,
+        }
+        for s in steps
+    ]
+    return out
+
+
+def control(ctx: Context, actor: Principal, execution_id: str, action: str) -> dict[str, Any]:
+    """pause, resume, cancel or retry (re-run from failure) an execution."""
+    actor.require(Permission.SCAN_RUN)
+    engine = host(ctx)
+    calls: dict[str, Callable[[str], Coroutine[Any, Any, None]]] = {
+        "pause": engine.engine.pause,
+        "resume": engine.engine.resume,
+        "cancel": engine.engine.cancel,
+        "retry": engine.engine.rerun,
+    }
+    engine.call(calls[action](execution_id))
+    with ctx.db.write() as conn:
+        audit.record(conn, actor.name, f"execution.{action}", "execution", execution_id)
+    return get_execution(ctx, actor, execution_id)
+
+
+def events_since(ctx: Context, execution_id: str, after: int = 0) -> list[RunEvent]:
+    engine = host(ctx)
+    return engine.call(engine.engine.storage.list_events(execution_id, after=after))
+
+
+def wait(ctx: Context, execution_id: str, timeout: float | None = None) -> dict[str, Any]:
+    engine = host(ctx)
+    record = engine.call(engine.engine.wait(execution_id, timeout), timeout=None)
+    return _public_execution(record)
+
+
+def event_dict(event: RunEvent) -> dict[str, Any]:
+    return {
+        "seq": event.seq,
+        "kind": event.kind.value,
+        "execution_id": event.execution_id,
+        "step_id": event.step_id,
+        "task_key": event.task_key,
+        "status": event.status.value if event.status else None,
+        "data": event.data,
+        "at": event.at.isoformat(),
+    }
+
+
+def is_final(event: RunEvent) -> bool:
+    return event.kind.value == "execution_status" and event.status in TERMINAL
+
+
+def listen(
+    ctx: Context, actor: Principal, execution_id: str, callback: Callable[[RunEvent], None]
+) -> Callable[[], None]:
+    """Live events of one execution (progress included); returns the unsubscribe function."""
+    get_execution(ctx, actor, execution_id)  # 404 before anything is subscribed
+    return host(ctx).listen(execution_id, callback)
+
+
+def start_engine(ctx: Context) -> None:
+    """Start the server's engine and resume the executions a stopped server left behind."""
+    host(ctx, recover=True)
