@@ -9,6 +9,7 @@ from sounding.store import (  # noqa: F401 (their tables join the metadata)
     tables_lineage,
     tables_orchestration,
     tables_scanning,
+    tables_search,
 )
 from sounding.store.tables import metadata
 
