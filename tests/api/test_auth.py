@@ -149,6 +149,8 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/audit", "/api/v1/audit", None, "admin"),
 ]
 RANK = {"viewer": 0, "steward": 1, "admin": 2}
+# authenticated otherwise: a webhook carries its trigger's secret, not an API token
+EXEMPT = {("POST", "/api/v1/orchestrations/{name}/webhook")}
 
 
 def test_matrix_covers_every_route(api: Api) -> None:
@@ -158,7 +160,7 @@ def test_matrix_covers_every_route(api: Api) -> None:
         if path.startswith("/api/v1")
         for method in ops
     }
-    assert routes == {(m, t) for m, t, *_ in MATRIX}
+    assert routes - EXEMPT == {(m, t) for m, t, *_ in MATRIX}
 
 
 @pytest.mark.parametrize(("method", "template", "path", "body", "least"), MATRIX)

@@ -23,7 +23,7 @@ from sounding.api.routes import (
 )
 from sounding.config import Settings
 from sounding.services.context import Context, build_context
-from sounding.services.workflows import start_engine
+from sounding.services.scheduler import start as start_scheduler
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -37,8 +37,9 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.ctx is None:
             app.state.ctx = build_context(settings or Settings())
-        # the server owns unfinished executions: resume them (a CLI process never does)
-        await run_in_threadpool(start_engine, app.state.ctx)
+        # the server owns unfinished executions and the schedule: it resumes the executions a
+        # stopped server left, and runs due ticks (a CLI process does neither)
+        await run_in_threadpool(start_scheduler, app.state.ctx)
         yield
         if owned:
             app.state.ctx.close()

@@ -222,6 +222,10 @@ def _adaptive(raw: Mapping[str, Any], p: Problems) -> AdaptiveConfig:
     return cfg
 
 
+OVERLAP_POLICIES = ("skip", "queue", "cancel_previous", "allow")
+CATCHUP_POLICIES = ("none", "latest", "all")
+
+
 def _schedule(raw: Any, p: Problems) -> Schedule | None:
     if raw is None:
         return None
@@ -230,19 +234,39 @@ def _schedule(raw: Any, p: Problems) -> Schedule | None:
     if not isinstance(raw, Mapping) or ("cron" in raw) == ("interval" in raw):
         p.add("schedule", "expected a cron string, or a mapping with either cron or interval")
         return None
-    p.unknown_fields("schedule", raw, {"cron", "timezone", "interval"})
+    p.unknown_fields("schedule", raw, {"cron", "timezone", "interval", "overlap", "catchup"})
     tz = raw.get("timezone", "UTC")
     if not isinstance(tz, str) or (err := timezone_error(tz)):
         p.add("schedule.timezone", f"unknown time zone {tz!r}")
         tz = "UTC"
+    policies: dict[str, str] = {}
+    for key, allowed, default in (
+        ("overlap", OVERLAP_POLICIES, "skip"),
+        ("catchup", CATCHUP_POLICIES, "latest"),
+    ):
+        value = raw.get(key, default)
+        if value not in allowed:
+            p.add(f"schedule.{key}", f"expected one of {list(allowed)}, got {value!r}")
+            value = default
+        policies[key] = str(value)
     if "interval" in raw:
         interval = _duration(raw["interval"], "schedule.interval", p)
         if interval <= 0:
             p.add("schedule.interval", "an interval must be positive")
-        return Schedule(interval=interval, timezone=tz)
+        return Schedule(
+            interval=interval,
+            timezone=tz,
+            overlap=policies["overlap"],
+            catchup=policies["catchup"],
+        )
     if err := cron_error(raw["cron"]):
         p.add("schedule.cron", err)
-    return Schedule(cron=str(raw["cron"]), timezone=tz)
+    return Schedule(
+        cron=str(raw["cron"]),
+        timezone=tz,
+        overlap=policies["overlap"],
+        catchup=policies["catchup"],
+    )
 
 
 def _triggers(raw: Any, p: Problems) -> tuple[Trigger, ...]:

@@ -112,6 +112,11 @@ class Schedule:
     cron: str | None = None
     timezone: str = "UTC"
     interval: float | None = None  # seconds
+    # a tick while an execution of the workflow is still running: skip it, queue it (start
+    # when the running one ends), cancel the running one and start, or allow both
+    overlap: str = "skip"
+    # ticks missed while no server ran: none (skip them), latest (run the newest), all
+    catchup: str = "latest"
 
 
 @dataclass(frozen=True, slots=True)

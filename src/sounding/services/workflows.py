@@ -275,8 +275,3 @@ def listen(
     """Live events of one execution (progress included); returns the unsubscribe function."""
     get_execution(ctx, actor, execution_id)  # 404 before anything is subscribed
     return host(ctx).listen(execution_id, callback)
-
-
-def start_engine(ctx: Context) -> None:
-    """Start the server's engine and resume the executions a stopped server left behind."""
-    host(ctx, recover=True)

@@ -7,7 +7,16 @@ import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response, WebSocket, WebSocketDisconnect
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    Header,
+    Request,
+    Response,
+    WebSocket,
+    WebSocketDisconnect,
+)
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,7 +25,7 @@ from sounding.api.deps import CtxDep, require
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import RunEvent
 from sounding.errors import SoundingError
-from sounding.services import accounts, workflows
+from sounding.services import accounts, scheduler, workflows
 from sounding.services.context import Context
 
 router = APIRouter(tags=["orchestration"])
@@ -59,6 +68,17 @@ def execute(
     ctx: CtxDep, who: Runner, name: str, body: ExecuteRequest | None = None
 ) -> dict[str, Any]:
     return workflows.execute(ctx, who, name, body.params if body else None)
+
+
+@router.post("/orchestrations/{name}/webhook", status_code=202)
+def webhook(
+    ctx: CtxDep,
+    name: str,
+    x_sounding_secret: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Start a workflow that declares a ``webhook`` trigger; authenticated by the trigger's
+    secret in ``X-Sounding-Secret`` (no API token: the caller is another system)."""
+    return scheduler.webhook(ctx, name, x_sounding_secret)
 
 
 @router.get("/executions")

@@ -1,0 +1,240 @@
+"""The scheduler: cron and interval schedules, and event triggers, for the server's engine.
+
+Runs as a task on the engine's event loop, polling every 200 ms. A due tick is claimed in
+the store (unique per workflow and tick time) before its execution starts, so two servers on
+one PostgreSQL never start two executions for one tick. Overlap policies: ``skip`` (the tick
+is claimed and dropped while an execution of the workflow runs), ``queue`` (the tick waits
+until it ends), ``cancel_previous``, ``allow`` (run side by side). Triggers: another
+workflow ended (``workflow``), a scan found changes on a source (``source_changed``), an
+HTTP call (``webhook``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import socket
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sounding.domain.auth import Principal, Role
+from sounding.domain.orchestration import EventKind, RunEvent, RunStatus
+from sounding.errors import AuthenticationError, NotFoundError, SoundingError
+from sounding.orchestration.parsing import parse_workflow
+from sounding.orchestration.scheduling import due_ticks
+from sounding.orchestration.spec import WorkflowSpec
+from sounding.services import workflows
+from sounding.services.context import Context
+from sounding.store.repos import audit
+from sounding.store.repos import workflows as repo
+
+logger = logging.getLogger(__name__)
+
+ACTIVE = [
+    RunStatus.PENDING,
+    RunStatus.INITIALIZING,
+    RunStatus.RUNNING,
+    RunStatus.PAUSED,
+    RunStatus.RETRYING,
+]
+ON_TIME = timedelta(seconds=60)  # older ticks were missed; the catch-up policy decides
+
+
+class Scheduler:
+    def __init__(self, ctx: Context, host: workflows.EngineHost, poll: float = 0.2) -> None:
+        self.ctx = ctx
+        self.host = host
+        self.poll = poll
+        self.me = f"{socket.gethostname()}:{id(self):x}"
+        self._task: asyncio.Task[None] | None = None
+        self._specs: dict[tuple[str, int], WorkflowSpec] = {}
+        self._pending: set[asyncio.Future[None]] = set()
+        self._remove_listener = host.engine.events.add_listener(self._on_event)
+        self.ticks_started = 0
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        async def begin() -> None:
+            self._task = asyncio.create_task(self._loop(), name="sounding-scheduler")
+
+        self.host.call(begin())
+
+    def stop(self) -> None:
+        self._remove_listener()
+        self.stop_polling()
+
+    def stop_polling(self) -> None:
+        """Stop the timed rounds (triggers keep working); ``run_due`` can still be called."""
+        if self._task is not None:
+            task = self._task
+
+            async def end() -> None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+            self.host.call(end())
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_due(datetime.now(UTC))
+            except Exception:  # one bad round must not stop scheduling
+                logger.exception("Scheduler round failed")
+            await asyncio.sleep(self.poll)
+
+    # -- schedules -------------------------------------------------------------------------
+
+    def _spec(self, row: Mapping[str, Any]) -> WorkflowSpec:
+        key = (row["name"], row["version"])
+        if key not in self._specs:
+            self._specs[key] = parse_workflow(row["spec"], step_types=self.host.registry.names())
+        return self._specs[key]
+
+    def _scheduled(self) -> list[tuple[dict[str, Any], datetime]]:
+        with self.ctx.db.read() as conn:
+            rows = [r for r in repo.list_workflows(conn, enabled=True) if r["spec"].get("schedule")]
+            return [(r, repo.last_tick(conn, r["name"]) or r["created_at"]) for r in rows]
+
+    async def run_due(self, now: datetime) -> int:
+        """Start every due tick; returns how many executions started."""
+        started = 0
+        for row, since in await asyncio.to_thread(self._scheduled):
+            spec = self._spec(row)
+            assert spec.schedule is not None
+            for tick in due_ticks(spec.schedule, since, now, on_time=ON_TIME):
+                outcome = await self._fire_tick(spec, row["spec"], tick)
+                if outcome == "wait":
+                    break
+                started += outcome == "started"
+        return started
+
+    async def _active(self, name: str) -> list[str]:
+        records = await self.host.engine.storage.list_executions(statuses=ACTIVE, workflow=name)
+        return [r.id for r in records]
+
+    async def _fire_tick(self, spec: WorkflowSpec, doc: dict[str, Any], tick: datetime) -> str:
+        assert spec.schedule is not None
+        running = await self._active(spec.name)
+        if running and spec.schedule.overlap == "queue":
+            return "wait"  # the tick stays due until the running execution ends
+        if not await asyncio.to_thread(self._claim, spec.name, tick):
+            return "taken"  # another server (or an earlier round) has it
+        if running and spec.schedule.overlap == "skip":
+            logger.info("Skipped tick %s of %s: an execution is running", tick, spec.name)
+            return "skipped"
+        if spec.schedule.overlap == "cancel_previous":
+            for execution_id in running:
+                await self.host.engine.cancel(execution_id)
+        execution_id = await self.host.engine.submit(doc, trigger="schedule")
+        await asyncio.to_thread(self._note, spec.name, tick, execution_id)
+        self.ticks_started += 1
+        return "started"
+
+    def _claim(self, name: str, tick: datetime) -> bool:
+        with self.ctx.db.write() as conn:
+            return repo.claim_tick(conn, name, tick, claimed_by=self.me)
+
+    def _note(self, name: str, tick: datetime, execution_id: str) -> None:
+        with self.ctx.db.write() as conn:
+            repo.set_tick_execution(conn, name, tick, execution_id)
+            audit.record(
+                conn,
+                "scheduler",
+                "workflow.execute",
+                "workflow",
+                name,
+                {"execution_id": execution_id, "trigger": "schedule", "tick": tick.isoformat()},
+            )
+
+    # -- triggers --------------------------------------------------------------------------
+
+    def _triggered(self, kind: str, **match: str) -> list[dict[str, Any]]:
+        with self.ctx.db.read() as conn:
+            rows = repo.list_workflows(conn, enabled=True)
+        return [
+            r
+            for r in rows
+            for t in r["spec"].get("triggers") or []
+            if t.get("type") == kind and all(str(t.get(k)) == v for k, v in match.items())
+        ]
+
+    async def _start(self, rows: list[dict[str, Any]], trigger: str) -> list[str]:
+        ids = []
+        for row in rows:
+            ids.append(await self.host.engine.submit(row["spec"], trigger=trigger))
+            logger.info("Started %s (%s)", row["name"], trigger)
+        return ids
+
+    def _on_event(self, event: RunEvent) -> None:
+        """On the engine loop: a finished execution may trigger other workflows."""
+        if event.kind != EventKind.EXECUTION_STATUS or event.status not in workflows.TERMINAL:
+            return
+
+        async def fire() -> None:
+            record = await self.host.engine.storage.get_execution(event.execution_id)
+            rows = await asyncio.to_thread(self._triggered, "workflow", workflow=record.workflow)
+            wanted = [r for r in rows if _wants(r, record.workflow, event.status)]
+            await self._start(wanted, f"workflow:{record.workflow}")
+
+        task = asyncio.ensure_future(fire())
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    def on_scan(self, run: Mapping[str, Any]) -> None:
+        """From the scanning thread: a scan that changed its source triggers workflows."""
+        report = run.get("report") or {}
+        if not any(report.get(k) for k in ("created", "schema_changed", "deleted", "restored")):
+            return
+        source = str(run["source"])
+
+        async def fire() -> None:
+            rows = await asyncio.to_thread(self._triggered, "source_changed", source=source)
+            await self._start(rows, f"source_changed:{source}")
+
+        asyncio.run_coroutine_threadsafe(fire(), self.host.loop)
+
+    def webhook(self, name: str, secret: str | None) -> str:
+        """Start ``name`` for an HTTP call that carries the trigger's secret."""
+        rows = [r for r in self._triggered("webhook") if r["name"] == name]
+        if not rows:
+            raise NotFoundError(f"Workflow '{name}' has no webhook trigger", workflow=name)
+        expected = [
+            str(t.get("secret", ""))
+            for t in rows[0]["spec"]["triggers"]
+            if t.get("type") == "webhook"
+        ]
+        if not any(e and secret and hmac.compare_digest(e, secret) for e in expected):
+            raise AuthenticationError("Missing or wrong webhook secret (X-Sounding-Secret)")
+        (execution_id,) = self.host.call(self._start(rows, "webhook"))
+        return execution_id
+
+
+def _wants(row: Mapping[str, Any], upstream: str, status: RunStatus | None) -> bool:
+    for t in row["spec"].get("triggers") or []:
+        if t.get("type") == "workflow" and t.get("workflow") == upstream:
+            on = t.get("on", "completed")
+            return on == "any" or (status is not None and on == status.value)
+    return False
+
+
+def start(ctx: Context) -> Scheduler:
+    """The server's scheduler over its engine (started if needed)."""
+    existing = ctx.extras.get("scheduler")
+    if isinstance(existing, Scheduler):
+        return existing
+    scheduler = Scheduler(ctx, workflows.host(ctx, recover=True))
+    ctx.extras["scheduler"] = scheduler
+    ctx.extras.setdefault("scan_hooks", []).append(scheduler.on_scan)
+    scheduler.start()
+    return scheduler
+
+
+def webhook(ctx: Context, name: str, secret: str | None) -> dict[str, Any]:
+    scheduler = ctx.extras.get("scheduler")
+    if not isinstance(scheduler, Scheduler):
+        raise SoundingError("The scheduler is not running in this process")
+    execution_id = scheduler.webhook(name, secret)
+    return workflows.get_execution(ctx, Principal("webhook", Role.ADMIN), execution_id)
