@@ -8,17 +8,11 @@ Without the variables they are skipped with a reason.
 from __future__ import annotations
 
 import os
-import re
-import socket
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -125,46 +119,14 @@ def operator() -> Any:
 # --- a real server -------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[tuple[str, str, Path]]:
     """`sounding serve` as a real process on a free port: (base URL, admin token, home)."""
-    home = tmp_path / "home"
-    env = {**os.environ, "SOUNDING_HOME": str(home)}
-    env.pop("SOUNDING_DATABASE_URL", None)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sounding.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    token = ""
+    from sounding.testing.server import ServerProcess
+
+    server = ServerProcess(tmp_path / "home")
+    server.start()
     try:
-        assert proc.stdout is not None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not token:
-            line = proc.stdout.readline()
-            match = re.search(r"(snd_[\w-]+)", line)
-            if match:
-                token = match.group(1)
-        assert token, "serve did not print the admin token"
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        yield base, token, home
+        yield server.base, server.token, server.home
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout is not None:
-            proc.stdout.close()
+        server.stop()

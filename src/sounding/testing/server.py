@@ -1,0 +1,88 @@
+"""`sounding serve` as a real child process, for end-to-end tests and benchmarks."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """Start, kill and restart a server on a home directory (SQLite store) and port."""
+
+    def __init__(self, home: Path, port: int | None = None, env: dict[str, str] | None = None):
+        self.home = home
+        self.port = port or free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, **(env or {}), "SOUNDING_HOME": str(home)}
+        if env is None:
+            self.env.pop("SOUNDING_DATABASE_URL", None)
+        self.token = ""
+        self.proc: subprocess.Popen[str] | None = None
+
+    def start(self, timeout: float = 30) -> float:
+        """Start and wait until /healthz answers; returns the seconds that took."""
+        started = time.monotonic()
+        self.proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+            [sys.executable, "-m", "sounding.cli", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = started + timeout
+        assert self.proc.stdout is not None
+        if not self.token:  # the bootstrap token is printed on the first start only
+            while time.monotonic() < deadline and not self.token:
+                line = self.proc.stdout.readline()
+                if not line and self.proc.poll() is not None:
+                    raise RuntimeError("sounding serve exited before printing its token")
+                match = re.search(r"(snd_[\w-]+)", line)
+                if match:
+                    self.token = match.group(1)
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return time.monotonic() - started
+            except httpx.TransportError:
+                time.sleep(0.05)
+        raise RuntimeError(f"sounding serve did not answer on {self.base} in {timeout} s")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as in a crash."""
+        if self.proc is not None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+            self._close()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._close()
+
+    def _close(self) -> None:
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+        self.proc = None
