@@ -19,6 +19,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def _commands(group: Any, prefix: str = "sounding") -> list[str]:
     out = []
     for name, cmd in group.commands.items():
+        if getattr(cmd, "hidden", False):  # e.g. `search query`, reached as `search WORDS`
+            continue
         full = f"{prefix} {name}"
         out += _commands(cmd, full) if hasattr(cmd, "commands") else [full]
     return out

@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
     """The API token those CLI commands send (a steward's or an admin's)."""
 
+    search_model: str = "static"
+    """Embeddings for semantic search: ``static`` (shipped, no torch), ``minilm`` (the
+    optional ``minilm`` extra, needs torch) or ``none`` (keyword search only)."""
+
     scan_max_failures_kept: int = 100
     """How many per-object failures and warnings a scan report keeps (bounded lists)."""
 

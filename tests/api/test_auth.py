@@ -32,6 +32,8 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/assets/{ref}", "/api/v1/assets/999", None, "viewer"),
     ("PATCH", "/api/v1/assets/{ref}", "/api/v1/assets/999", {"owner": "x"}, "steward"),
     ("GET", "/api/v1/me", "/api/v1/me", None, "viewer"),
+    ("GET", "/api/v1/search", "/api/v1/search?q=orders", None, "viewer"),
+    ("GET", "/api/v1/search/suggest", "/api/v1/search/suggest?q=ord", None, "viewer"),
     ("GET", "/api/v1/orchestrations", "/api/v1/orchestrations", None, "viewer"),
     (
         "POST",

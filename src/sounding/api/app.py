@@ -18,6 +18,7 @@ from sounding.api.routes import (
     classification,
     lineage,
     scans,
+    search,
     sources,
     workflows,
 )
@@ -52,7 +53,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     )
     app.state.ctx = ctx
     errors.install(app)
-    for module in (sources, scans, lineage, classification, workflows, assets, accounts):
+    modules = (sources, scans, search, lineage, classification, workflows, assets, accounts)
+    for module in modules:
         app.include_router(module.router, prefix=API_PREFIX)
 
     @app.get("/healthz", tags=["system"])

@@ -11,6 +11,7 @@ from sounding.cli import (
     classify_cmd,
     core,
     lineage_cmd,
+    search_cmd,
     sources_cmd,
     users_cmd,
     workflow_cmd,
@@ -33,6 +34,7 @@ app.add_typer(classify_cmd.classifications_app, name="classifications")
 app.add_typer(classify_cmd.rules_app, name="rules")
 app.command("profile")(classify_cmd.profile)
 app.add_typer(workflow_cmd.workflow_app, name="workflow")
+app.add_typer(search_cmd.app, name="search")
 app.add_typer(workflow_cmd.execution_app, name="execution")
 app.add_typer(users_cmd.user_app, name="user")
 app.add_typer(users_cmd.token_app, name="token")

@@ -25,7 +25,7 @@ class Context:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
-        for key in ("scheduler", "engine", "scan_runner"):
+        for key in ("scheduler", "engine", "scan_runner", "search"):
             part = self.extras.pop(key, None)
             if part is not None:  # an EngineHost stops, a ScanRunner shuts down
                 (getattr(part, "stop", None) or part.shutdown)()

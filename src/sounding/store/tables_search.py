@@ -17,6 +17,7 @@ search_outbox = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("asset_id", sa.Integer, nullable=False),  # no FK: deleted assets are noted too
+    sa.Column("urn", sa.String(2000)),  # kept so a hard-deleted asset can leave the index
 )
 
 # what a search document is made of: an UPDATE touching only other columns (last_seen,

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Engine
 
 from sounding.store import (  # noqa: F401 (their tables join the metadata)
+    tables_insights,
     tables_lineage,
     tables_orchestration,
     tables_scanning,

@@ -305,3 +305,26 @@ def object_with_columns(conn: Connection, asset_id: int) -> dict[str, Any] | Non
         .order_by(assets.c.ordinal, assets.c.name)
     ).mappings()
     return {**dict(row), "columns": [dict(c) for c in children]}
+
+
+def columns_of(conn: Connection, parent_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """Live columns (id, name) of each parent, in position order."""
+    out: dict[int, list[dict[str, Any]]] = {}
+    for chunk in _chunks(list(parent_ids)):
+        query = (
+            sa.select(assets.c.id, assets.c.parent_id, assets.c.name)
+            .where(
+                assets.c.parent_id.in_(chunk),
+                assets.c.type == "column",
+                assets.c.deleted_at.is_(None),
+            )
+            .order_by(assets.c.parent_id, assets.c.ordinal)
+        )
+        for row in conn.execute(query).mappings():
+            out.setdefault(row["parent_id"], []).append(dict(row))
+    return out
+
+
+def all_ids(conn: Connection, after: int, limit: int) -> list[int]:
+    query = sa.select(assets.c.id).where(assets.c.id > after).order_by(assets.c.id).limit(limit)
+    return [int(r[0]) for r in conn.execute(query)]

@@ -1,4 +1,9 @@
-"""The search outbox: what changed since the index last caught up."""
+"""The search outbox: what changed, read by each index from its own cursor.
+
+Every embedded index (one per server home) keeps the id of the last note it applied, so
+several servers on one PostgreSQL each catch up on their own; notes far behind every
+cursor are pruned.
+"""
 
 from __future__ import annotations
 
@@ -8,25 +13,30 @@ from sqlalchemy.engine import Connection
 from sounding.store.tables_search import search_outbox
 
 
-def pending(conn: Connection, limit: int) -> tuple[list[int], int | None]:
-    """Distinct asset ids noted (oldest first, up to ``limit`` notes) and the last note id."""
+def pending(
+    conn: Connection, after: int, limit: int
+) -> tuple[list[tuple[int, str | None]], int | None]:
+    """Distinct (asset id, urn) noted after ``after`` (up to ``limit`` notes), last note id."""
     rows = conn.execute(
-        sa.select(search_outbox.c.id, search_outbox.c.asset_id)
+        sa.select(search_outbox.c.id, search_outbox.c.asset_id, search_outbox.c.urn)
+        .where(search_outbox.c.id > after)
         .order_by(search_outbox.c.id)
         .limit(limit)
     ).all()
     if not rows:
         return [], None
-    return list(dict.fromkeys(r.asset_id for r in rows)), int(rows[-1].id)
+    seen: dict[int, str | None] = {}
+    for r in rows:
+        seen[r.asset_id] = r.urn or seen.get(r.asset_id)
+    return list(seen.items()), int(rows[-1].id)
 
 
-def ack(conn: Connection, up_to: int) -> None:
-    conn.execute(sa.delete(search_outbox).where(search_outbox.c.id <= up_to))
+def last_id(conn: Connection) -> int:
+    return int(
+        conn.execute(sa.select(sa.func.coalesce(sa.func.max(search_outbox.c.id), 0))).scalar_one()
+    )
 
 
-def backlog(conn: Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(search_outbox)).scalar_one())
-
-
-def clear(conn: Connection) -> None:
-    conn.execute(sa.delete(search_outbox))
+def prune(conn: Connection, up_to: int) -> int:
+    result = conn.execute(sa.delete(search_outbox).where(search_outbox.c.id <= up_to))
+    return int(result.rowcount)

@@ -18,22 +18,24 @@ COLUMNS = (
     "name, qualified_name, description, tags, owner, steward, domain, criticality, lifecycle, "
     "deleted_at, data_type, source_properties, parent_id, custom_properties"
 )
-NOTE = "INSERT INTO search_outbox (asset_id) VALUES ({ref})"
+NOTE = "INSERT INTO search_outbox (asset_id, urn) VALUES ({ref}, {urn})"
+LABEL_URN = "(SELECT urn FROM assets WHERE id = {row}.asset_id)"
 
 
 def _sqlite() -> None:
-    for name, event, ref, table in (
-        ("assets_search_ins", "AFTER INSERT", "NEW.id", "assets"),
-        ("assets_search_upd", f"AFTER UPDATE OF {COLUMNS}", "NEW.id", "assets"),
-        ("assets_search_del", "AFTER DELETE", "OLD.id", "assets"),
-        ("labels_search_ins", "AFTER INSERT", "NEW.asset_id", "classifications"),
-        ("labels_search_upd", "AFTER UPDATE OF label, status", "NEW.asset_id", "classifications"),
-        ("labels_search_del", "AFTER DELETE", "OLD.asset_id", "classifications"),
+    for name, event, row, table in (
+        ("assets_search_ins", "AFTER INSERT", "NEW", "assets"),
+        ("assets_search_upd", f"AFTER UPDATE OF {COLUMNS}", "NEW", "assets"),
+        ("assets_search_del", "AFTER DELETE", "OLD", "assets"),
+        ("labels_search_ins", "AFTER INSERT", "NEW", "classifications"),
+        ("labels_search_upd", "AFTER UPDATE OF label, status", "NEW", "classifications"),
+        ("labels_search_del", "AFTER DELETE", "OLD", "classifications"),
     ):
-        op.execute(
-            f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW "
-            f"BEGIN {NOTE.format(ref=ref)}; END"
-        )
+        if table == "assets":
+            note = NOTE.format(ref=f"{row}.id", urn=f"{row}.urn")
+        else:
+            note = NOTE.format(ref=f"{row}.asset_id", urn=LABEL_URN.format(row=row))
+        op.execute(f"CREATE TRIGGER {name} {event} ON {table} FOR EACH ROW BEGIN {note}; END")
 
 
 def _postgres() -> None:
@@ -42,11 +44,17 @@ def _postgres() -> None:
         CREATE FUNCTION sounding_search_note() RETURNS trigger AS $$
         BEGIN
             IF TG_TABLE_NAME = 'assets' THEN
-                INSERT INTO search_outbox (asset_id)
-                VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END);
+                IF TG_OP = 'DELETE' THEN
+                    INSERT INTO search_outbox (asset_id, urn) VALUES (OLD.id, OLD.urn);
+                ELSE
+                    INSERT INTO search_outbox (asset_id, urn) VALUES (NEW.id, NEW.urn);
+                END IF;
+            ELSIF TG_OP = 'DELETE' THEN
+                INSERT INTO search_outbox (asset_id, urn)
+                VALUES (OLD.asset_id, (SELECT urn FROM assets WHERE id = OLD.asset_id));
             ELSE
-                INSERT INTO search_outbox (asset_id)
-                VALUES (CASE WHEN TG_OP = 'DELETE' THEN OLD.asset_id ELSE NEW.asset_id END);
+                INSERT INTO search_outbox (asset_id, urn)
+                VALUES (NEW.asset_id, (SELECT urn FROM assets WHERE id = NEW.asset_id));
             END IF;
             RETURN NULL;
         END;
@@ -74,6 +82,7 @@ def upgrade() -> None:
         "search_outbox",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("asset_id", sa.Integer(), nullable=False),
+        sa.Column("urn", sa.String(length=2000), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_search_outbox")),
     )
     if op.get_bind().dialect.name == "postgresql":

@@ -1,0 +1,67 @@
+"""/api/v1/search and /api/v1/search/suggest."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from sounding.api.deps import CtxDep, PageDep, require
+from sounding.domain.auth import Permission, Principal
+from sounding.services import search
+
+router = APIRouter(prefix="/search", tags=["search"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Many = Annotated[list[str] | None, Query()]
+
+
+@router.get("")
+def search_assets(
+    ctx: CtxDep,
+    who: Reader,
+    page: PageDep,
+    q: Annotated[str, Query(max_length=500, description="Words, a name, or a question")] = "",
+    type: Many = None,
+    source: Many = None,
+    schema: Many = None,
+    domain: Many = None,
+    tag: Many = None,
+    label: Many = None,
+    owner: Many = None,
+    lifecycle: Many = None,
+    criticality: Many = None,
+    quality_min: Annotated[float | None, Query(ge=0, le=1)] = None,
+    quality_max: Annotated[float | None, Query(ge=0, le=1)] = None,
+    deleted: Annotated[bool | None, Query(description="true: only deleted; omit: live")] = False,
+    mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
+) -> dict[str, Any]:
+    """Every asset type; hits carry score, highlighted snippet and the reasons they matched.
+    Repeat a filter to OR its values (``?type=table&type=view``); facets count the results."""
+    filters: dict[str, Any] = {
+        "types": tuple(type or ()),
+        "sources": tuple(source or ()),
+        "schemas": tuple(schema or ()),
+        "domains": tuple(domain or ()),
+        "tags": tuple(tag or ()),
+        "classifications": tuple(label or ()),
+        "owners": tuple(owner or ()),
+        "lifecycles": tuple(lifecycle or ()),
+        "criticalities": tuple(criticality or ()),
+        "quality_min": quality_min,
+        "quality_max": quality_max,
+        "deleted": deleted,
+    }
+    return search.search(
+        ctx, who, q, limit=min(page.limit, 200), offset=page.offset, mode=mode, filters=filters
+    )
+
+
+@router.get("/suggest")
+def suggest(
+    ctx: CtxDep,
+    who: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    """Completions: asset names and recent queries starting with (or close to) ``q``."""
+    return search.suggest(ctx, who, q, limit)

@@ -1,0 +1,175 @@
+"""Catalog search: an embedded index per server home that never drifts from the store.
+
+Database triggers note every change in the ``search_outbox`` (same transaction as the
+change); before answering, the index applies every note after its cursor, so a read always
+sees every committed write. ``reindex`` rebuilds from the store.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sounding.domain.auth import Permission, Principal
+from sounding.domain.search import SearchDocument, SearchFilters, SearchMode, SearchQuery
+from sounding.search.index import SearchIndex, open_index
+from sounding.services import catalog
+from sounding.services.context import Context
+from sounding.store.repos import assets as asset_repo
+from sounding.store.repos import scanning as label_repo
+from sounding.store.repos import search as outbox
+
+logger = logging.getLogger(__name__)
+
+BATCH = 2000
+OBJECTS = ("table", "view", "dataset")
+
+
+class SearchState:
+    def __init__(self, ctx: Context) -> None:
+        self.directory = ctx.settings.home / "search"
+        self.index: SearchIndex = open_index(self.directory, embedder=ctx.settings.search_model)
+        self.lock = threading.Lock()
+        self._cursor_file = self.directory / "outbox.cursor"
+
+    @property
+    def cursor(self) -> int:
+        try:
+            return int(self._cursor_file.read_text())
+        except (OSError, ValueError):
+            return 0
+
+    @cursor.setter
+    def cursor(self, value: int) -> None:
+        tmp = self._cursor_file.with_suffix(".tmp")
+        tmp.write_text(str(value))
+        tmp.replace(self._cursor_file)
+
+    def close(self) -> None:
+        self.index.close()
+
+    # an object with ``stop`` is closed by Context.close()
+    stop = close
+
+
+def _state(ctx: Context) -> SearchState:
+    state = ctx.extras.get("search")
+    if isinstance(state, SearchState):
+        return state
+    state = SearchState(ctx)
+    ctx.extras["search"] = state
+    if getattr(state.index, "needs_rebuild", False) or state.cursor == 0:
+        reindex(ctx)
+    return state
+
+
+def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], set[int]]:
+    """Search documents of these assets, and the ids that no longer exist."""
+    with ctx.db.read() as conn:
+        rows = {r["id"]: r for r in asset_repo.get_many(conn, ids)}
+        objects = [i for i, r in rows.items() if r["type"] in OBJECTS]
+        columns = asset_repo.columns_of(conn, objects)
+        column_ids = [c["id"] for cols in columns.values() for c in cols]
+        column_ids += [i for i, r in rows.items() if r["type"] == "column"]
+        labels = label_repo.labels_for(conn, column_ids)
+
+    def live(asset_id: int) -> list[str]:
+        return [x["label"] for x in labels.get(asset_id, []) if x["status"] != "rejected"]
+
+    docs = []
+    for asset_id, row in rows.items():
+        cols = columns.get(asset_id, [])
+        found = live(asset_id) + [lb for c in cols for lb in live(c["id"])]
+        docs.append(
+            SearchDocument.from_asset(
+                catalog.public(row),
+                columns=[c["name"] for c in cols],
+                classifications=sorted(set(found)),
+            )
+        )
+    return docs, set(ids) - set(rows)
+
+
+def catch_up(ctx: Context) -> int:
+    """Apply every outbox note after the index's cursor; returns how many assets changed."""
+    state = _state(ctx)
+    applied = 0
+    with state.lock:
+        while True:
+            with ctx.db.read() as conn:
+                notes, last = outbox.pending(conn, state.cursor, BATCH)
+            if last is None:
+                return applied
+            docs, gone = documents(ctx, [asset_id for asset_id, _ in notes])
+            deletes = [urn for asset_id, urn in notes if asset_id in gone and urn]
+            state.index.apply(docs, deletes)
+            state.index.commit()
+            state.cursor = last
+            applied += len(notes)
+
+
+def _all_documents(ctx: Context) -> Iterator[SearchDocument]:
+    after = 0
+    while True:
+        with ctx.db.read() as conn:
+            ids = asset_repo.all_ids(conn, after, BATCH)
+        if not ids:
+            return
+        docs, _ = documents(ctx, ids)
+        yield from docs
+        after = ids[-1]
+
+
+def reindex(ctx: Context) -> int:
+    """Rebuild the index from the store (``sounding search reindex``)."""
+    state = ctx.extras.get("search")
+    if not isinstance(state, SearchState):
+        state = SearchState(ctx)
+        ctx.extras["search"] = state
+    with state.lock:
+        with ctx.db.read() as conn:
+            mark = outbox.last_id(conn)  # notes after this are applied by the next catch-up
+        count = state.index.rebuild(_all_documents(ctx))
+        state.cursor = mark
+    logger.info("Rebuilt the search index: %d assets", count)
+    return count
+
+
+def search(
+    ctx: Context,
+    actor: Principal,
+    q: str,
+    *,
+    limit: int = 20,
+    offset: int = 0,
+    mode: str = "hybrid",
+    filters: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    actor.require(Permission.CATALOG_READ)
+    f = filters or {}
+    query = SearchQuery(
+        text=q,
+        filters=SearchFilters(**f),
+        limit=limit,
+        offset=offset,
+        mode=SearchMode(mode),
+    )
+    catch_up(ctx)
+    page = _state(ctx).index.search(query)
+    if q.strip():
+        _state(ctx).index.record_query(q)
+    return page.to_dict()
+
+
+def suggest(ctx: Context, actor: Principal, prefix: str, limit: int = 10) -> dict[str, Any]:
+    actor.require(Permission.CATALOG_READ)
+    catch_up(ctx)
+    items = [s.to_dict() for s in _state(ctx).index.suggest(prefix, limit)]
+    return {"items": items, "total": len(items)}
+
+
+def index_path(ctx: Context) -> Path:
+    return ctx.settings.home / "search"
