@@ -39,6 +39,16 @@ class Catalog:
             self._put(self.canonical(name), columns)
         self._session: dict[str, list[str]] = {}
 
+    def fresh(self) -> Catalog:
+        """A catalog sharing these (read-only) tables with an empty session, so one
+        flattened schema serves many parses (a scan's hundreds of views)."""
+        other = object.__new__(Catalog)
+        other.default_schema = self.default_schema
+        other._columns = self._columns
+        other._by_last = self._by_last
+        other._session = {}
+        return other
+
     def _put(self, name: str, columns: list[str]) -> None:
         self._columns[name] = columns
         self._by_last.setdefault(name.rsplit(".", 1)[-1], []).append(name)

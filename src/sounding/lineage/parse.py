@@ -43,6 +43,7 @@ def parse_lineage(
     default_schema: str | None = None,
     *,
     lateral_column_aliases: bool | None = None,
+    catalog: Catalog | None = None,
 ) -> LineageResult:
     """Table- and column-level lineage of ``sql`` (one statement or a script).
 
@@ -50,10 +51,11 @@ def parse_lineage(
     {...}}}``) to their columns; it expands ``*`` and ties unqualified columns to tables.
     ``default_schema`` is the schema unqualified names live in: names qualified with it are
     reported unqualified. ``lateral_column_aliases`` lets a projection use an alias defined to
-    its left (``SELECT a AS x, x + 1 AS y``); by default the dialect decides.
+    its left (``SELECT a AS x, x + 1 AS y``); by default the dialect decides. ``catalog``
+    (from :func:`make_catalog`) replaces ``schema`` when many statements share one schema.
     """
     spec = dialect_spec(dialect)
-    catalog = Catalog(schema, default_schema)
+    catalog = catalog.fresh() if catalog is not None else Catalog(schema, default_schema)
     lateral = (
         spec.lateral_column_aliases if lateral_column_aliases is None else lateral_column_aliases
     )
@@ -158,3 +160,8 @@ def _analyze(statement: ParsedStatement, catalog: Catalog, lateral: bool) -> Sta
 def _problem(statement: ParsedStatement, error: Exception) -> ParseProblem:
     message = f"Cannot trace lineage: {type(error).__name__}: {error}"
     return ParseProblem(statement.index, statement.line, statement.column, message)
+
+
+def make_catalog(schema: Mapping[str, Any], default_schema: str | None = None) -> Catalog:
+    """A schema flattened once, for ``parse_lineage(..., catalog=)`` over many statements."""
+    return Catalog(schema, default_schema)

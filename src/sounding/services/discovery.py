@@ -293,9 +293,12 @@ def execute_scan(
         state = _load_state(ctx, source_name, row["id"], scan_id)
         with ctx.registry.open(config_for(ctx, row)) as connector:
             scan_connector(ctx, connector, state, report, progress)
-        views = refresh_view_lineage(ctx, source_name)
-        for problem in views["problems"]:
-            report.warn("lineage", problem)
+        if any(
+            (report.created, report.updated, report.schema_changed, report.deleted, report.restored)
+        ):  # views read tables: any change can change their lineage
+            views = refresh_view_lineage(ctx, source_name)
+            for problem in views["problems"]:
+                report.warn("lineage", problem)
         _run_stages(ctx, scan_id, source_name, options or ScanOptions(), report, progress)
     except SoundingError as exc:
         _finish(ctx, scan_id, row["id"], report, ScanStatus.FAILED, exc.message)

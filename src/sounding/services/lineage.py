@@ -25,7 +25,7 @@ from sounding.errors import InvalidInputError, NotFoundError
 from sounding.lineage.dbt import read_manifest
 from sounding.lineage.dialects import dialect_spec
 from sounding.lineage.graph import table_edges, walk
-from sounding.lineage.parse import parse_lineage
+from sounding.lineage.parse import make_catalog, parse_lineage
 from sounding.services import catalog
 from sounding.services.context import Context
 from sounding.services.sources import get_row
@@ -174,7 +174,7 @@ def refresh_view_lineage(ctx: Context, source: str) -> dict[str, Any]:
     """Re-derive lineage of every view of a source from its definition (after each scan)."""
     src = get_row(ctx, source)
     index = load_source_index(ctx, src["id"])
-    schema, dialect = schema_for_parser(index), dialect_of(src)
+    known, dialect = make_catalog(schema_for_parser(index)), dialect_of(src)
     views = {
         r["urn"]: r
         for rows in index.by_suffix.values()
@@ -184,7 +184,7 @@ def refresh_view_lineage(ctx: Context, source: str) -> dict[str, Any]:
     now, added, removed, problems = utcnow(), 0, 0, []
     with ctx.db.write() as conn:
         for urn, row in sorted(views.items()):
-            result = parse_lineage(_view_sql(row), dialect, schema)
+            result = parse_lineage(_view_sql(row), dialect, catalog=known)
             problems += [f"{row['qualified_name']}: {p.message}" for p in result.errors]
             resolved = resolve(index, result, None)
             a, _, r = repo.replace_origin(conn, "view", urn, resolved.edges, now)
