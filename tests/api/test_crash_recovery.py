@@ -39,8 +39,9 @@ def test_kill_9_mid_execution_then_restart(tmp_path: Path) -> None:
     server.start()
     try:
         httpx.post(f"{server.base}/api/v1/orchestrations", headers=server.headers, json=FLOW)
-        run = httpx.post(f"{server.base}/api/v1/orchestrations/long/execute",
-                         headers=server.headers).json()
+        run = httpx.post(
+            f"{server.base}/api/v1/orchestrations/long/execute", headers=server.headers
+        ).json()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             done = [a for a in _attempts(server.home) if a[3] == "completed"]
@@ -54,8 +55,9 @@ def test_kill_9_mid_execution_then_restart(tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         status = ""
         while time.monotonic() < deadline and status not in ("completed", "failed"):
-            status = httpx.get(f"{server.base}/api/v1/executions/{run['id']}",
-                               headers=server.headers).json()["status"]
+            status = httpx.get(
+                f"{server.base}/api/v1/executions/{run['id']}", headers=server.headers
+            ).json()["status"]
             time.sleep(0.1)
         assert status == "completed"
         completed = Counter((a[0], a[1]) for a in _attempts(server.home) if a[3] == "completed")

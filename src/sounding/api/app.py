@@ -16,6 +16,7 @@ from sounding.api.routes import (
     accounts,
     assets,
     classification,
+    insights,
     lineage,
     scans,
     search,
@@ -53,7 +54,17 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     )
     app.state.ctx = ctx
     errors.install(app)
-    modules = (sources, scans, search, lineage, classification, workflows, assets, accounts)
+    modules = (
+        sources,
+        scans,
+        search,
+        lineage,
+        classification,
+        workflows,
+        insights,
+        assets,
+        accounts,
+    )
     for module in modules:
         app.include_router(module.router, prefix=API_PREFIX)
 

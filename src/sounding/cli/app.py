@@ -10,6 +10,7 @@ from sounding.cli import (
     assets_cmd,
     classify_cmd,
     core,
+    insights_cmd,
     lineage_cmd,
     search_cmd,
     sources_cmd,
@@ -35,6 +36,8 @@ app.add_typer(classify_cmd.rules_app, name="rules")
 app.command("profile")(classify_cmd.profile)
 app.add_typer(workflow_cmd.workflow_app, name="workflow")
 app.add_typer(search_cmd.app, name="search")
+app.add_typer(insights_cmd.template_app, name="template")
+app.add_typer(insights_cmd.insights_app, name="insights")
 app.add_typer(workflow_cmd.execution_app, name="execution")
 app.add_typer(users_cmd.user_app, name="user")
 app.add_typer(users_cmd.token_app, name="token")

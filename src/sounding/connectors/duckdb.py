@@ -19,6 +19,8 @@ from typing import Any
 import duckdb
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.profiling_duckdb import count_rows, profile_duckdb, sample_duckdb
+from sounding.connectors.profiling_run import QueryError
 from sounding.connectors.sql_catalog import Described, describe_in_batches, failure
 from sounding.domain.assets import (
     AssetType,
@@ -27,7 +29,13 @@ from sounding.domain.assets import (
     ForeignKeyRef,
     ObjectRef,
 )
-from sounding.errors import ConnectionFailedError, SourceError, UnsupportedSourceError
+from sounding.domain.profiling import SamplePolicy, TableProfile
+from sounding.errors import (
+    ConnectionFailedError,
+    ObjectScanError,
+    SourceError,
+    UnsupportedSourceError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +164,29 @@ class DuckdbConnector:
                 return _describe_batch(cur, container, chunk)
 
             yield from describe_in_batches(refs, run_batch, recoverable=(duckdb.Error,))
+
+    def profile(
+        self, ref: ObjectRef, columns: Sequence[DiscoveredColumn], policy: SamplePolicy
+    ) -> TableProfile:
+        """Profile a table or view in DuckDB (see ``profiling_duckdb``)."""
+        qualified = ".".join(quote_identifier(part) for part in ref.path)
+        with self._cursor("profile") as cur:
+            try:
+                hint = count_rows(cur, qualified) if ref.type == AssetType.TABLE else None
+                return profile_duckdb(cur, qualified, columns, policy, rows_hint=hint)
+            except QueryError as exc:
+                raise ObjectScanError(
+                    f"Failed to profile {'.'.join(ref.path)} of source {self.config.name!r}: {exc}",
+                    source=self.config.name,
+                    path=list(ref.path),
+                ) from exc
+
+    def sample(
+        self, ref: ObjectRef, columns: Sequence[str], limit: int = 1000
+    ) -> dict[str, list[object]]:
+        qualified = ".".join(quote_identifier(part) for part in ref.path)
+        with self._cursor("sample") as cur:
+            return sample_duckdb(cur, qualified, columns, limit)
 
     def close(self) -> None:
         if self._con is not None:

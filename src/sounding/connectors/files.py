@@ -27,6 +27,13 @@ from urllib.parse import unquote, urlparse
 import duckdb
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.profiling_duckdb import (
+    count_rows,
+    profile_duckdb,
+    quote_literal,
+    sample_duckdb,
+)
+from sounding.connectors.profiling_run import QueryError
 from sounding.domain.assets import (
     AssetType,
     DiscoveredColumn,
@@ -34,7 +41,8 @@ from sounding.domain.assets import (
     ObjectFailure,
     ObjectRef,
 )
-from sounding.errors import ConnectionFailedError, UnsupportedSourceError
+from sounding.domain.profiling import SamplePolicy, TableProfile
+from sounding.errors import ConnectionFailedError, ObjectScanError, UnsupportedSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -177,11 +185,17 @@ def dataset_at(root: Path, rel: str) -> Dataset | None:
     return None
 
 
-def _relation(dataset: Dataset) -> str:
+def _relation(dataset: Dataset, files: str = "$files") -> str:
+    """The reader call; ``files`` is the bound ``$files`` or a literal list (for profiling,
+    whose statements take no parameters)."""
     function, options = _READERS[dataset.format]
     hive = str(dataset.is_hive).lower()
     union = str(len(dataset.files) > 1).lower()
-    return f"{function}($files, {options}hive_partitioning = {hive}, union_by_name = {union})"
+    return f"{function}({files}, {options}hive_partitioning = {hive}, union_by_name = {union})"
+
+
+def _literal_relation(dataset: Dataset) -> str:
+    return _relation(dataset, "[" + ", ".join(quote_literal(str(f)) for f in dataset.files) + "]")
 
 
 def _error_text(exc: BaseException) -> str:
@@ -282,6 +296,44 @@ class FileConnector:
             size_bytes=sum(f.stat().st_size for f in dataset.files),
             properties=properties,
         )
+
+    def _dataset(self, ref: ObjectRef) -> Dataset:
+        self._check_root()
+        dataset = dataset_at(self.root, ref.name)
+        if dataset is None:
+            raise ObjectScanError(
+                f"Dataset {ref.name!r} of source {self.config.name!r} was not found",
+                source=self.config.name,
+                path=list(ref.path),
+            )
+        return dataset
+
+    def profile(
+        self, ref: ObjectRef, columns: Sequence[DiscoveredColumn], policy: SamplePolicy
+    ) -> TableProfile:
+        """Profile a dataset with DuckDB (see ``profiling_duckdb``)."""
+        dataset = self._dataset(ref)
+        relation = _literal_relation(dataset)
+        with self._duckdb().cursor() as cur:
+            try:
+                if dataset.format == "parquet":  # counted from the footers, nothing read
+                    hint = count_rows(cur, relation)
+                else:  # a guess from the size: only decides exact or approximate figures
+                    hint = sum(f.stat().st_size for f in dataset.files) // 64
+                return profile_duckdb(cur, relation, columns, policy, rows_hint=hint)
+            except (QueryError, OSError) as exc:
+                raise ObjectScanError(
+                    f"Failed to profile dataset {ref.name!r} of source {self.config.name!r}: {exc}",
+                    source=self.config.name,
+                    path=list(ref.path),
+                ) from exc
+
+    def sample(
+        self, ref: ObjectRef, columns: Sequence[str], limit: int = 1000
+    ) -> dict[str, list[object]]:
+        relation = _literal_relation(self._dataset(ref))
+        with self._duckdb().cursor() as cur:
+            return sample_duckdb(cur, relation, columns, limit)
 
     def close(self) -> None:
         if self._con is not None:

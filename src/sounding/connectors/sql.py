@@ -25,6 +25,8 @@ from urllib.parse import quote as url_quote
 import sqlalchemy as sa
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.profiling_run import QueryError
+from sounding.connectors.profiling_sql import profile_sql, sample_sql
 from sounding.connectors.sql_catalog import (
     CatalogReader,
     Described,
@@ -34,8 +36,14 @@ from sounding.connectors.sql_catalog import (
 from sounding.connectors.sql_mysql import MysqlCatalog
 from sounding.connectors.sql_postgres import PostgresCatalog
 from sounding.connectors.sql_sqlite import SqliteCatalog
-from sounding.domain.assets import AssetType, ObjectRef, QueryLogEntry
-from sounding.errors import ConnectionFailedError, SourceError, UnsupportedSourceError
+from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef, QueryLogEntry
+from sounding.domain.profiling import SamplePolicy, TableProfile
+from sounding.errors import (
+    ConnectionFailedError,
+    ObjectScanError,
+    SourceError,
+    UnsupportedSourceError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +233,27 @@ class SqlConnector:
                 {"limit": limit},
             ).all()
         return [QueryLogEntry(str(q), int(c), str(i)) for i, q, c in rows]
+
+    def profile(
+        self, ref: ObjectRef, columns: Sequence[DiscoveredColumn], policy: SamplePolicy
+    ) -> TableProfile:
+        """Profile a table or view with aggregate queries (see ``profiling_sql``)."""
+        with self._connect("profile") as conn:
+            try:
+                return profile_sql(conn, ref, columns, policy)
+            except QueryError as exc:
+                raise ObjectScanError(
+                    f"Failed to profile {'.'.join(ref.path)} of source {self.config.name!r}: "
+                    f"{self._redact(str(exc))}",
+                    source=self.config.name,
+                    path=list(ref.path),
+                ) from exc
+
+    def sample(
+        self, ref: ObjectRef, columns: Sequence[str], limit: int = 1000
+    ) -> dict[str, list[object]]:
+        with self._connect("sample") as conn:
+            return sample_sql(conn, ref, columns, limit)
 
     def close(self) -> None:
         self._engine.dispose()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,7 @@ from sounding.orchestration.events import EventBus
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.executors.local import LocalExecutor
 from sounding.orchestration.limits import Dispatcher, Ticket
+from sounding.orchestration.load import EngineLoad, measure_load
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.run import ExecutionRun
 from sounding.orchestration.spec import WorkflowSpec
@@ -224,6 +226,17 @@ class Engine:
 
     def get_run(self, execution_id: str) -> ExecutionRun | None:
         return self._runs.get(execution_id)
+
+    def load(self) -> EngineLoad:
+        """What is in flight now (read-only; call on the engine's loop): queued and running
+        tasks per execution and per source, with the limits that apply."""
+        return measure_load(
+            list(self._runs.values()),
+            self.rt.config,
+            started=self._started,
+            executor=self.rt.executor.name,
+            now_mono=time.monotonic(),
+        )
 
     # -- internals --
 

@@ -56,6 +56,11 @@ class Scheduler:
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """Whether the timed rounds are on (triggers work either way)."""
+        return self._task is not None and not self._task.done()
+
     def start(self) -> None:
         async def begin() -> None:
             self._task = asyncio.create_task(self._loop(), name="sounding-scheduler")

@@ -3,7 +3,9 @@
 Bound into the engine's registry at start-up the way a plugin binds its own. ``discover`` and
 ``lineage`` are one task per source (discovery batches its catalog reads); ``profile`` and
 ``classify`` fan out into one task per table, view or dataset of the source, so per-source
-limits, retries and progress apply object by object.
+limits, retries and progress apply object by object. A ``classify`` step with
+``incremental: true`` skips objects whose schema and rule set are unchanged since they were
+last classified.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from sounding.services import classification, lineage, profiling, scans
 from sounding.services.context import Context
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
+from sounding.store.repos import scanning as scanning_repo
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +47,16 @@ def _source(config: Any) -> str:
     return str(source)
 
 
-def _objects(ctx: Context, source: str) -> list[TaskSpec]:
+def _objects(ctx: Context, source: str, *, only_unclassified: bool = False) -> list[TaskSpec]:
+    """One task per object; ``only_unclassified`` (a classify step's ``incremental: true``)
+    keeps only objects whose schema or rule set changed since they were last classified."""
     src = get_row(ctx, source)
     with ctx.db.read() as conn:
         objects = asset_repo.objects_of(conn, src["id"])
+        states = scanning_repo.states(conn, src["id"]) if only_unclassified else {}
+    if only_unclassified:
+        _, rhash = classification.effective_ruleset(ctx, src["id"])
+        objects = [o for o in objects if states.get(o["id"]) != (rhash, o["fingerprint"])]
     return [TaskSpec(o["urn"], source=source, payload=o["id"]) for o in objects]
 
 
@@ -99,7 +108,8 @@ def bind(ctx: Context, registry: StepTypeRegistry) -> None:
                 raise SourceError(failures[0]["error"], source=source)
             return {"object": obj["urn"], kind: done}
 
-        return StepPlan(run, _objects(ctx, source))
+        incremental = kind == "classify" and bool(step.config.get("incremental"))
+        return StepPlan(run, _objects(ctx, source, only_unclassified=incremental))
 
     def lineage_step(step: StepContext) -> StepPlan:
         source = _source(step.config)

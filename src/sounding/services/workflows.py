@@ -12,6 +12,7 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict
 from typing import Any, TypeVar
@@ -235,10 +236,22 @@ def control(ctx: Context, actor: Principal, execution_id: str, action: str) -> d
         "cancel": engine.engine.cancel,
         "retry": engine.engine.rerun,
     }
+    if action == "pause":
+        _await_started(engine, execution_id)
     engine.call(calls[action](execution_id))
     with ctx.db.write() as conn:
         audit.record(conn, actor.name, f"execution.{action}", "execution", execution_id)
     return get_execution(ctx, actor, execution_id)
+
+
+def _await_started(engine: EngineHost, execution_id: str, timeout: float = 5.0) -> None:
+    """An execution is paused once running: wait out the moment it is still initializing."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = engine.call(engine.engine.storage.get_execution(execution_id)).status
+        if status not in (RunStatus.PENDING, RunStatus.INITIALIZING):
+            return
+        time.sleep(0.02)
 
 
 def events_since(ctx: Context, execution_id: str, after: int = 0) -> list[RunEvent]:

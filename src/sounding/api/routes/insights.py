@@ -1,0 +1,91 @@
+"""/api/v1/templates, /api/v1/system/health, /api/v1/analytics and /api/v1/insights."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from sounding.api.deps import CtxDep, require
+from sounding.domain.auth import Permission, Principal
+from sounding.services import health, insights, templates
+
+router = APIRouter(tags=["insights"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
+Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]
+
+
+class InstantiateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+@router.get("/templates")
+def list_templates(ctx: CtxDep, who: Reader) -> dict[str, Any]:
+    items = templates.list_templates(ctx, who)
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/templates/{name}")
+def get_template(ctx: CtxDep, who: Reader, name: str) -> dict[str, Any]:
+    """A template: its parameters' JSON Schema, defaults and workflow document."""
+    return templates.get(ctx, who, name)
+
+
+@router.post("/templates/{name}/instantiate", status_code=201)
+def instantiate_template(
+    ctx: CtxDep, who: Runner, name: str, body: InstantiateRequest | None = None
+) -> dict[str, Any]:
+    """Validate the parameters (422 names each problem), render and store the workflow."""
+    return templates.instantiate_template(ctx, who, name, body.params if body else {})
+
+
+@router.get("/system/health")
+def system_health(ctx: CtxDep, who: Reader) -> dict[str, Any]:
+    """Queue depth, running tasks, per-source load, executor, scheduler and store."""
+    return health.system_health(ctx, who)
+
+
+@router.get("/analytics/orchestration")
+def orchestration_analytics(ctx: CtxDep, who: Reader, days: Days = 7) -> dict[str, Any]:
+    return insights.orchestration_analytics(ctx, who, days)
+
+
+@router.get("/insights/forecasts")
+def forecasts(
+    ctx: CtxDep,
+    who: Reader,
+    workflow: str | None = None,
+    tasks: Annotated[int | None, Query(ge=0, description="Forecast at this task count")] = None,
+) -> dict[str, Any]:
+    return insights.forecasts(ctx, who, workflow, tasks)
+
+
+@router.get("/insights/anomalies")
+def anomalies(
+    ctx: CtxDep,
+    who: Reader,
+    days: Days = 30,
+    workflow: str | None = None,
+    k: Annotated[float, Query(gt=0, description="Flag beyond k MADs")] = insights.DEFAULT_K,
+) -> dict[str, Any]:
+    return insights.anomalies(ctx, who, days, workflow, k)
+
+
+@router.get("/insights/recommendations")
+def recommendations(ctx: CtxDep, who: Reader, workflow: str | None = None) -> dict[str, Any]:
+    return insights.recommendations(ctx, who, workflow)
+
+
+@router.post("/insights/recommendations/{rec_id}/apply")
+def apply_recommendation(ctx: CtxDep, who: Runner, rec_id: str) -> dict[str, Any]:
+    """Change the workflow as recommended; 409 for advice-only recommendations."""
+    return insights.apply_recommendation(ctx, who, rec_id)
+
+
+@router.post("/insights/recommendations/{rec_id}/rollback")
+def rollback_recommendation(ctx: CtxDep, who: Runner, rec_id: str) -> dict[str, Any]:
+    """Restore the value the recommendation replaced; 409 if it was changed since."""
+    return insights.rollback_recommendation(ctx, who, rec_id)

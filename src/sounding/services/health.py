@@ -1,0 +1,134 @@
+"""System health: the store, the engine (queue, running tasks, per-source load, executor) and
+the scheduler (running, next ticks), as this process sees them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from sounding import __version__
+from sounding.domain.auth import Permission, Principal
+from sounding.errors import SoundingError
+from sounding.orchestration.load import EngineLoad
+from sounding.orchestration.parsing import parse_workflow
+from sounding.orchestration.scheduling import next_tick
+from sounding.services import workflows
+from sounding.services.context import Context
+from sounding.services.scheduler import Scheduler
+from sounding.store.repos import workflows as workflow_repo
+
+logger = logging.getLogger(__name__)
+
+
+def system_health(ctx: Context, actor: Principal) -> dict[str, Any]:
+    """``status`` is ``ok``, or ``degraded`` with the reasons in ``problems``."""
+    actor.require(Permission.CATALOG_READ)
+    now = datetime.now(UTC)
+    problems: list[str] = []
+    store = _store(ctx)
+    if not store["reachable"]:
+        problems.append(f"metadata store unreachable: {store['error']}")
+    host = workflows.host(ctx)
+
+    async def snapshot() -> EngineLoad:
+        return host.engine.load()
+
+    load = host.call(snapshot())
+    if not load.started:
+        problems.append("the orchestration engine is not started")
+    names = host.registry.names()
+    scheduler: dict[str, Any] = {"running": False, "ticks_started": 0, "next": []}
+    if store["reachable"]:
+        scheduler = _scheduler(ctx, now, names)
+    overdue = [t["workflow"] for t in scheduler["next"] if t["overdue_seconds"] > 60]
+    if overdue and not scheduler["running"]:
+        problems.append(f"scheduled ticks are overdue and no scheduler runs: {overdue}")
+    return {
+        "status": "degraded" if problems else "ok",
+        "problems": problems,
+        "version": __version__,
+        "at": now,
+        "store": store,
+        "queue": {"queued": load.queued, "retry_wait": load.retry_wait},
+        "running_tasks": load.running,
+        "executor": {
+            "name": load.executor,
+            "started": load.started,
+            "max_concurrency": load.max_concurrency,
+            "utilization": (
+                round(load.running / load.max_concurrency, 4) if load.max_concurrency else None
+            ),
+        },
+        "sources": [_source(s, load) for s in load.sources],
+        "executions": [
+            {k: v for k, v in asdict(e).items() if k != "steps"} for e in load.executions
+        ],
+        "scheduler": scheduler,
+    }
+
+
+def _store(ctx: Context) -> dict[str, Any]:
+    try:
+        with ctx.db.read() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:  # report, don't raise: this is the probe
+        logger.warning("Health check: store unreachable: %s", exc)
+        return {"reachable": False, "backend": ctx.db.engine.dialect.name, "error": str(exc)}
+    return {"reachable": True, "backend": ctx.db.engine.dialect.name, "error": None}
+
+
+def _source(s: Any, load: EngineLoad) -> dict[str, Any]:
+    caps = {
+        e.id: e.per_source_limit[s.source]
+        for e in load.executions
+        if s.source in e.per_source_limit
+    }
+    return {
+        "source": s.source,
+        "running": s.running,
+        "queued": s.queued,
+        "limit": s.limit,
+        "utilization": round(s.running / s.limit, 4) if s.limit else None,
+        "execution_limits": caps,
+    }
+
+
+def _scheduler(ctx: Context, now: datetime, step_types: Collection[str]) -> dict[str, Any]:
+    found = ctx.extras.get("scheduler")
+    running = isinstance(found, Scheduler) and found.running
+    ticks = []
+    with ctx.db.read() as conn:
+        rows = [
+            r for r in workflow_repo.list_workflows(conn, enabled=True) if r["spec"].get("schedule")
+        ]
+        last = {r["name"]: workflow_repo.last_tick(conn, r["name"]) for r in rows}
+    for row in rows:
+        try:
+            schedule = parse_workflow(row["spec"], step_types=step_types).schedule
+        except SoundingError as exc:
+            logger.warning("Workflow %s has an unreadable schedule: %s", row["name"], exc)
+            continue
+        if schedule is None:
+            continue
+        since = last[row["name"]] or row["created_at"]
+        due = next_tick(schedule, since)
+        ticks.append(
+            {
+                "workflow": row["name"],
+                "last_tick": last[row["name"]],
+                "next_tick": due if due > now else next_tick(schedule, now),
+                "due": due <= now,
+                "overdue_seconds": max(0.0, (now - due).total_seconds()),
+            }
+        )
+    ticks.sort(key=lambda t: t["next_tick"])
+    return {
+        "running": running,
+        "ticks_started": found.ticks_started if isinstance(found, Scheduler) else 0,
+        "next": ticks,
+    }

@@ -1,0 +1,65 @@
+"""Use cases for workflow templates: list, show, instantiate into a stored workflow."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from sounding.domain.auth import Permission, Principal
+from sounding.orchestration.templating import (
+    Template,
+    builtin_templates,
+    get_template,
+    instantiate,
+    resolve_params,
+)
+from sounding.services import workflows
+from sounding.services.context import Context
+
+logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _templates() -> dict[str, Template]:
+    return builtin_templates()
+
+
+def _public(t: Template, *, full: bool) -> dict[str, Any]:
+    props = t.parameters.get("properties") or {}
+    out: dict[str, Any] = {
+        "name": t.name,
+        "category": t.category,
+        "title": t.title,
+        "description": t.description,
+        "required": list(t.parameters.get("required") or []),
+        "defaults": t.defaults(),
+        "parameters": t.parameters if full else sorted(props),
+    }
+    if full:
+        out["workflow"] = t.workflow
+    return out
+
+
+def list_templates(ctx: Context, actor: Principal) -> list[dict[str, Any]]:
+    actor.require(Permission.CATALOG_READ)
+    return [_public(t, full=False) for t in _templates().values()]
+
+
+def get(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
+    """A template with its parameter schema and its workflow document (placeholders kept)."""
+    actor.require(Permission.CATALOG_READ)
+    return _public(get_template(_templates(), name), full=True)
+
+
+def instantiate_template(
+    ctx: Context, actor: Principal, name: str, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Validate ``params`` against the template's schema, render the workflow and store it
+    (a new version if a workflow of that name exists and changed)."""
+    actor.require(Permission.SCAN_RUN)
+    template = get_template(_templates(), name)
+    document = instantiate(template, params)
+    stored = workflows.apply_workflow(ctx, actor, document)
+    return {"template": name, "params": resolve_params(template, params), "workflow": stored}
