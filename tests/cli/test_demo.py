@@ -47,6 +47,16 @@ def test_demo_builds_and_scans_a_realistic_workspace(
     )
     assert "GROUP BY" in view["view_sql"].upper() and view["columns"]
 
+    labels = json.loads(
+        runner.invoke(
+            app, ["classifications", "list", "--label", "PCI.CardNumber", "--json"]
+        ).stdout
+    )
+    assert "raw_payment_methods" in {i["qualified_name"].split(".")[1] for i in labels["items"]}
+    profile = json.loads(
+        runner.invoke(app, ["profile", "urn:sounding:warehouse:main.raw_orders", "--json"]).stdout
+    )
+    assert profile["policy"]["kind"] == "percent" and profile["profile"]["columns"]
     again = runner.invoke(app, ["demo", "--home", str(home), "--no-serve"])
     assert again.exit_code == 0, again.output
     assert again.stdout.count("created 0, updated 0, schema changes 0, deleted 0") == 2

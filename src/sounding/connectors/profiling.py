@@ -413,6 +413,13 @@ def sample_values_query(source: str, column: str, limit: int) -> str:
     )
 
 
+def sample_rows_query(source: str, columns: Sequence[str], limit: int) -> str:
+    """The first ``max(10 * limit, 10_000)`` rows of all ``columns`` at once: one bounded read
+    per table instead of one grouped query per column."""
+    scan = max(10_000, 10 * limit)
+    return f"SELECT {', '.join(columns)} FROM {source} AS {ALIAS} LIMIT {scan}"
+
+
 def plain_values_query(source: str, column: str, limit: int) -> str:
     """Fallback for types that cannot be grouped (PostgreSQL json): any non-null values."""
     return (

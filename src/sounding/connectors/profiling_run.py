@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -362,6 +363,26 @@ def is_full(policy: SamplePolicy) -> bool:
 
 def cap_note(cap: int, total: int) -> str:
     return f"row cap {cap} not reached ({total} rows): profiled in full"
+
+
+def most_frequent(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], limit: int
+) -> dict[str, list[object]]:
+    """Per column: up to ``limit`` distinct non-null values of ``rows``, most frequent first."""
+    out: dict[str, list[object]] = {}
+    for i, name in enumerate(columns):
+        counts: Counter[str] = Counter()
+        first: dict[str, object] = {}
+        for row in rows:
+            value = row[i]
+            if value is None:
+                continue
+            safe = json_safe(value)
+            key = repr(safe)
+            counts[key] += 1
+            first.setdefault(key, safe)
+        out[name] = [first[k] for k, _ in counts.most_common(limit)]
+    return out
 
 
 def sample_column(run: Run, source: str, column: str, limit: int) -> list[object]:

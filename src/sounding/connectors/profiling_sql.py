@@ -31,13 +31,20 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from sounding.connectors.profiling import QUANTILES, QuantileMethod, SqlDialect, column_sql
+from sounding.connectors.profiling import (
+    QUANTILES,
+    QuantileMethod,
+    SqlDialect,
+    column_sql,
+    sample_rows_query,
+)
 from sounding.connectors.profiling_run import (
     QueryError,
     Run,
     Target,
     cap_note,
     is_full,
+    most_frequent,
     profile_columns,
     sample_column,
 )
@@ -337,6 +344,11 @@ def sample_sql(
     rel = relation(conn, ref)
     dialect = dialect_for(conn)
     try:
+        try:  # one scan for the whole table; values counted here
+            rows = run(sample_rows_query(rel, [column_sql(dialect, n) for n in columns], limit))
+            return most_frequent(columns, rows, limit)
+        except QueryError as exc:
+            logger.info("Row sample of %s failed (%s); sampling column by column", rel, exc)
         return {name: sample_column(run, rel, column_sql(dialect, name), limit) for name in columns}
     finally:
         conn.rollback()

@@ -26,8 +26,9 @@ def prepare_demo(ctx: Context, actor: Principal, data_dir: Path) -> list[str]:
     for name, url in workspace.sources():
         with ctx.db.read() as conn:
             existing = source_repo.get_by_name(conn, name)
-        if existing is None:
-            sources.add(ctx, actor, name, url, description="Sounding demo data")
+        if existing is None:  # scans profile (10% sample) and classify, as a steward would set
+            options = {"profile": True, "classify": True, "sample": "10%"}
+            sources.add(ctx, actor, name, url, options=options, description="Sounding demo data")
         names.append(name)
     return names
 
