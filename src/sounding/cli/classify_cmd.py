@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from sounding.cli.output import EXIT_USAGE, errors_to_exit, fail, print_json, print_table, say
+from sounding.cli.output import (
+    errors_to_exit,
+    print_json,
+    print_table,
+    read_text,
+    say,
+)
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.services import classification, profiling
@@ -78,10 +84,7 @@ def apply(
     json_: JsonOpt = False,
 ) -> None:
     """Create or replace a rule set from YAML; the next scans re-evaluate affected columns."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"Cannot read {file}: {exc.strerror}", EXIT_USAGE)
+    text = read_text(file)
     with errors_to_exit(), open_context() as ctx:
         result = classification.apply_rule_file(ctx, local_operator(), text, source or [])
     if json_:

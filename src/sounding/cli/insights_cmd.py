@@ -8,9 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from sounding.cli.output import (
-    EXIT_USAGE,
     errors_to_exit,
-    fail,
+    parse_params,
     print_json,
     print_table,
     say,
@@ -26,19 +25,6 @@ insights_app = typer.Typer(
 )
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
 WorkflowOpt = Annotated[str | None, typer.Option(help="Only this workflow")]
-
-
-def _params(values: list[str] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in values or []:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            fail(f"Invalid --param {item!r}: use KEY=VALUE", EXIT_USAGE)
-        try:
-            out[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key] = raw
-    return out
 
 
 def _pct(value: Any) -> str:
@@ -95,7 +81,7 @@ def instantiate(
 ) -> None:
     """Create (or update) a workflow from a template."""
     with errors_to_exit(), open_context() as ctx:
-        result = templates.instantiate_template(ctx, local_operator(), name, _params(param))
+        result = templates.instantiate_template(ctx, local_operator(), name, parse_params(param))
     if json_:
         print_json(result)
         return

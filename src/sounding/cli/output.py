@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -77,3 +78,25 @@ def _cell(value: Any) -> str:
 
 def say(message: str) -> None:
     console.print(message, highlight=False, soft_wrap=True)
+
+
+def parse_params(values: list[str] | None) -> dict[str, Any]:
+    """``--param K=V`` options: values are JSON when they parse as JSON, else text."""
+    out: dict[str, Any] = {}
+    for item in values or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            fail(f"Invalid --param {item!r}: use KEY=VALUE", EXIT_USAGE)
+        try:
+            out[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            out[key] = raw
+    return out
+
+
+def read_text(path: Path) -> str:
+    """A file the user named, or one line on stderr and exit code 2."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        fail(f"Cannot read {path}: {exc.strerror}", EXIT_USAGE)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,8 +15,10 @@ from sounding.cli.output import (
     err_console,
     errors_to_exit,
     fail,
+    parse_params,
     print_json,
     print_table,
+    read_text,
     say,
 )
 from sounding.cli.state import open_context, settings
@@ -35,10 +36,7 @@ def apply(
     json_: JsonOpt = False,
 ) -> None:
     """Validate and store a workflow (a new version when it changed)."""
-    try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"Cannot read {file}: {exc.strerror}", EXIT_USAGE)
+    text = read_text(file)
     with errors_to_exit(), open_context() as ctx:
         result = workflows.apply_workflow(ctx, local_operator(), text)
     if json_:
@@ -62,19 +60,6 @@ def list_(json_: JsonOpt = False) -> None:
         print_table(items, ["name", "version", "enabled", "strategy", "steps", "schedule"])
 
 
-def _params(values: list[str] | None) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for item in values or []:
-        key, sep, raw = item.partition("=")
-        if not sep or not key:
-            fail(f"Invalid --param {item!r}: use KEY=VALUE", EXIT_USAGE)
-        try:
-            out[key] = json.loads(raw)
-        except json.JSONDecodeError:
-            out[key] = raw
-    return out
-
-
 @workflow_app.command("run")
 def run(
     name: str,
@@ -84,7 +69,7 @@ def run(
 ) -> None:
     """Run a workflow in this process, with live progress bars per step, until it ends."""
     with errors_to_exit(), open_context() as ctx:
-        started = workflows.execute(ctx, local_operator(), name, _params(param))
+        started = workflows.execute(ctx, local_operator(), name, parse_params(param))
         if follow and not json_:
             _follow(ctx, started["id"])
         result = workflows.wait(ctx, started["id"])
