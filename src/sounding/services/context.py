@@ -25,7 +25,8 @@ class Context:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
-        for key in ("scheduler", "engine", "scan_runner", "search"):
+        # running scans first (their hooks reach the scheduler), then what they feed
+        for key in ("scan_runner", "scheduler", "engine", "search"):
             part = self.extras.pop(key, None)
             if part is not None:  # an EngineHost stops, a ScanRunner shuts down
                 (getattr(part, "stop", None) or part.shutdown)()

@@ -69,6 +69,9 @@ class Scheduler:
 
     def stop(self) -> None:
         self._remove_listener()
+        hooks = self.ctx.extras.get("scan_hooks", [])
+        if self.on_scan in hooks:
+            hooks.remove(self.on_scan)
         self.stop_polling()
 
     def stop_polling(self) -> None:
@@ -194,6 +197,8 @@ class Scheduler:
         if not any(report.get(k) for k in ("created", "schema_changed", "deleted", "restored")):
             return
         source = str(run["source"])
+        if self.host.loop.is_closed() or not self.host.loop.is_running():
+            return  # shutting down: no engine to start anything on
 
         async def fire() -> None:
             rows = await asyncio.to_thread(self._triggered, "source_changed", source=source)
