@@ -18,19 +18,18 @@ from sounding.domain.orchestration import (
     TaskAttemptRecord,
 )
 from sounding.store.repos import utcnow
-from sounding.store.repos.orchestration import to_utc
+from sounding.store.repos.orchestration import (
+    attempt_record,
+    execution_record,
+    step_record,
+    to_utc,
+)
 from sounding.store.tables_insights import insight_actions
 from sounding.store.tables_orchestration import executions, step_executions, task_attempts
 
 logger = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...) list
-
-
-def _utc(value: datetime) -> datetime:
-    out = to_utc(value)
-    assert out is not None
-    return out
 
 
 def executions_since(
@@ -54,20 +53,7 @@ def executions_since(
     if statuses is not None:
         query = query.where(executions.c.status.in_([s.value for s in statuses]))
     rows = conn.execute(query.order_by(executions.c.pk.desc()).limit(limit))
-    return [
-        ExecutionRecord(
-            id=r.id,
-            workflow=r.workflow,
-            spec={},
-            status=RunStatus(r.status),
-            trigger=r.trigger,
-            created_at=_utc(r.created_at),
-            started_at=to_utc(r.started_at),
-            finished_at=to_utc(r.finished_at),
-            error=r.error,
-        )
-        for r in rows
-    ]
+    return [execution_record(r) for r in rows]
 
 
 def execution_specs(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -87,20 +73,7 @@ def steps_of(conn: Connection, ids: Sequence[str]) -> list[StepRecord]:
             .where(step_executions.c.execution_id.in_(chunk))
             .order_by(step_executions.c.pk)
         )
-        out += [
-            StepRecord(
-                execution_id=r.execution_id,
-                step_id=r.step_id,
-                status=RunStatus(r.status),
-                tasks_total=r.tasks_total,
-                tasks_done=r.tasks_done,
-                tasks_failed=r.tasks_failed,
-                started_at=to_utc(r.started_at),
-                finished_at=to_utc(r.finished_at),
-                reason=r.reason,
-            )
-            for r in conn.execute(query)
-        ]
+        out += [step_record(r) for r in conn.execute(query)]
     return out
 
 
@@ -114,22 +87,7 @@ def attempts_of(conn: Connection, ids: Sequence[str]) -> list[TaskAttemptRecord]
             .where(task_attempts.c.execution_id.in_(chunk))
             .order_by(task_attempts.c.pk)
         )
-        out += [
-            TaskAttemptRecord(
-                execution_id=r.execution_id,
-                step_id=r.step_id,
-                task_key=r.task_key,
-                attempt=r.attempt,
-                status=RunStatus(r.status),
-                source=r.source,
-                started_at=_utc(r.started_at),
-                finished_at=to_utc(r.finished_at),
-                error=r.error,
-                error_type=r.error_type,
-                final=bool(r.final),
-            )
-            for r in conn.execute(query)
-        ]
+        out += [attempt_record(r) for r in conn.execute(query)]
     return out
 
 

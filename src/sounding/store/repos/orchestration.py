@@ -100,13 +100,15 @@ def insert_execution(conn: Connection, rec: ExecutionRecord) -> bool:
     )
 
 
-def _execution(row: Any) -> ExecutionRecord:
+def execution_record(row: Any) -> ExecutionRecord:
+    """An executions row as a record; ``spec`` and ``params`` are empty when not selected."""
+    m = row._mapping
     return ExecutionRecord(
         id=row.id,
         workflow=row.workflow,
-        spec=row.spec,
+        spec=m.get("spec") or {},
         status=RunStatus(row.status),
-        params=row.params,
+        params=m.get("params") or {},
         trigger=row.trigger,
         created_at=_utc(row.created_at),
         started_at=to_utc(row.started_at),
@@ -117,7 +119,7 @@ def _execution(row: Any) -> ExecutionRecord:
 
 def get_execution(conn: Connection, execution_id: str) -> ExecutionRecord | None:
     row = conn.execute(sa.select(executions).where(executions.c.id == execution_id)).first()
-    return _execution(row) if row is not None else None
+    return execution_record(row) if row is not None else None
 
 
 def list_executions(
@@ -132,7 +134,7 @@ def list_executions(
         query = query.where(executions.c.status.in_([RunStatus(s).value for s in statuses]))
     if workflow is not None:
         query = query.where(executions.c.workflow == workflow)
-    return [_execution(row) for row in conn.execute(query)]
+    return [execution_record(row) for row in conn.execute(query)]
 
 
 def update_execution(conn: Connection, rec: ExecutionRecord, expected: RunStatus) -> bool:
@@ -187,26 +189,27 @@ def insert_steps(conn: Connection, records: Sequence[StepRecord]) -> None:
         conn.execute(sa.insert(step_executions), rows)
 
 
+def step_record(row: Any) -> StepRecord:
+    return StepRecord(
+        execution_id=row.execution_id,
+        step_id=row.step_id,
+        status=RunStatus(row.status),
+        tasks_total=row.tasks_total,
+        tasks_done=row.tasks_done,
+        tasks_failed=row.tasks_failed,
+        started_at=to_utc(row.started_at),
+        finished_at=to_utc(row.finished_at),
+        reason=row.reason,
+    )
+
+
 def get_steps(conn: Connection, execution_id: str) -> list[StepRecord]:
     query = (
         sa.select(step_executions)
         .where(step_executions.c.execution_id == execution_id)
         .order_by(step_executions.c.pk)
     )
-    return [
-        StepRecord(
-            execution_id=row.execution_id,
-            step_id=row.step_id,
-            status=RunStatus(row.status),
-            tasks_total=row.tasks_total,
-            tasks_done=row.tasks_done,
-            tasks_failed=row.tasks_failed,
-            started_at=to_utc(row.started_at),
-            finished_at=to_utc(row.finished_at),
-            reason=row.reason,
-        )
-        for row in conn.execute(query)
-    ]
+    return [step_record(row) for row in conn.execute(query)]
 
 
 def _step_where(execution_id: str, step_id: str) -> sa.ColumnElement[bool]:
@@ -311,23 +314,25 @@ def list_attempts(
     )
     if step_id is not None:
         query = query.where(t.step_id == step_id)
-    return [
-        TaskAttemptRecord(
-            execution_id=row.execution_id,
-            step_id=row.step_id,
-            task_key=row.task_key,
-            attempt=row.attempt,
-            status=RunStatus(row.status),
-            source=row.source,
-            started_at=_utc(row.started_at),
-            finished_at=to_utc(row.finished_at),
-            result=row.result,
-            error=row.error,
-            error_type=row.error_type,
-            final=bool(row.final),
-        )
-        for row in conn.execute(query)
-    ]
+    return [attempt_record(row) for row in conn.execute(query)]
+
+
+def attempt_record(row: Any) -> TaskAttemptRecord:
+    """A task_attempts row as a record; ``result`` is None when not selected."""
+    return TaskAttemptRecord(
+        execution_id=row.execution_id,
+        step_id=row.step_id,
+        task_key=row.task_key,
+        attempt=row.attempt,
+        status=RunStatus(row.status),
+        source=row.source,
+        started_at=_utc(row.started_at),
+        finished_at=to_utc(row.finished_at),
+        result=row._mapping.get("result"),
+        error=row.error,
+        error_type=row.error_type,
+        final=bool(row.final),
+    )
 
 
 # --- event log --------------------------------------------------------------------------------
