@@ -1,7 +1,7 @@
 """Orchestration engine benchmarks (in-memory run storage, local executor).
 
     .venv/bin/python bench/orchestration.py --mode hop [--repeat 5] [--no-prefect]
-    .venv/bin/python bench/orchestration.py --mode fanout [--tasks 10000]
+    .venv/bin/python bench/orchestration.py --mode fanout [--tasks 10000] [--executor dask]
     .venv/bin/python bench/orchestration.py --mode concurrency [--scans 1000] [--sources 100]
 
 * ``hop``: a chain of 40 single-task steps; hop = next task's start - previous task's end,
@@ -13,7 +13,8 @@
   ``min_items=`` to ``Body()``, which newer FastAPI rejects. If Prefect cannot run, the JSON
   says so in ``prefect_error``.
 * ``fanout``: one step fanning out into 10,000 no-op tasks; tasks per second from submit to
-  the execution's end (goal >= 2,000/s).
+  the execution's end (goal >= 2,000/s). ``--executor dask`` runs the tasks on a
+  ``distributed.LocalCluster`` of 2 worker processes (one thread each) instead.
 * ``concurrency``: 1,000 simulated scans (1 s of asyncio sleep each) over 100 sources with a
   per-source limit of 10; total time against the ideal 1 s (goal <= 2x).
 
@@ -177,9 +178,15 @@ def prefect_hops(repeat: int) -> dict[str, Any]:
 # -- fan-out throughput --
 
 
-async def fanout(tasks: int) -> dict[str, Any]:
+async def fanout(tasks: int, executor_name: str = "local") -> dict[str, Any]:
     doc = {"name": "fanout", "steps": [{"id": "fan", "type": "noop", "config": {"tasks": tasks}}]}
-    async with Engine(InMemoryRunStorage()) as engine:
+    executor = None
+    if executor_name == "dask":
+        from sounding.orchestration.executors.dask import DaskExecutor
+
+        log("starting a LocalCluster (2 worker processes) ...")
+        executor = DaskExecutor(n_workers=2, threads_per_worker=1)
+    async with Engine(InMemoryRunStorage(), executor=executor) as engine:
         await engine.wait(await engine.submit({**doc, "name": "warm-up"}))
         began = time.perf_counter()
         eid = await engine.submit(doc)
@@ -189,6 +196,7 @@ async def fanout(tasks: int) -> dict[str, Any]:
                    if a.status is RunStatus.COMPLETED)  # fmt: skip
     assert rec.status is RunStatus.COMPLETED and done == tasks
     return {
+        "executor": executor_name,
         "tasks": tasks,
         "seconds": round(elapsed, 3),
         "tasks_per_s": round(tasks / elapsed),
@@ -247,6 +255,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="hop: chains measured")
     ap.add_argument("--no-prefect", action="store_true", help="hop: skip the Prefect peer")
     ap.add_argument("--tasks", type=int, default=10_000)
+    ap.add_argument("--executor", choices=["local", "dask"], default="local", help="fanout")
     ap.add_argument("--scans", type=int, default=1_000)
     ap.add_argument("--sources", type=int, default=100)
     ap.add_argument("--per-source", type=int, default=10)
@@ -257,7 +266,7 @@ def main() -> None:
         if not args.no_prefect:
             out |= prefect_hops(args.repeat)
     elif args.mode == "fanout":
-        out |= asyncio.run(fanout(args.tasks))
+        out |= asyncio.run(fanout(args.tasks, args.executor))
     else:
         out |= asyncio.run(concurrency(args.scans, args.sources, args.per_source))
     print(json.dumps(out))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -11,14 +13,16 @@ from sounding.cli.output import (
     EXIT_FAILURE,
     err_console,
     errors_to_exit,
+    fail,
     print_json,
     print_table,
     say,
 )
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
+from sounding.domain.orchestration import EventKind, RunEvent
 from sounding.domain.scans import ScanOptions
-from sounding.services import scans, sources
+from sounding.services import scan_workflows, scans, sources, workflows
 from sounding.services.context import Context
 
 app = typer.Typer(help="Register and manage data sources.", no_args_is_help=True)
@@ -86,8 +90,10 @@ def remove(name: str) -> None:
 def run_scan_with_progress(
     ctx: Context, name: str, quiet: bool = False, options: ScanOptions | None = None
 ) -> dict[str, Any]:
-    """Scan with a live progress bar per stage (objects done / total) on stderr."""
-    sources.get(ctx, local_operator(), name)  # a missing source fails before any bar is drawn
+    """Scan as a workflow run (``scan:NAME``) with a live progress bar per stage (objects
+    done / total) on stderr; returns the summary (``scan_workflows.summary``)."""
+    actor = local_operator()
+    sources.get(ctx, actor, name)  # a missing source fails before any bar is drawn
     options = options or scans.options_for(ctx, name)
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -98,20 +104,57 @@ def run_scan_with_progress(
         disable=quiet,
         transient=False,
     ) as bar:
-        tasks: dict[str, Any] = {}
+        bars: dict[str, Any] = {}
+        lock = threading.Lock()
 
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(f"{stage} {name}", total=None)
-            bar.update(tasks[stage], completed=done, total=total)
+        def progress(stage: str, done: int, total: int | None) -> None:
+            with lock:
+                if stage not in bars:
+                    bars[stage] = bar.add_task(f"{stage} {name}", total=None)
+                bar.update(bars[stage], completed=done, total=total)
 
-        return scans.run_scan(ctx, local_operator(), name, progress, options)
+        def on_event(event: RunEvent) -> None:  # engine thread
+            if event.kind is EventKind.PROGRESS and event.step_id != "discover":
+                d = event.data
+                progress(str(event.step_id), d["done"] + d["failed"],
+                         d["total"] if d["total_known"] else None)  # fmt: skip
+
+        runs, _ = scans.list_scans(ctx, actor, 1, 0, name)
+        before = runs[0]["id"] if runs else 0
+        progress("discover", 0, None)  # the first bar, before any event
+        execution_id, unsubscribe = scan_workflows.start(ctx, actor, name, options, on_event)
+        try:
+            _follow(ctx, execution_id, name, before, progress)
+        finally:
+            unsubscribe()
+    return scan_workflows.summary(ctx, actor, execution_id, options)
+
+
+def _follow(
+    ctx: Context,
+    execution_id: str,
+    name: str,
+    before: int,
+    progress: Callable[[str, int, int | None], None],
+) -> None:
+    """Wait for the execution; meanwhile show discovery's objects from its scan run."""
+    while True:
+        runs, _ = scans.list_scans(ctx, local_operator(), 1, 0, name)
+        if runs and runs[0]["id"] > before and runs[0]["objects_total"]:
+            progress("discover", runs[0]["objects_done"], runs[0]["objects_total"])
+        try:
+            workflows.wait(ctx, execution_id, timeout=0.2)
+            return
+        except TimeoutError:
+            continue
 
 
 def print_scan_summary(run: dict[str, Any]) -> None:
     rep = run["report"]
+    execution = run.get("execution") or {}
+    via = f" (execution {execution['id'][:8]})" if execution else ""
     say(
-        f"Scan {run['id']} of [bold]{run['source']}[/bold]: {run['status']} — "
+        f"Scan {run['id']} of [bold]{run['source']}[/bold]{via}: {run['status']} — "
         f"{rep.get('objects_done', 0)} objects ({rep.get('objects_skipped_unchanged', 0)} "
         f"unchanged), created {rep.get('created', 0)}, updated {rep.get('updated', 0)}, "
         f"schema changes {rep.get('schema_changed', 0)}, deleted {rep.get('deleted', 0)}, "
@@ -153,7 +196,7 @@ def scan(
         run = run_scan_with_progress(ctx, name, quiet=json_, options=options)
     if json_:
         print_json(run)
-    else:
+    elif run["id"] is not None:
         print_scan_summary(run)
-    if run["status"] == "failed":
-        raise typer.Exit(EXIT_FAILURE)
+    if run["error"]:
+        fail(f"Scan of '{name}' {run['status']}: {run['error']}", EXIT_FAILURE)

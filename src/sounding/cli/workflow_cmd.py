@@ -50,10 +50,15 @@ def apply(
 
 
 @workflow_app.command("list")
-def list_(json_: JsonOpt = False) -> None:
+def list_(
+    json_: JsonOpt = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Include the ad-hoc scan:NAME workflows of `scan`")
+    ] = False,
+) -> None:
     """List workflows."""
     with errors_to_exit(), open_context() as ctx:
-        items = workflows.list_workflows(ctx, local_operator())
+        items = workflows.list_workflows(ctx, local_operator(), include_adhoc=all_)
     if json_:
         print_json({"items": items, "total": len(items)})
     else:

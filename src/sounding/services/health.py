@@ -17,7 +17,7 @@ from sounding.errors import SoundingError
 from sounding.orchestration.load import EngineLoad
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import next_tick
-from sounding.services import workflows
+from sounding.services import executors, workflows
 from sounding.services.context import Context
 from sounding.services.scheduler import Scheduler
 from sounding.store.repos import workflows as workflow_repo
@@ -39,6 +39,11 @@ def system_health(ctx: Context, actor: Principal) -> dict[str, Any]:
         return host.engine.load()
 
     load = host.call(snapshot())
+    executor = host.call(executors.describe(host.executor))
+    if executor.get("error"):
+        problems.append(f"executor {executor['name']}: {executor['error']}")
+    elif executor.get("workers") == 0:
+        problems.append(f"executor {executor['name']} has no workers")
     if not load.started:
         problems.append("the orchestration engine is not started")
     names = host.registry.names()
@@ -59,6 +64,8 @@ def system_health(ctx: Context, actor: Principal) -> dict[str, Any]:
         "executor": {
             "name": load.executor,
             "started": load.started,
+            "workers": executor.get("workers"),
+            "scheduler": executor.get("scheduler"),
             "max_concurrency": load.max_concurrency,
             "utilization": (
                 round(load.running / load.max_concurrency, 4) if load.max_concurrency else None

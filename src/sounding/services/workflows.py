@@ -21,9 +21,10 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus
 from sounding.errors import NotFoundError
 from sounding.orchestration.engine import Engine, EngineConfig
+from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.parsing import load_document, parse_workflow
 from sounding.orchestration.steps import StepTypeRegistry
-from sounding.services import step_types
+from sounding.services import executors
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import workflows as repo
@@ -37,14 +38,19 @@ TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
 class EngineHost:
     """The orchestration engine on a background event loop, callable from any thread."""
 
-    def __init__(self, ctx: Context, config: EngineConfig | None = None) -> None:
+    def __init__(
+        self, ctx: Context, config: EngineConfig | None = None, executor: Executor | None = None
+    ) -> None:
         self.registry = StepTypeRegistry.default()
-        step_types.bind(ctx, self.registry)
+        self.executor = executor or executors.build_executor(ctx.settings)
+        executors.bind_step_types(ctx, self.registry, self.executor)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self.loop.run_forever, name="sounding-engine", daemon=True
         )
-        self.engine = Engine(SqlRunStorage(ctx.db), registry=self.registry, config=config)
+        self.engine = Engine(
+            SqlRunStorage(ctx.db), registry=self.registry, executor=self.executor, config=config
+        )
         self.started = False
 
     def start(self, *, recover: bool) -> list[str]:
@@ -127,10 +133,14 @@ def apply_workflow(
     return {**_public_workflow(row), "changed": changed}
 
 
-def list_workflows(ctx: Context, actor: Principal) -> list[dict[str, Any]]:
+def list_workflows(
+    ctx: Context, actor: Principal, *, include_adhoc: bool = False
+) -> list[dict[str, Any]]:
+    """Stored workflows; the ad-hoc ``scan:NAME`` ones of ``sounding scan`` only when asked."""
     actor.require(Permission.CATALOG_READ)
     with ctx.db.read() as conn:
-        return [_public_workflow(r) for r in repo.list_workflows(conn)]
+        rows = repo.list_workflows(conn)
+    return [_public_workflow(r) for r in rows if include_adhoc or not r["name"].startswith("scan:")]
 
 
 def get_workflow(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:

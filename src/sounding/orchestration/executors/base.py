@@ -11,8 +11,8 @@ Contract:
   must not block the event loop.
 * Cancelling the awaiting ``run`` (``asyncio.Task.cancel``) abandons the call: its result is
   never returned. Cooperative stopping goes through ``call.context.cancel_event``, which the
-  engine sets first; an executor running code elsewhere relays it (a Dask executor would use a
-  ``distributed.Event`` named after the task and make the function's context watch it).
+  engine sets first; an executor running code elsewhere relays it (the Dask executor uses a
+  ``distributed.Event`` named after the attempt that its worker-side wrapper watches).
 * ``call.resources`` are per-task resource needs (``{"memory_gb": 4}``); a local executor may
   ignore them, a Dask executor passes them as ``resources=`` to ``Client.submit``.
 * ``start`` and ``shutdown`` are idempotent; ``shutdown`` waits for nothing still running.

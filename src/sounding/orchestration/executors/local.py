@@ -7,6 +7,7 @@ import contextvars
 import functools
 import inspect
 import logging
+import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -34,6 +35,11 @@ class LocalExecutor:
     def __init__(self, max_workers: int | None = None) -> None:
         self.max_workers = max_workers
         self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def workers(self) -> int:
+        """Threads for blocking functions (ThreadPoolExecutor's default when not given)."""
+        return self.max_workers or min(32, (os.cpu_count() or 1) + 4)
 
     async def start(self) -> None:
         if self._pool is None:
