@@ -15,8 +15,8 @@ def _drain(ctx: Any) -> set[int]:
         notes, last = outbox.pending(conn, 0, 1_000_000)
         if last is not None:
             outbox.prune(conn, last)
-    assert all(urn for _, urn in notes)  # every note can name what to drop from the index
-    return {asset_id for asset_id, _ in notes}
+    assert all(urn for _, _, urn in notes)  # every note can name what to drop from the index
+    return {asset_id for kind, asset_id, _ in notes if kind == "asset"}
 
 
 def test_triggers_note_meaningful_changes_only(any_ctx: Any, operator: Any, tmp_path: Path) -> None:

@@ -18,6 +18,8 @@ search_outbox = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("asset_id", sa.Integer, nullable=False),  # no FK: deleted assets are noted too
     sa.Column("urn", sa.String(2000)),  # kept so a hard-deleted asset can leave the index
+    # NULL: an asset; "glossary_term": ``asset_id`` holds a glossary term id (glossary_0001)
+    sa.Column("kind", sa.String(20)),
 )
 
 # what a search document is made of: an UPDATE touching only other columns (last_seen,

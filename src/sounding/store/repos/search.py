@@ -12,23 +12,30 @@ from sqlalchemy.engine import Connection
 
 from sounding.store.tables_search import search_outbox
 
+ASSET = "asset"
+
 
 def pending(
     conn: Connection, after: int, limit: int
-) -> tuple[list[tuple[int, str | None]], int | None]:
-    """Distinct (asset id, urn) noted after ``after`` (up to ``limit`` notes), last note id."""
+) -> tuple[list[tuple[str, int, str | None]], int | None]:
+    """Distinct (kind, id, urn) noted after ``after`` (up to ``limit`` notes), last note id.
+
+    ``kind`` is ``asset`` or another document type (``glossary_term``) whose id it is."""
     rows = conn.execute(
-        sa.select(search_outbox.c.id, search_outbox.c.asset_id, search_outbox.c.urn)
+        sa.select(
+            search_outbox.c.id, search_outbox.c.asset_id, search_outbox.c.urn, search_outbox.c.kind
+        )
         .where(search_outbox.c.id > after)
         .order_by(search_outbox.c.id)
         .limit(limit)
     ).all()
     if not rows:
         return [], None
-    seen: dict[int, str | None] = {}
+    seen: dict[tuple[str, int], str | None] = {}
     for r in rows:
-        seen[r.asset_id] = r.urn or seen.get(r.asset_id)
-    return list(seen.items()), int(rows[-1].id)
+        key = (r.kind or ASSET, r.asset_id)
+        seen[key] = r.urn or seen.get(key)
+    return [(kind, ref, urn) for (kind, ref), urn in seen.items()], int(rows[-1].id)
 
 
 def last_id(conn: Connection) -> int:

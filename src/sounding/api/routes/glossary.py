@@ -1,0 +1,231 @@
+"""The business glossary: terms, their hierarchy and status, links to assets, suggestions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from sounding.api.deps import CtxDep, PageDep, require
+from sounding.domain.auth import Permission, Principal
+from sounding.services import glossary, glossary_links
+
+router = APIRouter(prefix="/glossary/terms", tags=["glossary"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
+Format = Literal["csv", "json"]
+
+
+class TermFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    definition: str | None = None
+    synonyms: list[str] | None = None
+    abbreviations: list[str] | None = None
+    examples: list[str] | None = None
+    classifications: list[str] | None = Field(
+        None, description="Classification labels the term corresponds to, e.g. PII.Email"
+    )
+    related: list[str] | None = Field(None, description="Related terms (ids or paths)")
+    owner: str | None = None
+    steward: str | None = None
+
+
+class TermCreate(TermFields):
+    name: str | None = None
+    parent: str | None = Field(None, description="Parent term id or path")
+    path: str | None = Field(None, description="Full path instead of name + parent")
+
+
+class TermUpdate(TermFields):
+    name: str | None = None
+    parent: str | None = Field(None, description="Move under this term (id or path); '' = top")
+    status: Literal["draft"] | None = Field(None, description="Return to draft")
+
+
+class StatusNote(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = None
+
+
+class LinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    asset: str = Field(description="Asset id or URN")
+
+
+class GlossaryImport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    format: Format = "csv"
+    content: str = Field(description="The file's text (see docs/glossary.md for its columns)")
+
+
+class SuggestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str | None = Field(None, description="Only assets of this source")
+    threshold: float = Field(0.6, gt=0, le=1, description="Lowest confidence kept")
+
+
+@router.get("")
+def list_terms(
+    ctx: CtxDep,
+    who: Reader,
+    page: PageDep,
+    q: str | None = Query(None, description="Part of a name, synonym or abbreviation"),
+    status: str | None = None,
+    parent: str | None = Query(None, description="Only children of this term (id or path)"),
+    under: str | None = Query(None, description="The whole subtree under this path"),
+    owner: str | None = None,
+) -> dict[str, Any]:
+    items, total = glossary.list_terms(
+        ctx,
+        who,
+        q=q,
+        status=status,
+        parent=parent,
+        under=under,
+        owner=owner,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {"items": items, "total": total}
+
+
+@router.post("", status_code=201)
+def create_term(ctx: CtxDep, who: Writer, body: Annotated[TermCreate, Body()]) -> dict[str, Any]:
+    """A new draft term."""
+    return glossary.create_term(ctx, who, body.model_dump(exclude_unset=True))
+
+
+@router.get("/tree")
+def term_tree(ctx: CtxDep, who: Reader, status: str | None = None) -> dict[str, Any]:
+    """Every term nested under its parent."""
+    items = glossary.tree(ctx, who, status)
+    return {"items": items, "total": len(items)}
+
+
+@router.get("/by-path")
+def term_by_path(
+    ctx: CtxDep, who: Reader, path: str = Query(description="/Finance/Revenue")
+) -> dict[str, Any]:
+    return glossary.get_term(ctx, who, path)
+
+
+@router.get("/export")
+def export_terms(ctx: CtxDep, who: Reader, format: Format = "csv") -> Response:
+    """The glossary as CSV or JSON, in the format import reads."""
+    text = glossary.export_terms(ctx, who, format)
+    media = "text/csv" if format == "csv" else "application/json"
+    return Response(text, media_type=f"{media}; charset=utf-8")
+
+
+@router.post("/import")
+def import_terms(
+    ctx: CtxDep, who: Writer, body: Annotated[GlossaryImport, Body()]
+) -> dict[str, Any]:
+    """Create or update terms by path from a CSV or JSON file, all or nothing."""
+    return glossary.import_terms(ctx, who, body.content, body.format)
+
+
+@router.get("/suggestions")
+def list_suggestions(
+    ctx: CtxDep,
+    who: Reader,
+    page: PageDep,
+    term: str | None = Query(None, description="Only this term (id or path)"),
+    source: str | None = None,
+    status: str | None = Query("suggested", description="suggested, accepted or rejected"),
+    min_confidence: float | None = Query(None, ge=0, le=1),
+) -> dict[str, Any]:
+    items, total = glossary_links.list_suggestions(
+        ctx,
+        who,
+        term=term,
+        source=source,
+        status=status,
+        min_confidence=min_confidence,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {"items": items, "total": total}
+
+
+@router.post("/suggestions/generate")
+def generate_suggestions(
+    ctx: CtxDep, who: Writer, body: SuggestRequest | None = None
+) -> dict[str, Any]:
+    """Score terms against assets and store suggestions (rejected pairs never come back)."""
+    req = body or SuggestRequest()
+    return glossary_links.generate_suggestions(ctx, who, req.source, req.threshold)
+
+
+@router.post("/suggestions/{link_id}/accept")
+def accept_suggestion(ctx: CtxDep, who: Writer, link_id: int) -> dict[str, Any]:
+    return glossary_links.decide_suggestion(ctx, who, link_id, glossary_links.ACCEPTED)
+
+
+@router.post("/suggestions/{link_id}/reject")
+def reject_suggestion(ctx: CtxDep, who: Writer, link_id: int) -> dict[str, Any]:
+    return glossary_links.decide_suggestion(ctx, who, link_id, glossary_links.REJECTED)
+
+
+@router.get("/{ref}")
+def get_term(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
+    """A term by id (paths: use ``/by-path``)."""
+    return glossary.get_term(ctx, who, ref)
+
+
+@router.patch("/{ref}")
+def update_term(
+    ctx: CtxDep, who: Writer, ref: str, body: Annotated[TermUpdate, Body()]
+) -> dict[str, Any]:
+    """Edit a term; renaming or moving it moves its subtree."""
+    return glossary.update_term(ctx, who, ref, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/{ref}", status_code=204)
+def delete_term(ctx: CtxDep, who: Writer, ref: str, recursive: bool = False) -> Response:
+    glossary.delete_term(ctx, who, ref, recursive)
+    return Response(status_code=204)
+
+
+@router.post("/{ref}/approve")
+def approve_term(
+    ctx: CtxDep, who: Writer, ref: str, body: StatusNote | None = None
+) -> dict[str, Any]:
+    """Approve a draft term; who approved and when is recorded."""
+    return glossary.set_status(ctx, who, ref, "approved", body.note if body else None)
+
+
+@router.post("/{ref}/deprecate")
+def deprecate_term(
+    ctx: CtxDep, who: Writer, ref: str, body: StatusNote | None = None
+) -> dict[str, Any]:
+    return glossary.set_status(ctx, who, ref, "deprecated", body.note if body else None)
+
+
+@router.get("/{ref}/assets")
+def term_assets(
+    ctx: CtxDep,
+    who: Reader,
+    ref: str,
+    page: PageDep,
+    status: str | None = Query("accepted", description="accepted, suggested or rejected"),
+) -> dict[str, Any]:
+    items, total = glossary_links.term_assets(ctx, who, ref, status, page.limit, page.offset)
+    return {"items": items, "total": total}
+
+
+@router.post("/{ref}/assets", status_code=201)
+def link_asset(
+    ctx: CtxDep, who: Writer, ref: str, body: Annotated[LinkCreate, Body()]
+) -> dict[str, Any]:
+    """Link the term to an asset (accepts a pending suggestion)."""
+    return glossary_links.link(ctx, who, ref, body.asset)
+
+
+@router.delete("/{ref}/assets", status_code=204)
+def unlink_asset(
+    ctx: CtxDep, who: Writer, ref: str, asset: str = Query(description="Asset id or URN")
+) -> Response:
+    glossary_links.unlink(ctx, who, ref, asset)
+    return Response(status_code=204)
