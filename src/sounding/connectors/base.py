@@ -26,6 +26,7 @@ from sounding.domain.assets import (
     ObjectRef,
 )
 from sounding.domain.profiling import SamplePolicy, TableProfile
+from sounding.domain.quality import QueryTarget
 from sounding.errors import InvalidInputError
 
 
@@ -129,4 +130,24 @@ class Profiler(Protocol):
     ) -> dict[str, list[object]]:
         """Up to ``limit`` distinct non-null values per column (most frequent first where
         cheap), for classification."""
+        ...
+
+
+@runtime_checkable
+class QualityRunner(Protocol):
+    """What a connector that runs data-quality checks implements (SQL, DuckDB, files).
+
+    The scanning layer compiles rules into SQL for ``quality_target(ref).dialect``; the
+    connector runs each statement read-only (a read-only file or ``SET TRANSACTION READ
+    ONLY``) and returns at most ``max_rows`` rows. Failures raise ``ObjectScanError``.
+    """
+
+    def quality_target(self, ref: ObjectRef) -> QueryTarget:
+        """The dialect and the table's relation as SQL text."""
+        ...
+
+    def run_quality_query(
+        self, sql: str, max_rows: int = 100
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Column names and up to ``max_rows`` rows of one read-only statement."""
         ...

@@ -30,6 +30,7 @@ from sounding.domain.assets import (
     ObjectRef,
 )
 from sounding.domain.profiling import SamplePolicy, TableProfile
+from sounding.domain.quality import QueryTarget
 from sounding.errors import (
     ConnectionFailedError,
     ObjectScanError,
@@ -187,6 +188,18 @@ class DuckdbConnector:
         qualified = ".".join(quote_identifier(part) for part in ref.path)
         with self._cursor("sample") as cur:
             return sample_duckdb(cur, qualified, columns, limit)
+
+    def quality_target(self, ref: ObjectRef) -> QueryTarget:
+        return QueryTarget("duckdb", ".".join(quote_identifier(part) for part in ref.path))
+
+    def run_quality_query(
+        self, sql: str, max_rows: int = 100
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """One query on the database, opened read-only."""
+        with self._cursor("run a quality check on") as cur:
+            cur.execute(sql)
+            names = [d[0] for d in cur.description or ()]
+            return names, [tuple(r) for r in cur.fetchmany(max_rows)]
 
     def close(self) -> None:
         if self._con is not None:

@@ -42,6 +42,7 @@ from sounding.domain.assets import (
     ObjectRef,
 )
 from sounding.domain.profiling import SamplePolicy, TableProfile
+from sounding.domain.quality import QueryTarget
 from sounding.errors import ConnectionFailedError, ObjectScanError, UnsupportedSourceError
 
 logger = logging.getLogger(__name__)
@@ -334,6 +335,26 @@ class FileConnector:
         relation = _literal_relation(self._dataset(ref))
         with self._duckdb().cursor() as cur:
             return sample_duckdb(cur, relation, columns, limit)
+
+    def quality_target(self, ref: ObjectRef) -> QueryTarget:
+        return QueryTarget("duckdb", _literal_relation(self._dataset(ref)))
+
+    def run_quality_query(
+        self, sql: str, max_rows: int = 100
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """One query over the files; the in-memory DuckDB holds nothing a query could
+        change (rules are validated as a single query expression)."""
+        with self._duckdb().cursor() as cur:
+            try:
+                cur.execute(sql)
+                names = [d[0] for d in cur.description or ()]
+                return names, [tuple(r) for r in cur.fetchmany(max_rows)]
+            except (duckdb.Error, OSError) as exc:
+                raise ObjectScanError(
+                    f"Failed to run a quality check on source {self.config.name!r}: "
+                    f"{_error_text(exc)}",
+                    source=self.config.name,
+                ) from exc
 
     def close(self) -> None:
         if self._con is not None:

@@ -15,6 +15,7 @@ into ours at this boundary: ``ConnectionFailedError`` when the server cannot be 
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -38,6 +39,7 @@ from sounding.connectors.sql_postgres import PostgresCatalog
 from sounding.connectors.sql_sqlite import SqliteCatalog
 from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef, QueryLogEntry
 from sounding.domain.profiling import SamplePolicy, TableProfile
+from sounding.domain.quality import QueryTarget
 from sounding.errors import (
     ConnectionFailedError,
     ObjectScanError,
@@ -102,6 +104,14 @@ def normalize_url(url: str) -> sa.URL:
     return parsed
 
 
+def sqlite_regexp(pattern: str | None, value: object) -> bool | None:
+    """``value REGEXP pattern`` for SQLite, which has the operator but no function behind
+    it: ``re.search`` semantics, like PostgreSQL's ``~`` and MySQL's ``REGEXP``."""
+    if pattern is None or value is None:
+        return None
+    return re.search(pattern, value if isinstance(value, str) else str(value)) is not None
+
+
 def _create_engine(url: sa.URL, options: dict[str, Any]) -> sa.Engine:
     timeout = int(options.get("connect_timeout", CONNECT_TIMEOUT_SECONDS))
     backend = url.get_backend_name()
@@ -112,7 +122,9 @@ def _create_engine(url: sa.URL, options: dict[str, Any]) -> sa.Engine:
         def connect() -> sqlite3.Connection:
             if not path.is_file():
                 raise sqlite3.OperationalError(f"database file {path} does not exist")
-            return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+            conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+            conn.create_function("regexp", 2, sqlite_regexp, deterministic=True)
+            return conn
 
         return sa.create_engine("sqlite+pysqlite://", creator=connect, poolclass=sa.NullPool)
     if backend == "postgresql":
@@ -212,7 +224,7 @@ class SqlConnector:
         if self.url.get_backend_name() != "postgresql":
             raise SourceError(
                 f"Source {name!r} ({self.url.get_backend_name()}) keeps no query log Sounding "
-                "can read; give a log file instead (sounding lineage querylog NAME --file F)",
+                "can read; give a log file of its statements instead (--file FILE)",
                 source=name,
             )
         with self._connect("read the query log of") as conn:
@@ -226,10 +238,14 @@ class SqlConnector:
                     "give a log file (--file)",
                     source=name,
                 )
+            # the view covers every database of the server and has a row per (user, query):
+            # keep this database's statements, one row per query id with the calls summed
             rows = conn.exec_driver_sql(
-                "SELECT queryid::text, query, calls FROM pg_stat_statements "
-                "WHERE query ~* '^\\s*(insert|create|merge|update|with|select)' "
-                "ORDER BY calls DESC LIMIT %(limit)s",
+                "SELECT queryid::text, min(query), sum(calls) FROM pg_stat_statements "
+                "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND queryid IS NOT NULL "
+                "AND query ~* '^\\s*(insert|create|merge|update|with|select)' "
+                "GROUP BY queryid ORDER BY sum(calls) DESC LIMIT %(limit)s",
                 {"limit": limit},
             ).all()
         return [QueryLogEntry(str(q), int(c), str(i)) for i, q, c in rows]
@@ -254,6 +270,36 @@ class SqlConnector:
     ) -> dict[str, list[object]]:
         with self._connect("sample") as conn:
             return sample_sql(conn, ref, columns, limit)
+
+    def quality_target(self, ref: ObjectRef) -> QueryTarget:
+        """Plain quoting (no ``%`` doubling: ``run_quality_query`` escapes the whole text)."""
+        backend = self.url.get_backend_name()
+        prep = self._engine.dialect.identifier_preparer
+        parts = ref.path[1:] if backend == "postgresql" else ref.path
+        relation = ".".join(
+            prep.initial_quote
+            + part.replace(prep.escape_quote, prep.escape_to_quote)
+            + prep.final_quote
+            for part in parts
+        )
+        return QueryTarget("mysql" if backend == "mysql" else backend, relation)
+
+    def run_quality_query(
+        self, sql: str, max_rows: int = 100
+    ) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """One statement in a read-only transaction (SQLite: the file is opened read-only)."""
+        backend = self.url.get_backend_name()
+        with self._connect("run a quality check on") as conn:
+            try:
+                if backend in ("postgresql", "mysql"):
+                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                    sql = sql.replace("%", "%%")  # psycopg and PyMySQL format with %
+                result = conn.exec_driver_sql(sql)
+                names = list(result.keys())
+                rows = [tuple(r) for r in result.fetchmany(max_rows)]
+            finally:
+                conn.rollback()
+        return names, rows
 
     def close(self) -> None:
         self._engine.dispose()

@@ -1,0 +1,212 @@
+"""Data quality: rules, runs, results, scores, suggestions and reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from sounding.api.deps import CtxDep, PageDep, require
+from sounding.domain.auth import Permission, Principal
+from sounding.services import quality, quality_reports, quality_runs, quality_scores
+
+router = APIRouter(prefix="/quality", tags=["quality"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
+Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
+
+
+class RuleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    asset: str = Field(description="The table, view or dataset (id or URN)")
+    kind: str
+    column: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+    name: str | None = None
+    dimension: str | None = None
+    severity: str | None = None
+    description: str | None = None
+
+
+class RuleUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] | None = None
+    name: str | None = None
+    dimension: str | None = None
+    severity: str | None = None
+    description: str | None = None
+
+
+class RuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    yaml: str = Field(description="A rule file (see docs/quality.md)")
+
+
+class RunCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str
+    asset: str | None = Field(None, description="Only this table (id or URN)")
+
+
+class SuggestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str
+    asset: str | None = None
+
+
+@router.get("/rules")
+def list_rules(
+    ctx: CtxDep,
+    who: Reader,
+    page: PageDep,
+    source: str | None = None,
+    asset: str | None = None,
+    status: str | None = None,
+) -> dict[str, Any]:
+    items, total = quality.list_rules(
+        ctx, who, source=source, asset=asset, status=status, limit=page.limit, offset=page.offset
+    )
+    return {"items": items, "total": total}
+
+
+@router.post("/rules", status_code=201)
+def create_rule(ctx: CtxDep, who: Writer, body: Annotated[RuleCreate, Body()]) -> dict[str, Any]:
+    data = body.model_dump(exclude={"asset"}, exclude_none=True)
+    return quality.create_rule(ctx, who, body.asset, data)
+
+
+@router.post("/rules/apply")
+def apply_rules(ctx: CtxDep, who: Writer, body: Annotated[RuleFile, Body()]) -> dict[str, Any]:
+    """Create or update the rules of a YAML rule file, all or nothing."""
+    return quality.apply_rule_file(ctx, who, body.yaml)
+
+
+@router.get("/rules/{rule_id}")
+def get_rule(ctx: CtxDep, who: Reader, rule_id: int) -> dict[str, Any]:
+    return quality.public_rule(quality.get_rule(ctx, who, rule_id))
+
+
+@router.patch("/rules/{rule_id}")
+def update_rule(
+    ctx: CtxDep, who: Writer, rule_id: int, body: Annotated[RuleUpdate, Body()]
+) -> dict[str, Any]:
+    return quality.update_rule(ctx, who, rule_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/rules/{rule_id}", status_code=204)
+def delete_rule(ctx: CtxDep, who: Writer, rule_id: int) -> Response:
+    quality.delete_rule(ctx, who, rule_id)
+    return Response(status_code=204)
+
+
+@router.get("/rules/{rule_id}/results")
+def rule_results(ctx: CtxDep, who: Reader, rule_id: int, page: PageDep) -> dict[str, Any]:
+    """The rule's results, newest first."""
+    items, total = quality_runs.result_history(
+        ctx, who, rule_id=rule_id, limit=page.limit, offset=page.offset
+    )
+    return {"items": items, "total": total}
+
+
+@router.post("/runs", status_code=201)
+def run(ctx: CtxDep, who: Runner, body: Annotated[RunCreate, Body()]) -> dict[str, Any]:
+    """Run the active rules of a source (or one table) now; returns the run and results."""
+    return quality_runs.run_quality(ctx, who, body.source, body.asset)
+
+
+@router.get("/runs")
+def list_runs(ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None) -> dict[str, Any]:
+    items, total = quality_runs.list_runs(ctx, who, source, page.limit, page.offset)
+    return {"items": items, "total": total}
+
+
+@router.get("/runs/{run_id}")
+def get_run(ctx: CtxDep, who: Reader, run_id: int) -> dict[str, Any]:
+    return quality_runs.get_run(ctx, who, run_id)
+
+
+@router.get("/results")
+def results(ctx: CtxDep, who: Reader, page: PageDep, asset: str) -> dict[str, Any]:
+    """Results of every rule of a table, newest first (examples masked without pii:read)."""
+    items, total = quality_runs.result_history(
+        ctx, who, asset=asset, limit=page.limit, offset=page.offset
+    )
+    return {"items": items, "total": total}
+
+
+@router.get("/scores")
+def scores(
+    ctx: CtxDep,
+    who: Reader,
+    source: str | None = None,
+    domain: str | None = None,
+    asset: str | None = None,
+) -> dict[str, Any]:
+    """Scores per dimension and overall, rolled up to tables, schemas, sources, domains."""
+    return quality_scores.scores(ctx, who, source=source, domain=domain, asset=asset)
+
+
+@router.get("/scores/trend")
+def trend(
+    ctx: CtxDep,
+    who: Reader,
+    source: str | None = None,
+    domain: str | None = None,
+    asset: str | None = None,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+    dimension: str = "overall",
+) -> dict[str, Any]:
+    return quality_scores.trend(
+        ctx, who, source=source, domain=domain, asset=asset, days=days, dimension=dimension
+    )
+
+
+@router.get("/suggestions")
+def suggestions(
+    ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None, asset: str | None = None
+) -> dict[str, Any]:
+    """Suggested rules waiting for a steward."""
+    items, total = quality.list_rules(
+        ctx,
+        who,
+        source=source,
+        asset=asset,
+        status="suggested",
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {"items": items, "total": total}
+
+
+@router.post("/suggestions")
+def suggest(ctx: CtxDep, who: Writer, body: Annotated[SuggestRequest, Body()]) -> dict[str, Any]:
+    """Suggest rules from the newest profiles of the source's tables."""
+    return quality.suggest(ctx, who, body.source, body.asset)
+
+
+@router.post("/suggestions/{rule_id}/accept")
+def accept(ctx: CtxDep, who: Writer, rule_id: int) -> dict[str, Any]:
+    return quality.decide(ctx, who, rule_id, "active")
+
+
+@router.post("/suggestions/{rule_id}/reject")
+def reject(ctx: CtxDep, who: Writer, rule_id: int) -> dict[str, Any]:
+    return quality.decide(ctx, who, rule_id, "rejected")
+
+
+@router.get("/report")
+def report(
+    ctx: CtxDep,
+    who: Reader,
+    format: str = "json",
+    source: str | None = None,
+    domain: str | None = None,
+    asset: str | None = None,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+) -> Response:
+    """The quality report as JSON, CSV or a self-contained HTML page."""
+    media, text = quality_reports.report(
+        ctx, who, format, source=source, domain=domain, asset=asset, days=days
+    )
+    return Response(content=text, media_type=media)

@@ -1,0 +1,72 @@
+"""`sounding quality ...` through Typer's runner on a real store."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from sounding.cli.app import app
+from tests import quality_sources as qs
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("SOUNDING_DATABASE_URL", raising=False)
+    monkeypatch.delenv("SOUNDING_SECRET_KEY", raising=False)
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(app, list(args))
+
+    return run
+
+
+def test_apply_run_scores_and_report(cli: Any, tmp_path: Path) -> None:
+    qs.build(f"sqlite:///{tmp_path / 'src.db'}")
+    assert cli("source", "add", "src", f"sqlite:///{tmp_path / 'src.db'}").exit_code == 0
+    assert cli("scan", "src").exit_code == 0
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(qs.rule_file("src", "main.customers", "main.orders"))
+    applied = cli("quality", "rules", "apply", str(rules))
+    assert applied.exit_code == 0 and "11 created" in applied.stdout, applied.output
+    listed = json.loads(cli("quality", "rules", "list", "--json").stdout)
+    assert listed["total"] == 11
+    ran = cli("quality", "run", "src", "--json")
+    assert ran.exit_code == 0, ran.output
+    run = json.loads(ran.stdout)
+    failing = {r["rule"]: r["failing_count"] for r in run["results"] if r["passed"] is False}
+    assert failing == qs.EXPECTED
+    table = cli("quality", "run", "src")
+    assert "2 passed, 9 failed, 0 errored" in table.stdout
+    scores = json.loads(cli("quality", "scores", "--source", "src", "--json").stdout)
+    assert scores["tables_scored"] == 2
+    out = tmp_path / "report.csv"
+    wrote = cli("quality", "report", "--source", "src", "--format", "csv", "-o", str(out))
+    assert wrote.exit_code == 0, wrote.output
+    rows = list(csv.DictReader(out.read_text().splitlines()))
+    assert len(rows) == 11 and {r["table"] for r in rows} == {"main.customers", "main.orders"}
+    page = tmp_path / "report.html"
+    assert (
+        cli(
+            "quality", "report", "--asset", "urn:sounding:src:main.orders", "-o", str(page)
+        ).exit_code
+        == 0
+    )
+    assert "<svg" in page.read_text() and "custom_sql" in page.read_text()
+
+
+def test_bad_input_exits_2_with_one_line(cli: Any, tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("source: [unclosed\n")
+    bad = cli("quality", "rules", "apply", str(rules))
+    assert bad.exit_code == 2 and "not valid YAML" in bad.stderr
+    wrong = cli("quality", "report", "--format", "pdf")
+    assert wrong.exit_code == 2 and "choose json, csv or html" in wrong.stderr
+    missing = cli("quality", "run", "nosuch")
+    assert missing.exit_code == 1 and len(missing.stderr.strip().splitlines()) == 1
