@@ -22,6 +22,7 @@ STEP_TYPES_BUILTIN = (
     "classify",
     "lineage",
     "quality",
+    "compliance",
     "notify",
     "custom",
     "noop",

@@ -1,0 +1,146 @@
+"""Compliance frameworks, evaluations, findings and reports under ``/compliance``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from sounding.api.deps import CtxDep, PageDep, require
+from sounding.domain.auth import Permission, Principal
+from sounding.services import compliance, compliance_findings
+
+router = APIRouter(prefix="/compliance", tags=["compliance"])
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
+Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
+
+
+class EvaluationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str | None = Field(None, description="Only this source (default: every source)")
+    frameworks: list[str] | None = Field(None, description="Framework ids (default: all)")
+
+
+class Acceptance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    justification: str = Field(description="Why the risk is acceptable (at least 10 characters)")
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = None
+
+
+@router.get("/frameworks")
+def list_frameworks(ctx: CtxDep, who: Reader) -> dict[str, Any]:
+    """Built-in, file (``SOUNDING_HOME/frameworks``) and uploaded frameworks."""
+    items = compliance.list_frameworks(ctx, who)
+    return {"items": items, "total": len(items)}
+
+
+@router.post("/frameworks", status_code=201)
+async def upload_framework(ctx: CtxDep, who: Writer, request: Request) -> dict[str, Any]:
+    """Add or replace a framework: the YAML format as JSON, or YAML text
+    (``Content-Type: application/yaml``). Errors name the path of each bad field."""
+    body = (await request.body()).decode("utf-8", errors="replace")
+    kind = request.headers.get("content-type", "")
+    result: dict[str, Any] = await run_in_threadpool(
+        compliance.upload_framework_body, ctx, who, body, kind
+    )
+    return result
+
+
+@router.get("/frameworks/{framework_id}")
+def get_framework(ctx: CtxDep, who: Reader, framework_id: str) -> dict[str, Any]:
+    return compliance.get_framework(ctx, who, framework_id)
+
+
+@router.delete("/frameworks/{framework_id}", status_code=204)
+def delete_framework(ctx: CtxDep, who: Writer, framework_id: str) -> Response:
+    """Delete an uploaded framework (its findings stay, as history)."""
+    compliance.delete_framework(ctx, who, framework_id)
+    return Response(status_code=204)
+
+
+@router.post("/evaluations")
+def evaluate(
+    ctx: CtxDep, who: Runner, body: Annotated[EvaluationRequest | None, Body()] = None
+) -> dict[str, Any]:
+    """Evaluate frameworks now: opens, reopens and resolves findings, tags assets."""
+    req = body or EvaluationRequest()
+    return compliance.evaluate(ctx, who, req.source, req.frameworks)
+
+
+@router.get("/evaluations")
+def evaluations(ctx: CtxDep, who: Reader, page: PageDep) -> dict[str, Any]:
+    """Evaluation history, newest first (counts per run, for trends)."""
+    items, total = compliance.evaluation_history(ctx, who, page.limit, page.offset)
+    return {"items": items, "total": total}
+
+
+@router.get("/findings")
+def list_findings(
+    ctx: CtxDep,
+    who: Reader,
+    page: PageDep,
+    framework: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    asset: Annotated[str | None, Query(description="Asset id or URN")] = None,
+    requirement: str | None = None,
+) -> dict[str, Any]:
+    items, total = compliance_findings.list_findings(
+        ctx,
+        who,
+        framework=framework,
+        severity=severity,
+        status=status,
+        source=source,
+        asset=asset,
+        requirement=requirement,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    return {"items": items, "total": total}
+
+
+@router.get("/findings/{finding_id}")
+def get_finding(ctx: CtxDep, who: Reader, finding_id: int) -> dict[str, Any]:
+    return compliance_findings.get_finding(ctx, who, finding_id)
+
+
+@router.post("/findings/{finding_id}/accept")
+def accept(ctx: CtxDep, who: Writer, finding_id: int, body: Acceptance) -> dict[str, Any]:
+    """Accept an open finding's risk; the justification, who and when are kept."""
+    return compliance_findings.accept(ctx, who, finding_id, body.justification)
+
+
+@router.post("/findings/{finding_id}/resolve")
+def resolve(ctx: CtxDep, who: Writer, finding_id: int, body: Note | None = None) -> dict[str, Any]:
+    """Mark a finding resolved; the next evaluation reopens it if it still fails."""
+    return compliance_findings.resolve(ctx, who, finding_id, body.note if body else None)
+
+
+@router.post("/findings/{finding_id}/reopen")
+def reopen(ctx: CtxDep, who: Writer, finding_id: int, body: Note | None = None) -> dict[str, Any]:
+    return compliance_findings.reopen(ctx, who, finding_id, body.note if body else None)
+
+
+@router.get("/reports/{framework_id}")
+def report(
+    ctx: CtxDep,
+    who: Reader,
+    framework_id: str,
+    format: Literal["json", "csv", "html"] = "json",
+    source: str | None = None,
+) -> Response:
+    """Coverage, open findings by severity and evidence for one framework."""
+    media, text = compliance_findings.render_report(ctx, who, framework_id, format, source)
+    headers = {}
+    if format == "csv":
+        headers["Content-Disposition"] = f'attachment; filename="{framework_id}-compliance.csv"'
+    return Response(text, media_type=media, headers=headers)

@@ -1,0 +1,246 @@
+"""Use cases for compliance findings: listing, steward decisions and per-framework reports.
+
+Lifecycle: ``open`` -> ``accepted`` (a justification is required; who and when are kept) or
+``resolved`` (by a person, or by the next evaluation once the asset passes). A resolved or
+accepted finding can be reopened by hand; an evaluation reopens a resolved one that fails
+again and leaves an accepted one accepted while it still fails.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sounding.domain.auth import Permission, Principal
+from sounding.errors import ConflictError, InvalidInputError, NotFoundError
+from sounding.governance import compliance as checks
+from sounding.governance.compliance_report import render
+from sounding.governance.frameworks import SEVERITIES, Framework
+from sounding.services import catalog
+from sounding.services.compliance import (
+    ACCEPTED,
+    OPEN,
+    RESOLVED,
+    all_frameworks,
+    load_tables,
+    resolve_frameworks,
+)
+from sounding.services.context import Context
+from sounding.services.sources import get_row
+from sounding.store.repos import audit, utcnow
+from sounding.store.repos import compliance as repo
+
+logger = logging.getLogger(__name__)
+
+STATUSES = (OPEN, ACCEPTED, RESOLVED)
+FORMATS = ("json", "csv", "html")
+
+
+def _public(row: dict[str, Any], frameworks: dict[str, Framework]) -> dict[str, Any]:
+    fw = frameworks.get(row["framework"])
+    req = fw.requirement(row["requirement_id"]) if fw else None
+    return {
+        "id": row["id"],
+        "framework": row["framework"],
+        "requirement_id": row["requirement_id"],
+        "requirement": req.title if req else None,
+        "reference": req.reference if req else None,
+        "severity": row["severity"],
+        "status": row["status"],
+        "asset_id": row["asset_id"],
+        "urn": row["urn"],
+        "qualified_name": row["qualified_name"],
+        "asset_type": row["asset_type"],
+        "source": row["source"],
+        "evidence": row["evidence"],
+        "justification": row["justification"],
+        "decided_by": row["decided_by"],
+        "decided_at": row["decided_at"],
+        "first_seen": row["first_seen"],
+        "last_seen": row["last_seen"],
+        "resolved_at": row["resolved_at"],
+    }
+
+
+def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:
+    if value is not None and value not in choices:
+        raise InvalidInputError(
+            f"Unknown {name} {value!r}; choose one of: {', '.join(choices)}", field=name
+        )
+
+
+def list_findings(
+    ctx: Context,
+    actor: Principal,
+    *,
+    framework: str | None = None,
+    severity: str | None = None,
+    status: str | None = None,
+    source: str | None = None,
+    asset: str | None = None,
+    requirement: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    actor.require(Permission.CATALOG_READ)
+    _check_choice("severity", severity, SEVERITIES)
+    _check_choice("status", status, STATUSES)
+    if framework is not None:
+        resolve_frameworks(ctx, [framework])
+    f = repo.FindingFilter(
+        framework=framework,
+        severity=severity,
+        status=status,
+        source_id=get_row(ctx, source)["id"] if source else None,
+        asset_id=catalog.get_asset(ctx, actor, asset)["id"] if asset else None,
+        requirement_id=requirement,
+    )
+    with ctx.db.read() as conn:
+        rows, total = repo.list_findings(conn, f, limit, offset)
+    known = all_frameworks(ctx)
+    return [_public(r, known) for r in rows], total
+
+
+def _row(ctx: Context, finding_id: int) -> dict[str, Any]:
+    with ctx.db.read() as conn:
+        row = repo.get_finding(conn, finding_id)
+    if row is None:
+        raise NotFoundError(f"Compliance finding {finding_id} not found", finding=finding_id)
+    return row
+
+
+def get_finding(ctx: Context, actor: Principal, finding_id: int) -> dict[str, Any]:
+    actor.require(Permission.CATALOG_READ)
+    return _public(_row(ctx, finding_id), all_frameworks(ctx))
+
+
+def _decide(
+    ctx: Context,
+    actor: Principal,
+    finding_id: int,
+    to: str,
+    allowed_from: tuple[str, ...],
+    note: str | None,
+) -> dict[str, Any]:
+    actor.require(Permission.CATALOG_WRITE)
+    row = _row(ctx, finding_id)
+    if row["status"] not in allowed_from:
+        raise ConflictError(
+            f"Finding {finding_id} is {row['status']}; only a finding that is "
+            f"{' or '.join(allowed_from)} can become {to}",
+            finding=finding_id,
+            status=row["status"],
+        )
+    now = utcnow()
+    values: dict[str, Any] = {"status": to, "decided_by": actor.name, "decided_at": now}
+    values["resolved_at"] = now if to == RESOLVED else None
+    values["justification"] = note
+    with ctx.db.write() as conn:
+        repo.update_finding(conn, finding_id, values)
+        audit.record(
+            conn,
+            actor.name,
+            f"compliance.finding.{ {ACCEPTED: 'accept', RESOLVED: 'resolve'}.get(to, 'reopen') }",
+            "compliance_finding",
+            str(finding_id),
+            {"urn": row["urn"], "requirement": row["requirement_id"], "note": note},
+        )
+    return get_finding(ctx, actor, finding_id)
+
+
+def accept(ctx: Context, actor: Principal, finding_id: int, justification: str) -> dict[str, Any]:
+    """Accept the risk of an open finding; the justification is required and kept."""
+    text = (justification or "").strip()
+    if len(text) < 10:
+        raise InvalidInputError(
+            "Accepting a finding needs a justification of at least 10 characters "
+            "(why the risk is acceptable, and until when)",
+            field="justification",
+        )
+    return _decide(ctx, actor, finding_id, ACCEPTED, (OPEN,), text)
+
+
+def resolve(
+    ctx: Context, actor: Principal, finding_id: int, note: str | None = None
+) -> dict[str, Any]:
+    """Mark a finding resolved by hand; the next evaluation reopens it if it still fails."""
+    return _decide(ctx, actor, finding_id, RESOLVED, (OPEN, ACCEPTED), note)
+
+
+def reopen(
+    ctx: Context, actor: Principal, finding_id: int, note: str | None = None
+) -> dict[str, Any]:
+    return _decide(ctx, actor, finding_id, OPEN, (ACCEPTED, RESOLVED), note)
+
+
+def open_finding_counts(ctx: Context) -> list[dict[str, Any]]:
+    """Open findings by framework and severity, for metrics and analytics."""
+    with ctx.db.read() as conn:
+        return repo.open_counts(conn)
+
+
+# --- reports --------------------------------------------------------------------------------
+
+
+def report(
+    ctx: Context, actor: Principal, framework_id: str, source: str | None = None
+) -> dict[str, Any]:
+    """Coverage, open findings by severity and the evidence, for one framework."""
+    actor.require(Permission.CATALOG_READ)
+    fw = resolve_frameworks(ctx, [framework_id])[0]
+    source_id = get_row(ctx, source)["id"] if source else None
+    tables, _ = load_tables(ctx, source_id)
+    with ctx.db.read() as conn:
+        rows, _total = repo.list_findings(
+            conn, repo.FindingFilter(framework=fw.id, source_id=source_id), 1_000_000, 0
+        )
+        history, _n = repo.evaluations(conn, 50, 0)
+    live = {a.id for t in tables for a in (t, *t.columns)}
+    rows = [r for r in rows if r["asset_id"] in live]
+    open_rows = [r for r in rows if r["status"] == OPEN]
+    requirements = []
+    all_scoped: set[int] = set()
+    for req in fw.requirements:
+        scoped = {a.id for t in tables for a in checks.in_scope(req, t)}
+        all_scoped |= scoped
+        failing = {r["asset_id"] for r in open_rows if r["requirement_id"] == req.id}
+        accepted = sum(1 for r in rows if r["requirement_id"] == req.id and r["status"] == ACCEPTED)
+        requirements.append(
+            {
+                **req.to_dict(),
+                "assets_in_scope": len(scoped),
+                "open": len(failing & scoped),
+                "accepted": accepted,
+                "coverage": _share(len(scoped - failing), len(scoped)),
+            }
+        )
+    failing_assets = {r["asset_id"] for r in open_rows} & all_scoped
+    last = next((h for h in history if fw.id in (h["frameworks"] or [])), None)
+    known = {fw.id: fw}
+    return {
+        "framework": {k: v for k, v in fw.to_dict().items() if k != "requirements"},
+        "generated_at": utcnow(),
+        "source": source,
+        "last_evaluation": {"id": last["id"], "finished_at": last["finished_at"]} if last else None,
+        "assets_in_scope": len(all_scoped),
+        "compliant_assets": len(all_scoped - failing_assets),
+        "coverage": _share(len(all_scoped - failing_assets), len(all_scoped)),
+        "open_by_severity": {
+            s: sum(r["severity"] == s for r in open_rows) for s in reversed(SEVERITIES)
+        },
+        "status_counts": {s: sum(r["status"] == s for r in rows) for s in STATUSES},
+        "requirements": requirements,
+        "findings": [_public(r, known) for r in rows if r["status"] != RESOLVED],
+    }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def render_report(
+    ctx: Context, actor: Principal, framework_id: str, fmt: str, source: str | None = None
+) -> tuple[str, str]:
+    """The report as ``(media type, text)`` in ``json``, ``csv`` or ``html``."""
+    _check_choice("format", fmt, FORMATS)
+    return render(report(ctx, actor, framework_id, source), fmt)
