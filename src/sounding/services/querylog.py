@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from sounding.connectors.sql import SqlConnector
+from sounding.domain.assets import QueryLogEntry
 from sounding.domain.auth import Permission, Principal
 from sounding.errors import InvalidInputError
 from sounding.lineage.parse import parse_lineage
@@ -26,15 +27,21 @@ from sounding.store.repos import lineage as repo
 logger = logging.getLogger(__name__)
 
 
-def _entries(ctx: Context, src: dict[str, Any], file: str | None) -> list[tuple[str, str]]:
-    """(origin key, statement) pairs from the file or the source's own log."""
+def log_entries(
+    ctx: Context, src: dict[str, Any], file: str | None
+) -> list[tuple[str, QueryLogEntry]]:
+    """(key, entry) pairs from the file or the source's own log (``pg_stat_statements``).
+
+    The key is the engine's query id (``pgss:<queryid>``) or the statement's hash (``ql:...``);
+    entries from a file carry no ``calls`` (each occurrence is one call).
+    """
     if file is not None:
         try:
             text = Path(file).read_text(encoding="utf-8", errors="replace")
         except OSError as exc:
             raise InvalidInputError(f"Cannot read query log {file}: {exc.strerror}") from exc
         return [
-            ("ql:" + hashlib.sha1(s.encode(), usedforsecurity=False).hexdigest(), s)
+            ("ql:" + hashlib.sha1(s.encode(), usedforsecurity=False).hexdigest(), QueryLogEntry(s))
             for s in statements_from_log(text)
         ]
     with ctx.registry.open(config_for(ctx, src)) as connector:
@@ -42,7 +49,12 @@ def _entries(ctx: Context, src: dict[str, Any], file: str | None) -> list[tuple[
             raise InvalidInputError(
                 f"Source '{src['name']}' keeps no query log; give a log file with --file"
             )
-        return [(f"pgss:{e.query_id}", e.query) for e in connector.query_log()]
+        return [(f"pgss:{e.query_id}", e) for e in connector.query_log()]
+
+
+def _entries(ctx: Context, src: dict[str, Any], file: str | None) -> list[tuple[str, str]]:
+    """(origin key, statement) pairs from the file or the source's own log."""
+    return [(key, e.query) for key, e in log_entries(ctx, src, file)]
 
 
 def ingest_query_log(

@@ -14,13 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.search import SearchDocument, SearchFilters, SearchMode, SearchQuery
+from sounding.domain.search import (
+    GLOSSARY_TERM,
+    SearchDocument,
+    SearchFilters,
+    SearchMode,
+    SearchQuery,
+)
+from sounding.governance.glossary import DEPRECATED, term_urn
 from sounding.search.index import SearchIndex, open_index
 from sounding.services import catalog
 from sounding.services.context import Context
+from sounding.services.glossary_links import asset_term_names
 from sounding.store.repos import assets as asset_repo
+from sounding.store.repos import glossary as glossary_repo
+from sounding.store.repos import quality as quality_repo
 from sounding.store.repos import scanning as label_repo
 from sounding.store.repos import search as outbox
+from sounding.store.repos import usage as usage_repo
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +78,12 @@ def _state(ctx: Context) -> SearchState:
 
 
 def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], set[int]]:
-    """Search documents of these assets, and the ids that no longer exist."""
+    """Search documents of these assets, and the ids that no longer exist.
+
+    A document carries the names, synonyms and abbreviations of its accepted glossary terms
+    (a table also those of its columns), so searching a term's synonym finds the asset. Its
+    ranking inputs are the asset's stored popularity and the newest overall quality score
+    (tables, views and datasets that were scored); both services note changes in the outbox."""
     with ctx.db.read() as conn:
         rows = {r["id"]: r for r in asset_repo.get_many(conn, ids)}
         objects = [i for i, r in rows.items() if r["type"] in OBJECTS]
@@ -75,6 +91,9 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
         column_ids = [c["id"] for cols in columns.values() for c in cols]
         column_ids += [i for i, r in rows.items() if r["type"] == "column"]
         labels = label_repo.labels_for(conn, column_ids)
+        terms = asset_term_names(conn, [*rows, *column_ids])
+        popularity = usage_repo.popularity_for(conn, rows)
+        quality = quality_repo.scores_for(conn, objects)
 
     def live(asset_id: int) -> list[str]:
         return [x["label"] for x in labels.get(asset_id, []) if x["status"] != "rejected"]
@@ -83,13 +102,43 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
     for asset_id, row in rows.items():
         cols = columns.get(asset_id, [])
         found = live(asset_id) + [lb for c in cols for lb in live(c["id"])]
+        glossary = terms.get(asset_id, []) + [t for c in cols for t in terms.get(c["id"], [])]
         docs.append(
             SearchDocument.from_asset(
                 catalog.public(row),
                 columns=[c["name"] for c in cols],
                 classifications=sorted(set(found)),
+                glossary_terms=list(dict.fromkeys(glossary)),
+                quality=quality.get(asset_id),
+                popularity=popularity.get(asset_id, 0.0),
             )
         )
+    return docs, set(ids) - set(rows)
+
+
+def term_documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], set[int]]:
+    """Search documents of glossary terms (type ``glossary_term``), and the ids gone.
+
+    Name, path (as qualified name), definition (as description), synonyms and abbreviations
+    (as the document's glossary terms); the top-level category is its domain."""
+    with ctx.db.read() as conn:
+        rows = glossary_repo.terms_by_ids(conn, ids)
+    docs = [
+        SearchDocument(
+            id=t["id"],
+            urn=term_urn(t["id"]),
+            name=t["name"],
+            qualified_name=t["path"],
+            type=GLOSSARY_TERM,
+            description=t["definition"],
+            owner=t["owner"],
+            steward=t["steward"],
+            domain=t["path"].strip("/").split("/")[0],
+            glossary_terms=(*(t["synonyms"] or []), *(t["abbreviations"] or [])),
+            lifecycle="deprecated" if t["status"] == DEPRECATED else None,
+        )
+        for t in rows.values()
+    ]
     return docs, set(ids) - set(rows)
 
 
@@ -103,9 +152,13 @@ def catch_up(ctx: Context) -> int:
                 notes, last = outbox.pending(conn, state.cursor, BATCH)
             if last is None:
                 return applied
-            docs, gone = documents(ctx, [asset_id for asset_id, _ in notes])
-            deletes = [urn for asset_id, urn in notes if asset_id in gone and urn]
-            state.index.apply(docs, deletes)
+            assets = [(ref, urn) for kind, ref, urn in notes if kind == outbox.ASSET]
+            terms = [(ref, urn) for kind, ref, urn in notes if kind == GLOSSARY_TERM]
+            docs, gone = documents(ctx, [ref for ref, _ in assets])
+            term_docs, terms_gone = term_documents(ctx, [ref for ref, _ in terms])
+            deletes = [urn for ref, urn in assets if ref in gone and urn]
+            deletes += [urn for ref, urn in terms if ref in terms_gone and urn]
+            state.index.apply(docs + term_docs, deletes)
             state.index.commit()
             state.cursor = last
             applied += len(notes)
@@ -117,9 +170,17 @@ def _all_documents(ctx: Context) -> Iterator[SearchDocument]:
         with ctx.db.read() as conn:
             ids = asset_repo.all_ids(conn, after, BATCH)
         if not ids:
-            return
+            break
         docs, _ = documents(ctx, ids)
         yield from docs
+        after = ids[-1]
+    after = 0
+    while True:
+        with ctx.db.read() as conn:
+            ids = glossary_repo.term_ids_after(conn, after, BATCH)
+        if not ids:
+            return
+        yield from term_documents(ctx, ids)[0]
         after = ids[-1]
 
 
@@ -134,7 +195,7 @@ def reindex(ctx: Context) -> int:
             mark = outbox.last_id(conn)  # notes after this are applied by the next catch-up
         count = state.index.rebuild(_all_documents(ctx))
         state.cursor = mark
-    logger.info("Rebuilt the search index: %d assets", count)
+    logger.info("Rebuilt the search index: %d assets and glossary terms", count)
     return count
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from sounding.api.deps import CtxDep, PageDep, require
 from sounding.api.schemas import AssetPublic, AssetUpdate, Page
 from sounding.domain.auth import Permission, Principal
-from sounding.services import catalog
+from sounding.services import catalog, usage
 
 router = APIRouter(prefix="/assets", tags=["assets"])
 Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
@@ -48,13 +48,17 @@ def get_asset_by_urn(
     ctx: CtxDep, who: Reader, urn: str, include_deleted: bool = False
 ) -> dict[str, Any]:
     """Any asset by URN (use this form for URNs that contain '/')."""
-    return catalog.get_asset(ctx, who, urn, include_deleted)
+    asset = catalog.get_asset(ctx, who, urn, include_deleted)
+    usage.record_view(ctx, who, asset)  # counted in memory; no write on this read
+    return asset
 
 
 @router.get("/{ref}", response_model=AssetPublic)
 def get_asset(ctx: CtxDep, who: Reader, ref: str, include_deleted: bool = False) -> dict[str, Any]:
     """An asset by id or URN, with its columns/children and last discovery events."""
-    return catalog.get_asset(ctx, who, ref, include_deleted)
+    asset = catalog.get_asset(ctx, who, ref, include_deleted)
+    usage.record_view(ctx, who, asset)  # counted in memory; no write on this read
+    return asset
 
 
 @router.patch("/{ref}", response_model=AssetPublic)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query
 
 from sounding.api.deps import CtxDep, PageDep, require
 from sounding.domain.auth import Permission, Principal
-from sounding.services import search
+from sounding.services import search, usage
 
 router = APIRouter(prefix="/search", tags=["search"])
 Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
@@ -51,9 +51,11 @@ def search_assets(
         "quality_max": quality_max,
         "deleted": deleted,
     }
-    return search.search(
+    found = search.search(
         ctx, who, q, limit=min(page.limit, 200), offset=page.offset, mode=mode, filters=filters
     )
+    usage.record_search(ctx, who, q, found, page.offset, mode)  # in memory, flushed later
+    return found
 
 
 @router.get("/suggest")
