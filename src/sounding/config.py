@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -48,6 +49,18 @@ class Settings(BaseSettings):
 
     scan_max_failures_kept: int = 100
     """How many per-object failures and warnings a scan report keeps (bounded lists)."""
+
+    usage_flush_seconds: float = Field(default=30.0, gt=0)
+    """How often the server writes the asset views and searches it counted in memory to the
+    store (also written before analytics reads and at shutdown)."""
+
+    executor: Literal["local", "dask"] = "local"
+    """Where workflow tasks run: ``local`` (threads and asyncio in this process) or ``dask``
+    (the workers of a Dask cluster; needs the ``dask`` extra)."""
+
+    dask_scheduler: str | None = None
+    """Address of the Dask scheduler (``tcp://host:8786``) for ``executor=dask``; unset starts
+    a local cluster of worker processes on this machine."""
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -239,7 +239,20 @@ def test_templates_through_the_services(ctx: Any, operator: Any) -> None:
     }
     assert listed["custom"]["required"] == ["name", "callable"]
     shown = templates.get(ctx, VIEWER, "quality-assessment")
-    assert "no quality-rule step" in shown["description"]
+    assert "quality rules" in shown["description"]
+    assessed = templates.instantiate_template(
+        ctx, operator, "quality-assessment", {"source": "shop", "fail_on_error": True}
+    )["workflow"]["spec"]
+    assert [s["type"] for s in assessed["steps"]] == ["discover", "profile", "quality"]
+    assert assessed["steps"][2]["config"] == {"source": "shop", "fail_on_error": True}
+    checked = templates.instantiate_template(
+        ctx,
+        operator,
+        "compliance-scan",
+        {"source": "shop", "name": "pci-shop", "frameworks": ["pci_dss"]},
+    )["workflow"]["spec"]
+    assert [s["type"] for s in checked["steps"]] == ["discover", "classify", "compliance"]
+    assert checked["steps"][2]["config"] == {"source": "shop", "frameworks": ["pci_dss"]}
     assert shown["parameters"]["properties"]["retries"]["default"] == 2
     with pytest.raises(NotFoundError):
         templates.get(ctx, VIEWER, "nope")

@@ -11,13 +11,17 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from sounding import __version__
-from sounding.api import errors
+from sounding.api import errors, metrics
 from sounding.api.routes import (
     accounts,
+    analytics,
     assets,
     classification,
+    compliance,
+    glossary,
     insights,
     lineage,
+    quality,
     scans,
     search,
     sources,
@@ -54,14 +58,19 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     )
     app.state.ctx = ctx
     errors.install(app)
+    metrics.install(app)
     modules = (
         sources,
         scans,
         search,
         lineage,
         classification,
+        compliance,
+        glossary,
+        quality,
         workflows,
         insights,
+        analytics,
         assets,
         accounts,
     )

@@ -9,11 +9,15 @@ import typer
 from sounding.cli import (
     assets_cmd,
     classify_cmd,
+    compliance_cmd,
     core,
+    glossary_cmd,
     insights_cmd,
     lineage_cmd,
+    quality_cmd,
     search_cmd,
     sources_cmd,
+    usage_cmd,
     users_cmd,
     workflow_cmd,
 )
@@ -33,15 +37,20 @@ app.add_typer(assets_cmd.app, name="assets")
 app.add_typer(lineage_cmd.app, name="lineage")
 app.add_typer(classify_cmd.classifications_app, name="classifications")
 app.add_typer(classify_cmd.rules_app, name="rules")
+app.add_typer(compliance_cmd.app, name="compliance")
+app.add_typer(glossary_cmd.app, name="glossary")
 app.command("profile")(classify_cmd.profile)
 app.add_typer(workflow_cmd.workflow_app, name="workflow")
 app.add_typer(search_cmd.app, name="search")
 app.add_typer(insights_cmd.template_app, name="template")
 app.add_typer(insights_cmd.insights_app, name="insights")
+app.add_typer(usage_cmd.usage_app, name="usage")
+app.add_typer(usage_cmd.analytics_app, name="analytics")
 app.add_typer(workflow_cmd.execution_app, name="execution")
 app.add_typer(users_cmd.user_app, name="user")
 app.add_typer(users_cmd.token_app, name="token")
 app.add_typer(users_cmd.audit_app, name="audit")
+app.add_typer(quality_cmd.app, name="quality")
 
 
 @app.callback()

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import logging
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from sounding.demo.processing import processing_properties
 from sounding.demo.warehouse import TABLE_OWNERS, build_demo_workspace
 from sounding.domain.auth import Principal
 from sounding.domain.urn import make_urn
 from sounding.errors import NotFoundError
-from sounding.services import catalog, sources
+from sounding.services import (
+    catalog,
+    classification,
+    compliance,
+    quality,
+    quality_runs,
+    sources,
+)
 from sounding.services.context import Context
+from sounding.services.glossary import import_terms
+from sounding.services.glossary_links import generate_suggestions
 from sounding.store.repos import sources as source_repo
 
 logger = logging.getLogger(__name__)
@@ -43,10 +55,41 @@ def assign_demo_owners(ctx: Context, actor: Principal) -> int:
     for table, owner in sorted(TABLE_OWNERS.items()):
         try:
             catalog.update_asset(
-                ctx, actor, make_urn("warehouse", ("main", table)), {"owner": owner}
+                ctx,
+                actor,
+                make_urn("warehouse", ("main", table)),
+                {"owner": owner, **processing_properties(table)},
             )
         except NotFoundError:
             logger.warning("Demo table %s was not cataloged; no owner set", table)
             continue
         done += 1
     return done
+
+
+def evaluate_demo_compliance(ctx: Context, actor: Principal) -> dict[str, Any]:
+    """Confirm the masked card column as card data (as a steward would) and evaluate every
+    compliance framework over the warehouse: the planted defects become findings."""
+    masked = make_urn("warehouse", ("main", "stg_payment_methods"), "card_number_masked")
+    try:
+        classification.decide(ctx, actor, masked, "PCI.CardNumber", "confirmed", "masked PAN")
+    except NotFoundError:
+        logger.warning("Demo column %s was not cataloged", masked)
+    return compliance.evaluate(ctx, actor, "warehouse")
+
+
+def run_demo_quality(ctx: Context, actor: Principal) -> dict[str, Any]:
+    """Apply the demo warehouse's quality rules (``demo/quality_rules.yaml``) and run them."""
+    text = resources.files("sounding.demo").joinpath("quality_rules.yaml").read_text("utf-8")
+    quality.apply_rule_file(ctx, actor, text)
+    return quality_runs.run_quality(ctx, actor, "warehouse")
+
+
+DEMO_GLOSSARY = Path(__file__).resolve().parents[1] / "demo" / "glossary.csv"
+
+
+def load_demo_glossary(ctx: Context, actor: Principal, source: str = "warehouse") -> dict[str, Any]:
+    """Import the demo's e-commerce glossary (idempotent) and suggest terms for the scanned
+    warehouse. Returns the import counts and the suggestion counts."""
+    imported = import_terms(ctx, actor, DEMO_GLOSSARY.read_text(encoding="utf-8"), "csv")
+    return {"imported": imported, "suggestions": generate_suggestions(ctx, actor, source)}

@@ -6,11 +6,15 @@ from alembic import context
 from sqlalchemy.engine import Engine
 
 from sounding.store import (  # noqa: F401 (their tables join the metadata)
+    tables_compliance,
+    tables_glossary,
     tables_insights,
     tables_lineage,
     tables_orchestration,
+    tables_quality,
     tables_scanning,
     tables_search,
+    tables_usage,
 )
 from sounding.store.tables import metadata
 
