@@ -434,6 +434,8 @@ def test_every_builtin_template_renders_a_valid_workflow(name: str) -> None:
         "profile",
         "classify",
         "lineage",
+        "quality",
+        "compliance",
         "notify",
         "custom",
     }
