@@ -17,6 +17,7 @@ import queue
 import shutil
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,9 @@ class SearchEngine:
         self._suggest_loaded = False
         self._uncommitted: dict[str, tuple[str, str] | None] = {}  # urn -> live (name, type)
         self._closed = False
+        # a query's total and facets are counted on this thread while the calling thread
+        # ranks the top hits: tantivy releases the GIL, so the two passes overlap
+        self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search-count")
 
     # --- writing -----------------------------------------------------------------------
 
@@ -239,23 +243,38 @@ class SearchEngine:
             mode = SearchMode.KEYWORD
         if mode == SearchMode.KEYWORD:
             return self._keyword(query, text, terms)
-        semantic = self._semantic(text, query.filters)
         if mode == SearchMode.SEMANTIC:
-            return self._semantic_page(query, text, terms, semantic)
-        return self._hybrid(query, text, terms, semantic)
+            return self._semantic_page(query, text, terms, self._semantic(text, query.filters))
+        return self._hybrid(query, text, terms)
 
     def _keyword(self, query: SearchQuery, text: str, terms: list[str]) -> SearchPage:
         schema = self.text.schema
         words = query_words(text)
         kq = queries.keyword_query(schema, terms, text, query.filters, self.config, words)
-        hits, total = self.text.top(kq, query.offset + query.limit)
+        searcher = self.text.searcher  # both passes read the same snapshot
+        counted = self._count(kq, query.facets, searcher)
+        hits, _ = self.text.top(kq, query.offset + query.limit, count=False, searcher=searcher)
         items = tuple(
             build_hit(p, score, terms, text, self.config) for score, p in hits[query.offset :]
         )
-        facets = self.text.facets(kq, self.config.facet_size) if query.facets else {}
+        total, facets = counted.result()
         return SearchPage(items, total, facets)
 
-    def _semantic(self, text: str, filters: SearchFilters) -> list[tuple[float, Payload]]:
+    def _count(
+        self, query: Any, facets: bool, searcher: Any
+    ) -> Future[tuple[int, dict[str, dict[str, int]]]]:
+        """Start counting ``query``'s matches (and its facets) on the counting thread."""
+        return self._counter.submit(
+            self.text.count_and_facets,
+            query,
+            self.config.facet_size,
+            facets=facets,
+            searcher=searcher,
+        )
+
+    def _semantic(
+        self, text: str, filters: SearchFilters, searcher: Any = None
+    ) -> list[tuple[float, Payload]]:
         """Documents close in meaning that pass the filters, most similar first."""
         assert self.embedder is not None and self.vectors is not None
         window = self.config.semantic_window
@@ -268,7 +287,7 @@ class SearchEngine:
             return []
         schema = self.text.schema
         allowed = self.text.payloads(
-            queries.keys_query(schema, [k for k, _ in near], filters), len(near)
+            queries.keys_query(schema, [k for k, _ in near], filters), len(near), searcher
         )
         weights = self.config.type_weights
         found = [
@@ -296,23 +315,43 @@ class SearchEngine:
             facets = self.text.facets(kq, self.config.facet_size)
         return SearchPage(items, len(semantic), facets)
 
-    def _hybrid(
-        self,
-        query: SearchQuery,
-        text: str,
-        terms: list[str],
-        semantic: list[tuple[float, Payload]],
-    ) -> SearchPage:
+    def _hybrid(self, query: SearchQuery, text: str, terms: list[str]) -> SearchPage:
         """Fuse the keyword top ``window`` with the semantic list by reciprocal rank; keyword
         matches past the window follow in keyword order. Exact matches lead throughout.
-        The order depends on the query alone, never on the page asked for."""
+        The order depends on the query alone, never on the page asked for.
+
+        The counting thread finds the semantic list and then counts the union of both
+        lists (total and facets) while this thread ranks the keyword matches."""
         schema, cfg = self.text.schema, self.config
+        searcher = self.text.searcher
         words = query_words(text)
         scored = queries.text_query(schema, terms, text, cfg, words)
         filters = queries.filter_clauses(schema, query.filters)
+
+        def semantic_and_count() -> tuple[
+            list[tuple[float, Payload]], tuple[int, dict[str, dict[str, int]]]
+        ]:
+            semantic = self._semantic(text, query.filters, searcher)
+            union = scored
+            if semantic:
+                keys = [vector_key(str(p["urn"])) for _, p in semantic]
+                vq = queries.Q.term_set_query(schema, "vkey", keys)
+                union = queries.Q.boolean_query([(queries.SHOULD, scored), (queries.SHOULD, vq)])
+            counted = self.text.count_and_facets(
+                queries.combine(union, filters),
+                cfg.facet_size,
+                facets=query.facets,
+                searcher=searcher,
+            )
+            return semantic, counted
+
+        pending = self._counter.submit(semantic_and_count)
         need = query.offset + query.limit
         window = cfg.semantic_window
-        hits, _ = self.text.top(queries.combine(scored, filters), window + need, count=False)
+        hits, _ = self.text.top(
+            queries.combine(scored, filters), window + need, count=False, searcher=searcher
+        )
+        semantic, (total, facets) = pending.result()
         sem_weight = cfg.semantic_weight
         if looks_like_identifier(text) or (hits and names_cover(hits[0][1], words)):
             sem_weight *= cfg.lexical_semantic_share  # the words name a thing: trust them
@@ -343,13 +382,6 @@ class SearchEngine:
             )
             for u in ordered[query.offset : need]
         )
-        union = scored
-        if semantic:
-            keys = [vector_key(u) for u in sem_urns]
-            vq = queries.Q.term_set_query(schema, "vkey", keys)
-            union = queries.Q.boolean_query([(queries.SHOULD, scored), (queries.SHOULD, vq)])
-        uq = queries.combine(union, filters)
-        total, facets = self.text.count_and_facets(uq, cfg.facet_size, facets=query.facets)
         return SearchPage(items, total, facets)
 
     # --- lifecycle -----------------------------------------------------------------------
@@ -360,6 +392,7 @@ class SearchEngine:
             if self._closed:
                 return
             self._closed = True
+            self._counter.shutdown(wait=True)
             self.text.close()
             if self.vectors is not None:
                 self.vectors.commit(snapshot=True)

@@ -38,11 +38,11 @@ class FieldSpec:
 
 DEFAULT_FIELDS = (
     FieldSpec("name", 6.0),
-    FieldSpec("qualified_name", 2.5),
+    FieldSpec("qualified_name", 2.5, prefix=False),
     FieldSpec("labels", 2.0, fuzzy=False),  # classifications, glossary terms, tags
     FieldSpec("description", 1.5, prefix=False),
     FieldSpec("people", 1.0, prefix=False, fuzzy=False),  # owner, steward, domain
-    FieldSpec("columns", 1.0),
+    FieldSpec("columns", 1.0, prefix=False),
 )
 
 DEFAULT_TYPE_WEIGHTS = {

@@ -10,7 +10,7 @@ more (and more important) documents first; then shorter ones.
 from __future__ import annotations
 
 import bisect
-import math
+import heapq
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
@@ -129,13 +129,14 @@ class SuggestIndex:
         probes = {fold(text), " ".join(split_words(text))} - {""}
         with self._lock:
             found = self._candidates(probes)
-            ranked = sorted(
-                found.items(),
-                key=lambda kv: (-kv[1], -math.log1p(self._entries[kv[0]].weight), len(kv[0])),
-            )
             recent = self._recent(probes, max(1, limit // 3))
+            ranked = heapq.nsmallest(
+                limit - len(recent),
+                found.items(),
+                key=lambda kv: (-kv[1], -self._entries[kv[0]].weight, len(kv[0])),
+            )
             out: list[Suggestion] = []
-            for ekey, _whole in ranked[: limit - len(recent)]:
+            for ekey, _whole in ranked:
                 entry = self._entries[ekey]
                 main = entry.main_type
                 kind = SuggestionKind.TERM if main == GLOSSARY_TERM else SuggestionKind.ASSET

@@ -153,10 +153,16 @@ class TextIndex:
     # --- reading -----------------------------------------------------------------------
 
     def top(
-        self, query: tantivy.Query, limit: int, *, count: bool = True
+        self,
+        query: tantivy.Query,
+        limit: int,
+        *,
+        count: bool = True,
+        searcher: tantivy.Searcher | None = None,
     ) -> tuple[list[tuple[float, dict[str, Any]]], int]:
-        """The best ``limit`` documents (score, payload) and how many matched."""
-        searcher = self._searcher
+        """The best ``limit`` documents (score, payload) and how many matched, from
+        ``searcher`` (a snapshot taken earlier) or the newest one."""
+        searcher = searcher or self._searcher
         result = searcher.search(query, limit, count=count, weight_by_field="boost")
         hits = [
             (float(score), read_payload(searcher.doc(addr)["payload"][0]))
@@ -165,9 +171,11 @@ class TextIndex:
         # ``count`` is missing from tantivy's type stubs
         return hits, int(getattr(result, "count", None) or 0)
 
-    def payloads(self, query: tantivy.Query, limit: int) -> dict[int, dict[str, Any]]:
+    def payloads(
+        self, query: tantivy.Query, limit: int, searcher: tantivy.Searcher | None = None
+    ) -> dict[int, dict[str, Any]]:
         """Payloads of the matching documents, by vector key."""
-        searcher = self._searcher
+        searcher = searcher or self._searcher
         result = searcher.search(query, limit, count=False)
         addrs = [addr for _, addr in result.hits]
         keys = searcher.fast_field_values("vkey", addrs) if addrs else []
@@ -181,13 +189,18 @@ class TextIndex:
         return self.count_and_facets(query, size)[1]
 
     def count_and_facets(
-        self, query: tantivy.Query, size: int, *, facets: bool = True
+        self,
+        query: tantivy.Query,
+        size: int,
+        *,
+        facets: bool = True,
+        searcher: tantivy.Searcher | None = None,
     ) -> tuple[int, dict[str, dict[str, int]]]:
         """How many documents match and, if asked, their facet counts: one pass."""
         spec: dict[str, Any] = {"n": {"value_count": {"field": "boost"}}}
         if facets:
             spec |= {f: {"terms": {"field": f, "size": size}} for f in FACET_FIELDS}
-        raw = self._searcher.aggregate(query, spec)
+        raw = (searcher or self._searcher).aggregate(query, spec)
         counts = {
             f: {str(b["key"]): int(b["doc_count"]) for b in raw.get(f, {}).get("buckets", [])}
             for f in FACET_FIELDS
