@@ -33,6 +33,8 @@ def test_term_crud_tree_and_approval(api: Api) -> None:
     assert by_path.json()["id"] == child.json()["id"]
     tree = api.call("GET", f"{BASE}/tree", role="viewer").json()["items"]
     assert tree[0]["name"] == "Finance" and tree[0]["children"][0]["name"] == "Revenue"
+    typo = api.call("GET", f"{BASE}/tree", params={"status": "aproved"}, role="viewer")
+    assert typo.status_code == 422 and "draft, approved, deprecated" in typo.text
     patched = api.call("PATCH", f"{BASE}/{fin['id']}", json={"name": "Money", "synonyms": ["Cash"]})
     assert patched.json()["synonyms"] == ["Cash"]
     assert api.call("GET", f"{BASE}/{child.json()['id']}").json()["path"] == "/Money/Revenue"

@@ -44,3 +44,11 @@ def test_search_and_suggest(api: Api) -> None:
         ).status_code
         == 422
     )
+    for field, value in (("type", "tabel"), ("lifecycle", "prod"), ("criticality", "urgent")):
+        typo = api.call("GET", "/api/v1/search", role="viewer", params={"q": "x", field: value})
+        assert typo.status_code == 422, (field, typo.text)
+        assert f"Unknown {field} '{value}'" in typo.json()["error"]["message"]
+    term = api.call(
+        "GET", "/api/v1/search", role="viewer", params={"q": "x", "type": "glossary_term"}
+    )
+    assert term.status_code == 200

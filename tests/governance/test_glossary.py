@@ -208,3 +208,8 @@ def test_skipped_pairs_and_the_threshold_filter() -> None:
     assert suggest_links([t], [a], skip=[(1, 2)]) == []
     assert suggest_links([t], [asset(4, "customer_status")], threshold=0.5)  # weak but present
     assert suggest_links([t], [asset(4, "customer_status")]) == []
+
+
+def test_a_path_that_is_not_text_is_refused() -> None:
+    with pytest.raises(ValidationFailedError, match="term 1: path must be text"):
+        g.parse('[{"path": 5}]', "json")

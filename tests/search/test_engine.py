@@ -16,10 +16,12 @@ from sounding.domain.search import (
     SearchMode,
     SearchQuery,
 )
-from sounding.errors import InvalidInputError
+from sounding.errors import InvalidInputError, StoreError
 from sounding.search.embeddings import StaticEmbedder
 from sounding.search.engine import SearchEngine
 from sounding.search.index import open_index
+from sounding.search.ranking import RankingConfig
+from sounding.search.text_index import TextIndex
 from tests.search.conftest import make_doc
 
 CORPUS = [
@@ -269,3 +271,12 @@ def test_an_interrupted_rebuild_is_asked_for_again(tmp_path: Path) -> None:
         eng.rebuild(docs_then_crash())
     del eng
     assert SearchEngine(tmp_path / "ix", embedder=None).needs_rebuild
+
+
+def test_a_second_process_on_the_same_index_is_told_what_to_do(tmp_path: Path) -> None:
+    first = TextIndex(tmp_path / "text", RankingConfig())
+    try:
+        with pytest.raises(StoreError, match="in use by another Sounding process"):
+            TextIndex(tmp_path / "text", RankingConfig())
+    finally:
+        first.close()

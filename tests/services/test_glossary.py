@@ -109,6 +109,29 @@ def test_import_export_round_trip_with_relations(any_ctx: Any, operator: Any) ->
     assert glossary.list_terms(any_ctx, operator, under="/Customer")[1] == 1
 
 
+def test_an_import_changes_only_the_columns_the_file_has(any_ctx: Any, operator: Any) -> None:
+    glossary.import_terms(any_ctx, operator, CSV, "csv")
+    glossary.import_terms(any_ctx, operator, "path,owner\n/Customer,crm@shop\n", "csv")
+    customer = glossary.get_term(any_ctx, operator, "/Customer")
+    assert customer["owner"] == "crm@shop"
+    assert customer["definition"] == "A person who buys"  # not in the file: kept
+    assert customer["synonyms"] == ["Client", "Buyer"] and customer["status"] == "approved"
+    assert customer["related"] == ["/Customer/Email Address", "/Sales/Order"]
+    glossary.import_terms(any_ctx, operator, '[{"path": "/Sales/Order", "owner": "x"}]', "json")
+    assert glossary.get_term(any_ctx, operator, "/Sales/Order")["synonyms"] == ["Purchase"]
+    glossary.import_terms(any_ctx, operator, "path,related\n/Sales/Order,\n", "csv")  # clears
+    assert glossary.get_term(any_ctx, operator, "/Customer")["related"] == [
+        "/Customer/Email Address"
+    ]
+
+
+def test_related_terms_of_one_file_do_not_undo_each_other(any_ctx: Any, operator: Any) -> None:
+    glossary.import_terms(any_ctx, operator, "path,related\n/A,/B\n/B,/C\n/C,\n", "csv")
+    assert glossary.get_term(any_ctx, operator, "/A")["related"] == ["/B"]
+    assert glossary.get_term(any_ctx, operator, "/B")["related"] == ["/A", "/C"]
+    assert glossary.get_term(any_ctx, operator, "/C")["related"] == ["/B"]
+
+
 def test_a_bad_import_changes_nothing(any_ctx: Any, operator: Any) -> None:
     bad = "path,related\n/A,/Nowhere\n"
     with pytest.raises(InvalidInputError, match="/Nowhere"):

@@ -236,6 +236,12 @@ def test_query_usage_from_a_log_file_is_idempotent(
     assert (result["statements"], result["new_calls"], result["assets"]) == (2, 3, 2)
     assert usage.ingest_query_usage(shop, operator, "shop", str(log))["new_calls"] == 0
     assert _stored(shop)[(_asset(shop, "orders")["id"], "query")] == (2, 0)
+    log.write_text(log.read_text() + "SELECT * FROM orders;\n")  # the log grew
+    assert usage.ingest_query_usage(shop, operator, "shop", str(log))["new_calls"] == 1
+    rotated = tmp_path / "queries.1.sql"  # the next day's log: every statement is new
+    rotated.write_text("SELECT * FROM orders;\nSELECT * FROM orders;\n")
+    assert usage.ingest_query_usage(shop, operator, "shop", str(rotated))["new_calls"] == 2
+    assert _stored(shop)[(_asset(shop, "orders")["id"], "query")] == (5, 0)
 
 
 def test_query_usage_needs_a_query_log(shop: Any, operator: Any) -> None:

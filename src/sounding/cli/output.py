@@ -100,3 +100,5 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
         fail(f"Cannot read {path}: {exc.strerror}", EXIT_USAGE)
+    except UnicodeDecodeError as exc:
+        fail(f"Cannot read {path}: not UTF-8 text (byte {exc.start})", EXIT_USAGE)

@@ -184,6 +184,8 @@ class TermRecord:
     status: str | None = None
     line: int | None = None
     parts: tuple[str, ...] = field(default=(), compare=False)
+    fields: frozenset[str] = field(default=frozenset(COLUMNS), compare=False)
+    """The columns (CSV) or keys (JSON) the file gave: an update changes only these."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -203,7 +205,10 @@ def record_from_mapping(data: Mapping[str, Any], line: int | None = None) -> Ter
         raise InvalidInputError(
             f"Unknown field(s) {', '.join(sorted(unknown))}; expected {', '.join(COLUMNS)}"
         )
-    parts = split_path(str(data.get("path") or ""))
+    raw_path = data.get("path")
+    if raw_path is not None and not isinstance(raw_path, str):
+        raise InvalidInputError("path must be text, like /Finance/Revenue", field="path")
+    parts = split_path(raw_path or "")
     lists = {k: tuple(clean_list(data.get(k), k)) for k in LIST_FIELDS}
     related = tuple(join_path(split_path(p)) for p in lists.pop("related"))
     texts: dict[str, str | None] = {}
@@ -228,6 +233,7 @@ def record_from_mapping(data: Mapping[str, Any], line: int | None = None) -> Ter
         status=status,
         line=line,
         parts=parts,
+        fields=frozenset(data) & frozenset(COLUMNS),
     )
 
 
@@ -269,7 +275,7 @@ def parse_csv(text: str) -> list[TermRecord]:
         )
     reader.fieldnames = header
     rows = (
-        (i, {k: v for k, v in row.items() if k is not None and v not in (None, "")})
+        (i, {k: v or None for k, v in row.items() if k is not None})
         for i, row in enumerate(reader, start=2)
     )
     return _collect(rows, "line")

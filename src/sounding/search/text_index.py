@@ -97,6 +97,12 @@ class TextIndex:
             self._index = tantivy.Index(self.schema, path=str(path))
             self._writer = self._index.writer(heap_size=heap_mb * 1_000_000, num_threads=threads)
         except ValueError as exc:
+            if "LockBusy" in str(exc):
+                raise StoreError(
+                    f"The search index in {path} is in use by another Sounding process "
+                    "(a running server?): search through its API (GET /api/v1/search), "
+                    "or stop it first"
+                ) from exc
             raise StoreError(f"Failed to open the search index in {path}: {exc}") from exc
         self._lock = threading.Lock()
         self._searcher = self._index.searcher()

@@ -121,6 +121,8 @@ def list_terms(
 def tree(ctx: Context, actor: Principal, status: str | None = None) -> list[dict[str, Any]]:
     """Every term nested under its parent (``children``), siblings by name."""
     actor.require(Permission.CATALOG_READ)
+    if status is not None and status not in g.STATUSES:
+        raise InvalidInputError(f"status must be one of {', '.join(g.STATUSES)}", field="status")
     with ctx.db.read() as conn:
         rows = repo.all_terms(conn)
     keep = [
@@ -348,18 +350,25 @@ def import_terms(ctx: Context, actor: Principal, text: str, fmt: str = "csv") ->
         ids: dict[str, int] = {}
         for rec in records:
             ids[g.path_key(rec.path)] = _import_one(conn, actor, rec, counts)
-        errors = []
+        errors: list[dict[str, Any]] = []
+        related: dict[int, set[int]] = {}  # the file's word on each term it gives related for
         for rec in records:
-            related = []
+            if "related" not in rec.fields:
+                continue
+            mine = related.setdefault(ids[g.path_key(rec.path)], set())
             for path in rec.related:
                 key = g.path_key(path)
                 found = ids.get(key) or (repo.term_by_key(conn, key) or {}).get("id")
                 if found is None:
                     errors.append({"loc": ["line", rec.line], "msg": f"unknown related {path}"})
                 else:
-                    related.append(found)
-            if rec.related:
-                repo.set_related(conn, ids[g.path_key(rec.path)], related)
+                    mine.add(found)
+        for term_id, others in list(related.items()):  # kept both ways: A lists B, B lists none
+            for other in others:
+                if other in related:
+                    related[other].add(term_id)
+        for term_id, others in related.items():
+            repo.set_related(conn, term_id, sorted(others))
         if errors:
             raise InvalidInputError(
                 f"Related term {errors[0]['msg'][len('unknown related ') :]} (line "
@@ -407,6 +416,8 @@ def _import_one(conn: Any, actor: Principal, rec: g.TermRecord, counts: dict[str
         "updated_at": now,
     }
     existing = repo.term_by_key(conn, g.path_key(rec.path))
+    if existing is not None:  # columns the file does not have keep their values
+        values = {k: v for k, v in values.items() if k in rec.fields or k == "updated_at"}
     status = rec.status or (existing["status"] if existing else g.DRAFT)
     values["status"] = status
     if status == g.APPROVED and (existing is None or existing["status"] != g.APPROVED):

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.search import (
     GLOSSARY_TERM,
@@ -21,6 +22,7 @@ from sounding.domain.search import (
     SearchMode,
     SearchQuery,
 )
+from sounding.errors import InvalidInputError
 from sounding.governance.glossary import DEPRECATED, term_urn
 from sounding.search.index import SearchIndex, open_index
 from sounding.services import catalog
@@ -211,6 +213,7 @@ def search(
 ) -> dict[str, Any]:
     actor.require(Permission.CATALOG_READ)
     f = filters or {}
+    _check_choices(f)
     query = SearchQuery(
         text=q,
         filters=SearchFilters(**f),
@@ -223,6 +226,23 @@ def search(
     if q.strip():
         _state(ctx).index.record_query(q)
     return page.to_dict()
+
+
+_CHOICES = {
+    "types": ("type", (*(t.value for t in AssetType), GLOSSARY_TERM)),
+    "lifecycles": ("lifecycle", catalog.LIFECYCLE),
+    "criticalities": ("criticality", catalog.CRITICALITY),
+}
+
+
+def _check_choices(filters: dict[str, Any]) -> None:
+    """A filter value that no document can have is a typo: say so rather than find nothing."""
+    for key, (name, allowed) in _CHOICES.items():
+        for value in filters.get(key) or ():
+            if value not in allowed:
+                raise InvalidInputError(
+                    f"Unknown {name} {value!r}: use {', '.join(allowed)}", field=name
+                )
 
 
 def suggest(ctx: Context, actor: Principal, prefix: str, limit: int = 10) -> dict[str, Any]:

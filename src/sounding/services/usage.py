@@ -13,11 +13,13 @@ day, the first flush also recomputes every asset with usage in the window (decay
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sounding.domain.assets import QueryLogEntry
@@ -240,7 +242,15 @@ def ingest_query_usage(
     actor.require(Permission.SCAN_RUN)
     src = get_row(ctx, source)
     entries = querylog.log_entries(ctx, src, file)
+    if file is not None:  # counted per file: a new (rotated) log's statements are all new
+        where = str(Path(file).resolve())
+        entries = [(_file_key(where, key), e) for key, e in entries]
     return apply_query_log(ctx, actor, src, entries)
+
+
+def _file_key(where: str, key: str) -> str:
+    digest = hashlib.sha1(f"{where}\0{key}".encode(), usedforsecurity=False).hexdigest()
+    return f"qf:{digest}"
 
 
 def _calls_per_key(entries: Sequence[tuple[str, QueryLogEntry]]) -> dict[str, tuple[str, int]]:
