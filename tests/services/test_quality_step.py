@@ -34,8 +34,12 @@ def test_quality_step_runs_each_table_with_rules(ctx: Any, operator: Any, tmp_pa
     failed = sum(r["rules_failed"] for r in runs)
     assert failed == len(qs.EXPECTED)
     strict = FLOW.replace("quality-src", "quality-strict").replace(
-        "source: src}", "source: src, fail_on_error: true}"
+        "source: src}",
+        "source: src, fail_on_error: true}, retry: {attempts: 3, backoff: {initial: 0}}",
     )
     workflows.apply_workflow(ctx, operator, strict)
     again = workflows.wait(ctx, workflows.execute(ctx, operator, "quality-strict")["id"], 60)
     assert again["status"] == "failed"
+    # a failing rule is a verdict on the data, not a flaky source: no retry, one run per table
+    _, total_after = quality_runs.list_runs(ctx, operator, "src", 10, 0)
+    assert total_after == total + 2

@@ -22,7 +22,7 @@ DomainOpt = Annotated[str | None, typer.Option(help="Only tables of this domain"
 
 
 def _percent(value: Any) -> str:
-    return "" if value is None else f"{float(value) * 100:.1f}%"
+    return quality_reports.percent(value)
 
 
 def _result(value: Any) -> str:

@@ -9,8 +9,10 @@ every non-null value distinct (exact)  ``unique`` (at least ``MIN_ROWS_FOR_UNIQU
 all of them among the top values       boolean columns
 numeric min and max                    ``range`` widened by ``RANGE_MARGIN`` of the span on
                                        each side (never below 0 when no value was)
-a date or timestamp column             ``freshness`` of the table (one per table), the
-                                       newest value's age at profiling time plus a day
+a date or timestamp column             ``freshness`` of the table (one per table, on the
+                                       column named most like a load time, never a birth
+                                       or expiry date), the newest value's age at
+                                       profiling time plus a day
 =====================================  ==================================================
 
 A profile of a sample can miss a rare NULL or duplicate: suggestions wait for a steward.
@@ -31,7 +33,14 @@ MIN_ROWS_FOR_UNIQUE = 10
 RANGE_MARGIN = 0.1
 NUMERIC = ("integer", "number")
 TEMPORAL = ("date", "timestamp")
-_FRESH_NAMES = ("updated", "loaded", "modified", "ingested", "created", "date", "_at")
+_FRESH_NAMES = ("updated", "loaded", "modified", "ingested", "created", "_at", "date")
+"""Name parts of a column that says when a row arrived, best first (a birth date is no clock)."""
+_NOT_FRESH = ("birth", "dob", "expir", "valid_to", "due")
+
+
+def _freshness_rank(name: str) -> int:
+    lowered = name.lower()
+    return min((i for i, m in enumerate(_FRESH_NAMES) if m in lowered), default=len(_FRESH_NAMES))
 
 
 def _accepted(col: Mapping[str, Any], rows: int) -> list[Any] | None:
@@ -69,10 +78,16 @@ def _range(col: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def _freshness(columns: list[Mapping[str, Any]], profiled_at: datetime) -> dict[str, Any] | None:
-    temporal = [c for c in columns if c.get("kind") in TEMPORAL and c.get("max") is not None]
+    temporal = [
+        c
+        for c in columns
+        if c.get("kind") in TEMPORAL
+        and c.get("max") is not None
+        and not any(m in str(c["name"]).lower() for m in _NOT_FRESH)
+    ]
     if not temporal:
         return None
-    temporal.sort(key=lambda c: not any(m in str(c["name"]).lower() for m in _FRESH_NAMES))
+    temporal.sort(key=lambda c: _freshness_rank(str(c["name"])))
     col = temporal[0]
     try:
         latest = parse_timestamp(col["max"], "max")

@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import json
+import math
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
@@ -192,8 +193,39 @@ text-align:left;vertical-align:top}th{background:#f5f5f5}.pass{color:#1a7f37}.fa
 """
 
 
-def _pct(value: Any) -> str:
-    return "" if value is None else f"{float(value) * 100:.1f}%"
+def percent(value: Any) -> str:
+    """One decimal, rounded down: 99.97 % shows as 99.9 %, so only a clean score reads 100 %."""
+    return "" if value is None else f"{math.floor(float(value) * 1000 + 1e-9) / 10:.1f}%"
+
+
+def _cell(value: Any) -> str:
+    return "NULL" if value is None else str(value)
+
+
+def _example(item: dict[str, Any]) -> str:
+    """``customer_id=9: NULL`` (key and value), a duplicate value with its count, or a row."""
+    if "row" in item:
+        return ", ".join(f"{k}={_cell(v)}" for k, v in item["row"].items())
+    value = _cell(item.get("value"))
+    if "count" in item:
+        return f"{value} \u00d7{item['count']}"
+    key = ", ".join(f"{k}={_cell(v)}" for k, v in (item.get("key") or {}).items())
+    return f"{key}: {value}" if key else value
+
+
+def _observed(observed: dict[str, Any] | None) -> str:
+    """What a table-level rule saw: the newest timestamp and its age, or the row counts."""
+    observed = observed or {}
+    if observed.get("age_seconds") is not None:
+        age = float(observed["age_seconds"]) / 86400
+        limit = float(observed.get("max_age_seconds") or 0) / 86400
+        return f"newest {observed.get('latest')}: {age:.1f} days old (max {limit:g} days)"
+    if observed.get("row_count") is not None:
+        parts = [f"{observed['row_count']} rows"]
+        if observed.get("previous") is not None:
+            parts.append(f"{observed['previous']} at the last run")
+        return ", ".join(parts)
+    return ""
 
 
 def _bars(scores: dict[str, float]) -> str:
@@ -213,7 +245,7 @@ def _bars(scores: dict[str, float]) -> str:
             f'<text x="0" y="{y + 15}" font-size="12">{html.escape(key)}</text>'
             f'<rect x="120" y="{y}" width="{300 * value:.1f}" height="18" fill="{color}"/>'
             f'<rect x="120" y="{y}" width="300" height="18" fill="none" stroke="#ccc"/>'
-            f'<text x="430" y="{y + 15}" font-size="12">{_pct(value)}</text>'
+            f'<text x="430" y="{y + 15}" font-size="12">{percent(value)}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -233,7 +265,7 @@ def _line(points: list[dict[str, Any]]) -> str:
     path = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     dots = "".join(
         f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f5fbf">'
-        f"<title>{html.escape(p['date'])}: {_pct(p['score'])}</title></circle>"
+        f"<title>{html.escape(p['date'])}: {percent(p['score'])}</title></circle>"
         for (x, y), p in zip(coords, points, strict=True)
     )
     return (
@@ -259,7 +291,15 @@ def _rules_table(rules: list[dict[str, Any]]) -> str:
     head = _row(
         [
             f"<th>{h}</th>"
-            for h in ("table", "rule", "dimension", "result", "failing", "rows", "examples")
+            for h in (
+                "table",
+                "rule",
+                "dimension",
+                "result",
+                "failing",
+                "rows",
+                "examples / observed",
+            )
         ]
     )
     body = []
@@ -273,9 +313,8 @@ def _rules_table(rules: list[dict[str, Any]]) -> str:
             if passed
             else '<span class="fail">fail</span>'
         )
-        examples = ", ".join(
-            html.escape(str(e.get("value", e.get("row", "")))) for e in res.get("examples") or []
-        )
+        examples = "; ".join(_example(e) for e in res.get("examples") or [])
+        detail = html.escape(examples or res.get("error") or _observed(res.get("observed")))
         body.append(
             _row(
                 [
@@ -285,7 +324,7 @@ def _rules_table(rules: list[dict[str, Any]]) -> str:
                     f"<td>{state}</td>",
                     f'<td class="num">{_blank(res.get("failing_count"))}</td>',
                     f'<td class="num">{_blank(res.get("total_count"))}</td>',
-                    f"<td>{examples or html.escape(res.get('error') or '')}</td>",
+                    f"<td>{detail}</td>",
                 ]
             )
         )
@@ -302,7 +341,7 @@ def _groups_table(title: str, groups: list[dict[str, Any]], name_key: str) -> st
         _row(
             [f"<td>{html.escape(str(g[name_key]))}</td>"]
             + [
-                f'<td class="num">{_pct(g["scores"].get(d))}</td>'
+                f'<td class="num">{percent(g["scores"].get(d))}</td>'
                 for d in (*quality_scores.DIMENSIONS, "overall")
             ]
         )

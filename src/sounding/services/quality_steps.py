@@ -25,6 +25,13 @@ from sounding.services.sources import get_row
 from sounding.store.repos import quality as repo
 
 
+class QualityRulesFailedError(SourceError):
+    """Rules of severity ``error`` failed (``fail_on_error``): the data is wrong, not the
+    source flaky, so another attempt would read the same rows and fail the same way."""
+
+    retryable = False
+
+
 def _tasks(ctx: Context, source: str) -> list[TaskSpec]:
     src = get_row(ctx, source)
     with ctx.db.read() as conn:
@@ -51,7 +58,7 @@ def bind_quality(ctx: Context, registry: StepTypeRegistry) -> None:
             if result["error"]:
                 raise SourceError(result["error"], source=source)
             if strict and failed:
-                raise SourceError(
+                raise QualityRulesFailedError(
                     f"{task.payload}: {len(failed)} quality rule(s) failed: {', '.join(failed)}",
                     source=source,
                 )
