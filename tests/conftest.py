@@ -71,6 +71,17 @@ def mysql_url() -> Iterator[str]:
     yield from _fresh_database(_server_url("SOUNDING_TEST_MYSQL_URL"), "`")
 
 
+@pytest.fixture(scope="module")
+def dask_cluster() -> Iterator[Any]:
+    """A ``distributed.LocalCluster`` of two single-thread worker processes, one per module
+    (skipped without the ``dask`` extra)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+    ) as found:
+        yield found
+
+
 # --- services over a real store ------------------------------------------------------------
 
 

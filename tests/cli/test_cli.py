@@ -9,23 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from sounding.cli.app import app
 from tests.factories import sqlite_source
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SOUNDING_DATABASE_URL", raising=False)
-    monkeypatch.delenv("SOUNDING_SECRET_KEY", raising=False)
-    runner = CliRunner()
-
-    def run(*args: str) -> Any:
-        return runner.invoke(app, list(args))
-
-    return run
 
 
 def test_source_scan_and_browse(cli: Any, tmp_path: Path) -> None:

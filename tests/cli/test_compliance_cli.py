@@ -7,24 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from sounding.cli.app import app
 from tests.factories import sqlite_source
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SOUNDING_DATABASE_URL", raising=False)
-    monkeypatch.delenv("SOUNDING_SECRET_KEY", raising=False)
-    runner = CliRunner()
-
-    def run(*args: str) -> Any:
-        return runner.invoke(app, list(args))
-
-    assert run("source", "add", "shop", sqlite_source(tmp_path / "shop.db")).exit_code == 0
-    return run
+def cli(cli: Any, tmp_path: Path) -> Any:
+    """The shared runner (``tests/cli/conftest.py``), with the source ``shop`` added."""
+    assert cli("source", "add", "shop", sqlite_source(tmp_path / "shop.db")).exit_code == 0
+    return cli
 
 
 def test_evaluate_list_accept_and_report(cli: Any, tmp_path: Path) -> None:

@@ -6,10 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from typer.testing import CliRunner
-
-from sounding.cli.app import app
 from tests.factories import sqlite_source
 
 CSV = """path,definition,synonyms,classifications
@@ -17,19 +13,6 @@ CSV = """path,definition,synonyms,classifications
 /Customer/Email Address,Login email,Email,PII.Email
 /Sales/Order,A purchase,Purchase,
 """
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SOUNDING_DATABASE_URL", raising=False)
-    monkeypatch.delenv("SOUNDING_SECRET_KEY", raising=False)
-    runner = CliRunner()
-
-    def run(*args: str) -> Any:
-        return runner.invoke(app, list(args))
-
-    return run
 
 
 def test_import_list_approve_export(cli: Any, tmp_path: Path) -> None:
@@ -66,6 +49,11 @@ def test_bad_files_exit_2_with_one_line(cli: Any, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "line 2" in result.stderr
     assert cli("glossary", "import", str(tmp_path / "missing.csv")).exit_code == 2
     assert cli("glossary", "export", "--format", "xml").exit_code == 2
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("path,definition\n/Caf\u00e9,x\n".encode("latin-1"))
+    result = cli("glossary", "import", str(latin1))
+    assert result.exit_code == 2 and "not UTF-8 text" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_suggest_link_unlink(cli: Any, tmp_path: Path) -> None:

@@ -3,27 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
-
-import pytest
-import typer
-from typer.testing import CliRunner
-
-from sounding.cli import insights_cmd, workflow_cmd
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "home"))
-    for var in ("SOUNDING_DATABASE_URL", "SOUNDING_SECRET_KEY", "SOUNDING_API_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    app = typer.Typer()
-    app.add_typer(insights_cmd.template_app, name="template")
-    app.add_typer(insights_cmd.insights_app, name="insights")
-    app.add_typer(workflow_cmd.workflow_app, name="workflow")
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
 
 
 def test_templates_from_the_command_line(cli: Any) -> None:

@@ -7,24 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from typer.testing import CliRunner
-
-from sounding.cli.app import app
 from tests import quality_sources as qs
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("SOUNDING_DATABASE_URL", raising=False)
-    monkeypatch.delenv("SOUNDING_SECRET_KEY", raising=False)
-    runner = CliRunner()
-
-    def run(*args: str) -> Any:
-        return runner.invoke(app, list(args))
-
-    return run
 
 
 def test_apply_run_scores_and_report(cli: Any, tmp_path: Path) -> None:

@@ -6,20 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-from typer.testing import CliRunner
-
-from sounding.cli.app import app
 from tests.factories import sqlite_source
-
-
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "home"))
-    for var in ("SOUNDING_DATABASE_URL", "SOUNDING_SECRET_KEY", "SOUNDING_EXECUTOR"):
-        monkeypatch.delenv(var, raising=False)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
 
 
 def test_scan_runs_as_a_workflow_execution(cli: Any, tmp_path: Path) -> None:

@@ -23,15 +23,6 @@ steps:
 """
 
 
-@pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "home"))
-    for var in ("SOUNDING_DATABASE_URL", "SOUNDING_SECRET_KEY", "SOUNDING_API_TOKEN"):
-        monkeypatch.delenv(var, raising=False)
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, list(args))
-
-
 def test_apply_run_and_inspect(cli: Any, tmp_path: Path) -> None:
     cli("source", "add", "shop", sqlite_source(tmp_path / "shop.db"))
     flow = tmp_path / "flow.yaml"

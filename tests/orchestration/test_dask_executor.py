@@ -7,7 +7,6 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,33 +14,25 @@ import pytest
 
 from sounding.domain.orchestration import RunStatus
 from sounding.errors import InvalidInputError
-from sounding.orchestration import Engine, Executor, InMemoryRunStorage
+from sounding.orchestration import Engine, Executor, InMemoryRunStorage, TaskCall
 from sounding.orchestration.executors.dask import DaskExecutor
 from tests.orchestration import dask_tasks
-from tests.orchestration.executor_contract import ExecutorContract
+from tests.orchestration.executor_contract import ExecutorContract, async_double, ctx
 from tests.orchestration.helpers import run
 
 distributed = pytest.importorskip("distributed")
 dask = pytest.importorskip("dask")
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as found:
-        yield found
-
-
 class TestDaskExecutor(ExecutorContract):
     @pytest.fixture
-    def executor(self, cluster: Any) -> Executor:
-        return DaskExecutor(cluster.scheduler_address)
+    def executor(self, dask_cluster: Any) -> Executor:
+        return DaskExecutor(dask_cluster.scheduler_address)
 
 
-def test_reports_its_scheduler_and_workers(cluster: Any) -> None:
+def test_reports_its_scheduler_and_workers(dask_cluster: Any) -> None:
     async def body() -> dict[str, Any]:
-        ex = DaskExecutor(cluster.scheduler_address)
+        ex = DaskExecutor(dask_cluster.scheduler_address)
         await ex.start()
         try:
             return await ex.describe()
@@ -51,7 +42,7 @@ def test_reports_its_scheduler_and_workers(cluster: Any) -> None:
     found = run(body())
     assert found == {
         "name": "dask",
-        "scheduler": cluster.scheduler_address,
+        "scheduler": dask_cluster.scheduler_address,
         "workers": 2,
         "local_cluster": False,
     }
@@ -79,7 +70,7 @@ def _kill_when_marked(folder: Path, key: str, timeout: float = 15.0) -> int:
 
 
 def test_worker_killed_mid_task_execution_completes_results_recorded_once(
-    cluster: Any, tmp_path: Path
+    dask_cluster: Any, tmp_path: Path
 ) -> None:
     doc = {
         "name": "killed",
@@ -94,7 +85,7 @@ def test_worker_killed_mid_task_execution_completes_results_recorded_once(
     }
 
     async def body() -> tuple[Any, list[Any], int]:
-        executor = DaskExecutor(cluster.scheduler_address)
+        executor = DaskExecutor(dask_cluster.scheduler_address)
         async with Engine(
             InMemoryRunStorage(), registry=dask_tasks.registry(), executor=executor
         ) as engine:
@@ -111,3 +102,31 @@ def test_worker_killed_mid_task_execution_completes_results_recorded_once(
     b = next(a for a in completed if a.task_key == "b")
     assert b.result["pid"] != killed  # finished by a live worker
     assert len(list(tmp_path.glob("b.*"))) == 2  # it really ran again after the kill
+
+
+def test_lazy_executor_connects_once_on_the_first_task(dask_cluster: Any) -> None:
+    async def body() -> tuple[bool, list[Any], int, dict[str, Any]]:
+        ex = DaskExecutor(dask_cluster.scheduler_address, lazy=True)
+        connects = 0
+        real = ex._connect
+
+        async def counted() -> None:
+            nonlocal connects
+            connects += 1
+            await real()
+
+        ex._connect = counted  # type: ignore[method-assign]
+        await ex.start()
+        idle = ex.connected
+        try:
+            calls = [ex.run(TaskCall(async_double, ctx(key))) for key in "abc"]
+            results = await asyncio.gather(*calls)
+            return idle, results, connects, await ex.describe()
+        finally:
+            await ex.shutdown()
+
+    idle, results, connects, described = run(body())
+    assert idle is False  # start() alone connects to nothing
+    assert [r["key"] for r in results] == ["a", "b", "c"]
+    assert connects == 1  # concurrent first tasks share one connection
+    assert described["workers"] == 2

@@ -4,7 +4,6 @@ the local executor."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,6 @@ steps:
   - {id: classify, type: classify, depends_on: profile, config: {source: shop}}
   - {id: lineage, type: lineage, depends_on: discover, config: {source: shop}}
 """
-
-
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as found:
-        yield found
 
 
 def _context(home: Path, scheduler: str | None) -> Context:
@@ -72,11 +63,11 @@ def _catalog(ctx: Context) -> dict[str, Any]:
 
 
 def test_scan_steps_on_dask_build_the_same_catalog_as_local(
-    cluster: Any, tmp_path: Path, operator: Any
+    dask_cluster: Any, tmp_path: Path, operator: Any
 ) -> None:
     shop_url = sqlite_source(tmp_path / "shop.db")
     local = _context(tmp_path / "local", None)
-    remote = _context(tmp_path / "dask", cluster.scheduler_address)
+    remote = _context(tmp_path / "dask", dask_cluster.scheduler_address)
     try:
         local_run = _run(local, operator, shop_url)
         dask_run = _run(remote, operator, shop_url)
@@ -91,12 +82,12 @@ def test_scan_steps_on_dask_build_the_same_catalog_as_local(
         assert expected["profiles"] and expected["labels"]
         assert _catalog(remote) == expected
         # the tasks ran in the worker processes: each opened the store of the dask home
-        with distributed.Client(cluster.scheduler_address, set_as_default=False) as client:
+        with distributed.Client(dask_cluster.scheduler_address, set_as_default=False) as client:
             opened = client.run(_stores_opened)
         assert sum(opened.values()) >= 1
         reported = health.system_health(remote, operator)["executor"]
         assert (reported["name"], reported["workers"], reported["scheduler"]) == (
-            "dask", 2, cluster.scheduler_address,
+            "dask", 2, dask_cluster.scheduler_address,
         )  # fmt: skip
     finally:
         local.close()

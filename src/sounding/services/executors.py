@@ -46,25 +46,32 @@ PLANS_KEPT = 32  # per worker process: plans of the steps it ran tasks of lately
 
 
 def build_executor(settings: Settings) -> Executor:
-    """The executor ``settings.executor`` names (``dask`` without a scheduler address starts a
-    local cluster when the engine starts)."""
+    """The executor ``settings.executor`` names. A ``dask`` one is lazy: it connects (and,
+    without a scheduler address, starts a local cluster) when the first task is submitted or
+    :func:`connect` is called - so a process that only reads executions starts no cluster."""
     if settings.executor == "dask":
-        return DaskExecutor(settings.dask_scheduler)
+        return DaskExecutor(settings.dask_scheduler, lazy=True)
     return LocalExecutor()
 
 
+async def connect(executor: Executor) -> None:
+    """Start a lazy executor now (the server does, so health reports its workers at once)."""
+    if isinstance(executor, DaskExecutor):
+        await executor.connect()
+
+
 async def describe(executor: Executor) -> dict[str, Any]:
-    """Name, workers and scheduler address of an executor (on the engine's loop)."""
+    """Name, whether it is started, workers and scheduler address of an executor (on the
+    engine's loop). A lazy Dask executor not started yet reports no workers."""
     if isinstance(executor, DaskExecutor):
         try:
-            return await executor.describe()
+            return {**await executor.describe(), "started": executor.connected}
         except Exception as exc:  # report, don't raise: this feeds the health probe
             logger.warning("Health check: Dask scheduler unreachable: %s", exc)
             return {"name": executor.name, "scheduler": executor.scheduler_address,
-                    "workers": None, "error": str(exc)}  # fmt: skip
-    if isinstance(executor, LocalExecutor):
-        return {"name": executor.name, "scheduler": None, "workers": executor.workers}
-    return {"name": executor.name, "scheduler": None, "workers": None}
+                    "workers": None, "started": True, "error": str(exc)}  # fmt: skip
+    workers = executor.workers if isinstance(executor, LocalExecutor) else None
+    return {"name": executor.name, "scheduler": None, "workers": workers, "started": True}
 
 
 def with_executor(

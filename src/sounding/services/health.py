@@ -63,7 +63,8 @@ def system_health(ctx: Context, actor: Principal) -> dict[str, Any]:
         "running_tasks": load.running,
         "executor": {
             "name": load.executor,
-            "started": load.started,
+            # a lazy (Dask) executor outside the server starts with the first task
+            "started": load.started and executor.get("started", True),
             "workers": executor.get("workers"),
             "scheduler": executor.get("scheduler"),
             "max_concurrency": load.max_concurrency,

@@ -3,7 +3,8 @@
 The engine runs on its own event-loop thread (``EngineHost``); these functions are plain
 synchronous calls for the API (run in its thread pool) and the CLI. Only ``sounding serve``
 recovers unfinished executions at start-up: a CLI process never resumes executions a
-server owns.
+server owns. Likewise only the server starts a Dask executor with the engine; elsewhere it
+starts when the first task is submitted, so reading executions never starts a cluster.
 """
 
 from __future__ import annotations
@@ -85,15 +86,18 @@ class EngineHost:
 
 
 def host(ctx: Context, *, recover: bool = False) -> EngineHost:
-    """The context's engine, started on first use."""
-    existing = ctx.extras.get("engine")
-    if isinstance(existing, EngineHost):
-        return existing
-    engine = EngineHost(ctx)
-    ctx.extras["engine"] = engine
-    resumed = engine.start(recover=recover)
-    if resumed:
-        logger.info("Resumed %d unfinished execution(s)", len(resumed))
+    """The context's engine, started on first use. ``recover=True`` is the server's start: it
+    resumes unfinished executions and starts the executor now (so health reports its workers);
+    otherwise a lazy executor starts with the first task submitted."""
+    engine = ctx.extras.get("engine")
+    if not isinstance(engine, EngineHost):
+        engine = EngineHost(ctx)
+        ctx.extras["engine"] = engine
+        resumed = engine.start(recover=recover)
+        if resumed:
+            logger.info("Resumed %d unfinished execution(s)", len(resumed))
+    if recover:
+        engine.call(executors.connect(engine.executor), timeout=None)
     return engine
 
 

@@ -5,6 +5,7 @@
     executor = DaskExecutor("tcp://scheduler:8786")      # an existing cluster
     executor = DaskExecutor(cluster=LocalCluster(...))   # a cluster object (tests, one machine)
     executor = DaskExecutor()                            # starts its own LocalCluster
+    executor = DaskExecutor(lazy=True)                   # ... only once a task is submitted
 
 Each attempt is one ``Client.submit`` of :func:`run_task_call` with a unique key
 (``pure=False``), the task's ``resources=`` (those some worker advertises) and a picklable copy
@@ -23,6 +24,9 @@ cost no extra round trip) and sets the worker-side ``cancel_event``. Cancelling 
 A worker dying mid-task: the scheduler reschedules the task on another worker (up to
 ``distributed.scheduler.allowed-failures`` times), else ``run`` raises ``KilledWorker`` and the
 engine's retry policy applies. Either way the engine records the attempt once.
+
+Connecting (and starting an owned ``LocalCluster``) happens in ``start``, or with ``lazy=True``
+on the first ``run``: a process that only reads run records never starts a cluster.
 
 ``distributed`` is an optional dependency (the ``dask`` extra), imported when an executor starts.
 """
@@ -68,7 +72,9 @@ def _fields(ctx: TaskContext) -> dict[str, Any]:
 
 class DaskExecutor:
     """Runs task calls on a Dask cluster: ``address`` (``tcp://host:8786``), a ``cluster``
-    object, or neither (a ``LocalCluster`` of ``n_workers`` processes is started and owned)."""
+    object, or neither (a ``LocalCluster`` of ``n_workers`` processes is started and owned).
+    ``lazy``: ``start`` only checks that ``distributed`` is installed; the first ``run``
+    connects (see :meth:`connect`)."""
 
     name = "dask"
 
@@ -81,6 +87,7 @@ class DaskExecutor:
         threads_per_worker: int | None = None,
         watch_after: float = 0.2,
         relay_interval: float = 0.05,
+        lazy: bool = False,
     ) -> None:
         if address is not None and cluster is not None:
             raise InvalidInputError("Give the Dask executor an address or a cluster, not both")
@@ -90,7 +97,9 @@ class DaskExecutor:
         self.threads_per_worker = threads_per_worker
         self.watch_after = watch_after
         self.relay_interval = relay_interval
+        self.lazy = lazy
         self.client: Any = None
+        self._connecting = asyncio.Lock()  # concurrent first runs connect once
         self._own_cluster: Any = None
         self._inflight: dict[str, threading.Event] = {}
         self._signalled: set[str] = set()
@@ -102,8 +111,23 @@ class DaskExecutor:
     # -- lifecycle --
 
     async def start(self) -> None:
-        if self.client is not None:
+        if self.lazy:
+            import_distributed()  # fail now, naming the extra; connect on the first run
             return
+        await self.connect()
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None
+
+    async def connect(self) -> None:
+        """Connect to the scheduler, starting the owned ``LocalCluster`` first if there is no
+        address or cluster. Idempotent and safe to call concurrently."""
+        async with self._connecting:
+            if self.client is None:
+                await self._connect()
+
+    async def _connect(self) -> None:
         distributed = import_distributed()
         target: Any = self.address or self.cluster
         if target is None:
@@ -152,7 +176,7 @@ class DaskExecutor:
 
     async def run(self, call: TaskCall) -> Any:
         if self.client is None:
-            await self.start()
+            await self.connect()
         client = self.client
         c = call.context
         key = f"sounding-{c.step_id}-{c.task_key}-{c.attempt}-{uuid.uuid4().hex}"
