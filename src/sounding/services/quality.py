@@ -79,8 +79,9 @@ def public_rule(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def rule_of(row: dict[str, Any]) -> Rule:
-    data = {
+def _rule_data(row: dict[str, Any]) -> dict[str, Any]:
+    """A stored rule row as the dict ``validate_rule`` reads."""
+    return {
         "kind": row["kind"],
         "column": row["column_name"],
         "params": row["params"],
@@ -88,7 +89,10 @@ def rule_of(row: dict[str, Any]) -> Rule:
         "severity": row["severity"],
         "name": row["name"],
     }
-    rule = validate_rule(data)
+
+
+def rule_of(row: dict[str, Any]) -> Rule:
+    rule = validate_rule(_rule_data(row))
     return Rule(**{**rule.__dict__, "id": row["id"]})
 
 
@@ -349,16 +353,7 @@ def update_rule(
             f"Cannot change {', '.join(unknown)}; editable: {', '.join(sorted(editable))}",
             field=unknown[0],
         )
-    merged = {
-        "kind": row["kind"],
-        "column": row["column_name"],
-        "params": row["params"],
-        "dimension": row["dimension"],
-        "severity": row["severity"],
-        "name": row["name"],
-        "description": row["description"],
-        **changes,
-    }
+    merged = {**_rule_data(row), "description": row["description"], **changes}
     table = table_of(ctx, actor, row["asset_id"])
     rule = check_rule(ctx, table, validate_rule(merged))
     with ctx.db.write() as conn:
