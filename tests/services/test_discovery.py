@@ -188,3 +188,16 @@ def test_file_patterns_see_plain_names(any_ctx: Any, operator: Any, tmp_path: Pa
         )[0]
     ]
     assert names == ["people.csv"]
+
+
+def test_first_scan_links_the_database_to_its_source(
+    any_ctx: Any, operator: Any, shop: Path
+) -> None:
+    # the source and its database are created in the same write: the database must still
+    # get the source as parent, so browsing down from the source reaches it
+    scans.run_scan(any_ctx, operator, "shop")
+    source = catalog.get_asset(any_ctx, operator, "urn:sounding:shop")
+    database = catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main")
+    orders = catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main.orders")
+    assert database["parent_id"] == source["id"]
+    assert orders["parent_id"] == database["id"]

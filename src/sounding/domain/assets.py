@@ -33,7 +33,7 @@ class ForeignKeyRef:
     name: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class DiscoveredColumn:
     name: str
     data_type: str
@@ -42,6 +42,15 @@ class DiscoveredColumn:
     default: str | None = None
     is_primary_key: bool = False
     comment: str | None = None
+
+    def __repr__(self) -> str:
+        # exactly the dataclass repr (fingerprints hash it), without its recursion guard,
+        # which cost more than the formatting on catalogs of 100k columns
+        return (
+            f"DiscoveredColumn(name={self.name!r}, data_type={self.data_type!r}, "
+            f"nullable={self.nullable!r}, ordinal={self.ordinal!r}, default={self.default!r}, "
+            f"is_primary_key={self.is_primary_key!r}, comment={self.comment!r})"
+        )
 
 
 @dataclass(frozen=True, slots=True)

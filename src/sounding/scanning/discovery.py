@@ -24,7 +24,7 @@ from typing import Any
 
 from sounding.domain.assets import AssetType, DiscoveredObject, ObjectRef
 from sounding.domain.scans import EventType
-from sounding.domain.urn import join_qualified, make_urn
+from sounding.domain.urn import join_qualified, make_urn, quote_part
 
 SCHEMA_FIELDS = ("data_type", "nullable", "is_primary_key", "ordinal")
 METADATA_FIELDS = ("default_value", "foreign_keys", "view_sql", "source_properties")
@@ -123,24 +123,29 @@ def desired_assets(
             "fingerprint": fingerprint or obj.fingerprint(),
         },
     )
-    columns = [
-        DesiredAsset(
-            make_urn(source, ref.path, col.name),
-            AssetType.COLUMN,
-            col.name,
-            join_qualified((*ref.path, col.name)),
-            urn,
-            {
-                "data_type": col.data_type,
-                "nullable": col.nullable,
-                "ordinal": col.ordinal,
-                "default_value": col.default,
-                "is_primary_key": col.is_primary_key,
-                "source_properties": {"comment": col.comment} if col.comment else {},
-            },
+    # make_urn(source, path, column) and join_qualified((*path, column)), with the object's
+    # part built once: a URN's column suffix is "#" + the quoted column, a name's "." + it
+    qualified = table.qualified_name
+    columns = []
+    for col in obj.columns:
+        quoted = quote_part(col.name)
+        columns.append(
+            DesiredAsset(
+                f"{urn}#{quoted}",
+                AssetType.COLUMN,
+                col.name,
+                f"{qualified}.{quoted}",
+                urn,
+                {
+                    "data_type": col.data_type,
+                    "nullable": col.nullable,
+                    "ordinal": col.ordinal,
+                    "default_value": col.default,
+                    "is_primary_key": col.is_primary_key,
+                    "source_properties": {"comment": col.comment} if col.comment else {},
+                },
+            )
         )
-        for col in obj.columns
-    ]
     return [table, *columns]
 
 

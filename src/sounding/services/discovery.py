@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from sounding.errors import SoundingError
 from sounding.scanning import discovery as diff
 from sounding.services.classification import classify_source
 from sounding.services.context import Context
+from sounding.services.gcpause import paused_gc
 from sounding.services.lineage import refresh_view_lineage
 from sounding.services.profiling import profile_source
 from sounding.services.sources import config_for, get_row
@@ -34,6 +36,15 @@ logger = logging.getLogger(__name__)
 BATCH = 200
 ALL_FIELDS = (*diff.SCHEMA_FIELDS, *diff.METADATA_FIELDS, *diff.STAT_FIELDS)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+_LEVELS = (  # insertion order: parents before children; columns last
+    (AssetType.SOURCE,),
+    (AssetType.DATABASE,),
+    (AssetType.SCHEMA,),
+    (AssetType.TABLE, AssetType.VIEW, AssetType.DATASET),
+    (AssetType.COLUMN,),
+)
+_LEVEL_OF = {kind: n for n, kinds in enumerate(_LEVELS) for kind in kinds}
+_TYPE_VALUE = {kind: kind.value for kind in AssetType}  # StrEnum.value is a slow property
 
 
 @dataclass
@@ -62,16 +73,11 @@ def _load_state(ctx: Context, source: str, source_id: int, scan_id: int) -> _Sta
     return _State(source, source_id, scan_id, by_urn, children)
 
 
-def _row(state: _State, d: diff.DesiredAsset, parent_id: int | None, now: Any) -> dict[str, Any]:
-    values = {name: d.fields.get(name) for name in ALL_FIELDS}
+def _row_base(state: _State, now: Any) -> dict[str, Any]:
+    """What every inserted row of one write has in common; ``_row`` overlays the rest."""
     return {
-        **values,
+        **dict.fromkeys(ALL_FIELDS),
         "source_id": state.source_id,
-        "parent_id": parent_id,
-        "urn": d.urn,
-        "type": d.type.value,
-        "name": d.name,
-        "qualified_name": d.qualified_name,
         "tags": [],
         "custom_properties": {},
         "first_seen": now,
@@ -80,25 +86,36 @@ def _row(state: _State, d: diff.DesiredAsset, parent_id: int | None, now: Any) -
     }
 
 
+def _row(base: dict[str, Any], d: diff.DesiredAsset, parent_id: int | None) -> dict[str, Any]:
+    return {
+        **base,
+        **d.fields,
+        "parent_id": parent_id,
+        "urn": d.urn,
+        "type": _TYPE_VALUE[d.type],
+        "name": d.name,
+        "qualified_name": d.qualified_name,
+    }
+
+
 def _apply(ctx: Context, state: _State, plans: Sequence[diff.Plan], report: ScanReport) -> None:
     """Write plans (and progress) in one transaction."""
     now = utcnow()
-    ids = {urn: a.id for urn, a in state.by_urn.items()}
+    base = _row_base(state, now)
+    new_ids: dict[str, int] = {}
+
+    def id_of(urn: str) -> int:
+        found = new_ids.get(urn)
+        return found if found is not None else state.by_urn[urn].id
+
     inserts = [d for p in plans for d in p.inserts]
+    by_level: list[list[diff.DesiredAsset]] = [[] for _ in _LEVELS]
+    for d in inserts:
+        by_level[_LEVEL_OF[d.type]].append(d)
     with ctx.db.write() as conn:
-        # parents before children: containers, then objects, then columns
-        for level in (
-            (AssetType.SOURCE, AssetType.DATABASE),
-            (AssetType.SCHEMA,),
-            (AssetType.TABLE, AssetType.VIEW, AssetType.DATASET),
-            (AssetType.COLUMN,),
-        ):
-            rows = [
-                _row(state, d, ids.get(d.parent_urn) if d.parent_urn else None, now)
-                for d in inserts
-                if d.type in level
-            ]
-            ids.update(asset_repo.insert_many(conn, rows))
+        for level in by_level:  # parents before children
+            rows = [_row(base, d, id_of(d.parent_urn) if d.parent_urn else None) for d in level]
+            new_ids.update(asset_repo.insert_many(conn, rows))
         updates = [
             (i, {**v, "last_seen": now, "updated_at": now}) for p in plans for i, v in p.updates
         ]
@@ -107,7 +124,7 @@ def _apply(ctx: Context, state: _State, plans: Sequence[diff.Plan], report: Scan
         asset_repo.set_deleted(conn, [i for p in plans for i in p.deletes], now)
         events = [
             {
-                "asset_id": ids[urn],
+                "asset_id": id_of(urn),
                 "scan_run_id": state.scan_id,
                 "event_type": kind.value,
                 "diff": payload,
@@ -125,8 +142,11 @@ def _apply(ctx: Context, state: _State, plans: Sequence[diff.Plan], report: Scan
         for _urn, kind, _payload in p.events:
             if kind in (EventType.UPDATED, EventType.SCHEMA_CHANGED):
                 report.count(kind)
-    for d in inserts:
-        state.by_urn[d.urn] = diff.ExistingAsset(ids[d.urn], d.urn, d.type.value, None, False, {})
+    for level in by_level[:-1]:  # a column is only ever planned with its object, once
+        for d in level:
+            state.by_urn[d.urn] = diff.ExistingAsset(
+                new_ids[d.urn], d.urn, d.type.value, None, False, {}
+            )
 
 
 def _plan_containers(
@@ -231,14 +251,27 @@ def scan_connector(
         progress("discover", 0, len(refs))
     types = connector.container_types
     _apply(ctx, state, [_plan_containers(state, refs, types)], report)
-    for start in range(0, len(refs), BATCH):
-        batch = refs[start : start + BATCH]
-        results = list(connector.describe(batch))
-        plans = _plan_batch(ctx, state, results, types, report)
-        report.objects_done += len(batch)
-        _apply(ctx, state, plans, report)
-        if progress:
-            progress("discover", report.objects_done, report.objects_total)
+    batches = [refs[start : start + BATCH] for start in range(0, len(refs), BATCH)]
+
+    def describe(batch: Sequence[ObjectRef]) -> list[DiscoveredObject | ObjectFailure]:
+        return list(connector.describe(batch))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sounding-describe") as reader:
+        ahead: Future[list[DiscoveredObject | ObjectFailure]] | None = None
+        for n, batch in enumerate(batches):
+            with paused_gc():
+                results = ahead.result() if ahead is not None else describe(batch)
+                ahead = None
+                plans = _plan_batch(ctx, state, results, types, report)
+                report.objects_done += len(batch)
+                if n + 1 < len(batches) and any(p.inserts or p.updates for p in plans):
+                    # a real write: read the next batch from the source (waiting on it,
+                    # mostly) meanwhile. Not when there is little to write, as on a re-scan:
+                    # two threads of Python then only take turns, and slower than one.
+                    ahead = reader.submit(describe, batches[n + 1])
+                _apply(ctx, state, plans, report)
+            if progress:
+                progress("discover", report.objects_done, report.objects_total)
     _apply(ctx, state, [_plan_vanished(ctx, state)], report)
     with ctx.db.write() as conn:
         asset_repo.touch_seen(conn, state.source_id, utcnow(), state.failed_ids)

@@ -28,6 +28,7 @@ from sounding.lineage.graph import table_edges, walk
 from sounding.lineage.parse import make_catalog, parse_lineage
 from sounding.services import catalog
 from sounding.services.context import Context
+from sounding.services.gcpause import paused_gc
 from sounding.services.sources import get_row
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
@@ -82,7 +83,6 @@ def _split(qualified: str) -> list[str]:
 
 
 def load_source_index(ctx: Context, source_id: int) -> SourceIndex:
-    index = SourceIndex()
     query = sa.select(
         assets.c.id,
         assets.c.parent_id,
@@ -92,8 +92,16 @@ def load_source_index(ctx: Context, source_id: int) -> SourceIndex:
         assets.c.urn,
         assets.c.view_sql,
     ).where(assets.c.source_id == source_id, assets.c.deleted_at.is_(None))
-    with ctx.db.read() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings()]
+    with paused_gc():  # one dict per asset: tens of thousands on a large source
+        with ctx.db.read() as conn:
+            result = conn.execute(query)
+            keys = tuple(result.keys())
+            rows = [dict(zip(keys, r, strict=True)) for r in result.all()]
+        return _index(rows)
+
+
+def _index(rows: list[dict[str, Any]]) -> SourceIndex:
+    index = SourceIndex()
     for row in rows:
         if row["type"] in OBJECTS:
             parts = [p.lower() for p in _split(row["qualified_name"])]

@@ -10,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sounding.store.repos import utcnow
+from sounding.store.repos import bulk, utcnow
 from sounding.store.tables import asset_tags, assets, discovery_events, sources
 
 _CHUNK = 500
@@ -85,11 +85,9 @@ def load_full(conn: Connection, object_ids: Sequence[int]) -> list[IndexRow]:
 
 
 def insert_many(conn: Connection, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """Insert asset rows (each with ``urn``); returns urn -> id."""
-    if not rows:
-        return {}
-    result = conn.execute(sa.insert(assets).returning(assets.c.id, assets.c.urn), list(rows))
-    return {urn: int(id_) for id_, urn in result}
+    """Insert asset rows (each with ``urn``, all with the same keys); returns urn -> id."""
+    ids = bulk.insert_rows(conn, assets, rows, with_ids=True)
+    return {row["urn"]: id_ for row, id_ in zip(rows, ids, strict=True)}
 
 
 def update_many(conn: Connection, updates: Sequence[tuple[int, dict[str, Any]]]) -> None:
@@ -126,8 +124,8 @@ def touch_seen(conn: Connection, source_id: int, when: datetime, exclude: Sequen
 
 
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(sa.insert(discovery_events), list(rows))
+    """Insert discovery events (all with the same keys)."""
+    bulk.insert_rows(conn, discovery_events, rows, with_ids=False)
 
 
 def events_for(conn: Connection, asset_id: int, limit: int = 20) -> list[dict[str, Any]]:
