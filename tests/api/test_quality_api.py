@@ -105,3 +105,40 @@ def test_suggestions_over_http(api: Api, ctx: Any, tmp_path: Path) -> None:
         "PATCH", f"/api/v1/quality/rules/{first}", role="steward", json={"severity": "warning"}
     )
     assert patched.json()["severity"] == "warning"
+
+
+def test_deleting_a_failing_rule_rescores_scores_and_search_at_once(
+    api: Api, ctx: Any, tmp_path: Path
+) -> None:
+    scans.run_scan(ctx, Principal("tester", Role.ADMIN), "shop")  # the api fixture's source
+    orders = "urn:sounding:shop:main.orders"
+    ids = [
+        api.call(
+            "POST", "/api/v1/quality/rules", role="steward", json={"asset": orders, **r}
+        ).json()["id"]
+        for r in (
+            {"kind": "not_null", "column": "customer_id"},
+            {"kind": "range", "column": "amount", "params": {"max": 200}},  # 1 of 3 fails
+        )
+    ]
+    run = api.call("POST", "/api/v1/quality/runs", role="steward", json={"source": "shop"})
+    assert run.status_code == 201, run.text
+
+    def overall() -> Any:
+        got = api.call("GET", "/api/v1/quality/scores", role="viewer", params={"asset": orders})
+        return got.json()["scores"].get("overall")
+
+    def good_tables() -> list[str]:
+        params = {"q": "orders", "quality_min": 0.9, "type": "table"}
+        found = api.call("GET", "/api/v1/search", role="viewer", params=params).json()
+        return [h["name"] for h in found["items"]]
+
+    assert overall() == 0.833333 and good_tables() == []
+    deleted = api.call("DELETE", f"/api/v1/quality/rules/{ids[1]}", role="steward")
+    assert deleted.status_code == 204
+    assert overall() == 1.0 and good_tables() == ["orders"]
+    rejected = api.call(
+        "POST", f"/api/v1/quality/suggestions/{ids[0]}/reject", role="steward"
+    )  # the last active rule: no score left
+    assert rejected.status_code == 200, rejected.text
+    assert overall() is None and good_tables() == []

@@ -35,6 +35,7 @@ from sounding.errors import (
 from sounding.scanning.quality_suggest import suggest_rules
 from sounding.services import catalog
 from sounding.services.context import Context
+from sounding.services.quality_scores import refresh
 from sounding.services.sources import get_row
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import quality as repo
@@ -336,6 +337,7 @@ def create_rule(
             f"{table['urn']}:{rule.name}",
             {"id": rule_id, "kind": rule.kind.value, "status": status.value},
         )
+        refresh(conn, [(table["id"], table["urn"])], now)
     return public_rule(get_rule(ctx, actor, rule_id))
 
 
@@ -356,13 +358,14 @@ def update_rule(
     merged = {**_rule_data(row), "description": row["description"], **changes}
     table = table_of(ctx, actor, row["asset_id"])
     rule = check_rule(ctx, table, validate_rule(merged))
+    now = utcnow()
     with ctx.db.write() as conn:
         other = repo.rule_by_name(conn, table["id"], rule.name)
         if other is not None and other["id"] != rule_id:
             raise ConflictError(
                 f"{table['urn']} already has a rule named {rule.name!r}", rule=rule.name
             )
-        repo.update_rule(conn, rule_id, {**_rule_values(rule), "updated_at": utcnow()})
+        repo.update_rule(conn, rule_id, {**_rule_values(rule), "updated_at": now})
         audit.record(
             conn,
             actor.name,
@@ -371,10 +374,12 @@ def update_rule(
             f"{table['urn']}:{rule.name}",
             {"id": rule_id, "fields": sorted(changes)},
         )
+        refresh(conn, [(table["id"], table["urn"])], now)  # e.g. a rule moved dimension
     return public_rule(get_rule(ctx, actor, rule_id))
 
 
 def delete_rule(ctx: Context, actor: Principal, rule_id: int) -> None:
+    """Delete a rule and its results; its table is rescored without it."""
     actor.require(Permission.CATALOG_WRITE)
     row = get_rule(ctx, actor, rule_id)
     with ctx.db.write() as conn:
@@ -387,10 +392,13 @@ def delete_rule(ctx: Context, actor: Principal, rule_id: int) -> None:
             f"{row['asset_urn']}:{row['name']}",
             {"id": rule_id, "kind": row["kind"]},
         )
+        refresh(conn, [(row["asset_id"], row["asset_urn"])], utcnow())
 
 
 def decide(ctx: Context, actor: Principal, rule_id: int, status: str) -> dict[str, Any]:
-    """A steward accepts (makes active) or rejects a rule; rejected suggestions never return."""
+    """A steward accepts (makes active) or rejects a rule; rejected suggestions never return.
+    The table is rescored: a rejected rule no longer counts, an accepted one counts with its
+    newest result if it has one."""
     actor.require(Permission.CATALOG_WRITE)
     if status not in (RuleStatus.ACTIVE.value, RuleStatus.REJECTED.value):
         raise InvalidInputError("status must be active or rejected", field="status")
@@ -411,6 +419,7 @@ def decide(ctx: Context, actor: Principal, rule_id: int, status: str) -> dict[st
             f"{row['asset_urn']}:{row['name']}",
             {"id": rule_id, "previous": row["status"]},
         )
+        refresh(conn, [(row["asset_id"], row["asset_urn"])], now)
     return public_rule(get_rule(ctx, actor, rule_id))
 
 
@@ -489,6 +498,8 @@ def _store_planned(
                 )
                 counts["updated"] += 1
         audit.record(conn, actor.name, "quality.rules.apply", "source", source, dict(counts))
+        touched = {table["id"]: table["urn"] for table, _rule in planned}
+        refresh(conn, sorted(touched.items()), now)
     return {"source": source, **counts, "rules": len(planned)}
 
 

@@ -5,7 +5,8 @@ for table-level ones (freshness, row counts); errored rules do not count. A tabl
 dimension score is the mean of its rules in that dimension, its overall score the mean of its
 dimensions. Schemas, sources and domains take the mean of their scored tables. Table scores
 are kept per run, so trends are read back day by day (each table's newest score as of that
-day, carried forward).
+day, carried forward). Rule changes rescore their table from stored results (``refresh``); a
+table left with nothing to score gets a NULL overall score, "no current score".
 """
 
 from __future__ import annotations
@@ -62,6 +63,36 @@ def rescore(
         for aid, urn in tables
         if current.get(aid, {}).get("overall") != before.get(aid) and aid in current
     ]
+    repo.note_search(conn, changed)
+    return [aid for aid, _ in changed]
+
+
+def refresh(conn: Connection, tables: Sequence[tuple[int, str]], now: datetime) -> list[int]:
+    """Rescore tables after their rules changed (created, edited, accepted, rejected,
+    deleted), from the newest stored result of each remaining active rule; nothing is asked
+    of the source. A new scoring is kept only for tables whose scores changed; a table left
+    with nothing to score (no active rule with a usable result) gets the "no score" mark, a
+    NULL overall score, so it has no current score until its next run. Tables whose overall
+    score changed or went are noted in the search outbox; their ids are returned."""
+    ids = [aid for aid, _ in tables]
+    before = repo.latest_scores(conn, ids)
+    current = table_scores(conn, ids)
+    rows: list[dict[str, Any]] = []
+    changed: list[tuple[int, str]] = []
+    for aid, urn in tables:
+        old = {k: v for k, v in before.get(aid, {}).items() if k != "computed_at"}
+        new: dict[str, float | None] = dict(current.get(aid, {}))
+        if old == new:
+            continue
+        if not new:
+            new = {"overall": None}
+        rows += [
+            {"asset_id": aid, "run_id": None, "dimension": d, "score": v, "computed_at": now}
+            for d, v in new.items()
+        ]
+        if old.get("overall") != new["overall"]:
+            changed.append((aid, urn))
+    repo.insert_scores(conn, rows)
     repo.note_search(conn, changed)
     return [aid for aid, _ in changed]
 
@@ -190,7 +221,11 @@ def trend(
     for n in range(days):
         day = first + timedelta(days=n)
         while i < len(history) and _day(history[i][1]) <= day:
-            current[history[i][0]] = history[i][2]
+            asset_id, _at, score = history[i]
+            if score is None:  # from then on the table had no score (in this dimension)
+                current.pop(asset_id, None)
+            else:
+                current[asset_id] = score
             i += 1
         if current:
             points.append(

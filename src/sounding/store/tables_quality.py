@@ -75,7 +75,9 @@ quality_scores = sa.Table(
     sa.Column("asset_id", sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
     sa.Column("run_id", sa.ForeignKey("quality_runs.id", ondelete="SET NULL")),
     sa.Column("dimension", sa.String(30), nullable=False),  # a dimension, or "overall"
-    sa.Column("score", sa.Float, nullable=False),  # 0..1
+    # 0..1; NULL (on "overall" only): from then on the table has no score, its rules having
+    # been deleted, rejected or left without a usable result
+    sa.Column("score", sa.Float),
     sa.Column("computed_at", TS, nullable=False),
     sa.Index(None, "asset_id", "dimension", "computed_at"),
 )

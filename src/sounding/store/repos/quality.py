@@ -200,7 +200,8 @@ def insert_scores(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 def latest_scores(conn: Connection, asset_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """Per asset: ``{dimension: score, ..., "overall": score, "computed_at": when}`` of its
-    newest scoring."""
+    newest scoring; an asset whose newest scoring is the "no score" mark (a NULL overall
+    score, written when nothing was left to score) is left out."""
     out: dict[int, dict[str, Any]] = {}
     for chunk in _chunks(list(asset_ids)):
         newest = (
@@ -222,7 +223,7 @@ def latest_scores(conn: Connection, asset_ids: Sequence[int]) -> dict[int, dict[
         for row in conn.execute(query).mappings():
             entry = out.setdefault(row["asset_id"], {"computed_at": row["computed_at"]})
             entry[row["dimension"]] = row["score"]
-    return out
+    return {a: e for a, e in out.items() if e.get("overall") is not None}
 
 
 def scores_for(conn: Connection, asset_ids: Sequence[int]) -> dict[int, float]:
@@ -236,16 +237,28 @@ def scores_for(conn: Connection, asset_ids: Sequence[int]) -> dict[int, float]:
 
 def score_history(
     conn: Connection, asset_ids: Sequence[int], dimension: str, since: datetime | None
-) -> list[tuple[int, datetime, float]]:
-    """(asset id, computed at, score) of one dimension, oldest first."""
-    out: list[tuple[int, datetime, float]] = []
+) -> list[tuple[int, datetime, float | None]]:
+    """(asset id, computed at, score) of one dimension for every scoring, oldest first; the
+    score is None when that scoring left the table without one in the dimension (every
+    scoring has an ``overall`` row, NULL when nothing was left to score)."""
+    found: dict[tuple[int, datetime], float | None] = {}
+    wanted = {dimension, "overall"}
     for chunk in _chunks(list(asset_ids)):
         query = sa.select(
-            quality_scores.c.asset_id, quality_scores.c.computed_at, quality_scores.c.score
-        ).where(quality_scores.c.asset_id.in_(chunk), quality_scores.c.dimension == dimension)
+            quality_scores.c.asset_id,
+            quality_scores.c.computed_at,
+            quality_scores.c.dimension,
+            quality_scores.c.score,
+        ).where(quality_scores.c.asset_id.in_(chunk), quality_scores.c.dimension.in_(wanted))
         if since is not None:
             query = query.where(quality_scores.c.computed_at >= since)
-        out += [(int(r[0]), r[1], float(r[2])) for r in conn.execute(query)]
+        for asset_id, at, dim, score in conn.execute(query):
+            key = (int(asset_id), at)
+            if dim == dimension:
+                found[key] = None if score is None else float(score)
+            else:
+                found.setdefault(key, None)
+    out = [(a, at, score) for (a, at), score in found.items()]
     return sorted(out, key=lambda r: (r[1], r[0]))
 
 
