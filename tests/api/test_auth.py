@@ -272,6 +272,13 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
         "viewer",
     ),
     (
+        "GET",
+        "/api/v1/compliance/findings/{finding_id}/history",
+        "/api/v1/compliance/findings/999/history",
+        None,
+        "viewer",
+    ),
+    (
         "POST",
         "/api/v1/compliance/findings/{finding_id}/accept",
         "/api/v1/compliance/findings/999/accept",

@@ -52,6 +52,16 @@ def test_evaluate_then_walk_a_finding_through_its_lifecycle(scanned: Api) -> Non
     again = api.call("POST", f"{C}/evaluations", role="steward", json={"frameworks": ["gdpr"]})
     assert again.json()["reopened"] == 1
     assert api.call("GET", path, role="viewer").json()["status"] == "open"
+    steps = api.call("GET", path + "/history", role="viewer").json()
+    assert steps["total"] == 5 and steps["finding_id"] == owner["id"]
+    assert [(e["event"], e["origin"], e["actor"], e["note"]) for e in steps["items"]] == [
+        ("opened", "evaluation", "steward1", None),
+        ("accepted", "manual", "steward1", reason["justification"]),
+        ("reopened", "manual", "steward1", None),
+        ("resolved", "manual", "steward1", None),
+        ("reopened", "evaluation", "steward1", None),
+    ]
+    assert api.call("GET", f"{C}/findings/424242/history", role="viewer").status_code == 404
     history = api.call("GET", f"{C}/evaluations", role="viewer").json()
     assert history["total"] == 2 and history["items"][0]["frameworks"] == ["gdpr"]
     bad = api.call("GET", f"{C}/findings?severity=urgent", role="viewer")

@@ -54,6 +54,20 @@ def test_evaluate_list_accept_and_report(cli: Any, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "format" in bad.stderr
     assert cli("compliance", "report", "sox").exit_code == 1
 
+    resolved = cli("compliance", "resolve", str(owner["id"]), "--note", "Owner found", "--json")
+    assert json.loads(resolved.stdout)["justification"] == "Owner hired next month"  # kept
+    cli("compliance", "reopen", str(owner["id"]))
+    shown = cli("compliance", "history", str(owner["id"]))
+    assert shown.exit_code == 0 and "Owner hired next month" in shown.stdout
+    steps = json.loads(cli("compliance", "history", str(owner["id"]), "--json").stdout)
+    assert [(e["event"], e["from_status"], e["origin"], e["note"]) for e in steps["items"]] == [
+        ("opened", None, "evaluation", None),
+        ("accepted", "open", "manual", "Owner hired next month"),
+        ("resolved", "accepted", "manual", "Owner found"),
+        ("reopened", "resolved", "manual", None),
+    ]
+    assert cli("compliance", "history", "999").exit_code == 1
+
 
 def test_add_a_framework_file(cli: Any, tmp_path: Path) -> None:
     good = tmp_path / "mine.yaml"

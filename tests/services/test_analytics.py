@@ -11,9 +11,18 @@ import sqlalchemy as sa
 
 from sounding.domain.auth import Principal, Role
 from sounding.errors import InvalidInputError
-from sounding.services import analytics, catalog, classification, scans, sources, usage
+from sounding.services import (
+    analytics,
+    catalog,
+    classification,
+    compliance,
+    scans,
+    sources,
+    usage,
+)
+from sounding.services import compliance_findings as decisions
 from sounding.store.repos import usage as usage_repo
-from sounding.store.tables_compliance import compliance_findings
+from sounding.store.tables_compliance import compliance_finding_events, compliance_findings
 from sounding.store.tables_quality import (
     quality_results,
     quality_rules,
@@ -238,6 +247,8 @@ def _finding(
 
 
 def _seed_findings(ctx: Any) -> None:
+    """Findings and their history. The pci finding went through a cycle inside the window:
+    resolved 4 days ago, reopened 3 days ago, resolved again yesterday."""
     orders, customers, notes, big = (
         _id(ctx, n) for n in ("orders", "customers", "notes", "big_orders")
     )
@@ -248,19 +259,49 @@ def _seed_findings(ctx: Any) -> None:
         _finding(notes, "gdpr", "D", "low", "accepted", first=_at(1)),
         _finding(big, "gdpr", "E", "medium", "open", first=_at(9)),
     ]
+    history = {
+        "A": [("opened", _at(2))],
+        "B": [("opened", _at(2, 23))],
+        "C": [
+            ("opened", _at(10)),  # before the window
+            ("resolved", _at(4)),
+            ("reopened", _at(3)),
+            ("resolved", _at(1)),
+        ],
+        "D": [("opened", _at(1)), ("accepted", _at(1, 14))],
+        "E": [("opened", _at(9))],
+    }
     with ctx.db.write() as conn:
-        conn.execute(sa.insert(compliance_findings), rows)
+        for row in rows:
+            fid = conn.execute(
+                sa.insert(compliance_findings).values(**row).returning(compliance_findings.c.id)
+            ).scalar_one()
+            conn.execute(
+                sa.insert(compliance_finding_events),
+                [
+                    {"finding_id": fid, "event": event, "origin": "evaluation", "at": at}
+                    for event, at in history[row["requirement_id"]]
+                ],
+            )
 
 
 def test_compliance_trend(any_ctx: Any, operator: Any, shop: Path) -> None:
     _seed_findings(any_ctx)
     out = analytics.catalog_analytics(any_ctx, operator, days=7)
     trend = out["compliance_trend"]
-    days = {d["day"]: (d["opened"], d["resolved"]) for d in trend["days"]}
-    assert len(days) == 7
-    assert days[_at(2).date().isoformat()] == (2, 0)
-    assert days[_at(1).date().isoformat()] == (1, 1)  # the accepted one opened, pci resolved
-    assert sum(o for o, _ in days.values()) == 3 and sum(r for _, r in days.values()) == 1
+    keys = ("opened", "reopened", "accepted", "resolved")
+    assert [d["day"] for d in trend["days"]] == [
+        _at(n).date().isoformat() for n in range(6, -1, -1)
+    ]
+    assert [tuple(d[k] for k in keys) for d in trend["days"]] == [
+        (0, 0, 0, 0),  # 6 days ago
+        (0, 0, 0, 0),
+        (0, 0, 0, 1),  # 4 days ago: pci resolved
+        (1, 1, 0, 0),  # 3 days ago: pci reopened (counts as opened again)
+        (2, 0, 0, 0),  # 2 days ago: A and B opened
+        (1, 0, 1, 1),  # yesterday: D opened and accepted, pci resolved again
+        (0, 0, 0, 0),  # today
+    ]
     assert trend["open"] == [
         {"framework": "gdpr", "severity": "high", "count": 2},
         {"framework": "gdpr", "severity": "medium", "count": 1},
@@ -271,6 +312,35 @@ def test_compliance_trend(any_ctx: Any, operator: Any, shop: Path) -> None:
     again = analytics.catalog_analytics(any_ctx, operator, days=7)["compliance_trend"]
     assert again["open"] == [{"framework": "gdpr", "severity": "high", "count": 2}]
     assert again["open_total"] == 2
+
+
+def test_compliance_trend_follows_evaluations_and_decisions(
+    any_ctx: Any, operator: Any, shop: Path
+) -> None:
+    """Real status changes through the services land in today's counts, every cycle."""
+    catalog.update_asset(any_ctx, operator, U + "orders", {"tags": ["phi"]})  # HIPAA scope
+    compliance.evaluate(any_ctx, operator, "shop", ["hipaa"])
+    items, _ = decisions.list_findings(any_ctx, operator, framework="hipaa")
+    assert sorted(i["requirement_id"] for i in items) == [
+        "HIPAA-164.308",  # no steward
+        "HIPAA-164.312",  # access not restricted
+        "HIPAA-164.514",  # no owner, description, purpose
+    ]
+    first = items[0]["id"]
+    for _ in range(2):  # two resolve/reopen cycles by hand
+        decisions.resolve(any_ctx, operator, first, "fixed?")
+        decisions.reopen(any_ctx, operator, first, "not fixed")
+    decisions.accept(any_ctx, operator, first, "Risk accepted until Q4 (GOV-7)")
+    today = analytics.catalog_analytics(any_ctx, operator, days=1)["compliance_trend"]["days"]
+    assert today == [
+        {
+            "day": _at(0).date().isoformat(),
+            "opened": 5,  # 3 new + 2 reopened
+            "reopened": 2,
+            "accepted": 1,
+            "resolved": 2,
+        }
+    ]
 
 
 def test_metric_figures_of_quality_and_compliance(any_ctx: Any, operator: Any, shop: Path) -> None:

@@ -168,6 +168,48 @@ def test_lifecycle_resolve_reopen_accept(shop: Any, operator: Any) -> None:
         compliance_findings.list_findings(shop, operator, status="closed")
 
 
+def _steps(ctx: Any, operator: Any, finding_id: int) -> list[tuple[Any, ...]]:
+    return [
+        (e["event"], e["from_status"], e["to_status"], e["origin"], e["actor"], e["note"])
+        for e in compliance_findings.history(ctx, operator, finding_id)
+    ]
+
+
+def test_history_keeps_every_decision_and_resolving_keeps_the_justification(
+    shop: Any, operator: Any
+) -> None:
+    from sounding.domain.auth import Principal, Role
+
+    steward, viewer = Principal("sam", Role.STEWARD), Principal("v", Role.VIEWER)
+    compliance.evaluate(shop, operator, "shop", ["gdpr"])
+    finding = _findings(shop, operator)[("GDPR-Art5", "main.customers")]
+    why = "Legacy table, deleted in Q3 (ticket GOV-12)"
+    compliance_findings.accept(shop, steward, finding["id"], why)
+    resolved = compliance_findings.resolve(shop, steward, finding["id"], "owner being hired")
+    assert resolved["status"] == "resolved" and resolved["justification"] == why
+    with pytest.raises(ConflictError):  # a refused decision leaves no trace
+        compliance_findings.accept(shop, steward, finding["id"], why)
+    compliance.evaluate(shop, operator, "shop", ["gdpr"])  # still no owner: reopened
+    reopened = compliance_findings.get_finding(shop, operator, finding["id"])
+    assert reopened["status"] == "open" and reopened["justification"] is None
+    catalog.update_asset(shop, operator, S + "customers", {"owner": "crm@example.com"})
+    compliance.evaluate(shop, operator, "shop", ["gdpr"])  # fixed: resolved automatically
+    compliance_findings.reopen(shop, steward, finding["id"], "owner left the company")
+
+    assert _steps(shop, viewer, finding["id"]) == [
+        ("opened", None, "open", "evaluation", operator.name, None),
+        ("accepted", "open", "accepted", "manual", "sam", why),
+        ("resolved", "accepted", "resolved", "manual", "sam", "owner being hired"),
+        ("reopened", "resolved", "open", "evaluation", operator.name, None),
+        ("resolved", "open", "resolved", "evaluation", operator.name, None),
+        ("reopened", "resolved", "open", "manual", "sam", "owner left the company"),
+    ]
+    times = [e["at"] for e in compliance_findings.history(shop, viewer, finding["id"])]
+    assert times == sorted(times)
+    with pytest.raises(NotFoundError):
+        compliance_findings.history(shop, viewer, 424242)
+
+
 def test_viewers_read_but_cannot_evaluate_or_decide(shop: Any, operator: Any) -> None:
     from sounding.domain.auth import Principal, Role
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from sounding.cli.output import errors_to_exit, fail, print_json, print_table, read_text, say
 from sounding.cli.state import open_context
@@ -101,6 +102,25 @@ def findings(
         ["id", "framework", "requirement_id", "severity", "status", "urn"],
         title=f"{total} findings",
     )
+
+
+@app.command("history")
+def history(
+    finding_id: Annotated[int, typer.Argument(help="Finding id")],
+    json_: JsonOpt = False,
+) -> None:
+    """Show a finding's history: opened, accepted, resolved, reopened; who, when and why."""
+    with errors_to_exit(), open_context() as ctx:
+        items = compliance_findings.history(ctx, local_operator(), finding_id)
+    if json_:
+        print_json({"finding_id": finding_id, "items": items, "total": len(items)})
+        return
+    say(f"Finding {finding_id}: {len(items)} events")
+    for e in items:  # one line each: notes and justifications are long
+        moved = f"{e['from_status']} -> {e['to_status']}" if e["from_status"] else e["to_status"]
+        line = f"{e['at']:%Y-%m-%d %H:%M:%S}  {e['event']} ({moved}) by {e['actor'] or '?'}"
+        line += f" [{e['origin']}]"
+        say(escape(line + (f": {e['note']}" if e["note"] else "")))
 
 
 @app.command("accept")

@@ -7,8 +7,9 @@ or ends at it or at one of its columns. *Used* means viewed through the API or n
 query-log statement in the window (search hits alone do not make an object used). An object
 is *with quality rules* when it has at least one active rule. The quality trend is, per day,
 the mean of each object's newest overall score as of the end of that day (carried forward,
-as ``sounding quality trend`` does); the compliance trend counts findings opened and resolved
-per day, and the findings open now by framework and severity.
+as ``sounding quality trend`` does, and dropped from the day its rules went); the compliance
+trend counts, from the findings' history, findings opened (new or reopened), reopened,
+accepted and resolved per day, and the findings open now by framework and severity.
 """
 
 from __future__ import annotations
@@ -104,7 +105,11 @@ def _quality_trend(conn: Any, since_day: date, days: int, since: datetime) -> li
     for n in range(days):
         day = since_day + timedelta(days=n)
         while i < len(daily) and daily[i][1] <= day:
-            current[daily[i][0]] = daily[i][2]
+            object_id, _day, score = daily[i]
+            if score is None:  # its rules went: no score from then on
+                current.pop(object_id, None)
+            else:
+                current[object_id] = score
             i += 1
         mean = round(sum(current.values()) / len(current), 4) if current else None
         out.append({"day": day.isoformat(), "score": mean, "objects": len(current)})
@@ -112,14 +117,20 @@ def _quality_trend(conn: Any, since_day: date, days: int, since: datetime) -> li
 
 
 def _compliance_trend(conn: Any, since_day: date, days: int, since: datetime) -> dict[str, Any]:
-    per_day = repo.findings_per_day(conn, since)
+    per_day = repo.finding_events_per_day(conn, since)
     open_now = repo.findings_by_state(conn, status="open")
+
+    def count(day: date, event: str) -> int:
+        return per_day.get((day, event), 0)
+
     return {
         "days": [
             {
                 "day": day.isoformat(),
-                "opened": per_day.get((day, "opened"), 0),
-                "resolved": per_day.get((day, "resolved"), 0),
+                "opened": count(day, "opened") + count(day, "reopened"),
+                "reopened": count(day, "reopened"),
+                "accepted": count(day, "accepted"),
+                "resolved": count(day, "resolved"),
             }
             for day in (since_day + timedelta(days=n) for n in range(days))
         ],

@@ -7,7 +7,8 @@ the values of card-number columns through the source connector (bounded), runs t
 checks of :mod:`sounding.governance.compliance` and reconciles the findings in one
 transaction: new failures open findings, resolved ones that fail again reopen, open and
 accepted ones that pass now are resolved, and the tables in scope get the framework's tag.
-Findings, tags and the run itself are audit-logged in that transaction.
+Findings, tags and the run itself are audit-logged in that transaction, and every status
+change is appended to the finding's history (``compliance_finding_events``).
 """
 
 from __future__ import annotations
@@ -42,6 +43,9 @@ from sounding.store.repos import compliance as repo
 logger = logging.getLogger(__name__)
 
 OPEN, ACCEPTED, RESOLVED = "open", "accepted", "resolved"
+# history events: the status a finding moved to, and how
+EVENTS = {"opened": OPEN, "accepted": ACCEPTED, "resolved": RESOLVED, "reopened": OPEN}
+BY_EVALUATION, BY_HAND = "evaluation", "manual"
 MAX_WARNINGS = 100
 TABLE_TYPES = ("table", "view", "dataset")
 
@@ -228,6 +232,27 @@ def _sample(
 # --- evaluation -----------------------------------------------------------------------------
 
 
+def history_event(
+    finding_id: int,
+    event: str,
+    from_status: str | None,
+    actor: Principal,
+    origin: str,
+    at: Any,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """One row of a finding's history (``event`` is a key of ``EVENTS``)."""
+    return {
+        "finding_id": finding_id,
+        "event": event,
+        "from_status": from_status,
+        "origin": origin,
+        "actor": actor.name,
+        "note": note,
+        "at": at,
+    }
+
+
 def evaluate(
     ctx: Context,
     actor: Principal,
@@ -299,19 +324,23 @@ def _reconcile(
     counts = {"opened": 0, "reopened": 0, "resolved": 0, "open_total": 0}
     failing: set[repo.FindingKey] = set()
     touched: list[int] = []
+    events: list[dict[str, Any]] = []
     unknown = {(a, r.framework.id, req) for r in results for a, req in r.unknown}
     for result in results:
         for failure in result.failures:
             key = (failure.asset.id, result.framework.id, failure.requirement.id)
             failing.add(key)
             row = existing.get(key)
-            status = _record_failure(conn, actor, row, key, failure, now, counts, touched)
+            status = _record_failure(conn, actor, row, key, failure, now, counts, touched, events)
             counts["open_total"] += status == OPEN
     repo.touch_findings(conn, touched, now)
     for key, row in existing.items():
         if key in failing or key in unknown or row["status"] == RESOLVED:
             continue
         repo.update_finding(conn, row["id"], {"status": RESOLVED, "resolved_at": now})
+        events.append(
+            history_event(row["id"], "resolved", row["status"], actor, BY_EVALUATION, now)
+        )
         audit.record(
             conn,
             actor.name,
@@ -321,6 +350,7 @@ def _reconcile(
             {"urn": row["urn"], "requirement": key[2], "by": "evaluation"},
         )
         counts["resolved"] += 1
+    repo.insert_events(conn, events)
     return counts
 
 
@@ -333,6 +363,7 @@ def _record_failure(
     now: Any,
     counts: dict[str, int],
     touched: list[int],
+    events: list[dict[str, Any]],
 ) -> str:
     values = {
         "severity": failure.requirement.severity,
@@ -352,12 +383,14 @@ def _record_failure(
                 "first_seen": now,
             },
         )
+        events.append(history_event(fid, "opened", None, actor, BY_EVALUATION, now))
         audit.record(conn, actor.name, "compliance.finding.open", "compliance_finding", str(fid))
         counts["opened"] += 1
         return OPEN
     if row["status"] == RESOLVED:
         values.update(status=OPEN, resolved_at=None, justification=None, decided_by=None)
         values["decided_at"] = None
+        events.append(history_event(row["id"], "reopened", RESOLVED, actor, BY_EVALUATION, now))
         audit.record(
             conn, actor.name, "compliance.finding.reopen", "compliance_finding", str(row["id"]),
             {**details, "by": "evaluation"},

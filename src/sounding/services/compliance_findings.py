@@ -3,7 +3,9 @@
 Lifecycle: ``open`` -> ``accepted`` (a justification is required; who and when are kept) or
 ``resolved`` (by a person, or by the next evaluation once the asset passes). A resolved or
 accepted finding can be reopened by hand; an evaluation reopens a resolved one that fails
-again and leaves an accepted one accepted while it still fails.
+again and leaves an accepted one accepted while it still fails. A finding's ``justification``
+is that of its acceptance: resolving keeps it, reopening clears it. Every status change is
+appended to the finding's history with who, when, how and the justification or note.
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from sounding.governance.frameworks import SEVERITIES, Framework
 from sounding.services import catalog
 from sounding.services.compliance import (
     ACCEPTED,
+    BY_HAND,
+    EVENTS,
     OPEN,
     RESOLVED,
     all_frameworks,
+    history_event,
     load_tables,
     resolve_frameworks,
 )
@@ -33,6 +38,7 @@ from sounding.store.repos import compliance as repo
 logger = logging.getLogger(__name__)
 
 STATUSES = (OPEN, ACCEPTED, RESOLVED)
+AUDIT_ACTIONS = {"accepted": "accept", "resolved": "resolve", "reopened": "reopen"}
 FORMATS = ("json", "csv", "html")
 
 
@@ -114,6 +120,19 @@ def get_finding(ctx: Context, actor: Principal, finding_id: int) -> dict[str, An
     return _public(_row(ctx, finding_id), all_frameworks(ctx))
 
 
+def history(ctx: Context, actor: Principal, finding_id: int) -> list[dict[str, Any]]:
+    """Every status change of a finding, oldest first: ``event`` (opened, accepted, resolved,
+    reopened), the status it moved ``from_status`` and ``to_status``, ``origin``
+    (``evaluation``, ``manual``; ``migration`` for history reconstructed on upgrade), the
+    ``actor``, ``note`` (the justification of an acceptance, the note of a decision) and
+    ``at``."""
+    actor.require(Permission.CATALOG_READ)
+    _row(ctx, finding_id)
+    with ctx.db.read() as conn:
+        rows = repo.finding_events(conn, finding_id)
+    return [{**r, "to_status": EVENTS.get(r["event"])} for r in rows]
+
+
 def _decide(
     ctx: Context,
     actor: Principal,
@@ -123,24 +142,31 @@ def _decide(
     note: str | None,
 ) -> dict[str, Any]:
     actor.require(Permission.CATALOG_WRITE)
-    row = _row(ctx, finding_id)
-    if row["status"] not in allowed_from:
-        raise ConflictError(
-            f"Finding {finding_id} is {row['status']}; only a finding that is "
-            f"{' or '.join(allowed_from)} can become {to}",
-            finding=finding_id,
-            status=row["status"],
-        )
     now = utcnow()
     values: dict[str, Any] = {"status": to, "decided_by": actor.name, "decided_at": now}
     values["resolved_at"] = now if to == RESOLVED else None
-    values["justification"] = note
-    with ctx.db.write() as conn:
+    if to != RESOLVED:  # resolving keeps the acceptance's justification; reopening drops it
+        values["justification"] = note if to == ACCEPTED else None
+    event = {ACCEPTED: "accepted", RESOLVED: "resolved"}.get(to, "reopened")
+    with ctx.db.write() as conn:  # the status is checked where it is changed
+        row = repo.get_finding(conn, finding_id)
+        if row is None:
+            raise NotFoundError(f"Compliance finding {finding_id} not found", finding=finding_id)
+        if row["status"] not in allowed_from:
+            raise ConflictError(
+                f"Finding {finding_id} is {row['status']}; only a finding that is "
+                f"{' or '.join(allowed_from)} can become {to}",
+                finding=finding_id,
+                status=row["status"],
+            )
         repo.update_finding(conn, finding_id, values)
+        repo.insert_events(
+            conn, [history_event(finding_id, event, row["status"], actor, BY_HAND, now, note)]
+        )
         audit.record(
             conn,
             actor.name,
-            f"compliance.finding.{ {ACCEPTED: 'accept', RESOLVED: 'resolve'}.get(to, 'reopen') }",
+            f"compliance.finding.{AUDIT_ACTIONS[event]}",
             "compliance_finding",
             str(finding_id),
             {"urn": row["urn"], "requirement": row["requirement_id"], "note": note},

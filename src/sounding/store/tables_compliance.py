@@ -1,4 +1,5 @@
-"""What compliance evaluation keeps: findings, evaluation runs, uploaded frameworks."""
+"""What compliance evaluation keeps: findings and their history, evaluation runs, uploaded
+frameworks."""
 
 from __future__ import annotations
 
@@ -53,4 +54,22 @@ compliance_frameworks = sa.Table(
     sa.Column("created_by", sa.String(200)),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
+)
+
+# Append-only history of each finding: every status change, by an evaluation or by hand.
+compliance_finding_events = sa.Table(
+    "compliance_finding_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "finding_id", sa.ForeignKey("compliance_findings.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("event", sa.String(20), nullable=False),  # opened | accepted | resolved | reopened
+    sa.Column("from_status", sa.String(20)),  # None when opened
+    sa.Column("origin", sa.String(20), nullable=False),  # evaluation | manual | migration
+    sa.Column("actor", sa.String(200)),
+    sa.Column("note", sa.Text),  # the justification of an acceptance, a resolve/reopen note
+    sa.Column("at", TS, nullable=False),
+    sa.Index(None, "finding_id", "id"),
+    sa.Index(None, "at"),
 )

@@ -113,6 +113,14 @@ def get_finding(ctx: CtxDep, who: Reader, finding_id: int) -> dict[str, Any]:
     return compliance_findings.get_finding(ctx, who, finding_id)
 
 
+@router.get("/findings/{finding_id}/history")
+def finding_history(ctx: CtxDep, who: Reader, finding_id: int) -> dict[str, Any]:
+    """Every status change of the finding, oldest first: opened, accepted, resolved (by an
+    evaluation or by hand), reopened, with who, when and the justification or note."""
+    items = compliance_findings.history(ctx, who, finding_id)
+    return {"finding_id": finding_id, "items": items, "total": len(items)}
+
+
 @router.post("/findings/{finding_id}/accept")
 def accept(ctx: CtxDep, who: Writer, finding_id: int, body: Acceptance) -> dict[str, Any]:
     """Accept an open finding's risk; the justification, who and when are kept."""

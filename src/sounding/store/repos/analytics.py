@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sounding.store.tables import assets, discovery_events, scan_runs, sources
-from sounding.store.tables_compliance import compliance_findings
+from sounding.store.tables_compliance import compliance_finding_events, compliance_findings
 from sounding.store.tables_lineage import lineage_edges
 from sounding.store.tables_orchestration import executions, task_attempts
 from sounding.store.tables_quality import quality_results, quality_rules, quality_scores
@@ -169,9 +169,11 @@ def _as_date(value: Any) -> date:
 
 def overall_scores(
     conn: Connection, since: datetime
-) -> tuple[dict[int, float], list[tuple[int, date, float]]]:
+) -> tuple[dict[int, float], list[tuple[int, date, float | None]]]:
     """Overall quality scores of live objects: each one's newest before ``since`` (the state
-    the window starts from), and its newest of each UTC day from ``since`` on, by day."""
+    the window starts from), and its newest of each UTC day from ``since`` on, by day. A
+    None score (the "no score" mark of a table left without active rules) means the object
+    had no score from then on."""
     overall = sa.and_(
         quality_scores.c.dimension == "overall",
         quality_scores.c.asset_id.in_(sa.select(assets.c.id).where(IS_OBJECT)),
@@ -186,7 +188,7 @@ def overall_scores(
             quality_scores.c.id.in_(before)
         )
     )
-    start = {int(a): float(s) for a, s in seed}
+    start = {int(a): float(s) for a, s in seed if s is not None}
     newest_per_day = (
         sa.select(sa.func.max(quality_scores.c.id))
         .where(overall, quality_scores.c.computed_at >= since)
@@ -198,22 +200,20 @@ def overall_scores(
             quality_scores.c.id.in_(newest_per_day)
         )
     )
-    daily = [(int(a), _as_date(d), float(s)) for a, d, s in rows]
+    daily = [(int(a), _as_date(d), None if s is None else float(s)) for a, d, s in rows]
     return start, sorted(daily, key=lambda r: (r[1], r[0]))
 
 
-def findings_per_day(conn: Connection, since: datetime) -> dict[tuple[date, str], int]:
-    """Compliance findings first seen (``opened``) and resolved (``resolved``) per UTC day
-    from ``since``. A reopened finding keeps its first day and loses its resolution."""
-    out: dict[tuple[date, str], int] = {}
-    for key, column in (
-        ("opened", compliance_findings.c.first_seen),
-        ("resolved", compliance_findings.c.resolved_at),
-    ):
-        day = _utc_day(conn, column).label("day")
-        rows = conn.execute(sa.select(day, sa.func.count()).where(column >= since).group_by(day))
-        out.update({(_as_date(d), key): int(n) for d, n in rows})
-    return out
+def finding_events_per_day(conn: Connection, since: datetime) -> dict[tuple[date, str], int]:
+    """Compliance findings' status changes per UTC day from ``since``, by event (``opened``,
+    ``accepted``, ``resolved``, ``reopened``), from the findings' history: every cycle of a
+    finding that is resolved and reopened counts."""
+    e = compliance_finding_events.c
+    day = _utc_day(conn, e.at).label("day")
+    rows = conn.execute(
+        sa.select(day, e.event, sa.func.count()).where(e.at >= since).group_by(day, e.event)
+    )
+    return {(_as_date(d), str(event)): int(n) for d, event, n in rows}
 
 
 def findings_by_state(conn: Connection, status: str | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Compliance findings, evaluation runs, uploaded frameworks, and the catalog facts they read."""
+"""Compliance findings and their history, evaluation runs, uploaded frameworks, and the catalog
+facts they read."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sounding.store.tables import assets, sources
 from sounding.store.tables_compliance import (
     compliance_evaluations,
+    compliance_finding_events,
     compliance_findings,
     compliance_frameworks,
 )
@@ -104,6 +106,22 @@ def update_finding(conn: Connection, finding_id: int, values: dict[str, Any]) ->
         .where(compliance_findings.c.id == finding_id)
         .values(**values)
     )
+
+
+def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Append status changes to findings' history (never updated nor deleted)."""
+    if rows:
+        conn.execute(sa.insert(compliance_finding_events), list(rows))
+
+
+def finding_events(conn: Connection, finding_id: int) -> list[dict[str, Any]]:
+    """One finding's history, oldest first."""
+    query = (
+        sa.select(compliance_finding_events)
+        .where(compliance_finding_events.c.finding_id == finding_id)
+        .order_by(compliance_finding_events.c.id)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def touch_findings(conn: Connection, ids: Sequence[int], now: datetime) -> None:
