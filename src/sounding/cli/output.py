@@ -17,6 +17,7 @@ from rich.table import Table
 from sounding import errors as e
 
 console = Console()
+SHORT_COLUMN = 14  # a table column this wide or narrower is never wrapped
 err_console = Console(stderr=True)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -57,12 +58,17 @@ def print_table(
     title: str | None = None,
     fmt: dict[str, Callable[[Any], str]] | None = None,
 ) -> None:
-    table = Table(title=title, show_lines=False)
-    for col in columns:
-        table.add_column(col)
     fmt = fmt or {}
-    for row in rows:
-        table.add_row(*(fmt.get(c, _cell)(row.get(c)) for c in columns))
+    cells = [[fmt.get(c, _cell)(row.get(c)) for c in columns] for row in rows]
+    table = Table(title=title, show_lines=False)
+    for i, col in enumerate(columns):
+        widest = max([len(col), *(len(r[i]) for r in cells)])
+        if widest <= SHORT_COLUMN:  # statuses, counts, kinds: keep whole, never squeeze
+            table.add_column(col, no_wrap=True, min_width=widest)
+        else:  # names and URNs wrap on a narrow terminal instead of losing their ends
+            table.add_column(col, overflow="fold")
+    for r in cells:
+        table.add_row(*r)
     console.print(table)
 
 
