@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sounding.domain.checksums import all_same, luhn_ok
 from sounding.governance.frameworks import Control, Framework, Requirement, label_matches
 
 logger = logging.getLogger(__name__)
@@ -78,17 +79,6 @@ class Evaluation:
 # --- PANs ---------------------------------------------------------------------------------
 
 
-def luhn_ok(digits: str) -> bool:
-    """ISO/IEC 7812 Luhn check over a string of digits."""
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
-
-
 def is_readable_pan(value: object) -> bool:
     """A full primary account number anyone can read: 13-19 digits (spaces, dashes or dots
     between groups allowed) passing Luhn. Masked (``**** 1234``), truncated, hashed or
@@ -98,7 +88,7 @@ def is_readable_pan(value: object) -> bool:
     digits = str(value).strip().translate(_SEPARATORS)
     if not digits.isascii() or not digits.isdigit() or not 13 <= len(digits) <= 19:
         return False
-    return len(set(digits)) > 1 and luhn_ok(digits)
+    return not all_same(digits) and luhn_ok(digits)
 
 
 def mask_value(value: object) -> str:

@@ -37,7 +37,7 @@ from stdnum.se import personnummer as _se_pnr
 from stdnum.sg import uen as _sg_uen
 from stdnum.tr import tckimlik as _tr_tckimlik
 
-from sounding.scanning.classification.checksums import (
+from sounding.domain.checksums import (
     all_same,
     digits_only,
     icao_check_ok,

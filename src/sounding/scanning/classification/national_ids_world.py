@@ -12,7 +12,7 @@ from stdnum.ca import sin as _ca_sin
 from stdnum.in_ import aadhaar as _in_aadhaar
 from stdnum.in_ import gstin as _in_gstin
 
-from sounding.scanning.classification.checksums import (
+from sounding.domain.checksums import (
     all_same,
     digits_only,
     luhn_ok,

@@ -21,9 +21,9 @@ from stdnum import bitcoin as _bitcoin
 from stdnum import iban as _iban
 from stdnum.us import rtn as _rtn
 
+from sounding.domain.checksums import all_same as _all_same
+from sounding.domain.checksums import digits_only, luhn_ok
 from sounding.scanning.classification import national_ids
-from sounding.scanning.classification.checksums import all_same as _all_same
-from sounding.scanning.classification.checksums import digits_only, luhn_ok
 
 Validator = Callable[[str], float]
 

@@ -1,4 +1,5 @@
-"""Check-digit algorithms shared by the validators (Luhn, Verhoeff, weighted sums)."""
+"""Check-digit algorithms (Luhn, Verhoeff, weighted sums), shared by the classification
+validators and the compliance controls."""
 
 from __future__ import annotations
 
