@@ -13,6 +13,8 @@ from datetime import date, datetime
 from html import escape
 from typing import Any
 
+from sounding.governance.charts import Bar, bar_chart
+
 SEVERITY_COLORS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#f59f00", "low": "#74b816"}
 CSV_COLUMNS = (
     "framework",
@@ -69,25 +71,11 @@ def _pct(value: float | None) -> str:
 
 def severity_chart(counts: dict[str, int]) -> str:
     """A horizontal bar chart of open findings by severity, as inline SVG."""
-    width, bar_h, gap, label_w = 420, 22, 8, 80
-    top = max(counts.values(), default=0) or 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" '
-        f'height="{len(counts) * (bar_h + gap) + gap}" role="img" '
-        'aria-label="Open findings by severity">'
+    bars = [
+        Bar(severity, n, str(n), SEVERITY_COLORS.get(severity, "#868e96"))
+        for severity, n in counts.items()
     ]
-    for i, (severity, n) in enumerate(counts.items()):
-        y = gap + i * (bar_h + gap)
-        w = int((width - label_w - 50) * n / top)
-        color = SEVERITY_COLORS.get(severity, "#868e96")
-        parts.append(
-            f'<text x="0" y="{y + 16}" font-size="13">{escape(severity)}</text>'
-            f'<rect x="{label_w}" y="{y}" width="{w}" height="{bar_h}" fill="{color}">'
-            f"<title>{escape(severity)}: {n}</title></rect>"
-            f'<text x="{label_w + w + 6}" y="{y + 16}" font-size="13">{n}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    return bar_chart(bars, top=max(counts.values(), default=0), title="Open findings by severity")
 
 
 _CSS = """

@@ -15,6 +15,7 @@ from typing import Any
 
 from sounding.domain.auth import Permission, Principal
 from sounding.errors import InvalidInputError
+from sounding.governance.charts import Bar, bar_chart
 from sounding.services import quality, quality_scores
 from sounding.services.context import Context
 from sounding.store.repos import quality as repo
@@ -233,22 +234,15 @@ def _bars(scores: dict[str, float]) -> str:
     keys = [k for k in (*quality_scores.DIMENSIONS, "overall") if k in scores]
     if not keys:
         return '<p class="muted">No scores yet: run the rules first.</p>'
-    width, row = 520, 26
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{row * len(keys) + 10}" '
-        'role="img" aria-label="Scores by dimension">'
+    bars = [
+        Bar(key, float(scores[key]), percent(scores[key]), _score_color(float(scores[key])))
+        for key in keys
     ]
-    for i, key in enumerate(keys):
-        y, value = 5 + i * row, float(scores[key])
-        color = "#1a7f37" if value >= 0.95 else "#d99a00" if value >= 0.8 else "#c62828"
-        parts.append(
-            f'<text x="0" y="{y + 15}" font-size="12">{html.escape(key)}</text>'
-            f'<rect x="120" y="{y}" width="{300 * value:.1f}" height="18" fill="{color}"/>'
-            f'<rect x="120" y="{y}" width="300" height="18" fill="none" stroke="#ccc"/>'
-            f'<text x="430" y="{y + 15}" font-size="12">{percent(value)}</text>'
-        )
-    parts.append("</svg>")
-    return "".join(parts)
+    return bar_chart(bars, top=1.0, title="Scores by dimension")
+
+
+def _score_color(value: float) -> str:
+    return "#1a7f37" if value >= 0.95 else "#d99a00" if value >= 0.8 else "#c62828"
 
 
 def _line(points: list[dict[str, Any]]) -> str:
