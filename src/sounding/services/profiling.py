@@ -110,7 +110,9 @@ def profile_object(
     return True
 
 
-def _sensitive_columns(ctx: Context, column_ids: list[int]) -> set[int]:
+def sensitive_columns(ctx: Context, column_ids: list[int]) -> set[int]:
+    """The columns among ``column_ids`` whose values are masked for callers without
+    ``pii:read``: those with a classification label that is not rejected."""
     with ctx.db.read() as conn:
         found = repo.labels_for(conn, column_ids)
     return {cid for cid, rows in found.items() if any(r["status"] != "rejected" for r in rows)}
@@ -142,11 +144,11 @@ def _view(
     if actor.can(Permission.PII_READ):
         return {**out, "profile": profile}
     if asset["type"] == AssetType.COLUMN.value:
-        if _sensitive_columns(ctx, [asset["id"]]):
+        if sensitive_columns(ctx, [asset["id"]]):
             profile = _mask(profile)
         return {**out, "profile": profile}
     ids = {c["name"]: c["id"] for c in asset.get("columns", [])}
-    sensitive = _sensitive_columns(ctx, list(ids.values()))
+    sensitive = sensitive_columns(ctx, list(ids.values()))
     profile["columns"] = [
         _mask(c) if ids.get(c["name"]) in sensitive else c for c in profile.get("columns", [])
     ]

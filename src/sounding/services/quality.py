@@ -33,7 +33,7 @@ from sounding.errors import (
     ParseError,
 )
 from sounding.scanning.quality_suggest import suggest_rules
-from sounding.services import catalog
+from sounding.services import catalog, profiling
 from sounding.services.context import Context
 from sounding.services.quality_scores import refresh
 from sounding.services.sources import get_row
@@ -43,7 +43,7 @@ from sounding.store.repos import scanning as scanning_repo
 
 logger = logging.getLogger(__name__)
 
-MASK = "***"
+MASK = profiling.MASK
 OBJECT_TYPES = (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value)
 SYSTEM = Principal("system:quality", Role.ADMIN)  # reads the catalog on a caller's behalf
 _SQL_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "duckdb": "duckdb"}
@@ -109,10 +109,9 @@ def table_of(ctx: Context, actor: Principal, ref: str | int) -> dict[str, Any]:
 
 
 def _sensitive(ctx: Context, table: dict[str, Any]) -> set[str]:
+    """Names of the table's columns whose values are masked (as in profiles)."""
     ids = {c["id"]: c["name"] for c in table.get("columns", [])}
-    with ctx.db.read() as conn:
-        found = scanning_repo.labels_for(conn, list(ids))
-    return {ids[cid] for cid, rows in found.items() if any(r["status"] != "rejected" for r in rows)}
+    return {ids[cid] for cid in profiling.sensitive_columns(ctx, list(ids))}
 
 
 def _mask_examples(
