@@ -43,8 +43,9 @@ from sounding.scanning.classification import (  # noqa: E402
     find_entities,
     match_value,
 )
+from sounding.testing.corpora import corpora_dir  # noqa: E402
 
-CORPORA = Path(os.environ.get("SOUNDING_CORPORA", ROOT.parent / "shared" / "corpora"))
+CORPORA = corpora_dir(ROOT)
 PII = CORPORA / "pii"
 MAP = yaml.safe_load((ROOT / "bench" / "classification_label_map.yaml").read_text())
 FAILURES: list[str] = []

@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import sys
 import time
 from collections import defaultdict
@@ -36,10 +35,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from sounding.lineage.parse import parse_lineage
+from sounding.testing.corpora import corpora_dir
 
-CORPORA = Path(
-    os.environ.get("SOUNDING_CORPORA", Path(__file__).resolve().parents[2] / "shared" / "corpora")
-)
+CORPORA = corpora_dir(Path(__file__).resolve().parents[1])
 LINEAGE = CORPORA / "lineage"
 FILES = {
     "sqllineage": "sqllineage_cases.jsonl",

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -32,8 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from sounding.lineage.parse import parse_lineage  # noqa: E402
+from sounding.testing.corpora import corpora_dir  # noqa: E402
 
-CORPORA = Path(os.environ.get("SOUNDING_CORPORA", ROOT.parent / "shared" / "corpora"))
+CORPORA = corpora_dir(ROOT)
 PEER_VENV = ROOT / "bench" / ".peer-venvs" / "sqllineage"
 PEER_TIMEOUT = 3600
 

@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CORPORA = Path(os.environ.get("SOUNDING_CORPORA", SHARED / "corpora"))
+from sounding.testing.corpora import corpora_dir
+
+CORPORA = corpora_dir(Path(__file__).resolve().parents[1])
 SAMPLE_DBS = CORPORA / "sample_dbs"
 
 

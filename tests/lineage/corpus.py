@@ -8,16 +8,14 @@ these tools' convention and are left out of column comparisons.
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sounding.lineage.parse import parse_lineage
+from sounding.testing.corpora import corpora_dir
 
-CORPORA = Path(
-    os.environ.get("SOUNDING_CORPORA", Path(__file__).resolve().parents[3] / "shared" / "corpora")
-)
+CORPORA = corpora_dir(Path(__file__).resolve().parents[2])
 LINEAGE = CORPORA / "lineage"
 CASE_FILES = (
     "sqllineage_cases.jsonl",
