@@ -62,6 +62,28 @@ class Settings(BaseSettings):
     """Address of the Dask scheduler (``tcp://host:8786``) for ``executor=dask``; unset starts
     a local cluster of worker processes on this machine."""
 
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """The largest request body the API accepts (413 above it; counted as it streams in, so
+    chunked bodies are held to it too)."""
+
+    max_import_body_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    """The largest body of an import endpoint (``POST /api/v1/glossary/terms/import``)."""
+
+    max_json_depth: int = Field(default=64, ge=2, le=1000)
+    """How deeply a JSON or YAML request body may nest objects and lists (422 deeper)."""
+
+    max_sql_bytes: int = Field(default=1024 * 1024, ge=1)
+    """The largest SQL text the API parses (lineage parse and ingest; 413 above it)."""
+
+    sql_parse_seconds: float = Field(default=10.0, gt=0)
+    """How long parsing one SQL text may take (checked between statements; 422 after it)."""
+
+    heavy_requests: int = Field(default=2, ge=1)
+    """How many CPU-heavy requests (SQL parsing) run at once; others wait for a slot."""
+
+    heavy_wait_seconds: float = Field(default=2.0, ge=0)
+    """How long a CPU-heavy request waits for a slot before a 503 with ``Retry-After``."""
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

@@ -7,7 +7,8 @@ Every error a user can see is one of these. Exactly one place maps them to HTTP 
 
     SoundingError                      base; ``message`` + structured ``details``
     ├── InvalidInputError              the request or file is wrong (HTTP 422, exit 2)
-    │   └── ValidationFailed           field-level problems, ``details["errors"]``
+    │   ├── ValidationFailed           field-level problems, ``details["errors"]``
+    │   └── TooLargeError              over a configured size limit, ``details["limit"]`` (413)
     ├── NotFoundError                  a named thing does not exist (HTTP 404, exit 1)
     ├── ConflictError                  it exists already / state forbids it (HTTP 409, exit 1)
     ├── AuthenticationError            no or bad credentials (HTTP 401, exit 1)
@@ -17,7 +18,8 @@ Every error a user can see is one of these. Exactly one place maps them to HTTP 
     │   ├── UnsupportedSourceError     unknown source kind / malformed URL (HTTP 422, exit 2)
     │   └── ObjectScanError            one object (table, view, file) could not be read
     ├── ParseError                     SQL or a spec file does not parse (HTTP 422, exit 2)
-    └── StoreError                     the metadata store failed (HTTP 500/503, exit 1)
+    ├── StoreError                     the metadata store failed (HTTP 500/503, exit 1)
+    └── BusyError                      too many heavy requests at once (HTTP 503 + Retry-After)
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ class InvalidInputError(SoundingError):
 
 class ValidationFailedError(InvalidInputError):
     """Several field-level problems; ``details["errors"]`` lists ``{"loc", "msg"}`` items."""
+
+
+class TooLargeError(InvalidInputError):
+    """The input is over a configured size limit; ``details`` names the ``limit`` and the
+    ``setting`` that raises it."""
 
 
 class NotFoundError(SoundingError):
@@ -83,3 +90,8 @@ class ParseError(SoundingError):
 
 class StoreError(SoundingError):
     """The metadata store failed."""
+
+
+class BusyError(SoundingError):
+    """Too many requests of a costly kind are running; retry after ``details["retry_after"]``
+    seconds."""

@@ -12,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from sounding import __version__
 from sounding.api import errors, metrics
+from sounding.api.guards import RequestGuard
 from sounding.api.routes import (
     accounts,
     analytics,
@@ -58,6 +59,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     )
     app.state.ctx = ctx
     errors.install(app)
+    # body size and depth limits sit inside the latency middleware: refusals are measured too
+    app.add_middleware(RequestGuard, settings=lambda: app.state.ctx.settings)
     metrics.install(app)
     modules = (
         sources,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
+from sounding.api.paging import PageParams, SearchPageParams
 from sounding.domain.auth import Permission, Principal
 from sounding.services import accounts
 from sounding.services.context import Context
@@ -36,15 +37,6 @@ def require(permission: Permission) -> Callable[..., Principal]:
     return dependency
 
 
-class PageParams:
-    def __init__(
-        self,
-        limit: Annotated[int, Query(ge=1, le=1000, description="Page size")] = 50,
-        offset: Annotated[int, Query(ge=0, description="Items to skip")] = 0,
-    ) -> None:
-        self.limit = limit
-        self.offset = offset
-
-
 CtxDep = Annotated[Context, Depends(get_ctx)]
 PageDep = Annotated[PageParams, Depends()]
+SearchPageDep = Annotated[SearchPageParams, Depends()]

@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 
 STATUS: list[tuple[type[e.SoundingError], int]] = [
     (e.UnsupportedSourceError, 422),
+    (e.TooLargeError, 413),
     (e.ConnectionFailedError, 400),
     (e.InvalidInputError, 422),
     (e.ParseError, 422),
@@ -25,6 +26,7 @@ STATUS: list[tuple[type[e.SoundingError], int]] = [
     (e.PermissionDeniedError, 403),
     (e.SourceError, 502),
     (e.StoreError, 503),
+    (e.BusyError, 503),
 ]
 
 
@@ -50,6 +52,8 @@ async def _sounding_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, e.SoundingError)
     status = status_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(exc, e.BusyError):
+        headers = {"Retry-After": str(exc.details.get("retry_after", 1))}
     return JSONResponse(
         error_body(type(exc).__name__, exc.message, _jsonable(exc.details)),
         status_code=status,

@@ -13,6 +13,9 @@ T = TypeVar("T")
 class Page(BaseModel, Generic[T]):
     items: list[T]
     total: int
+    next_cursor: str | None = Field(
+        None, description="Pass as ?cursor= for the next page; null on the last page"
+    )
 
 
 class SourceCreate(BaseModel):

@@ -18,7 +18,7 @@ and the other statements still give their lineage.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from sqlglot import exp
@@ -44,6 +44,7 @@ def parse_lineage(
     *,
     lateral_column_aliases: bool | None = None,
     catalog: Catalog | None = None,
+    check: Callable[[], None] | None = None,
 ) -> LineageResult:
     """Table- and column-level lineage of ``sql`` (one statement or a script).
 
@@ -53,17 +54,21 @@ def parse_lineage(
     reported unqualified. ``lateral_column_aliases`` lets a projection use an alias defined to
     its left (``SELECT a AS x, x + 1 AS y``); by default the dialect decides. ``catalog``
     (from :func:`make_catalog`) replaces ``schema`` when many statements share one schema.
+    ``check`` is called between statements (and between their parses); it raises to stop a
+    text that takes too long.
     """
     spec = dialect_spec(dialect)
     catalog = catalog.fresh() if catalog is not None else Catalog(schema, default_schema)
     lateral = (
         spec.lateral_column_aliases if lateral_column_aliases is None else lateral_column_aliases
     )
-    script = parse_script(sql, sqlglot_dialects(spec))
+    script = parse_script(sql, sqlglot_dialects(spec), check)
     problems = list(script.problems)
     facts: list[tuple[int, StatementFacts]] = []
     statements: list[StatementLineage] = []
     for statement in expand_blocks(script.statements):
+        if check is not None:
+            check()
         try:
             found = _analyze(statement, catalog, lateral)
         except Exception as error:

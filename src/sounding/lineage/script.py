@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -80,13 +80,18 @@ class _Locator:
         return line, offset - self.starts[line - 1] + 1
 
 
-def parse_script(sql: str, dialects: Sequence[Dialect]) -> ParsedScript:
-    """Parse every statement of ``sql`` with ``dialects[0]``, then its fallbacks."""
+def parse_script(
+    sql: str, dialects: Sequence[Dialect], check: Callable[[], None] | None = None
+) -> ParsedScript:
+    """Parse every statement of ``sql`` with ``dialects[0]``, then its fallbacks; ``check``
+    runs before each statement's parse (it raises to stop)."""
     script = ParsedScript()
     locator = _Locator(sql)
     chunks = _chunks(sql, dialects[0], locator, script.problems)
     units = block_units([chunk.tokens for chunk in chunks])
     for chunk, unit in zip(chunks, units, strict=True):
+        if check is not None:
+            check()
         if unit is None:
             _parse_chunk_into(chunk, chunk.index, dialects, locator, script)
             continue

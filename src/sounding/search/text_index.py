@@ -169,6 +169,7 @@ class TextIndex:
         """The best ``limit`` documents (score, payload) and how many matched, from
         ``searcher`` (a snapshot taken earlier) or the newest one."""
         searcher = searcher or self._searcher
+        limit = _top_k(limit, searcher)
         result = searcher.search(query, limit, count=count, weight_by_field="boost")
         hits = [
             (float(score), read_payload(searcher.doc(addr)["payload"][0]))
@@ -182,7 +183,7 @@ class TextIndex:
     ) -> dict[int, dict[str, Any]]:
         """Payloads of the matching documents, by vector key."""
         searcher = searcher or self._searcher
-        result = searcher.search(query, limit, count=False)
+        result = searcher.search(query, _top_k(limit, searcher), count=False)
         addrs = [addr for _, addr in result.hits]
         keys = searcher.fast_field_values("vkey", addrs) if addrs else []
         return {
@@ -239,3 +240,9 @@ class TextIndex:
 
     def _live_query(self) -> tantivy.Query:
         return Q.term_query(self.schema, "deleted", False)
+
+
+def _top_k(limit: int, searcher: tantivy.Searcher) -> int:
+    """The index pre-allocates ``limit`` slots for its top-k heap: never more than the number
+    of documents it holds (a caller's deep page must not become a huge allocation)."""
+    return max(1, min(limit, int(searcher.num_docs)))

@@ -30,6 +30,7 @@ from sounding.services import catalog
 from sounding.services.context import Context
 from sounding.services.gcpause import paused_gc
 from sounding.services.sources import get_row
+from sounding.services.sql_limits import SqlLimits
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import lineage as repo
@@ -56,13 +57,20 @@ def dialect_of(source_row: Mapping[str, Any]) -> str:
 
 
 def parse_sql(
-    sql: str, dialect: str = "ansi", schema: Mapping[str, Any] | None = None
+    sql: str,
+    dialect: str = "ansi",
+    schema: Mapping[str, Any] | None = None,
+    limits: SqlLimits | None = None,
 ) -> LineageResult:
-    """Parse without storing anything (``sounding lineage parse``, ``POST /lineage/parse``)."""
+    """Parse without storing anything (``sounding lineage parse``, ``POST /lineage/parse``);
+    ``limits`` (the server's) bound the text's size and the time parsing it may take."""
+    if limits is not None:
+        limits.check_size(sql)
     if not sql.strip():
         raise InvalidInputError("No SQL given", field="sql")
     dialect_spec(dialect)  # an unknown dialect is an InvalidInputError naming the known ones
-    return parse_lineage(sql, dialect, schema)
+    check = limits.deadline() if limits is not None else None
+    return parse_lineage(sql, dialect, schema, check=check)
 
 
 @dataclass
@@ -213,9 +221,11 @@ def ingest_sql(
 ) -> dict[str, Any]:
     """Store the lineage of SQL run against a source (a job, a script, a query-log entry)."""
     actor.require(Permission.CATALOG_WRITE)
+    limits = SqlLimits.from_settings(ctx.settings)
+    limits.check_size(sql)  # before loading the catalog
     src = get_row(ctx, source)
     index = load_source_index(ctx, src["id"])
-    result = parse_sql(sql, dialect or dialect_of(src), schema_for_parser(index))
+    result = parse_sql(sql, dialect or dialect_of(src), schema_for_parser(index), limits)
     resolved = resolve(index, result, sql[:20000])
     key = "sha1:" + hashlib.sha1(sql.encode("utf-8"), usedforsecurity=False).hexdigest()
     with ctx.db.write() as conn:

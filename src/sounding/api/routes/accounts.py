@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from sounding.api.deps import CtxDep, PageDep, get_principal, require
+from sounding.api.paging import Id
 from sounding.api.schemas import Page, TokenCreate, TokenCreated, UserCreate, UserPublic, UserUpdate
 from sounding.domain.auth import Permission, Principal
 from sounding.services import accounts
@@ -23,7 +24,7 @@ def me(who: Annotated[Principal, Depends(get_principal)]) -> dict[str, Any]:
 @router.get("/users", response_model=Page[UserPublic])
 def list_users(ctx: CtxDep, who: Admin, page: PageDep) -> dict[str, Any]:
     items, total = accounts.list_users(ctx, who, page.limit, page.offset)
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.post("/users", status_code=201, response_model=UserPublic)
@@ -50,7 +51,7 @@ def create_token(
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
-def revoke_token(ctx: CtxDep, who: Admin, token_id: int) -> Response:
+def revoke_token(ctx: CtxDep, who: Admin, token_id: Id) -> Response:
     accounts.revoke_token(ctx, who, token_id)
     return Response(status_code=204)
 
@@ -64,4 +65,4 @@ def audit_log(
     action: str | None = None,
 ) -> dict[str, Any]:
     items, total = accounts.audit_entries(ctx, who, page.limit, page.offset, user, action)
-    return {"items": items, "total": total}
+    return page.result(items, total)

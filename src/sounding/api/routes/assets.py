@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.paging import OptionalIdQuery
 from sounding.api.schemas import AssetPublic, AssetUpdate, Page
 from sounding.domain.auth import Permission, Principal
 from sounding.services import catalog, usage
@@ -23,7 +24,7 @@ def list_assets(
     page: PageDep,
     type: Annotated[str | None, Query(description="source, database, schema, table, ...")] = None,
     source: Annotated[str | None, Query(description="Source name")] = None,
-    parent_id: int | None = None,
+    parent_id: OptionalIdQuery = None,
     q: Annotated[str | None, Query(description="Name prefix or qualified-name part")] = None,
     tag: str | None = None,
     include_deleted: bool = False,
@@ -40,7 +41,7 @@ def list_assets(
         tag=tag,
         include_deleted=include_deleted,
     )
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.get("/by-urn", response_model=AssetPublic)

@@ -38,7 +38,7 @@ def asset_profile(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
 @router.get("/assets/{ref}/profile/history")
 def asset_profile_history(ctx: CtxDep, who: Reader, ref: str, page: PageDep) -> dict[str, Any]:
     items, total = profiling.profile_history(ctx, who, ref, page.limit, page.offset)
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.get("/assets/{ref}/classifications")
@@ -75,7 +75,7 @@ def list_classifications(
     items, total = classification.list_classifications(
         ctx, who, label, status, source, page.limit, page.offset
     )
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.get("/classifications/labels")

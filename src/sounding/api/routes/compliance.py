@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.paging import Id
 from sounding.domain.auth import Permission, Principal
 from sounding.services import compliance, compliance_findings
 
@@ -78,7 +79,7 @@ def evaluate(
 def evaluations(ctx: CtxDep, who: Reader, page: PageDep) -> dict[str, Any]:
     """Evaluation history, newest first (counts per run, for trends)."""
     items, total = compliance.evaluation_history(ctx, who, page.limit, page.offset)
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.get("/findings")
@@ -105,16 +106,16 @@ def list_findings(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.get("/findings/{finding_id}")
-def get_finding(ctx: CtxDep, who: Reader, finding_id: int) -> dict[str, Any]:
+def get_finding(ctx: CtxDep, who: Reader, finding_id: Id) -> dict[str, Any]:
     return compliance_findings.get_finding(ctx, who, finding_id)
 
 
 @router.get("/findings/{finding_id}/history")
-def finding_history(ctx: CtxDep, who: Reader, finding_id: int) -> dict[str, Any]:
+def finding_history(ctx: CtxDep, who: Reader, finding_id: Id) -> dict[str, Any]:
     """Every status change of the finding, oldest first: opened, accepted, resolved (by an
     evaluation or by hand), reopened, with who, when and the justification or note."""
     items = compliance_findings.history(ctx, who, finding_id)
@@ -122,19 +123,19 @@ def finding_history(ctx: CtxDep, who: Reader, finding_id: int) -> dict[str, Any]
 
 
 @router.post("/findings/{finding_id}/accept")
-def accept(ctx: CtxDep, who: Writer, finding_id: int, body: Acceptance) -> dict[str, Any]:
+def accept(ctx: CtxDep, who: Writer, finding_id: Id, body: Acceptance) -> dict[str, Any]:
     """Accept an open finding's risk; the justification, who and when are kept."""
     return compliance_findings.accept(ctx, who, finding_id, body.justification)
 
 
 @router.post("/findings/{finding_id}/resolve")
-def resolve(ctx: CtxDep, who: Writer, finding_id: int, body: Note | None = None) -> dict[str, Any]:
+def resolve(ctx: CtxDep, who: Writer, finding_id: Id, body: Note | None = None) -> dict[str, Any]:
     """Mark a finding resolved; the next evaluation reopens it if it still fails."""
     return compliance_findings.resolve(ctx, who, finding_id, body.note if body else None)
 
 
 @router.post("/findings/{finding_id}/reopen")
-def reopen(ctx: CtxDep, who: Writer, finding_id: int, body: Note | None = None) -> dict[str, Any]:
+def reopen(ctx: CtxDep, who: Writer, finding_id: Id, body: Note | None = None) -> dict[str, Any]:
     return compliance_findings.reopen(ctx, who, finding_id, body.note if body else None)
 
 

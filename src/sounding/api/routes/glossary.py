@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.paging import Id
 from sounding.domain.auth import Permission, Principal
 from sounding.services import glossary, glossary_links
 
@@ -87,7 +88,7 @@ def list_terms(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.post("", status_code=201)
@@ -146,7 +147,7 @@ def list_suggestions(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.post("/suggestions/generate")
@@ -159,12 +160,12 @@ def generate_suggestions(
 
 
 @router.post("/suggestions/{link_id}/accept")
-def accept_suggestion(ctx: CtxDep, who: Writer, link_id: int) -> dict[str, Any]:
+def accept_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> dict[str, Any]:
     return glossary_links.decide_suggestion(ctx, who, link_id, glossary_links.ACCEPTED)
 
 
 @router.post("/suggestions/{link_id}/reject")
-def reject_suggestion(ctx: CtxDep, who: Writer, link_id: int) -> dict[str, Any]:
+def reject_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> dict[str, Any]:
     return glossary_links.decide_suggestion(ctx, who, link_id, glossary_links.REJECTED)
 
 
@@ -212,7 +213,7 @@ def term_assets(
     status: str | None = Query("accepted", description="accepted, suggested or rejected"),
 ) -> dict[str, Any]:
     items, total = glossary_links.term_assets(ctx, who, ref, status, page.limit, page.offset)
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.post("/{ref}/assets", status_code=201)

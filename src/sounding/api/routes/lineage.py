@@ -8,8 +8,11 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sounding.api.deps import CtxDep, require
+from sounding.api.guards import heavy_slot
+from sounding.api.paging import Id
 from sounding.domain.auth import Permission, Principal
 from sounding.services import lineage, openlineage
+from sounding.services.sql_limits import SqlLimits
 
 router = APIRouter(tags=["lineage"])
 Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
@@ -45,13 +48,15 @@ def openlineage_event(ctx: CtxDep, who: Writer, event: dict[str, Any]) -> dict[s
     return openlineage.ingest_event(ctx, who, event)
 
 
-@router.post("/lineage/parse")
-def parse(who: Reader, body: ParseRequest) -> dict[str, Any]:
-    """Table and column lineage of SQL, stored nowhere."""
-    return lineage.parse_sql(body.sql, body.dialect, body.schema_).to_dict()
+@router.post("/lineage/parse", dependencies=[Depends(heavy_slot)])
+def parse(ctx: CtxDep, who: Reader, body: ParseRequest) -> dict[str, Any]:
+    """Table and column lineage of SQL, stored nowhere. CPU-heavy: at most
+    ``SOUNDING_HEAVY_REQUESTS`` run at once (503 with ``Retry-After`` when all are busy)."""
+    limits = SqlLimits.from_settings(ctx.settings)
+    return lineage.parse_sql(body.sql, body.dialect, body.schema_, limits).to_dict()
 
 
-@router.post("/lineage/sql")
+@router.post("/lineage/sql", dependencies=[Depends(heavy_slot)])
 def ingest(ctx: CtxDep, who: Writer, body: IngestRequest) -> dict[str, Any]:
     """Store the lineage of SQL run against a source; names are tied to its assets."""
     return lineage.ingest_sql(ctx, who, body.source, body.sql, body.dialect)
@@ -64,7 +69,7 @@ def create_edge(ctx: CtxDep, who: Writer, body: EdgeCreate) -> dict[str, Any]:
 
 
 @router.delete("/lineage/edges/{edge_id}", status_code=204)
-def delete_edge(ctx: CtxDep, who: Writer, edge_id: int) -> Response:
+def delete_edge(ctx: CtxDep, who: Writer, edge_id: Id) -> Response:
     lineage.delete_edge(ctx, who, edge_id)
     return Response(status_code=204)
 

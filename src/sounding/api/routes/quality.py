@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.paging import Id
 from sounding.domain.auth import Permission, Principal
 from sounding.services import quality, quality_reports, quality_runs, quality_scores
 
@@ -67,7 +68,7 @@ def list_rules(
     items, total = quality.list_rules(
         ctx, who, source=source, asset=asset, status=status, limit=page.limit, offset=page.offset
     )
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.post("/rules", status_code=201)
@@ -83,30 +84,30 @@ def apply_rules(ctx: CtxDep, who: Writer, body: Annotated[RuleFile, Body()]) -> 
 
 
 @router.get("/rules/{rule_id}")
-def get_rule(ctx: CtxDep, who: Reader, rule_id: int) -> dict[str, Any]:
+def get_rule(ctx: CtxDep, who: Reader, rule_id: Id) -> dict[str, Any]:
     return quality.public_rule(quality.get_rule(ctx, who, rule_id))
 
 
 @router.patch("/rules/{rule_id}")
 def update_rule(
-    ctx: CtxDep, who: Writer, rule_id: int, body: Annotated[RuleUpdate, Body()]
+    ctx: CtxDep, who: Writer, rule_id: Id, body: Annotated[RuleUpdate, Body()]
 ) -> dict[str, Any]:
     return quality.update_rule(ctx, who, rule_id, body.model_dump(exclude_unset=True))
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
-def delete_rule(ctx: CtxDep, who: Writer, rule_id: int) -> Response:
+def delete_rule(ctx: CtxDep, who: Writer, rule_id: Id) -> Response:
     quality.delete_rule(ctx, who, rule_id)
     return Response(status_code=204)
 
 
 @router.get("/rules/{rule_id}/results")
-def rule_results(ctx: CtxDep, who: Reader, rule_id: int, page: PageDep) -> dict[str, Any]:
+def rule_results(ctx: CtxDep, who: Reader, rule_id: Id, page: PageDep) -> dict[str, Any]:
     """The rule's results, newest first."""
     items, total = quality_runs.result_history(
         ctx, who, rule_id=rule_id, limit=page.limit, offset=page.offset
     )
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.post("/runs", status_code=201)
@@ -118,11 +119,11 @@ def run(ctx: CtxDep, who: Runner, body: Annotated[RunCreate, Body()]) -> dict[st
 @router.get("/runs")
 def list_runs(ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None) -> dict[str, Any]:
     items, total = quality_runs.list_runs(ctx, who, source, page.limit, page.offset)
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.get("/runs/{run_id}")
-def get_run(ctx: CtxDep, who: Reader, run_id: int) -> dict[str, Any]:
+def get_run(ctx: CtxDep, who: Reader, run_id: Id) -> dict[str, Any]:
     return quality_runs.get_run(ctx, who, run_id)
 
 
@@ -132,7 +133,7 @@ def results(ctx: CtxDep, who: Reader, page: PageDep, asset: str) -> dict[str, An
     items, total = quality_runs.result_history(
         ctx, who, asset=asset, limit=page.limit, offset=page.offset
     )
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.get("/scores")
@@ -176,7 +177,7 @@ def suggestions(
         limit=page.limit,
         offset=page.offset,
     )
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.post("/suggestions")
@@ -186,12 +187,12 @@ def suggest(ctx: CtxDep, who: Writer, body: Annotated[SuggestRequest, Body()]) -
 
 
 @router.post("/suggestions/{rule_id}/accept")
-def accept(ctx: CtxDep, who: Writer, rule_id: int) -> dict[str, Any]:
+def accept(ctx: CtxDep, who: Writer, rule_id: Id) -> dict[str, Any]:
     return quality.decide(ctx, who, rule_id, "active")
 
 
 @router.post("/suggestions/{rule_id}/reject")
-def reject(ctx: CtxDep, who: Writer, rule_id: int) -> dict[str, Any]:
+def reject(ctx: CtxDep, who: Writer, rule_id: Id) -> dict[str, Any]:
     return quality.decide(ctx, who, rule_id, "rejected")
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.paging import Id
 from sounding.api.schemas import Page, ScanCreate, ScanPublic
 from sounding.domain.auth import Permission, Principal
 from sounding.services import scans
@@ -28,16 +29,16 @@ def list_scans(
     ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None
 ) -> dict[str, Any]:
     items, total = scans.list_scans(ctx, who, page.limit, page.offset, source)
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.get("/{scan_id}", response_model=ScanPublic)
-def get_scan(ctx: CtxDep, who: Reader, scan_id: int) -> dict[str, Any]:
+def get_scan(ctx: CtxDep, who: Reader, scan_id: Id) -> dict[str, Any]:
     return scans.get_scan(ctx, who, scan_id)
 
 
 @router.get("/{scan_id}/events")
-def scan_events(ctx: CtxDep, who: Reader, scan_id: int, page: PageDep) -> dict[str, Any]:
+def scan_events(ctx: CtxDep, who: Reader, scan_id: Id, page: PageDep) -> dict[str, Any]:
     """The discovery events (created, schema_changed, ...) this scan produced."""
     items, total = scans.scan_events(ctx, who, scan_id, page.limit, page.offset)
-    return {"items": items, "total": total}
+    return page.result(items, total)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.deps import CtxDep, SearchPageDep, require
 from sounding.domain.auth import Permission, Principal
 from sounding.services import search, usage
 
@@ -19,7 +19,7 @@ Many = Annotated[list[str] | None, Query()]
 def search_assets(
     ctx: CtxDep,
     who: Reader,
-    page: PageDep,
+    page: SearchPageDep,
     q: Annotated[str, Query(max_length=500, description="Words, a name, or a question")] = "",
     type: Many = None,
     source: Many = None,
@@ -52,8 +52,9 @@ def search_assets(
         "deleted": deleted,
     }
     found = search.search(
-        ctx, who, q, limit=min(page.limit, 200), offset=page.offset, mode=mode, filters=filters
+        ctx, who, q, limit=page.limit, offset=page.offset, mode=mode, filters=filters
     )
+    found["next_cursor"] = page.next_cursor(len(found["items"]), found["total"])
     usage.record_search(ctx, who, q, found, page.offset, mode)  # in memory, flushed later
     return found
 

@@ -20,7 +20,7 @@ Scanner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 @router.get("", response_model=Page[SourcePublic])
 def list_sources(ctx: CtxDep, who: Reader, page: PageDep) -> dict[str, Any]:
     items, total = sources.list_sources(ctx, who, page.limit, page.offset)
-    return {"items": items, "total": total}
+    return page.result(items, total)
 
 
 @router.post("", status_code=201, response_model=SourcePublic)

@@ -22,6 +22,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from sounding.api.deps import CtxDep, require
+from sounding.api.paging import Limit, Sequence
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import RunEvent
 from sounding.errors import SoundingError
@@ -87,7 +88,7 @@ def list_executions(
     who: Reader,
     workflow: str | None = None,
     status: str | None = None,
-    limit: int = 50,
+    limit: Limit = 50,
 ) -> dict[str, Any]:
     items = workflows.list_executions(ctx, who, workflow, status, limit)
     return {"items": items, "total": len(items)}
@@ -146,7 +147,7 @@ async def _events(
 
 @router.get("/executions/{execution_id}/events")
 async def execution_events(
-    request: Request, ctx: CtxDep, who: Reader, execution_id: str, after: int = 0
+    request: Request, ctx: CtxDep, who: Reader, execution_id: str, after: Sequence = 0
 ) -> StreamingResponse:
     """Server-sent events: every state change and progress (done/total, percent, ETA)."""
     stream = _events(ctx, who, execution_id, after)

@@ -1,0 +1,152 @@
+"""Bounded paging for every list, and bounded integer ids for every route.
+
+A list takes ``limit`` (1..1000), ``offset`` (0..10,000) or ``cursor`` (the ``next_cursor`` of
+the page before), and answers ``{"items", "total", "next_cursor"}``. Bounds are part of the
+OpenAPI schema, so a number beyond them is a 422 before any service (or native code: SQLite,
+the full-text index) sees it. Pages deeper than the offset bound are reached by cursor only: a
+cursor is an opaque, checksummed position the server issued, tied to the list it came from.
+
+This module deliberately has no ``from __future__ import annotations``: FastAPI reads the
+``Annotated`` bounds of the parameters below at import time.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Request
+
+from sounding.errors import InvalidInputError
+
+MAX_LIMIT = 1000
+"""The largest ``limit`` any list accepts."""
+
+MAX_SEARCH_LIMIT = 200
+"""Search builds a highlighted snippet per hit, so its pages are smaller."""
+
+MAX_OFFSET = 10_000
+"""The deepest ``offset``; deeper pages go through ``cursor``."""
+
+MAX_ID = 2**63 - 1
+"""Ids are 64-bit signed integers in every store."""
+
+MAX_POSITION = 2**53
+"""The deepest position a cursor may carry (beyond any real list; JSON-safe)."""
+
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="A numeric id (1 .. 2^63-1)")]
+"""A numeric id in a path: 422 outside the range a store can hold."""
+
+OptionalIdQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_ID, description="A numeric id (1 .. 2^63-1)")
+]
+"""An optional numeric id in a query string."""
+
+Sequence = Annotated[int, Query(ge=0, le=MAX_ID, description="A sequence number (0 .. 2^63-1)")]
+"""A position in an ordered stream (``after=``)."""
+
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1..1000)")]
+"""A page size for lists that are not offset-paged."""
+
+_CHECK = b"sounding.cursor.v1"
+_CHECK_BYTES = 8
+
+
+def encode_cursor(scope: str, position: int) -> str:
+    """An opaque token for ``position`` in the list at ``scope`` (a route path)."""
+    payload = json.dumps({"s": scope, "p": position}, separators=(",", ":")).encode()
+    tag = hmac.new(_CHECK, payload, hashlib.sha256).digest()[:_CHECK_BYTES]
+    return base64.urlsafe_b64encode(tag + payload).decode("ascii").rstrip("=")
+
+
+def decode_cursor(token: str, scope: str) -> int:
+    """The position a cursor from :func:`encode_cursor` carries; 422 for anything else."""
+    problem = InvalidInputError(
+        "Invalid cursor: pass the next_cursor of the previous page of this list unchanged "
+        "(or start again without cursor)",
+        field="cursor",
+    )
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    except (binascii.Error, ValueError):
+        raise problem from None
+    tag, payload = raw[:_CHECK_BYTES], raw[_CHECK_BYTES:]
+    expected = hmac.new(_CHECK, payload, hashlib.sha256).digest()[:_CHECK_BYTES]
+    if not hmac.compare_digest(tag, expected):
+        raise problem
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        raise problem from None
+    position = data.get("p") if isinstance(data, dict) else None
+    if data.get("s") != scope or type(position) is not int or not 0 <= position <= MAX_POSITION:
+        raise problem
+    return position
+
+
+def _scope(request: Request) -> str:
+    route = request.scope.get("route")
+    return str(getattr(route, "path", request.url.path))
+
+
+class PageParams:
+    """``limit`` + ``offset`` or ``cursor``; ``result()`` builds the page with ``next_cursor``."""
+
+    def __init__(
+        self,
+        request: Request,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1..1000)")] = 50,
+        offset: Annotated[
+            int, Query(ge=0, le=MAX_OFFSET, description="Items to skip (0..10000)")
+        ] = 0,
+        cursor: Annotated[
+            str | None,
+            Query(
+                max_length=512,
+                description="The next_cursor of the previous page (instead of offset)",
+            ),
+        ] = None,
+    ) -> None:
+        self._setup(request, limit, offset, cursor)
+
+    def _setup(self, request: Request, limit: int, offset: int, cursor: str | None) -> None:
+        self.scope = _scope(request)
+        self.limit = limit
+        if cursor is not None and offset:
+            raise InvalidInputError("Give offset or cursor, not both", field="cursor")
+        self.offset = offset if cursor is None else decode_cursor(cursor, self.scope)
+
+    def next_cursor(self, returned: int, total: int) -> str | None:
+        """The cursor of the page after one of ``returned`` items, or None at the end."""
+        following = self.offset + returned
+        if returned <= 0 or following >= total:
+            return None
+        return encode_cursor(self.scope, following)
+
+    def result(self, items: list[Any], total: int) -> dict[str, Any]:
+        return {"items": items, "total": total, "next_cursor": self.next_cursor(len(items), total)}
+
+
+class SearchPageParams(PageParams):
+    """Search paging: at most 200 hits a page (each hit carries a highlighted snippet)."""
+
+    def __init__(
+        self,
+        request: Request,
+        limit: Annotated[
+            int, Query(ge=1, le=MAX_SEARCH_LIMIT, description="Page size (1..200)")
+        ] = 50,
+        offset: Annotated[
+            int, Query(ge=0, le=MAX_OFFSET, description="Hits to skip (0..10000)")
+        ] = 0,
+        cursor: Annotated[
+            str | None,
+            Query(
+                max_length=512,
+                description="The next_cursor of the previous page (instead of offset)",
+            ),
+        ] = None,
+    ) -> None:
+        self._setup(request, limit, offset, cursor)
