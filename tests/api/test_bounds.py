@@ -23,6 +23,7 @@ class Client:
     def __init__(self, server: ServerProcess) -> None:
         self.base = server.base
         self.http = httpx.Client(base_url=server.base, headers=server.headers, timeout=60)
+        self.scan_id = 0
 
     def get(self, path: str, **params: Any) -> httpx.Response:
         return self.http.get(path, params=params)
@@ -55,6 +56,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
             time.sleep(0.05)
             scan = c.get(f"/api/v1/scans/{scan['id']}").json()
         assert scan["status"] == "completed", scan
+        c.scan_id = scan["id"]
         for i in range(12):  # audited: the audit log and the user list span pages too
             user = {"name": f"user{i:02d}", "role": "viewer"}
             assert c.http.post("/api/v1/users", json=user).status_code == 201
@@ -88,7 +90,7 @@ def test_huge_search_offset_is_422_and_the_server_stays_up(client: Client) -> No
     [
         ("/api/v1/assets", {"limit": 1001}),
         ("/api/v1/audit", {"limit": 1001}),
-        ("/api/v1/quality/results", {"limit": 1001}),
+        ("/api/v1/quality/runs", {"limit": 1001}),
         ("/api/v1/executions", {"limit": 1001}),
         ("/api/v1/search", {"q": "customer", "limit": 201}),
         ("/api/v1/assets", {"offset": 10_001}),
@@ -151,12 +153,14 @@ def _walk_cursor(client: Client, path: str, limit: int, **params: Any) -> list[A
         ("/api/v1/assets", {"type": "column"}),
         ("/api/v1/audit", {}),
         ("/api/v1/users", {}),
+        ("/api/v1/scans/{scan}/events", {}),
         ("/api/v1/search", {"q": "customer"}),
     ],
 )
 def test_cursor_walks_the_whole_list_without_gaps_or_duplicates(
     client: Client, path: str, params: dict[str, Any]
 ) -> None:
+    path = path.format(scan=client.scan_id)
     by_offset = _walk_offsets(client, path, 3, **params)
     by_cursor = _walk_cursor(client, path, 3, **params)
     assert len(by_offset) > 9  # several pages
@@ -170,6 +174,36 @@ def test_cursor_goes_past_the_offset_bound(client: Client) -> None:
     total = client.get("/api/v1/assets", type="column", limit=1).json()["total"]
     ids = _walk_cursor(client, "/api/v1/assets", 1, type="column")
     assert len(ids) == total == TABLES * 2
+
+
+def test_keyset_cursor_neither_repeats_nor_skips_while_the_list_grows(client: Client) -> None:
+    """The audit log is newest first: entries written during a walk land before its cursor.
+    A position would then shift and repeat items; the cursor seeks after the last id seen."""
+    before = _walk_offsets(client, "/api/v1/audit", 1000)
+    seen: list[int] = []
+    page = client.get("/api/v1/audit", limit=4).json()
+    n = 0
+    while True:
+        seen += [item["id"] for item in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        n += 1  # a new audit entry on every page turn
+        assert client.http.post("/api/v1/users", json={"name": f"walker{n}"} | {"role": "viewer"})
+        page = client.get("/api/v1/audit", limit=4, cursor=page["next_cursor"]).json()
+    assert n >= 3
+    assert seen == before  # exactly the entries there were when the walk began, in order
+
+
+def test_a_forged_deep_cursor_does_not_reach_native_code_unchecked(client: Client) -> None:
+    """A cursor's checksum is no secret (this code is public): a made-up position far beyond
+    the index is an empty page, never a huge allocation in the full-text index."""
+    from sounding.api.paging import encode_cursor
+
+    forged = encode_cursor("/api/v1/search", 2**40)
+    resp = client.get("/api/v1/search", q="customer", cursor=forged)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["items"] == [] and resp.json()["next_cursor"] is None
+    assert client.healthy()
 
 
 def test_bad_cursors_are_422(client: Client) -> None:

@@ -14,6 +14,7 @@ from datetime import UTC, timedelta
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal, Role
+from sounding.domain.paging import Key
 from sounding.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from sounding.services.context import Context
 from sounding.store.repos import accounts as repo
@@ -165,7 +166,13 @@ def audit_entries(
     offset: int,
     user: str | None = None,
     action: str | None = None,
+    after: Key | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """Audit records newest first: from ``offset``, or after the key ``after`` of
+    :data:`AUDIT_ORDER`."""
     actor.require(Permission.ADMIN)
     with ctx.db.read() as conn:
-        return audit.list_entries(conn, limit, offset, user, action)
+        return audit.list_entries(conn, limit, offset, user, action, after)
+
+
+AUDIT_ORDER = audit.AUDIT_ORDER

@@ -7,6 +7,7 @@ from typing import Any
 
 from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.paging import Key
 from sounding.errors import InvalidInputError, NotFoundError
 from sounding.services.context import Context
 from sounding.services.sources import get_row
@@ -73,6 +74,9 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+ASSET_ORDER = repo.ASSET_ORDER
+
+
 def list_assets(
     ctx: Context,
     actor: Principal,
@@ -85,7 +89,10 @@ def list_assets(
     q: str | None = None,
     tag: str | None = None,
     include_deleted: bool = False,
+    after: Key | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """A page of assets by qualified name: from ``offset``, or after the key ``after`` of
+    :data:`ASSET_ORDER`."""
     actor.require(Permission.CATALOG_READ)
     if type is not None and type not in {t.value for t in AssetType}:
         raise InvalidInputError(
@@ -95,7 +102,7 @@ def list_assets(
     source_id = get_row(ctx, source)["id"] if source else None
     f = repo.AssetFilter(source_id, type, parent_id, q, tag, include_deleted)
     with ctx.db.read() as conn:
-        rows, total = repo.list_assets(conn, f, limit, offset)
+        rows, total = repo.list_assets(conn, f, limit, offset, after)
     return [public(r) for r in rows], total
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sounding.connectors.base import QualityRunner
 from sounding.domain.assets import AssetType, ObjectRef
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.paging import Key
 from sounding.domain.quality import (
     COLUMN_KINDS,
     QueryTarget,
@@ -298,6 +299,9 @@ def list_runs(
     return [_public_run(r) for r in rows], total
 
 
+RESULT_ORDER = repo.RESULT_ORDER
+
+
 def result_history(
     ctx: Context,
     actor: Principal,
@@ -306,11 +310,14 @@ def result_history(
     asset: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    after: Key | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """Results newest first: from ``offset``, or after the key ``after`` of
+    :data:`RESULT_ORDER`."""
     actor.require(Permission.CATALOG_READ)
     asset_id = table_of(ctx, actor, asset)["id"] if asset else None
     with ctx.db.read() as conn:
         rows, total = repo.result_history(
-            conn, rule_id=rule_id, asset_id=asset_id, limit=limit, offset=offset
+            conn, rule_id=rule_id, asset_id=asset_id, limit=limit, offset=offset, after=after
         )
     return public_results(ctx, actor, rows), total

@@ -8,6 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.paging import Key
 from sounding.domain.profiling import SamplePolicy
 from sounding.domain.scans import ScanOptions, ScanStatus
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
@@ -146,19 +147,36 @@ def get_scan(ctx: Context, actor: Principal, scan_id: int) -> dict[str, Any]:
     return public(run)
 
 
+SCAN_ORDER = repo.SCAN_ORDER
+EVENT_ORDER = asset_repo.EVENT_ORDER
+
+
 def list_scans(
-    ctx: Context, actor: Principal, limit: int, offset: int, source: str | None = None
+    ctx: Context,
+    actor: Principal,
+    limit: int,
+    offset: int,
+    source: str | None = None,
+    after: Key | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """Scans newest first: from ``offset``, or after the key ``after`` of :data:`SCAN_ORDER`."""
     actor.require(Permission.CATALOG_READ)
     source_id = get_row(ctx, source)["id"] if source else None
     with ctx.db.read() as conn:
-        runs, total = repo.list_runs(conn, limit, offset, source_id)
+        runs, total = repo.list_runs(conn, limit, offset, source_id, after)
     return [public(r) for r in runs], total
 
 
 def scan_events(
-    ctx: Context, actor: Principal, scan_id: int, limit: int, offset: int
+    ctx: Context,
+    actor: Principal,
+    scan_id: int,
+    limit: int,
+    offset: int,
+    after: Key | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """A scan's discovery events in order: from ``offset``, or after the key ``after`` of
+    :data:`EVENT_ORDER`."""
     get_scan(ctx, actor, scan_id)
     with ctx.db.read() as conn:
-        return asset_repo.events_for_scan(conn, scan_id, limit, offset)
+        return asset_repo.events_for_scan(conn, scan_id, limit, offset, after)

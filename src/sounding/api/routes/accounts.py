@@ -64,5 +64,8 @@ def audit_log(
     user: str | None = None,
     action: str | None = None,
 ) -> dict[str, Any]:
-    items, total = accounts.audit_entries(ctx, who, page.limit, page.offset, user, action)
-    return page.result(items, total)
+    order = accounts.AUDIT_ORDER
+    items, total = accounts.audit_entries(
+        ctx, who, page.limit, page.offset, user, action, page.after(order)
+    )
+    return page.result(items, total, order)

@@ -40,8 +40,9 @@ def list_assets(
         q=q,
         tag=tag,
         include_deleted=include_deleted,
+        after=page.after(catalog.ASSET_ORDER),
     )
-    return page.result(items, total)
+    return page.result(items, total, catalog.ASSET_ORDER)
 
 
 @router.get("/by-urn", response_model=AssetPublic)

@@ -104,10 +104,11 @@ def delete_rule(ctx: CtxDep, who: Writer, rule_id: Id) -> Response:
 @router.get("/rules/{rule_id}/results")
 def rule_results(ctx: CtxDep, who: Reader, rule_id: Id, page: PageDep) -> dict[str, Any]:
     """The rule's results, newest first."""
+    order = quality_runs.RESULT_ORDER
     items, total = quality_runs.result_history(
-        ctx, who, rule_id=rule_id, limit=page.limit, offset=page.offset
+        ctx, who, rule_id=rule_id, limit=page.limit, offset=page.offset, after=page.after(order)
     )
-    return page.result(items, total)
+    return page.result(items, total, order)
 
 
 @router.post("/runs", status_code=201)
@@ -130,10 +131,11 @@ def get_run(ctx: CtxDep, who: Reader, run_id: Id) -> dict[str, Any]:
 @router.get("/results")
 def results(ctx: CtxDep, who: Reader, page: PageDep, asset: str) -> dict[str, Any]:
     """Results of every rule of a table, newest first (examples masked without pii:read)."""
+    order = quality_runs.RESULT_ORDER
     items, total = quality_runs.result_history(
-        ctx, who, asset=asset, limit=page.limit, offset=page.offset
+        ctx, who, asset=asset, limit=page.limit, offset=page.offset, after=page.after(order)
     )
-    return page.result(items, total)
+    return page.result(items, total, order)
 
 
 @router.get("/scores")

@@ -28,8 +28,9 @@ def start_scan(ctx: CtxDep, who: Scanner, body: ScanCreate) -> dict[str, Any]:
 def list_scans(
     ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None
 ) -> dict[str, Any]:
-    items, total = scans.list_scans(ctx, who, page.limit, page.offset, source)
-    return page.result(items, total)
+    order = scans.SCAN_ORDER
+    items, total = scans.list_scans(ctx, who, page.limit, page.offset, source, page.after(order))
+    return page.result(items, total, order)
 
 
 @router.get("/{scan_id}", response_model=ScanPublic)
@@ -40,5 +41,6 @@ def get_scan(ctx: CtxDep, who: Reader, scan_id: Id) -> dict[str, Any]:
 @router.get("/{scan_id}/events")
 def scan_events(ctx: CtxDep, who: Reader, scan_id: Id, page: PageDep) -> dict[str, Any]:
     """The discovery events (created, schema_changed, ...) this scan produced."""
-    items, total = scans.scan_events(ctx, who, scan_id, page.limit, page.offset)
-    return page.result(items, total)
+    order = scans.EVENT_ORDER
+    items, total = scans.scan_events(ctx, who, scan_id, page.limit, page.offset, page.after(order))
+    return page.result(items, total, order)

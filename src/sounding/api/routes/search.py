@@ -54,7 +54,7 @@ def search_assets(
     found = search.search(
         ctx, who, q, limit=page.limit, offset=page.offset, mode=mode, filters=filters
     )
-    found["next_cursor"] = page.next_cursor(len(found["items"]), found["total"])
+    found["next_cursor"] = page.next_cursor(found["items"], found["total"])
     usage.record_search(ctx, who, q, found, page.offset, mode)  # in memory, flushed later
     return found
 

@@ -10,6 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.domain.paging import Key, SortOrder
+from sounding.store.paging import seek
 from sounding.store.repos import bulk, utcnow
 from sounding.store.tables import asset_tags, assets, discovery_events, sources
 
@@ -138,8 +140,12 @@ def events_for(conn: Connection, asset_id: int, limit: int = 20) -> list[dict[st
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+EVENT_ORDER = SortOrder(("id",))
+ASSET_ORDER = SortOrder(("qualified_name", "id"))
+
+
 def events_for_scan(
-    conn: Connection, scan_run_id: int, limit: int, offset: int
+    conn: Connection, scan_run_id: int, limit: int, offset: int, after: Key | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     base = (
         sa.select(discovery_events, assets.c.urn)
@@ -147,7 +153,7 @@ def events_for_scan(
         .where(discovery_events.c.scan_run_id == scan_run_id)
     )
     total = conn.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
-    rows = conn.execute(base.order_by(discovery_events.c.id).limit(limit).offset(offset))
+    rows = conn.execute(seek(base, EVENT_ORDER, [discovery_events.c.id], limit, offset, after))
     return [dict(r) for r in rows.mappings()], int(total)
 
 
@@ -194,12 +200,13 @@ def _apply_filter(query: sa.Select[Any], f: AssetFilter) -> sa.Select[Any]:
 
 
 def list_assets(
-    conn: Connection, f: AssetFilter, limit: int, offset: int
+    conn: Connection, f: AssetFilter, limit: int, offset: int, after: Key | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     count_q = _apply_filter(sa.select(sa.func.count()).select_from(assets), f)
     total = conn.execute(count_q).scalar_one()
-    query = _apply_filter(_select_public(), f).order_by(assets.c.qualified_name, assets.c.id)
-    rows = conn.execute(query.limit(limit).offset(offset)).mappings()
+    query = _apply_filter(_select_public(), f)
+    columns = [assets.c.qualified_name, assets.c.id]
+    rows = conn.execute(seek(query, ASSET_ORDER, columns, limit, offset, after)).mappings()
     return [dict(r) for r in rows], int(total)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.domain.paging import Key, SortOrder
+from sounding.store.paging import seek
 from sounding.store.repos import utcnow
 from sounding.store.tables import audit_log
 
@@ -31,12 +33,16 @@ def record(
     )
 
 
+AUDIT_ORDER = SortOrder(("id",), descending=True)
+
+
 def list_entries(
     conn: Connection,
     limit: int,
     offset: int,
     actor: str | None = None,
     action: str | None = None,
+    after: Key | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     query = sa.select(audit_log)
     if actor:
@@ -44,5 +50,5 @@ def list_entries(
     if action:
         query = query.where(audit_log.c.action == action)
     total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    rows = conn.execute(query.order_by(audit_log.c.id.desc()).limit(limit).offset(offset))
+    rows = conn.execute(seek(query, AUDIT_ORDER, [audit_log.c.id], limit, offset, after))
     return [dict(r) for r in rows.mappings()], int(total)

@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.domain.paging import Key, SortOrder
+from sounding.store.paging import seek
 from sounding.store.tables import assets, sources
 from sounding.store.tables_quality import (
     quality_results,
@@ -157,6 +159,9 @@ def results_of_run(conn: Connection, run_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
+RESULT_ORDER = SortOrder(("id",), descending=True)
+
+
 def result_history(
     conn: Connection,
     *,
@@ -164,6 +169,7 @@ def result_history(
     asset_id: int | None,
     limit: int,
     offset: int,
+    after: Key | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     query = _results_select()
     if rule_id is not None:
@@ -171,7 +177,8 @@ def result_history(
     if asset_id is not None:
         query = query.where(quality_results.c.asset_id == asset_id)
     total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    rows = conn.execute(query.order_by(quality_results.c.id.desc()).limit(limit).offset(offset))
+    columns = [quality_results.c.id]
+    rows = conn.execute(seek(query, RESULT_ORDER, columns, limit, offset, after))
     return [dict(r) for r in rows.mappings()], int(total)
 
 

@@ -7,6 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.domain.paging import Key, SortOrder
+from sounding.store.paging import seek
 from sounding.store.repos import utcnow
 from sounding.store.tables import scan_runs, sources
 
@@ -44,14 +46,21 @@ def get(conn: Connection, scan_id: int) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+SCAN_ORDER = SortOrder(("id",), descending=True)
+
+
 def list_runs(
-    conn: Connection, limit: int, offset: int, source_id: int | None = None
+    conn: Connection,
+    limit: int,
+    offset: int,
+    source_id: int | None = None,
+    after: Key | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     query = _select()
     if source_id is not None:
         query = query.where(scan_runs.c.source_id == source_id)
     total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    rows = conn.execute(query.order_by(scan_runs.c.id.desc()).limit(limit).offset(offset))
+    rows = conn.execute(seek(query, SCAN_ORDER, [scan_runs.c.id], limit, offset, after))
     return [dict(r) for r in rows.mappings()], int(total)
 
 
