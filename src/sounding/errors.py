@@ -15,7 +15,8 @@ Every error a user can see is one of these. Exactly one place maps them to HTTP 
     ├── PermissionDeniedError          authenticated but not allowed (HTTP 403, exit 1)
     ├── SourceError                    talking to a data source failed (HTTP 502/400, exit 1)
     │   ├── ConnectionFailedError      cannot connect (unreachable host, bad credentials)
-    │   ├── UnsupportedSourceError     unknown source kind / malformed URL (HTTP 422, exit 2)
+    │   ├── UnsupportedSourceError     unknown kind, malformed URL, or a feature the kind lacks
+    │   │                              (HTTP 422, exit 2)
     │   └── ObjectScanError            one object (table, view, file) could not be read
     ├── ParseError                     SQL or a spec file does not parse (HTTP 422, exit 2)
     ├── StoreError                     the metadata store failed (HTTP 500/503, exit 1)
@@ -77,7 +78,8 @@ class ConnectionFailedError(SourceError):
 
 
 class UnsupportedSourceError(SourceError):
-    """The URL names no known source kind, or is malformed."""
+    """The URL names no known source kind, or is malformed, or the kind cannot do what was
+    asked (a query log of SQLite)."""
 
 
 class ObjectScanError(SourceError):

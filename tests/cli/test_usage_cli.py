@@ -39,7 +39,7 @@ def test_usage_errors_exit_with_one_line(cli: Any, tmp_path: Path) -> None:
     missing = cli("usage", "ingest", "nope")
     assert missing.exit_code == 1 and "Source 'nope' not found" in missing.output
     no_log = cli("usage", "ingest", "shop")
-    assert no_log.exit_code == 1 and "keeps no query log" in no_log.output
+    assert no_log.exit_code == 2 and "keeps no query log" in no_log.output  # asked too much
     bad_file = cli("usage", "ingest", "shop", "--file", str(tmp_path / "none.log"))
     assert bad_file.exit_code == 2 and "Cannot read query log" in bad_file.output
     assert cli("analytics", "catalog", "--days", "0").exit_code == 2

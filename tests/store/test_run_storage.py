@@ -17,6 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from sounding.domain.orchestration import EventKind, RunEvent, RunStatus, TaskKey
+from sounding.domain.timestamps import format_timestamp
 from sounding.orchestration import Engine
 from sounding.orchestration.storage import RunStorage
 from sounding.store import migrations, tables_orchestration
@@ -132,7 +133,7 @@ def test_a_result_that_is_not_plain_json_is_kept_as_text(db: Database) -> None:
     run(storage.finish_task_attempt(key, status=RunStatus.COMPLETED, finished_at=T0, result=result))
     (stored,) = run(storage.list_task_attempts("e1"))
     assert stored.status is RunStatus.COMPLETED
-    assert stored.result == {"at": str(T0), "rows": [1, 2]}
+    assert stored.result == {"at": format_timestamp(T0), "rows": [1, 2]}  # the one form
 
 
 def test_event_seqs_count_per_execution_across_servers(store_url: str) -> None:

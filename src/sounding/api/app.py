@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from sounding import __version__
 from sounding.api import errors, metrics
 from sounding.api.guards import RequestGuard
+from sounding.api.openapi import ERROR_RESPONSES
 from sounding.api.routes import (
     accounts,
     analytics,
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         accounts,
     )
     for module in modules:
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", tags=["system"])
     def healthz() -> dict[str, Any]:

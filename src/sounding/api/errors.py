@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from sounding import errors as e
 
@@ -64,7 +66,10 @@ async def _sounding_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
-        {"loc": ".".join(str(p) for p in err.get("loc", ())), "msg": err.get("msg", "")}
+        {
+            "loc": ".".join(str(p) for p in err.get("loc", ())),
+            "msg": str(err.get("msg", "")).removeprefix("Value error, "),
+        }
         for err in exc.errors()
     ]
     summary = "; ".join(f"{p['loc']}: {p['msg']}" for p in problems[:5])
@@ -74,10 +79,32 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     kind = {404: "NotFoundError", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
-    return JSONResponse(error_body(kind, str(exc.detail)), status_code=exc.status_code)
+    headers = dict(exc.headers or {})
+    message = str(exc.detail)
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        headers["Allow"] = ", ".join(allowed)
+        message = f"Method {request.method} is not allowed here; use {', '.join(allowed)}"
+    return JSONResponse(error_body(kind, message), status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method the API serves at the request's path, from its OpenAPI document (each
+    route serves one method, so Starlette's own ``Allow`` names only the first route's)."""
+    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
+        request.app.state, "allowed_methods", None
+    )
+    if table is None:
+        table = [
+            (compile_path(path)[0], {m.upper() for m in ops})
+            for path, ops in request.app.openapi().get("paths", {}).items()
+        ]
+        request.app.state.allowed_methods = table
+    path = request.scope.get("path", "")
+    return sorted({m for pattern, found in table if pattern.match(path) for m in found})
 
 
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from sounding.api.validation import RequestModel
+
 T = TypeVar("T")
 
 
@@ -18,7 +20,7 @@ class Page(BaseModel, Generic[T]):
     )
 
 
-class SourceCreate(BaseModel):
+class SourceCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(description="Unique name: letters, digits, '_', '-', '.'")
     url: str = Field(
@@ -30,7 +32,7 @@ class SourceCreate(BaseModel):
     description: str | None = None
 
 
-class SourceUpdate(BaseModel):
+class SourceUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     url: str | None = None
     include: str | None = None
@@ -53,7 +55,7 @@ class SourcePublic(BaseModel):
     last_scan_at: datetime | None
 
 
-class ScanCreate(BaseModel):
+class ScanCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     source: str
     profile: bool | None = Field(None, description="Profile after discovery (default: source)")
@@ -88,7 +90,7 @@ class AssetPublic(BaseModel):
     source: str
 
 
-class AssetUpdate(BaseModel):
+class AssetUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     description: str | None = None
     owner: str | None = None
@@ -100,13 +102,13 @@ class AssetUpdate(BaseModel):
     custom_properties: dict[str, Any] | None = None
 
 
-class UserCreate(BaseModel):
+class UserCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     name: str
     role: str = Field(description="admin, steward or viewer")
 
 
-class UserUpdate(BaseModel):
+class UserUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     role: str | None = None
     disabled: bool | None = None
@@ -120,7 +122,7 @@ class UserPublic(BaseModel):
     disabled: bool
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
 

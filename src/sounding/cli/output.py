@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sounding import errors as e
+from sounding.domain.timestamps import format_timestamp, to_text
 
 console = Console()
 SHORT_COLUMN = 14  # a table column this wide or narrower is never wrapped
@@ -42,14 +43,8 @@ def errors_to_exit() -> Iterator[None]:
         fail(exc.message, exit_code_for(exc))
 
 
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
-
-
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=_default, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(data, default=to_text, indent=2, ensure_ascii=False) + "\n")
 
 
 def print_table(
@@ -76,7 +71,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
+        return format_timestamp(value)
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)

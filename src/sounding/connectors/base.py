@@ -110,6 +110,9 @@ class ConnectorFactory(Protocol):
 
     def create(self, config: SourceConfig) -> Connector: ...
 
+    # A factory may also define ``check_url(url) -> None`` raising UnsupportedSourceError for a
+    # malformed URL; the registry calls it whenever a source is added or its URL changed.
+
 
 @runtime_checkable
 class Profiler(Protocol):

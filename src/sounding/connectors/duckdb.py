@@ -305,6 +305,9 @@ class DuckdbConnectorFactory:
     def accepts(self, url: str) -> bool:
         return url.lower().startswith(SCHEME)
 
+    def check_url(self, url: str) -> None:
+        _path_from_url(url)
+
     def create(self, config: SourceConfig) -> Connector:
         return DuckdbConnector(config, _path_from_url(config.url))
 

@@ -376,6 +376,9 @@ class FileConnectorFactory:
             return url.lower().startswith("file://")
         return Path(url).expanduser().is_dir()
 
+    def check_url(self, url: str) -> None:
+        root_from_url(url)
+
     def create(self, config: SourceConfig) -> Connector:
         return FileConnector(config, root_from_url(config.url))
 

@@ -30,8 +30,17 @@ class ConnectorRegistry:
         return [f.kind for f in self._factories]
 
     def factory_for(self, url: str) -> ConnectorFactory:
+        """The factory for ``url``, once the URL is well formed for it (its ``check_url``,
+        when it has one: a port that is a number in range, a path that can exist)."""
+        if bad := next((c for c in url if ord(c) < 32 or ord(c) == 127), None):
+            raise UnsupportedSourceError(
+                f"The source URL contains a control character ({bad!a}); remove it", url=url
+            )
         for factory in self._factories:
             if factory.accepts(url):
+                check = getattr(factory, "check_url", None)
+                if check is not None:
+                    check(url)
                 return factory
         raise UnsupportedSourceError(
             f"No connector accepts URL {url!r}. Known kinds: {', '.join(self.kinds)}. "

@@ -90,7 +90,13 @@ def normalize_url(url: str) -> sa.URL:
     try:
         parsed = sa.make_url(url).set(drivername=drivername)
         port = parsed.port
-    except (sa.exc.ArgumentError, ValueError) as exc:
+    except ValueError as exc:  # SQLAlchemy parses the port with int()
+        raise UnsupportedSourceError(
+            f"Malformed database URL: the host's port must be a number from 1 to 65535 "
+            f"(host:5432). Examples: {_EXAMPLES}",
+            url=url,
+        ) from exc
+    except sa.exc.ArgumentError as exc:
         raise UnsupportedSourceError(
             f"Malformed database URL ({exc}). Examples: {_EXAMPLES}", url=url
         ) from exc
@@ -222,7 +228,7 @@ class SqlConnector:
         """
         name = self.config.name
         if self.url.get_backend_name() != "postgresql":
-            raise SourceError(
+            raise UnsupportedSourceError(
                 f"Source {name!r} ({self.url.get_backend_name()}) keeps no query log Sounding "
                 "can read; give a log file of its statements instead (--file FILE)",
                 source=name,
@@ -317,6 +323,9 @@ class SqlConnectorFactory:
     def accepts(self, url: str) -> bool:
         scheme = _scheme(url)
         return scheme is not None and scheme[0] in _BACKENDS
+
+    def check_url(self, url: str) -> None:
+        normalize_url(url)
 
     def create(self, config: SourceConfig) -> Connector:
         return SqlConnector(config, normalize_url(config.url))

@@ -268,7 +268,10 @@ def _collect(items: Iterable[tuple[int, Mapping[str, Any]]], what: str) -> list[
 def parse_csv(text: str) -> list[TermRecord]:
     """Terms of a CSV file with a header row (``path`` required, other columns optional)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in reader.fieldnames or []]
+    try:
+        header = [h.strip() for h in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise ParseError(f"Glossary CSV header: {_csv_problem(exc)}") from exc
     if "path" not in header:
         raise InvalidInputError(
             f"The CSV header must name a 'path' column; known columns: {', '.join(COLUMNS)}"
@@ -278,7 +281,18 @@ def parse_csv(text: str) -> list[TermRecord]:
         (i, {k: v or None for k, v in row.items() if k is not None})
         for i, row in enumerate(reader, start=2)
     )
-    return _collect(rows, "line")
+    try:
+        return _collect(rows, "line")
+    except csv.Error as exc:
+        line = reader.line_num + 1  # the record being read when the error came
+        raise ParseError(f"Glossary CSV line {line}: {_csv_problem(exc)}", line=line) from exc
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    limit = csv.field_size_limit()
+    if "field limit" in str(exc):
+        return f"a field is longer than {limit} characters; shorten it"
+    return f"{exc}; check the quoting"
 
 
 def parse_json(text: str) -> list[TermRecord]:
@@ -287,6 +301,8 @@ def parse_json(text: str) -> list[TermRecord]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ParseError(f"Glossary file is not valid JSON: {exc.msg}", line=exc.lineno) from exc
+    except RecursionError as exc:
+        raise ParseError("Glossary file is nested too deeply to read") from exc
     items = data.get("terms") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise InvalidInputError('A JSON glossary is a list of terms or {"terms": [...]}')

@@ -108,7 +108,7 @@ def list_assets(
 
 def _find(ctx: Context, ref: str | int) -> dict[str, Any]:
     with ctx.db.read() as conn:
-        if isinstance(ref, int) or ref.isdigit():
+        if isinstance(ref, int) or (ref.isascii() and ref.isdigit()):
             row = repo.get(conn, asset_id=int(ref))
         else:
             row = repo.get(conn, urn=ref)

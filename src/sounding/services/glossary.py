@@ -66,7 +66,7 @@ def _with_related(conn: Any, rows: Sequence[Mapping[str, Any]]) -> list[dict[str
 def find_row(conn: Any, ref: str | int) -> dict[str, Any]:
     """A term by id or path (``/Finance/Revenue``), or NotFoundError."""
     text = str(ref).strip()
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         row = repo.get_term(conn, int(text))
     elif g.looks_like_path(text):
         row = repo.term_by_key(conn, g.path_key(g.join_path(g.split_path(text))))

@@ -39,7 +39,7 @@ def _server_key(url: str) -> tuple[str, str, str] | None:
     """(kind, host-or-path, port) naming a server or file, from a URL or a namespace."""
     try:
         u = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # not a URL, or a port that is not a number
         m = re.match(r"^([a-z0-9+]+)://([^/:]*)(?::(\d+))?(/.*)?$", url)
         if not m:
             return None

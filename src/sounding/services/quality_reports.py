@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.timestamps import to_text
 from sounding.errors import InvalidInputError
 from sounding.governance.charts import Bar, bar_chart
 from sounding.services import quality, quality_scores
@@ -123,7 +124,7 @@ def _tables(ctx: Context, scores: dict[str, Any]) -> list[dict[str, Any]]:
 
 def render(data: dict[str, Any], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(data, default=_default, indent=2, ensure_ascii=False)
+        return json.dumps(data, default=to_text, indent=2, ensure_ascii=False)
     if fmt == "csv":
         return render_csv(data)
     if fmt == "html":
@@ -148,10 +149,6 @@ def report(
     return FORMATS[fmt], render(data, fmt)
 
 
-def _default(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
-
-
 def render_csv(data: dict[str, Any]) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -172,7 +169,7 @@ def render_csv(data: dict[str, Any]) -> str:
                 _blank(res.get("failing_count")),
                 _blank(res.get("total_count")),
                 _blank(res.get("ratio")),
-                _default(created) if created is not None else "",
+                to_text(created) if created is not None else "",
                 res.get("error") or "",
             ]
         )
@@ -348,7 +345,7 @@ def render_html(data: dict[str, Any]) -> str:
     scope = ", ".join(f"{k} {v}" for k, v in data["scope"].items() if v is not True) or "all"
     title = f"Data quality report: {scope}"
     summary = data["summary"]
-    generated = _default(data["generated_at"])
+    generated = to_text(data["generated_at"])
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>"

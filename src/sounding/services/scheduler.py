@@ -21,6 +21,7 @@ from typing import Any
 
 from sounding.domain.auth import Principal, Role
 from sounding.domain.orchestration import EventKind, RunEvent, RunStatus
+from sounding.domain.timestamps import format_timestamp
 from sounding.errors import AuthenticationError, NotFoundError, SoundingError
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import due_ticks
@@ -154,7 +155,11 @@ class Scheduler:
                 "workflow.execute",
                 "workflow",
                 name,
-                {"execution_id": execution_id, "trigger": "schedule", "tick": tick.isoformat()},
+                {
+                    "execution_id": execution_id,
+                    "trigger": "schedule",
+                    "tick": format_timestamp(tick),
+                },
             )
 
     # -- triggers --------------------------------------------------------------------------

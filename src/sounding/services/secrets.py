@@ -63,7 +63,7 @@ def redact_url(url: str) -> str:
     """The URL with any password replaced by ``***`` (safe to show and log)."""
     try:
         parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # the connector reports a malformed URL
         return url
     if parsed.password is None:
         return url

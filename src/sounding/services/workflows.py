@@ -20,7 +20,8 @@ from typing import Any, TypeVar
 
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus
-from sounding.errors import NotFoundError
+from sounding.domain.timestamps import format_timestamp
+from sounding.errors import InvalidInputError, NotFoundError
 from sounding.orchestration.engine import Engine, EngineConfig
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.parsing import load_document, parse_workflow
@@ -200,6 +201,16 @@ def _public_execution(record: ExecutionRecord) -> dict[str, Any]:
     return out
 
 
+def _run_status(value: str) -> RunStatus:
+    try:
+        return RunStatus(value)
+    except ValueError:
+        choices = ", ".join(s.value for s in RunStatus)
+        raise InvalidInputError(
+            f"Unknown execution status {value!r}; choose one of: {choices}", field="status"
+        ) from None
+
+
 def list_executions(
     ctx: Context,
     actor: Principal,
@@ -209,7 +220,7 @@ def list_executions(
 ) -> list[dict[str, Any]]:
     actor.require(Permission.CATALOG_READ)
     engine = host(ctx)
-    statuses = [RunStatus(status)] if status else None
+    statuses = [_run_status(status)] if status else None
     records = engine.call(
         engine.engine.storage.list_executions(statuses=statuses, workflow=workflow, limit=limit)
     )
@@ -288,7 +299,7 @@ def event_dict(event: RunEvent) -> dict[str, Any]:
         "task_key": event.task_key,
         "status": event.status.value if event.status else None,
         "data": event.data,
-        "at": event.at.isoformat(),
+        "at": format_timestamp(event.at),
     }
 
 

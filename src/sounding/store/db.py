@@ -31,6 +31,29 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _refuse_unstorable_values(context: sa.engine.ExceptionContext) -> None:
+    """The store's driver boundary: a value no store column can hold is the caller's error.
+
+    An integer beyond 64 bits (``OverflowError`` from pysqlite), text with a lone UTF-16
+    surrogate (``UnicodeEncodeError``), or a value PostgreSQL rejects as data (a NUL byte, a
+    number out of range: ``DataError``) becomes ``InvalidInputError`` naming the problem, so it
+    answers 422 instead of failing as an internal error.
+    """
+    original = context.original_exception
+    if isinstance(original, OverflowError):
+        raise InvalidInputError(
+            "A number is too large to store: integers must be between -2^63 and 2^63-1"
+        ) from original
+    if isinstance(original, UnicodeEncodeError):
+        raise InvalidInputError(
+            "Text contains a lone UTF-16 surrogate (such as \\ud800) that cannot be stored: "
+            "send valid Unicode text"
+        ) from original
+    if isinstance(context.sqlalchemy_exception, sa.exc.DataError):
+        reason = str(original).splitlines()[0] if str(original) else type(original).__name__
+        raise InvalidInputError(f"The store cannot hold a value sent: {reason}") from original
+
+
 def normalize_store_url(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
@@ -44,6 +67,12 @@ def create_engine(url: str) -> Engine:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
         raise InvalidInputError(f"Invalid SOUNDING_DATABASE_URL {url!r}: {exc}") from exc
+    engine = _create_engine(url, parsed)
+    sa.event.listen(engine, "handle_error", _refuse_unstorable_values)
+    return engine
+
+
+def _create_engine(url: str, parsed: sa.engine.URL) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
+
+from sounding.domain.timestamps import as_utc
 
 metadata = sa.MetaData(
     naming_convention={
@@ -13,7 +18,26 @@ metadata = sa.MetaData(
     }
 )
 
-TS = sa.DateTime(timezone=True)
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """A timestamp that is always aware and in UTC, on every backend.
+
+    SQLite keeps no zone (it hands back naive values) and PostgreSQL answers in the session's
+    zone; both are normalized here, so every timestamp the store returns is UTC with a zone,
+    and a naive value written is taken as UTC.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else as_utc(value)
+
+
+TS = UtcDateTime()
 JSONType = sa.JSON(none_as_null=True)  # None is SQL NULL, not the JSON text "null"
 
 sources = sa.Table(

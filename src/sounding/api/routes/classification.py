@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.validation import RequestModel
 from sounding.domain.auth import Permission, Principal
 from sounding.services import classification, profiling
 
@@ -18,12 +19,12 @@ SourceReader = Annotated[Principal, Depends(require(Permission.SOURCE_READ))]
 Manager = Annotated[Principal, Depends(require(Permission.SOURCE_MANAGE))]
 
 
-class Decision(BaseModel):
+class Decision(RequestModel):
     model_config = ConfigDict(extra="forbid")
     note: str | None = Field(None, description="Why (kept with the decision)")
 
 
-class RuleSetCreate(BaseModel):
+class RuleSetCreate(RequestModel):
     model_config = ConfigDict(extra="allow")
     name: str
     sources: list[str] = Field(default_factory=list, description="Attach to these sources")

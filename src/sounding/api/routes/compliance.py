@@ -6,10 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.openapi import content_types
 from sounding.api.paging import Id
+from sounding.api.validation import RequestModel
 from sounding.domain.auth import Permission, Principal
 from sounding.services import compliance, compliance_findings
 
@@ -19,18 +21,18 @@ Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
 Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 
 
-class EvaluationRequest(BaseModel):
+class EvaluationRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     source: str | None = Field(None, description="Only this source (default: every source)")
     frameworks: list[str] | None = Field(None, description="Framework ids (default: all)")
 
 
-class Acceptance(BaseModel):
+class Acceptance(RequestModel):
     model_config = ConfigDict(extra="forbid")
     justification: str = Field(description="Why the risk is acceptable (at least 10 characters)")
 
 
-class Note(BaseModel):
+class Note(RequestModel):
     model_config = ConfigDict(extra="forbid")
     note: str | None = None
 
@@ -139,7 +141,10 @@ def reopen(ctx: CtxDep, who: Writer, finding_id: Id, body: Note | None = None) -
     return compliance_findings.reopen(ctx, who, finding_id, body.note if body else None)
 
 
-@router.get("/reports/{framework_id}")
+@router.get(
+    "/reports/{framework_id}",
+    responses=content_types("application/json", "text/csv", "text/html"),
+)
 def report(
     ctx: CtxDep,
     who: Reader,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.openapi import content_types
 from sounding.api.paging import Id
+from sounding.api.validation import RequestModel
 from sounding.domain.auth import Permission, Principal
 from sounding.services import glossary, glossary_links
 
@@ -18,7 +20,7 @@ Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
 Format = Literal["csv", "json"]
 
 
-class TermFields(BaseModel):
+class TermFields(RequestModel):
     model_config = ConfigDict(extra="forbid")
     definition: str | None = None
     synonyms: list[str] | None = None
@@ -44,23 +46,23 @@ class TermUpdate(TermFields):
     status: Literal["draft"] | None = Field(None, description="Return to draft")
 
 
-class StatusNote(BaseModel):
+class StatusNote(RequestModel):
     model_config = ConfigDict(extra="forbid")
     note: str | None = None
 
 
-class LinkCreate(BaseModel):
+class LinkCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     asset: str = Field(description="Asset id or URN")
 
 
-class GlossaryImport(BaseModel):
+class GlossaryImport(RequestModel):
     model_config = ConfigDict(extra="forbid")
     format: Format = "csv"
     content: str = Field(description="The file's text (see docs/glossary.md for its columns)")
 
 
-class SuggestRequest(BaseModel):
+class SuggestRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     source: str | None = Field(None, description="Only assets of this source")
     threshold: float = Field(0.6, gt=0, le=1, description="Lowest confidence kept")
@@ -111,7 +113,7 @@ def term_by_path(
     return glossary.get_term(ctx, who, path)
 
 
-@router.get("/export")
+@router.get("/export", responses=content_types("text/csv", "application/json"))
 def export_terms(ctx: CtxDep, who: Reader, format: Format = "csv") -> Response:
     """The glossary as CSV or JSON, in the format import reads."""
     text = glossary.export_terms(ctx, who, format)

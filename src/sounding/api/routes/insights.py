@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, require
+from sounding.api.validation import RequestModel
 from sounding.domain.auth import Permission, Principal
 from sounding.services import health, insights, templates
 
@@ -17,7 +18,7 @@ Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]
 
 
-class InstantiateRequest(BaseModel):
+class InstantiateRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     params: dict[str, Any] = Field(default_factory=dict)
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, require
 from sounding.api.guards import heavy_slot
 from sounding.api.paging import Id
+from sounding.api.validation import RequestModel
 from sounding.domain.auth import Permission, Principal
 from sounding.services import lineage, openlineage
 from sounding.services.sql_limits import SqlLimits
@@ -19,7 +20,7 @@ Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
 Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
 
 
-class ParseRequest(BaseModel):
+class ParseRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     sql: str
     dialect: str = "ansi"
@@ -28,14 +29,14 @@ class ParseRequest(BaseModel):
     )
 
 
-class IngestRequest(BaseModel):
+class IngestRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     source: str = Field(description="The source the SQL ran against")
     sql: str
     dialect: str | None = Field(None, description="Default: the source's own dialect")
 
 
-class EdgeCreate(BaseModel):
+class EdgeCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     source: str = Field(description="Upstream asset: id or URN")
     target: str = Field(description="Downstream asset: id or URN")

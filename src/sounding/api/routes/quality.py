@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.openapi import content_types
 from sounding.api.paging import Id
+from sounding.api.validation import RequestModel
 from sounding.domain.auth import Permission, Principal
 from sounding.services import quality, quality_reports, quality_runs, quality_scores
 
@@ -18,7 +20,7 @@ Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
 Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 
 
-class RuleCreate(BaseModel):
+class RuleCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     asset: str = Field(description="The table, view or dataset (id or URN)")
     kind: str
@@ -30,7 +32,7 @@ class RuleCreate(BaseModel):
     description: str | None = None
 
 
-class RuleUpdate(BaseModel):
+class RuleUpdate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     params: dict[str, Any] | None = None
     name: str | None = None
@@ -39,18 +41,18 @@ class RuleUpdate(BaseModel):
     description: str | None = None
 
 
-class RuleFile(BaseModel):
+class RuleFile(RequestModel):
     model_config = ConfigDict(extra="forbid")
     yaml: str = Field(description="A rule file (see docs/quality.md)")
 
 
-class RunCreate(BaseModel):
+class RunCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     source: str
     asset: str | None = Field(None, description="Only this table (id or URN)")
 
 
-class SuggestRequest(BaseModel):
+class SuggestRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     source: str
     asset: str | None = None
@@ -198,11 +200,11 @@ def reject(ctx: CtxDep, who: Writer, rule_id: Id) -> dict[str, Any]:
     return quality.decide(ctx, who, rule_id, "rejected")
 
 
-@router.get("/report")
+@router.get("/report", responses=content_types("application/json", "text/csv", "text/html"))
 def report(
     ctx: CtxDep,
     who: Reader,
-    format: str = "json",
+    format: Literal["json", "csv", "html"] = "json",
     source: str | None = None,
     domain: str | None = None,
     asset: str | None = None,

@@ -19,12 +19,14 @@ from fastapi import (
 )
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, require
 from sounding.api.paging import Limit, Sequence
+from sounding.api.validation import JsonObject, RequestModel
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.orchestration import RunEvent
+from sounding.domain.orchestration import RunEvent, RunStatus
+from sounding.domain.timestamps import to_text
 from sounding.errors import SoundingError
 from sounding.services import accounts, scheduler, workflows
 from sounding.services.context import Context
@@ -34,7 +36,7 @@ Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
 Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 
 
-class ExecuteRequest(BaseModel):
+class ExecuteRequest(RequestModel):
     model_config = ConfigDict(extra="forbid")
     params: dict[str, Any] = Field(default_factory=dict)
 
@@ -47,7 +49,7 @@ def list_orchestrations(ctx: CtxDep, who: Reader) -> dict[str, Any]:
 
 @router.post("/orchestrations", status_code=201)
 def apply_orchestration(
-    ctx: CtxDep, who: Runner, body: Annotated[dict[str, Any], Body()]
+    ctx: CtxDep, who: Runner, body: Annotated[JsonObject, Body()]
 ) -> dict[str, Any]:
     """Create or update a workflow (the YAML document as JSON); 422 names every problem."""
     return workflows.apply_workflow(ctx, who, body)
@@ -87,7 +89,7 @@ def list_executions(
     ctx: CtxDep,
     who: Reader,
     workflow: str | None = None,
-    status: str | None = None,
+    status: RunStatus | None = None,
     limit: Limit = 50,
 ) -> dict[str, Any]:
     items = workflows.list_executions(ctx, who, workflow, status, limit)
@@ -161,7 +163,7 @@ async def execution_events(
             if item is None:
                 yield ": keep-alive\n\n"
             else:
-                data = json.dumps(item, default=str)
+                data = json.dumps(item, default=to_text)
                 yield f"id: {item['seq'] or ''}\nevent: {item['kind']}\ndata: {data}\n\n"
 
     return StreamingResponse(body(), media_type="text/event-stream")
@@ -196,7 +198,7 @@ async def monitor(websocket: WebSocket, execution_id: str) -> None:
     try:
         async for item in _chain(first, stream):
             if item is not None:
-                await websocket.send_json(json.loads(json.dumps(item, default=str)))
+                await websocket.send_json(json.loads(json.dumps(item, default=to_text)))
         await websocket.close()
     except WebSocketDisconnect:
         return

@@ -27,6 +27,7 @@ from sounding.domain.orchestration import (
     TaskAttemptRecord,
     TaskKey,
 )
+from sounding.domain.timestamps import to_text
 from sounding.store.tables_orchestration import (
     execution_events,
     executions,
@@ -73,7 +74,7 @@ def jsonable(value: Any) -> Any:
         json.dumps(value)
     except (TypeError, ValueError):
         logger.warning("Storing a value that is not plain JSON; its odd parts become text")
-        return json.loads(json.dumps(value, default=str))
+        return json.loads(json.dumps(value, default=to_text))
     return value
 
 
