@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sounding import errors as e
+from sounding.domain.credentials import redact
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ async def _sounding_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     problems = [
-        {"loc": ".".join(str(p) for p in err.get("loc", ())), "msg": err.get("msg", "")}
+        {"loc": ".".join(str(p) for p in err.get("loc", ())), "msg": redact(err.get("msg", ""))}
         for err in exc.errors()
     ]
     summary = "; ".join(f"{p['loc']}: {p['msg']}" for p in problems[:5])
