@@ -27,14 +27,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from sounding.domain.credentials import redact
+
 
 class SoundingError(Exception):
     """Base of every Sounding error. ``details`` carries structured context (ids, names)."""
 
     def __init__(self, message: str, **details: Any) -> None:
+        # every message may quote a URL or a driver's error: no credential leaves in one
+        message = redact(message)
         super().__init__(message)
         self.message = message
-        self.details: dict[str, Any] = details
+        self.details: dict[str, Any] = {
+            k: redact(v) if isinstance(v, str) else v for k, v in details.items()
+        }
 
     def __str__(self) -> str:
         return self.message

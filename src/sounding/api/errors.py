@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 
 from sounding import errors as e
+from sounding.domain.credentials import redact
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     problems = [
         {
             "loc": ".".join(str(p) for p in err.get("loc", ())),
-            "msg": str(err.get("msg", "")).removeprefix("Value error, "),
+            "msg": redact(str(err.get("msg", "")).removeprefix("Value error, ")),
         }
         for err in exc.errors()
     ]

@@ -38,6 +38,7 @@ from sounding.connectors.sql_mysql import MysqlCatalog
 from sounding.connectors.sql_postgres import PostgresCatalog
 from sounding.connectors.sql_sqlite import SqliteCatalog
 from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef, QueryLogEntry
+from sounding.domain.credentials import redact, secret_values
 from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.domain.quality import QueryTarget
 from sounding.errors import (
@@ -163,8 +164,11 @@ class SqlConnector:
         self.capabilities = Capabilities(row_count_estimates=self._reader.row_count_estimates)
 
     def _redact(self, text: str) -> str:
-        password = self.url.password
-        return text.replace(password, "***") if password else text
+        """A driver's message without any credential of this source's URL (by name or by
+        value: drivers echo DSN keywords and sometimes the bare password)."""
+        known = [str(self.url.password)] if self.url.password else []
+        known += secret_values(self.url.render_as_string(hide_password=False))
+        return redact(text, known)
 
     @contextmanager
     def _connect(self, failing_to: str = "read the catalog of") -> Iterator[sa.Connection]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -93,3 +94,53 @@ class TableProfile:
             "seconds": self.seconds,
             "notes": self.notes,
         }
+
+
+# --- masking: what a caller without pii:read may see of a sensitive column --------------------
+
+MASK = "***"
+
+# Figures that say how many or how long, never what: kept when a column's values are masked.
+# Anything else a profile holds (min, max, mean, stddev, quantiles, histogram bounds, top
+# values, and any figure added later) is derived from the values and is masked.
+VALUE_FREE_FIELDS = frozenset(
+    {
+        "name",
+        "kind",
+        "count",
+        "row_count",
+        "sampled_rows",
+        "null_count",
+        "null_ratio",
+        "distinct_count",
+        "distinct_is_approximate",
+        "quantiles_are_approximate",
+        "min_length",
+        "avg_length",
+        "max_length",
+        "masked",
+    }
+)
+
+
+def mask_values(value: Any, keep: frozenset[str] = VALUE_FREE_FIELDS) -> Any:
+    """``value`` with every figure derived from data values replaced by ``MASK``.
+
+    The one masking rule for profiles (and for quality examples and observations): mappings
+    keep their keys and the fields named in ``keep`` (counts, ratios, lengths); lists keep
+    their length; every other scalar becomes ``MASK`` (``None`` stays ``None``: it tells
+    nothing). An allow-list, so a figure added to profiles later is masked until it is
+    known to be value-free.
+    """
+    if isinstance(value, Mapping):
+        return {k: v if k in keep else mask_values(v, keep) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_values(v, keep) for v in value]
+    return None if value is None else MASK
+
+
+def mask_column_profile(column: Mapping[str, Any]) -> dict[str, Any]:
+    """A column's profile as a caller without ``pii:read`` sees it: value figures masked."""
+    masked: dict[str, Any] = mask_values(column)
+    masked["masked"] = True
+    return masked

@@ -1,8 +1,11 @@
 """Use cases for profiles: the profile stage, and reading profiles with sensitive values masked.
 
 Every profile is kept per scan run (history); the newest is the asset's current profile.
-Values of a column with a label that is not rejected are shown as ``"***"`` in top values,
-min/max and quantiles to anyone without ``pii:read``.
+Every figure derived from the values of a column with a label that is not rejected (min, max,
+mean, quantiles, histogram bounds, top values...) is shown as ``"***"`` to anyone without
+``pii:read``; ``domain.profiling.mask_column_profile`` is the one rule, applied here, on the
+only read path of stored profiles (API, CLI and reports call ``get_profile`` and
+``profile_history``).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 from sounding.connectors.base import Profiler
 from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.profiling import SamplePolicy
+from sounding.domain.profiling import SamplePolicy, mask_column_profile
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError
 from sounding.services import catalog
@@ -26,7 +29,6 @@ from sounding.store.repos import utcnow
 
 logger = logging.getLogger(__name__)
 
-MASK = "***"
 Progress = Callable[[int, int], None]
 
 
@@ -118,18 +120,6 @@ def sensitive_columns(ctx: Context, column_ids: list[int]) -> set[int]:
     return {cid for cid, rows in found.items() if any(r["status"] != "rejected" for r in rows)}
 
 
-def _mask(column: dict[str, Any]) -> dict[str, Any]:
-    masked = dict(column)
-    for key in ("min", "max"):
-        if masked.get(key) is not None:
-            masked[key] = MASK
-    if masked.get("quantiles"):
-        masked["quantiles"] = dict.fromkeys(masked["quantiles"], MASK)
-    masked["top_values"] = [{**v, "value": MASK} for v in masked.get("top_values") or []]
-    masked["masked"] = True
-    return masked
-
-
 def _view(
     ctx: Context, actor: Principal, asset: dict[str, Any], row: dict[str, Any]
 ) -> dict[str, Any]:
@@ -145,12 +135,13 @@ def _view(
         return {**out, "profile": profile}
     if asset["type"] == AssetType.COLUMN.value:
         if sensitive_columns(ctx, [asset["id"]]):
-            profile = _mask(profile)
+            profile = mask_column_profile(profile)
         return {**out, "profile": profile}
     ids = {c["name"]: c["id"] for c in asset.get("columns", [])}
     sensitive = sensitive_columns(ctx, list(ids.values()))
     profile["columns"] = [
-        _mask(c) if ids.get(c["name"]) in sensitive else c for c in profile.get("columns", [])
+        mask_column_profile(c) if ids.get(c["name"]) in sensitive else c
+        for c in profile.get("columns", [])
     ]
     return {**out, "profile": profile}
 

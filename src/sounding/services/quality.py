@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal, Role
+from sounding.domain.profiling import mask_values
 from sounding.domain.quality import (
     Rule,
     RuleKind,
@@ -43,7 +44,6 @@ from sounding.store.repos import scanning as scanning_repo
 
 logger = logging.getLogger(__name__)
 
-MASK = profiling.MASK
 OBJECT_TYPES = (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value)
 SYSTEM = Principal("system:quality", Role.ADMIN)  # reads the catalog on a caller's behalf
 _SQL_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "duckdb": "duckdb"}
@@ -117,17 +117,35 @@ def _sensitive(ctx: Context, table: dict[str, Any]) -> set[str]:
 def _mask_examples(
     examples: list[dict[str, Any]], column: str | None, sensitive: set[str]
 ) -> list[dict[str, Any]]:
+    """Examples with the values of sensitive columns masked by the profiles' one rule."""
     out = []
     for item in examples:
         item = dict(item)
         if "value" in item and column in sensitive:
-            item["value"] = MASK
-        if "key" in item:
-            item["key"] = {k: MASK if k in sensitive else v for k, v in item["key"].items()}
-        if "row" in item:
-            item["row"] = {k: MASK if k in sensitive else v for k, v in item["row"].items()}
+            item["value"] = mask_values(item["value"])
+        for part in ("key", "row"):
+            if part in item:
+                item[part] = {
+                    k: mask_values(v) if k in sensitive else v for k, v in item[part].items()
+                }
         out.append(item)
     return out
+
+
+def _mask_observed(observed: Any, column: str | None, sensitive: set[str]) -> Any:
+    """What a rule on a sensitive column observed (a freshness rule's newest value): value
+    figures masked, counts and ages kept."""
+    if not observed or column not in sensitive:
+        return observed
+    return mask_values(observed, keep=OBSERVED_VALUE_FREE)
+
+
+# suggested rules whose parameters are values of the column (the values seen, its extremes)
+VALUE_RULES = frozenset({RuleKind.ACCEPTED_VALUES.value, RuleKind.RANGE.value})
+
+OBSERVED_VALUE_FREE = frozenset(
+    {"row_count", "previous", "change", "age_seconds", "max_age_seconds", "as_of"}
+)
 
 
 def public_results(
@@ -138,9 +156,9 @@ def public_results(
     sensitive_by_table: dict[int, set[str]] = {}
     out = []
     for r in rows:
-        examples = r.get("examples") or []
+        examples, observed = r.get("examples") or [], r["observed"]
         masked = False
-        if examples and not reveal:
+        if (examples or observed) and not reveal:
             if r["asset_id"] not in sensitive_by_table:
                 table = catalog.get_asset(ctx, actor, r["asset_id"])
                 sensitive_by_table[r["asset_id"]] = _sensitive(ctx, table)
@@ -148,6 +166,7 @@ def public_results(
             shown = _mask_examples(examples, r.get("column_name"), sensitive)
             masked = shown != examples
             examples = shown
+            observed = _mask_observed(observed, r.get("column_name"), sensitive)
         out.append(
             {
                 "id": r["id"],
@@ -164,7 +183,7 @@ def public_results(
                 "failing_count": r["failing_count"],
                 "total_count": r["total_count"],
                 "ratio": r["ratio"],
-                "observed": r["observed"],
+                "observed": observed,
                 "examples": examples,
                 "examples_masked": masked,
                 "error": r["error"],
@@ -531,6 +550,11 @@ def suggest(
             continue
         profiled += 1
         found = suggest_rules(history[0]["profile"], history[0]["created_at"])
+        # rules are readable by viewers: never copy a sensitive column's values into one
+        sensitive = _sensitive(ctx, table)
+        found = [
+            d for d in found if not (d.get("column") in sensitive and d["kind"] in VALUE_RULES)
+        ]
         rules = []
         for data in found:
             try:

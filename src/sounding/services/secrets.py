@@ -6,10 +6,10 @@ import logging
 import os
 from pathlib import Path
 
-import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken
 
 from sounding.config import Settings
+from sounding.domain.credentials import redact, secret_values
 from sounding.errors import InvalidInputError, StoreError
 
 logger = logging.getLogger(__name__)
@@ -60,11 +60,6 @@ def _load_or_create_key(path: Path) -> bytes:
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***`` (safe to show and log)."""
-    try:
-        parsed = sa.engine.make_url(url)
-    except (sa.exc.ArgumentError, ValueError):  # the connector reports a malformed URL
-        return url
-    if parsed.password is None:
-        return url
-    return parsed.render_as_string(hide_password=True)
+    """The URL with every credential replaced by ``***`` (safe to show, log and store in
+    clear): the user-info password, secret query parameters, libpq keywords."""
+    return redact(url, secret_values(url))

@@ -28,7 +28,7 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
         "id": row["id"],
         "name": row["name"],
         "kind": row["kind"],
-        "url": row["url_redacted"],
+        "url": redact_url(row["url_redacted"]),  # stored redacted; again in case of old rows
         "include": row["include_pattern"],
         "exclude": row["exclude_pattern"],
         "options": row["options"] or {},
