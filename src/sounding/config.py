@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     """Embeddings for semantic search: ``static`` (shipped, no torch), ``minilm`` (the
     optional ``minilm`` extra, needs torch) or ``none`` (keyword search only)."""
 
+    source_statement_timeout: float = Field(default=300.0, gt=0, le=86400)
+    """Seconds any one statement on a source may take before it fails with a timeout error
+    (a source's own ``statement_timeout`` option wins). Also bounds how long a source that
+    answers nothing at all (frozen, cut off) can hold a scan."""
+
     scan_max_failures_kept: int = 100
     """How many per-object failures and warnings a scan report keeps (bounded lists)."""
 

@@ -15,17 +15,14 @@ into ours at this boundary: ``ConnectionFailedError`` when the server cannot be 
 from __future__ import annotations
 
 import logging
-import re
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote as url_quote
 
 import sqlalchemy as sa
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.deadlines import timeout_error
 from sounding.connectors.profiling_run import QueryError
 from sounding.connectors.profiling_sql import profile_sql, sample_sql
 from sounding.connectors.sql_catalog import (
@@ -34,6 +31,7 @@ from sounding.connectors.sql_catalog import (
     describe_in_batches,
     error_text,
 )
+from sounding.connectors.sql_engine import create_source_engine, timeout_kind
 from sounding.connectors.sql_mysql import MysqlCatalog
 from sounding.connectors.sql_postgres import PostgresCatalog
 from sounding.connectors.sql_sqlite import SqliteCatalog
@@ -48,8 +46,6 @@ from sounding.errors import (
 )
 
 logger = logging.getLogger(__name__)
-
-CONNECT_TIMEOUT_SECONDS = 5
 
 # backend -> (drivers accepted as written, driver used)
 _BACKENDS: dict[str, tuple[frozenset[str], str]] = {
@@ -104,36 +100,6 @@ def normalize_url(url: str) -> sa.URL:
     return parsed
 
 
-def sqlite_regexp(pattern: str | None, value: object) -> bool | None:
-    """``value REGEXP pattern`` for SQLite, which has the operator but no function behind
-    it: ``re.search`` semantics, like PostgreSQL's ``~`` and MySQL's ``REGEXP``."""
-    if pattern is None or value is None:
-        return None
-    return re.search(pattern, value if isinstance(value, str) else str(value)) is not None
-
-
-def _create_engine(url: sa.URL, options: dict[str, Any]) -> sa.Engine:
-    timeout = int(options.get("connect_timeout", CONNECT_TIMEOUT_SECONDS))
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        path = Path(url.database or "").expanduser().resolve()
-        uri = f"file:{url_quote(str(path))}?mode=ro"
-
-        def connect() -> sqlite3.Connection:
-            if not path.is_file():
-                raise sqlite3.OperationalError(f"database file {path} does not exist")
-            conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
-            conn.create_function("regexp", 2, sqlite_regexp, deterministic=True)
-            return conn
-
-        return sa.create_engine("sqlite+pysqlite://", creator=connect, poolclass=sa.NullPool)
-    if backend == "postgresql":
-        connect_args: dict[str, Any] = {"connect_timeout": timeout, "application_name": "sounding"}
-    else:
-        connect_args = {"connect_timeout": timeout, "charset": "utf8mb4"}
-    return sa.create_engine(url, connect_args=connect_args, pool_size=2, max_overflow=2)
-
-
 def _reader_for(url: sa.URL) -> CatalogReader:
     backend = url.get_backend_name()
     if backend == "postgresql":
@@ -152,7 +118,7 @@ class SqlConnector:
         self.config = config
         self.url = url
         self._reader = _reader_for(url)
-        self._engine = _create_engine(url, config.options)
+        self._engine = create_source_engine(url, config)
         self.container_types: tuple[AssetType, ...] = self._reader.container_types
         self.capabilities = Capabilities(row_count_estimates=self._reader.row_count_estimates)
 
@@ -175,6 +141,10 @@ class SqlConnector:
             try:
                 yield conn
             except sa.exc.DBAPIError as exc:
+                answered = timeout_kind(exc)
+                if answered is not None:
+                    timeout = self.config.statement_timeout
+                    raise timeout_error(name, timeout, answered=answered) from exc
                 error = ConnectionFailedError if failing_to == "connect to" else SourceError
                 message = self._redact(error_text(exc))
                 raise error(
@@ -201,6 +171,10 @@ class SqlConnector:
                 try:
                     found = self._reader.describe_batch(conn, container, chunk)
                 except sa.exc.DBAPIError as exc:
+                    answered = timeout_kind(exc)
+                    if answered is not None:  # not one by one: each would wait as long again
+                        timeout = self.config.statement_timeout
+                        raise timeout_error(self.config.name, timeout, answered=answered) from exc
                     if exc.connection_invalidated:
                         raise ConnectionFailedError(
                             f"Lost the connection to source {self.config.name!r}: "
