@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from sounding.connectors.base import SourceConfig
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy
-from sounding.errors import ConflictError, InvalidInputError, NotFoundError
+from sounding.errors import (
+    ConflictError,
+    ConnectionFailedError,
+    InvalidInputError,
+    NotFoundError,
+    SoundingError,
+    SourceTimeoutError,
+)
 from sounding.services.context import Context
 from sounding.services.secrets import redact_url
 from sounding.store.repos import audit
@@ -90,6 +97,19 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
     if "sample" in options:
         SamplePolicy.parse(options["sample"])
     return options
+
+
+def unreachable(exc: SoundingError) -> bool:
+    """Whether the source itself failed, not one object of it: it cannot be connected to, or
+    it stopped answering. Every further request would wait and fail the same way, so a stage
+    fails its remaining objects at once instead."""
+    if isinstance(exc, SourceTimeoutError):
+        return not exc.details.get("answered", False)
+    return isinstance(exc, ConnectionFailedError)
+
+
+def skipped(source: str, exc: SoundingError) -> str:
+    return f"Skipped: source {source!r} stopped answering ({exc.message})"
 
 
 def config_for(ctx: Context, row: dict[str, Any]) -> SourceConfig:
