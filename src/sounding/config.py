@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy URL of the metadata store; default ``sqlite:///<home>/sounding.db``."""
 
+    store_max_size_mb: int | None = Field(default=None, gt=0)
+    """Cap on the size of the embedded SQLite store, in MB (unset: no cap). A write that
+    would grow it further fails as a whole with HTTP 507 (``StoreFullError``); reads go on.
+    Not used with PostgreSQL, whose disk-full errors answer the same way."""
+
     secret_key: SecretStr | None = None
     """Fernet key encrypting source credentials; generated into ``<home>/secret.key`` if unset."""
 
