@@ -107,9 +107,13 @@ def test_postgres_frozen_server_is_given_up_on(pg_table: str) -> None:
             assert connector.profile(ref, cols, SamplePolicy.parse("full")).row_count == 100
             proxy.freeze()
             error, took = _timed(lambda: connector.profile(ref, cols, SamplePolicy.parse("full")))
+            # the connector asks a silent source nothing more: the next object fails at once
+            again, again_took = _timed(lambda: connector.sample(ref, ["id"]))
         assert "Source 'pg' did not answer within 1 s" in error.message
         assert "check that the source is up" in error.message
         assert took < 5
+        assert again.message == error.message
+        assert again_took < 0.5
     finally:
         proxy.close()
 

@@ -1,5 +1,6 @@
-"""kill -9 the server at several points of an execution, start it again each time: the
-execution goes on to the end with every task's result stored once (0 lost, 0 duplicated)."""
+"""kill -9 the server at several points of an execution (at once, mid fan-out, near its end),
+start it again each time: the execution goes on to the end with every task's result stored
+once (0 lost, 0 duplicated)."""
 
 from __future__ import annotations
 
@@ -61,11 +62,11 @@ def test_kill_9_at_several_points_then_restart(tmp_path: Path) -> None:
         # 1: at once, before (or as) the first tasks start
         server.kill()
         finished = [_completed(server.home)]
-        # 2: early in the fan-out, 3: in its middle, 4: near its end
-        for done in (5, 35, 70):
+        # 2: in the middle of the fan-out, 3: near its end
+        for done in (30, 70):
             server.start()
             finished.append(_kill_when(server, max(done, len(finished[-1]) + 1)))
-        assert 0 < len(finished[2]) < len(finished[3]) < TASKS, [len(f) for f in finished]
+        assert 0 < len(finished[1]) < len(finished[2]) < TASKS, [len(f) for f in finished]
         server.start()
         deadline = time.monotonic() + 60
         status = ""

@@ -111,10 +111,10 @@ class Watchdog:
                     continue
                 heapq.heappop(self._heap)
                 first.fired = True
-            try:
-                first.action()
-            except Exception:  # the statement may have just finished; nothing to stop
-                logger.debug("A source watchdog action failed", exc_info=True)
+                try:  # under the lock: a statement disarming now waits, then sees ``fired``
+                    first.action()
+                except Exception:  # the statement may have just finished; nothing to stop
+                    logger.debug("A source watchdog action failed", exc_info=True)
 
 
 WATCHDOG = Watchdog()

@@ -42,6 +42,7 @@ from sounding.errors import (
     ConnectionFailedError,
     ObjectScanError,
     SourceError,
+    SourceTimeoutError,
     UnsupportedSourceError,
 )
 
@@ -119,6 +120,7 @@ class SqlConnector:
         self.url = url
         self._reader = _reader_for(url)
         self._engine = create_source_engine(url, config)
+        self._gone: ConnectionFailedError | SourceTimeoutError | None = None
         self.container_types: tuple[AssetType, ...] = self._reader.container_types
         self.capabilities = Capabilities(row_count_estimates=self._reader.row_count_estimates)
 
@@ -128,23 +130,36 @@ class SqlConnector:
 
     @contextmanager
     def _connect(self, failing_to: str = "read the catalog of") -> Iterator[sa.Connection]:
-        """A connection; driver errors become ours, "Failed to <failing_to> source 'x': ..."."""
+        """A connection; driver errors become ours, "Failed to <failing_to> source 'x': ...".
+
+        Once the source could not be connected to or stopped answering, this connector asks
+        it nothing more: every later call fails at once with the same error (a stage or a
+        quality run then fails fast instead of waiting out the timeout for every object)."""
         name = self.config.name
+        if self._gone is not None:
+            raise type(self._gone)(self._gone.message, **self._gone.details)
         try:
             conn = self._engine.connect()
         except sa.exc.SQLAlchemyError as exc:
             message = self._redact(error_text(exc))
-            raise ConnectionFailedError(
+            self._gone = ConnectionFailedError(
                 f"Failed to connect to source {name!r}: {message}", source=name
-            ) from exc
+            )
+            raise self._gone from exc
         with conn:
             try:
                 yield conn
+            except SourceTimeoutError as exc:  # raised by describe's batches
+                if not exc.details.get("answered"):
+                    self._gone = exc
+                raise
             except sa.exc.DBAPIError as exc:
                 answered = timeout_kind(exc)
                 if answered is not None:
-                    timeout = self.config.statement_timeout
-                    raise timeout_error(name, timeout, answered=answered) from exc
+                    timeout = timeout_error(name, self.config.statement_timeout, answered=answered)
+                    if not answered:
+                        self._gone = timeout
+                    raise timeout from exc
                 error = ConnectionFailedError if failing_to == "connect to" else SourceError
                 message = self._redact(error_text(exc))
                 raise error(
