@@ -24,6 +24,11 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy URL of the metadata store; default ``sqlite:///<home>/sounding.db``."""
 
+    store_max_size_mb: int | None = Field(default=None, gt=0)
+    """Cap on the size of the embedded SQLite store, in MB (unset: no cap). A write that
+    would grow it further fails as a whole with HTTP 507 (``StoreFullError``); reads go on.
+    Not used with PostgreSQL, whose disk-full errors answer the same way."""
+
     secret_key: SecretStr | None = None
     """Fernet key encrypting source credentials; generated into ``<home>/secret.key`` if unset."""
 
@@ -46,6 +51,11 @@ class Settings(BaseSettings):
     search_model: str = "static"
     """Embeddings for semantic search: ``static`` (shipped, no torch), ``minilm`` (the
     optional ``minilm`` extra, needs torch) or ``none`` (keyword search only)."""
+
+    source_statement_timeout: float = Field(default=300.0, gt=0, le=86400)
+    """Seconds any one statement on a source may take before it fails with a timeout error
+    (a source's own ``statement_timeout`` option wins). Also bounds how long a source that
+    answers nothing at all (frozen, cut off) can hold a scan."""
 
     scan_max_failures_kept: int = 100
     """How many per-object failures and warnings a scan report keeps (bounded lists)."""

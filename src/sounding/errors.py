@@ -17,9 +17,12 @@ Every error a user can see is one of these. Exactly one place maps them to HTTP 
     │   ├── ConnectionFailedError      cannot connect (unreachable host, bad credentials)
     │   ├── UnsupportedSourceError     unknown kind, malformed URL, or a feature the kind lacks
     │   │                              (HTTP 422, exit 2)
-    │   └── ObjectScanError            one object (table, view, file) could not be read
+    │   ├── ObjectScanError            one object (table, view, file) could not be read
+    │   └── SourceTimeoutError         a statement got no answer in time (HTTP 504, exit 1)
     ├── ParseError                     SQL or a spec file does not parse (HTTP 422, exit 2)
-    ├── StoreError                     the metadata store failed (HTTP 500/503, exit 1)
+    ├── StoreError                     the metadata store failed (HTTP 503, exit 1)
+    │   ├── StoreUnavailableError      it refuses writes: read-only file or database (HTTP 503)
+    │   └── StoreFullError             no room left: disk or size cap full (HTTP 507)
     └── BusyError                      too many heavy requests at once (HTTP 503 + Retry-After)
 """
 
@@ -92,12 +95,28 @@ class ObjectScanError(SourceError):
     """One object of a source (a table, view or file) could not be read."""
 
 
+class SourceTimeoutError(SourceError):
+    """A statement got no answer within the source's statement timeout.
+
+    ``details["timeout_seconds"]``; ``details["answered"]`` is True when the engine cancelled
+    the statement (the source is up but slow), False when nothing came back at all.
+    """
+
+
 class ParseError(SoundingError):
     """Text (SQL, YAML, JSON) does not parse; ``details`` may hold line and column."""
 
 
 class StoreError(SoundingError):
     """The metadata store failed."""
+
+
+class StoreUnavailableError(StoreError):
+    """The store refuses writes (a read-only file, database or transaction); reads work."""
+
+
+class StoreFullError(StoreError):
+    """The store has no room for the write (disk full, or its size cap reached)."""
 
 
 class BusyError(SoundingError):

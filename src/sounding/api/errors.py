@@ -21,6 +21,7 @@ STATUS: list[tuple[type[e.SoundingError], int]] = [
     (e.UnsupportedSourceError, 422),
     (e.TooLargeError, 413),
     (e.ConnectionFailedError, 400),
+    (e.SourceTimeoutError, 504),
     (e.InvalidInputError, 422),
     (e.ParseError, 422),
     (e.NotFoundError, 404),
@@ -28,6 +29,7 @@ STATUS: list[tuple[type[e.SoundingError], int]] = [
     (e.AuthenticationError, 401),
     (e.PermissionDeniedError, 403),
     (e.SourceError, 502),
+    (e.StoreFullError, 507),
     (e.StoreError, 503),
     (e.BusyError, 503),
 ]

@@ -38,6 +38,15 @@ def add(
     profile: Annotated[bool, typer.Option(help="Profile on every scan by default")] = False,
     classify: Annotated[bool, typer.Option(help="Classify on every scan by default")] = False,
     sample: Annotated[str | None, typer.Option(help="Default profiling sample")] = None,
+    statement_timeout: Annotated[
+        float | None,
+        typer.Option(
+            help="Seconds a statement may take (default SOUNDING_SOURCE_STATEMENT_TIMEOUT)"
+        ),
+    ] = None,
+    connect_timeout: Annotated[
+        float | None, typer.Option(help="Seconds connecting may take (default 5)")
+    ] = None,
     json_: JsonOpt = False,
 ) -> None:
     """Register a data source (its URL is encrypted at rest and shown redacted)."""
@@ -48,6 +57,10 @@ def add(
         options["classify"] = True
     if sample:
         options["sample"] = sample
+    if statement_timeout is not None:
+        options["statement_timeout"] = statement_timeout
+    if connect_timeout is not None:
+        options["connect_timeout"] = connect_timeout
     with errors_to_exit(), open_context() as ctx:
         src = sources.add(ctx, local_operator(), name, url, include, exclude, options)
     if json_:

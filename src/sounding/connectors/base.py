@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from sounding.connectors.deadlines import DEFAULT_STATEMENT_TIMEOUT
 from sounding.domain.assets import (
     AssetType,
     DiscoveredColumn,
@@ -39,6 +40,8 @@ class SourceConfig:
     include: str | None = None
     exclude: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT
+    """Seconds any one statement may take (see ``sounding.connectors.deadlines``)."""
 
     def __post_init__(self) -> None:
         for label, pattern in (("include", self.include), ("exclude", self.exclude)):

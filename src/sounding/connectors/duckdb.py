@@ -19,7 +19,12 @@ from typing import Any
 import duckdb
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig
-from sounding.connectors.profiling_duckdb import count_rows, profile_duckdb, sample_duckdb
+from sounding.connectors.profiling_duckdb import (
+    count_rows,
+    deadline,
+    profile_duckdb,
+    sample_duckdb,
+)
 from sounding.connectors.profiling_run import QueryError
 from sounding.connectors.sql_catalog import Described, describe_in_batches, failure
 from sounding.domain.assets import (
@@ -123,7 +128,8 @@ class DuckdbConnector:
         DuckDB errors become ours: "Failed to <failing_to> source 'x': ..."."""
         with self._connection().cursor() as cur:
             try:
-                yield cur
+                with deadline(cur, self.config):
+                    yield cur
             except duckdb.Error as exc:
                 raise SourceError(
                     f"Failed to {failing_to} source {self.config.name!r}: {exc}",

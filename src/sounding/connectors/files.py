@@ -29,6 +29,7 @@ import duckdb
 from sounding.connectors.base import Capabilities, Connector, SourceConfig
 from sounding.connectors.profiling_duckdb import (
     count_rows,
+    deadline,
     profile_duckdb,
     quote_literal,
     sample_duckdb,
@@ -43,7 +44,12 @@ from sounding.domain.assets import (
 )
 from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.domain.quality import QueryTarget
-from sounding.errors import ConnectionFailedError, ObjectScanError, UnsupportedSourceError
+from sounding.errors import (
+    ConnectionFailedError,
+    ObjectScanError,
+    SourceTimeoutError,
+    UnsupportedSourceError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -267,7 +273,11 @@ class FileConnector:
                     yield ObjectFailure(ref, f"Dataset {ref.name!r} was not found", "NotFoundError")
                     continue
                 try:
-                    yield self._describe(cur, ref, dataset)
+                    with deadline(cur, self.config):
+                        described = self._describe(cur, ref, dataset)
+                    yield described
+                except SourceTimeoutError as exc:  # one huge file: the others still count
+                    yield ObjectFailure(ref, exc.message, "SourceTimeoutError")
                 except (duckdb.Error, OSError) as exc:
                     logger.warning("Could not read dataset %s: %s", ref.name, _error_text(exc))
                     yield ObjectFailure(ref, _error_text(exc), "ObjectScanError")
@@ -315,7 +325,7 @@ class FileConnector:
         """Profile a dataset with DuckDB (see ``profiling_duckdb``)."""
         dataset = self._dataset(ref)
         relation = _literal_relation(dataset)
-        with self._duckdb().cursor() as cur:
+        with self._duckdb().cursor() as cur, deadline(cur, self.config):
             try:
                 if dataset.format == "parquet":  # counted from the footers, nothing read
                     hint = count_rows(cur, relation)
@@ -333,7 +343,7 @@ class FileConnector:
         self, ref: ObjectRef, columns: Sequence[str], limit: int = 1000
     ) -> dict[str, list[object]]:
         relation = _literal_relation(self._dataset(ref))
-        with self._duckdb().cursor() as cur:
+        with self._duckdb().cursor() as cur, deadline(cur, self.config):
             return sample_duckdb(cur, relation, columns, limit)
 
     def quality_target(self, ref: ObjectRef) -> QueryTarget:
@@ -346,9 +356,10 @@ class FileConnector:
         change (rules are validated as a single query expression)."""
         with self._duckdb().cursor() as cur:
             try:
-                cur.execute(sql)
-                names = [d[0] for d in cur.description or ()]
-                return names, [tuple(r) for r in cur.fetchmany(max_rows)]
+                with deadline(cur, self.config):
+                    cur.execute(sql)
+                    names = [d[0] for d in cur.description or ()]
+                    return names, [tuple(r) for r in cur.fetchmany(max_rows)]
             except (duckdb.Error, OSError) as exc:
                 raise ObjectScanError(
                     f"Failed to run a quality check on source {self.config.name!r}: "

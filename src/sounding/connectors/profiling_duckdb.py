@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import duckdb
 
+from sounding.connectors.base import SourceConfig
+from sounding.connectors.deadlines import WATCHDOG, timeout_error
 from sounding.connectors.profiling import (
     QUANTILES,
     Approximate,
@@ -84,10 +87,25 @@ def _runner(cur: duckdb.DuckDBPyConnection) -> Run:
     def run(sql: str) -> list[tuple[Any, ...]]:
         try:
             return cur.execute(sql).fetchall()
+        except duckdb.InterruptException:
+            raise  # the deadline passed: no falling back to smaller queries
         except duckdb.Error as exc:
             raise QueryError(error_text(exc)) from exc
 
     return run
+
+
+@contextmanager
+def deadline(cur: duckdb.DuckDBPyConnection, config: SourceConfig) -> Iterator[None]:
+    """Interrupt what runs on ``cur`` once the source's statement timeout has passed; what
+    was interrupted raises the source's timeout error."""
+    with WATCHDOG.watch(config.statement_timeout, cur.interrupt) as watch:
+        try:
+            yield
+        except (duckdb.Error, QueryError) as exc:
+            if watch.fired:
+                raise timeout_error(config.name, config.statement_timeout, answered=True) from exc
+            raise
 
 
 def profile_duckdb(

@@ -49,6 +49,7 @@ from sounding.connectors.profiling_run import (
     sample_column,
 )
 from sounding.connectors.sql_catalog import error_text, quote_path, run_quoted
+from sounding.connectors.sql_engine import timeout_kind
 from sounding.connectors.sql_postgres import set_lock_timeout
 from sounding.domain.assets import DiscoveredColumn, ObjectRef
 from sounding.domain.profiling import SampleKind, SamplePolicy, TableProfile
@@ -115,8 +116,8 @@ def _runner(conn: sa.Connection, savepoints: bool) -> Run:
                     return run_quoted(conn, sql).all()
             return run_quoted(conn, sql).all()
         except sa.exc.DBAPIError as exc:
-            if exc.connection_invalidated:
-                raise
+            if exc.connection_invalidated or timeout_kind(exc) is not None:
+                raise  # no falling back to smaller queries: the source is gone or too slow
             raise QueryError(error_text(exc).splitlines()[0]) from exc
 
     return run

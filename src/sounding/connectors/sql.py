@@ -15,17 +15,14 @@ into ours at this boundary: ``ConnectionFailedError`` when the server cannot be 
 from __future__ import annotations
 
 import logging
-import re
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote as url_quote
 
 import sqlalchemy as sa
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.deadlines import timeout_error
 from sounding.connectors.profiling_run import QueryError
 from sounding.connectors.profiling_sql import profile_sql, sample_sql
 from sounding.connectors.sql_catalog import (
@@ -34,6 +31,7 @@ from sounding.connectors.sql_catalog import (
     describe_in_batches,
     error_text,
 )
+from sounding.connectors.sql_engine import create_source_engine, timeout_kind
 from sounding.connectors.sql_mysql import MysqlCatalog
 from sounding.connectors.sql_postgres import PostgresCatalog
 from sounding.connectors.sql_sqlite import SqliteCatalog
@@ -45,12 +43,11 @@ from sounding.errors import (
     ConnectionFailedError,
     ObjectScanError,
     SourceError,
+    SourceTimeoutError,
     UnsupportedSourceError,
 )
 
 logger = logging.getLogger(__name__)
-
-CONNECT_TIMEOUT_SECONDS = 5
 
 # backend -> (drivers accepted as written, driver used)
 _BACKENDS: dict[str, tuple[frozenset[str], str]] = {
@@ -111,36 +108,6 @@ def normalize_url(url: str) -> sa.URL:
     return parsed
 
 
-def sqlite_regexp(pattern: str | None, value: object) -> bool | None:
-    """``value REGEXP pattern`` for SQLite, which has the operator but no function behind
-    it: ``re.search`` semantics, like PostgreSQL's ``~`` and MySQL's ``REGEXP``."""
-    if pattern is None or value is None:
-        return None
-    return re.search(pattern, value if isinstance(value, str) else str(value)) is not None
-
-
-def _create_engine(url: sa.URL, options: dict[str, Any]) -> sa.Engine:
-    timeout = int(options.get("connect_timeout", CONNECT_TIMEOUT_SECONDS))
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        path = Path(url.database or "").expanduser().resolve()
-        uri = f"file:{url_quote(str(path))}?mode=ro"
-
-        def connect() -> sqlite3.Connection:
-            if not path.is_file():
-                raise sqlite3.OperationalError(f"database file {path} does not exist")
-            conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
-            conn.create_function("regexp", 2, sqlite_regexp, deterministic=True)
-            return conn
-
-        return sa.create_engine("sqlite+pysqlite://", creator=connect, poolclass=sa.NullPool)
-    if backend == "postgresql":
-        connect_args: dict[str, Any] = {"connect_timeout": timeout, "application_name": "sounding"}
-    else:
-        connect_args = {"connect_timeout": timeout, "charset": "utf8mb4"}
-    return sa.create_engine(url, connect_args=connect_args, pool_size=2, max_overflow=2)
-
-
 def _reader_for(url: sa.URL) -> CatalogReader:
     backend = url.get_backend_name()
     if backend == "postgresql":
@@ -159,7 +126,8 @@ class SqlConnector:
         self.config = config
         self.url = url
         self._reader = _reader_for(url)
-        self._engine = _create_engine(url, config.options)
+        self._engine = create_source_engine(url, config)
+        self._gone: ConnectionFailedError | SourceTimeoutError | None = None
         self.container_types: tuple[AssetType, ...] = self._reader.container_types
         self.capabilities = Capabilities(row_count_estimates=self._reader.row_count_estimates)
 
@@ -172,19 +140,36 @@ class SqlConnector:
 
     @contextmanager
     def _connect(self, failing_to: str = "read the catalog of") -> Iterator[sa.Connection]:
-        """A connection; driver errors become ours, "Failed to <failing_to> source 'x': ..."."""
+        """A connection; driver errors become ours, "Failed to <failing_to> source 'x': ...".
+
+        Once the source could not be connected to or stopped answering, this connector asks
+        it nothing more: every later call fails at once with the same error (a stage or a
+        quality run then fails fast instead of waiting out the timeout for every object)."""
         name = self.config.name
+        if self._gone is not None:
+            raise type(self._gone)(self._gone.message, **self._gone.details)
         try:
             conn = self._engine.connect()
         except sa.exc.SQLAlchemyError as exc:
             message = self._redact(error_text(exc))
-            raise ConnectionFailedError(
+            self._gone = ConnectionFailedError(
                 f"Failed to connect to source {name!r}: {message}", source=name
-            ) from exc
+            )
+            raise self._gone from exc
         with conn:
             try:
                 yield conn
+            except SourceTimeoutError as exc:  # raised by describe's batches
+                if not exc.details.get("answered"):
+                    self._gone = exc
+                raise
             except sa.exc.DBAPIError as exc:
+                answered = timeout_kind(exc)
+                if answered is not None:
+                    timeout = timeout_error(name, self.config.statement_timeout, answered=answered)
+                    if not answered:
+                        self._gone = timeout
+                    raise timeout from exc
                 error = ConnectionFailedError if failing_to == "connect to" else SourceError
                 message = self._redact(error_text(exc))
                 raise error(
@@ -211,6 +196,10 @@ class SqlConnector:
                 try:
                     found = self._reader.describe_batch(conn, container, chunk)
                 except sa.exc.DBAPIError as exc:
+                    answered = timeout_kind(exc)
+                    if answered is not None:  # not one by one: each would wait as long again
+                        timeout = self.config.statement_timeout
+                        raise timeout_error(self.config.name, timeout, answered=answered) from exc
                     if exc.connection_invalidated:
                         raise ConnectionFailedError(
                             f"Lost the connection to source {self.config.name!r}: "

@@ -22,14 +22,14 @@ from sounding.domain.assets import AssetType, ObjectRef
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.classification import ClassificationResult
 from sounding.domain.urn import split_qualified
-from sounding.errors import InvalidInputError, NotFoundError, ParseError, SoundingError
+from sounding.errors import InvalidInputError, NotFoundError, ParseError, SoundingError, SourceError
 from sounding.scanning.classification import taxonomy
 from sounding.scanning.classification.engine import classify_column
 from sounding.scanning.classification.loader import builtin_ruleset, ruleset_from_dict
 from sounding.scanning.classification.rules import RuleSet
 from sounding.services import catalog
 from sounding.services.context import Context
-from sounding.services.sources import config_for, get_row
+from sounding.services.sources import config_for, get_row, skipped, unreachable
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import scanning as repo
@@ -115,14 +115,22 @@ def classify_source(
     with ctx.registry.open(config_for(ctx, src)) as connector:
         if not isinstance(connector, Profiler):
             raise InvalidInputError(f"Source '{source}' cannot be sampled for classification")
+        gone: SourceError | None = None
         for done, obj in enumerate(objects, 1):
             if not force and states.get(obj["id"]) == (rhash, obj["fingerprint"]):
                 out["skipped_unchanged"] += 1
+            elif gone is not None and len(out["failures"]) < 100:
+                out["failures"].append({"target": obj["urn"], "error": skipped(source, gone)})
             elif obj["columns"]:
-                out["labels"] += classify_object(
-                    ctx, connector, obj, ruleset, rhash, scan_id, out["failures"]
-                )
-                out["classified"] += 1
+                try:
+                    out["labels"] += classify_object(
+                        ctx, connector, obj, ruleset, rhash, scan_id, out["failures"]
+                    )
+                    out["classified"] += 1
+                except SourceError as exc:  # the source itself is gone
+                    if len(out["failures"]) < 100:
+                        out["failures"].append({"target": obj["urn"], "error": exc.message})
+                    gone = exc
             if progress:
                 progress(done, len(objects))
     return out
@@ -142,6 +150,8 @@ def classify_object(
     try:
         values = connector.sample(ref, [c["name"] for c in cols], SAMPLE_LIMIT)
     except SoundingError as exc:
+        if unreachable(exc):
+            raise  # not this object's fault: the caller stops asking the source
         if len(failures) < 100:
             failures.append({"target": obj["urn"], "error": exc.message})
         return 0

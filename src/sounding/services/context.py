@@ -8,6 +8,7 @@ from typing import Any
 
 from sounding.config import Settings
 from sounding.connectors.registry import ConnectorRegistry, default_registry
+from sounding.errors import StoreError
 from sounding.services.secrets import SecretBox
 from sounding.store import migrations
 from sounding.store.db import Database
@@ -37,11 +38,15 @@ class Context:
 def build_context(settings: Settings, *, migrate: bool = True) -> Context:
     """Open the store named by the settings (applying migrations) and wire the services."""
     settings.home.mkdir(parents=True, exist_ok=True)
-    db = Database.from_url(settings.resolved_database_url())
+    db = Database.from_url(settings.resolved_database_url(), settings.store_max_size_mb)
     if migrate:
         migrations.upgrade(db.engine)
-        with db.write() as conn:
-            interrupted = scan_repo.mark_interrupted(conn)
+        try:
+            with db.write() as conn:
+                interrupted = scan_repo.mark_interrupted(conn)
+        except StoreError as exc:  # read-only or full: serve reads, refuse writes clearly
+            logger.warning("Starting on a store that refuses writes: %s", exc.message)
+            interrupted = 0
         if interrupted:
             logger.warning("Marked %d interrupted scan(s) as failed", interrupted)
     return Context(settings, db, default_registry(), SecretBox.from_settings(settings))

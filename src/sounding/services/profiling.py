@@ -19,8 +19,8 @@ from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy, mask_column_profile
 from sounding.domain.urn import split_qualified
-from sounding.errors import InvalidInputError, NotFoundError, SoundingError
-from sounding.services import catalog
+from sounding.errors import InvalidInputError, NotFoundError, SoundingError, SourceError
+from sounding.services import catalog, sources
 from sounding.services.context import Context
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
@@ -52,12 +52,24 @@ def profile_source(
     with ctx.registry.open(config_for(ctx, src)) as connector:
         if not isinstance(connector, Profiler):
             raise InvalidInputError(f"Source '{source}' cannot be profiled")
+        gone: SourceError | None = None
         for done, obj in enumerate(objects, 1):
-            if profile_object(ctx, connector, obj, policy, scan_id, out["failures"]):
-                out["profiled"] += 1
+            try:
+                if gone is not None:
+                    _fail(out["failures"], obj, sources.skipped(source, gone))
+                elif profile_object(ctx, connector, obj, policy, scan_id, out["failures"]):
+                    out["profiled"] += 1
+            except SourceError as exc:  # the source itself is gone (see profile_object)
+                _fail(out["failures"], obj, exc.message)
+                gone = exc
             if progress:
                 progress(done, len(objects))
     return out
+
+
+def _fail(failures: list[Any], obj: dict[str, Any], message: str) -> None:
+    if len(failures) < 100:
+        failures.append({"target": obj["urn"], "error": message})
 
 
 def profile_object(
@@ -68,6 +80,8 @@ def profile_object(
     scan_id: int | None,
     failures: list[Any],
 ) -> bool:
+    """Profile one object and store the profile; False (and a failure noted) if the object
+    could not be read. Raises when the source itself cannot be reached (``unreachable``)."""
     ref = ObjectRef(AssetType(obj["type"]), split_qualified(obj["qualified_name"]))
     cols = [
         DiscoveredColumn(c["name"], c["data_type"] or "", bool(c["nullable"]), c["ordinal"] or 0)
@@ -76,8 +90,9 @@ def profile_object(
     try:
         profile = connector.profile(ref, cols, policy)
     except SoundingError as exc:
-        if len(failures) < 100:
-            failures.append({"target": obj["urn"], "error": exc.message})
+        if sources.unreachable(exc):
+            raise  # not this object's fault: the caller stops asking the source
+        _fail(failures, obj, exc.message)
         return False
     now, ids = utcnow(), {c["name"]: c["id"] for c in obj["columns"]}
     whole = profile.to_dict()

@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from sounding.connectors.base import SourceConfig
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy
-from sounding.errors import ConflictError, InvalidInputError, NotFoundError
+from sounding.errors import (
+    ConflictError,
+    ConnectionFailedError,
+    InvalidInputError,
+    NotFoundError,
+    SoundingError,
+    SourceTimeoutError,
+)
 from sounding.services.context import Context
 from sounding.services.secrets import redact_url
 from sounding.store.repos import audit
@@ -48,11 +55,32 @@ def _check_name(name: str) -> None:
         )
 
 
-OPTION_TYPES: dict[str, type] = {"profile": bool, "classify": bool, "sample": str}
+OPTION_TYPES: dict[str, type] = {
+    "profile": bool,
+    "classify": bool,
+    "sample": str,
+    "statement_timeout": float,
+    "connect_timeout": float,
+}
+MAX_TIMEOUT_SECONDS = 86400
+
+
+def _check_seconds(key: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(
+            f"Source option {key!r} must be a number of seconds", field=f"options.{key}"
+        )
+    if not 0 < value <= MAX_TIMEOUT_SECONDS:
+        raise InvalidInputError(
+            f"Source option {key!r} must be between 0 and {MAX_TIMEOUT_SECONDS} seconds "
+            f"(got {value})",
+            field=f"options.{key}",
+        )
 
 
 def check_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Scan-stage defaults a source may carry: profile, classify (bools), sample (a policy)."""
+    """What a source may carry: scan-stage defaults (profile, classify: bools; sample: a
+    policy) and limits (statement_timeout, connect_timeout: seconds)."""
     for key, value in options.items():
         expected = OPTION_TYPES.get(key)
         if expected is None:
@@ -60,7 +88,9 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
                 f"Unknown source option {key!r}; known: {', '.join(OPTION_TYPES)}",
                 field=f"options.{key}",
             )
-        if not isinstance(value, expected):
+        if expected is float:
+            _check_seconds(key, value)
+        elif not isinstance(value, expected):
             raise InvalidInputError(
                 f"Source option {key!r} must be a {expected.__name__}", field=f"options.{key}"
             )
@@ -69,13 +99,30 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def unreachable(exc: SoundingError) -> bool:
+    """Whether the source itself failed, not one object of it: it cannot be connected to, or
+    it stopped answering. Every further request would wait and fail the same way, so a stage
+    fails its remaining objects at once instead."""
+    if isinstance(exc, SourceTimeoutError):
+        return not exc.details.get("answered", False)
+    return isinstance(exc, ConnectionFailedError)
+
+
+def skipped(source: str, exc: SoundingError) -> str:
+    return f"Skipped: source {source!r} stopped answering ({exc.message})"
+
+
 def config_for(ctx: Context, row: dict[str, Any]) -> SourceConfig:
+    options = row["options"] or {}
     return SourceConfig(
         name=row["name"],
         url=ctx.secrets.decrypt(row["url_encrypted"]),
         include=row["include_pattern"],
         exclude=row["exclude_pattern"],
-        options=row["options"] or {},
+        options=options,
+        statement_timeout=float(
+            options.get("statement_timeout", ctx.settings.source_statement_timeout)
+        ),
     )
 
 

@@ -3,6 +3,10 @@
 SQLite runs in WAL mode with foreign keys on; all writes go through ``Database.write()``,
 which holds a process-wide lock so the API, scans and (later) the scheduler never fight over
 SQLite's write lock (datasette's ``execute_write_fn`` idea). PostgreSQL needs no lock.
+
+A write the store refuses as a whole (a full disk or size cap, a read-only file or database)
+is rolled back entirely and raised as ``StoreFullError`` / ``StoreUnavailableError``, which
+say so; reads go on working.
 """
 
 from __future__ import annotations
@@ -17,9 +21,15 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from sounding.errors import InvalidInputError
+from sounding.errors import InvalidInputError, StoreError, StoreFullError, StoreUnavailableError
 
 logger = logging.getLogger(__name__)
+
+
+# SQLite primary result codes (``sqlite3.Error.sqlite_errorcode & 0xFF``)
+_SQLITE_READONLY, _SQLITE_FULL = 8, 13
+# PostgreSQL SQLSTATEs
+_PG_READ_ONLY, _PG_DISK_FULL = "25006", "53100"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -54,32 +64,81 @@ def _refuse_unstorable_values(context: sa.engine.ExceptionContext) -> None:
         raise InvalidInputError(f"The store cannot hold a value sent: {reason}") from original
 
 
+def _size_cap(max_size_mb: int) -> Any:
+    """``PRAGMA max_page_count`` on every connection: writes beyond the cap fail as full."""
+
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        page_size = cur.execute("PRAGMA page_size").fetchone()[0]
+        cur.execute(f"PRAGMA max_page_count={max_size_mb * 1024 * 1024 // int(page_size)}")
+        cur.close()
+
+    return on_connect
+
+
+def store_error(exc: sa.exc.DBAPIError) -> StoreError | None:
+    """Our error for a write the store refused as a whole; None for any other failure."""
+    orig = exc.orig
+    code = getattr(orig, "sqlite_errorcode", None)
+    state = getattr(orig, "sqlstate", None)
+    reason = str(orig).splitlines()[0] if orig is not None else str(exc)
+    if state == _PG_DISK_FULL or (isinstance(code, int) and code & 0xFF == _SQLITE_FULL):
+        return StoreFullError(
+            f"The metadata store is full ({reason}); nothing of this change was written. "
+            "Free disk space (or raise SOUNDING_STORE_MAX_SIZE_MB) and try again",
+            reason=reason,
+        )
+    if state == _PG_READ_ONLY or (isinstance(code, int) and code & 0xFF == _SQLITE_READONLY):
+        return StoreUnavailableError(
+            f"The metadata store is read-only ({reason}); nothing of this change was written. "
+            "Reading still works; make the store writable again to change anything",
+            reason=reason,
+        )
+    return None
+
+
+def _sqlite_file(parsed: sa.URL) -> Path | None:
+    """The file of a SQLite URL (``sqlite:///path`` or ``sqlite:///file:path?uri=true``)."""
+    database = parsed.database
+    if not database or database == ":memory:":
+        return None
+    if parsed.query.get("uri") == "true":
+        if not database.startswith("file:"):
+            return None
+        database = database.removeprefix("file:").split("?", 1)[0]
+    return Path(database)
+
+
 def normalize_store_url(url: str) -> str:
     if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
 
-def create_engine(url: str) -> Engine:
-    """An engine for the metadata store (SQLite or PostgreSQL)."""
+def create_engine(url: str, max_size_mb: int | None = None) -> Engine:
+    """An engine for the metadata store (SQLite or PostgreSQL); ``max_size_mb`` caps the size
+    of a SQLite store."""
     url = normalize_store_url(url)
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as exc:
         raise InvalidInputError(f"Invalid SOUNDING_DATABASE_URL {url!r}: {exc}") from exc
-    engine = _create_engine(url, parsed)
+    engine = _create_engine(url, parsed, max_size_mb)
     sa.event.listen(engine, "handle_error", _refuse_unstorable_values)
     return engine
 
 
-def _create_engine(url: str, parsed: sa.engine.URL) -> Engine:
+def _create_engine(url: str, parsed: sa.engine.URL, max_size_mb: int | None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        path = _sqlite_file(parsed)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        if max_size_mb:
+            sa.event.listen(engine, "connect", _size_cap(max_size_mb))
         # let SQLAlchemy, not pysqlite, manage transactions (so BEGIN IMMEDIATE works)
         sa.event.listen(engine, "connect", _disable_pysqlite_begin)
         sa.event.listen(engine, "begin", _begin_immediate)
@@ -110,8 +169,8 @@ class Database:
         self._write_lock = threading.RLock()
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        return cls(create_engine(url))
+    def from_url(cls, url: str, max_size_mb: int | None = None) -> Database:
+        return cls(create_engine(url, max_size_mb))
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -122,13 +181,20 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        """One write transaction; committed on success, rolled back on error."""
+        """One write transaction; committed on success, rolled back on error. A write the
+        store refuses as a whole raises ``StoreFullError`` or ``StoreUnavailableError``."""
         with self._write_lock, self.engine.connect() as conn:
             if self.is_sqlite:
                 conn.info["sounding_begin"] = "IMMEDIATE"
             try:
                 with conn.begin():
                     yield conn
+            except sa.exc.DBAPIError as exc:
+                refused = store_error(exc)
+                if refused is None:
+                    raise
+                logger.warning("The store refused a write: %s", refused.details["reason"])
+                raise refused from exc
             finally:
                 conn.info.pop("sounding_begin", None)
 
