@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 def _default_home() -> Path:
@@ -93,6 +93,23 @@ class Settings(BaseSettings):
 
     heavy_wait_seconds: float = Field(default=2.0, ge=0)
     """How long a CPU-heavy request waits for a slot before a 503 with ``Retry-After``."""
+
+    allowed_callable_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Python modules (comma-separated; each allows its submodules) whose functions workflows
+    may name as ``custom`` step callables, planners and skip conditions, besides the
+    functions installed plugins register. Empty by default: an API user can never name
+    arbitrary code such as ``sys:exit``."""
+
+    task_max_crashes: int = Field(default=3, ge=1)
+    """A task whose attempts were cut short this many times by its worker or the server dying
+    (``os._exit``, a crash, a kill) is quarantined: failed for good instead of resumed again."""
+
+    @field_validator("allowed_callable_modules", mode="before")
+    @classmethod
+    def _split_modules(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -28,6 +28,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result
     monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "home"))
     for var in INHERITED:
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SOUNDING_ALLOWED_CALLABLE_MODULES", "tests")  # workflows name tests.*
     runner = CliRunner()
 
     def run(*args: str) -> Result:

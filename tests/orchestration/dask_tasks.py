@@ -24,6 +24,6 @@ def plan_marked(ctx: StepContext) -> StepPlan:
 
 
 def registry() -> StepTypeRegistry:
-    reg = StepTypeRegistry.default(entry_point_plugins=False)
+    reg = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
     reg.register("marked", plan_marked)
     return reg

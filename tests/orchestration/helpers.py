@@ -60,7 +60,7 @@ class Probe:
         self.gate: asyncio.Event | None = None  # when set, tasks wait for it
 
     def registry(self) -> StepTypeRegistry:
-        reg = StepTypeRegistry.default(entry_point_plugins=False)
+        reg = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
         reg.register("probe", self.plan)
         return reg
 

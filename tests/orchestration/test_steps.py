@@ -42,7 +42,7 @@ def test_builtins_and_entry_point_plugins_share_the_registry(monkeypatch: Any) -
         EntryPoint("bad", f"{__name__}:broken_plugin", steps_module.ENTRY_POINT_GROUP),
     ]
     monkeypatch.setattr(steps_module, "entry_points", lambda group: eps)
-    registry = StepTypeRegistry.default()
+    registry = StepTypeRegistry.default(allowed_modules=("tests",))
     assert PLUGIN_CALLS == ["loaded"]  # the broken plugin was logged, not fatal
     assert {"noop", "sleep", "custom", "discover", "profile", "shout_all"} <= registry.names()
     with pytest.raises(ConflictError):
@@ -60,7 +60,7 @@ def execute(registry: StepTypeRegistry, doc: dict[str, Any], **params: Any) -> A
 
 
 def test_declared_type_without_handler_fails_its_step_with_a_clear_reason() -> None:
-    registry = StepTypeRegistry.default(entry_point_plugins=False)
+    registry = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
     with pytest.raises(NotFoundError):
         registry.handler("discover")
     rec, steps, _ = execute(registry, workflow({"id": "d", "type": "discover"}))
@@ -79,7 +79,7 @@ async def describe(ctx: TaskContext) -> Any:
 
 
 def test_services_bind_a_streaming_fan_out_handler_at_runtime() -> None:
-    registry = StepTypeRegistry.default(entry_point_plugins=False)
+    registry = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
     registry.register(
         "discover", lambda ctx: StepPlan(run=describe, tasks=list_tables(ctx)), replace=True
     )
@@ -99,22 +99,30 @@ def test_services_bind_a_streaming_fan_out_handler_at_runtime() -> None:
 
 
 def test_custom_step_with_unimportable_callable_fails_its_step() -> None:
-    registry = StepTypeRegistry.default(entry_point_plugins=False)
-    doc = workflow({"id": "c", "type": "custom", "config": {"callable": "nowhere:nothing"}})
+    registry = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
+    doc = workflow({"id": "c", "type": "custom", "config": {"callable": "tests.nowhere:nothing"}})
     rec, steps, _ = execute(registry, doc)
     assert rec.status is RunStatus.FAILED and "Cannot import" in (steps[0].reason or "")
 
 
+def test_custom_step_naming_a_callable_outside_the_allow_list_fails_without_running_it() -> None:
+    registry = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
+    doc = workflow({"id": "c", "type": "custom", "config": {"callable": "sys:exit"}})
+    rec, steps, _ = execute(registry, doc)
+    assert rec.status is RunStatus.FAILED
+    assert "callable 'sys:exit' is not allowed; allowed: tests:*" in (steps[0].reason or "")
+
+
 def test_skip_condition_that_cannot_be_evaluated_fails_the_step() -> None:
-    registry = StepTypeRegistry.default(entry_point_plugins=False)
-    doc = workflow({"id": "c", "type": "noop", "skip_if": {"callable": "nowhere:nothing"}})
+    registry = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
+    doc = workflow({"id": "c", "type": "noop", "skip_if": {"callable": "tests.nowhere:nothing"}})
     rec, steps, _ = execute(registry, doc)
     assert rec.status is RunStatus.FAILED and steps[0].status is RunStatus.FAILED
-    assert "Cannot import callable 'nowhere:nothing'" in (steps[0].reason or "")
+    assert "Cannot import callable 'tests.nowhere:nothing'" in (steps[0].reason or "")
 
 
 def test_skip_condition_by_callable() -> None:
-    registry = StepTypeRegistry.default(entry_point_plugins=False)
+    registry = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
     doc = workflow(
         {
             "id": "c",
@@ -129,7 +137,7 @@ def test_skip_condition_by_callable() -> None:
 
 
 def test_sleep_and_noop_fan_out_from_config() -> None:
-    registry = StepTypeRegistry.default(entry_point_plugins=False)
+    registry = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
     doc = workflow(
         {"id": "s", "type": "sleep", "config": {"seconds": "20ms", "tasks": ["x", "y"]}},
         {"id": "n", "type": "noop", "depends_on": ["s"], "config": {"tasks": 3}},
@@ -146,7 +154,7 @@ async def list_then_break(ctx: StepContext) -> AsyncIterator[str]:
 
 
 def test_failed_listing_fails_the_step_but_keeps_what_was_listed() -> None:
-    registry = StepTypeRegistry.default(entry_point_plugins=False)
+    registry = StepTypeRegistry.default(entry_point_plugins=False, allowed_modules=("tests",))
     registry.register(
         "discover", lambda ctx: StepPlan(run=describe_key, tasks=list_then_break(ctx)), replace=True
     )

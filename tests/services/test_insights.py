@@ -187,7 +187,7 @@ def test_apply_and_roll_back_a_concurrency_recommendation(any_ctx: Any, operator
 def test_an_always_failing_step_is_advice_only(ctx: Any, operator: Any) -> None:
     broken = {
         "name": "broken",
-        "steps": [{"id": "call", "type": "custom", "config": {"callable": "no.such:thing"}}],
+        "steps": [{"id": "call", "type": "custom", "config": {"callable": "tests.no_such:thing"}}],
     }
     for _ in range(3):
         assert run_once(ctx, operator, broken, "broken")["status"] == "failed"

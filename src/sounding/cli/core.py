@@ -23,6 +23,7 @@ from sounding.services.demo import (
     run_demo_quality,
 )
 
+SHUTDOWN_GRACE = 5  # seconds open connections get after SIGTERM before the server stops
 HostOpt = Annotated[str, typer.Option(help="Address to listen on")]
 PortOpt = Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)]
 
@@ -32,7 +33,14 @@ def _serve(ctx: Context, host: str, port: int) -> None:
         f"Sounding is serving on [bold]http://{host}:{port}[/bold] "
         f"(API docs: http://{host}:{port}/docs). Press Ctrl+C to stop."
     )
-    uvicorn.run(create_app(ctx.settings, ctx=ctx), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(ctx.settings, ctx=ctx),
+        host=host,
+        port=port,
+        log_level="warning",
+        # SIGTERM stops promptly: open event streams and slow requests get this long
+        timeout_graceful_shutdown=SHUTDOWN_GRACE,
+    )
 
 
 def serve(

@@ -2,7 +2,8 @@
 
 * ``noop``: does nothing; ``sleep``: waits ``config.seconds`` (cooperatively cancellable).
 * ``custom``: ``config.callable`` (``module:function``) is the per-task function, or
-  ``config.plan`` a planner ``(StepContext) -> StepPlan``.
+  ``config.plan`` a planner ``(StepContext) -> StepPlan``; either must be on the registry's
+  allow-list (registered by a plugin, or in a module the operator allowed).
 * ``discover``, ``profile``, ``classify``, ``lineage``, ``quality``, ``notify``: declared here;
   their handlers are bound by the services layer.
 
@@ -28,7 +29,6 @@ from sounding.orchestration.steps import (
     TaskContext,
     TaskFn,
     TaskSpec,
-    resolve_callable,
 )
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def register_step_types(registry: StepTypeRegistry) -> None:
         registry.declare(name)
     registry.register("noop", plan_noop)
     registry.register("sleep", plan_sleep)
-    registry.register("custom", plan_custom)
+    registry.register("custom", lambda ctx: plan_custom(registry, ctx))
 
 
 def config_tasks(config: Mapping[str, Any]) -> list[TaskSpec | str] | None:
@@ -85,15 +85,16 @@ def plan_sleep(ctx: StepContext) -> StepPlan:
     return StepPlan(run=_sleep, tasks=config_tasks(ctx.config))
 
 
-def plan_custom(ctx: StepContext) -> Any:
+def plan_custom(registry: StepTypeRegistry, ctx: StepContext) -> Any:
+    """Plan a ``custom`` step with the allowed callable or planner its config names."""
     planner = ctx.config.get("plan")
     if isinstance(planner, str):
-        return resolve_callable(planner)(ctx)
+        return registry.resolve_callable(planner)(ctx)
     path = ctx.config.get("callable")
     if not isinstance(path, str):
         raise InvalidInputError(
             f"Step '{ctx.step.id}' of type custom needs config.callable or config.plan",
             step_id=ctx.step.id,
         )
-    fn: TaskFn = resolve_callable(path)
+    fn: TaskFn = registry.resolve_callable(path)
     return StepPlan(run=fn, tasks=config_tasks(ctx.config))

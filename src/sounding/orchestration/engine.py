@@ -27,13 +27,15 @@ from typing import Any
 
 from sounding.domain.orchestration import (
     UNFINISHED,
+    EventKind,
     ExecutionRecord,
+    RunEvent,
     RunStatus,
     StepRecord,
     TaskAttemptRecord,
     utcnow,
 )
-from sounding.errors import ConflictError, InvalidInputError, SoundingError, ValidationFailedError
+from sounding.errors import ConflictError, InvalidInputError, ValidationFailedError
 from sounding.orchestration import state as st
 from sounding.orchestration.dag import topological_order
 from sounding.orchestration.events import EventBus
@@ -64,6 +66,7 @@ class EngineConfig:
     source_limits: Mapping[str, int] = field(default_factory=dict)
     default_source_limit: int | None = None
     cancel_grace: float = 10.0  # seconds running tasks get to stop before being cancelled
+    max_crashes: int = 3  # interrupted attempts (the process died) before a task is quarantined
     progress_interval: float = 0.2  # minimum seconds between progress events of one step
 
 
@@ -138,7 +141,7 @@ class Engine:
         for record in reversed(await self.rt.storage.list_executions(statuses=UNFINISHED)):
             try:
                 run = await self._load(record, rerun=False)
-            except SoundingError as exc:
+            except Exception as exc:  # one unreadable execution never stops the engine
                 logger.error("Cannot resume execution %s: %s", record.id, exc)
                 continue
             logger.info("Resuming execution %s (%s)", record.id, record.status.value)
@@ -277,18 +280,34 @@ class Engine:
 
     async def _load(self, record: ExecutionRecord, *, rerun: bool) -> ExecutionRun:
         """Rebuild an execution from storage. Attempts left running by a crash are closed as
-        cancelled (not final), so their tasks run again."""
+        cancelled (not final), so their tasks run again, unless the task was interrupted
+        ``max_crashes`` times: then it is quarantined (failed for good), so a task that kills
+        its process is not resumed forever."""
         spec = self._spec(record.spec)
         steps = await self.rt.storage.get_steps(record.id)
         attempts = await self.rt.storage.list_task_attempts(record.id)
         for a in attempts:
             if a.status is RunStatus.RUNNING:
-                now = utcnow()
+                a.status, a.finished_at, a.final = RunStatus.CANCELLED, utcnow(), False
+                a.error, a.error_type = INTERRUPTED, st.INTERRUPTED_TYPE
+                crashes = st.crash_count(attempts, a, record.started_at)
+                if crashes >= self.rt.config.max_crashes:
+                    a.status, a.final, a.error_type = RunStatus.FAILED, True, st.QUARANTINED_TYPE
+                    a.error = st.quarantine_message(crashes)
+                    logger.warning(
+                        "Execution %s: task '%s/%s' quarantined after %d crashes",
+                        record.id, a.step_id, a.task_key, crashes,
+                    )  # fmt: skip
                 await self.rt.storage.finish_task_attempt(
-                    a.key, status=RunStatus.CANCELLED, finished_at=now, error=INTERRUPTED,
-                    error_type="Interrupted", final=False,
+                    a.key, status=a.status, finished_at=a.finished_at, error=a.error,
+                    error_type=a.error_type, final=a.final,
                 )  # fmt: skip
-                a.status, a.finished_at, a.final = RunStatus.CANCELLED, now, False
+                if a.final:
+                    data = {"attempt": a.attempt, "error": a.error}
+                    await self.rt.storage.append_event(
+                        RunEvent(record.id, EventKind.TASK_FAILED, step_id=a.step_id,
+                                 task_key=a.task_key, data=data)
+                    )  # fmt: skip
         return self._build(record, spec, steps, attempts, rerun=rerun)
 
     def _build(

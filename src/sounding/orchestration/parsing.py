@@ -15,6 +15,7 @@ import yaml
 
 from sounding.domain.orchestration import RunCondition, Strategy
 from sounding.errors import ParseError
+from sounding.orchestration.callables import CallablePolicy
 from sounding.orchestration.schedule import cron_error, parse_duration, timezone_error
 from sounding.orchestration.spec import (
     STEP_TYPES_BUILTIN,
@@ -29,7 +30,7 @@ from sounding.orchestration.spec import (
     Trigger,
     WorkflowSpec,
 )
-from sounding.orchestration.validation import Problems, check_graph
+from sounding.orchestration.validation import Problems, check_callables, check_graph
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +58,14 @@ def load_document(text: str | bytes) -> Any:
 
 
 def parse_workflow(
-    document: str | bytes | Mapping[str, Any], *, step_types: Collection[str] | None = None
+    document: str | bytes | Mapping[str, Any],
+    *,
+    step_types: Collection[str] | None = None,
+    callables: CallablePolicy | None = None,
 ) -> WorkflowSpec:
-    """Parse and validate a workflow. ``step_types`` defaults to the built-in type names."""
+    """Parse and validate a workflow. ``step_types`` defaults to the built-in type names;
+    with ``callables`` every Python callable the workflow names must be on that allow-list
+    (checked where a workflow is applied; a stored one is checked again when it runs)."""
     doc = load_document(document) if isinstance(document, str | bytes) else document
     problems = Problems()
     if not isinstance(doc, Mapping):
@@ -67,6 +73,8 @@ def parse_workflow(
         problems.raise_if_any("Invalid workflow")
     spec = _workflow(doc, problems)
     check_graph(spec, problems, step_types=step_types or STEP_TYPES_BUILTIN)
+    if callables is not None:
+        check_callables(spec, problems, callables)
     problems.raise_if_any(f"Invalid workflow '{spec.name}'")
     return spec
 

@@ -29,7 +29,7 @@ from sounding.orchestration import state as st
 from sounding.orchestration.adaptive import AimdController
 from sounding.orchestration.spec import WorkflowSpec
 from sounding.orchestration.states import Kind, check_transition
-from sounding.orchestration.steps import StepContext, StepPlan, TaskSpec, resolve_callable
+from sounding.orchestration.steps import StepContext, StepPlan, TaskSpec
 from sounding.orchestration.tasks import TaskRunner
 
 if TYPE_CHECKING:
@@ -176,7 +176,7 @@ class ExecutionRun:
                 raise
             s.busy = False
             return
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit from a planner fails the step, not the engine
             logger.warning("Execution %s: step '%s' could not be planned: %s", self.id, s.id, exc)
             if s.status in (RS.PENDING, RS.RETRYING):  # a skip condition raised
                 await self.set_step(s, RS.INITIALIZING)
@@ -195,7 +195,7 @@ class ExecutionRun:
     def _skip_requested(self, ctx: StepContext) -> bool:
         params = self.record.params
         for cond in ctx.step.skip_if:
-            if cond.callable is not None and resolve_callable(cond.callable)(ctx):
+            if cond.callable is not None and self.rt.registry.resolve_callable(cond.callable)(ctx):
                 return True
             if cond.param is None:
                 continue
@@ -229,7 +229,9 @@ class ExecutionRun:
                 if self.cancelling:
                     break
                 self.add_task(s, item)
-        except Exception as exc:
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # any plugin failure ends the listing, never the engine
             logger.warning("Execution %s: listing tasks of '%s' failed: %s", self.id, s.id, exc)
             s.error = f"listing tasks failed: {type(exc).__name__}: {exc}"
         s.planned = True

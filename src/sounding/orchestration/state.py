@@ -173,6 +173,8 @@ def restore_task(task: TaskState, window_start: datetime | None) -> bool:
     last = max(current, key=lambda a: a.attempt) if current else None
     if last is not None and last.final and last.status in (RunStatus.FAILED, RunStatus.CANCELLED):
         task.status = last.status
+        if last.error_type == QUARANTINED_TYPE:
+            step.error = f"task '{task.key}' {last.error}"
         if last.status is RunStatus.FAILED:
             step.failed += 1
         else:
@@ -188,3 +190,31 @@ def restore_finished_step(step: StepState) -> None:
         if restore_task(task, None):
             step.tasks[key] = task
     step.planned = True
+
+
+INTERRUPTED_TYPE = "Interrupted"  # the process died while the attempt ran
+STOPPED_TYPE = "Stopped"  # the engine shut down cleanly while the attempt ran
+QUARANTINED_TYPE = "Quarantined"
+
+
+def crash_count(
+    attempts: list[TaskAttemptRecord], last: TaskAttemptRecord, window_start: datetime | None
+) -> int:
+    """How many attempts of ``last``'s task, in this run's window, ended because the process
+    died under them (``last`` included): not a clean shutdown, not the task's own error."""
+    return sum(
+        1
+        for a in attempts
+        if a.step_id == last.step_id
+        and a.task_key == last.task_key
+        and a.error_type == INTERRUPTED_TYPE
+        and (window_start is None or a.started_at >= window_start)
+    )
+
+
+def quarantine_message(crashes: int) -> str:
+    return (
+        f"quarantined: the process running this task died {crashes} times while it ran "
+        "(a crash, os._exit or a kill); it is not resumed again (SOUNDING_TASK_MAX_CRASHES; "
+        "retry the execution to run it anew)"
+    )

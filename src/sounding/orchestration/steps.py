@@ -11,6 +11,10 @@ exposing ``register_step_types(registry)``, named in :data:`DEFAULT_PLUGINS` or 
 entry-point group ``sounding.step_types``. The scanning types (``discover``, ``profile`` ...)
 are declared without a handler; the services layer binds theirs at start-up with
 ``registry.register(name, handler, replace=True)``.
+
+A plugin may also register functions that workflows name as ``custom`` callables, planners or
+skip conditions (``registry.register_callable(fn)``); nothing else is importable by name
+unless the operator allows its module (see :mod:`sounding.orchestration.callables`).
 """
 
 from __future__ import annotations
@@ -18,12 +22,13 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any
 
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
+from sounding.orchestration.callables import CallablePolicy, CallableRef
 from sounding.orchestration.spec import StepSpec
 
 logger = logging.getLogger(__name__)
@@ -104,8 +109,19 @@ StepHandler = Callable[[StepContext], "StepPlan | Awaitable[StepPlan]"]
 class StepTypeRegistry:
     """Step type names and their handlers; a name may be declared before its handler exists."""
 
-    def __init__(self) -> None:
+    def __init__(self, allowed_modules: Collection[str] = ()) -> None:
         self._handlers: dict[str, StepHandler | None] = {}
+        self.callables = CallablePolicy()
+        self.callables.allow_modules(allowed_modules)
+
+    def register_callable(self, fn: CallableRef, name: str | None = None) -> str:
+        """Let workflows name ``fn`` (as ``module:function``, or ``name``) in ``custom``
+        steps and skip conditions; returns the name."""
+        return self.callables.register(fn, name)
+
+    def resolve_callable(self, path: str) -> CallableRef:
+        """The allowed callable a workflow names; InvalidInputError for any other name."""
+        return self.callables.resolve(path)
 
     def declare(self, name: str) -> None:
         """Make ``name`` a valid type in workflow files; its handler comes later."""
@@ -139,9 +155,12 @@ class StepTypeRegistry:
         hook(self)
 
     @classmethod
-    def default(cls, *, entry_point_plugins: bool = True) -> StepTypeRegistry:
-        """Built-ins, then every plugin of the ``sounding.step_types`` entry-point group."""
-        registry = cls()
+    def default(
+        cls, *, entry_point_plugins: bool = True, allowed_modules: Collection[str] = ()
+    ) -> StepTypeRegistry:
+        """Built-ins, then every plugin of the ``sounding.step_types`` entry-point group;
+        ``allowed_modules`` are the operator's ``SOUNDING_ALLOWED_CALLABLE_MODULES``."""
+        registry = cls(allowed_modules)
         for module in DEFAULT_PLUGINS:
             registry.load_plugin(importlib.import_module(module))
         if entry_point_plugins:
@@ -153,17 +172,3 @@ class StepTypeRegistry:
                 except Exception:
                     logger.exception("Failed to load step type plugin %r", ep.value)
         return registry
-
-
-def resolve_callable(path: str) -> Callable[..., Any]:
-    """``"package.module:function"`` (or ``package.module.function``) to the object."""
-    module_name, sep, attr = path.partition(":")
-    if not sep:
-        module_name, _, attr = path.rpartition(".")
-    try:
-        target = getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise InvalidInputError(f"Cannot import callable '{path}': {exc}", path=path) from exc
-    if not callable(target):
-        raise InvalidInputError(f"'{path}' is not callable", path=path)
-    return target  # type: ignore[no-any-return]

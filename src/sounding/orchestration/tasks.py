@@ -21,7 +21,7 @@ from sounding.orchestration.events import eta_seconds, fraction_done
 from sounding.orchestration.executors.base import TaskCall
 from sounding.orchestration.limits import Constraint, Ticket
 from sounding.orchestration.retry import backoff_delay, should_retry
-from sounding.orchestration.state import StepState, TaskState, restore_task
+from sounding.orchestration.state import STOPPED_TYPE, StepState, TaskState, restore_task
 from sounding.orchestration.steps import TaskCancelledError, TaskContext, TaskSpec
 
 if TYPE_CHECKING:
@@ -30,6 +30,16 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 RS = RunStatus
+STOP_RECORD_TIMEOUT = 1.0  # seconds a shutdown waits to record an abandoned attempt
+
+
+class TaskAbortedError(Exception):
+    """A task raised a ``BaseException`` that is not an ``Exception`` (``SystemExit``,
+    ``KeyboardInterrupt``): it fails that task, never the engine; not retried."""
+
+    retryable = False
+
+
 Outcome = tuple[RunStatus, Any, BaseException | None]
 
 
@@ -127,6 +137,8 @@ class TaskRunner:
             outcome = await self._call(task, ctx)
         except asyncio.CancelledError:
             if self.rt.aborting:
+                if recorded:
+                    await self._record_stopped(record)
                 raise
             current = asyncio.current_task()
             if current is not None:
@@ -137,6 +149,19 @@ class TaskRunner:
             self._end(task, RS.CANCELLED, None)
             return
         await self._finish(task, record, outcome, time.monotonic() - began)
+
+    async def _record_stopped(self, record: TaskAttemptRecord) -> None:
+        """A clean shutdown abandoned the attempt: say so, so that it does not count as a
+        crash of its task (see ``Engine._load``); it runs again at the next start."""
+        try:
+            async with asyncio.timeout(STOP_RECORD_TIMEOUT):
+                await self.rt.storage.finish_task_attempt(
+                    record.key, status=RS.CANCELLED, finished_at=utcnow(),
+                    error="stopped: the server shut down while the attempt ran",
+                    error_type=STOPPED_TYPE, final=False,
+                )  # fmt: skip
+        except Exception as exc:  # the next start closes it as interrupted instead
+            logger.warning("Could not record the stopped attempt %s: %s", record.key, exc)
 
     async def _call(self, task: TaskState, ctx: TaskContext) -> Outcome:
         s = task.step
@@ -156,9 +181,17 @@ class TaskRunner:
             )
         except TaskCancelledError as exc:
             return RS.CANCELLED, None, exc
-        except Exception as exc:
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt ...: this task only
             if ctx.cancelled and self.run.cancelling:
                 return RS.CANCELLED, None, exc
+            if not isinstance(exc, Exception):
+                logger.warning(
+                    "Execution %s: task '%s/%s' raised %s; failing the task only",
+                    self.run.id, s.id, task.key, type(exc).__name__,
+                )  # fmt: skip
+                exc = TaskAbortedError(f"the task raised {type(exc).__name__}: {exc}")
             return RS.FAILED, None, exc
 
     async def _finish(

@@ -1,4 +1,4 @@
-"""Semantic checks of a workflow: ids, dependencies, cycles, step types.
+"""Semantic checks of a workflow: ids, dependencies, cycles, step types, named callables.
 
 Each problem is ``{"loc": "steps[2].depends_on[0]", "msg": ...}``; ``Problems.raise_if_any``
 turns the list into one ``ValidationFailedError`` (HTTP 422) with ``details["errors"]``.
@@ -14,6 +14,7 @@ from sounding.errors import ValidationFailedError
 from sounding.orchestration.dag import find_cycle
 
 if TYPE_CHECKING:
+    from sounding.orchestration.callables import CallablePolicy
     from sounding.orchestration.spec import WorkflowSpec
 
 logger = logging.getLogger(__name__)
@@ -79,3 +80,23 @@ def check_graph(spec: WorkflowSpec, p: Problems, *, step_types: Collection[str])
             f"steps[{i}].depends_on[{j}]",
             f"dependency cycle: {' -> '.join(cycle)} (each step depends on the next)",
         )
+
+
+CALLABLE_KEYS = ("callable", "plan")  # config keys of a ``custom`` step naming Python code
+
+
+def check_callables(spec: WorkflowSpec, p: Problems, policy: CallablePolicy) -> None:
+    """Every Python callable the workflow names is on the allow-list (nothing is imported)."""
+    for i, step in enumerate(spec.steps):
+        if step.type == "custom":
+            for key in CALLABLE_KEYS:
+                value = step.config.get(key)
+                if value is None:
+                    continue
+                if not isinstance(value, str):
+                    p.add(f"steps[{i}].config.{key}", "must be a module:function name")
+                elif (why := policy.problem(value)) is not None:
+                    p.add(f"steps[{i}].config.{key}", why)
+        for j, cond in enumerate(step.skip_if):
+            if cond.callable is not None and (why := policy.problem(cond.callable)) is not None:
+                p.add(f"steps[{i}].skip_if[{j}].callable", why)

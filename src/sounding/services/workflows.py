@@ -43,13 +43,16 @@ class EngineHost:
     def __init__(
         self, ctx: Context, config: EngineConfig | None = None, executor: Executor | None = None
     ) -> None:
-        self.registry = StepTypeRegistry.default()
+        self.registry = StepTypeRegistry.default(
+            allowed_modules=ctx.settings.allowed_callable_modules
+        )
         self.executor = executor or executors.build_executor(ctx.settings)
         executors.bind_step_types(ctx, self.registry, self.executor)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self.loop.run_forever, name="sounding-engine", daemon=True
         )
+        config = config or EngineConfig(max_crashes=ctx.settings.task_max_crashes)
         self.engine = Engine(
             SqlRunStorage(ctx.db), registry=self.registry, executor=self.executor, config=config
         )
@@ -123,7 +126,8 @@ def apply_workflow(
     """Validate and store a workflow definition (a new version when it changed)."""
     actor.require(Permission.SCAN_RUN)
     doc = load_document(document) if isinstance(document, str) else dict(document)
-    spec = parse_workflow(doc, step_types=host(ctx).registry.names())
+    registry = host(ctx).registry
+    spec = parse_workflow(doc, step_types=registry.names(), callables=registry.callables)
     with ctx.db.write() as conn:
         row, changed = repo.put(conn, spec.name, dict(spec.document), actor=actor.name)
         if changed:

@@ -20,6 +20,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+class ServerExitedError(RuntimeError):
+    """The server process ended before it answered /healthz."""
+
+    def __init__(self, returncode: int) -> None:
+        super().__init__(f"sounding serve exited with code {returncode} before answering")
+        self.returncode = returncode
+
+
 class ServerProcess:
     """Start, kill and restart a server on a home directory (SQLite store) and port."""
 
@@ -58,6 +66,8 @@ class ServerProcess:
                 if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
                     return time.monotonic() - started
             except httpx.TransportError:
+                if self.proc.poll() is not None:
+                    raise ServerExitedError(self.proc.returncode) from None
                 time.sleep(0.05)
         raise RuntimeError(f"sounding serve did not answer on {self.base} in {timeout} s")
 

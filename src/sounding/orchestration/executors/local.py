@@ -8,12 +8,82 @@ import functools
 import inspect
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor as FuturesExecutor
+from concurrent.futures import Future
+from typing import Any, ParamSpec, TypeVar
 
 from sounding.orchestration.executors.base import TaskCall
 
 logger = logging.getLogger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+class DaemonThreadPool(FuturesExecutor):
+    """A thread pool whose threads never keep the process alive.
+
+    ``concurrent.futures.ThreadPoolExecutor`` joins its threads when the interpreter exits,
+    so one task blocked in foreign code would stop the server from exiting on SIGTERM. Here
+    workers are daemon threads: an abandoned call dies with the process. A call's exception
+    of any kind (``SystemExit`` too) goes to its future; the thread carries on.
+    """
+
+    def __init__(self, max_workers: int, thread_name_prefix: str = "sounding-task") -> None:
+        self.max_workers = max_workers
+        self._prefix = thread_name_prefix
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._threads: list[threading.Thread] = []
+        self._idle = threading.Semaphore(0)
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def submit(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> Future[T]:
+        future: Future[T] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("cannot schedule new calls after shutdown")
+            self._queue.put((future, functools.partial(fn, *args, **kwargs)))
+            if not self._idle.acquire(blocking=False) and len(self._threads) < self.max_workers:
+                thread = threading.Thread(
+                    target=self._work, name=f"{self._prefix}_{len(self._threads)}", daemon=True
+                )
+                thread.start()
+                self._threads.append(thread)
+        return future
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            future, call = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(call())
+                except BaseException as exc:  # SystemExit ends the call, not the worker
+                    future.set_exception(exc)
+            del item, future, call
+            self._idle.release()
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        with self._lock:
+            self._closed = True
+            threads = list(self._threads)
+        if cancel_futures:
+            while True:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is not None:
+                    item[0].cancel()
+        for _ in threads:
+            self._queue.put(None)
+        if wait:
+            for thread in threads:
+                thread.join()
 
 
 def _is_async(fn: Any) -> bool:
@@ -27,14 +97,16 @@ class LocalExecutor:
     functions run in a pool of ``max_workers`` threads so they never block the loop.
 
     Threads cannot be killed: a cancelled or timed-out blocking function keeps its thread until
-    it returns, so such functions should check ``ctx.cancelled`` between units of work.
+    it returns, so such functions should check ``ctx.cancelled`` between units of work. The
+    threads are daemons (:class:`DaemonThreadPool`): a stuck one never delays the process's
+    exit.
     """
 
     name = "local"
 
     def __init__(self, max_workers: int | None = None) -> None:
         self.max_workers = max_workers
-        self._pool: ThreadPoolExecutor | None = None
+        self._pool: DaemonThreadPool | None = None
 
     @property
     def workers(self) -> int:
@@ -43,9 +115,7 @@ class LocalExecutor:
 
     async def start(self) -> None:
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(
-                max_workers=self.max_workers, thread_name_prefix="sounding-task"
-            )
+            self._pool = DaemonThreadPool(self.workers, thread_name_prefix="sounding-task")
 
     async def run(self, call: TaskCall) -> Any:
         if _is_async(call.fn):
