@@ -11,6 +11,7 @@ Every error a user can see is one of these. Exactly one place maps them to HTTP 
     │   └── TooLargeError              over a configured size limit, ``details["limit"]`` (413)
     ├── NotFoundError                  a named thing does not exist (HTTP 404, exit 1)
     ├── ConflictError                  it exists already / state forbids it (HTTP 409, exit 1)
+    │   └── PreconditionFailedError    it changed since the caller read it (If-Match, HTTP 412)
     ├── AuthenticationError            no or bad credentials (HTTP 401, exit 1)
     ├── PermissionDeniedError          authenticated but not allowed (HTTP 403, exit 1)
     ├── SourceError                    talking to a data source failed (HTTP 502/400, exit 1)
@@ -68,6 +69,11 @@ class NotFoundError(SoundingError):
 
 class ConflictError(SoundingError):
     """The thing exists already, or its current state forbids the operation."""
+
+
+class PreconditionFailedError(ConflictError):
+    """A conditional write (``If-Match``) named a version that is no longer current;
+    ``details["etag"]`` is the current one (None when the thing no longer exists)."""
 
 
 class AuthenticationError(SoundingError):

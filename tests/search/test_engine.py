@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -273,10 +275,33 @@ def test_an_interrupted_rebuild_is_asked_for_again(tmp_path: Path) -> None:
     assert SearchEngine(tmp_path / "ix", embedder=None).needs_rebuild
 
 
+SECOND_PROCESS = """
+import sys
+from pathlib import Path
+from sounding.errors import StoreError
+from sounding.search.ranking import RankingConfig
+from sounding.search.text_index import TextIndex
+try:
+    TextIndex(Path(sys.argv[1]), RankingConfig())
+except StoreError as exc:
+    print(exc)
+"""
+
+
 def test_a_second_process_on_the_same_index_is_told_what_to_do(tmp_path: Path) -> None:
     first = TextIndex(tmp_path / "text", RankingConfig())
     try:
-        with pytest.raises(StoreError, match="in use by another Sounding process"):
+        other = subprocess.run(
+            [sys.executable, "-c", SECOND_PROCESS, str(tmp_path / "text")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        assert "in use by another Sounding process" in other.stdout, other
+        # the same directory opened twice in one process is a bug of ours, and said so
+        with pytest.raises(StoreError, match="already open in this process"):
             TextIndex(tmp_path / "text", RankingConfig())
     finally:
         first.close()
+    TextIndex(tmp_path / "text", RankingConfig()).close()  # free again once closed

@@ -25,6 +25,7 @@ STATUS: list[tuple[type[e.SoundingError], int]] = [
     (e.InvalidInputError, 422),
     (e.ParseError, 422),
     (e.NotFoundError, 404),
+    (e.PreconditionFailedError, 412),
     (e.ConflictError, 409),
     (e.AuthenticationError, 401),
     (e.PermissionDeniedError, 403),

@@ -53,6 +53,7 @@ class SourcePublic(BaseModel):
     created_at: datetime
     updated_at: datetime
     last_scan_at: datetime | None
+    revision: int = Field(description="Increases with every change; the ETag is id.revision")
 
 
 class ScanCreate(RequestModel):
@@ -88,6 +89,7 @@ class AssetPublic(BaseModel):
     type: str
     parent_id: int | None
     source: str
+    revision: int = Field(description="Increases with every change; the ETag is id.revision")
 
 
 class AssetUpdate(RequestModel):
@@ -96,7 +98,15 @@ class AssetUpdate(RequestModel):
     owner: str | None = None
     steward: str | None = None
     domain: str | None = None
-    tags: list[str] | None = None
+    tags: list[str] | None = Field(None, description="The whole new list of tags")
+    add_tags: list[str] | None = Field(None, description="Tags to add to the stored list")
+    remove_tags: list[str] | None = Field(None, description="Tags to take off the stored list")
+    add_terms: list[str] | None = Field(
+        None, description="Glossary terms (ids or paths) to link to the asset"
+    )
+    remove_terms: list[str] | None = Field(
+        None, description="Glossary terms (ids or paths) to unlink from the asset"
+    )
     criticality: str | None = None
     lifecycle: str | None = None
     custom_properties: dict[str, Any] | None = None

@@ -12,6 +12,7 @@ import base64
 import json
 import logging
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,10 @@ logger = logging.getLogger(__name__)
 
 TEXT_FIELDS = ("name", "qualified_name", "labels", "description", "people", "columns")
 NO_QUALITY = -1.0
+# the open index of each directory whose writer this process holds (gone with the index):
+# tantivy's lock file says only that *someone* holds the directory, this says whether it is us
+_IN_PROCESS: weakref.WeakValueDictionary[Path, TextIndex] = weakref.WeakValueDictionary()
+_IN_PROCESS_LOCK = threading.Lock()
 Q = tantivy.Query
 MUST = tantivy.Occur.Must
 
@@ -93,17 +98,27 @@ class TextIndex:
         self._heap_mb, self._threads = heap_mb, threads
         self.schema = build_schema()
         path.mkdir(parents=True, exist_ok=True)
-        try:
-            self._index = tantivy.Index(self.schema, path=str(path))
-            self._writer = self._index.writer(heap_size=heap_mb * 1_000_000, num_threads=threads)
-        except ValueError as exc:
-            if "LockBusy" in str(exc):
-                raise StoreError(
-                    f"The search index in {path} is in use by another Sounding process "
-                    "(a running server?): search through its API (GET /api/v1/search), "
-                    "or stop it first"
-                ) from exc
-            raise StoreError(f"Failed to open the search index in {path}: {exc}") from exc
+        self._path = path.resolve()
+        with _IN_PROCESS_LOCK:
+            try:
+                self._index = tantivy.Index(self.schema, path=str(path))
+                self._writer = self._index.writer(
+                    heap_size=heap_mb * 1_000_000, num_threads=threads
+                )
+            except ValueError as exc:
+                if "LockBusy" in str(exc) and self._path in _IN_PROCESS:
+                    raise StoreError(
+                        f"The search index in {path} is already open in this process: "
+                        "share that one (sounding.services.search opens one per process)"
+                    ) from exc
+                if "LockBusy" in str(exc):
+                    raise StoreError(
+                        f"The search index in {path} is in use by another Sounding process "
+                        "(a running server?): search through its API (GET /api/v1/search), "
+                        "or stop it first"
+                    ) from exc
+                raise StoreError(f"Failed to open the search index in {path}: {exc}") from exc
+            _IN_PROCESS[self._path] = self
         self._lock = threading.Lock()
         self._searcher = self._index.searcher()
 
@@ -146,8 +161,13 @@ class TextIndex:
 
     def close(self) -> None:
         """Commit and release the directory lock; the index cannot be written any more."""
-        self.commit()
-        self.wait_merges(reopen=False)
+        try:
+            self.commit()
+            self.wait_merges(reopen=False)
+        finally:
+            with _IN_PROCESS_LOCK:
+                if _IN_PROCESS.get(self._path) is self:
+                    del _IN_PROCESS[self._path]
 
     def delete_all(self) -> None:
         with self._lock:

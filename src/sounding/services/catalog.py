@@ -9,8 +9,10 @@ from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.paging import Key
 from sounding.errors import InvalidInputError, NotFoundError
+from sounding.services import asset_terms, versions
 from sounding.services.context import Context
 from sounding.services.sources import get_row
+from sounding.store import tables
 from sounding.store.repos import assets as repo
 from sounding.store.repos import audit
 
@@ -26,6 +28,8 @@ CURATED_FIELDS = (
     "lifecycle",
     "custom_properties",
 )
+EDIT_FIELDS = ("add_tags", "remove_tags", "add_terms", "remove_terms")
+MAX_TAG = 200  # asset_tags.tag
 CRITICALITY = ("low", "medium", "high", "critical")
 LIFECYCLE = ("development", "staging", "production", "deprecated", "retired")
 
@@ -52,6 +56,7 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
         "last_seen": row["last_seen"],
         "deleted_at": row["deleted_at"],
         "deleted": row["deleted_at"] is not None,
+        "revision": row.get("row_version"),
     }
     if row["type"] == AssetType.COLUMN.value:
         out.update(
@@ -126,7 +131,9 @@ def get_asset(
     with ctx.db.read() as conn:
         kids = repo.children(conn, row["id"], include_deleted)
         events = repo.events_for(conn, row["id"])
+        terms = asset_terms.term_paths(conn, row["id"])
     out = public(row)
+    out["glossary_terms"] = terms
     kid_list = [public(k) for k in kids]
     if row["type"] in (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value):
         out["columns"] = kid_list
@@ -136,24 +143,84 @@ def get_asset(
 
 
 def update_asset(
-    ctx: Context, actor: Principal, ref: str | int, changes: dict[str, Any]
+    ctx: Context,
+    actor: Principal,
+    ref: str | int,
+    changes: dict[str, Any],
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
+    """Edit curated fields. ``add_tags``/``remove_tags`` and ``add_terms``/``remove_terms``
+    change the stored lists as they are at the moment of the write (concurrent adds all
+    survive); ``if_match`` (an ETag) makes the write conditional."""
     actor.require(Permission.CATALOG_WRITE)
+    changes = dict(changes)
+    edits = {k: _clean_list(k, changes.pop(k) or []) for k in EDIT_FIELDS if k in changes}
     unknown = sorted(set(changes) - set(CURATED_FIELDS))
     if unknown:
         raise InvalidInputError(
-            f"Cannot edit {', '.join(unknown)}; editable fields: {', '.join(CURATED_FIELDS)}"
+            f"Cannot edit {', '.join(unknown)}; editable fields: "
+            f"{', '.join((*CURATED_FIELDS, *EDIT_FIELDS))}"
         )
+    _check_edits(changes, edits)
     if changes.get("criticality") not in (None, *CRITICALITY):
         raise InvalidInputError(f"criticality must be one of {', '.join(CRITICALITY)}")
     if changes.get("lifecycle") not in (None, *LIFECYCLE):
         raise InvalidInputError(f"lifecycle must be one of {', '.join(LIFECYCLE)}")
     if "tags" in changes:
-        changes["tags"] = sorted({str(t).strip() for t in changes["tags"] or [] if str(t).strip()})
+        changes["tags"] = sorted(set(_clean_list("tags", changes["tags"] or [])))
     row = _find(ctx, ref)
     with ctx.db.write() as conn:
-        repo.update_curated(conn, row["id"], changes)
+        versions.check(conn, tables.assets, row["id"], if_match, f"Asset {row['urn']}")
+        if "add_tags" in edits or "remove_tags" in edits:
+            now = set(repo.tags_for_update(conn, row["id"]))
+            changes["tags"] = sorted(
+                (now | set(edits.get("add_tags", []))) - set(edits.get("remove_tags", []))
+            )
+        if "add_terms" in edits or "remove_terms" in edits:
+            asset_terms.edit_links(
+                conn,
+                actor.name,
+                row["id"],
+                edits.get("add_terms", []),
+                edits.get("remove_terms", []),
+            )
+        repo.update_curated(conn, row["id"], changes)  # a new revision, even for terms only
         audit.record(
-            conn, actor.name, "asset.update", "asset", row["urn"], {"fields": sorted(changes)}
+            conn,
+            actor.name,
+            "asset.update",
+            "asset",
+            row["urn"],
+            {"fields": sorted({*changes, *edits}), **edits},
         )
     return get_asset(ctx, actor, row["id"])
+
+
+def _clean_list(field: str, values: Any) -> list[str]:
+    """Tags or term references: stripped, blanks dropped, each of a storable length."""
+    if not isinstance(values, list | tuple):
+        raise InvalidInputError(f"{field} must be a list of strings", field=field)
+    out = [str(v).strip() for v in values if str(v).strip()]
+    long = [v for v in out if len(v) > MAX_TAG]
+    if long:
+        raise InvalidInputError(
+            f"{field}: {long[0][:40]!r}... is longer than {MAX_TAG} characters", field=field
+        )
+    return out
+
+
+def _check_edits(changes: dict[str, Any], edits: dict[str, list[str]]) -> None:
+    if "tags" in changes and ("add_tags" in edits or "remove_tags" in edits):
+        raise InvalidInputError(
+            "Send either tags (the whole new list) or add_tags/remove_tags (changes to the "
+            "list as stored), not both",
+            field="tags",
+        )
+    for kind in ("tags", "terms"):
+        both = set(edits.get(f"add_{kind}", [])) & set(edits.get(f"remove_{kind}", []))
+        if both:
+            raise InvalidInputError(
+                f"{', '.join(sorted(both))} is in both add_{kind} and remove_{kind}",
+                field=f"add_{kind}",
+            )

@@ -18,7 +18,7 @@ from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.governance import compliance as checks
 from sounding.governance.compliance_report import render
 from sounding.governance.frameworks import SEVERITIES, Framework
-from sounding.services import catalog
+from sounding.services import catalog, versions
 from sounding.services.compliance import (
     ACCEPTED,
     BY_HAND,
@@ -34,6 +34,7 @@ from sounding.services.context import Context
 from sounding.services.sources import get_row
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import compliance as repo
+from sounding.store.tables_compliance import compliance_findings
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def _public(row: dict[str, Any], frameworks: dict[str, Framework]) -> dict[str, 
         "first_seen": row["first_seen"],
         "last_seen": row["last_seen"],
         "resolved_at": row["resolved_at"],
+        "revision": row["row_version"],
     }
 
 
@@ -140,6 +142,7 @@ def _decide(
     to: str,
     allowed_from: tuple[str, ...],
     note: str | None,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
     actor.require(Permission.CATALOG_WRITE)
     now = utcnow()
@@ -152,6 +155,8 @@ def _decide(
         row = repo.get_finding(conn, finding_id)
         if row is None:
             raise NotFoundError(f"Compliance finding {finding_id} not found", finding=finding_id)
+        what = f"Compliance finding {finding_id}"
+        versions.check(conn, compliance_findings, finding_id, if_match, what)
         if row["status"] not in allowed_from:
             raise ConflictError(
                 f"Finding {finding_id} is {row['status']}; only a finding that is "
@@ -174,7 +179,14 @@ def _decide(
     return get_finding(ctx, actor, finding_id)
 
 
-def accept(ctx: Context, actor: Principal, finding_id: int, justification: str) -> dict[str, Any]:
+def accept(
+    ctx: Context,
+    actor: Principal,
+    finding_id: int,
+    justification: str,
+    *,
+    if_match: str | None = None,
+) -> dict[str, Any]:
     """Accept the risk of an open finding; the justification is required and kept."""
     text = (justification or "").strip()
     if len(text) < 10:
@@ -183,20 +195,30 @@ def accept(ctx: Context, actor: Principal, finding_id: int, justification: str) 
             "(why the risk is acceptable, and until when)",
             field="justification",
         )
-    return _decide(ctx, actor, finding_id, ACCEPTED, (OPEN,), text)
+    return _decide(ctx, actor, finding_id, ACCEPTED, (OPEN,), text, if_match)
 
 
 def resolve(
-    ctx: Context, actor: Principal, finding_id: int, note: str | None = None
+    ctx: Context,
+    actor: Principal,
+    finding_id: int,
+    note: str | None = None,
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
     """Mark a finding resolved by hand; the next evaluation reopens it if it still fails."""
-    return _decide(ctx, actor, finding_id, RESOLVED, (OPEN, ACCEPTED), note)
+    return _decide(ctx, actor, finding_id, RESOLVED, (OPEN, ACCEPTED), note, if_match)
 
 
 def reopen(
-    ctx: Context, actor: Principal, finding_id: int, note: str | None = None
+    ctx: Context,
+    actor: Principal,
+    finding_id: int,
+    note: str | None = None,
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
-    return _decide(ctx, actor, finding_id, OPEN, (ACCEPTED, RESOLVED), note)
+    return _decide(ctx, actor, finding_id, OPEN, (ACCEPTED, RESOLVED), note, if_match)
 
 
 def open_finding_counts(ctx: Context) -> list[dict[str, Any]]:

@@ -14,9 +14,11 @@ from typing import Any
 from sounding.domain.auth import Permission, Principal
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.governance import glossary as g
+from sounding.services import versions
 from sounding.services.context import Context
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import glossary as repo
+from sounding.store.tables_glossary import glossary_terms
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ def public(row: Mapping[str, Any], related: Sequence[str] = ()) -> dict[str, Any
         "created_by": row["created_by"],
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
+        "revision": row["row_version"],
     }
 
 
@@ -230,7 +233,12 @@ def create_term(ctx: Context, actor: Principal, data: Mapping[str, Any]) -> dict
 
 
 def update_term(
-    ctx: Context, actor: Principal, ref: str | int, changes: Mapping[str, Any]
+    ctx: Context,
+    actor: Principal,
+    ref: str | int,
+    changes: Mapping[str, Any],
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
     """Edit a term; renaming or moving it moves its whole subtree. ``status`` here may only
     return a term to draft (approve and deprecate have their own calls)."""
@@ -241,6 +249,7 @@ def update_term(
         raise InvalidInputError("Use approve or deprecate to change a term's status to those")
     with ctx.db.write() as conn:
         row = find_row(conn, ref)
+        versions.check(conn, glossary_terms, row["id"], if_match, f"Glossary term {row['path']}")
         if "parent" in values or "name" in values:
             parent = values.pop("parent", ...)
             parent_id = row["parent_id"]
@@ -268,13 +277,20 @@ def update_term(
 
 
 def set_status(
-    ctx: Context, actor: Principal, ref: str | int, status: str, note: str | None = None
+    ctx: Context,
+    actor: Principal,
+    ref: str | int,
+    status: str,
+    note: str | None = None,
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
     """Approve (recording who and when), deprecate, or return a term to draft."""
     actor.require(Permission.CATALOG_WRITE)
     now = utcnow()
     with ctx.db.write() as conn:
         row = find_row(conn, ref)
+        versions.check(conn, glossary_terms, row["id"], if_match, f"Glossary term {row['path']}")
         g.check_transition(row["status"], status, row["path"])
         values: dict[str, Any] = {"status": status, "updated_at": now}
         if status == g.APPROVED:
@@ -292,12 +308,20 @@ def set_status(
     return get_term(ctx, actor, row["id"])
 
 
-def delete_term(ctx: Context, actor: Principal, ref: str | int, recursive: bool = False) -> int:
+def delete_term(
+    ctx: Context,
+    actor: Principal,
+    ref: str | int,
+    recursive: bool = False,
+    *,
+    if_match: str | None = None,
+) -> int:
     """Delete a term (and its links); with ``recursive`` its descendants too. Returns how
     many terms were deleted."""
     actor.require(Permission.CATALOG_WRITE)
     with ctx.db.write() as conn:
         row = find_row(conn, ref)
+        versions.check(conn, glossary_terms, row["id"], if_match, f"Glossary term {row['path']}")
         order = _subtree(conn, row["id"])
         if len(order) > 1 and not recursive:
             raise ConflictError(

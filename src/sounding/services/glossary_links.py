@@ -23,6 +23,7 @@ from sounding.services import catalog
 from sounding.services.context import Context
 from sounding.services.glossary import find_row
 from sounding.services.sources import get_row
+from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import glossary as repo
 from sounding.store.repos import scanning as label_repo
@@ -116,6 +117,7 @@ def _decide(
                 existing["id"],
                 {"status": status, "decided_by": actor.name, "decided_at": now},
             )
+        asset_repo.touch(conn, asset["id"])  # its glossary terms are part of it: new ETag
         action = "link" if status == ACCEPTED else "reject"
         audit.record(
             conn,
@@ -161,6 +163,7 @@ def unlink(ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str |
                 asset=asset["urn"],
             )
         repo.delete_links(conn, [existing["id"]])
+        asset_repo.touch(conn, asset["id"])
         audit.record(
             conn, actor.name, "glossary.unlink", "asset", asset["urn"], {"term": term["path"]}
         )

@@ -34,13 +34,14 @@ from sounding.errors import (
     ParseError,
 )
 from sounding.scanning.quality_suggest import suggest_rules
-from sounding.services import catalog, profiling
+from sounding.services import catalog, profiling, versions
 from sounding.services.context import Context
 from sounding.services.quality_scores import refresh
 from sounding.services.sources import get_row
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import quality as repo
 from sounding.store.repos import scanning as scanning_repo
+from sounding.store.tables_quality import quality_rules
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def public_rule(row: dict[str, Any]) -> dict[str, Any]:
         asset_urn=row.get("asset_urn"),
         qualified_name=row.get("qualified_name"),
         source=row.get("source"),
+        revision=row.get("row_version"),
     )
     return out
 
@@ -360,7 +362,12 @@ def create_rule(
 
 
 def update_rule(
-    ctx: Context, actor: Principal, rule_id: int, changes: dict[str, Any]
+    ctx: Context,
+    actor: Principal,
+    rule_id: int,
+    changes: dict[str, Any],
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
     """Change a rule's params, severity, dimension, description or name (kind and column are
     its identity: delete it and create another)."""
@@ -378,6 +385,7 @@ def update_rule(
     rule = check_rule(ctx, table, validate_rule(merged))
     now = utcnow()
     with ctx.db.write() as conn:
+        versions.check(conn, quality_rules, rule_id, if_match, f"Quality rule {rule_id}")
         other = repo.rule_by_name(conn, table["id"], rule.name)
         if other is not None and other["id"] != rule_id:
             raise ConflictError(
@@ -396,11 +404,14 @@ def update_rule(
     return public_rule(get_rule(ctx, actor, rule_id))
 
 
-def delete_rule(ctx: Context, actor: Principal, rule_id: int) -> None:
+def delete_rule(
+    ctx: Context, actor: Principal, rule_id: int, *, if_match: str | None = None
+) -> None:
     """Delete a rule and its results; its table is rescored without it."""
     actor.require(Permission.CATALOG_WRITE)
     row = get_rule(ctx, actor, rule_id)
     with ctx.db.write() as conn:
+        versions.check(conn, quality_rules, rule_id, if_match, f"Quality rule {rule_id}")
         repo.delete_rule(conn, rule_id)
         audit.record(
             conn,
@@ -413,7 +424,9 @@ def delete_rule(ctx: Context, actor: Principal, rule_id: int) -> None:
         refresh(conn, [(row["asset_id"], row["asset_urn"])], utcnow())
 
 
-def decide(ctx: Context, actor: Principal, rule_id: int, status: str) -> dict[str, Any]:
+def decide(
+    ctx: Context, actor: Principal, rule_id: int, status: str, *, if_match: str | None = None
+) -> dict[str, Any]:
     """A steward accepts (makes active) or rejects a rule; rejected suggestions never return.
     The table is rescored: a rejected rule no longer counts, an accepted one counts with its
     newest result if it has one."""
@@ -423,6 +436,7 @@ def decide(ctx: Context, actor: Principal, rule_id: int, status: str) -> dict[st
     row = get_rule(ctx, actor, rule_id)
     now = utcnow()
     with ctx.db.write() as conn:
+        versions.check(conn, quality_rules, rule_id, if_match, f"Quality rule {rule_id}")
         repo.update_rule(
             conn,
             rule_id,

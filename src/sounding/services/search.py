@@ -42,11 +42,18 @@ OBJECTS = ("table", "view", "dataset")
 
 
 class SearchState:
-    def __init__(self, ctx: Context) -> None:
-        self.directory = ctx.settings.home / "search"
-        self.index: SearchIndex = open_index(self.directory, embedder=ctx.settings.search_model)
+    """The search index of one directory in this process, with its outbox cursor.
+
+    One per directory per process (see :func:`_state`), shared by every thread and every
+    :class:`Context` on the same home: tantivy allows one writer per directory, so a second
+    open in the same process would find the directory locked by itself."""
+
+    def __init__(self, directory: Path, search_model: str) -> None:
+        self.directory = directory
+        self.index: SearchIndex = open_index(directory, embedder=search_model)
         self.lock = threading.Lock()
-        self._cursor_file = self.directory / "outbox.cursor"
+        self.users = 0  # contexts holding this state; the last to stop closes the index
+        self._cursor_file = directory / "outbox.cursor"
 
     @property
     def cursor(self) -> int:
@@ -61,21 +68,42 @@ class SearchState:
         tmp.write_text(str(value))
         tmp.replace(self._cursor_file)
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Called by Context.close(): let go of this context's share of the index."""
+        with _OPEN_LOCK:
+            self.users -= 1
+            if self.users > 0:
+                return
+            _OPEN.pop(self.directory, None)
         self.index.close()
 
-    # an object with ``stop`` is closed by Context.close()
-    stop = close
+    close = stop
 
 
-def _state(ctx: Context) -> SearchState:
+# every search index this process has open, by resolved directory
+_OPEN: dict[Path, SearchState] = {}
+_OPEN_LOCK = threading.Lock()
+
+
+def _state(ctx: Context, *, fresh: bool = True) -> SearchState:
+    """This context's search state, opening the directory's index on first use (once per
+    process, however many threads ask at the same moment); ``fresh`` brings a new or
+    discarded index up to date from the store before anyone reads it."""
     state = ctx.extras.get("search")
     if isinstance(state, SearchState):
         return state
-    state = SearchState(ctx)
-    ctx.extras["search"] = state
-    if getattr(state.index, "needs_rebuild", False) or state.cursor == 0:
-        reindex(ctx)
+    with _OPEN_LOCK:
+        state = ctx.extras.get("search")
+        if isinstance(state, SearchState):
+            return state
+        directory = index_path(ctx).resolve()
+        state = _OPEN.get(directory)
+        if state is None:
+            state = _OPEN[directory] = SearchState(directory, ctx.settings.search_model)
+        if fresh and (getattr(state.index, "needs_rebuild", False) or state.cursor == 0):
+            _rebuild(ctx, state)
+        state.users += 1
+        ctx.extras["search"] = state
     return state
 
 
@@ -188,10 +216,10 @@ def _all_documents(ctx: Context) -> Iterator[SearchDocument]:
 
 def reindex(ctx: Context) -> int:
     """Rebuild the index from the store (``sounding search reindex``)."""
-    state = ctx.extras.get("search")
-    if not isinstance(state, SearchState):
-        state = SearchState(ctx)
-        ctx.extras["search"] = state
+    return _rebuild(ctx, _state(ctx, fresh=False))
+
+
+def _rebuild(ctx: Context, state: SearchState) -> int:
     with state.lock:
         with ctx.db.read() as conn:
             mark = outbox.last_id(conn)  # notes after this are applied by the next catch-up

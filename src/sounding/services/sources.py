@@ -19,8 +19,10 @@ from sounding.errors import (
     SoundingError,
     SourceTimeoutError,
 )
+from sounding.services import versions
 from sounding.services.context import Context
 from sounding.services.secrets import redact_url
+from sounding.store import tables
 from sounding.store.repos import audit
 from sounding.store.repos import sources as repo
 
@@ -43,6 +45,7 @@ def public(row: dict[str, Any]) -> dict[str, Any]:
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "last_scan_at": row["last_scan_at"],
+        "revision": row["row_version"],
     }
 
 
@@ -186,7 +189,14 @@ def get(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
     return public(get_row(ctx, name))
 
 
-def update(ctx: Context, actor: Principal, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update(
+    ctx: Context,
+    actor: Principal,
+    name: str,
+    changes: dict[str, Any],
+    *,
+    if_match: str | None = None,
+) -> dict[str, Any]:
     actor.require(Permission.SOURCE_MANAGE)
     row = get_row(ctx, name)
     values: dict[str, Any] = {}
@@ -209,6 +219,7 @@ def update(ctx: Context, actor: Principal, name: str, changes: dict[str, Any]) -
         values.get("exclude_pattern", row["exclude_pattern"]),
     )
     with ctx.db.write() as conn:
+        versions.check(conn, tables.sources, row["id"], if_match, f"Source {name!r}")
         repo.update(conn, row["id"], values)
         audit.record(conn, actor.name, "source.update", "source", name, {"fields": sorted(changes)})
         new = repo.get_by_id(conn, row["id"])
@@ -216,11 +227,12 @@ def update(ctx: Context, actor: Principal, name: str, changes: dict[str, Any]) -
     return public(new)
 
 
-def remove(ctx: Context, actor: Principal, name: str) -> None:
+def remove(ctx: Context, actor: Principal, name: str, *, if_match: str | None = None) -> None:
     """Remove a source and everything cataloged from it."""
     actor.require(Permission.SOURCE_MANAGE)
     row = get_row(ctx, name)
     with ctx.db.write() as conn:
+        versions.check(conn, tables.sources, row["id"], if_match, f"Source {name!r}")
         repo.delete(conn, row["id"])
         audit.record(conn, actor.name, "source.delete", "source", name)
 

@@ -26,11 +26,12 @@ from sounding.orchestration.engine import Engine, EngineConfig
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.parsing import load_document, parse_workflow
 from sounding.orchestration.steps import StepTypeRegistry
-from sounding.services import executors
+from sounding.services import executors, versions
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import workflows as repo
 from sounding.store.run_storage import SqlRunStorage
+from sounding.store.tables_orchestration import workflows as workflows_table
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -108,6 +109,7 @@ def host(ctx: Context, *, recover: bool = False) -> EngineHost:
 def _public_workflow(row: Mapping[str, Any]) -> dict[str, Any]:
     spec = row["spec"]
     return {
+        "id": row["id"],
         "name": row["name"],
         "version": row["version"],
         "enabled": row["enabled"],
@@ -117,19 +119,30 @@ def _public_workflow(row: Mapping[str, Any]) -> dict[str, Any]:
         "spec": spec,
         "updated_at": row.get("updated_at"),
         "updated_by": row.get("updated_by"),
+        "revision": row.get("row_version"),
     }
 
 
 def apply_workflow(
-    ctx: Context, actor: Principal, document: str | Mapping[str, Any]
+    ctx: Context,
+    actor: Principal,
+    document: str | Mapping[str, Any],
+    *,
+    if_match: str | None = None,
 ) -> dict[str, Any]:
-    """Validate and store a workflow definition (a new version when it changed)."""
+    """Validate and store a workflow definition (a new version when it changed);
+    ``if_match`` replaces it only if it is still the one read (an ETag)."""
     actor.require(Permission.SCAN_RUN)
     doc = load_document(document) if isinstance(document, str) else dict(document)
     registry = host(ctx).registry
     spec = parse_workflow(doc, step_types=registry.names(), callables=registry.callables)
     with ctx.db.write() as conn:
+        if if_match is not None:
+            found = repo.get(conn, spec.name)
+            what = f"Workflow '{spec.name}'"
+            versions.check(conn, workflows_table, found["id"] if found else None, if_match, what)
         row, changed = repo.put(conn, spec.name, dict(spec.document), actor=actor.name)
+        row = repo.get(conn, spec.name) or row  # as stored, with its new revision
         if changed:
             audit.record(
                 conn,
@@ -163,9 +176,15 @@ def get_workflow(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
     return _public_workflow(row)
 
 
-def delete_workflow(ctx: Context, actor: Principal, name: str) -> None:
+def delete_workflow(
+    ctx: Context, actor: Principal, name: str, *, if_match: str | None = None
+) -> None:
     actor.require(Permission.SCAN_RUN)
     with ctx.db.write() as conn:
+        if if_match is not None:
+            found = repo.get(conn, name)
+            what = f"Workflow '{name}'"
+            versions.check(conn, workflows_table, found["id"] if found else None, if_match, what)
         if not repo.delete(conn, name):
             raise NotFoundError(f"Workflow '{name}' not found", workflow=name)
         audit.record(conn, actor.name, "workflow.delete", "workflow", name)

@@ -40,6 +40,20 @@ class UtcDateTime(sa.types.TypeDecorator[datetime]):
 TS = UtcDateTime()
 JSONType = sa.JSON(none_as_null=True)  # None is SQL NULL, not the JSON text "null"
 
+
+def row_version() -> sa.Column[int]:
+    """The revision of a row that API clients edit (its ETag): 1 when inserted, and one more
+    on every UPDATE made through the table, whatever the code path (SQLAlchemy adds the
+    increment unless the statement sets the column itself, as a "seen again" stamp does)."""
+    return sa.Column(
+        "row_version",
+        sa.Integer,
+        nullable=False,
+        server_default="1",  # not a Python default: inserts leave the column alone
+        onupdate=sa.literal_column("row_version + 1"),
+    )
+
+
 sources = sa.Table(
     "sources",
     metadata,
@@ -55,6 +69,7 @@ sources = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.Column("last_scan_at", TS),
+    row_version(),
 )
 
 assets = sa.Table(
@@ -94,6 +109,7 @@ assets = sa.Table(
     sa.Column("last_seen", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
     sa.Column("deleted_at", TS),
+    row_version(),
     sa.Index(None, "source_id", "type"),
     sa.Index(None, "parent_id"),
     sa.Index(None, "name"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sounding.store.tables import TS, JSONType, metadata
+from sounding.store.tables import TS, JSONType, metadata, row_version
 
 compliance_findings = sa.Table(
     "compliance_findings",
@@ -23,6 +23,7 @@ compliance_findings = sa.Table(
     sa.Column("first_seen", TS, nullable=False),
     sa.Column("last_seen", TS, nullable=False),
     sa.Column("resolved_at", TS),
+    row_version(),
     sa.UniqueConstraint("asset_id", "framework", "requirement_id"),
     sa.Index(None, "framework", "status", "severity"),
 )

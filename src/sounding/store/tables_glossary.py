@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sounding.store.tables import TS, JSONType, metadata
+from sounding.store.tables import TS, JSONType, metadata, row_version
 
 glossary_terms = sa.Table(
     "glossary_terms",
@@ -27,6 +27,7 @@ glossary_terms = sa.Table(
     sa.Column("created_by", sa.String(200)),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
+    row_version(),
     sa.Index(None, "parent_id"),
     sa.Index(None, "status"),
 )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sounding.store.tables import TS, JSONType, metadata
+from sounding.store.tables import TS, JSONType, metadata, row_version
 
 workflows = sa.Table(
     "workflows",
@@ -24,6 +24,7 @@ workflows = sa.Table(
     sa.Column("updated_at", TS, nullable=False),
     sa.Column("created_by", sa.String(200)),
     sa.Column("updated_by", sa.String(200)),
+    row_version(),
 )
 
 workflow_versions = sa.Table(

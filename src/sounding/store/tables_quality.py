@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sounding.store.tables import TS, JSONType, metadata
+from sounding.store.tables import TS, JSONType, metadata, row_version
 
 quality_rules = sa.Table(
     "quality_rules",
@@ -26,6 +26,7 @@ quality_rules = sa.Table(
     sa.Column("updated_at", TS, nullable=False),
     sa.Column("decided_by", sa.String(200)),
     sa.Column("decided_at", TS),
+    row_version(),
     sa.UniqueConstraint("asset_id", "name"),
     sa.Index(None, "status"),
 )

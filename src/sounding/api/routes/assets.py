@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import OptionalIdQuery
 from sounding.api.schemas import AssetPublic, AssetUpdate, Page
 from sounding.domain.auth import Permission, Principal
@@ -47,23 +48,31 @@ def list_assets(
 
 @router.get("/by-urn", response_model=AssetPublic)
 def get_asset_by_urn(
-    ctx: CtxDep, who: Reader, urn: str, include_deleted: bool = False
+    ctx: CtxDep, who: Reader, response: Response, urn: str, include_deleted: bool = False
 ) -> dict[str, Any]:
     """Any asset by URN (use this form for URNs that contain '/')."""
     asset = catalog.get_asset(ctx, who, urn, include_deleted)
     usage.record_view(ctx, who, asset)  # counted in memory; no write on this read
-    return asset
+    return tagged(response, asset)
 
 
 @router.get("/{ref}", response_model=AssetPublic)
-def get_asset(ctx: CtxDep, who: Reader, ref: str, include_deleted: bool = False) -> dict[str, Any]:
-    """An asset by id or URN, with its columns/children and last discovery events."""
+def get_asset(
+    ctx: CtxDep, who: Reader, response: Response, ref: str, include_deleted: bool = False
+) -> dict[str, Any]:
+    """An asset by id or URN, with its columns/children, glossary terms and last discovery
+    events; its ETag in the ``ETag`` header."""
     asset = catalog.get_asset(ctx, who, ref, include_deleted)
     usage.record_view(ctx, who, asset)  # counted in memory; no write on this read
-    return asset
+    return tagged(response, asset)
 
 
 @router.patch("/{ref}", response_model=AssetPublic)
-def update_asset(ctx: CtxDep, who: Writer, ref: str, body: AssetUpdate) -> dict[str, Any]:
-    """Edit curated metadata: description, owner, steward, domain, tags, criticality, ..."""
-    return catalog.update_asset(ctx, who, ref, body.model_dump(exclude_unset=True))
+def update_asset(
+    ctx: CtxDep, who: Writer, response: Response, ref: str, body: AssetUpdate, if_match: IfMatch
+) -> dict[str, Any]:
+    """Edit curated metadata: description, owner, steward, domain, tags, criticality, ...
+    ``add_tags``/``remove_tags`` and ``add_terms``/``remove_terms`` change the lists as
+    stored at the moment of the write, so concurrent edits all survive."""
+    changes = body.model_dump(exclude_unset=True)
+    return tagged(response, catalog.update_asset(ctx, who, ref, changes, if_match=if_match))

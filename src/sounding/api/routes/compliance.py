@@ -9,6 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
 from sounding.api.validation import RequestModel
@@ -112,8 +113,8 @@ def list_findings(
 
 
 @router.get("/findings/{finding_id}")
-def get_finding(ctx: CtxDep, who: Reader, finding_id: Id) -> dict[str, Any]:
-    return compliance_findings.get_finding(ctx, who, finding_id)
+def get_finding(ctx: CtxDep, who: Reader, response: Response, finding_id: Id) -> dict[str, Any]:
+    return tagged(response, compliance_findings.get_finding(ctx, who, finding_id))
 
 
 @router.get("/findings/{finding_id}/history")
@@ -125,20 +126,46 @@ def finding_history(ctx: CtxDep, who: Reader, finding_id: Id) -> dict[str, Any]:
 
 
 @router.post("/findings/{finding_id}/accept")
-def accept(ctx: CtxDep, who: Writer, finding_id: Id, body: Acceptance) -> dict[str, Any]:
+def accept(
+    ctx: CtxDep,
+    who: Writer,
+    response: Response,
+    finding_id: Id,
+    body: Acceptance,
+    if_match: IfMatch,
+) -> dict[str, Any]:
     """Accept an open finding's risk; the justification, who and when are kept."""
-    return compliance_findings.accept(ctx, who, finding_id, body.justification)
+    found = compliance_findings.accept(ctx, who, finding_id, body.justification, if_match=if_match)
+    return tagged(response, found)
 
 
 @router.post("/findings/{finding_id}/resolve")
-def resolve(ctx: CtxDep, who: Writer, finding_id: Id, body: Note | None = None) -> dict[str, Any]:
+def resolve(
+    ctx: CtxDep,
+    who: Writer,
+    response: Response,
+    finding_id: Id,
+    if_match: IfMatch,
+    body: Note | None = None,
+) -> dict[str, Any]:
     """Mark a finding resolved; the next evaluation reopens it if it still fails."""
-    return compliance_findings.resolve(ctx, who, finding_id, body.note if body else None)
+    note = body.note if body else None
+    found = compliance_findings.resolve(ctx, who, finding_id, note, if_match=if_match)
+    return tagged(response, found)
 
 
 @router.post("/findings/{finding_id}/reopen")
-def reopen(ctx: CtxDep, who: Writer, finding_id: Id, body: Note | None = None) -> dict[str, Any]:
-    return compliance_findings.reopen(ctx, who, finding_id, body.note if body else None)
+def reopen(
+    ctx: CtxDep,
+    who: Writer,
+    response: Response,
+    finding_id: Id,
+    if_match: IfMatch,
+    body: Note | None = None,
+) -> dict[str, Any]:
+    note = body.note if body else None
+    found = compliance_findings.reopen(ctx, who, finding_id, note, if_match=if_match)
+    return tagged(response, found)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
 from sounding.api.validation import RequestModel
@@ -108,9 +109,9 @@ def term_tree(ctx: CtxDep, who: Reader, status: str | None = None) -> dict[str, 
 
 @router.get("/by-path")
 def term_by_path(
-    ctx: CtxDep, who: Reader, path: str = Query(description="/Finance/Revenue")
+    ctx: CtxDep, who: Reader, response: Response, path: str = Query(description="/Finance/Revenue")
 ) -> dict[str, Any]:
-    return glossary.get_term(ctx, who, path)
+    return tagged(response, glossary.get_term(ctx, who, path))
 
 
 @router.get("/export", responses=content_types("text/csv", "application/json"))
@@ -172,38 +173,60 @@ def reject_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> dict[str, Any]:
 
 
 @router.get("/{ref}")
-def get_term(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
-    """A term by id (paths: use ``/by-path``)."""
-    return glossary.get_term(ctx, who, ref)
+def get_term(ctx: CtxDep, who: Reader, response: Response, ref: str) -> dict[str, Any]:
+    """A term by id (paths: use ``/by-path``); its ETag in the ``ETag`` header."""
+    return tagged(response, glossary.get_term(ctx, who, ref))
 
 
 @router.patch("/{ref}")
 def update_term(
-    ctx: CtxDep, who: Writer, ref: str, body: Annotated[TermUpdate, Body()]
+    ctx: CtxDep,
+    who: Writer,
+    response: Response,
+    ref: str,
+    body: Annotated[TermUpdate, Body()],
+    if_match: IfMatch,
 ) -> dict[str, Any]:
     """Edit a term; renaming or moving it moves its subtree."""
-    return glossary.update_term(ctx, who, ref, body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    return tagged(response, glossary.update_term(ctx, who, ref, changes, if_match=if_match))
 
 
 @router.delete("/{ref}", status_code=204)
-def delete_term(ctx: CtxDep, who: Writer, ref: str, recursive: bool = False) -> Response:
-    glossary.delete_term(ctx, who, ref, recursive)
+def delete_term(
+    ctx: CtxDep, who: Writer, ref: str, if_match: IfMatch, recursive: bool = False
+) -> Response:
+    glossary.delete_term(ctx, who, ref, recursive, if_match=if_match)
     return Response(status_code=204)
 
 
 @router.post("/{ref}/approve")
 def approve_term(
-    ctx: CtxDep, who: Writer, ref: str, body: StatusNote | None = None
+    ctx: CtxDep,
+    who: Writer,
+    response: Response,
+    ref: str,
+    if_match: IfMatch,
+    body: StatusNote | None = None,
 ) -> dict[str, Any]:
     """Approve a draft term; who approved and when is recorded."""
-    return glossary.set_status(ctx, who, ref, "approved", body.note if body else None)
+    note = body.note if body else None
+    term = glossary.set_status(ctx, who, ref, "approved", note, if_match=if_match)
+    return tagged(response, term)
 
 
 @router.post("/{ref}/deprecate")
 def deprecate_term(
-    ctx: CtxDep, who: Writer, ref: str, body: StatusNote | None = None
+    ctx: CtxDep,
+    who: Writer,
+    response: Response,
+    ref: str,
+    if_match: IfMatch,
+    body: StatusNote | None = None,
 ) -> dict[str, Any]:
-    return glossary.set_status(ctx, who, ref, "deprecated", body.note if body else None)
+    note = body.note if body else None
+    term = glossary.set_status(ctx, who, ref, "deprecated", note, if_match=if_match)
+    return tagged(response, term)
 
 
 @router.get("/{ref}/assets")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Depends, Query, Response
 from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
 from sounding.api.validation import RequestModel
@@ -86,20 +87,27 @@ def apply_rules(ctx: CtxDep, who: Writer, body: Annotated[RuleFile, Body()]) -> 
 
 
 @router.get("/rules/{rule_id}")
-def get_rule(ctx: CtxDep, who: Reader, rule_id: Id) -> dict[str, Any]:
-    return quality.public_rule(quality.get_rule(ctx, who, rule_id))
+def get_rule(ctx: CtxDep, who: Reader, response: Response, rule_id: Id) -> dict[str, Any]:
+    """A rule; its ETag in the ``ETag`` header."""
+    return tagged(response, quality.public_rule(quality.get_rule(ctx, who, rule_id)))
 
 
 @router.patch("/rules/{rule_id}")
 def update_rule(
-    ctx: CtxDep, who: Writer, rule_id: Id, body: Annotated[RuleUpdate, Body()]
+    ctx: CtxDep,
+    who: Writer,
+    response: Response,
+    rule_id: Id,
+    body: Annotated[RuleUpdate, Body()],
+    if_match: IfMatch,
 ) -> dict[str, Any]:
-    return quality.update_rule(ctx, who, rule_id, body.model_dump(exclude_unset=True))
+    changes = body.model_dump(exclude_unset=True)
+    return tagged(response, quality.update_rule(ctx, who, rule_id, changes, if_match=if_match))
 
 
 @router.delete("/rules/{rule_id}", status_code=204)
-def delete_rule(ctx: CtxDep, who: Writer, rule_id: Id) -> Response:
-    quality.delete_rule(ctx, who, rule_id)
+def delete_rule(ctx: CtxDep, who: Writer, rule_id: Id, if_match: IfMatch) -> Response:
+    quality.delete_rule(ctx, who, rule_id, if_match=if_match)
     return Response(status_code=204)
 
 
@@ -191,13 +199,17 @@ def suggest(ctx: CtxDep, who: Writer, body: Annotated[SuggestRequest, Body()]) -
 
 
 @router.post("/suggestions/{rule_id}/accept")
-def accept(ctx: CtxDep, who: Writer, rule_id: Id) -> dict[str, Any]:
-    return quality.decide(ctx, who, rule_id, "active")
+def accept(
+    ctx: CtxDep, who: Writer, response: Response, rule_id: Id, if_match: IfMatch
+) -> dict[str, Any]:
+    return tagged(response, quality.decide(ctx, who, rule_id, "active", if_match=if_match))
 
 
 @router.post("/suggestions/{rule_id}/reject")
-def reject(ctx: CtxDep, who: Writer, rule_id: Id) -> dict[str, Any]:
-    return quality.decide(ctx, who, rule_id, "rejected")
+def reject(
+    ctx: CtxDep, who: Writer, response: Response, rule_id: Id, if_match: IfMatch
+) -> dict[str, Any]:
+    return tagged(response, quality.decide(ctx, who, rule_id, "rejected", if_match=if_match))
 
 
 @router.get("/report", responses=content_types("application/json", "text/csv", "text/html"))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.etags import IfMatch, tagged
 from sounding.api.schemas import Page, ScanPublic, SourceCreate, SourcePublic, SourceUpdate
 from sounding.domain.auth import Permission, Principal
 from sounding.services import scans, sources
@@ -31,18 +32,21 @@ def create_source(ctx: CtxDep, who: Manager, body: SourceCreate) -> dict[str, An
 
 
 @router.get("/{name}", response_model=SourcePublic)
-def get_source(ctx: CtxDep, who: Reader, name: str) -> dict[str, Any]:
-    return sources.get(ctx, who, name)
+def get_source(ctx: CtxDep, who: Reader, response: Response, name: str) -> dict[str, Any]:
+    return tagged(response, sources.get(ctx, who, name))
 
 
 @router.patch("/{name}", response_model=SourcePublic)
-def update_source(ctx: CtxDep, who: Manager, name: str, body: SourceUpdate) -> dict[str, Any]:
-    return sources.update(ctx, who, name, body.model_dump(exclude_unset=True))
+def update_source(
+    ctx: CtxDep, who: Manager, response: Response, name: str, body: SourceUpdate, if_match: IfMatch
+) -> dict[str, Any]:
+    changes = body.model_dump(exclude_unset=True)
+    return tagged(response, sources.update(ctx, who, name, changes, if_match=if_match))
 
 
 @router.delete("/{name}", status_code=204)
-def delete_source(ctx: CtxDep, who: Manager, name: str) -> Response:
-    sources.remove(ctx, who, name)
+def delete_source(ctx: CtxDep, who: Manager, name: str, if_match: IfMatch) -> Response:
+    sources.remove(ctx, who, name, if_match=if_match)
     return Response(status_code=204)
 
 

@@ -22,6 +22,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, require
+from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import Limit, Sequence
 from sounding.api.validation import JsonObject, RequestModel
 from sounding.domain.auth import Permission, Principal
@@ -49,20 +50,25 @@ def list_orchestrations(ctx: CtxDep, who: Reader) -> dict[str, Any]:
 
 @router.post("/orchestrations", status_code=201)
 def apply_orchestration(
-    ctx: CtxDep, who: Runner, body: Annotated[JsonObject, Body()]
+    ctx: CtxDep,
+    who: Runner,
+    response: Response,
+    body: Annotated[JsonObject, Body()],
+    if_match: IfMatch,
 ) -> dict[str, Any]:
-    """Create or update a workflow (the YAML document as JSON); 422 names every problem."""
-    return workflows.apply_workflow(ctx, who, body)
+    """Create or update a workflow (the YAML document as JSON); 422 names every problem.
+    With ``If-Match``, only replace the stored one if it is still at that ETag."""
+    return tagged(response, workflows.apply_workflow(ctx, who, body, if_match=if_match))
 
 
 @router.get("/orchestrations/{name}")
-def get_orchestration(ctx: CtxDep, who: Reader, name: str) -> dict[str, Any]:
-    return workflows.get_workflow(ctx, who, name)
+def get_orchestration(ctx: CtxDep, who: Reader, response: Response, name: str) -> dict[str, Any]:
+    return tagged(response, workflows.get_workflow(ctx, who, name))
 
 
 @router.delete("/orchestrations/{name}", status_code=204)
-def delete_orchestration(ctx: CtxDep, who: Runner, name: str) -> Response:
-    workflows.delete_workflow(ctx, who, name)
+def delete_orchestration(ctx: CtxDep, who: Runner, name: str, if_match: IfMatch) -> Response:
+    workflows.delete_workflow(ctx, who, name, if_match=if_match)
     return Response(status_code=204)
 
 

@@ -122,7 +122,8 @@ def touch_seen(conn: Connection, source_id: int, when: datetime, exclude: Sequen
     query = sa.update(assets).where(assets.c.source_id == source_id, assets.c.deleted_at.is_(None))
     if exclude:
         query = query.where(assets.c.id.not_in(list(exclude)))
-    conn.execute(query.values(last_seen=when))
+    # seen again is no change: the revision (ETag) stays
+    conn.execute(query.values(last_seen=when, row_version=assets.c.row_version))
 
 
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -242,6 +243,20 @@ def update_curated(conn: Connection, asset_id: int, values: dict[str, Any]) -> N
         conn.execute(sa.delete(asset_tags).where(asset_tags.c.asset_id == asset_id))
         if tags:
             conn.execute(sa.insert(asset_tags), [{"asset_id": asset_id, "tag": t} for t in tags])
+
+
+def tags_for_update(conn: Connection, asset_id: int) -> list[str]:
+    """The asset's stored tags, its row locked until the transaction ends (PostgreSQL; a
+    SQLite write transaction excludes other writers already): add/remove edits apply to
+    the list as it is now, never to one a concurrent edit has replaced."""
+    query = sa.select(assets.c.tags).where(assets.c.id == asset_id).with_for_update()
+    return list(conn.execute(query).scalar_one_or_none() or [])
+
+
+def touch(conn: Connection, asset_id: int) -> None:
+    """Mark the asset changed (a new revision) when something shown with it changed, such as
+    the glossary terms linked to it."""
+    conn.execute(sa.update(assets).where(assets.c.id == asset_id).values(updated_at=utcnow()))
 
 
 def count_by_type(conn: Connection, source_id: int) -> dict[str, int]:

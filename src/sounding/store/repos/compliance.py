@@ -130,7 +130,8 @@ def touch_findings(conn: Connection, ids: Sequence[int], now: datetime) -> None:
         conn.execute(
             sa.update(compliance_findings)
             .where(compliance_findings.c.id.in_(ids[i : i + _CHUNK]))
-            .values(last_seen=now)
+            # seen again is no change: the revision (ETag) stays
+            .values(last_seen=now, row_version=compliance_findings.c.row_version)
         )
 
 
