@@ -4,6 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 DEMO_HOME ?= .sounding-demo
+# `make demo PORT=8600 HOST=0.0.0.0`: where the demo serves (default SOUNDING_PORT/HOST or 8585)
+PORT ?=
+HOST ?=
 
 .PHONY: install demo test lint types layers pytest bench clean
 
@@ -16,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/sounding demo --home $(DEMO_HOME)
+	$(VENV)/bin/sounding demo --home $(DEMO_HOME) $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 test: $(STAMP) lint types layers pytest
 
