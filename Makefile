@@ -8,7 +8,7 @@ DEMO_HOME ?= .sounding-demo
 PORT ?=
 HOST ?=
 
-.PHONY: install demo test lint types layers pytest bench clean
+.PHONY: install demo test lint types layers pytest bench clean vendor
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ layers: $(STAMP)
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q
+
+# refresh the vendored browser assets (Swagger UI for /docs) with npm pack; pinned in the script
+vendor: $(STAMP)
+	$(PY) tools/vendor_assets.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache
