@@ -4,8 +4,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-dev
 DEMO_HOME ?= .sounding-demo
+# `make demo PORT=8600 HOST=0.0.0.0`: where the demo serves (default SOUNDING_PORT/HOST or 8585)
+PORT ?=
+HOST ?=
 
-.PHONY: install demo test lint types layers pytest bench clean
+.PHONY: install demo test lint types layers pytest bench clean vendor
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -16,7 +19,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/sounding demo --home $(DEMO_HOME)
+	$(VENV)/bin/sounding demo --home $(DEMO_HOME) $(if $(PORT),--port $(PORT)) $(if $(HOST),--host $(HOST))
 
 test: $(STAMP) lint types layers pytest
 
@@ -32,6 +35,10 @@ layers: $(STAMP)
 
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q
+
+# refresh the vendored browser assets (Swagger UI for /docs) with npm pack; pinned in the script
+vendor: $(STAMP)
+	$(PY) tools/vendor_assets.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_HOME) .pytest_cache .mypy_cache .ruff_cache

@@ -2,12 +2,14 @@
 
 When ``SOUNDING_TEST_POSTGRES_URL`` / ``SOUNDING_TEST_MYSQL_URL`` are set (CI sets both), the
 tests marked ``postgres`` / ``mysql`` must run: a failure to connect fails them, never skips.
-Without the variables they are skipped with a reason.
+Unset, the usual local server (``LOCAL_SERVERS``) is used when it answers, with a one-line
+notice at the start of the run; when nothing answers they skip, saying what to set.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,11 +36,57 @@ def sample_db(request: pytest.FixtureRequest, corpora: Path) -> Path:
     return corpora / "sample_dbs" / f"{request.param}.sqlite"
 
 
+# where PostgreSQL and MariaDB listen on a developer machine (and what .ci/run exports)
+LOCAL_SERVERS = {
+    "SOUNDING_TEST_POSTGRES_URL": "postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
+    "SOUNDING_TEST_MYSQL_URL": "mysql+pymysql://root@127.0.0.1:3306/test",
+}
+_MARKER_VARS = {"postgres": "SOUNDING_TEST_POSTGRES_URL", "mysql": "SOUNDING_TEST_MYSQL_URL"}
+_probed: dict[str, str | None] = {}
+
+
+def _local_server(var: str) -> str | None:
+    """The usual local server for ``var`` if it accepts a connection (probed once a run)."""
+    if var not in _probed:
+        url = sa.engine.make_url(LOCAL_SERVERS[var])
+        found = None
+        try:
+            with socket.create_connection((url.host or "127.0.0.1", url.port or 0), timeout=1):
+                pass
+            engine = sa.create_engine(url, connect_args={"connect_timeout": 3})
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+                found = LOCAL_SERVERS[var]
+            finally:
+                engine.dispose()
+        except (OSError, sa.exc.SQLAlchemyError):
+            found = None
+        _probed[var] = found
+    return _probed[var]
+
+
 def _server_url(var: str) -> str:
-    url = os.environ.get(var)
+    url = os.environ.get(var) or _local_server(var)
     if not url:
-        pytest.skip(f"{var} is not set")
+        pytest.skip(
+            f"{var} is not set and nothing answers at {LOCAL_SERVERS[var]}; "
+            f"start that server or `export {var}=...` to run this test"
+        )
     return url
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Say, in one line per server, when the selected database tests use a local server found
+    without its variable set."""
+    wanted = {v for m, v in _MARKER_VARS.items() for item in session.items if m in item.keywords}
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    for var in sorted(wanted):
+        if not os.environ.get(var) and _local_server(var) and reporter is not None:
+            reporter.write_line(
+                f"{var} is not set: the {var.split('_')[2].lower()} tests use the local server "
+                f"at {LOCAL_SERVERS[var]}"
+            )
 
 
 def _fresh_database(server_url: str, quote: str) -> Iterator[str]:

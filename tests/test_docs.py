@@ -18,7 +18,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 def _commands(group: Any, prefix: str = "sounding") -> list[str]:
     out = []
-    for name, cmd in group.commands.items():
+    for name in group.list_commands(None):  # the root group imports its commands on demand
+        cmd = group.get_command(None, name)
         if getattr(cmd, "hidden", False):  # e.g. `search query`, reached as `search WORDS`
             continue
         full = f"{prefix} {name}"

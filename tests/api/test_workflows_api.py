@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import time
-from pathlib import Path
-from typing import Any
-
-import httpx
-import pytest
-
 from tests.api.conftest import Api
-from tests.factories import sqlite_source
 
 FLOW = {
     "name": "shop-scan",
@@ -69,34 +60,3 @@ def test_apply_execute_and_watch_over_websocket(api: Api) -> None:
     assert (
         api.call("GET", "/api/v1/executions?workflow=shop-scan", role="viewer").json()["total"] == 1
     )
-
-
-@pytest.mark.slow
-def test_server_sent_events_from_a_real_server(
-    live_server: tuple[str, str, Path], tmp_path: Path
-) -> None:
-    base, token, _ = live_server
-    auth = {"Authorization": f"Bearer {token}"}
-    httpx.post(
-        f"{base}/api/v1/sources",
-        headers=auth,
-        json={"name": "shop", "url": sqlite_source(tmp_path / "shop.db")},
-    )
-    httpx.post(f"{base}/api/v1/orchestrations", headers=auth, json=FLOW)
-    run = httpx.post(f"{base}/api/v1/orchestrations/shop-scan/execute", headers=auth).json()
-    seen: list[dict[str, Any]] = []
-    started = time.monotonic()
-    with httpx.stream(
-        "GET", f"{base}/api/v1/executions/{run['id']}/events", headers=auth, timeout=30
-    ) as resp:
-        assert resp.status_code == 200
-        assert resp.headers["content-type"].startswith("text/event-stream")
-        for line in resp.iter_lines():
-            if line.startswith("data: "):
-                seen.append(json.loads(line[6:]))
-    assert time.monotonic() - started < 30
-    assert seen[-1]["kind"] == "execution_status" and seen[-1]["status"] == "completed"
-    progress = [e for e in seen if e["kind"] == "progress"]
-    assert progress and {"done", "total", "percent"} <= set(progress[-1]["data"])
-    missing = httpx.get(f"{base}/api/v1/executions/nope/events", headers=auth)
-    assert missing.status_code == 404

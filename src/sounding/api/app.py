@@ -5,10 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
 
 from sounding import __version__
 from sounding.api import errors, metrics
@@ -35,6 +39,8 @@ from sounding.services.scheduler import start as start_scheduler
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
+STATIC_DIR = Path(__file__).resolve().parent / "static"  # vendored assets + their manifest
+STATIC_PREFIX = "/static/api"
 
 
 def create_app(settings: Settings | None = None, ctx: Context | None = None) -> FastAPI:
@@ -57,6 +63,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         version=__version__,
         description="Self-hosted data governance: catalog, scans, lineage, classification.",
         lifespan=lifespan,
+        docs_url=None,  # served below from the vendored Swagger UI, not from a CDN
+        redoc_url=None,
     )
     app.state.ctx = ctx
     errors.install(app)
@@ -81,6 +89,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     for module in modules:
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
 
+    _install_docs(app)
+
     @app.get("/healthz", tags=["system"])
     def healthz() -> dict[str, Any]:
         """Liveness and store reachability; no authentication."""
@@ -94,3 +104,26 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         return {"status": "ok" if ok else "degraded", "version": __version__, "store": ok}
 
     return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the files vendored in the package, so it works offline."""
+    app.mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR), name="api-static")
+    swagger = f"{STATIC_PREFIX}/swagger-ui"
+    redirect = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - API docs",
+            swagger_js_url=f"{swagger}/swagger-ui-bundle.js",
+            swagger_css_url=f"{swagger}/swagger-ui.css",
+            swagger_favicon_url=f"{swagger}/favicon-32x32.png",
+            oauth2_redirect_url=redirect,
+            swagger_ui_parameters={"validatorUrl": None},  # no badge fetched from swagger.io
+        )
+
+    @app.get(redirect, include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()

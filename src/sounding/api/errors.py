@@ -43,6 +43,12 @@ def status_for(exc: e.SoundingError) -> int:
     return 500
 
 
+def websocket_close_code(exc: e.SoundingError) -> int:
+    """A WebSocket refusal: 4000 + the HTTP status (4401, 4403, 4404, ...), as after accept
+    the close code is the only status a client sees."""
+    return 4000 + status_for(exc)
+
+
 def error_body(kind: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"type": kind, "message": message, "details": details or {}}}
 

@@ -1,68 +1,208 @@
-"""The ``sounding`` command line. Every command runs against the local store as its operator."""
+"""The ``sounding`` command line. Every command runs against the local store as its operator.
+
+Start-up is lazy: the root group knows each command's name, module and one-line help, and
+imports a command's module only when that command runs (``sounding --help`` imports none of
+them, so it does not pay for FastAPI, SQLAlchemy or the scanners). A new command is one line in
+``COMMANDS``; ``tests/cli/test_startup.py`` checks each line's help against its module.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from dataclasses import dataclass
+from difflib import get_close_matches
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from sounding.cli import (
-    assets_cmd,
-    classify_cmd,
-    compliance_cmd,
-    core,
-    glossary_cmd,
-    insights_cmd,
-    lineage_cmd,
-    quality_cmd,
-    search_cmd,
-    sources_cmd,
-    usage_cmd,
-    users_cmd,
-    workflow_cmd,
-)
+
+@dataclass(frozen=True)
+class LazyCommand:
+    """Where a top-level command lives: ``module.attr`` is a Typer app or a command function."""
+
+    module: str
+    attr: str
+    help: str
+
+
+COMMANDS: dict[str, LazyCommand] = {
+    "serve": LazyCommand(
+        "sounding.cli.core",
+        "serve",
+        "Serve the REST API on the store in SOUNDING_DATABASE_URL (default: SOUNDING_HOME).",
+    ),
+    "demo": LazyCommand(
+        "sounding.cli.core",
+        "demo",
+        "Build the demo workspace (warehouse + files), scan it, and serve it.",
+    ),
+    "scan": LazyCommand(
+        "sounding.cli.sources_cmd",
+        "scan",
+        "Scan a source: discovery, then profiling and classification when asked (or when the "
+        "source's options make them its default).",
+    ),
+    "profile": LazyCommand(
+        "sounding.cli.classify_cmd", "profile", "Show an asset's newest profile."
+    ),
+    "source": LazyCommand("sounding.cli.sources_cmd", "app", "Register and manage data sources."),
+    "assets": LazyCommand("sounding.cli.assets_cmd", "app", "Browse the catalog."),
+    "lineage": LazyCommand(
+        "sounding.cli.lineage_cmd",
+        "app",
+        "Parse SQL for lineage, ingest it, and explore the lineage graph.",
+    ),
+    "classifications": LazyCommand(
+        "sounding.cli.classify_cmd", "classifications_app", "Sensitive-data labels on columns."
+    ),
+    "rules": LazyCommand("sounding.cli.classify_cmd", "rules_app", "Custom scan rule sets."),
+    "compliance": LazyCommand(
+        "sounding.cli.compliance_cmd",
+        "app",
+        "Compliance frameworks (GDPR, CCPA, HIPAA, PCI DSS) and findings.",
+    ),
+    "glossary": LazyCommand(
+        "sounding.cli.glossary_cmd",
+        "app",
+        "The business glossary: terms, links to assets, suggestions.",
+    ),
+    "workflow": LazyCommand(
+        "sounding.cli.workflow_cmd", "workflow_app", "Define and run scan workflows."
+    ),
+    "search": LazyCommand(
+        "sounding.cli.search_cmd",
+        "app",
+        "Search the catalog: sounding search WORDS [--type T] ...",
+    ),
+    "template": LazyCommand(
+        "sounding.cli.insights_cmd", "template_app", "Built-in workflow templates."
+    ),
+    "insights": LazyCommand(
+        "sounding.cli.insights_cmd",
+        "insights_app",
+        "Forecasts, anomalies, recommendations and analytics from execution history.",
+    ),
+    "usage": LazyCommand(
+        "sounding.cli.usage_cmd",
+        "usage_app",
+        "Asset usage: query-log ingestion and per-asset usage.",
+    ),
+    "analytics": LazyCommand(
+        "sounding.cli.usage_cmd", "analytics_app", "Catalog analytics (counts, coverage, usage)."
+    ),
+    "execution": LazyCommand(
+        "sounding.cli.workflow_cmd", "execution_app", "Watch and control workflow executions."
+    ),
+    "user": LazyCommand("sounding.cli.users_cmd", "user_app", "Manage users."),
+    "token": LazyCommand("sounding.cli.users_cmd", "token_app", "Manage API tokens."),
+    "audit": LazyCommand("sounding.cli.users_cmd", "audit_app", "Read the audit log."),
+    "quality": LazyCommand(
+        "sounding.cli.quality_cmd", "app", "Data quality rules, runs, scores and reports."
+    ),
+}
+
+
+def load_command(name: str, spec: LazyCommand) -> Any:
+    """Import one command's module and turn its Typer app (always a group, as ``add_typer``
+    makes it) or its function into a Click command."""
+    target = getattr(importlib.import_module(spec.module), spec.attr)
+    if isinstance(target, typer.Typer):
+        command: Any = typer.main.get_group(target)
+    else:  # a plain command function
+        single = typer.Typer()
+        single.command(name)(target)
+        command = typer.main.get_command(single)
+    command.name = name
+    return command
+
+
+def _listing_entry(name: str, help_: str) -> Any:
+    """What ``--help`` shows for a command that was not imported: its name and one line."""
+    entry = typer.Typer()
+    entry.command(name, help=help_)(lambda: None)
+    return typer.main.get_command(entry)
+
+
+class LazyGroup(TyperGroup):
+    """A Typer group that imports a command's module on first use (see the module docstring)."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return [*self.commands, *(n for n in COMMANDS if n not in self.commands)]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        if self._listing:
+            return _listing_entry(cmd_name, spec.help)
+        command = load_command(cmd_name, spec)
+        self.commands[cmd_name] = command
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except typer.BadParameter:  # pragma: no cover - a parameter error is not ours to touch
+            raise
+        except Exception as exc:  # Click's UsageError: "No such command"; suggest lazy names too
+            message = getattr(exc, "message", None)
+            if args and isinstance(message, str) and "Did you mean" not in message:
+                matches = get_close_matches(args[0], self.list_commands(ctx))
+                if matches:
+                    suggestions = ", ".join(repr(m) for m in matches)
+                    exc.message = f"{message.rstrip('.')}. Did you mean {suggestions}?"  # type: ignore[attr-defined]
+            raise
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from sounding import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit(0)
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     name="sounding",
     help="Sounding: self-hosted data governance (catalog, scans, lineage, classification).",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.command("serve")(core.serve)
-app.command("demo")(core.demo)
-app.command("scan")(sources_cmd.scan)
-app.add_typer(sources_cmd.app, name="source")
-app.add_typer(assets_cmd.app, name="assets")
-app.add_typer(lineage_cmd.app, name="lineage")
-app.add_typer(classify_cmd.classifications_app, name="classifications")
-app.add_typer(classify_cmd.rules_app, name="rules")
-app.add_typer(compliance_cmd.app, name="compliance")
-app.add_typer(glossary_cmd.app, name="glossary")
-app.command("profile")(classify_cmd.profile)
-app.add_typer(workflow_cmd.workflow_app, name="workflow")
-app.add_typer(search_cmd.app, name="search")
-app.add_typer(insights_cmd.template_app, name="template")
-app.add_typer(insights_cmd.insights_app, name="insights")
-app.add_typer(usage_cmd.usage_app, name="usage")
-app.add_typer(usage_cmd.analytics_app, name="analytics")
-app.add_typer(workflow_cmd.execution_app, name="execution")
-app.add_typer(users_cmd.user_app, name="user")
-app.add_typer(users_cmd.token_app, name="token")
-app.add_typer(users_cmd.audit_app, name="audit")
-app.add_typer(quality_cmd.app, name="quality")
 
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", help="Print the version and exit")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print the version and exit",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="On an error, also print its details and cause"),
+    ] = False,
 ) -> None:
-    if version:
-        from sounding import __version__
-        from sounding.cli.output import say
+    from sounding.cli.output import options
 
-        say(__version__)
-        raise typer.Exit(0)
+    options.verbose = verbose
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from sounding.cli.output import errors_to_exit, print_json, print_table, say
-from sounding.cli.state import open_context
+from sounding.cli.state import describe_store, open_context
 from sounding.domain.auth import local_operator
 from sounding.services import catalog
 
@@ -36,12 +36,18 @@ def list_(
             q=q,
             include_deleted=include_deleted,
         )
+        store = describe_store(ctx.settings)
     if json_:
         print_json({"items": items, "total": total})
         return
     print_table(items, ["id", "type", "source", "qualified_name", "urn"])
     if total > len(items):
         say(f"({len(items)} of {total}; use --limit or filters)")
+    elif total == 0:
+        say(
+            f"No assets match in the store {store}. Another store? Set SOUNDING_HOME (e.g. the "
+            "line `sounding demo` printed) or SOUNDING_DATABASE_URL."
+        )
 
 
 @app.command("show")

@@ -2,33 +2,33 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import uvicorn
 
-from sounding.api.app import create_app
 from sounding.cli.output import errors_to_exit, say
-from sounding.cli.sources_cmd import print_scan_summary, run_scan_with_progress
 from sounding.cli.state import open_context
-from sounding.domain.auth import local_operator
-from sounding.services import accounts, executors
-from sounding.services.context import Context
-from sounding.services.demo import (
-    assign_demo_owners,
-    evaluate_demo_compliance,
-    load_demo_glossary,
-    prepare_demo,
-    run_demo_quality,
-)
 
 SHUTDOWN_GRACE = 5  # seconds open connections get after SIGTERM before the server stops
-HostOpt = Annotated[str, typer.Option(help="Address to listen on")]
-PortOpt = Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)]
+if TYPE_CHECKING:
+    from sounding.services.context import Context
+
+HostOpt = Annotated[
+    str | None, typer.Option(help="Address to listen on [default: SOUNDING_HOST or 127.0.0.1]")
+]
+PortOpt = Annotated[
+    int | None,
+    typer.Option(help="Port to listen on [default: SOUNDING_PORT or 8585]", min=1, max=65535),
+]
 
 
 def _serve(ctx: Context, host: str, port: int) -> None:
+    import uvicorn  # the web stack loads only for the commands that serve
+
+    from sounding.api.app import create_app
+
     say(
         f"Sounding is serving on [bold]http://{host}:{port}[/bold] "
         f"(API docs: http://{host}:{port}/docs). Press Ctrl+C to stop."
@@ -43,9 +43,20 @@ def _serve(ctx: Context, host: str, port: int) -> None:
     )
 
 
+def _say_token(ctx: Context, token: str | None) -> None:
+    if token:
+        say(f"Created user [bold]admin[/bold]. Its API token (shown once): {token}")
+    else:
+        say(
+            "This store already has users, so no token was printed. An admin gets one with "
+            "`sounding token create USER` (same SOUNDING_HOME / SOUNDING_DATABASE_URL); "
+            "`sounding user list` shows the users."
+        )
+
+
 def serve(
-    host: HostOpt = "127.0.0.1",
-    port: PortOpt = 8585,
+    host: HostOpt = None,
+    port: PortOpt = None,
     executor: Annotated[
         str | None,
         typer.Option(help="Where workflow tasks run: local or dask (default: SOUNDING_EXECUTOR)"),
@@ -59,15 +70,15 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the REST API on the store in SOUNDING_DATABASE_URL (default: SOUNDING_HOME)."""
+    from sounding.services import accounts, executors
+
     with errors_to_exit(), open_context() as ctx:
         ctx.settings = executors.with_executor(ctx.settings, executor, dask_scheduler)
         if ctx.settings.executor == "dask":
             where = ctx.settings.dask_scheduler or "a local cluster started for this server"
             say(f"Workflow tasks run on Dask: {where}")
-        token = accounts.ensure_admin(ctx)
-        if token:
-            say(f"Created user [bold]admin[/bold]. Its API token (shown once): {token}")
-        _serve(ctx, host, port)
+        _say_token(ctx, accounts.ensure_admin(ctx))
+        _serve(ctx, host or ctx.settings.host, port or ctx.settings.port)
 
 
 def demo(
@@ -75,11 +86,23 @@ def demo(
         ".sounding-demo"
     ),
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after building")] = True,
-    host: HostOpt = "127.0.0.1",
-    port: PortOpt = 8585,
+    host: HostOpt = None,
+    port: PortOpt = None,
 ) -> None:
     """Build the demo workspace (warehouse + files), scan it, and serve it."""
+    from sounding.cli.sources_cmd import print_scan_summary, run_scan_with_progress
+    from sounding.domain.auth import local_operator
+    from sounding.services import accounts
+    from sounding.services.demo import (
+        assign_demo_owners,
+        evaluate_demo_compliance,
+        load_demo_glossary,
+        prepare_demo,
+        run_demo_quality,
+    )
+
     with errors_to_exit(), open_context(home) as ctx:
+        host, port = host or ctx.settings.host, port or ctx.settings.port
         operator = local_operator()
         say(f"Building demo data in {ctx.settings.home / 'data'} ...")
         names = prepare_demo(ctx, operator, ctx.settings.home / "data")
@@ -113,6 +136,10 @@ def demo(
         say(
             f"Try: curl -H 'Authorization: Bearer {token}' "
             f"http://{host}:{port}/api/v1/assets?type=view"
+        )
+        say(
+            "To use this store from the CLI in another terminal, run: "
+            f"[bold]export SOUNDING_HOME={shlex.quote(str(ctx.settings.home))}[/bold]"
         )
         if serve_:
             _serve(ctx, host, port)

@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from sounding import errors as e
@@ -25,12 +26,48 @@ EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 _USAGE_ERRORS = (e.InvalidInputError, e.UnsupportedSourceError, e.ParseError)
 
 
+class _Options:
+    verbose = False  # `sounding --verbose ...`: errors also print their details and cause
+
+
+options = _Options()
+
+
 def exit_code_for(exc: e.SoundingError) -> int:
     return EXIT_USAGE if isinstance(exc, _USAGE_ERRORS) else EXIT_FAILURE
 
 
+def one_line(exc: e.SoundingError) -> str:
+    """The error as one line: its first line, where it happened, and how to see the rest."""
+    lines = [line.strip() for line in exc.message.strip().splitlines() if line.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    where = ", ".join(
+        f"{key} {exc.details[key]}"
+        for key in ("line", "column")
+        if exc.details.get(key) is not None and f"{key} {exc.details[key]}" not in text
+    )
+    if where:
+        text += f" ({where})"
+    if len(lines) > 1 and not options.verbose:
+        text += "; --verbose shows the details"
+    return text
+
+
+def _print_details(exc: e.SoundingError) -> None:
+    lines = exc.message.strip().splitlines()
+    for line in lines[1:]:
+        err_console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+    for key, value in exc.details.items():
+        err_console.print(f"  {key}: {value}", highlight=False, markup=False, soft_wrap=True)
+    cause = exc.__cause__
+    while cause is not None and str(cause) not in exc.message:
+        text = f"{type(cause).__module__}.{type(cause).__qualname__}: {cause}"
+        err_console.print(f"  caused by {text}", highlight=False, markup=False, soft_wrap=True)
+        cause = cause.__cause__
+
+
 def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
-    err_console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -40,7 +77,12 @@ def errors_to_exit() -> Iterator[None]:
     try:
         yield
     except e.SoundingError as exc:
-        fail(exc.message, exit_code_for(exc))
+        err_console.print(
+            f"[red]error:[/red] {escape(one_line(exc))}", highlight=False, soft_wrap=True
+        )
+        if options.verbose:
+            _print_details(exc)
+        raise typer.Exit(exit_code_for(exc)) from None
 
 
 def print_json(data: Any) -> None:

@@ -18,6 +18,13 @@ def settings(home: Path | None = None) -> Settings:
     return s
 
 
+def describe_store(s: Settings) -> str:
+    """The store a command read, as a person can recognise it (no password)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(s.resolved_database_url()).render_as_string(hide_password=True)
+
+
 @contextmanager
 def open_context(home: Path | None = None) -> Iterator[Context]:
     s = settings(home)

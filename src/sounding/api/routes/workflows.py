@@ -22,6 +22,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, require
+from sounding.api.errors import websocket_close_code
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import Limit, Sequence
 from sounding.api.validation import JsonObject, RequestModel
@@ -193,12 +194,10 @@ async def monitor(websocket: WebSocket, execution_id: str) -> None:
         stream = _events(ctx, who, execution_id, 0)
         first = await anext(stream)
     except SoundingError as exc:
-        await websocket.close(
-            code=4401
-            if "credentials" in exc.message.lower() or "token" in exc.message.lower()
-            else 4404,
-            reason=exc.message[:120],
-        )
+        # accept, then close: a close before accept reaches a real client as a bare HTTP 403
+        reason = exc.message.encode()[:120].decode(errors="ignore")  # a close reason: 123 bytes
+        await websocket.accept()
+        await websocket.close(code=websocket_close_code(exc), reason=reason)
         return
     await websocket.accept()
     try:
