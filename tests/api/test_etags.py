@@ -54,6 +54,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             for term in ("/Sales", "/Sales/Customer", "/Sales/Order"):
                 made = srv.call("POST", "/glossary/terms", json={"path": term})
                 assert made.status_code == 201, made.text
+                assert made.headers["ETag"] == f'"{made.json()["id"]}.1"'  # created: revision 1
             rule = {"asset": SHOP + "orders", "kind": "not_null", "column": "customer_id"}
             flow = {"name": "nightly", "steps": [{"id": "d", "type": "discover"}]}
             flow["steps"][0]["config"] = {"source": "shop"}
@@ -64,6 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             ):
                 made = srv.call("POST", path, json=body)
                 assert made.is_success, made.text
+                assert path == "/compliance/evaluations" or "ETag" in made.headers
             yield srv
     finally:
         proc.stop()

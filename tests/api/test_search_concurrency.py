@@ -65,7 +65,6 @@ def _search_all(proc: ServerProcess, n: int) -> list[httpx.Response]:
         return list(pool.map(one, range(n)))
 
 
-@pytest.mark.slow
 def test_fifty_concurrent_first_searches_all_answer(server: ServerProcess) -> None:
     answers = _search_all(server, 50)
     failed = [(r.status_code, r.text[:200]) for r in answers if r.status_code != 200]
@@ -73,7 +72,6 @@ def test_fifty_concurrent_first_searches_all_answer(server: ServerProcess) -> No
     assert all(r.json()["items"] for r in answers)  # the scanned catalog is found
 
 
-@pytest.mark.slow
 def test_searches_answer_while_the_catalog_is_written(server: ServerProcess) -> None:
     """Edits and a rescan note changes in the outbox; searches apply them while others read."""
     base, headers = server.base, server.headers
@@ -104,7 +102,7 @@ def test_searches_answer_while_the_catalog_is_written(server: ServerProcess) -> 
     assert {h["urn"] for h in found["items"]} >= {t["urn"] for t in tables}
 
 
-@pytest.mark.slow
+@pytest.mark.slow  # a second interpreter importing everything
 def test_a_cli_search_beside_the_server_is_refused_in_one_line(server: ServerProcess) -> None:
     """Another process (the CLI) still may not open the index the server holds."""
     _search_all(server, 1)  # the server holds the index from its first search on

@@ -115,3 +115,22 @@ def test_lineage_parse_ingest_and_show(cli: Any, tmp_path: Path) -> None:
     assert "main.orders" in shown.stdout and "upstream" in shown.stdout
     missing = cli("lineage", "parse", str(tmp_path / "nope.sql"))
     assert missing.exit_code == 2 and "Cannot read" in missing.stderr
+
+
+def test_assets_tag_adds_and_removes_without_touching_other_tags(cli: Any, tmp_path: Path) -> None:
+    assert cli("source", "add", "shop", sqlite_source(tmp_path / "shop.db")).exit_code == 0
+    assert cli("scan", "shop").exit_code == 0
+    orders = "urn:sounding:shop:main.orders"
+    first = cli("assets", "tag", orders, "--add", "gold", "--add", "finance")
+    assert first.exit_code == 0, first.output
+    assert "finance, gold" in first.stdout
+    etag = '"{id}.{revision}"'.format(**json.loads(cli("assets", "show", orders, "--json").stdout))
+    second = json.loads(
+        cli("assets", "tag", orders, "--add", "pii", "--remove", "gold", "--json").stdout
+    )
+    assert second["tags"] == ["finance", "pii"]
+    stale = cli("assets", "tag", orders, "--add", "late", "--if-match", etag)
+    assert stale.exit_code == 1 and "changed since you read it" in stale.output
+    assert "late" not in cli("assets", "show", orders).stdout
+    nothing = cli("assets", "tag", orders)
+    assert nothing.exit_code == 2 and "Nothing to do" in nothing.output

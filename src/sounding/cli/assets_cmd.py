@@ -1,4 +1,4 @@
-"""``sounding assets list|show``."""
+"""``sounding assets list|show|tag``."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from typing import Annotated
 
 import typer
 
-from sounding.cli.output import errors_to_exit, print_json, print_table, say
+from sounding.cli.output import EXIT_USAGE, errors_to_exit, fail, print_json, print_table, say
 from sounding.cli.state import describe_store, open_context
 from sounding.domain.auth import local_operator
 from sounding.services import catalog
 
-app = typer.Typer(help="Browse the catalog.", no_args_is_help=True)
+app = typer.Typer(help="Browse the catalog and tag its assets.", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
 
 
@@ -82,3 +82,44 @@ def show(
         say(f"FK ({cols}) → {fk['referred_urn']} ({ref_cols})")
     if asset["events"]:
         print_table(asset["events"], ["created_at", "event_type", "diff"], title="last events")
+
+
+@app.command("tag")
+def tag(
+    ref: Annotated[str, typer.Argument(help="Asset id or URN")],
+    add: Annotated[list[str] | None, typer.Option("--add", help="Tag to add (repeat)")] = None,
+    remove: Annotated[
+        list[str] | None, typer.Option("--remove", help="Tag to take off (repeat)")
+    ] = None,
+    add_term: Annotated[
+        list[str] | None, typer.Option("--add-term", help="Glossary term id or path to link")
+    ] = None,
+    remove_term: Annotated[
+        list[str] | None,
+        typer.Option("--remove-term", help="Glossary term id or path to unlink"),
+    ] = None,
+    if_match: Annotated[
+        str | None,
+        typer.Option("--if-match", help='Only if the asset is still at this ETag ("id.rev")'),
+    ] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Add or remove tags and glossary terms, keeping every other tag as stored (edits made
+    at the same time by others are kept)."""
+    edits = {
+        "add_tags": add,
+        "remove_tags": remove,
+        "add_terms": add_term,
+        "remove_terms": remove_term,
+    }
+    changes = {k: v for k, v in edits.items() if v}
+    if not changes:
+        fail("Nothing to do: give --add, --remove, --add-term or --remove-term", EXIT_USAGE)
+    with errors_to_exit(), open_context() as ctx:
+        asset = catalog.update_asset(ctx, local_operator(), ref, changes, if_match=if_match)
+    if json_:
+        print_json(asset)
+        return
+    say(f"{asset['urn']}: tags {', '.join(asset['tags']) or '(none)'}")
+    if asset.get("glossary_terms"):
+        say(f"glossary terms: {', '.join(asset['glossary_terms'])}")

@@ -95,9 +95,11 @@ def list_terms(
 
 
 @router.post("", status_code=201)
-def create_term(ctx: CtxDep, who: Writer, body: Annotated[TermCreate, Body()]) -> dict[str, Any]:
+def create_term(
+    ctx: CtxDep, who: Writer, response: Response, body: Annotated[TermCreate, Body()]
+) -> dict[str, Any]:
     """A new draft term."""
-    return glossary.create_term(ctx, who, body.model_dump(exclude_unset=True))
+    return tagged(response, glossary.create_term(ctx, who, body.model_dump(exclude_unset=True)))
 
 
 @router.get("/tree")

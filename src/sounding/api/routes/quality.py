@@ -75,9 +75,11 @@ def list_rules(
 
 
 @router.post("/rules", status_code=201)
-def create_rule(ctx: CtxDep, who: Writer, body: Annotated[RuleCreate, Body()]) -> dict[str, Any]:
+def create_rule(
+    ctx: CtxDep, who: Writer, response: Response, body: Annotated[RuleCreate, Body()]
+) -> dict[str, Any]:
     data = body.model_dump(exclude={"asset"}, exclude_none=True)
-    return quality.create_rule(ctx, who, body.asset, data)
+    return tagged(response, quality.create_rule(ctx, who, body.asset, data))
 
 
 @router.post("/rules/apply")

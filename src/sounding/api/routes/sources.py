@@ -25,10 +25,13 @@ def list_sources(ctx: CtxDep, who: Reader, page: PageDep) -> dict[str, Any]:
 
 
 @router.post("", status_code=201, response_model=SourcePublic)
-def create_source(ctx: CtxDep, who: Manager, body: SourceCreate) -> dict[str, Any]:
-    return sources.add(
+def create_source(
+    ctx: CtxDep, who: Manager, response: Response, body: SourceCreate
+) -> dict[str, Any]:
+    made = sources.add(
         ctx, who, body.name, body.url, body.include, body.exclude, body.options, body.description
     )
+    return tagged(response, made)
 
 
 @router.get("/{name}", response_model=SourcePublic)
