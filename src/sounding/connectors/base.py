@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from sounding.domain.assets import (
@@ -109,6 +110,16 @@ class ConnectorFactory(Protocol):
         ...
 
     def create(self, config: SourceConfig) -> Connector: ...
+
+
+@runtime_checkable
+class LocalSourceFactory(Protocol):
+    """A factory whose sources are files or folders on this machine (SQLite, DuckDB, file
+    folders): it names them, so the services can refuse the store and system paths."""
+
+    def local_paths(self, url: str) -> list[Path]:
+        """The resolved local paths a source with this URL reads (empty: none)."""
+        ...
 
 
 @runtime_checkable

@@ -325,5 +325,11 @@ class SqlConnectorFactory:
     def create(self, config: SourceConfig) -> Connector:
         return SqlConnector(config, normalize_url(config.url))
 
+    def local_paths(self, url: str) -> list[Path]:
+        parsed = normalize_url(url)
+        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+            return []
+        return [Path(parsed.database).expanduser().resolve()]
+
 
 FACTORY = SqlConnectorFactory()

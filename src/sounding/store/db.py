@@ -8,6 +8,7 @@ SQLite's write lock (datasette's ``execute_write_fn`` idea). PostgreSQL needs no
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,7 @@ def create_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            owner_only(Path(parsed.database))
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False
         )
@@ -61,6 +63,21 @@ def create_engine(url: str) -> Engine:
             "postgresql://USER@HOST/DB"
         )
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def owner_only(db: Path) -> None:
+    """Create the SQLite store file readable by its owner only (0600) before SQLite opens it:
+    it holds profile values and token hashes. SQLite gives its -wal and -shm files the mode
+    of the database file; an existing store and its files are tightened the same way."""
+    if not db.exists():
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT, 0o600))
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+                logger.info("Made %s readable by its owner only (0600)", path)
+        except PermissionError:  # not ours: say so, the store still works
+            logger.warning("Cannot make %s owner-only: not its owner", path)
 
 
 def _disable_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:

@@ -135,6 +135,8 @@ api_tokens = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("last_used_at", TS),
     sa.Column("revoked_at", TS),
+    sa.Column("expires_at", TS),  # NULL: never (accounts_0001)
+    sa.Column("replaced_by", sa.Integer),  # the token a rotation made in its place
 )
 
 audit_log = sa.Table(
