@@ -1,4 +1,4 @@
-"""Audit the installed dependencies for known vulnerabilities (``make audit``, part of ``make test``).
+"""Audit the installed dependencies for known vulnerabilities (`make audit`, run by `make test`).
 
 Runs ``pip-audit`` over the environment of the interpreter that runs this script (the project's
 virtualenv), skipping the editable ``sounding`` itself, against PyPI's vulnerability data (the
