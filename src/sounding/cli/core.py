@@ -9,6 +9,7 @@ import typer
 import uvicorn
 
 from sounding.api.app import create_app
+from sounding.cli import server_logs
 from sounding.cli.output import errors_to_exit, say
 from sounding.cli.sources_cmd import print_scan_summary, run_scan_with_progress
 from sounding.cli.state import open_context
@@ -32,7 +33,13 @@ def _serve(ctx: Context, host: str, port: int) -> None:
         f"Sounding is serving on [bold]http://{host}:{port}[/bold] "
         f"(API docs: http://{host}:{port}/docs). Press Ctrl+C to stop."
     )
-    uvicorn.run(create_app(ctx.settings, ctx=ctx), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(ctx.settings, ctx=ctx),
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=server_logs.log_config(),
+    )
 
 
 def serve(
