@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+
+from sounding.domain.credentials import redact
 
 metadata = sa.MetaData(
     naming_convention={
@@ -15,6 +19,19 @@ metadata = sa.MetaData(
 
 TS = sa.DateTime(timezone=True)
 JSONType = sa.JSON(none_as_null=True)  # None is SQL NULL, not the JSON text "null"
+
+
+class RedactedText(sa.TypeDecorator[str]):
+    """Text that never stores a credential: every value written goes through the one
+    redaction. For error messages, which may quote a URL or a driver's DSN echo from code
+    that is not ours (a task's exception, an unexpected failure)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return redact(value) if value else value
+
 
 sources = sa.Table(
     "sources",
@@ -97,7 +114,7 @@ scan_runs = sa.Table(
     sa.Column("objects_total", sa.Integer, nullable=False, default=0),
     sa.Column("objects_done", sa.Integer, nullable=False, default=0),
     sa.Column("report", JSONType, nullable=False, default=dict),
-    sa.Column("error", sa.Text),
+    sa.Column("error", RedactedText),
     sa.Index(None, "source_id", "created_at"),
 )
 
