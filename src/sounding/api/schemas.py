@@ -40,7 +40,7 @@ class SourcePublic(BaseModel):
     id: int
     name: str
     kind: str
-    url: str = Field(description="The URL with any password redacted")
+    url: str = Field(description="The URL with every credential redacted to ***")
     include: str | None
     exclude: str | None
     options: dict[str, Any]

@@ -36,7 +36,7 @@ class SourceConfig:
     """A named source as a connector sees it: the plain URL (secrets decrypted) and options."""
 
     name: str
-    url: str
+    url: str = field(repr=False)  # decrypted: never in a repr, a log line or a traceback
     include: str | None = None
     exclude: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
