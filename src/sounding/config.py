@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from sounding.domain.quality import parse_duration
 
 
 def _default_home() -> Path:
@@ -110,6 +113,33 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    token_expires_in: str = "90d"  # noqa: S105 (a lifetime, not a secret)
+    """How long a new API token lives unless its creator says otherwise (``90d``, ``12h``,
+    ``1w``...; ``never`` for tokens that do not expire). Applies to the bootstrap token too."""
+
+    file_source_roots: str = ""
+    """Folders under which file sources may be registered, separated by ``,`` or ``:``
+    (empty: anywhere except the store, ``SOUNDING_HOME`` and system folders)."""
+
+    metrics_token: SecretStr | None = None
+    """When set, ``GET /metrics`` answers only requests carrying ``Authorization: Bearer
+    <this token>`` (or, with ``metrics_require_auth``, a user's API token)."""
+
+    metrics_require_auth: bool = False
+    """When true, ``GET /metrics`` needs an authenticated user's API token (any role)."""
+
+    @field_validator("token_expires_in")
+    @classmethod
+    def _check_expiry(cls, value: str) -> str:
+        if value.strip().lower() != "never":
+            parse_duration(value, "SOUNDING_TOKEN_EXPIRES_IN")
+        return value
+
+    def file_source_root_paths(self) -> list[Path]:
+        """``file_source_roots`` as resolved absolute folders."""
+        parts = [p.strip() for p in re.split(r"[,:]", self.file_source_roots)]
+        return [Path(p).expanduser().resolve() for p in parts if p]
 
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -185,6 +185,8 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/users/{name}/tokens", "/api/v1/users/viewer1/tokens", None, "admin"),
     ("POST", "/api/v1/users/{name}/tokens", "/api/v1/users/viewer1/tokens", {}, "admin"),
     ("DELETE", "/api/v1/tokens/{token_id}", "/api/v1/tokens/999", None, "admin"),
+    # any user may rotate their own token; someone else's (here: none) only an admin
+    ("POST", "/api/v1/tokens/{token_id}/rotate", "/api/v1/tokens/999/rotate", None, "admin"),
     ("GET", "/api/v1/quality/rules", "/api/v1/quality/rules", None, "viewer"),
     (
         "POST",

@@ -33,6 +33,8 @@ from sounding.logs import RedactingFormatter
         # nothing secret: unchanged (a hive partition path is not a query parameter)
         ("duckdb:///data/key=value/part.parquet", "duckdb:///data/key=value/part.parquet"),
         ("sqlite:///shop.db?mode=ro", "sqlite:///shop.db?mode=ro"),
+        # SQL quoted in an error keeps its comparisons readable
+        ("near: WHERE key = 'a' AND token = 'b'", "near: WHERE key = 'a' AND token = 'b'"),
     ],
 )
 def test_every_credential_form_is_redacted(text: str, expected: str) -> None:

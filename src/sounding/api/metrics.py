@@ -8,17 +8,20 @@ rule outcomes). Names are listed in docs/analytics.md.
 
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sounding.api.deps import get_ctx, get_principal
+from sounding.errors import AuthenticationError
 from sounding.services import analytics
 from sounding.services.context import Context
 
@@ -145,8 +148,34 @@ class StoreCollector(Collector):
         )
 
 
+def _bearer(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def metrics_access(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) -> None:
+    """Who may scrape: anyone by default (like exporters); only the holder of
+    ``SOUNDING_METRICS_TOKEN`` when it is set; any user's API token when
+    ``SOUNDING_METRICS_REQUIRE_AUTH`` is true (either credential then works)."""
+    settings = ctx.settings
+    if settings.metrics_token is None and not settings.metrics_require_auth:
+        return
+    token = _bearer(request)
+    expected = settings.metrics_token
+    if token and expected is not None:
+        if hmac.compare_digest(token.encode(), expected.get_secret_value().encode()):
+            return
+        if not settings.metrics_require_auth:
+            raise AuthenticationError("Invalid metrics token (SOUNDING_METRICS_TOKEN)")
+    if settings.metrics_require_auth:
+        get_principal(request, ctx)  # raises AuthenticationError without a valid API token
+        return
+    raise AuthenticationError("GET /metrics needs 'Authorization: Bearer <SOUNDING_METRICS_TOKEN>'")
+
+
 def install(app: FastAPI) -> None:
-    """Time every request and serve ``GET /metrics`` (no authentication, like exporters)."""
+    """Time every request and serve ``GET /metrics`` (public unless a setting says otherwise:
+    see ``metrics_access``)."""
     registry = CollectorRegistry(auto_describe=True)
     histogram = Histogram(
         "sounding_http_request_duration_seconds",
@@ -158,8 +187,14 @@ def install(app: FastAPI) -> None:
     app.state.metrics_registry = registry
     app.add_middleware(LatencyMiddleware, histogram=histogram)
 
-    @app.get("/metrics", tags=["system"], response_class=Response)
+    @app.get(
+        "/metrics",
+        tags=["system"],
+        response_class=Response,
+        dependencies=[Depends(metrics_access)],
+    )
     def metrics(request: Request) -> Response:
-        """Prometheus text format: request latency and store counts; no authentication."""
+        """Prometheus text format: request latency and store counts. Public by default;
+        ``SOUNDING_METRICS_TOKEN`` or ``SOUNDING_METRICS_REQUIRE_AUTH`` restrict it."""
         data: Any = generate_latest(registry)
         return Response(content=data, media_type=CONTENT_TYPE_LATEST)

@@ -45,7 +45,7 @@ class SourcePublic(BaseModel):
     id: int
     name: str
     kind: str
-    url: str = Field(description="The URL with any password redacted")
+    url: str = Field(description="The URL with every credential redacted to ***")
     include: str | None
     exclude: str | None
     options: dict[str, Any]
@@ -135,6 +135,19 @@ class UserPublic(BaseModel):
 class TokenCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = None
+    expires_in: str | None = Field(
+        None,
+        max_length=40,
+        description="How long the token lives: 90d, 12h, 1w or 'never' "
+        "(default: SOUNDING_TOKEN_EXPIRES_IN)",
+    )
+
+
+class TokenRotate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    expires_in: str | None = Field(
+        None, max_length=40, description="Lifetime of the new token (default: the setting)"
+    )
 
 
 class TokenCreated(BaseModel):
@@ -142,3 +155,5 @@ class TokenCreated(BaseModel):
     user: str
     role: str
     token: str = Field(description="Shown once; only its hash is stored")
+    expires_at: datetime | None = Field(description="When it stops working (null: never)")
+    replaces: int | None = Field(None, description="The token a rotation revoked for it")

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sounding.api.app import create_app
+from sounding.cli import server_logs
 from sounding.cli.output import errors_to_exit, say
 from sounding.cli.state import open_context
 
@@ -27,8 +29,6 @@ PortOpt = Annotated[
 def _serve(ctx: Context, host: str, port: int) -> None:
     import uvicorn  # the web stack loads only for the commands that serve
 
-    from sounding.api.app import create_app
-
     say(
         f"Sounding is serving on [bold]http://{host}:{port}[/bold] "
         f"(API docs: http://{host}:{port}/docs). Press Ctrl+C to stop."
@@ -40,6 +40,7 @@ def _serve(ctx: Context, host: str, port: int) -> None:
         log_level="warning",
         # SIGTERM stops promptly: open event streams and slow requests get this long
         timeout_graceful_shutdown=SHUTDOWN_GRACE,
+        log_config=server_logs.log_config(),
     )
 
 

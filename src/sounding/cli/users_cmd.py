@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -15,6 +15,13 @@ user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
 audit_app = typer.Typer(help="Read the audit log.", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+ExpiresOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--expires-in",
+        help="Lifetime: 90d, 12h, 1w or 'never' (default: SOUNDING_TOKEN_EXPIRES_IN)",
+    ),
+]
 
 
 @user_app.command("create")
@@ -50,13 +57,27 @@ def list_users(json_: JsonOpt = False) -> None:
 def create_token(
     user: str,
     name: Annotated[str | None, typer.Option(help="A label for the token")] = None,
+    expires_in: ExpiresOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Create an API token for a user and print it once."""
     with errors_to_exit(), open_context() as ctx:
-        created = accounts.create_token(ctx, local_operator(), user, name)
+        created = accounts.create_token(ctx, local_operator(), user, name, expires_in)
+    _print_token(created, json_)
+
+
+@token_app.command("rotate")
+def rotate_token(token_id: int, expires_in: ExpiresOpt = None, json_: JsonOpt = False) -> None:
+    """Replace a token by a new one (printed once); the old one stops working now."""
+    with errors_to_exit(), open_context() as ctx:
+        created = accounts.rotate_token(ctx, local_operator(), token_id, expires_in)
+    _print_token(created, json_)
+
+
+def _print_token(created: dict[str, Any], json_: bool) -> None:
     if json_:
-        print_json({"token": created["token"], "id": created["id"], "user": user})
+        keys = ("token", "id", "user", "expires_at", "replaces")
+        print_json({k: created[k] for k in keys if k in created})
     else:
         say(created["token"])
 
@@ -69,7 +90,10 @@ def list_tokens(user: str, json_: JsonOpt = False) -> None:
     if json_:
         print_json({"items": items, "total": len(items)})
     else:
-        print_table(items, ["id", "prefix", "name", "created_at", "last_used_at", "revoked_at"])
+        print_table(
+            items,
+            ["id", "prefix", "name", "created_at", "last_used_at", "expires_at", "revoked_at"],
+        )
 
 
 @token_app.command("revoke")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from sounding.connectors.deadlines import DEFAULT_STATEMENT_TIMEOUT
@@ -36,7 +37,7 @@ class SourceConfig:
     """A named source as a connector sees it: the plain URL (secrets decrypted) and options."""
 
     name: str
-    url: str
+    url: str = field(repr=False)  # decrypted: never in a repr, a log line or a traceback
     include: str | None = None
     exclude: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
@@ -115,6 +116,16 @@ class ConnectorFactory(Protocol):
 
     # A factory may also define ``check_url(url) -> None`` raising UnsupportedSourceError for a
     # malformed URL; the registry calls it whenever a source is added or its URL changed.
+
+
+@runtime_checkable
+class LocalSourceFactory(Protocol):
+    """A factory whose sources are files or folders on this machine (SQLite, DuckDB, file
+    folders): it names them, so the services can refuse the store and system paths."""
+
+    def local_paths(self, url: str) -> list[Path]:
+        """The resolved local paths a source with this URL reads (empty: none)."""
+        ...
 
 
 @runtime_checkable

@@ -317,5 +317,8 @@ class DuckdbConnectorFactory:
     def create(self, config: SourceConfig) -> Connector:
         return DuckdbConnector(config, _path_from_url(config.url))
 
+    def local_paths(self, url: str) -> list[Path]:
+        return [_path_from_url(url)]
+
 
 FACTORY = DuckdbConnectorFactory()

@@ -393,5 +393,8 @@ class FileConnectorFactory:
     def create(self, config: SourceConfig) -> Connector:
         return FileConnector(config, root_from_url(config.url))
 
+    def local_paths(self, url: str) -> list[Path]:
+        return [root_from_url(url)]
+
 
 FACTORY = FileConnectorFactory()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -322,6 +323,12 @@ class SqlConnectorFactory:
 
     def create(self, config: SourceConfig) -> Connector:
         return SqlConnector(config, normalize_url(config.url))
+
+    def local_paths(self, url: str) -> list[Path]:
+        parsed = normalize_url(url)
+        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+            return []
+        return [Path(parsed.database).expanduser().resolve()]
 
 
 FACTORY = SqlConnectorFactory()

@@ -33,9 +33,10 @@ SECRET_NAME_RE = re.compile(rf"^(?:{_NAME_PATTERN})$", re.IGNORECASE)
 
 # name=value where the name is secret-like and starts a query parameter or a keyword: after
 # ?, &, ;, whitespace, a quote, a bracket or a comma, or at the start (not inside a path such
-# as a hive partition ``/key=value/``). The value: a quoted string, or up to a separator.
+# as a hive partition ``/key=value/``), with no space around ``=`` (as drivers echo DSNs; SQL
+# quoted in an error keeps ``key = 1``). The value: a quoted string, or up to a separator.
 _ASSIGNMENT_RE = re.compile(
-    rf"(?P<name>(?:(?<=[\s?&;'\"(\[{{,])|^)(?:{_NAME_PATTERN}))(?P<eq>\s*=\s*)"
+    rf"(?P<name>(?:(?<=[\s?&;'\"(\[{{,])|^)(?:{_NAME_PATTERN}))(?P<eq>=)"
     r"(?P<value>'(?:\\.|[^'\\])*'|\"(?:\\.|[^\"\\])*\"|[^\s&#'\",;)\]}]*)",
     re.IGNORECASE,
 )

@@ -1,7 +1,10 @@
 """Users, API tokens, authentication and the audit log.
 
-Tokens are 256-bit random strings shown once; the store keeps only their SHA-256 hash (a
-slow password hasher adds nothing for high-entropy secrets and would cost every request).
+Tokens are 256-bit random strings shown once; the store keeps only their SHA-256 hash,
+unsalted (a salt or a slow password hasher defends guessable secrets; nobody can guess or
+precompute 2^256 random values, and a slow hash would cost every request). Tokens expire
+(``SOUNDING_TOKEN_EXPIRES_IN``, or per token) and rotate: a new token replaces an old one,
+which stops working at once.
 """
 
 from __future__ import annotations
@@ -10,11 +13,12 @@ import hashlib
 import logging
 import re
 import secrets
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal, Role
 from sounding.domain.paging import Key
+from sounding.domain.quality import parse_duration
 from sounding.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from sounding.services.context import Context
 from sounding.store.repos import accounts as repo
@@ -91,21 +95,88 @@ def update_user(
     return _public_user(new)
 
 
+def expiry(ctx: Context, expires_in: str | None) -> datetime | None:
+    """When a token made now expires: ``expires_in`` (``90d``, ``12h``, ``never``) or the
+    ``SOUNDING_TOKEN_EXPIRES_IN`` default; None for never."""
+    text = (expires_in or ctx.settings.token_expires_in).strip()
+    if text.lower() == "never":
+        return None
+    seconds = parse_duration(text, "expires_in")
+    if seconds > 100 * 365 * 86400:
+        raise InvalidInputError(
+            "expires_in is over 100 years; use 'never' for a token that does not expire",
+            field="expires_in",
+        )
+    return utcnow() + timedelta(seconds=seconds)
+
+
+def _new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
 def create_token(
-    ctx: Context, actor: Principal, user: str, name: str | None = None
+    ctx: Context,
+    actor: Principal,
+    user: str,
+    name: str | None = None,
+    expires_in: str | None = None,
 ) -> dict[str, Any]:
     """A new token for ``user``; the plain token is in the result and nowhere else."""
     actor.require(Permission.ADMIN)
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = expiry(ctx, expires_in)
+    token = _new_token()
     with ctx.db.write() as conn:
         row = repo.get_user(conn, user)
         if row is None:
             raise NotFoundError(
                 f"User '{user}' not found; create it with `sounding user create`", user=user
             )
-        token_id = repo.insert_token(conn, row["id"], hash_token(token), token[:8], name or "")
+        token_id = repo.insert_token(
+            conn, row["id"], hash_token(token), token[:8], name or "", expires_at
+        )
         audit.record(conn, actor.name, "token.create", "user", user, {"token_id": token_id})
-    return {"id": token_id, "user": user, "role": row["role"], "token": token}
+    return {
+        "id": token_id,
+        "user": user,
+        "role": row["role"],
+        "token": token,
+        "expires_at": expires_at,
+    }
+
+
+def rotate_token(
+    ctx: Context, actor: Principal, token_id: int, expires_in: str | None = None
+) -> dict[str, Any]:
+    """Replace a live token by a new one for the same user and name; the old one stops
+    working at once. Admins rotate any token, users their own."""
+    expires_at = expiry(ctx, expires_in)
+    token = _new_token()
+    with ctx.db.write() as conn:
+        old = repo.get_token(conn, token_id)
+        if old is None or (old["user_id"] != actor.user_id and not actor.can(Permission.ADMIN)):
+            actor.require(Permission.ADMIN)  # someone else's token: only an admin may know
+            raise NotFoundError(f"No token with id {token_id}", token_id=token_id)
+        if old["revoked_at"] is not None:
+            raise ConflictError(
+                f"Token {token_id} is revoked; create a new one with `sounding token create "
+                f"{old['user']}`",
+                token_id=token_id,
+            )
+        new_id = repo.insert_token(
+            conn, old["user_id"], hash_token(token), token[:8], old["name"] or "", expires_at
+        )
+        repo.mark_replaced(conn, token_id, new_id)
+        audit.record(
+            conn, actor.name, "token.rotate", "token", str(token_id), {"new_token_id": new_id}
+        )
+    return {
+        "id": new_id,
+        "user": old["user"],
+        "role": old["role"],
+        "token": token,
+        "expires_at": expires_at,
+        "replaces": token_id,
+    }
 
 
 def list_tokens(ctx: Context, actor: Principal, user: str) -> list[dict[str, Any]]:
@@ -136,6 +207,11 @@ def authenticate(ctx: Context, token: str | None) -> Principal:
     if row is None:
         raise AuthenticationError("Invalid or revoked API token")
     now = utcnow()
+    if row["expires_at"] is not None and _aware(row["expires_at"]) <= now:
+        raise AuthenticationError(
+            f"API token expired at {_aware(row['expires_at']).isoformat()}; ask an admin for "
+            "a new one (`sounding token create USER`)"
+        )
     last = row["last_used_at"]
     if last is None or (now - _aware(last)) > _TOUCH_EVERY:
         with ctx.db.write() as conn:
@@ -153,8 +229,10 @@ def ensure_admin(ctx: Context) -> str | None:
         if repo.count_users(conn) > 0:
             return None
         user_id = repo.insert_user(conn, "admin", Role.ADMIN.value)
-        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        repo.insert_token(conn, user_id, hash_token(token), token[:8], "bootstrap")
+        token = _new_token()
+        repo.insert_token(
+            conn, user_id, hash_token(token), token[:8], "bootstrap", expiry(ctx, None)
+        )
         audit.record(conn, "system", "user.create", "user", "admin", {"role": "admin"})
     return token
 

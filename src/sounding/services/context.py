@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sounding.config import Settings
@@ -35,9 +36,21 @@ class Context:
         self.db.dispose()
 
 
+def secure_home(home: Path) -> None:
+    """Create ``SOUNDING_HOME`` for its owner only (0700): it holds the store and the key that
+    decrypts every source credential. An existing home open to others is tightened."""
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        if home.stat().st_mode & 0o077:
+            home.chmod(0o700)
+            logger.info("Made %s accessible by its owner only (0700)", home)
+    except PermissionError:
+        logger.warning("Cannot make %s owner-only: not its owner", home)
+
+
 def build_context(settings: Settings, *, migrate: bool = True) -> Context:
     """Open the store named by the settings (applying migrations) and wire the services."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    secure_home(settings.home)
     db = Database.from_url(settings.resolved_database_url(), settings.store_max_size_mb)
     if migrate:
         migrations.upgrade(db.engine)

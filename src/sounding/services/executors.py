@@ -25,6 +25,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from sounding.config import Settings
+from sounding.domain.credentials import redact
 from sounding.errors import InvalidInputError, NotFoundError
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.executors.dask import DaskExecutor, import_distributed
@@ -69,7 +70,7 @@ async def describe(executor: Executor) -> dict[str, Any]:
         except Exception as exc:  # report, don't raise: this feeds the health probe
             logger.warning("Health check: Dask scheduler unreachable: %s", exc)
             return {"name": executor.name, "scheduler": executor.scheduler_address,
-                    "workers": None, "started": True, "error": str(exc)}  # fmt: skip
+                    "workers": None, "started": True, "error": redact(str(exc))}  # fmt: skip
     workers = executor.workers if isinstance(executor, LocalExecutor) else None
     return {"name": executor.name, "scheduler": None, "workers": workers, "started": True}
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from sounding import __version__
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.credentials import redact
 from sounding.errors import SoundingError
 from sounding.orchestration.load import EngineLoad
 from sounding.orchestration.parsing import parse_workflow
@@ -86,7 +87,8 @@ def _store(ctx: Context) -> dict[str, Any]:
             conn.execute(sa.text("SELECT 1"))
     except Exception as exc:  # report, don't raise: this is the probe
         logger.warning("Health check: store unreachable: %s", exc)
-        return {"reachable": False, "backend": ctx.db.engine.dialect.name, "error": str(exc)}
+        error = redact(str(exc))  # a driver's message may quote the store's DSN
+        return {"reachable": False, "backend": ctx.db.engine.dialect.name, "error": error}
     return {"reachable": True, "backend": ctx.db.engine.dialect.name, "error": None}
 
 

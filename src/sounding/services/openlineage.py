@@ -24,6 +24,7 @@ from sounding.lineage.openlineage import Dataset, RunEvent, parse_event
 from sounding.services.context import Context
 from sounding.services.lineage import SourceIndex, load_source_index
 from sounding.services.secrets import redact_url
+from sounding.services.sources import EXTERNAL_KIND
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import lineage as repo
@@ -32,7 +33,7 @@ from sounding.store.repos import sources as source_repo
 logger = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"postgres": 5432, "postgresql": 5432, "mysql": 3306, "mariadb": 3306}
-EXTERNAL = "external"
+EXTERNAL = EXTERNAL_KIND
 
 
 def _server_key(url: str) -> tuple[str, str, str] | None:

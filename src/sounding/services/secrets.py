@@ -49,8 +49,14 @@ class SecretBox:
 
 def _load_or_create_key(path: Path) -> bytes:
     if path.exists():
+        try:
+            if path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+                logger.info("Made %s readable by its owner only (0600)", path)
+        except PermissionError:
+            logger.warning("Cannot make %s owner-only: not its owner", path)
         return path.read_bytes().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = Fernet.generate_key()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:

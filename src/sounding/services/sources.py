@@ -22,12 +22,14 @@ from sounding.errors import (
 from sounding.services import versions
 from sounding.services.context import Context
 from sounding.services.secrets import redact_url
+from sounding.services.source_paths import check_local_paths
 from sounding.store import tables
 from sounding.store.repos import audit
 from sounding.store.repos import sources as repo
 
 logger = logging.getLogger(__name__)
 
+EXTERNAL_KIND = "external"  # sources OpenLineage reports: never opened by a connector
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 
 
@@ -116,10 +118,15 @@ def skipped(source: str, exc: SoundingError) -> str:
 
 
 def config_for(ctx: Context, row: dict[str, Any]) -> SourceConfig:
+    """What a connector needs to open the source; refuses a local path the current policy
+    forbids (a source registered before SOUNDING_FILE_SOURCE_ROOTS was set, say)."""
+    url = ctx.secrets.decrypt(row["url_encrypted"])
+    if row["kind"] != EXTERNAL_KIND:
+        check_local_paths(ctx.settings, ctx.registry.factory_for(url), url)
     options = row["options"] or {}
     return SourceConfig(
         name=row["name"],
-        url=ctx.secrets.decrypt(row["url_encrypted"]),
+        url=url,
         include=row["include_pattern"],
         exclude=row["exclude_pattern"],
         options=options,
@@ -152,6 +159,7 @@ def add(
     if not url or not url.strip():
         raise InvalidInputError("The source URL is empty", field="url")
     factory = ctx.registry.factory_for(url.strip())
+    check_local_paths(ctx.settings, factory, url.strip())
     SourceConfig(name, url, include, exclude, options or {})  # validates the patterns
     check_options(options or {})
     values = {
@@ -202,7 +210,9 @@ def update(
     values: dict[str, Any] = {}
     if changes.get("url"):
         url = str(changes["url"]).strip()
-        values["kind"] = ctx.registry.factory_for(url).kind
+        factory = ctx.registry.factory_for(url)
+        check_local_paths(ctx.settings, factory, url)
+        values["kind"] = factory.kind
         values["url_encrypted"] = ctx.secrets.encrypt(url)
         values["url_redacted"] = redact_url(url)
     for key, column in (("include", "include_pattern"), ("exclude", "exclude_pattern")):

@@ -12,6 +12,7 @@ say so; reads go on working.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -133,6 +134,7 @@ def _create_engine(url: str, parsed: sa.engine.URL, max_size_mb: int | None) -> 
         path = _sqlite_file(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+            owner_only(path)
         engine = sa.create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False
         )
@@ -149,6 +151,21 @@ def _create_engine(url: str, parsed: sa.engine.URL, max_size_mb: int | None) -> 
             "postgresql://USER@HOST/DB"
         )
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def owner_only(db: Path) -> None:
+    """Create the SQLite store file readable by its owner only (0600) before SQLite opens it:
+    it holds profile values and token hashes. SQLite gives its -wal and -shm files the mode
+    of the database file; an existing store and its files are tightened the same way."""
+    if not db.exists():
+        os.close(os.open(db, os.O_WRONLY | os.O_CREAT, 0o600))
+    for path in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+                logger.info("Made %s readable by its owner only (0600)", path)
+        except PermissionError:  # not ours: say so, the store still works
+            logger.warning("Cannot make %s owner-only: not its owner", path)
 
 
 def _disable_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:

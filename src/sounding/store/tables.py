@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from sounding.domain.credentials import redact
 from sounding.domain.timestamps import as_utc
 
 metadata = sa.MetaData(
@@ -52,6 +53,18 @@ def row_version() -> sa.Column[int]:
         server_default="1",  # not a Python default: inserts leave the column alone
         onupdate=sa.literal_column("row_version + 1"),
     )
+
+
+class RedactedText(sa.TypeDecorator[str]):
+    """Text that never stores a credential: every value written goes through the one
+    redaction. For error messages, which may quote a URL or a driver's DSN echo from code
+    that is not ours (a task's exception, an unexpected failure)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return redact(value) if value else value
 
 
 sources = sa.Table(
@@ -137,7 +150,7 @@ scan_runs = sa.Table(
     sa.Column("objects_total", sa.Integer, nullable=False, default=0),
     sa.Column("objects_done", sa.Integer, nullable=False, default=0),
     sa.Column("report", JSONType, nullable=False, default=dict),
-    sa.Column("error", sa.Text),
+    sa.Column("error", RedactedText),
     sa.Index(None, "source_id", "created_at"),
 )
 
@@ -175,6 +188,8 @@ api_tokens = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("last_used_at", TS),
     sa.Column("revoked_at", TS),
+    sa.Column("expires_at", TS),  # NULL: never (accounts_0001)
+    sa.Column("replaced_by", sa.Integer),  # the token a rotation made in its place
 )
 
 audit_log = sa.Table(

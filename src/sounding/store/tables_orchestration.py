@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sounding.store.tables import TS, JSONType, metadata, row_version
+from sounding.store.tables import TS, JSONType, RedactedText, metadata, row_version
 
 workflows = sa.Table(
     "workflows",
@@ -52,7 +52,7 @@ executions = sa.Table(
     sa.Column("created_at", TS, nullable=False),
     sa.Column("started_at", TS),
     sa.Column("finished_at", TS),
-    sa.Column("error", sa.Text),
+    sa.Column("error", RedactedText),
     # the last event seq handed out; bumping it row-locks, so seqs follow commit order
     sa.Column("event_seq", sa.Integer, nullable=False, server_default="0"),
     sa.Index(None, "status"),
@@ -71,7 +71,7 @@ step_executions = sa.Table(
     sa.Column("tasks_failed", sa.Integer, nullable=False),
     sa.Column("started_at", TS),
     sa.Column("finished_at", TS),
-    sa.Column("reason", sa.Text),
+    sa.Column("reason", RedactedText),
     sa.UniqueConstraint("execution_id", "step_id"),
 )
 
@@ -88,7 +88,7 @@ task_attempts = sa.Table(
     sa.Column("started_at", TS, nullable=False),
     sa.Column("finished_at", TS),
     sa.Column("result", JSONType),
-    sa.Column("error", sa.Text),
+    sa.Column("error", RedactedText),
     sa.Column("error_type", sa.String(200)),
     sa.Column("final", sa.Boolean, nullable=False),
     sa.UniqueConstraint("execution_id", "step_id", "task_key", "attempt"),

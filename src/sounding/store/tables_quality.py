@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sounding.store.tables import TS, JSONType, metadata, row_version
+from sounding.store.tables import TS, JSONType, RedactedText, metadata, row_version
 
 quality_rules = sa.Table(
     "quality_rules",
@@ -45,7 +45,7 @@ quality_runs = sa.Table(
     sa.Column("rules_passed", sa.Integer, nullable=False, default=0),
     sa.Column("rules_failed", sa.Integer, nullable=False, default=0),
     sa.Column("rules_errored", sa.Integer, nullable=False, default=0),
-    sa.Column("error", sa.Text),
+    sa.Column("error", RedactedText),
     sa.Index(None, "source_id", "id"),
 )
 
@@ -62,7 +62,7 @@ quality_results = sa.Table(
     sa.Column("ratio", sa.Float),
     sa.Column("observed", JSONType, nullable=False),
     sa.Column("examples", JSONType, nullable=False),
-    sa.Column("error", sa.Text),
+    sa.Column("error", RedactedText),
     sa.Column("created_at", TS, nullable=False),
     sa.Index(None, "rule_id", "id"),
     sa.Index(None, "run_id"),

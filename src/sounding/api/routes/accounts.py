@@ -8,7 +8,15 @@ from fastapi import APIRouter, Depends, Response
 
 from sounding.api.deps import CtxDep, PageDep, get_principal, require
 from sounding.api.paging import Id
-from sounding.api.schemas import Page, TokenCreate, TokenCreated, UserCreate, UserPublic, UserUpdate
+from sounding.api.schemas import (
+    Page,
+    TokenCreate,
+    TokenCreated,
+    TokenRotate,
+    UserCreate,
+    UserPublic,
+    UserUpdate,
+)
 from sounding.domain.auth import Permission, Principal
 from sounding.services import accounts
 
@@ -47,7 +55,20 @@ def list_tokens(ctx: CtxDep, who: Admin, name: str) -> dict[str, Any]:
 def create_token(
     ctx: CtxDep, who: Admin, name: str, body: TokenCreate | None = None
 ) -> dict[str, Any]:
-    return accounts.create_token(ctx, who, name, body.name if body else None)
+    body = body or TokenCreate()
+    return accounts.create_token(ctx, who, name, body.name, body.expires_in)
+
+
+@router.post("/tokens/{token_id}/rotate", status_code=201, response_model=TokenCreated)
+def rotate_token(
+    ctx: CtxDep,
+    who: Annotated[Principal, Depends(get_principal)],
+    token_id: int,
+    body: TokenRotate | None = None,
+) -> dict[str, Any]:
+    """A new token in place of this one (which stops working now): admins rotate any token,
+    users their own."""
+    return accounts.rotate_token(ctx, who, token_id, body.expires_in if body else None)
 
 
 @router.delete("/tokens/{token_id}", status_code=204)

@@ -40,15 +40,46 @@ def update_user(conn: Connection, user_id: int, values: dict[str, Any]) -> None:
     conn.execute(sa.update(users).where(users.c.id == user_id).values(**values))
 
 
-def insert_token(conn: Connection, user_id: int, token_hash: str, prefix: str, name: str) -> int:
+def insert_token(
+    conn: Connection,
+    user_id: int,
+    token_hash: str,
+    prefix: str,
+    name: str,
+    expires_at: datetime | None = None,
+) -> int:
     result = conn.execute(
         sa.insert(api_tokens)
         .values(
-            user_id=user_id, token_hash=token_hash, prefix=prefix, name=name, created_at=utcnow()
+            user_id=user_id,
+            token_hash=token_hash,
+            prefix=prefix,
+            name=name,
+            created_at=utcnow(),
+            expires_at=expires_at,
         )
         .returning(api_tokens.c.id)
     )
     return int(result.scalar_one())
+
+
+def get_token(conn: Connection, token_id: int) -> dict[str, Any] | None:
+    """A token (live or not) with its user's name and role."""
+    query = (
+        sa.select(api_tokens, users.c.name.label("user"), users.c.role)
+        .join(users, users.c.id == api_tokens.c.user_id)
+        .where(api_tokens.c.id == token_id)
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def mark_replaced(conn: Connection, token_id: int, new_id: int) -> None:
+    conn.execute(
+        sa.update(api_tokens)
+        .where(api_tokens.c.id == token_id)
+        .values(revoked_at=utcnow(), replaced_by=new_id)
+    )
 
 
 def find_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
@@ -57,6 +88,7 @@ def find_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
         sa.select(
             api_tokens.c.id.label("token_id"),
             api_tokens.c.last_used_at,
+            api_tokens.c.expires_at,
             users.c.id.label("user_id"),
             users.c.name,
             users.c.role,
@@ -84,7 +116,9 @@ def list_tokens(conn: Connection, user_id: int) -> list[dict[str, Any]]:
             api_tokens.c.name,
             api_tokens.c.created_at,
             api_tokens.c.last_used_at,
+            api_tokens.c.expires_at,
             api_tokens.c.revoked_at,
+            api_tokens.c.replaced_by,
         )
         .where(api_tokens.c.user_id == user_id)
         .order_by(api_tokens.c.id)
