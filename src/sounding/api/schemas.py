@@ -50,6 +50,14 @@ class SourcePublic(BaseModel):
     last_scan_at: datetime | None
 
 
+class SourceCreated(SourcePublic):
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What is too powerful about the source's login (a superuser, server "
+        "file access): custom SQL of quality rules runs as that login",
+    )
+
+
 class ScanCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     source: str

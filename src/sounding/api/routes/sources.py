@@ -7,7 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from sounding.api.deps import CtxDep, PageDep, require
-from sounding.api.schemas import Page, ScanPublic, SourceCreate, SourcePublic, SourceUpdate
+from sounding.api.schemas import (
+    Page,
+    ScanPublic,
+    SourceCreate,
+    SourceCreated,
+    SourcePublic,
+    SourceUpdate,
+)
 from sounding.domain.auth import Permission, Principal
 from sounding.services import scans, sources
 
@@ -23,7 +30,7 @@ def list_sources(ctx: CtxDep, who: Reader, page: PageDep) -> dict[str, Any]:
     return {"items": items, "total": total}
 
 
-@router.post("", status_code=201, response_model=SourcePublic)
+@router.post("", status_code=201, response_model=SourceCreated)
 def create_source(ctx: CtxDep, who: Manager, body: SourceCreate) -> dict[str, Any]:
     return sources.add(
         ctx, who, body.name, body.url, body.include, body.exclude, body.options, body.description
