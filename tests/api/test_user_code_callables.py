@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -202,5 +204,9 @@ def test_sigterm_stops_the_server_while_a_task_is_blocked(tmp_path: Path) -> Non
         took = time.monotonic() - began
         assert code in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once stopped
         assert took < 8, f"SIGTERM took {took:.1f} s"
+        # recorded as stopped by a clean shutdown: it runs again, and is no crash of its task
+        with closing(sqlite3.connect(server.home / "sounding.db")) as db:
+            rows = db.execute("SELECT status, error_type, final FROM task_attempts").fetchall()
+        assert rows == [("cancelled", "Stopped", 0)]
     finally:
         server.stop()
