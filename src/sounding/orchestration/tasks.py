@@ -179,7 +179,7 @@ class TaskRunner:
             )
         except TaskCancelledError as exc:
             return RS.CANCELLED, None, exc
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):
             raise
         except BaseException as exc:  # SystemExit, KeyboardInterrupt ...: this task only
             if ctx.cancelled and self.run.cancelling:
