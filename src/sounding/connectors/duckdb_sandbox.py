@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from sounding.connectors.profiling_duckdb import quote_literal
+from sounding.errors import UnsupportedSourceError
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,12 @@ def sandboxed_connect(
     con = duckdb.connect(database, read_only=read_only, config=dict(CONNECT_CONFIG))
     try:
         lock_down(con, allowed_directories)
+    except duckdb.Error as exc:  # fail closed: never run user SQL on an open connection
+        con.close()
+        raise UnsupportedSourceError(
+            f"DuckDB {duckdb.__version__} cannot restrict file access ({exc}); "
+            "install a newer duckdb"
+        ) from exc
     except BaseException:
         con.close()
         raise
