@@ -4,9 +4,12 @@ or a task that kills its process, never wedges the server (through a real `sound
 from __future__ import annotations
 
 import json
+import os
 import signal
+import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +27,23 @@ def custom(name: str, callable_: str, **config: Any) -> dict[str, Any]:
     return {"name": name, "steps": [step]}
 
 
+def install_plugin(where: Path) -> str:
+    """A distribution whose ``sounding.step_types`` entry point is ``tests.api.usercode_plugin``,
+    as ``pip install`` would leave it; returns a PYTHONPATH that finds it."""
+    info = where / "sounding_usercode_plugin-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: sounding-usercode-plugin\n")
+    (info / "entry_points.txt").write_text(
+        "[sounding.step_types]\nusercode = tests.api.usercode_plugin\n"
+    )
+    return os.pathsep.join(p for p in (os.environ.get("PYTHONPATH"), str(where)) if p)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    home = tmp_path_factory.mktemp("usercode") / "home"
-    proc = ServerProcess(home, env={"SOUNDING_ALLOWED_CALLABLE_MODULES": ALLOWED})
+    base = tmp_path_factory.mktemp("usercode")
+    env = {"SOUNDING_ALLOWED_CALLABLE_MODULES": ALLOWED, "PYTHONPATH": install_plugin(base)}
+    proc = ServerProcess(base / "home", env=env)
     proc.start()
     try:
         yield proc
@@ -66,23 +82,22 @@ def events(server: ServerProcess, execution_id: str) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    "field",
+    "step",
     [
-        {"config": {"callable": "sys:exit"}},
-        {"config": {"plan": "os:system"}},
-        {"config": {"callable": "noop"}, "skip_if": [{"callable": "builtins:exec"}]},
+        {"id": "run", "type": "custom", "config": {"callable": "sys:exit"}},
+        {"id": "run", "type": "custom", "config": {"plan": "os:system"}},
+        {"id": "run", "type": "noop", "skip_if": [{"callable": "builtins:exec"}]},
     ],
 )
 def test_a_callable_outside_the_allow_list_is_422_at_apply(
-    server: ServerProcess, field: dict[str, Any]
+    server: ServerProcess, step: dict[str, Any]
 ) -> None:
-    step = {"id": "run", "type": "custom", **field}
-    if step["config"].get("callable") == "noop":
-        step = {"id": "run", "type": "noop", "skip_if": field["skip_if"]}
     answer = post(server, "/orchestrations", {"name": "evil", "steps": [step]})
     assert answer.status_code == 422, answer.text
-    error = answer.json()["error"]
-    assert "allowed: tests.api.usercode_tasks:*" in error["message"]
+    message = answer.json()["error"]["message"]
+    assert "is not allowed; allowed: usercode:echo, usercode:leave, tests.api.usercode_tasks:*" in (
+        message
+    )
     assert get(server, "/orchestrations/evil").status_code == 404  # nothing stored
 
 
@@ -111,25 +126,35 @@ def test_a_callable_of_an_allowed_module_runs(server: ServerProcess) -> None:
     assert ended["steps"][0]["tasks_done"] == 2
 
 
-@pytest.mark.parametrize("fn", ["leave", "interrupt"])
+def test_a_function_a_plugin_registered_runs_by_its_name(server: ServerProcess) -> None:
+    applied = post(server, "/orchestrations", custom("plugged", "usercode:echo"))
+    assert applied.status_code == 201, applied.text
+    assert run_to_end(server, "plugged")["status"] == "completed"
+    refused = post(server, "/orchestrations", custom("unplugged", "usercode:other"))
+    assert refused.status_code == 422
+    assert "'usercode:other' is not allowed" in refused.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("fn", [f"{ALLOWED}:leave", f"{ALLOWED}:interrupt", "usercode:leave"])
 def test_system_exit_in_a_task_fails_that_task_only(server: ServerProcess, fn: str) -> None:
-    flow = custom(f"bye-{fn}", f"{ALLOWED}:{fn}")
+    fn_name = fn.rpartition(":")[2]
+    flow = custom(f"bye-{fn_name}", fn)
     flow["steps"].append(
         {"id": "after", "type": "noop", "run_if": "on_failure", "depends_on": "run"}
     )
     assert post(server, "/orchestrations", flow).status_code == 201
-    ended = run_to_end(server, f"bye-{fn}")
+    ended = run_to_end(server, f"bye-{fn_name}")
     assert ended["status"] == "failed"
     steps = {s["id"]: s for s in ended["steps"]}
     assert steps["run"]["status"] == "failed" and steps["run"]["tasks_failed"] == 1
     assert steps["after"]["status"] == "completed"  # the engine went on after the task
     failed = [e for e in events(server, ended["id"]) if e["kind"] == "task_failed"]
     assert len(failed) == 1  # a task raising SystemExit is not retried
-    exc = "SystemExit: 3" if fn == "leave" else "KeyboardInterrupt"
+    exc = "SystemExit: 3" if fn_name == "leave" else "KeyboardInterrupt"
     assert f"the task raised {exc}" in failed[0]["data"]["error"]
     assert httpx.get(f"{server.base}/healthz", timeout=5).status_code == 200
-    assert post(server, "/orchestrations", custom(f"then-{fn}", f"{ALLOWED}:echo")).is_success
-    assert run_to_end(server, f"then-{fn}")["status"] == "completed"  # the engine still runs
+    assert post(server, "/orchestrations", custom(f"then-{fn_name}", "usercode:echo")).is_success
+    assert run_to_end(server, f"then-{fn_name}")["status"] == "completed"  # the engine runs on
 
 
 @pytest.mark.slow
@@ -179,5 +204,9 @@ def test_sigterm_stops_the_server_while_a_task_is_blocked(tmp_path: Path) -> Non
         took = time.monotonic() - began
         assert code in (0, -signal.SIGTERM)  # uvicorn re-raises the signal once stopped
         assert took < 8, f"SIGTERM took {took:.1f} s"
+        # recorded as stopped by a clean shutdown: it runs again, and is no crash of its task
+        with closing(sqlite3.connect(server.home / "sounding.db")) as db:
+            rows = db.execute("SELECT status, error_type, final FROM task_attempts").fetchall()
+        assert rows == [("cancelled", "Stopped", 0)]
     finally:
         server.stop()

@@ -39,6 +39,14 @@ async def async_fails(c: TaskContext) -> Any:
     raise KeyError(c.task_key)
 
 
+def blocking_exits(c: TaskContext) -> Any:
+    raise SystemExit(3)
+
+
+async def async_exits(c: TaskContext) -> Any:
+    raise SystemExit(4)
+
+
 async def async_forever(c: TaskContext) -> Any:
     await asyncio.sleep(3600)
 
@@ -69,6 +77,23 @@ class ExecutorContract:
 
     def test_has_a_name_and_satisfies_the_protocol(self, executor: Executor) -> None:
         assert isinstance(executor, Executor) and executor.name
+
+    def test_system_exit_in_a_task_is_raised_by_run_and_the_executor_goes_on(
+        self, executor: Executor
+    ) -> None:
+        async def body() -> Any:
+            raised = []
+            for fn in (blocking_exits, async_exits):
+                try:
+                    await executor.run(TaskCall(fn, ctx(fn.__name__)))
+                except BaseException as exc:
+                    raised.append(str(exc))
+            after = await executor.run(TaskCall(blocking_identity, ctx("after")))
+            return raised, after
+
+        raised, after = self._run(executor, body)
+        assert len(raised) == 2 and "3" in raised[0] and "4" in raised[1]
+        assert after["key"] == "after"  # no worker or thread was lost
 
     def test_runs_async_and_blocking_functions(self, executor: Executor) -> None:
         async def body() -> Any:

@@ -55,8 +55,9 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         # stopped server left, and runs due ticks (a CLI process does neither)
         await run_in_threadpool(start_scheduler, app.state.ctx)
         yield
-        if owned:
-            app.state.ctx.close()
+        # a clean stop (SIGTERM included: uvicorn ends the process right after this): running
+        # task attempts are recorded as stopped, buffered usage is written
+        await run_in_threadpool(app.state.ctx.close if owned else app.state.ctx.stop)
 
     app = FastAPI(
         title="Sounding",

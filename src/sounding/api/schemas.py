@@ -56,6 +56,14 @@ class SourcePublic(BaseModel):
     revision: int = Field(description="Increases with every change; the ETag is id.revision")
 
 
+class SourceCreated(SourcePublic):
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What is too powerful about the source's login (a superuser, server "
+        "file access): custom SQL of quality rules runs as that login",
+    )
+
+
 class ScanCreate(RequestModel):
     model_config = ConfigDict(extra="forbid")
     source: str

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sounding.cli.output import (
@@ -67,6 +68,7 @@ def add(
         print_json(src)
     else:
         say(f"Added source [bold]{src['name']}[/bold] ({src['kind']}): {src['url']}")
+        warn_all(src.get("warnings", []))
 
 
 @app.command("list")
@@ -88,8 +90,15 @@ def test(name: str, json_: JsonOpt = False) -> None:
     if json_:
         print_json(facts)
     else:
-        details = ", ".join(f"{k}={v}" for k, v in facts.items() if k not in ("ok", "source"))
+        shown = {k: v for k, v in facts.items() if k not in ("ok", "source", "warnings")}
+        details = ", ".join(f"{k}={v}" for k, v in shown.items())
         say(f"[green]ok[/green] {name}: {details}")
+        warn_all(facts.get("warnings", []))
+
+
+def warn_all(warnings: list[str]) -> None:
+    for text in warnings:
+        say(f"[yellow]warning[/yellow]: {escape(text)}")
 
 
 @app.command("remove")

@@ -105,6 +105,14 @@ class Connector(Protocol):
     def __exit__(self, *exc: object) -> None: ...
 
 
+@runtime_checkable
+class LoginChecker(Protocol):
+    """A connector whose source has logins (a database server): it can say what is too
+    powerful about the one it connects as (superuser, server file access)."""
+
+    def login_warnings(self) -> list[str]: ...
+
+
 class ConnectorFactory(Protocol):
     kind: str
 

@@ -1,8 +1,10 @@
 """DuckDB database files (``duckdb:///path/to/file.duckdb``), through the duckdb module.
 
-The file is opened read-only. Paths are ``(database, schema, table)`` where database is
-DuckDB's catalog name for the file (its stem). Columns, keys and comments come from the
-``duckdb_*()`` catalog functions in one query each per batch; views are bound (``DESCRIBE``)
+The file is opened read-only and locked down (``duckdb_sandbox``): no query, quality rules'
+custom SQL included, reads a file outside the database file's directory. Paths are
+``(database, schema, table)`` where database is DuckDB's catalog name for the file (its
+stem). Columns, keys and comments come from the ``duckdb_*()`` catalog functions in one query
+each per batch; views are bound (``DESCRIBE``)
 so that a view over a dropped table is reported as a failure with DuckDB's own message.
 Row counts are exact ``count(*)``.
 """
@@ -19,6 +21,7 @@ from typing import Any
 import duckdb
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.duckdb_sandbox import sandboxed_connect
 from sounding.connectors.profiling_duckdb import (
     count_rows,
     deadline,
@@ -114,7 +117,9 @@ class DuckdbConnector:
                     source=self.config.name,
                 )
             try:
-                self._con = duckdb.connect(str(self.path), read_only=True)
+                self._con = sandboxed_connect(  # user SQL runs here: files beside it only
+                    str(self.path), read_only=True, allowed_directories=[self.path.parent]
+                )
             except duckdb.Error as exc:
                 raise ConnectionFailedError(
                     f"Failed to connect to source {self.config.name!r}: {exc}",

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urlparse
 import duckdb
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.duckdb_sandbox import sandboxed_connect
 from sounding.connectors.profiling_duckdb import (
     count_rows,
     deadline,
@@ -242,8 +243,8 @@ class FileConnector:
             )
 
     def _duckdb(self) -> duckdb.DuckDBPyConnection:
-        if self._con is None:
-            self._con = duckdb.connect(":memory:")
+        if self._con is None:  # reads files under the source's root only (user SQL runs here)
+            self._con = sandboxed_connect(":memory:", allowed_directories=[self.root])
         return self._con
 
     def test(self) -> dict[str, Any]:

@@ -178,8 +178,26 @@ class SqlConnector:
                 ) from exc
 
     def test(self) -> dict[str, Any]:
+        """What the source is, and ``warnings`` about a too powerful login."""
         with self._connect("connect to") as conn:
-            return self._reader.facts(conn)
+            facts = self._reader.facts(conn)
+            return {**facts, "warnings": self._login_warnings(conn)}
+
+    def login_warnings(self) -> list[str]:
+        """Warnings about the login (superuser, server file access); connects only to a
+        server with logins (never creates a SQLite file)."""
+        if not self._reader.has_logins:
+            return []
+        with self._connect("connect to") as conn:
+            return self._login_warnings(conn)
+
+    def _login_warnings(self, conn: sa.Connection) -> list[str]:
+        try:
+            return self._reader.login_warnings(conn)
+        except sa.exc.DBAPIError as exc:  # an old server or a restricted catalog
+            conn.rollback()
+            logger.info("Could not check the login of source %r: %s", self.config.name, exc)
+            return [f"Could not check the privileges of the login: {self._redact(error_text(exc))}"]
 
     def list_objects(self) -> list[ObjectRef]:
         with self._connect("list the objects of") as conn:

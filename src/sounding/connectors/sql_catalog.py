@@ -31,6 +31,11 @@ class CatalogReader(Protocol):
 
     container_types: tuple[AssetType, ...]
     row_count_estimates: bool
+    has_logins: bool  # a server login whose privileges matter (not an embedded file)
+
+    def login_warnings(self, conn: sa.Connection) -> list[str]:
+        """What is too powerful about the login (superuser, server file access)."""
+        ...
 
     def facts(self, conn: sa.Connection) -> dict[str, Any]:
         """Server version, database and schema names: what ``Connector.test()`` returns."""

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sounding.connectors.sql_catalog import Described, failure, quote_path, run_quoted
+from sounding.connectors.sql_privileges import mysql_login_warnings
 from sounding.domain.assets import (
     AssetType,
     DiscoveredColumn,
@@ -70,8 +71,13 @@ class MysqlCatalog:
     container_types: tuple[AssetType, ...] = (AssetType.DATABASE,)
     row_count_estimates: bool = True
 
+    has_logins: bool = True
+
     def __init__(self, database: str | None) -> None:
         self.database = database
+
+    def login_warnings(self, conn: sa.Connection) -> list[str]:
+        return mysql_login_warnings(conn)
 
     def facts(self, conn: sa.Connection) -> dict[str, Any]:
         version = conn.execute(sa.text("SELECT VERSION()")).scalar_one()

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sounding.connectors.sql_catalog import Described, quote_path, run_quoted
+from sounding.connectors.sql_privileges import postgres_login_warnings
 from sounding.domain.assets import (
     AssetType,
     DiscoveredColumn,
@@ -106,6 +107,10 @@ ORDER BY c.relname, co.conname
 class PostgresCatalog:
     container_types: tuple[AssetType, ...] = (AssetType.DATABASE, AssetType.SCHEMA)
     row_count_estimates: bool = True
+    has_logins: bool = True
+
+    def login_warnings(self, conn: sa.Connection) -> list[str]:
+        return postgres_login_warnings(conn)
 
     def facts(self, conn: sa.Connection) -> dict[str, Any]:
         database, version = conn.execute(

@@ -32,6 +32,10 @@ _OBJECT_TYPES = {"table": AssetType.TABLE, "view": AssetType.VIEW}
 class SqliteCatalog:
     container_types: tuple[AssetType, ...] = (AssetType.DATABASE,)
     row_count_estimates: bool = False
+    has_logins: bool = False
+
+    def login_warnings(self, conn: sa.Connection) -> list[str]:
+        return []  # a file the server opens itself: no login, no server files beyond it
 
     def facts(self, conn: sa.Connection) -> dict[str, Any]:
         return {

@@ -176,6 +176,8 @@ class ExecutionRun:
                 raise
             s.busy = False
             return
+        except GeneratorExit:  # the coroutine itself is being closed
+            raise
         except BaseException as exc:  # SystemExit from a planner fails the step, not the engine
             logger.warning("Execution %s: step '%s' could not be planned: %s", self.id, s.id, exc)
             if s.status in (RS.PENDING, RS.RETRYING):  # a skip condition raised
@@ -229,7 +231,7 @@ class ExecutionRun:
                 if self.cancelling:
                     break
                 self.add_task(s, item)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):
             raise
         except BaseException as exc:  # any plugin failure ends the listing, never the engine
             logger.warning("Execution %s: listing tasks of '%s' failed: %s", self.id, s.id, exc)

@@ -43,6 +43,17 @@ class TaskCancelledError(Exception):
     retryable = False
 
 
+class TaskAbortedError(Exception):
+    """A task raised a ``BaseException`` that is not an ``Exception`` (``SystemExit``,
+    ``KeyboardInterrupt``): it fails that task, never the engine or a worker; not retried."""
+
+    retryable = False
+
+    @classmethod
+    def of(cls, exc: BaseException) -> TaskAbortedError:
+        return cls(f"the task raised {type(exc).__name__}: {exc}".rstrip(": "))
+
+
 @dataclass(frozen=True, slots=True)
 class TaskSpec:
     """One unit of work of a step: usually one object (table, file) of a source."""

@@ -22,7 +22,12 @@ from sounding.orchestration.executors.base import TaskCall
 from sounding.orchestration.limits import Constraint, Ticket
 from sounding.orchestration.retry import backoff_delay, should_retry
 from sounding.orchestration.state import STOPPED_TYPE, StepState, TaskState, restore_task
-from sounding.orchestration.steps import TaskCancelledError, TaskContext, TaskSpec
+from sounding.orchestration.steps import (
+    TaskAbortedError,
+    TaskCancelledError,
+    TaskContext,
+    TaskSpec,
+)
 
 if TYPE_CHECKING:
     from sounding.orchestration.run import ExecutionRun
@@ -31,13 +36,6 @@ logger = logging.getLogger(__name__)
 
 RS = RunStatus
 STOP_RECORD_TIMEOUT = 1.0  # seconds a shutdown waits to record an abandoned attempt
-
-
-class TaskAbortedError(Exception):
-    """A task raised a ``BaseException`` that is not an ``Exception`` (``SystemExit``,
-    ``KeyboardInterrupt``): it fails that task, never the engine; not retried."""
-
-    retryable = False
 
 
 Outcome = tuple[RunStatus, Any, BaseException | None]
@@ -181,7 +179,7 @@ class TaskRunner:
             )
         except TaskCancelledError as exc:
             return RS.CANCELLED, None, exc
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):
             raise
         except BaseException as exc:  # SystemExit, KeyboardInterrupt ...: this task only
             if ctx.cancelled and self.run.cancelling:
@@ -191,7 +189,7 @@ class TaskRunner:
                     "Execution %s: task '%s/%s' raised %s; failing the task only",
                     self.run.id, s.id, task.key, type(exc).__name__,
                 )  # fmt: skip
-                exc = TaskAbortedError(f"the task raised {type(exc).__name__}: {exc}")
+                exc = TaskAbortedError.of(exc)
             return RS.FAILED, None, exc
 
     async def _finish(

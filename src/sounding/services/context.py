@@ -26,13 +26,18 @@ class Context:
     secrets: SecretBox
     extras: dict[str, Any] = field(default_factory=dict)
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Stop what runs in the background (scans, scheduler, engine), keeping the store
+        open; parts start again on next use. The server calls it when it shuts down."""
         # running scans first (their hooks reach the scheduler), then what they feed
         # usage first: it flushes its buffered counts to the store before anything stops
         for key in ("usage", "scan_runner", "scheduler", "engine", "search"):
             part = self.extras.pop(key, None)
             if part is not None:  # an EngineHost stops, a ScanRunner shuts down
                 (getattr(part, "stop", None) or part.shutdown)()
+
+    def close(self) -> None:
+        self.stop()
         self.db.dispose()
 
 

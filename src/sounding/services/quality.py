@@ -19,7 +19,7 @@ from sqlglot import exp
 
 from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal, Role
-from sounding.domain.profiling import mask_values
+from sounding.domain.profiling import MASK, mask_values
 from sounding.domain.quality import (
     Rule,
     RuleKind,
@@ -33,6 +33,7 @@ from sounding.errors import (
     NotFoundError,
     ParseError,
 )
+from sounding.scanning.quality_reveal import revealed_fields
 from sounding.scanning.quality_suggest import suggest_rules
 from sounding.services import catalog, profiling, versions
 from sounding.services.context import Context
@@ -117,19 +118,25 @@ def _sensitive(ctx: Context, table: dict[str, Any]) -> set[str]:
 
 
 def _mask_examples(
-    examples: list[dict[str, Any]], column: str | None, sensitive: set[str]
+    examples: list[dict[str, Any]],
+    column: str | None,
+    sensitive: set[str],
+    revealed: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
-    """Examples with the values of sensitive columns masked by the profiles' one rule."""
+    """Values of sensitive columns masked by the profiles' one rule; a custom SQL row shows
+    only ``revealed`` fields (``scanning.quality_reveal``): everything else it returned may come
+    from anywhere."""
     out = []
     for item in examples:
         item = dict(item)
         if "value" in item and column in sensitive:
             item["value"] = mask_values(item["value"])
-        for part in ("key", "row"):
-            if part in item:
-                item[part] = {
-                    k: mask_values(v) if k in sensitive else v for k, v in item[part].items()
-                }
+        if "key" in item:
+            item["key"] = {
+                k: mask_values(v) if k in sensitive else v for k, v in item["key"].items()
+            }
+        if "row" in item:
+            item["row"] = {k: v if k in revealed else MASK for k, v in item["row"].items()}
         out.append(item)
     return out
 
@@ -150,22 +157,39 @@ OBSERVED_VALUE_FREE = frozenset(
 )
 
 
+def _revealed(
+    ctx: Context, table: dict[str, Any], rule_id: int, sensitive: set[str]
+) -> frozenset[str]:
+    """The fields of a custom SQL rule's rows that its table's non-sensitive columns back."""
+    with ctx.db.read() as conn:
+        row = repo.get_rule(conn, rule_id)
+    sql = (row or {}).get("params", {}).get("sql")
+    if not isinstance(sql, str):
+        return frozenset()
+    columns = [c["name"] for c in table.get("columns", [])]
+    return revealed_fields(sql, columns, sensitive)
+
+
 def public_results(
     ctx: Context, actor: Principal, rows: Sequence[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Results as the caller may see them (examples of sensitive columns masked)."""
     reveal = actor.can(Permission.PII_READ)
-    sensitive_by_table: dict[int, set[str]] = {}
+    tables: dict[int, tuple[dict[str, Any], set[str]]] = {}
+    revealed: dict[int, frozenset[str]] = {}
     out = []
     for r in rows:
         examples, observed = r.get("examples") or [], r["observed"]
         masked = False
         if (examples or observed) and not reveal:
-            if r["asset_id"] not in sensitive_by_table:
+            if r["asset_id"] not in tables:
                 table = catalog.get_asset(ctx, actor, r["asset_id"])
-                sensitive_by_table[r["asset_id"]] = _sensitive(ctx, table)
-            sensitive = sensitive_by_table[r["asset_id"]]
-            shown = _mask_examples(examples, r.get("column_name"), sensitive)
+                tables[r["asset_id"]] = (table, _sensitive(ctx, table))
+            table, sensitive = tables[r["asset_id"]]
+            if r.get("kind") == RuleKind.CUSTOM_SQL.value and r["rule_id"] not in revealed:
+                revealed[r["rule_id"]] = _revealed(ctx, table, r["rule_id"], sensitive)
+            fields = revealed.get(r["rule_id"], frozenset())
+            shown = _mask_examples(examples, r.get("column_name"), sensitive, fields)
             masked = shown != examples
             examples = shown
             observed = _mask_observed(observed, r.get("column_name"), sensitive)

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sounding.connectors.base import SourceConfig
+from sounding.connectors.base import LoginChecker, SourceConfig
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy
 from sounding.errors import (
@@ -182,7 +182,19 @@ def add(
         audit.record(conn, actor.name, "source.create", "source", name, {"kind": factory.kind})
         row = repo.get_by_id(conn, source_id)
     assert row is not None
-    return public(row)
+    return {**public(row), "warnings": login_warnings(ctx, config_for(ctx, row))}
+
+
+def login_warnings(ctx: Context, config: SourceConfig) -> list[str]:
+    """Best effort, when a source is added: is its login a superuser or allowed to read
+    server files? An unreachable source is not an error here (``test`` reports it)."""
+    try:
+        with ctx.registry.open(config) as connector:
+            if isinstance(connector, LoginChecker):
+                return connector.login_warnings()
+    except SoundingError as exc:
+        logger.info("Could not check the login of source %r: %s", config.name, exc.message)
+    return []
 
 
 def list_sources(ctx: Context, actor: Principal, limit: int, offset: int) -> tuple[list[Any], int]:
@@ -253,4 +265,4 @@ def test_connection(ctx: Context, actor: Principal, name: str) -> dict[str, Any]
     config = config_for(ctx, get_row(ctx, name))
     with ctx.registry.open(config) as connector:
         facts = connector.test()
-    return {"ok": True, "source": name, **facts}
+    return {"ok": True, "source": name, "warnings": [], **facts}

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Depends, Response
 
 from sounding.api.deps import CtxDep, PageDep, require
 from sounding.api.etags import IfMatch, tagged
-from sounding.api.schemas import Page, ScanPublic, SourceCreate, SourcePublic, SourceUpdate
+from sounding.api.schemas import (
+    Page,
+    ScanPublic,
+    SourceCreate,
+    SourceCreated,
+    SourcePublic,
+    SourceUpdate,
+)
 from sounding.domain.auth import Permission, Principal
 from sounding.services import scans, sources
 
@@ -24,7 +31,7 @@ def list_sources(ctx: CtxDep, who: Reader, page: PageDep) -> dict[str, Any]:
     return page.result(items, total)
 
 
-@router.post("", status_code=201, response_model=SourcePublic)
+@router.post("", status_code=201, response_model=SourceCreated)
 def create_source(
     ctx: CtxDep, who: Manager, response: Response, body: SourceCreate
 ) -> dict[str, Any]:

@@ -47,7 +47,7 @@ from typing import Any
 
 from sounding.errors import InvalidInputError
 from sounding.orchestration.executors.base import TaskCall
-from sounding.orchestration.steps import TaskContext, TaskFn
+from sounding.orchestration.steps import TaskAbortedError, TaskContext, TaskFn
 
 logger = logging.getLogger(__name__)
 
@@ -284,6 +284,10 @@ def run_task_call(fn: TaskFn, fields: dict[str, Any], key: str, watch_after: flo
         if inspect.isawaitable(result):
             result = asyncio.run(_until_cancelled(result, ctx))
         return result
+    except Exception:
+        raise
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt: fail the task, not the worker
+        raise TaskAbortedError.of(exc) from None
     finally:
         stop()
 
