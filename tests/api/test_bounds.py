@@ -293,7 +293,22 @@ def test_sql_that_parses_too_long_is_422(client: Client) -> None:
     started = time.monotonic()
     resp = client.http.post("/api/v1/lineage/parse", json={"sql": _slow_sql()})
     assert "SOUNDING_SQL_PARSE_SECONDS" in _error(resp, 422)
-    assert time.monotonic() - started < PARSE_SECONDS + 3
+    assert time.monotonic() - started < PARSE_SECONDS + 5
+
+
+def test_one_statement_past_the_deadline_is_stopped_and_the_next_parse_works(
+    client: Client,
+) -> None:
+    """One huge statement cannot be stopped between statements: its worker process is
+    killed shortly after the deadline and replaced."""
+    columns = ", ".join(f"a.c{i} + b.d{i} AS e{i}" for i in range(10_000))  # ~10 s to parse
+    sql = f"INSERT INTO x SELECT {columns} FROM a JOIN b ON a.id = b.id"
+    started = time.monotonic()
+    resp = client.http.post("/api/v1/lineage/parse", json={"sql": sql})
+    assert "SOUNDING_SQL_PARSE_SECONDS" in _error(resp, 422)
+    assert time.monotonic() - started < PARSE_SECONDS + 5
+    fine = client.http.post("/api/v1/lineage/parse", json={"sql": "SELECT a FROM t"})
+    assert fine.status_code == 200 and fine.json()["sources"] == ["t"]
 
 
 def test_cpu_heavy_requests_beyond_the_cap_get_503_and_others_stay_fast(client: Client) -> None:
@@ -330,3 +345,47 @@ def test_error_bodies_are_json(client: Client) -> None:
 
 def test_server_is_healthy_after_everything(client: Client, tmp_path: Path) -> None:
     assert client.healthy()
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow  # a server of its own, killed
+def test_sql_workers_do_not_outlive_a_crashed_server(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "home")
+    server.env.pop("SOUNDING_DATABASE_URL", None)
+    server.start()
+    try:
+        resp = httpx.post(
+            f"{server.base}/api/v1/lineage/parse",
+            json={"sql": "SELECT a FROM t"},
+            headers=server.headers,
+            timeout=60,
+        )
+        assert resp.status_code == 200, resp.text
+        assert server.proc is not None
+        workers = _children(server.proc.pid)
+        assert workers  # the parse ran in a worker process
+    finally:
+        server.kill()  # SIGKILL: no shutdown code runs
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_running(p) for p in workers):
+        time.sleep(0.2)
+    assert not [p for p in workers if _running(p)], "worker processes outlived the server"
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited child nobody has reaped yet)."""
+    try:
+        return ") Z" not in Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False

@@ -1,5 +1,4 @@
-"""Request guards: body size and nesting depth (one ASGI middleware) and the slots that cap
-concurrent CPU-heavy requests (one dependency).
+"""Request guards: body size and nesting depth, in one ASGI middleware.
 
 The middleware reads a request body before any route does, counting bytes as they stream in:
 a ``Content-Length`` over the limit is refused without reading, a chunked body as soon as the
@@ -10,20 +9,17 @@ the app unchanged.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from itertools import accumulate
 from typing import Any
 
 import yaml
-from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from sounding.api.errors import error_body
 from sounding.config import Settings
-from sounding.errors import BusyError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -156,25 +152,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
-
-
-async def heavy_slot(request: Request) -> AsyncIterator[None]:
-    """Hold one of ``heavy_requests`` slots while a CPU-heavy request runs; wait at most
-    ``heavy_wait_seconds`` for one, then answer 503 with ``Retry-After``."""
-    settings: Settings = request.app.state.ctx.settings
-    slots: asyncio.Semaphore | None = getattr(request.app.state, "heavy_slots", None)
-    if slots is None:
-        slots = request.app.state.heavy_slots = asyncio.Semaphore(settings.heavy_requests)
-    try:
-        await asyncio.wait_for(slots.acquire(), settings.heavy_wait_seconds)
-    except TimeoutError:
-        raise BusyError(
-            f"The server is busy with {settings.heavy_requests} CPU-heavy requests "
-            "(setting SOUNDING_HEAVY_REQUESTS); retry shortly",
-            retry_after=max(1, round(settings.sql_parse_seconds / 2)),
-            limit=settings.heavy_requests,
-        ) from None
-    try:
-        yield
-    finally:
-        slots.release()
