@@ -234,6 +234,17 @@ def test_body_over_10_mb_is_413(client: Client) -> None:
     assert str(10 * 1024 * 1024) in message and "SOUNDING_MAX_BODY_BYTES" in message
 
 
+def test_the_import_endpoint_takes_bodies_over_the_general_limit(client: Client) -> None:
+    """Held to SOUNDING_MAX_IMPORT_BODY_BYTES (100 MB): an 11 MB import reaches the route,
+    which names what is wrong with its content (here: it is not JSON)."""
+    body = json.dumps({"format": "json", "content": "{" + "x" * (11 * 1024 * 1024)})
+    resp = client.http.post(
+        "/api/v1/glossary/terms/import", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert resp.status_code == 422, resp.text[:300]
+    assert "SOUNDING_MAX" not in resp.text
+
+
 def test_chunked_body_over_the_limit_is_413(client: Client) -> None:
     def chunks() -> Iterator[bytes]:
         yield b'{"sql": "'
