@@ -96,6 +96,8 @@ def test_huge_search_offset_is_422_and_the_server_stays_up(client: Client) -> No
         ("/api/v1/assets", {"offset": 10_001}),
         ("/api/v1/audit", {"offset": -1}),
         ("/api/v1/assets", {"parent_id": 2**63}),
+        ("/api/v1/insights/forecasts", {"tasks": 10**30}),
+        ("/api/v1/executions/x/events", {"after": 2**63}),
     ],
 )
 def test_limits_over_the_bound_are_422(client: Client, path: str, params: dict[str, Any]) -> None:
