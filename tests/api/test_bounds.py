@@ -273,7 +273,7 @@ def test_deeply_nested_json_is_422(client: Client, depth: int) -> None:
 
 
 def test_nesting_inside_strings_does_not_count(client: Client) -> None:
-    sql = "SELECT '" + "[" * 500 + "' AS a FROM t"
+    sql = "SELECT '\\\"" + "[" * 500 + "' AS a FROM t"  # an escaped quote, then brackets
     resp = client.http.post("/api/v1/lineage/parse", json={"sql": sql})
     assert resp.status_code == 200, resp.text
 
