@@ -4,9 +4,12 @@ deadline.
 sqlglot is CPU-bound, partly compiled code that holds the GIL for long stretches: parsed in
 the server process, four 1 MB texts stalled every other request for seconds and left its
 memory grown. Here each parse runs in one of ``heavy_requests`` worker processes (started on
-first use, recycled after a number of parses so their memory goes back to the system). A
-request waits up to ``heavy_wait_seconds`` for a free worker (then :class:`BusyError`, a 503
-with ``Retry-After``); a parse checks its deadline between statements, and a worker still busy
+first use, recycled after a number of parses so their memory goes back to the system).
+
+A request waits up to ``heavy_wait_seconds`` for a free worker, behind at most
+``heavy_requests`` others, so waiting never ties up more server threads than that; after the
+wait, or at once when that many wait already, it gets :class:`BusyError` (503 with
+``Retry-After``). A parse checks its deadline between statements, and a worker still busy
 past the deadline (one huge statement) is killed and replaced.
 """
 
@@ -73,6 +76,7 @@ class SqlWorkers:
             self._idle.put(None)  # started on first use
         self._all: list[_Worker] = []
         self._lock = threading.Lock()
+        self._waiting = 0
         self._closed = False
 
     def parse(
@@ -80,16 +84,7 @@ class SqlWorkers:
     ) -> LineageResult:
         """Lineage of ``sql`` from a worker; raises what the parse raises, the deadline's
         :class:`InvalidInputError`, or :class:`BusyError` when no worker frees up in time."""
-        try:
-            worker = self._idle.get(timeout=self.wait_seconds)
-        except queue.Empty:
-            raise BusyError(
-                f"The server is busy parsing SQL for {self.size} other requests "
-                "(setting SOUNDING_HEAVY_REQUESTS); retry shortly",
-                retry_after=max(1, round(self.limits.seconds / 2)),
-                limit=self.size,
-                setting="SOUNDING_HEAVY_REQUESTS",
-            ) from None
+        worker = self._acquire()
         try:
             worker = worker or self._start()
             future = worker.pool.submit(parse_within, sql, dialect, schema, self.limits)
@@ -112,6 +107,31 @@ class SqlWorkers:
         finally:
             self._idle.put(worker)
         raise AssertionError("unreachable")  # deadline_passed() raises
+
+    def _acquire(self) -> _Worker | None:
+        """An idle worker (None: not started yet). At most ``size`` requests wait for one, each
+        at most ``wait_seconds`` (so waiting never ties up more than ``size`` server threads);
+        beyond that, or after the wait, :class:`BusyError`."""
+        with self._lock:
+            queued = self._waiting < self.size or not self._idle.empty()
+            if queued:
+                self._waiting += 1
+        try:
+            if queued:
+                return self._idle.get(timeout=self.wait_seconds)
+        except queue.Empty:
+            pass
+        finally:
+            if queued:
+                with self._lock:
+                    self._waiting -= 1
+        raise BusyError(
+            f"The server is busy parsing SQL for {self.size} other requests "
+            "(setting SOUNDING_HEAVY_REQUESTS); retry shortly",
+            retry_after=max(1, round(self.limits.seconds / 2)),
+            limit=self.size,
+            setting="SOUNDING_HEAVY_REQUESTS",
+        )
 
     def _start(self) -> _Worker:
         """A new worker, up and ready: its start does not count against a parse's deadline."""
