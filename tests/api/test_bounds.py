@@ -326,6 +326,8 @@ def test_one_statement_past_the_deadline_is_stopped_and_the_next_parse_works(
 
 
 def test_cpu_heavy_requests_beyond_the_cap_get_503_and_others_stay_fast(client: Client) -> None:
+    warm = client.http.post("/api/v1/lineage/parse", json={"sql": "SELECT 1"})
+    assert warm.status_code == 200  # the worker process is up before the load starts
     results: list[httpx.Response] = []
     slow = threading.Thread(
         target=lambda: results.append(
@@ -347,9 +349,12 @@ def test_cpu_heavy_requests_beyond_the_cap_get_503_and_others_stay_fast(client: 
         for busy in answers:
             assert "SOUNDING_HEAVY_REQUESTS" in _error(busy, 503)
             assert int(busy.headers["Retry-After"]) >= 1
-        started = time.monotonic()
-        assert client.get("/api/v1/me").status_code == 200
-        assert time.monotonic() - started < 0.5
+        timings = []
+        while slow.is_alive() and len(timings) < 10:
+            started = time.monotonic()
+            assert client.get("/api/v1/me").status_code == 200
+            timings.append(time.monotonic() - started)
+        assert timings and max(timings) < 1.0  # not seconds, as when parsing ran in-process
     finally:
         slow.join()
     assert results[0].status_code == 422  # it ran into the parse deadline
