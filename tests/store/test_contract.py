@@ -65,6 +65,42 @@ def test_bulk_insert_returns_ids_and_pages_are_stable(any_ctx: Any, operator: An
     assert n == 10 and all("t00" in a["qualified_name"] for a in found)
 
 
+def test_keyset_pages_equal_offset_pages(any_ctx: Any, operator: Any) -> None:
+    """Seeking after the last key (the API's cursors) gives the same pages as offsets, on
+    both stores: ascending over (qualified_name, id) and descending over audit ids."""
+    src = sources.add(any_ctx, operator, "s", "sqlite:///nowhere.db")
+    _seed_assets(any_ctx, src["id"], 23)
+    for i in range(9):
+        accounts.create_user(any_ctx, operator, f"keyset{i}", "viewer")
+    walks = [
+        (
+            lambda offset, after: catalog.list_assets(
+                any_ctx, operator, limit=5, offset=offset, type="table", after=after
+            ),
+            catalog.ASSET_ORDER,
+        ),
+        (
+            lambda offset, after: accounts.audit_entries(any_ctx, operator, 4, offset, after=after),
+            accounts.AUDIT_ORDER,
+        ),
+    ]
+    for fetch, order in walks:
+        by_offset: list[int] = []
+        total = fetch(0, None)[1]
+        for offset in range(0, total, 5 if order is catalog.ASSET_ORDER else 4):
+            by_offset += [item["id"] for item in fetch(offset, None)[0]]
+        by_key: list[int] = []
+        after = None
+        while True:
+            items, _ = fetch(0, after)
+            if not items:
+                break
+            by_key += [item["id"] for item in items]
+            after = order.key_of(items[-1])
+        assert len(by_offset) == total > 8
+        assert by_key == by_offset
+
+
 def test_like_wildcards_in_queries_are_literal(any_ctx: Any, operator: Any) -> None:
     src = sources.add(any_ctx, operator, "s", "sqlite:///nowhere.db")
     _seed_assets(any_ctx, src["id"], 3)

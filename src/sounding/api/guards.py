@@ -1,5 +1,4 @@
-"""Request guards: body size and nesting depth (one ASGI middleware) and the slots that cap
-concurrent CPU-heavy requests (one dependency).
+"""Request guards: body size and nesting depth, in one ASGI middleware.
 
 The middleware reads a request body before any route does, counting bytes as they stream in:
 a ``Content-Length`` over the limit is refused without reading, a chunked body as soon as the
@@ -10,20 +9,17 @@ the app unchanged.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from itertools import accumulate
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+import numpy as np
 import yaml
-from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
 
 from sounding.api.errors import error_body
 from sounding.config import Settings
-from sounding.errors import BusyError
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -34,18 +30,23 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 IMPORT_PATHS = frozenset({"/api/v1/glossary/terms/import"})
 """Routes held to ``max_import_body_bytes`` instead of ``max_body_bytes``."""
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.S)
+_JSON_STRING = re.compile(rb'"[^"]*"')  # once escapes are gone (see json_depth_exceeds)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_OPENERS = frozenset(b"[{")
+_STEP = np.zeros(256, dtype=np.int8)
+_STEP[list(b"[{")] = 1
+_STEP[list(b"]}")] = -1
 _BIG = 256 * 1024  # scan bodies larger than this off the event loop
+_YAML_EVENTS = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
 
 
 def json_depth_exceeds(body: bytes, max_depth: int) -> bool:
     """Whether JSON text nests objects/arrays deeper than ``max_depth`` (linear, no parse)."""
-    brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    plain = body.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped \ and " (in strings)
+    brackets = _JSON_STRING.sub(b"", plain).translate(None, _NOT_BRACKETS)
     if brackets.count(b"[") + brackets.count(b"{") <= max_depth:
         return False  # cannot nest deeper than it opens
-    return max(accumulate(1 if c in _OPENERS else -1 for c in brackets)) > max_depth
+    steps = _STEP[np.frombuffer(brackets, dtype=np.uint8)]  # [{ -> +1, ]} -> -1
+    return int(np.cumsum(steps, dtype=np.int64).max()) > max_depth
 
 
 def yaml_depth_exceeds(text: bytes, max_depth: int) -> bool:
@@ -54,7 +55,7 @@ def yaml_depth_exceeds(text: bytes, max_depth: int) -> bool:
     Text that does not parse is left to the route, which names the problem."""
     depth = 0
     try:
-        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        for event in yaml.parse(text, Loader=_YAML_EVENTS):
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > max_depth:
@@ -156,25 +157,3 @@ def _replay(body: bytes, receive: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
-
-
-async def heavy_slot(request: Request) -> AsyncIterator[None]:
-    """Hold one of ``heavy_requests`` slots while a CPU-heavy request runs; wait at most
-    ``heavy_wait_seconds`` for one, then answer 503 with ``Retry-After``."""
-    settings: Settings = request.app.state.ctx.settings
-    slots: asyncio.Semaphore | None = getattr(request.app.state, "heavy_slots", None)
-    if slots is None:
-        slots = request.app.state.heavy_slots = asyncio.Semaphore(settings.heavy_requests)
-    try:
-        await asyncio.wait_for(slots.acquire(), settings.heavy_wait_seconds)
-    except TimeoutError:
-        raise BusyError(
-            f"The server is busy with {settings.heavy_requests} CPU-heavy requests "
-            "(setting SOUNDING_HEAVY_REQUESTS); retry shortly",
-            retry_after=max(1, round(settings.sql_parse_seconds / 2)),
-            limit=settings.heavy_requests,
-        ) from None
-    try:
-        yield
-    finally:
-        slots.release()

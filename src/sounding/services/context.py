@@ -31,7 +31,7 @@ class Context:
         open; parts start again on next use. The server calls it when it shuts down."""
         # running scans first (their hooks reach the scheduler), then what they feed
         # usage first: it flushes its buffered counts to the store before anything stops
-        for key in ("usage", "scan_runner", "scheduler", "engine", "search"):
+        for key in ("usage", "scan_runner", "scheduler", "engine", "search", "sql_workers"):
             part = self.extras.pop(key, None)
             if part is not None:  # an EngineHost stops, a ScanRunner shuts down
                 (getattr(part, "stop", None) or part.shutdown)()

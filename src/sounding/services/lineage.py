@@ -30,7 +30,7 @@ from sounding.services import catalog
 from sounding.services.context import Context
 from sounding.services.gcpause import paused_gc
 from sounding.services.sources import get_row
-from sounding.services.sql_limits import SqlLimits
+from sounding.services.sql_workers import SqlWorkers
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import lineage as repo
@@ -60,17 +60,19 @@ def parse_sql(
     sql: str,
     dialect: str = "ansi",
     schema: Mapping[str, Any] | None = None,
-    limits: SqlLimits | None = None,
+    workers: SqlWorkers | None = None,
 ) -> LineageResult:
-    """Parse without storing anything (``sounding lineage parse``, ``POST /lineage/parse``);
-    ``limits`` (the server's) bound the text's size and the time parsing it may take."""
-    if limits is not None:
-        limits.check_size(sql)
+    """Parse without storing anything (``sounding lineage parse``, ``POST /lineage/parse``).
+    With the server's ``workers`` the text is held to its size limit and parsed in a worker
+    process under its deadline (the CLI parses in its own process, unlimited)."""
+    if workers is not None:
+        workers.limits.check_size(sql)
     if not sql.strip():
         raise InvalidInputError("No SQL given", field="sql")
     dialect_spec(dialect)  # an unknown dialect is an InvalidInputError naming the known ones
-    check = limits.deadline() if limits is not None else None
-    return parse_lineage(sql, dialect, schema, check=check)
+    if workers is None:
+        return parse_lineage(sql, dialect, schema)
+    return workers.parse(sql, dialect, schema)
 
 
 @dataclass
@@ -217,15 +219,21 @@ def refresh_view_lineage(ctx: Context, source: str) -> dict[str, Any]:
 
 
 def ingest_sql(
-    ctx: Context, actor: Principal, source: str, sql: str, dialect: str | None = None
+    ctx: Context,
+    actor: Principal,
+    source: str,
+    sql: str,
+    dialect: str | None = None,
+    workers: SqlWorkers | None = None,
 ) -> dict[str, Any]:
-    """Store the lineage of SQL run against a source (a job, a script, a query-log entry)."""
+    """Store the lineage of SQL run against a source (a job, a script, a query-log entry);
+    ``workers`` as for :func:`parse_sql`."""
     actor.require(Permission.CATALOG_WRITE)
-    limits = SqlLimits.from_settings(ctx.settings)
-    limits.check_size(sql)  # before loading the catalog
+    if workers is not None:
+        workers.limits.check_size(sql)  # before loading the catalog
     src = get_row(ctx, source)
     index = load_source_index(ctx, src["id"])
-    result = parse_sql(sql, dialect or dialect_of(src), schema_for_parser(index), limits)
+    result = parse_sql(sql, dialect or dialect_of(src), schema_for_parser(index), workers)
     resolved = resolve(index, result, sql[:20000])
     key = "sha1:" + hashlib.sha1(sql.encode("utf-8"), usedforsecurity=False).hexdigest()
     with ctx.db.write() as conn:

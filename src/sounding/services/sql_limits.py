@@ -1,13 +1,21 @@
-"""Limits on user SQL the server parses: its size, and how long parsing it may take."""
+"""Limits on user SQL the server parses: its size, and how long parsing it may take.
+
+Kept light (no store, no server): a SQL worker process imports this module to run a parse.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sounding.config import Settings
+from sounding.domain.lineage import LineageResult
 from sounding.errors import InvalidInputError, TooLargeError
+from sounding.lineage.parse import parse_lineage
 
 
 @dataclass(frozen=True)
@@ -39,12 +47,39 @@ class SqlLimits:
 
         def check() -> None:
             if time.monotonic() > end:
-                raise InvalidInputError(
-                    f"Parsing the SQL took longer than {self.seconds:g} s "
-                    "(setting SOUNDING_SQL_PARSE_SECONDS); send fewer statements at once",
-                    field="sql",
-                    limit=self.seconds,
-                    setting="SOUNDING_SQL_PARSE_SECONDS",
-                )
+                self.deadline_passed()
 
         return check
+
+    def deadline_passed(self) -> None:
+        raise InvalidInputError(
+            f"Parsing the SQL took longer than {self.seconds:g} s "
+            "(setting SOUNDING_SQL_PARSE_SECONDS); send fewer statements at once",
+            field="sql",
+            limit=self.seconds,
+            setting="SOUNDING_SQL_PARSE_SECONDS",
+        )
+
+
+def watch_parent(parent: int) -> None:
+    """In a worker process: exit as soon as the server that started it is gone (a crashed
+    server must not leave parsers behind)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="watch-parent", daemon=True).start()
+
+
+def ready() -> bool:
+    """A worker process has imported the parser (run once when it starts)."""
+    return True
+
+
+def parse_within(
+    sql: str, dialect: str, schema: Mapping[str, Any] | None, limits: SqlLimits
+) -> LineageResult:
+    """Lineage of ``sql``, stopped between statements once the deadline has passed."""
+    return parse_lineage(sql, dialect, schema, check=limits.deadline())

@@ -59,7 +59,9 @@ def forecasts(
     ctx: CtxDep,
     who: Reader,
     workflow: str | None = None,
-    tasks: Annotated[int | None, Query(ge=0, description="Forecast at this task count")] = None,
+    tasks: Annotated[
+        int | None, Query(ge=0, le=10_000_000, description="Forecast at this task count")
+    ] = None,
 ) -> dict[str, Any]:
     return insights.forecasts(ctx, who, workflow, tasks)
 

@@ -8,12 +8,10 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, require
-from sounding.api.guards import heavy_slot
 from sounding.api.paging import Id
 from sounding.api.validation import RequestModel
 from sounding.domain.auth import Permission, Principal
-from sounding.services import lineage, openlineage
-from sounding.services.sql_limits import SqlLimits
+from sounding.services import lineage, openlineage, sql_workers
 
 router = APIRouter(tags=["lineage"])
 Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
@@ -49,18 +47,20 @@ def openlineage_event(ctx: CtxDep, who: Writer, event: dict[str, Any]) -> dict[s
     return openlineage.ingest_event(ctx, who, event)
 
 
-@router.post("/lineage/parse", dependencies=[Depends(heavy_slot)])
+@router.post("/lineage/parse")
 def parse(ctx: CtxDep, who: Reader, body: ParseRequest) -> dict[str, Any]:
-    """Table and column lineage of SQL, stored nowhere. CPU-heavy: at most
-    ``SOUNDING_HEAVY_REQUESTS`` run at once (503 with ``Retry-After`` when all are busy)."""
-    limits = SqlLimits.from_settings(ctx.settings)
-    return lineage.parse_sql(body.sql, body.dialect, body.schema_, limits).to_dict()
+    """Table and column lineage of SQL, stored nowhere. Parsed in one of
+    ``SOUNDING_HEAVY_REQUESTS`` worker processes (503 with ``Retry-After`` when all are busy)."""
+    workers = sql_workers.workers(ctx)
+    return lineage.parse_sql(body.sql, body.dialect, body.schema_, workers).to_dict()
 
 
-@router.post("/lineage/sql", dependencies=[Depends(heavy_slot)])
+@router.post("/lineage/sql")
 def ingest(ctx: CtxDep, who: Writer, body: IngestRequest) -> dict[str, Any]:
-    """Store the lineage of SQL run against a source; names are tied to its assets."""
-    return lineage.ingest_sql(ctx, who, body.source, body.sql, body.dialect)
+    """Store the lineage of SQL run against a source; names are tied to its assets. Parsed
+    like ``/lineage/parse``."""
+    workers = sql_workers.workers(ctx)
+    return lineage.ingest_sql(ctx, who, body.source, body.sql, body.dialect, workers)
 
 
 @router.post("/lineage/edges", status_code=201)
