@@ -63,7 +63,6 @@ def create_source_engine(url: sa.URL, config: SourceConfig) -> sa.Engine:
         connect_args: dict[str, Any] = {
             "connect_timeout": max(2, math.ceil(connect)),  # libpq reads whole seconds, >= 2
             "application_name": "sounding",
-            "options": f"-c statement_timeout={math.ceil(timeout * 1000)}",
             "keepalives": 1,
             "keepalives_idle": whole_seconds(min(timeout, 30)),
             "keepalives_interval": whole_seconds(min(timeout, 10) / 3),
@@ -73,6 +72,7 @@ def create_source_engine(url: sa.URL, config: SourceConfig) -> sa.Engine:
         engine = sa.create_engine(url, connect_args=connect_args, pool_size=2, max_overflow=2)
         _watch_statements(engine, client_deadline(timeout), _shutdown)
         _watch_dialect(engine.dialect, client_deadline(timeout), _shutdown)
+        sa.event.listen(engine, "connect", _pg_statement_limit(timeout))
         return engine
     connect_args = {
         "connect_timeout": whole_seconds(connect),
@@ -105,6 +105,18 @@ def _interrupt(dbapi_conn: Any) -> None:
 
 def _shutdown(dbapi_conn: Any) -> None:
     shutdown_socket(dbapi_conn.fileno())
+
+
+def _pg_statement_limit(timeout: float) -> Any:
+    """``SET statement_timeout`` on each new connection (not a startup ``options``
+    parameter, which poolers such as PgBouncer refuse), itself under a deadline."""
+
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        with WATCHDOG.watch(client_deadline(timeout), lambda: _shutdown(dbapi_conn)):
+            dbapi_conn.execute(f"SET statement_timeout = {math.ceil(timeout * 1000)}")
+            dbapi_conn.commit()
+
+    return on_connect
 
 
 def _mysql_statement_limit(timeout: float) -> Any:
