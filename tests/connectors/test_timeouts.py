@@ -149,3 +149,26 @@ def test_mariadb_slow_statement_is_cancelled_by_the_server(mysql_url: str) -> No
         )
         assert "did not answer within 1 s" in error.message
         assert took < 4
+
+
+@pytest.mark.postgres
+def test_postgres_freezing_between_statements_does_not_hang_the_rollback(pg_table: str) -> None:
+    """A task that finished its queries still ends its transaction (and the pool rolls back a
+    returned connection): that must not wait forever on a server that froze meanwhile."""
+    url = sa.make_url(pg_table)
+    proxy = TcpProxy(url.port or 5432)
+    try:
+        proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+        connector = _open("pg", proxied, 1)
+        started = time.monotonic()
+        with (
+            pytest.raises(SourceTimeoutError, match="did not answer within 1 s"),
+            connector._connect() as conn,  # type: ignore[attr-defined]
+        ):
+            conn.exec_driver_sql("SELECT 1")
+            proxy.freeze()
+            conn.rollback()
+        assert time.monotonic() - started < 5
+        connector.close()
+    finally:
+        proxy.close()

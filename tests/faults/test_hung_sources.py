@@ -129,8 +129,8 @@ def test_killed_and_frozen_sources_fail_alone_and_converge(
             ).json()["status"]
             time.sleep(0.1)
         took = time.monotonic() - broke
-        assert status == "failed"
         attempts = _attempts(server.home, run["id"])
+        assert status == "failed", (status, took, attempts)
         by_step: dict[str, list[tuple[str, str | None]]] = {}
         for step, _key, state, error in attempts:
             by_step.setdefault(step, []).append((state, error))

@@ -63,7 +63,6 @@ def create_source_engine(url: sa.URL, config: SourceConfig) -> sa.Engine:
         connect_args: dict[str, Any] = {
             "connect_timeout": max(2, math.ceil(connect)),  # libpq reads whole seconds, >= 2
             "application_name": "sounding",
-            "options": f"-c statement_timeout={math.ceil(timeout * 1000)}",
             "keepalives": 1,
             "keepalives_idle": whole_seconds(min(timeout, 30)),
             "keepalives_interval": whole_seconds(min(timeout, 10) / 3),
@@ -72,6 +71,8 @@ def create_source_engine(url: sa.URL, config: SourceConfig) -> sa.Engine:
         }
         engine = sa.create_engine(url, connect_args=connect_args, pool_size=2, max_overflow=2)
         _watch_statements(engine, client_deadline(timeout), _shutdown)
+        _watch_dialect(engine.dialect, client_deadline(timeout), _shutdown)
+        sa.event.listen(engine, "connect", _pg_statement_limit(timeout))
         return engine
     connect_args = {
         "connect_timeout": whole_seconds(connect),
@@ -104,6 +105,18 @@ def _interrupt(dbapi_conn: Any) -> None:
 
 def _shutdown(dbapi_conn: Any) -> None:
     shutdown_socket(dbapi_conn.fileno())
+
+
+def _pg_statement_limit(timeout: float) -> Any:
+    """``SET statement_timeout`` on each new connection (not a startup ``options``
+    parameter, which poolers such as PgBouncer refuse), itself under a deadline."""
+
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        with WATCHDOG.watch(client_deadline(timeout), lambda: _shutdown(dbapi_conn)):
+            dbapi_conn.execute(f"SET statement_timeout = {math.ceil(timeout * 1000)}")
+            dbapi_conn.commit()
+
+    return on_connect
 
 
 def _mysql_statement_limit(timeout: float) -> Any:
@@ -139,6 +152,35 @@ def _watch_statements(engine: sa.Engine, seconds: float, abort: Any) -> None:
     sa.event.listen(engine, "before_cursor_execute", before)
     sa.event.listen(engine, "after_cursor_execute", after)
     sa.event.listen(engine, "handle_error", on_error)
+
+
+def _watch_dialect(dialect: Any, seconds: float, abort: Any) -> None:
+    """Deadlines on what talks to the server without a statement event: COMMIT and ROLLBACK
+    (also the pool's rollback when a connection is returned) and the dialect's first-connect
+    queries. Without them a frozen server would hang a task as it finished."""
+
+    def watched(call: Any, raw: Any) -> Any:
+        def run(*args: Any) -> Any:
+            dbapi_conn = raw(args[0])
+            with WATCHDOG.watch(seconds, lambda: abort(dbapi_conn)) as watch:
+                try:
+                    return call(*args)
+                except Exception as exc:
+                    if watch.fired:
+                        setattr(exc, TIMED_OUT, True)
+                    raise
+
+        return run
+
+    def fairy(conn: Any) -> Any:  # a pooled connection proxy, or the driver's own
+        return getattr(conn, "dbapi_connection", conn)
+
+    def of_sa(conn: sa.Connection) -> Any:
+        return conn.connection.dbapi_connection
+
+    dialect.do_rollback = watched(dialect.do_rollback, fairy)
+    dialect.do_commit = watched(dialect.do_commit, fairy)
+    dialect.initialize = watched(dialect.initialize, of_sa)
 
 
 def timeout_kind(exc: BaseException) -> bool | None:

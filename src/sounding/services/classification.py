@@ -119,8 +119,9 @@ def classify_source(
         for done, obj in enumerate(objects, 1):
             if not force and states.get(obj["id"]) == (rhash, obj["fingerprint"]):
                 out["skipped_unchanged"] += 1
-            elif gone is not None and len(out["failures"]) < 100:
-                out["failures"].append({"target": obj["urn"], "error": skipped(source, gone)})
+            elif gone is not None:
+                if len(out["failures"]) < 100:
+                    out["failures"].append({"target": obj["urn"], "error": skipped(source, gone)})
             elif obj["columns"]:
                 try:
                     out["labels"] += classify_object(
