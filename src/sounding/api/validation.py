@@ -38,7 +38,7 @@ def value_problems(value: Any, loc: str = "", depth: int = 0) -> list[str]:
     and key in a JSON value."""
     where = f"{loc}: " if loc else ""
     if depth > MAX_JSON_DEPTH:
-        return [f"{where}nested deeper than {MAX_JSON_DEPTH} levels"]
+        return [f"{loc[:40]}...: nested deeper than {MAX_JSON_DEPTH} levels; flatten it"]
     if isinstance(value, str):
         problem = text_problem(value)
         return [f"{where}{problem}"] if problem else []
