@@ -84,25 +84,25 @@ def apply_rules(ctx: CtxDep, who: Writer, body: Annotated[RuleFile, Body()]) -> 
     return quality.apply_rule_file(ctx, who, body.yaml)
 
 
-@router.get("/rules/{rule_id}")
+@router.get("/rules/{rule_id:int}")
 def get_rule(ctx: CtxDep, who: Reader, rule_id: int) -> dict[str, Any]:
     return quality.public_rule(quality.get_rule(ctx, who, rule_id))
 
 
-@router.patch("/rules/{rule_id}")
+@router.patch("/rules/{rule_id:int}")
 def update_rule(
     ctx: CtxDep, who: Writer, rule_id: int, body: Annotated[RuleUpdate, Body()]
 ) -> dict[str, Any]:
     return quality.update_rule(ctx, who, rule_id, body.model_dump(exclude_unset=True))
 
 
-@router.delete("/rules/{rule_id}", status_code=204)
+@router.delete("/rules/{rule_id:int}", status_code=204)
 def delete_rule(ctx: CtxDep, who: Writer, rule_id: int) -> Response:
     quality.delete_rule(ctx, who, rule_id)
     return Response(status_code=204)
 
 
-@router.get("/rules/{rule_id}/results")
+@router.get("/rules/{rule_id:int}/results")
 def rule_results(ctx: CtxDep, who: Reader, rule_id: int, page: PageDep) -> dict[str, Any]:
     """The rule's results, newest first."""
     items, total = quality_runs.result_history(
