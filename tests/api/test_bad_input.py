@@ -175,3 +175,22 @@ def test_no_case_reached_the_internal_error_handler(client: Client) -> None:
     """Runs last in the module: the server logged no unhandled error for any case above."""
     assert client.send("GET", "/sources/shop").status_code == 200
     assert not [line for line in client.log if "Unhandled error" in line or "Traceback" in line]
+
+
+@pytest.mark.postgres
+def test_values_postgresql_cannot_hold_are_client_errors(
+    postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The store's driver boundary: NUL in a path or query, and a number beyond 64 bits, reach
+    PostgreSQL only to be refused there; each is a 422 saying so, not a 500."""
+    server = ServerProcess(
+        tmp_path_factory.mktemp("pg") / "home", env={"SOUNDING_DATABASE_URL": postgres_url}
+    )
+    server.start(timeout=60)
+    try:
+        client = Client(server)
+        assert "cannot contain NUL" in _error(client.send("GET", "/sources/a%00b"))
+        assert "cannot contain NUL" in _error(client.send("GET", "/assets?q=a%00"))
+        assert client.send("GET", f"/quality/runs/{BIG}").status_code == 422
+    finally:
+        server.stop()

@@ -125,6 +125,9 @@ def test_405_names_every_method_of_the_path_in_allow(live: Live) -> None:
         allowed
     )
     assert "use DELETE, GET, PATCH" in resp.json()["error"]["message"]
+    # a literal path beside an id path: /quality/rules/apply is not rule "apply"
+    apply = live.request("PATCH", "/api/v1/quality/rules/apply", headers=live.server.headers)
+    assert (apply.status_code, apply.headers["allow"]) == (405, "POST")
 
 
 @pytest.mark.parametrize(
