@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, compile_path
 
 from sounding import errors as e
+from sounding.api.openapi import ErrorDetail, ErrorPublic
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,9 @@ def status_for(exc: e.SoundingError) -> int:
 
 
 def error_body(kind: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"type": kind, "message": message, "details": details or {}}}
+    """The body of every error answer: ``ErrorPublic``, as the OpenAPI document declares."""
+    detail = ErrorDetail(type=kind, message=message, details=details or {})
+    return ErrorPublic(error=detail).model_dump(mode="json")
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
