@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,7 @@ def test_evaluate_list_accept_and_report(cli: Any, tmp_path: Path) -> None:
     cli("compliance", "reopen", str(owner["id"]))
     shown = cli("compliance", "history", str(owner["id"]))
     assert shown.exit_code == 0 and "Owner hired next month" in shown.stdout
+    assert re.search(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z  opened", shown.stdout, re.M)
     steps = json.loads(cli("compliance", "history", str(owner["id"]), "--json").stdout)
     assert [(e["event"], e["from_status"], e["origin"], e["note"]) for e in steps["items"]] == [
         ("opened", None, "evaluation", None),

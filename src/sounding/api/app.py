@@ -104,6 +104,10 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
             ok = False
         return {"status": "ok" if ok else "degraded", "version": __version__, "store": ok}
 
+    app.state.allowed_methods = errors.method_table(
+        [(API_PREFIX, route) for module in modules for route in module.router.routes]
+        + [("", route) for route in app.router.routes]
+    )
     return app
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import compile_path
+from starlette.routing import BaseRoute, compile_path
 
 from sounding import errors as e
+from sounding.api.openapi import ErrorDetail, ErrorPublic
 from sounding.domain.credentials import redact
 
 logger = logging.getLogger(__name__)
@@ -50,7 +53,9 @@ def websocket_close_code(exc: e.SoundingError) -> int:
 
 
 def error_body(kind: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"error": {"type": kind, "message": message, "details": details or {}}}
+    """The body of every error answer: ``ErrorPublic``, as the OpenAPI document declares."""
+    detail = ErrorDetail(type=kind, message=message, details=details or {})
+    return ErrorPublic(error=detail).model_dump(mode="json")
 
 
 def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
@@ -94,25 +99,28 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     kind = {404: "NotFoundError", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
     headers = dict(exc.headers or {})
     message = str(exc.detail)
-    if exc.status_code == 405:
-        allowed = allowed_methods(request)
+    if exc.status_code == 405 and (allowed := allowed_methods(request)):
         headers["Allow"] = ", ".join(allowed)
         message = f"Method {request.method} is not allowed here; use {', '.join(allowed)}"
     return JSONResponse(error_body(kind, message), status_code=exc.status_code, headers=headers)
 
 
+MethodTable = list[tuple[re.Pattern[str], frozenset[str]]]
+
+
+def method_table(routes: Iterable[tuple[str, BaseRoute]]) -> MethodTable:
+    """(path pattern, methods) of every ``(prefix, route)``: what ``Allow`` is built from."""
+    return [
+        (compile_path(prefix + route.path)[0], frozenset(route.methods or ()))
+        for prefix, route in routes
+        if isinstance(route, APIRoute)
+    ]
+
+
 def allowed_methods(request: Request) -> list[str]:
-    """Every method the API serves at the request's path, from its OpenAPI document (each
-    route serves one method, so Starlette's own ``Allow`` names only the first route's)."""
-    table: list[tuple[re.Pattern[str], set[str]]] | None = getattr(
-        request.app.state, "allowed_methods", None
-    )
-    if table is None:
-        table = [
-            (compile_path(path)[0], {m.upper() for m in ops})
-            for path, ops in request.app.openapi().get("paths", {}).items()
-        ]
-        request.app.state.allowed_methods = table
+    """Every method the app serves at the request's path (each route serves one method, so
+    Starlette's own ``Allow`` would name only the first matching route's)."""
+    table: MethodTable = getattr(request.app.state, "allowed_methods", [])
     path = request.scope.get("path", "")
     return sorted({m for pattern, found in table if pattern.match(path) for m in found})
 

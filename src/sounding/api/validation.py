@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator, model_validator
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -38,7 +38,7 @@ def value_problems(value: Any, loc: str = "", depth: int = 0) -> list[str]:
     and key in a JSON value."""
     where = f"{loc}: " if loc else ""
     if depth > MAX_JSON_DEPTH:
-        return [f"{where}nested deeper than {MAX_JSON_DEPTH} levels"]
+        return [f"{loc[:40]}...: nested deeper than {MAX_JSON_DEPTH} levels; flatten it"]
     if isinstance(value, str):
         problem = text_problem(value)
         return [f"{where}{problem}"] if problem else []
@@ -75,9 +75,6 @@ def _check(value: Any) -> Any:
 
 JsonObject = Annotated[dict[str, Any], AfterValidator(_check)]
 """A free-form JSON object whose every string, number and key can be stored."""
-
-Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
-"""An integer body field: what a 64-bit store column holds."""
 
 
 class RequestModel(BaseModel):

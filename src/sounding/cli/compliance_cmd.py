@@ -11,6 +11,7 @@ from rich.markup import escape
 from sounding.cli.output import errors_to_exit, fail, print_json, print_table, read_text, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
+from sounding.domain.timestamps import format_timestamp
 from sounding.services import compliance, compliance_findings
 
 app = typer.Typer(help="Compliance frameworks (GDPR, CCPA, HIPAA, PCI DSS) and findings.")
@@ -118,7 +119,7 @@ def history(
     say(f"Finding {finding_id}: {len(items)} events")
     for e in items:  # one line each: notes and justifications are long
         moved = f"{e['from_status']} -> {e['to_status']}" if e["from_status"] else e["to_status"]
-        line = f"{e['at']:%Y-%m-%d %H:%M:%S}  {e['event']} ({moved}) by {e['actor'] or '?'}"
+        line = f"{format_timestamp(e['at'])}  {e['event']} ({moved}) by {e['actor'] or '?'}"
         line += f" [{e['origin']}]"
         say(escape(line + (f": {e['note']}" if e["note"] else "")))
 

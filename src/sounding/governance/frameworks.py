@@ -19,9 +19,9 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
-import yaml
 
-from sounding.errors import ParseError, ValidationFailedError
+from sounding.domain.documents import load_yaml
+from sounding.errors import ValidationFailedError
 
 logger = logging.getLogger(__name__)
 
@@ -240,16 +240,7 @@ def _fail(origin: str, errors: list[dict[str, str]]) -> None:
 
 def parse_yaml(text: str, origin: str) -> Any:
     """YAML text as data, or a ParseError naming the line."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ParseError(
-            f"Framework {origin} is not valid YAML{where}: {exc}",
-            origin=origin,
-            line=mark.line + 1 if mark else None,
-        ) from exc
+    return load_yaml(text, f"Framework {origin}", origin=origin)
 
 
 def parse_framework(text: str, origin: str) -> Framework:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sounding.domain.documents import load_json
 from sounding.errors import ConflictError, InvalidInputError, ParseError, ValidationFailedError
 
 DRAFT, APPROVED, DEPRECATED = "draft", "approved", "deprecated"
@@ -297,12 +298,7 @@ def _csv_problem(exc: csv.Error) -> str:
 
 def parse_json(text: str) -> list[TermRecord]:
     """Terms of a JSON file: ``{"terms": [...]}`` or a list of term objects."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ParseError(f"Glossary file is not valid JSON: {exc.msg}", line=exc.lineno) from exc
-    except RecursionError as exc:
-        raise ParseError("Glossary file is nested too deeply to read") from exc
+    data = load_json(text, "Glossary file")
     items = data.get("terms") if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise InvalidInputError('A JSON glossary is a list of terms or {"terms": [...]}')

@@ -11,10 +11,8 @@ import logging
 from collections.abc import Collection, Mapping
 from typing import Any
 
-import yaml
-
+from sounding.domain.documents import load_yaml
 from sounding.domain.orchestration import RunCondition, Strategy
-from sounding.errors import ParseError
 from sounding.orchestration.callables import CallablePolicy
 from sounding.orchestration.schedule import cron_error, parse_duration, timezone_error
 from sounding.orchestration.spec import (
@@ -46,15 +44,7 @@ STEP_FIELDS = {
 
 def load_document(text: str | bytes) -> Any:
     """YAML (a superset of JSON) to plain Python values; ``ParseError`` with line/column."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        column = mark.column + 1 if mark is not None else None
-        raise ParseError(
-            f"Workflow document is not valid YAML/JSON: {exc}", line=line, column=column
-        ) from exc
+    return load_yaml(text, "Workflow document", kind="YAML/JSON")
 
 
 def parse_workflow(

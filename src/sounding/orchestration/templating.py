@@ -34,9 +34,9 @@ from importlib import resources
 from typing import Any
 
 import jsonschema
-import yaml
 
-from sounding.errors import NotFoundError, ParseError, ValidationFailedError
+from sounding.domain.documents import load_yaml
+from sounding.errors import NotFoundError, ValidationFailedError
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,7 @@ class Template:
 def load_template(text: str, origin: str = "<template>") -> Template:
     """Parse and check a template: its fields, its schema, and that every placeholder names a
     declared parameter."""
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ParseError(f"Template {origin} is not valid YAML: {exc}", origin=origin) from exc
+    raw = load_yaml(text, f"Template {origin}", origin=origin)
     errors: list[dict[str, str]] = []
     if not isinstance(raw, Mapping):
         raise ValidationFailedError(f"Template {origin} must be a mapping", origin=origin)

@@ -14,15 +14,14 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import yaml
-
 from sounding import __version__
 from sounding.connectors.base import Profiler
 from sounding.domain.assets import AssetType, ObjectRef
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.classification import ClassificationResult
+from sounding.domain.documents import load_yaml
 from sounding.domain.urn import split_qualified
-from sounding.errors import InvalidInputError, NotFoundError, ParseError, SoundingError, SourceError
+from sounding.errors import InvalidInputError, NotFoundError, SoundingError, SourceError
 from sounding.scanning.classification import taxonomy
 from sounding.scanning.classification.engine import classify_column
 from sounding.scanning.classification.loader import builtin_ruleset, ruleset_from_dict
@@ -328,13 +327,7 @@ def put_rule_set(
 def apply_rule_file(
     ctx: Context, actor: Principal, text: str, sources: Sequence[str] = ()
 ) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ParseError(
-            f"Rule file is not valid YAML: {exc}", line=mark.line + 1 if mark else None
-        ) from exc
+    data = load_yaml(text, "Rule file")
     return put_rule_set(ctx, actor, data, sources)
 
 

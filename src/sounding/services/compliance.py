@@ -13,7 +13,6 @@ change is appended to the finding's history (``compliance_finding_events``).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
@@ -23,8 +22,9 @@ from typing import Any
 from sounding.connectors.base import Profiler
 from sounding.domain.assets import AssetType, ObjectRef
 from sounding.domain.auth import Permission, Principal, Role
+from sounding.domain.documents import load_json
 from sounding.domain.urn import split_qualified
-from sounding.errors import InvalidInputError, NotFoundError, ParseError, SoundingError
+from sounding.errors import InvalidInputError, NotFoundError, SoundingError
 from sounding.governance import compliance as checks
 from sounding.governance.frameworks import (
     Framework,
@@ -130,14 +130,9 @@ def upload_framework_body(
     actor.require(Permission.CATALOG_WRITE)
     if "yaml" in content_type.lower():
         return upload_framework_text(ctx, actor, body)
-    try:
-        data = json.loads(body)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            f"Framework body is not valid JSON at line {exc.lineno}, column {exc.colno}: "
-            f"{exc.msg} (send YAML with Content-Type: application/yaml)",
-            line=exc.lineno,
-        ) from exc
+    data = load_json(
+        body, "Framework body", hint=" (send YAML with Content-Type: application/yaml)"
+    )
     return upload_framework(ctx, actor, data)
 
 

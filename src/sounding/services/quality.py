@@ -14,11 +14,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlglot
-import yaml
 from sqlglot import exp
 
 from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal, Role
+from sounding.domain.documents import load_yaml
 from sounding.domain.profiling import MASK, mask_values
 from sounding.domain.quality import (
     Rule,
@@ -31,7 +31,6 @@ from sounding.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
-    ParseError,
 )
 from sounding.scanning.quality_reveal import revealed_fields
 from sounding.scanning.quality_suggest import suggest_rules
@@ -482,13 +481,7 @@ def decide(
 def apply_rule_file(ctx: Context, actor: Principal, text: str) -> dict[str, Any]:
     """Create or update the rules of a YAML file (see docs/quality.md); all or nothing."""
     actor.require(Permission.CATALOG_WRITE)
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ParseError(
-            f"Rule file is not valid YAML: {exc}", line=mark.line + 1 if mark else None
-        ) from exc
+    doc = load_yaml(text, "Rule file")
     if not isinstance(doc, dict) or not isinstance(doc.get("source"), str):
         raise InvalidInputError("A rule file needs 'source: NAME' and 'tables:'", field="source")
     tables = doc.get("tables")

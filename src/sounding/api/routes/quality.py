@@ -88,13 +88,13 @@ def apply_rules(ctx: CtxDep, who: Writer, body: Annotated[RuleFile, Body()]) -> 
     return quality.apply_rule_file(ctx, who, body.yaml)
 
 
-@router.get("/rules/{rule_id}")
+@router.get("/rules/{rule_id:int}")
 def get_rule(ctx: CtxDep, who: Reader, response: Response, rule_id: Id) -> dict[str, Any]:
     """A rule; its ETag in the ``ETag`` header."""
     return tagged(response, quality.public_rule(quality.get_rule(ctx, who, rule_id)))
 
 
-@router.patch("/rules/{rule_id}")
+@router.patch("/rules/{rule_id:int}")
 def update_rule(
     ctx: CtxDep,
     who: Writer,
@@ -107,13 +107,13 @@ def update_rule(
     return tagged(response, quality.update_rule(ctx, who, rule_id, changes, if_match=if_match))
 
 
-@router.delete("/rules/{rule_id}", status_code=204)
+@router.delete("/rules/{rule_id:int}", status_code=204)
 def delete_rule(ctx: CtxDep, who: Writer, rule_id: Id, if_match: IfMatch) -> Response:
     quality.delete_rule(ctx, who, rule_id, if_match=if_match)
     return Response(status_code=204)
 
 
-@router.get("/rules/{rule_id}/results")
+@router.get("/rules/{rule_id:int}/results")
 def rule_results(ctx: CtxDep, who: Reader, rule_id: Id, page: PageDep) -> dict[str, Any]:
     """The rule's results, newest first."""
     order = quality_runs.RESULT_ORDER

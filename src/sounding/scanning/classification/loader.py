@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from sounding.errors import ParseError, ValidationFailedError
+from sounding.domain.documents import load_yaml
+from sounding.errors import ValidationFailedError
 from sounding.scanning.classification.rules import (
     DEFAULT_TYPES,
     TYPE_FAMILIES,
@@ -55,16 +56,7 @@ class _Errors:
 
 def parse_ruleset(text: str, source: str = "<string>") -> RuleSet:
     """Parse and validate a rule-set YAML document."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ParseError(
-            f"Rule set '{source}' is not valid YAML{where}: {exc}",
-            source=source,
-            line=mark.line + 1 if mark else None,
-        ) from exc
+    data = load_yaml(text, f"Rule set '{source}'", source=source)
     return ruleset_from_dict(data, source)
 
 
