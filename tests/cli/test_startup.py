@@ -141,3 +141,16 @@ def test_a_missing_asset_exits_1_with_one_line(tmp_path: Path) -> None:
     done = sounding("assets", "show", "urn:sounding:nope:main.t", home=tmp_path)
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0 and "not found" in done.stderr
+
+
+def test_reading_the_catalog_loads_no_connector_or_web_stack(tmp_path: Path) -> None:
+    code = (
+        "import os\n"
+        f"os.environ['SOUNDING_HOME'] = {str(tmp_path / 'home')!r}\n"
+        "os.environ.pop('SOUNDING_DATABASE_URL', None)\n"
+        "from sounding.cli.app import app\n"
+        "try:\n    app(['assets', 'list'])\nexcept SystemExit as exc:\n    assert not exc.code\n"
+    )
+    loaded = imported_after(code)
+    assert "sounding.services.catalog" in loaded  # the command ran
+    assert [m for m in ("duckdb", "sqlglot", "fastapi", "uvicorn", "httpx") if m in loaded] == []
