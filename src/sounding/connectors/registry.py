@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import entry_points
 
@@ -26,12 +27,15 @@ class ConnectorRegistry:
     def __init__(self, pending: Callable[[], Iterable[ConnectorFactory]] | None = None) -> None:
         self._registered: list[ConnectorFactory] = []
         self._pending = pending
+        self._loading = threading.Lock()  # scans open sources from several threads at once
 
     @property
     def _factories(self) -> list[ConnectorFactory]:
         if self._pending is not None:
-            pending, self._pending = self._pending, None
-            self._registered[:0] = list(pending())  # built-ins and plugins come first
+            with self._loading:
+                if self._pending is not None:  # another thread may have loaded them meanwhile
+                    self._registered[:0] = list(self._pending())  # built-ins, plugins first
+                    self._pending = None
         return self._registered
 
     def register(self, factory: ConnectorFactory) -> None:
