@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -18,12 +19,18 @@ def test_demo_builds_and_scans_a_realistic_workspace(
     monkeypatch.delenv("SOUNDING_DATABASE_URL", raising=False)
     monkeypatch.delenv("SOUNDING_SECRET_KEY", raising=False)
     home = tmp_path / "demo"
-    monkeypatch.setenv("SOUNDING_HOME", str(home))
+    monkeypatch.setenv("SOUNDING_HOME", str(tmp_path / "default-home"))  # as ~/.sounding
     runner = CliRunner()
     first = runner.invoke(app, ["demo", "--home", str(home), "--no-serve"])
     assert first.exit_code == 0, first.output
     assert "Admin API token: snd_" in first.stdout
     assert "failures 0" in first.stdout
+    empty = runner.invoke(app, ["assets", "list"])  # "in another terminal", before the export
+    assert "No assets match in the store" in empty.stdout and "SOUNDING_HOME" in empty.stdout
+    # the line the demo prints points the CLI at the demo's store
+    (line,) = [x for x in first.stdout.splitlines() if "export SOUNDING_HOME=" in x]
+    assignment = shlex.split(line.split("export ", 1)[1])[0]
+    monkeypatch.setenv("SOUNDING_HOME", assignment.removeprefix("SOUNDING_HOME="))
 
     def listing(*args: str) -> dict[str, object]:
         result = runner.invoke(app, ["assets", "list", "--json", "--limit", "1000", *args])

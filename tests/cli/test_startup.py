@@ -123,3 +123,36 @@ def test_an_empty_catalog_says_which_store_it_read(tmp_path: Path) -> None:
 
 def test_the_root_group_is_still_a_typer_app() -> None:
     assert isinstance(app, typer.Typer)
+
+
+def test_an_unexpected_error_is_still_one_line_and_exit_1(tmp_path: Path) -> None:
+    from sounding.testing.server import free_port
+
+    unreachable = {"SOUNDING_DATABASE_URL": f"postgresql+psycopg://x@127.0.0.1:{free_port()}/x"}
+    done = sounding("assets", "list", home=tmp_path, env=unreachable)
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Connection refused" in lines[0] and "--verbose" in lines[0]
+    verbose = sounding("--verbose", "assets", "list", home=tmp_path, env=unreachable)
+    assert verbose.returncode == 1 and "Traceback" in verbose.stderr
+
+
+def test_a_missing_asset_exits_1_with_one_line(tmp_path: Path) -> None:
+    done = sounding("assets", "show", "urn:sounding:nope:main.t", home=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0 and "not found" in done.stderr
+
+
+def test_reading_the_catalog_loads_no_connector_or_web_stack(tmp_path: Path) -> None:
+    assert sounding("assets", "list", home=tmp_path / "home").returncode == 0  # the store exists
+    code = (
+        "import os\n"
+        f"os.environ['SOUNDING_HOME'] = {str(tmp_path / 'home')!r}\n"
+        "os.environ.pop('SOUNDING_DATABASE_URL', None)\n"
+        "from sounding.cli.app import app\n"
+        "try:\n    app(['assets', 'list'])\nexcept SystemExit as exc:\n    assert not exc.code\n"
+    )
+    loaded = imported_after(code)
+    assert "sounding.services.catalog" in loaded  # the command ran
+    unneeded = ("duckdb", "sqlglot", "fastapi", "uvicorn", "httpx", "alembic")
+    assert [m for m in unneeded if m in loaded] == []

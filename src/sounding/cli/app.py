@@ -206,4 +206,9 @@ def _root(
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as exc:  # the backstop: whatever escaped a command is still one line
+        from sounding.cli.output import report_unexpected
+
+        raise SystemExit(report_unexpected(exc)) from None

@@ -85,6 +85,22 @@ def errors_to_exit() -> Iterator[None]:
         raise typer.Exit(exit_code_for(exc)) from None
 
 
+def report_unexpected(exc: Exception) -> int:
+    """An error that is not a SoundingError (a bug, a driver's exception): still one line on
+    stderr and exit code 1; ``--verbose`` adds the traceback."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    kind = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    hint = "" if options.verbose else "; --verbose shows the traceback"
+    err_console.print(
+        f"[red]error:[/red] {escape(f'unexpected {kind}: {first}{hint}')}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    if options.verbose:
+        err_console.print_exception()
+    return EXIT_FAILURE
+
+
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, default=to_text, indent=2, ensure_ascii=False) + "\n")
 

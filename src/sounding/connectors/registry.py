@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import entry_points
 
 from sounding.connectors.base import Connector, ConnectorFactory, SourceConfig
@@ -19,11 +21,25 @@ DEFAULT_CONNECTORS = (
 
 
 class ConnectorRegistry:
-    def __init__(self) -> None:
-        self._factories: list[ConnectorFactory] = []
+    """Factories in registration order. ``pending`` are loaded on first use, so a command that
+    reads the catalog only does not import DuckDB and every driver."""
+
+    def __init__(self, pending: Callable[[], Iterable[ConnectorFactory]] | None = None) -> None:
+        self._registered: list[ConnectorFactory] = []
+        self._pending = pending
+        self._loading = threading.Lock()  # scans open sources from several threads at once
+
+    @property
+    def _factories(self) -> list[ConnectorFactory]:
+        if self._pending is not None:
+            with self._loading:
+                if self._pending is not None:  # another thread may have loaded them meanwhile
+                    self._registered[:0] = list(self._pending())  # built-ins, plugins first
+                    self._pending = None
+        return self._registered
 
     def register(self, factory: ConnectorFactory) -> None:
-        self._factories.append(factory)
+        self._registered.append(factory)
 
     @property
     def kinds(self) -> list[str]:
@@ -60,14 +76,16 @@ def _load(spec: str) -> ConnectorFactory:
     return factory
 
 
-def default_registry() -> ConnectorRegistry:
-    """Built-ins first, then any ``sounding.connectors`` entry points."""
-    registry = ConnectorRegistry()
+def _default_factories() -> Iterator[ConnectorFactory]:
     for spec in DEFAULT_CONNECTORS:
-        registry.register(_load(spec))
+        yield _load(spec)
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         try:
-            registry.register(ep.load())
+            yield ep.load()
         except Exception:  # a broken plugin must not take the server down
             logger.exception("Failed to load connector plugin %s", ep.name)
-    return registry
+
+
+def default_registry() -> ConnectorRegistry:
+    """Built-ins first, then any ``sounding.connectors`` entry points (loaded on first use)."""
+    return ConnectorRegistry(_default_factories)

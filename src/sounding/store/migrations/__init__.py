@@ -1,13 +1,24 @@
-"""Alembic migrations, applied programmatically by ``upgrade(engine)``."""
+"""Alembic migrations, applied programmatically by ``upgrade(engine)``.
+
+Every command opens the store through ``upgrade``; on a store already at the heads it must
+cost milliseconds, not Alembic's import. ``declared_heads`` reads the heads from the version
+files' literal ``revision`` / ``down_revision`` assignments (as Alembic writes them), and
+``upgrade`` skips Alembic when the store records exactly those; anything it cannot read that
+way falls back to Alembic.
+"""
 
 from __future__ import annotations
 
+import ast
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -15,10 +26,64 @@ HERE = Path(__file__).resolve().parent
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     cfg.attributes["engine"] = engine
     return cfg
+
+
+def _literal_assignments(path: Path) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        if isinstance(target, ast.Name) and target.id in ("revision", "down_revision"):
+            out[target.id] = ast.literal_eval(value)
+    return out
+
+
+def declared_heads() -> set[str] | None:
+    """The head revisions, from the version files without importing Alembic; ``None`` when a
+    file does not spell its revisions as literals."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((HERE / "versions").glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        try:
+            values = _literal_assignments(path)
+        except (SyntaxError, ValueError):
+            return None
+        revision, down = values.get("revision"), values.get("down_revision")
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        if isinstance(down, str):
+            parents.add(down)
+        elif isinstance(down, tuple | list):
+            parents.update(str(d) for d in down)
+        elif down is not None:
+            return None
+    return revisions - parents
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the store records exactly the declared heads (so ``upgrade`` has nothing to do)."""
+    wanted = declared_heads()
+    if not wanted:
+        return False
+    try:
+        with engine.connect() as conn:
+            stored = set(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+    except SQLAlchemyError:  # no store yet, or no version table: Alembic creates it
+        return False
+    return stored == wanted
 
 
 def upgrade(engine: Engine, revision: str = "heads") -> None:
@@ -27,6 +92,10 @@ def upgrade(engine: Engine, revision: str = "heads") -> None:
     Each area (catalog, lineage, classification, orchestration, search) adds its tables as its
     own branch of revisions off ``0001``, so areas evolve independently; ``heads`` applies all.
     """
+    if revision == "heads" and is_current(engine):
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)
 
 
