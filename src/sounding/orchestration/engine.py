@@ -227,6 +227,15 @@ class Engine:
     def get_run(self, execution_id: str) -> ExecutionRun | None:
         return self._runs.get(execution_id)
 
+    def progress(self, execution_id: str) -> dict[str, dict[str, Any]] | None:
+        """Live figures per step of an execution this engine runs (the data of its
+        ``progress`` events, computed now), or None when it does not run here."""
+        run = self._runs.get(execution_id)
+        if run is None:
+            return None
+        now = time.monotonic()
+        return {s.id: run.tasks.progress_data(s, now) for s in run.order}
+
     def load(self) -> EngineLoad:
         """What is in flight now (read-only; call on the engine's loop): queued and running
         tasks per execution and per source, with the limits that apply."""

@@ -289,6 +289,12 @@ class TaskRunner:
         if not force and now - s.last_progress < self.rt.config.progress_interval:
             return
         s.last_progress = now
+        data = self.progress_data(s, now)
+        bus.publish(RunEvent(self.run.id, EventKind.PROGRESS, step_id=s.id, data=data))
+
+    def progress_data(self, s: StepState, now: float) -> dict[str, Any]:
+        """A step's live figures: the ``progress`` event's data, also read by the status
+        endpoint so both say the same."""
         run = self.run
         total = len(s.tasks) + len(s.held)
         frac = fraction_done(s.done + s.failed + s.cancelled, total, s.planned or s.finished)
@@ -296,14 +302,14 @@ class TaskRunner:
             1.0 if x.finished else fraction_done(x.done + x.failed, len(x.tasks), x.planned)
             for x in run.order
         ) / len(run.order)
-        data = {
+        started = s.started_mono if s.started_mono else now
+        return {
             "done": s.done,
             "failed": s.failed,
             "total": total,
-            "total_known": s.planned,
+            "total_known": s.planned or s.finished,
             "percent": round(100 * frac, 1),
-            "eta_seconds": eta_seconds(now - s.started_mono, frac),
+            "eta_seconds": eta_seconds(now - started, frac) if not s.finished else 0.0,
             "execution_percent": round(100 * overall, 1),
             "execution_eta_seconds": eta_seconds(now - run.started_mono, overall),
         }
-        bus.publish(RunEvent(run.id, EventKind.PROGRESS, step_id=s.id, data=data))

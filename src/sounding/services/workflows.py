@@ -25,7 +25,7 @@ from sounding.orchestration.engine import Engine, EngineConfig
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.parsing import load_document, parse_workflow
 from sounding.orchestration.steps import StepTypeRegistry
-from sounding.services import executors
+from sounding.services import execution_status, executors
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import workflows as repo
@@ -217,27 +217,30 @@ def list_executions(
 
 
 def get_execution(ctx: Context, actor: Principal, execution_id: str) -> dict[str, Any]:
-    """An execution with each step's status and task counts."""
+    """An execution with each step's status, task counts (live while it runs in this process,
+    the same figures as its progress events), percent, ETA and, for a failed step, its first
+    task errors."""
     actor.require(Permission.CATALOG_READ)
     engine = host(ctx)
     storage = engine.engine.storage
     record = engine.call(storage.get_execution(execution_id))
     steps = engine.call(storage.get_steps(execution_id))
+    live = engine.call(_live_progress(engine.engine, execution_id))
+    attempts: list[Any] = []
+    if any(s.status is RunStatus.FAILED for s in steps):
+        attempts = engine.call(storage.list_task_attempts(execution_id))
+    errors = execution_status.step_errors(steps, attempts)
     out = _public_execution(record)
+    out["progress"] = execution_status.execution_progress(live)
     out["steps"] = [
-        {
-            "id": s.step_id,
-            "status": s.status.value,
-            "tasks_total": s.tasks_total,
-            "tasks_done": s.tasks_done,
-            "tasks_failed": s.tasks_failed,
-            "started_at": s.started_at,
-            "finished_at": s.finished_at,
-            "reason": s.reason,
-        }
+        execution_status.step_view(s, errors.get(s.step_id), (live or {}).get(s.step_id))
         for s in steps
     ]
     return out
+
+
+async def _live_progress(engine: Engine, execution_id: str) -> dict[str, dict[str, Any]] | None:
+    return engine.progress(execution_id)
 
 
 def control(ctx: Context, actor: Principal, execution_id: str, action: str) -> dict[str, Any]:
