@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, PositiveFloat, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -61,6 +61,16 @@ class Settings(BaseSettings):
     dask_scheduler: str | None = None
     """Address of the Dask scheduler (``tcp://host:8786``) for ``executor=dask``; unset starts
     a local cluster of worker processes on this machine."""
+
+    resources: dict[str, PositiveFloat] = Field(default_factory=dict)
+    """Engine-wide resource capacities workflow steps draw from, as JSON
+    (``SOUNDING_RESOURCES='{"memory_gb": 16}'``); a step declares ``resources: {memory_gb: 4}``
+    and waits until that much is free. A step naming a resource not listed here is refused
+    when the workflow is applied."""
+
+    default_source_limit: int | None = Field(default=None, gt=0)
+    """At most this many workflow tasks at once on any one data source, across all
+    executions; a source's ``max_concurrent`` option overrides it. Unset: no engine-wide cap."""
 
     def resolved_database_url(self) -> str:
         if self.database_url:

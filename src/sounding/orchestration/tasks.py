@@ -78,7 +78,7 @@ class TaskRunner:
         return demands
 
     def _source_demands(self, source: str) -> list[tuple[Constraint, float]]:
-        spec, d, cfg = self.run.spec, self.rt.dispatcher, self.rt.config
+        spec, d = self.run.spec, self.rt.dispatcher
         out = []
         per_source = spec.limits.per_source
         if spec.strategy is Strategy.ADAPTIVE:
@@ -90,7 +90,7 @@ class TaskRunner:
             name = f"execution:{self.run.id}:source:{source}"
             self.constraint_names.append(name)
             out.append((d.constraint(name, per_source), 1.0))
-        engine_cap = cfg.source_limits.get(source, cfg.default_source_limit)
+        engine_cap = self.rt.source_limit(source)
         if engine_cap is not None:
             out.append((d.constraint(f"source:{source}", engine_cap), 1.0))
         return out

@@ -25,7 +25,7 @@ from sounding.errors import AuthenticationError, NotFoundError, SoundingError
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import due_ticks
 from sounding.orchestration.spec import WorkflowSpec
-from sounding.services import workflows
+from sounding.services import pools, workflows
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import workflows as repo
@@ -136,6 +136,7 @@ class Scheduler:
         if spec.schedule.overlap == "cancel_previous":
             for execution_id in running:
                 await self.host.engine.cancel(execution_id)
+        await pools.refresh_async(self.ctx, self.host.engine)
         execution_id = await self.host.engine.submit(doc, trigger="schedule")
         await asyncio.to_thread(self._note, spec.name, tick, execution_id)
         self.ticks_started += 1

@@ -12,6 +12,7 @@ from sounding.connectors.base import SourceConfig
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
+from sounding.services import pools
 from sounding.services.context import Context
 from sounding.services.secrets import redact_url
 from sounding.store.repos import audit
@@ -48,11 +49,17 @@ def _check_name(name: str) -> None:
         )
 
 
-OPTION_TYPES: dict[str, type] = {"profile": bool, "classify": bool, "sample": str}
+OPTION_TYPES: dict[str, type] = {
+    "profile": bool,
+    "classify": bool,
+    "sample": str,
+    "max_concurrent": int,
+}
 
 
 def check_options(options: dict[str, Any]) -> dict[str, Any]:
-    """Scan-stage defaults a source may carry: profile, classify (bools), sample (a policy)."""
+    """Scan-stage defaults a source may carry: profile, classify (bools), sample (a policy);
+    and ``max_concurrent``, the most workflow tasks on the source at once (all executions)."""
     for key, value in options.items():
         expected = OPTION_TYPES.get(key)
         if expected is None:
@@ -60,9 +67,13 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
                 f"Unknown source option {key!r}; known: {', '.join(OPTION_TYPES)}",
                 field=f"options.{key}",
             )
-        if not isinstance(value, expected):
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise InvalidInputError(
                 f"Source option {key!r} must be a {expected.__name__}", field=f"options.{key}"
+            )
+        if key == "max_concurrent" and options[key] < 1:
+            raise InvalidInputError(
+                "Source option 'max_concurrent' must be at least 1", field=f"options.{key}"
             )
     if "sample" in options:
         SamplePolicy.parse(options["sample"])
@@ -124,6 +135,7 @@ def add(
         audit.record(conn, actor.name, "source.create", "source", name, {"kind": factory.kind})
         row = repo.get_by_id(conn, source_id)
     assert row is not None
+    pools.refresh(ctx)  # the engine's per-source caps (option max_concurrent)
     return public(row)
 
 
@@ -166,6 +178,7 @@ def update(ctx: Context, actor: Principal, name: str, changes: dict[str, Any]) -
         audit.record(conn, actor.name, "source.update", "source", name, {"fields": sorted(changes)})
         new = repo.get_by_id(conn, row["id"])
     assert new is not None
+    pools.refresh(ctx)
     return public(new)
 
 
@@ -176,6 +189,7 @@ def remove(ctx: Context, actor: Principal, name: str) -> None:
     with ctx.db.write() as conn:
         repo.delete(conn, row["id"])
         audit.record(conn, actor.name, "source.delete", "source", name)
+    pools.refresh(ctx)
 
 
 def test_connection(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:

@@ -11,23 +11,26 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus
-from sounding.errors import NotFoundError
+from sounding.errors import InvalidInputError, NotFoundError, ParseError
 from sounding.orchestration.engine import Engine, EngineConfig
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.parsing import load_document, parse_workflow
 from sounding.orchestration.steps import StepTypeRegistry
-from sounding.services import execution_status, executors
+from sounding.services import execution_status, executors, pools, workflow_checks
 from sounding.services.context import Context
 from sounding.store.repos import audit
+from sounding.store.repos import sources as sources_repo
 from sounding.store.repos import workflows as repo
 from sounding.store.run_storage import SqlRunStorage
 
@@ -50,7 +53,10 @@ class EngineHost:
             target=self.loop.run_forever, name="sounding-engine", daemon=True
         )
         self.engine = Engine(
-            SqlRunStorage(ctx.db), registry=self.registry, executor=self.executor, config=config
+            SqlRunStorage(ctx.db),
+            registry=self.registry,
+            executor=self.executor,
+            config=config or pools.engine_config(ctx),
         )
         self.started = False
 
@@ -122,7 +128,14 @@ def apply_workflow(
     """Validate and store a workflow definition (a new version when it changed)."""
     actor.require(Permission.SCAN_RUN)
     doc = load_document(document) if isinstance(document, str) else dict(document)
-    spec = parse_workflow(doc, step_types=host(ctx).registry.names())
+    step_types = host(ctx).registry.names()
+    if not isinstance(doc, Mapping):
+        parse_workflow(doc, step_types=step_types)  # raises, saying what a workflow is
+    spec = workflow_checks.check_workflow(
+        doc,
+        _known(ctx),
+        lambda d: parse_workflow(d, step_types=step_types),
+    )
     with ctx.db.write() as conn:
         row, changed = repo.put(conn, spec.name, dict(spec.document), actor=actor.name)
         if changed:
@@ -135,6 +148,61 @@ def apply_workflow(
                 {"version": row["version"]},
             )
     return {**_public_workflow(row), "changed": changed}
+
+
+def apply_workflow_body(
+    ctx: Context, actor: Principal, body: bytes, content_type: str
+) -> dict[str, Any]:
+    """An HTTP request body: YAML when the content type says so, else JSON."""
+    actor.require(Permission.SCAN_RUN)
+    text = body.decode("utf-8", errors="replace")
+    if "yaml" in content_type.lower():
+        return apply_workflow(ctx, actor, text)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            f"Workflow body is not valid JSON at line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg} (send YAML with Content-Type: application/yaml)",
+            line=exc.lineno,
+            column=exc.colno,
+        ) from exc
+    if not isinstance(doc, Mapping):
+        raise InvalidInputError("A workflow must be a JSON object with 'name' and 'steps'")
+    return apply_workflow(ctx, actor, doc)
+
+
+def set_enabled(ctx: Context, actor: Principal, name: str, enabled: bool) -> dict[str, Any]:
+    """Pause (``False``) or resume a workflow's schedule and triggers. On resuming, schedule
+    ticks that fell while it was disabled are missed ticks: its ``catchup`` policy decides
+    (``none`` runs none of them, ``latest`` the newest, ``all`` each)."""
+    actor.require(Permission.SCAN_RUN)
+    with ctx.db.write() as conn:
+        row = repo.get(conn, name)
+        if row is None:
+            raise NotFoundError(
+                f"Workflow '{name}' not found; see `sounding workflow list`", workflow=name
+            )
+        if row["enabled"] != enabled:
+            repo.set_enabled(conn, name, enabled, actor=actor.name)
+            schedule = row["spec"].get("schedule")
+            catchup = schedule.get("catchup", "latest") if isinstance(schedule, Mapping) else None
+            if enabled and catchup == "none":
+                # the scheduler carries on after the last claimed tick: claim "now"
+                repo.claim_tick(conn, name, datetime.now(UTC), claimed_by="enabled")
+            action = "workflow.enable" if enabled else "workflow.disable"
+            audit.record(conn, actor.name, action, "workflow", name)
+    return get_workflow(ctx, actor, name)
+
+
+def _known(ctx: Context) -> workflow_checks.Known:
+    with ctx.db.read() as conn:
+        names = sources_repo.names_by_id(conn).values()
+    return workflow_checks.Known(
+        sources=frozenset(names),
+        pools=pools.pool_names(ctx),
+        resources=frozenset(ctx.settings.resources),
+    )
 
 
 def list_workflows(
@@ -177,6 +245,7 @@ def execute(
     actor.require(Permission.SCAN_RUN)
     workflow = get_workflow(ctx, actor, name)
     engine = host(ctx)
+    pools.refresh(ctx)  # pools changed by another process (the CLI while a server runs)
     execution_id = engine.call(
         engine.engine.submit(workflow["spec"], params=params, trigger=trigger)
     )

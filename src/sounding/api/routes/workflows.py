@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
-    Body,
     Depends,
     Header,
     Request,
@@ -44,12 +43,42 @@ def list_orchestrations(ctx: CtxDep, who: Reader) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@router.post("/orchestrations", status_code=201)
-def apply_orchestration(
-    ctx: CtxDep, who: Runner, body: Annotated[dict[str, Any], Body()]
+_WORKFLOW_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post("/orchestrations", status_code=201, openapi_extra=_WORKFLOW_BODY)
+async def apply_orchestration(ctx: CtxDep, who: Runner, request: Request) -> dict[str, Any]:
+    """Create or update a workflow: the document as JSON, or as YAML text with
+    ``Content-Type: application/yaml``. 422 names every problem (structure, unknown sources,
+    pools and resources, a notify step without a URL)."""
+    body = await request.body()
+    kind = request.headers.get("content-type", "")
+    result: dict[str, Any] = await run_in_threadpool(
+        workflows.apply_workflow_body, ctx, who, body, kind
+    )
+    return result
+
+
+class OrchestrationUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = Field(description="false pauses its schedule and triggers")
+
+
+@router.patch("/orchestrations/{name}")
+def update_orchestration(
+    ctx: CtxDep, who: Runner, name: str, body: OrchestrationUpdate
 ) -> dict[str, Any]:
-    """Create or update a workflow (the YAML document as JSON); 422 names every problem."""
-    return workflows.apply_workflow(ctx, who, body)
+    """Enable or disable a workflow: a disabled one's schedule ticks and triggers start
+    nothing (manual runs still work)."""
+    return workflows.set_enabled(ctx, who, name, body.enabled)
 
 
 @router.get("/orchestrations/{name}")
