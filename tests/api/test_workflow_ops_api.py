@@ -226,3 +226,19 @@ def test_workflow_definitions_in_yaml(client: Client) -> None:
         "/api/v1/orchestrations", content="{", headers={"Content-Type": "application/json"}
     )
     assert not_json.status_code == 422
+
+
+def test_sources_naming_missing_files_are_refused(client: Client, tmp_path: Path) -> None:
+    missing = client.http.post(
+        "/api/v1/sources", json={"name": "ghost", "url": f"sqlite:///{tmp_path / 'no.db'}"}
+    )
+    assert missing.status_code == 422
+    assert missing.json()["error"]["message"] == f"SQLite file not found: {tmp_path / 'no.db'}"
+    folder = client.http.post(
+        "/api/v1/sources", json={"name": "lake", "url": (tmp_path / "nodir").as_uri()}
+    )
+    assert folder.status_code == 422 and "Folder not found" in folder.json()["error"]["message"]
+    capped = client.http.patch("/api/v1/sources/shop", json={"options": {"max_concurrent": 2}})
+    assert capped.status_code == 200 and capped.json()["options"] == {"max_concurrent": 2}
+    bad = client.http.patch("/api/v1/sources/shop", json={"options": {"max_concurrent": 0}})
+    assert bad.status_code == 422

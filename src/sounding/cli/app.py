@@ -14,6 +14,7 @@ from sounding.cli import (
     glossary_cmd,
     insights_cmd,
     lineage_cmd,
+    pool_cmd,
     quality_cmd,
     search_cmd,
     sources_cmd,
@@ -47,6 +48,7 @@ app.add_typer(insights_cmd.insights_app, name="insights")
 app.add_typer(usage_cmd.usage_app, name="usage")
 app.add_typer(usage_cmd.analytics_app, name="analytics")
 app.add_typer(workflow_cmd.execution_app, name="execution")
+app.add_typer(pool_cmd.pool_app, name="pool")
 app.add_typer(users_cmd.user_app, name="user")
 app.add_typer(users_cmd.token_app, name="token")
 app.add_typer(users_cmd.audit_app, name="audit")

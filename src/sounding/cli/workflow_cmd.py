@@ -100,6 +100,27 @@ def list_(
         print_table(items, ["name", "version", "enabled", "strategy", "steps", "schedule"])
 
 
+def _set_enabled(name: str, enabled: bool, json_: bool) -> None:
+    with errors_to_exit(), open_context() as ctx:
+        result = workflows.set_enabled(ctx, local_operator(), name, enabled)
+    if json_:
+        print_json(result)
+    else:
+        say(f"Workflow {name} {'enabled' if enabled else 'disabled'}")
+
+
+@workflow_app.command("disable")
+def disable(name: str, json_: JsonOpt = False) -> None:
+    """Pause a workflow: its schedule ticks and triggers start nothing (manual runs still do)."""
+    _set_enabled(name, False, json_)
+
+
+@workflow_app.command("enable")
+def enable(name: str, json_: JsonOpt = False) -> None:
+    """Resume a workflow's schedule and triggers; ticks missed meanwhile follow its catchup."""
+    _set_enabled(name, True, json_)
+
+
 @workflow_app.command("run")
 def run(
     name: str,

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from sounding.domain.assets import (
@@ -109,6 +110,21 @@ class ConnectorFactory(Protocol):
         ...
 
     def create(self, config: SourceConfig) -> Connector: ...
+
+
+@runtime_checkable
+class ResolvesLocalPaths(Protocol):
+    """A factory whose URLs may name local files or folders (SQLite, DuckDB, files)."""
+
+    def resolve_url(self, url: str) -> str:
+        """The URL with its local path made absolute (resolved against the current
+        directory), so later scans do not depend on where they run. Raises
+        ``InvalidInputError`` when the file or folder does not exist."""
+        ...
+
+
+def missing_path(kind: str, path: Path) -> InvalidInputError:
+    return InvalidInputError(f"{kind} not found: {path}", field="url", path=str(path))
 
 
 @runtime_checkable

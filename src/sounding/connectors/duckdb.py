@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.base import Capabilities, Connector, SourceConfig, missing_path
 from sounding.connectors.profiling_duckdb import count_rows, profile_duckdb, sample_duckdb
 from sounding.connectors.profiling_run import QueryError
 from sounding.connectors.sql_catalog import Described, describe_in_batches, failure
@@ -307,6 +307,13 @@ class DuckdbConnectorFactory:
 
     def create(self, config: SourceConfig) -> Connector:
         return DuckdbConnector(config, _path_from_url(config.url))
+
+    def resolve_url(self, url: str) -> str:
+        """The URL with its file absolute (it must exist: DuckDB would create an empty one)."""
+        path = _path_from_url(url)
+        if not path.is_file():
+            raise missing_path("DuckDB file", path)
+        return f"{SCHEME}/{path}"
 
 
 FACTORY = DuckdbConnectorFactory()

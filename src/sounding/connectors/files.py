@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlparse
 
 import duckdb
 
-from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.base import Capabilities, Connector, SourceConfig, missing_path
 from sounding.connectors.profiling_duckdb import (
     count_rows,
     profile_duckdb,
@@ -378,6 +378,13 @@ class FileConnectorFactory:
 
     def create(self, config: SourceConfig) -> Connector:
         return FileConnector(config, root_from_url(config.url))
+
+    def resolve_url(self, url: str) -> str:
+        """``file://`` and the folder's absolute path (it must exist)."""
+        root = root_from_url(url)
+        if not root.is_dir():
+            raise missing_path("Folder", root)
+        return root.as_uri()
 
 
 FACTORY = FileConnectorFactory()

@@ -25,7 +25,7 @@ from urllib.parse import quote as url_quote
 
 import sqlalchemy as sa
 
-from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.base import Capabilities, Connector, SourceConfig, missing_path
 from sounding.connectors.profiling_run import QueryError
 from sounding.connectors.profiling_sql import profile_sql, sample_sql
 from sounding.connectors.sql_catalog import (
@@ -320,6 +320,19 @@ class SqlConnectorFactory:
 
     def create(self, config: SourceConfig) -> Connector:
         return SqlConnector(config, normalize_url(config.url))
+
+    def resolve_url(self, url: str) -> str:
+        """A SQLite URL with its file absolute (it must exist: SQLite would create an empty
+        one); any other database URL unchanged."""
+        parsed = normalize_url(url)
+        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+            return url
+        if parsed.database.startswith("file:"):  # a URI filename: left as given
+            return url
+        path = Path(parsed.database).expanduser().resolve()
+        if not path.is_file():
+            raise missing_path("SQLite file", path)
+        return sa.make_url(url).set(database=str(path)).render_as_string(hide_password=False)
 
 
 FACTORY = SqlConnectorFactory()

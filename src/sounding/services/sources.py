@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sounding.connectors.base import SourceConfig
+from sounding.connectors.base import ConnectorFactory, ResolvesLocalPaths, SourceConfig
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
@@ -80,6 +80,16 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+def _resolve(ctx: Context, url: str) -> tuple[str, ConnectorFactory]:
+    """The URL as stored (a local file or folder made absolute; it must exist) and the
+    factory of its connector."""
+    url = url.strip()
+    factory = ctx.registry.factory_for(url)
+    if isinstance(factory, ResolvesLocalPaths):
+        url = factory.resolve_url(url)
+    return url, factory
+
+
 def config_for(ctx: Context, row: dict[str, Any]) -> SourceConfig:
     return SourceConfig(
         name=row["name"],
@@ -112,14 +122,17 @@ def add(
     _check_name(name)
     if not url or not url.strip():
         raise InvalidInputError("The source URL is empty", field="url")
-    factory = ctx.registry.factory_for(url.strip())
+    with ctx.db.read() as conn:
+        if repo.get_by_name(conn, name) is not None:
+            raise ConflictError(f"A source named '{name}' already exists", source=name)
     SourceConfig(name, url, include, exclude, options or {})  # validates the patterns
     check_options(options or {})
+    url, factory = _resolve(ctx, url)
     values = {
         "name": name,
         "kind": factory.kind,
-        "url_encrypted": ctx.secrets.encrypt(url.strip()),
-        "url_redacted": redact_url(url.strip()),
+        "url_encrypted": ctx.secrets.encrypt(url),
+        "url_redacted": redact_url(url),
         "include_pattern": include or None,
         "exclude_pattern": exclude or None,
         "options": options or {},
@@ -156,8 +169,8 @@ def update(ctx: Context, actor: Principal, name: str, changes: dict[str, Any]) -
     row = get_row(ctx, name)
     values: dict[str, Any] = {}
     if changes.get("url"):
-        url = str(changes["url"]).strip()
-        values["kind"] = ctx.registry.factory_for(url).kind
+        url, factory = _resolve(ctx, str(changes["url"]))
+        values["kind"] = factory.kind
         values["url_encrypted"] = ctx.secrets.encrypt(url)
         values["url_redacted"] = redact_url(url)
     for key, column in (("include", "include_pattern"), ("exclude", "exclude_pattern")):
