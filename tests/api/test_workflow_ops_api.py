@@ -242,3 +242,22 @@ def test_sources_naming_missing_files_are_refused(client: Client, tmp_path: Path
     assert capped.status_code == 200 and capped.json()["options"] == {"max_concurrent": 2}
     bad = client.http.patch("/api/v1/sources/shop", json={"options": {"max_concurrent": 0}})
     assert bad.status_code == 422
+
+
+def test_scan_report_warns_of_a_pattern_that_matches_nothing(
+    client: Client, tmp_path: Path
+) -> None:
+    url = sqlite_source(tmp_path / "typo.db")
+    body = {"name": "typo", "url": url, "include": "ordrs"}
+    assert client.http.post("/api/v1/sources", json=body).status_code == 201
+    scan = client.http.post("/api/v1/sources/typo/scans").json()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        run = client.http.get(f"/api/v1/scans/{scan['id']}").json()
+        if run["status"] not in ("pending", "running"):
+            break
+        time.sleep(0.1)
+    (warning,) = run["report"]["warnings"]
+    assert warning["target"] == "include pattern"
+    assert warning["message"].startswith("include pattern 'ordrs' matched none of the")
+    assert "main.orders" in warning["message"]

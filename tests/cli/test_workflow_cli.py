@@ -177,3 +177,15 @@ def test_sources_are_stored_by_absolute_path_and_updated_in_place(
     assert moved.exit_code == 2 and "elsewhere.db" in moved.stderr
     assert cli("source", "update", "shop").exit_code == 2
     assert cli("source", "update", "ghost", "--include", "x").exit_code == 1
+
+
+def test_a_pattern_that_matches_nothing_is_a_warning(cli: Any, tmp_path: Path) -> None:
+    url = sqlite_source(tmp_path / "shop.db")
+    assert cli("source", "add", "shop", url, "--include", "^main\\.ordrs$").exit_code == 0
+    scanned = cli("scan", "shop")
+    assert scanned.exit_code == 0, scanned.output
+    assert "include pattern '^main\\\\.ordrs$' matched none of the" in scanned.stdout
+    assert "main.orders" in scanned.stdout
+    cli("source", "update", "shop", "--include", "", "--exclude", "zzz_nothing")
+    again = cli("scan", "shop")
+    assert "exclude pattern 'zzz_nothing' matched none of the" in again.stdout

@@ -234,6 +234,8 @@ def print_scan_summary(run: dict[str, Any]) -> None:
             f"  classified {c['classified']} objects ({c['skipped_unchanged']} unchanged), "
             f"{c['labels']} labels"
         )
+    for warning in rep.get("warnings", [])[:10]:
+        say(f"  [yellow]warning[/yellow] {warning['target']}: {warning['message']}")
     for failure in rep.get("failures", [])[:10]:
         say(f"  [yellow]failed[/yellow] {failure['target']}: {failure['error']}")
 

@@ -13,8 +13,9 @@ Connectors apply the source's include/exclude patterns to qualified names themse
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -30,6 +31,24 @@ from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.domain.quality import QueryTarget
 from sounding.errors import InvalidInputError
 
+PATTERN_EXAMPLES = 3
+"""How many names a warning about a pattern that matched nothing suggests."""
+
+
+@dataclass
+class PatternReport:
+    """What the last :meth:`SourceConfig.select` found: a warning per pattern that matched
+    nothing, naming a few names it could have matched."""
+
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (include|exclude, text)
+
+
+def _examples(pattern: str, names: Sequence[str]) -> str:
+    """The names most like the pattern's text (``difflib``), else the first ones."""
+    close = difflib.get_close_matches(pattern, names, n=PATTERN_EXAMPLES, cutoff=0.0)
+    picked = close or sorted(names)[:PATTERN_EXAMPLES]
+    return ", ".join(picked)
+
 
 @dataclass(frozen=True)
 class SourceConfig:
@@ -40,6 +59,7 @@ class SourceConfig:
     include: str | None = None
     exclude: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    patterns: PatternReport = field(default_factory=PatternReport, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for label, pattern in (("include", self.include), ("exclude", self.exclude)):
@@ -62,6 +82,35 @@ class SourceConfig:
         if self.include and not re.search(self.include, text):
             return False
         return not (self.exclude and re.search(self.exclude, text))
+
+    def select(self, refs: Iterable[ObjectRef]) -> list[ObjectRef]:
+        """The refs whose names pass the patterns, sorted by path. A pattern that matches no
+        name at all leaves a warning in ``self.patterns`` naming a few it could have matched
+        (a typo in ``--include`` must not look like an empty source)."""
+        every = list(refs)
+        names = [".".join(r.path) for r in every]
+        included = names
+        warnings: list[tuple[str, str]] = []
+        if self.include:
+            included = [n for n in names if re.search(self.include, n)]
+            if names and not included:
+                warnings.append(
+                    (
+                        "include",
+                        f"include pattern {self.include!r} matched none of the {len(names)} "
+                        f"objects, e.g. {_examples(self.include, names)}",
+                    )
+                )
+        if self.exclude and included and not any(re.search(self.exclude, n) for n in included):
+            warnings.append(
+                (
+                    "exclude",
+                    f"exclude pattern {self.exclude!r} matched none of the {len(included)} "
+                    f"objects, e.g. {_examples(self.exclude, included)}",
+                )
+            )
+        self.patterns.warnings[:] = warnings
+        return sorted((r for r in every if self.matches(r.path)), key=lambda r: r.path)
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,7 @@ class DuckdbConnector:
         with self._cursor("list the objects of") as cur:
             rows = cur.execute(_LIST).fetchall()
         refs = [ObjectRef(kinds[kind], (db, schema, name)) for db, schema, name, kind in rows]
-        return sorted((r for r in refs if self.config.matches(r.path)), key=lambda r: r.path)
+        return self.config.select(refs)
 
     def describe(self, refs: Sequence[ObjectRef]) -> Iterator[Described]:
         if not refs:

@@ -256,7 +256,7 @@ class FileConnector:
     def list_objects(self) -> list[ObjectRef]:
         self._check_root()
         refs = (ObjectRef(AssetType.DATASET, (d.rel,)) for d in find_datasets(self.root))
-        return sorted((r for r in refs if self.config.matches(r.path)), key=lambda r: r.path)
+        return self.config.select(refs)
 
     def describe(self, refs: Sequence[ObjectRef]) -> Iterator[DiscoveredObject | ObjectFailure]:
         self._check_root()

@@ -188,7 +188,7 @@ class SqlConnector:
     def list_objects(self) -> list[ObjectRef]:
         with self._connect("list the objects of") as conn:
             refs = self._reader.list_objects(conn)
-        return sorted((r for r in refs if self.config.matches(r.path)), key=lambda r: r.path)
+        return self.config.select(refs)
 
     def describe(self, refs: Sequence[ObjectRef]) -> Iterator[Described]:
         if not refs:
