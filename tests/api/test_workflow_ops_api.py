@@ -261,3 +261,38 @@ def test_scan_report_warns_of_a_pattern_that_matches_nothing(
     assert warning["target"] == "include pattern"
     assert warning["message"].startswith("include pattern 'ordrs' matched none of the")
     assert "main.orders" in warning["message"]
+
+
+def _elapsed_run(client: Client, flow: dict[str, Any]) -> float:
+    assert client.http.post("/api/v1/orchestrations", json=flow).status_code == 201
+    started = time.monotonic()
+    run = client.http.post(f"/api/v1/orchestrations/{flow['name']}/execute").json()
+    assert client.wait(run["id"])["status"] == "completed"
+    return time.monotonic() - started
+
+
+def test_resources_and_a_sources_own_limit_are_respected(client: Client, tmp_path: Path) -> None:
+    body = {"name": "capped", "url": sqlite_source(tmp_path / "capped.db")}
+    body["options"] = {"max_concurrent": 1}
+    assert client.http.post("/api/v1/sources", json=body).status_code == 201
+    tasks = [{"key": str(i), "source": "capped"} for i in range(3)]
+    per_source = {
+        "name": "one-at-a-time",
+        "steps": [{"id": "a", "type": "sleep", "config": {"seconds": 0.4, "tasks": tasks}}],
+    }
+    assert _elapsed_run(client, per_source) >= 1.2  # max_concurrent 1: one after another
+    heavy = {
+        "name": "heavy",
+        "steps": [
+            {
+                "id": "a",
+                "type": "sleep",
+                "resources": {"memory_gb": 3},  # SOUNDING_RESOURCES holds 4
+                "config": {"seconds": 0.4, "tasks": 3},
+            }
+        ],
+    }
+    assert _elapsed_run(client, heavy) >= 1.2
+    light = {**heavy, "name": "light"}
+    light["steps"] = [{**heavy["steps"][0], "resources": {"memory_gb": 1}}]
+    assert _elapsed_run(client, light) < 1.1  # 3 x 1 of 4: side by side
