@@ -296,3 +296,22 @@ def test_resources_and_a_sources_own_limit_are_respected(client: Client, tmp_pat
     light = {**heavy, "name": "light"}
     light["steps"] = [{**heavy["steps"][0], "resources": {"memory_gb": 1}}]
     assert _elapsed_run(client, light) < 1.1  # 3 x 1 of 4: side by side
+
+
+def test_a_disabled_workflows_webhook_starts_nothing(client: Client) -> None:
+    flow = {
+        "name": "hooked",
+        "triggers": [{"type": "webhook", "secret": "s3cret"}],
+        "steps": [{"id": "a", "type": "noop"}],
+    }
+    assert client.http.post("/api/v1/orchestrations", json=flow).status_code == 201
+    client.http.patch("/api/v1/orchestrations/hooked", json={"enabled": False})
+    hook = "/api/v1/orchestrations/hooked/webhook"
+    wrong = httpx.post(client.server.base + hook, headers={"X-Sounding-Secret": "nope"})
+    assert wrong.status_code == 401
+    paused = httpx.post(client.server.base + hook, headers={"X-Sounding-Secret": "s3cret"})
+    assert paused.status_code == 409 and "disabled" in paused.json()["error"]["message"]
+    assert client.http.get("/api/v1/executions?workflow=hooked").json()["total"] == 0
+    client.http.patch("/api/v1/orchestrations/hooked", json={"enabled": True})
+    started = httpx.post(client.server.base + hook, headers={"X-Sounding-Secret": "s3cret"})
+    assert started.status_code == 202

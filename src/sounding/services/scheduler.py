@@ -21,7 +21,7 @@ from typing import Any
 
 from sounding.domain.auth import Principal, Role
 from sounding.domain.orchestration import EventKind, RunEvent, RunStatus
-from sounding.errors import AuthenticationError, NotFoundError, SoundingError
+from sounding.errors import AuthenticationError, ConflictError, NotFoundError, SoundingError
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import due_ticks
 from sounding.orchestration.spec import WorkflowSpec
@@ -209,16 +209,23 @@ class Scheduler:
 
     def webhook(self, name: str, secret: str | None) -> str:
         """Start ``name`` for an HTTP call that carries the trigger's secret."""
-        rows = [r for r in self._triggered("webhook") if r["name"] == name]
-        if not rows:
-            raise NotFoundError(f"Workflow '{name}' has no webhook trigger", workflow=name)
+        with self.ctx.db.read() as conn:
+            row = repo.get(conn, name)
         expected = [
             str(t.get("secret", ""))
-            for t in rows[0]["spec"]["triggers"]
+            for t in (row["spec"].get("triggers") or [] if row is not None else [])
             if t.get("type") == "webhook"
         ]
+        if row is None or not expected:
+            raise NotFoundError(f"Workflow '{name}' has no webhook trigger", workflow=name)
         if not any(e and secret and hmac.compare_digest(e, secret) for e in expected):
             raise AuthenticationError("Missing or wrong webhook secret (X-Sounding-Secret)")
+        if not row["enabled"]:  # told only to a caller holding the secret
+            raise ConflictError(
+                f"Workflow '{name}' is disabled; `sounding workflow enable {name}`",
+                workflow=name,
+            )
+        rows = [row]
         (execution_id,) = self.host.call(self._start(rows, "webhook"))
         return execution_id
 
