@@ -439,6 +439,8 @@ def delete_edge(ctx: Context, actor: Principal, edge_id: int) -> None:
         if edge is None:
             raise NotFoundError(f"Lineage edge {edge_id} not found", edge_id=edge_id)
         repo.delete_edge(conn, edge_id)
+        if edge["origin"] == "view":  # the next scan derives the view's lineage afresh
+            view_repo.forget(conn, [edge["origin_key"]])
         audit.record(
             conn,
             actor.name,

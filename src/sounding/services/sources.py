@@ -11,11 +11,12 @@ import sqlalchemy as sa
 from sounding.connectors.base import ConnectorFactory, ResolvesLocalPaths, SourceConfig
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy
+from sounding.domain.urn import quote_part
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.services import pools
 from sounding.services.context import Context
 from sounding.services.secrets import redact_url
-from sounding.store.repos import audit
+from sounding.store.repos import audit, view_lineage
 from sounding.store.repos import sources as repo
 
 logger = logging.getLogger(__name__)
@@ -201,6 +202,7 @@ def remove(ctx: Context, actor: Principal, name: str) -> None:
     row = get_row(ctx, name)
     with ctx.db.write() as conn:
         repo.delete(conn, row["id"])
+        view_lineage.forget_prefix(conn, f"urn:sounding:{quote_part(name)}:")
         audit.record(conn, actor.name, "source.delete", "source", name)
     pools.refresh(ctx)
 

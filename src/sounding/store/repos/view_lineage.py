@@ -43,6 +43,11 @@ def forget(conn: Connection, view_urns: Iterable[str]) -> None:
         conn.execute(sa.delete(state).where(state.c.view_urn.in_(urns[i : i + _CHUNK])))
 
 
+def forget_prefix(conn: Connection, urn_prefix: str) -> None:
+    """Forget every view under ``urn_prefix`` (a removed source's)."""
+    conn.execute(sa.delete(state).where(state.c.view_urn.startswith(urn_prefix, autoescape=True)))
+
+
 def touch_edges(conn: Connection, view_urns: Sequence[str], now: datetime) -> None:
     """The edges of views whose lineage still holds were seen again ``now``."""
     for i in range(0, len(view_urns), _CHUNK):
