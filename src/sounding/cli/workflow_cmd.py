@@ -198,9 +198,12 @@ def show(execution_id: str, json_: JsonOpt = False) -> None:
         print_json(detail)
         return
     say(f"{detail['id']} {detail['workflow']}: {detail['status']} ({detail['trigger']})")
-    print_table(
-        detail["steps"], ["id", "status", "tasks_total", "tasks_done", "tasks_failed", "reason"]
-    )
+    columns = ["id", "status", "tasks_total", "tasks_done", "tasks_failed", "percent", "reason"]
+    print_table(detail["steps"], columns)
+    if detail.get("progress"):
+        eta = detail["progress"]["eta_seconds"]
+        left = f", about {eta:.0f} s left" if eta is not None else ""
+        say(f"{detail['progress']['percent']}% done{left}")
     _print_errors(detail["steps"])
 
 
