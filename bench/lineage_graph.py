@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -50,7 +51,9 @@ def fresh_pg(url: str) -> str:
 
 
 def populate(ctx: object, who: Principal) -> list[list[int]]:
-    src = sources.add(ctx, who, "g", "sqlite:///graph.db")  # type: ignore[arg-type]
+    graph_db = ctx.settings.home / "graph.db"  # type: ignore[attr-defined]
+    sqlite3.connect(graph_db).close()  # a source's file must exist; the graph is seeded below
+    src = sources.add(ctx, who, "g", f"sqlite:///{graph_db}")  # type: ignore[arg-type]
     now = utcnow()
     layers: list[list[int]] = []
     db = ctx.db  # type: ignore[attr-defined]

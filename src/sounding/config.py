@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PositiveFloat, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sounding.domain.quality import parse_duration
@@ -140,6 +140,16 @@ class Settings(BaseSettings):
         """``file_source_roots`` as resolved absolute folders."""
         parts = [p.strip() for p in re.split(r"[,:]", self.file_source_roots)]
         return [Path(p).expanduser().resolve() for p in parts if p]
+
+    resources: dict[str, PositiveFloat] = Field(default_factory=dict)
+    """Engine-wide resource capacities workflow steps draw from, as JSON
+    (``SOUNDING_RESOURCES='{"memory_gb": 16}'``); a step declares ``resources: {memory_gb: 4}``
+    and waits until that much is free. A step naming a resource not listed here is refused
+    when the workflow is applied."""
+
+    default_source_limit: int | None = Field(default=None, gt=0)
+    """At most this many workflow tasks at once on any one data source, across all
+    executions; a source's ``max_concurrent`` option overrides it. Unset: no engine-wide cap."""
 
     def resolved_database_url(self) -> str:
         if self.database_url:

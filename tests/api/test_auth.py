@@ -82,6 +82,18 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/orchestrations/{name}", "/api/v1/orchestrations/x", None, "viewer"),
     ("DELETE", "/api/v1/orchestrations/{name}", "/api/v1/orchestrations/x", None, "steward"),
     (
+        "PATCH",
+        "/api/v1/orchestrations/{name}",
+        "/api/v1/orchestrations/x",
+        {"enabled": False},
+        "steward",
+    ),
+    ("GET", "/api/v1/pools", "/api/v1/pools", None, "viewer"),
+    ("POST", "/api/v1/pools", "/api/v1/pools", {"name": "p", "slots": 1}, "steward"),
+    ("GET", "/api/v1/pools/{name}", "/api/v1/pools/x", None, "viewer"),
+    ("PATCH", "/api/v1/pools/{name}", "/api/v1/pools/x", {"slots": 2}, "steward"),
+    ("DELETE", "/api/v1/pools/{name}", "/api/v1/pools/x", None, "steward"),
+    (
         "POST",
         "/api/v1/orchestrations/{name}/execute",
         "/api/v1/orchestrations/x/execute",

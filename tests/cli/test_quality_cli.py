@@ -20,13 +20,16 @@ def test_apply_run_scores_and_report(cli: Any, tmp_path: Path) -> None:
     assert applied.exit_code == 0 and "11 created" in applied.stdout, applied.output
     listed = json.loads(cli("quality", "rules", "list", "--json").stdout)
     assert listed["total"] == 11
-    ran = cli("quality", "run", "src", "--json")
+    ran = cli("quality", "run", "src", "--json", "--fail-on", "never")
     assert ran.exit_code == 0, ran.output
     run = json.loads(ran.stdout)
     failing = {r["rule"]: r["failing_count"] for r in run["results"] if r["passed"] is False}
     assert failing == qs.EXPECTED
     table = cli("quality", "run", "src")
     assert "2 passed, 9 failed, 0 errored" in table.stdout
+    # a CI gate: failing error-severity rules exit 1 and say which
+    assert table.exit_code == 1
+    assert "8 rule(s) at severity error or worse failed" in table.stderr
     scores = json.loads(cli("quality", "scores", "--source", "src", "--json").stdout)
     assert scores["tables_scored"] == 2
     out = tmp_path / "report.csv"
@@ -53,3 +56,25 @@ def test_bad_input_exits_2_with_one_line(cli: Any, tmp_path: Path) -> None:
     assert wrong.exit_code == 2 and "choose json, csv or html" in wrong.stderr
     missing = cli("quality", "run", "nosuch")
     assert missing.exit_code == 1 and len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_fail_on_picks_the_severity_that_gates(cli: Any, tmp_path: Path) -> None:
+    qs.build(f"sqlite:///{tmp_path / 'src.db'}")
+    assert cli("source", "add", "src", f"sqlite:///{tmp_path / 'src.db'}").exit_code == 0
+    assert cli("scan", "src").exit_code == 0
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "source: src\ntables:\n  main.customers:\n"
+        "    - {kind: unique, column: email, severity: warning}\n"
+        "    - {kind: not_null, column: id}\n"
+    )
+    assert cli("quality", "rules", "apply", str(rules)).exit_code == 0
+    # only the warning-severity rule fails
+    assert cli("quality", "run", "src").exit_code == 0
+    warned = cli("quality", "run", "src", "--fail-on", "warning")
+    assert warned.exit_code == 1
+    assert "1 rule(s) at severity warning or worse failed: main.customers: unique(email)" in (
+        warned.stderr
+    )
+    assert cli("quality", "run", "src", "--fail-on", "never", "--json").exit_code == 0
+    assert cli("quality", "run", "src", "--fail-on", "sometimes").exit_code == 2

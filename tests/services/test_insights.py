@@ -228,7 +228,8 @@ def test_incremental_classification_is_recommended_applied_and_acts(
     assert spec["steps"][1]["config"] == {"source": "shop", "incremental": False}
 
 
-def test_templates_through_the_services(ctx: Any, operator: Any) -> None:
+def test_templates_through_the_services(ctx: Any, operator: Any, tmp_path: Path) -> None:
+    sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     listed = {t["name"]: t for t in templates.list_templates(ctx, VIEWER)}
     assert set(listed) == {
         "data-discovery",

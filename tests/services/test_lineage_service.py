@@ -174,3 +174,50 @@ def test_pg_stat_statements_missing_is_a_clear_error(
     sources.add(any_ctx, operator, "pg", postgres_url)
     with pytest.raises(SourceError, match="pg_stat_statements is not installed"):
         querylog.ingest_query_log(any_ctx, operator, "pg")
+
+
+def test_unchanged_views_are_not_parsed_again(
+    any_ctx: Any, operator: Any, shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    real = lineage.parse_lineage
+
+    def counting(sql: str, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(sql)
+        return real(sql, *args, **kwargs)
+
+    monkeypatch.setattr(lineage, "parse_lineage", counting)
+
+    def rescan() -> int:
+        parsed.clear()
+        scans.run_scan(any_ctx, operator, "shop")
+        lineage.refresh_view_lineage(any_ctx, "shop")  # what the workflow's lineage step does
+        return len(parsed)
+
+    execute(shop, "CREATE VIEW small_orders AS SELECT id FROM orders WHERE amount < 100;")
+    assert rescan() == 2  # the catalog changed: both views
+    assert rescan() == 0  # nothing changed: nothing parsed
+    graph = lineage.lineage_graph(any_ctx, operator, U + "small_orders", "upstream")
+    assert _pairs(graph) == {("main.orders", "main.small_orders")}
+    edges = lineage.lineage_graph(any_ctx, operator, U + "big_orders", "upstream")["edges"]
+    assert len(edges) == 2  # the skipped view kept its edges
+    # a changed definition (same columns) is parsed again, and only it
+    execute(
+        shop,
+        "DROP VIEW small_orders; CREATE VIEW small_orders AS SELECT id FROM customers;",
+    )
+    assert rescan() == 1
+    graph = lineage.lineage_graph(any_ctx, operator, U + "small_orders", "upstream")
+    assert _pairs(graph) == {("main.customers", "main.small_orders")}
+    # a changed table can change what every view reads: all are parsed again
+    execute(shop, "ALTER TABLE customers ADD COLUMN phone TEXT;")
+    assert rescan() == 2
+    assert rescan() == 0
+    # an edge of a view deleted by hand comes back with the next scan, as before
+    (edge,) = lineage.lineage_graph(any_ctx, operator, U + "small_orders", "upstream")["edges"]
+    lineage.delete_edge(any_ctx, operator, edge["id"])
+    assert rescan() == 1
+    assert lineage.lineage_graph(any_ctx, operator, U + "small_orders", "upstream")["edges"]
+    execute(shop, "DROP VIEW small_orders;")
+    assert rescan() == 1
+    assert lineage.refresh_view_lineage(any_ctx, "shop")["views"] == 1

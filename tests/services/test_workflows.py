@@ -24,7 +24,8 @@ steps:
 """
 
 
-def test_apply_validates_and_versions(ctx: Any, operator: Any) -> None:
+def test_apply_validates_and_versions(ctx: Any, operator: Any, tmp_path: Path) -> None:
+    sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     first = workflows.apply_workflow(ctx, operator, SCAN)
     assert (first["name"], first["version"], first["changed"]) == ("shop-nightly", 1, True)
     assert workflows.apply_workflow(ctx, operator, SCAN)["changed"] is False

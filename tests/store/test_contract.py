@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from sounding.services import accounts, catalog, scans, sources
 from sounding.store import migrations
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import utcnow
+from tests.factories import sqlite_source
 
 
 def _seed_assets(ctx: Any, source_id: int, n: int) -> dict[str, int]:
@@ -45,8 +47,10 @@ def test_migrations_are_idempotent(any_ctx: Any) -> None:
     assert versions == migrations.heads(any_ctx.db.engine)
 
 
-def test_bulk_insert_returns_ids_and_pages_are_stable(any_ctx: Any, operator: Any) -> None:
-    src = sources.add(any_ctx, operator, "s", "sqlite:///nowhere.db")
+def test_bulk_insert_returns_ids_and_pages_are_stable(
+    any_ctx: Any, operator: Any, tmp_path: Path
+) -> None:
+    src = sources.add(any_ctx, operator, "s", sqlite_source(tmp_path / "s.db"))
     ids = _seed_assets(any_ctx, src["id"], 120)
     assert len(set(ids.values())) == 120
     seen: list[str] = []
@@ -65,10 +69,10 @@ def test_bulk_insert_returns_ids_and_pages_are_stable(any_ctx: Any, operator: An
     assert n == 10 and all("t00" in a["qualified_name"] for a in found)
 
 
-def test_keyset_pages_equal_offset_pages(any_ctx: Any, operator: Any) -> None:
+def test_keyset_pages_equal_offset_pages(any_ctx: Any, operator: Any, tmp_path: Path) -> None:
     """Seeking after the last key (the API's cursors) gives the same pages as offsets, on
     both stores: ascending over (qualified_name, id) and descending over audit ids."""
-    src = sources.add(any_ctx, operator, "s", "sqlite:///nowhere.db")
+    src = sources.add(any_ctx, operator, "s", sqlite_source(tmp_path / "s.db"))
     _seed_assets(any_ctx, src["id"], 23)
     for i in range(9):
         accounts.create_user(any_ctx, operator, f"keyset{i}", "viewer")
@@ -101,17 +105,18 @@ def test_keyset_pages_equal_offset_pages(any_ctx: Any, operator: Any) -> None:
         assert by_key == by_offset
 
 
-def test_like_wildcards_in_queries_are_literal(any_ctx: Any, operator: Any) -> None:
-    src = sources.add(any_ctx, operator, "s", "sqlite:///nowhere.db")
+def test_like_wildcards_in_queries_are_literal(any_ctx: Any, operator: Any, tmp_path: Path) -> None:
+    src = sources.add(any_ctx, operator, "s", sqlite_source(tmp_path / "s.db"))
     _seed_assets(any_ctx, src["id"], 3)
     assert catalog.list_assets(any_ctx, operator, limit=10, offset=0, q="%")[1] == 0
     assert catalog.list_assets(any_ctx, operator, limit=10, offset=0, q="t_0")[1] == 0
 
 
-def test_unique_names_and_missing_things(any_ctx: Any, operator: Any) -> None:
-    sources.add(any_ctx, operator, "dup", "sqlite:///a.db")
+def test_unique_names_and_missing_things(any_ctx: Any, operator: Any, tmp_path: Path) -> None:
+    url = sqlite_source(tmp_path / "a.db")
+    sources.add(any_ctx, operator, "dup", url)
     with pytest.raises(ConflictError):
-        sources.add(any_ctx, operator, "dup", "sqlite:///b.db")
+        sources.add(any_ctx, operator, "dup", url)
     accounts.create_user(any_ctx, operator, "ann", "viewer")
     with pytest.raises(ConflictError):
         accounts.create_user(any_ctx, operator, "ann", "steward")
@@ -130,13 +135,14 @@ def test_failed_write_leaves_nothing_behind(any_ctx: Any, operator: Any) -> None
     assert "ghost" not in [u["name"] for u in items]
 
 
-def test_concurrent_writers_do_not_fail(any_ctx: Any, operator: Any) -> None:
+def test_concurrent_writers_do_not_fail(any_ctx: Any, operator: Any, tmp_path: Path) -> None:
     errors: list[BaseException] = []
+    url = sqlite_source(tmp_path / "x.db")
 
     def work(k: int) -> None:
         try:
             for i in range(10):
-                sources.add(any_ctx, operator, f"s{k}-{i}", "sqlite:///x.db")
+                sources.add(any_ctx, operator, f"s{k}-{i}", url)
                 sources.list_sources(any_ctx, operator, 5, 0)
         except BaseException as exc:
             errors.append(exc)

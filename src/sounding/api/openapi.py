@@ -28,8 +28,13 @@ _ERRORS = {
     403: "The caller's role lacks the permission this operation needs",
     404: "The named thing does not exist",
     409: "It exists already, or its state forbids the operation",
+    412: "``If-Match`` names a version that is no longer current; read it again",
     413: "The request body is larger than the server accepts",
     422: "The request is malformed or invalid; the message says what to fix",
+    502: "A data source failed to answer the request",
+    503: "Busy (``Retry-After`` says when to retry), or the store refuses writes",
+    504: "A data source did not answer within its statement timeout",
+    507: "The metadata store is full; nothing of the change was written",
 }
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {

@@ -100,6 +100,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "quality": LazyCommand(
         "sounding.cli.quality_cmd", "app", "Data quality rules, runs, scores and reports."
     ),
+    "pool": LazyCommand(
+        "sounding.cli.pool_cmd",
+        "pool_app",
+        "Pools: slots that workflow steps with `pool: NAME` share.",
+    ),
 }
 
 

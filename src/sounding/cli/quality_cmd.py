@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,12 @@ AssetOpt = Annotated[str | None, typer.Option(help="Only this table (id or URN)"
 DomainOpt = Annotated[str | None, typer.Option(help="Only tables of this domain")]
 
 
+class FailOn(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    NEVER = "never"
+
+
 def _percent(value: Any) -> str:
     return quality_reports.percent(value)
 
@@ -33,11 +40,20 @@ def _result(value: Any) -> str:
 def run(
     source: Annotated[str, typer.Argument(help="The source whose rules run")],
     asset: AssetOpt = None,
+    fail_on: Annotated[
+        FailOn,
+        typer.Option(
+            "--fail-on",
+            help="Exit 1 when a rule of this severity or worse fails or errors (never: exit 0)",
+        ),
+    ] = FailOn.ERROR,
     json_: JsonOpt = False,
 ) -> None:
-    """Run the active rules of a source (or of one table), pushed down as SQL."""
+    """Run the active rules of a source (or of one table), pushed down as SQL; exit 1 when
+    rules fail (see --fail-on), so it can gate a CI pipeline."""
     with errors_to_exit(), open_context() as ctx:
         result = quality_runs.run_quality(ctx, local_operator(), source, asset)
+        failing = quality_runs.gate_failures(result, fail_on.value)
     if json_:
         print_json(result)
     else:
@@ -53,6 +69,10 @@ def run(
         )
     if result["error"]:
         fail(result["error"])
+    if failing:
+        names = ", ".join(f"{r['qualified_name']}: {r['rule']}" for r in failing[:5])
+        more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
+        fail(f"{len(failing)} rule(s) at severity {fail_on.value} or worse failed: {names}{more}")
 
 
 @rules_app.command("list")

@@ -28,6 +28,10 @@ from sounding.services.context import Context
 
 app = typer.Typer(help="Register and manage data sources.", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")]
+MaxConcurrentOpt = Annotated[
+    int | None,
+    typer.Option(min=1, help="At most this many workflow tasks on the source at once"),
+]
 
 
 @app.command("add")
@@ -48,9 +52,11 @@ def add(
     connect_timeout: Annotated[
         float | None, typer.Option(help="Seconds connecting may take (default 5)")
     ] = None,
+    max_concurrent: MaxConcurrentOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Register a data source (its URL is encrypted at rest and shown redacted)."""
+    """Register a data source (its URL is encrypted at rest and shown redacted; a local file
+    or folder is stored by its absolute path and must exist)."""
     options: dict[str, Any] = {}
     if profile:
         options["profile"] = True
@@ -62,6 +68,8 @@ def add(
         options["statement_timeout"] = statement_timeout
     if connect_timeout is not None:
         options["connect_timeout"] = connect_timeout
+    if max_concurrent is not None:
+        options["max_concurrent"] = max_concurrent
     with errors_to_exit(), open_context() as ctx:
         src = sources.add(ctx, local_operator(), name, url, include, exclude, options)
     if json_:
@@ -69,6 +77,60 @@ def add(
     else:
         say(f"Added source [bold]{src['name']}[/bold] ({src['kind']}): {src['url']}")
         warn_all(src.get("warnings", []))
+
+
+@app.command("update")
+def update(
+    name: Annotated[str, typer.Argument(help="The source to change")],
+    url: Annotated[str | None, typer.Option(help="A new URL (local paths made absolute)")] = None,
+    include: Annotated[
+        str | None, typer.Option(help="Regex of qualified names to scan ('' clears it)")
+    ] = None,
+    exclude: Annotated[
+        str | None, typer.Option(help="Regex of qualified names to skip ('' clears it)")
+    ] = None,
+    profile: Annotated[
+        bool | None, typer.Option("--profile/--no-profile", help="Profile on every scan")
+    ] = None,
+    classify: Annotated[
+        bool | None, typer.Option("--classify/--no-classify", help="Classify on every scan")
+    ] = None,
+    sample: Annotated[str | None, typer.Option(help="Default profiling sample")] = None,
+    max_concurrent: MaxConcurrentOpt = None,
+    description: Annotated[str | None, typer.Option(help="Free text")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Change a source in place: only the options given change."""
+    changes: dict[str, Any] = {}
+    for key, value in (
+        ("url", url),
+        ("include", include),
+        ("exclude", exclude),
+        ("description", description),
+    ):
+        if value is not None:
+            changes[key] = value
+    option_changes = {
+        k: v
+        for k, v in (
+            ("profile", profile),
+            ("classify", classify),
+            ("sample", sample),
+            ("max_concurrent", max_concurrent),
+        )
+        if v is not None
+    }
+    if not changes and not option_changes:
+        fail("Nothing to change: give --url, --include, --exclude or another option", 2)
+    with errors_to_exit(), open_context() as ctx:
+        if option_changes:
+            current = sources.get(ctx, local_operator(), name)["options"]
+            changes["options"] = {**current, **option_changes}
+        src = sources.update(ctx, local_operator(), name, changes)
+    if json_:
+        print_json(src)
+    else:
+        say(f"Updated source [bold]{src['name']}[/bold] ({src['kind']}): {src['url']}")
 
 
 @app.command("list")
@@ -194,6 +256,8 @@ def print_scan_summary(run: dict[str, Any]) -> None:
             f"  classified {c['classified']} objects ({c['skipped_unchanged']} unchanged), "
             f"{c['labels']} labels"
         )
+    for warning in rep.get("warnings", [])[:10]:
+        say(f"  [yellow]warning[/yellow] {warning['target']}: {warning['message']}")
     for failure in rep.get("failures", [])[:10]:
         say(f"  [yellow]failed[/yellow] {failure['target']}: {failure['error']}")
 

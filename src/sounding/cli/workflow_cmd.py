@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,7 +25,8 @@ from sounding.cli.output import (
 )
 from sounding.cli.state import open_context, settings
 from sounding.domain.auth import local_operator
-from sounding.services import workflows
+from sounding.errors import ValidationFailedError
+from sounding.services import execution_status, workflows
 
 workflow_app = typer.Typer(help="Define and run scan workflows.", no_args_is_help=True)
 execution_app = typer.Typer(help="Watch and control workflow executions.", no_args_is_help=True)
@@ -37,7 +40,7 @@ def apply(
 ) -> None:
     """Validate and store a workflow (a new version when it changed)."""
     text = read_text(file)
-    with errors_to_exit(), open_context() as ctx:
+    with errors_to_exit(), _all_problems(json_), open_context() as ctx:
         result = workflows.apply_workflow(ctx, local_operator(), text)
     if json_:
         print_json(result)
@@ -47,6 +50,38 @@ def apply(
             f"Workflow {result['name']} v{result['version']} {change}: "
             f"{len(result['steps'])} steps, strategy {result['strategy']}"
         )
+
+
+@contextmanager
+def _all_problems(json_: bool) -> Iterator[None]:
+    """A workflow with several problems: every one of them (one line each, or as JSON under
+    ``error.details.errors``), exit code 2."""
+    try:
+        yield
+    except ValidationFailedError as exc:
+        problems = exc.details.get("errors") or []
+        if json_:
+            print_json({"error": {"message": exc.message, "details": {"errors": problems}}})
+            raise typer.Exit(EXIT_USAGE) from None
+        heading = exc.message.partition(":")[0]
+        err_console.print(
+            f"[red]error:[/red] {heading}: {len(problems)} problem(s)", highlight=False
+        )
+        for problem in problems:
+            err_console.print(
+                f"  {problem['loc'] or 'document'}: {problem['msg']}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def _print_errors(steps: list[dict[str, Any]]) -> None:
+    lines = execution_status.error_lines(steps)
+    if lines:
+        say("Errors:")
+        for line in lines:
+            say(f"  {line}")
 
 
 @workflow_app.command("list")
@@ -63,6 +98,27 @@ def list_(
         print_json({"items": items, "total": len(items)})
     else:
         print_table(items, ["name", "version", "enabled", "strategy", "steps", "schedule"])
+
+
+def _set_enabled(name: str, enabled: bool, json_: bool) -> None:
+    with errors_to_exit(), open_context() as ctx:
+        result = workflows.set_enabled(ctx, local_operator(), name, enabled)
+    if json_:
+        print_json(result)
+    else:
+        say(f"Workflow {name} {'enabled' if enabled else 'disabled'}")
+
+
+@workflow_app.command("disable")
+def disable(name: str, json_: JsonOpt = False) -> None:
+    """Pause a workflow: its schedule ticks and triggers start nothing (manual runs still do)."""
+    _set_enabled(name, False, json_)
+
+
+@workflow_app.command("enable")
+def enable(name: str, json_: JsonOpt = False) -> None:
+    """Resume a workflow's schedule and triggers; ticks missed meanwhile follow its catchup."""
+    _set_enabled(name, True, json_)
 
 
 @workflow_app.command("run")
@@ -84,6 +140,7 @@ def run(
     else:
         say(f"Execution {detail['id']} of {name}: {result['status']}")
         print_table(detail["steps"], ["id", "status", "tasks_done", "tasks_failed", "reason"])
+        _print_errors(detail["steps"])
     if result["status"] != "completed":
         raise typer.Exit(EXIT_FAILURE)
 
@@ -141,9 +198,13 @@ def show(execution_id: str, json_: JsonOpt = False) -> None:
         print_json(detail)
         return
     say(f"{detail['id']} {detail['workflow']}: {detail['status']} ({detail['trigger']})")
-    print_table(
-        detail["steps"], ["id", "status", "tasks_total", "tasks_done", "tasks_failed", "reason"]
-    )
+    columns = ["id", "status", "tasks_total", "tasks_done", "tasks_failed", "percent", "reason"]
+    print_table(detail["steps"], columns)
+    if detail.get("progress"):
+        eta = detail["progress"]["eta_seconds"]
+        left = f", about {eta:.0f} s left" if eta is not None else ""
+        say(f"{detail['progress']['percent']}% done{left}")
+    _print_errors(detail["steps"])
 
 
 def _remote(execution_id: str, action: str, json_: bool) -> None:

@@ -13,8 +13,9 @@ Connectors apply the source's include/exclude patterns to qualified names themse
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -31,6 +32,24 @@ from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.domain.quality import QueryTarget
 from sounding.errors import InvalidInputError
 
+PATTERN_EXAMPLES = 3
+"""How many names a warning about a pattern that matched nothing suggests."""
+
+
+@dataclass
+class PatternReport:
+    """What the last :meth:`SourceConfig.select` found: a warning per pattern that matched
+    nothing, naming a few names it could have matched."""
+
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (include|exclude, text)
+
+
+def _examples(pattern: str, names: Sequence[str]) -> str:
+    """The names most like the pattern's text (``difflib``), else the first ones."""
+    close = difflib.get_close_matches(pattern, names, n=PATTERN_EXAMPLES, cutoff=0.0)
+    picked = close or sorted(names)[:PATTERN_EXAMPLES]
+    return ", ".join(picked)
+
 
 @dataclass(frozen=True)
 class SourceConfig:
@@ -43,6 +62,8 @@ class SourceConfig:
     options: dict[str, Any] = field(default_factory=dict)
     statement_timeout: float = DEFAULT_STATEMENT_TIMEOUT
     """Seconds any one statement may take (see ``sounding.connectors.deadlines``)."""
+
+    patterns: PatternReport = field(default_factory=PatternReport, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for label, pattern in (("include", self.include), ("exclude", self.exclude)):
@@ -65,6 +86,35 @@ class SourceConfig:
         if self.include and not re.search(self.include, text):
             return False
         return not (self.exclude and re.search(self.exclude, text))
+
+    def select(self, refs: Iterable[ObjectRef]) -> list[ObjectRef]:
+        """The refs whose names pass the patterns, sorted by path. A pattern that matches no
+        name at all leaves a warning in ``self.patterns`` naming a few it could have matched
+        (a typo in ``--include`` must not look like an empty source)."""
+        every = list(refs)
+        names = [".".join(r.path) for r in every]
+        included = names
+        warnings: list[tuple[str, str]] = []
+        if self.include:
+            included = [n for n in names if re.search(self.include, n)]
+            if names and not included:
+                warnings.append(
+                    (
+                        "include",
+                        f"include pattern {self.include!r} matched none of the {len(names)} "
+                        f"objects, e.g. {_examples(self.include, names)}",
+                    )
+                )
+        if self.exclude and included and not any(re.search(self.exclude, n) for n in included):
+            warnings.append(
+                (
+                    "exclude",
+                    f"exclude pattern {self.exclude!r} matched none of the {len(included)} "
+                    f"objects, e.g. {_examples(self.exclude, included)}",
+                )
+            )
+        self.patterns.warnings[:] = warnings
+        return sorted((r for r in every if self.matches(r.path)), key=lambda r: r.path)
 
 
 @dataclass(frozen=True)
@@ -134,6 +184,21 @@ class LocalSourceFactory(Protocol):
     def local_paths(self, url: str) -> list[Path]:
         """The resolved local paths a source with this URL reads (empty: none)."""
         ...
+
+
+@runtime_checkable
+class ResolvesLocalPaths(Protocol):
+    """A factory whose URLs may name local files or folders (SQLite, DuckDB, files)."""
+
+    def resolve_url(self, url: str) -> str:
+        """The URL with its local path made absolute (resolved against the current
+        directory), so later scans do not depend on where they run. Raises
+        ``InvalidInputError`` when the file or folder does not exist."""
+        ...
+
+
+def missing_path(kind: str, path: Path) -> InvalidInputError:
+    return InvalidInputError(f"{kind} not found: {path}", field="url", path=str(path))
 
 
 @runtime_checkable

@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.base import Capabilities, Connector, SourceConfig, missing_path
 from sounding.connectors.duckdb_sandbox import sandboxed_connect
 from sounding.connectors.profiling_duckdb import (
     count_rows,
@@ -163,7 +163,7 @@ class DuckdbConnector:
         with self._cursor("list the objects of") as cur:
             rows = cur.execute(_LIST).fetchall()
         refs = [ObjectRef(kinds[kind], (db, schema, name)) for db, schema, name, kind in rows]
-        return sorted((r for r in refs if self.config.matches(r.path)), key=lambda r: r.path)
+        return self.config.select(refs)
 
     def describe(self, refs: Sequence[ObjectRef]) -> Iterator[Described]:
         if not refs:
@@ -324,6 +324,13 @@ class DuckdbConnectorFactory:
 
     def local_paths(self, url: str) -> list[Path]:
         return [_path_from_url(url)]
+
+    def resolve_url(self, url: str) -> str:
+        """The URL with its file absolute (it must exist: DuckDB would create an empty one)."""
+        path = _path_from_url(url)
+        if not path.is_file():
+            raise missing_path("DuckDB file", path)
+        return f"{SCHEME}/{path}"
 
 
 FACTORY = DuckdbConnectorFactory()

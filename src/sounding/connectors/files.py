@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlparse
 
 import duckdb
 
-from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.base import Capabilities, Connector, SourceConfig, missing_path
 from sounding.connectors.duckdb_sandbox import sandboxed_connect
 from sounding.connectors.profiling_duckdb import (
     count_rows,
@@ -263,7 +263,7 @@ class FileConnector:
     def list_objects(self) -> list[ObjectRef]:
         self._check_root()
         refs = (ObjectRef(AssetType.DATASET, (d.rel,)) for d in find_datasets(self.root))
-        return sorted((r for r in refs if self.config.matches(r.path)), key=lambda r: r.path)
+        return self.config.select(refs)
 
     def describe(self, refs: Sequence[ObjectRef]) -> Iterator[DiscoveredObject | ObjectFailure]:
         self._check_root()
@@ -396,6 +396,13 @@ class FileConnectorFactory:
 
     def local_paths(self, url: str) -> list[Path]:
         return [root_from_url(url)]
+
+    def resolve_url(self, url: str) -> str:
+        """``file://`` and the folder's absolute path (it must exist)."""
+        root = root_from_url(url)
+        if not root.is_dir():
+            raise missing_path("Folder", root)
+        return root.as_uri()
 
 
 FACTORY = FileConnectorFactory()

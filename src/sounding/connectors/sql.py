@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sounding.connectors.base import Capabilities, Connector, SourceConfig
+from sounding.connectors.base import Capabilities, Connector, SourceConfig, missing_path
 from sounding.connectors.deadlines import timeout_error
 from sounding.connectors.profiling_run import QueryError
 from sounding.connectors.profiling_sql import profile_sql, sample_sql
@@ -202,7 +202,7 @@ class SqlConnector:
     def list_objects(self) -> list[ObjectRef]:
         with self._connect("list the objects of") as conn:
             refs = self._reader.list_objects(conn)
-        return sorted((r for r in refs if self.config.matches(r.path)), key=lambda r: r.path)
+        return self.config.select(refs)
 
     def describe(self, refs: Sequence[ObjectRef]) -> Iterator[Described]:
         if not refs:
@@ -347,6 +347,19 @@ class SqlConnectorFactory:
         if parsed.get_backend_name() != "sqlite" or not parsed.database:
             return []
         return [Path(parsed.database).expanduser().resolve()]
+
+    def resolve_url(self, url: str) -> str:
+        """A SQLite URL with its file absolute (it must exist: SQLite would create an empty
+        one); any other database URL unchanged."""
+        parsed = normalize_url(url)
+        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+            return url
+        if parsed.database.startswith("file:"):  # a URI filename: left as given
+            return url
+        path = Path(parsed.database).expanduser().resolve()
+        if not path.is_file():
+            raise missing_path("SQLite file", path)
+        return sa.make_url(url).set(database=str(path)).render_as_string(hide_password=False)
 
 
 FACTORY = SqlConnectorFactory()

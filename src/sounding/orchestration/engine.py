@@ -82,6 +82,13 @@ class Runtime:
     config: EngineConfig
     rng: random.Random
     aborting: bool = False
+    # pool slots and per-source caps now: the config's, changed by set_pool/set_source_limits
+    pools: dict[str, int] = field(default_factory=dict)
+    source_limits: dict[str, int] = field(default_factory=dict)
+
+    def source_limit(self, source: str) -> int | None:
+        """The engine-wide cap on concurrent tasks of one source (None: no cap)."""
+        return self.source_limits.get(source, self.config.default_source_limit)
 
 
 class Engine:
@@ -109,6 +116,8 @@ class Engine:
             bus=self.events,
             config=cfg,
             rng=rng or random.Random(),
+            pools=dict(cfg.pools),
+            source_limits=dict(cfg.source_limits),
         )
         self._runs: dict[str, ExecutionRun] = {}
         self._started = False
@@ -230,12 +239,40 @@ class Engine:
     def get_run(self, execution_id: str) -> ExecutionRun | None:
         return self._runs.get(execution_id)
 
+    def set_pool(self, name: str, slots: int | None) -> None:
+        """Create or resize a pool (call on the engine's loop); ``None`` removes it: new
+        executions naming it are refused, tasks already holding its slots finish."""
+        if slots is None:
+            self.rt.pools.pop(name, None)
+            return
+        self.rt.pools[name] = slots
+        d = self.rt.dispatcher
+        d.set_capacity(d.constraint(f"pool:{name}", slots), slots)
+
+    def set_source_limits(self, limits: Mapping[str, int]) -> None:
+        """Replace the per-source caps (sources' ``max_concurrent`` option); call on the loop."""
+        old = set(self.rt.source_limits)
+        self.rt.source_limits = dict(limits)
+        d = self.rt.dispatcher
+        for source in old | set(limits):
+            d.set_capacity(d.constraint(f"source:{source}"), self.rt.source_limit(source))
+
+    def progress(self, execution_id: str) -> dict[str, dict[str, Any]] | None:
+        """Live figures per step of an execution this engine runs (the data of its
+        ``progress`` events, computed now), or None when it does not run here."""
+        run = self._runs.get(execution_id)
+        if run is None:
+            return None
+        now = time.monotonic()
+        return {s.id: run.tasks.progress_data(s, now) for s in run.order}
+
     def load(self) -> EngineLoad:
         """What is in flight now (read-only; call on the engine's loop): queued and running
         tasks per execution and per source, with the limits that apply."""
         return measure_load(
             list(self._runs.values()),
             self.rt.config,
+            self.rt.source_limit,
             started=self._started,
             executor=self.rt.executor.name,
             now_mono=time.monotonic(),
@@ -252,7 +289,7 @@ class Engine:
         errors = [
             {"loc": f"steps[{i}].pool", "msg": f"unknown pool {s.pool!r}"}
             for i, s in enumerate(spec.steps)
-            if s.pool is not None and s.pool not in self.rt.config.pools
+            if s.pool is not None and s.pool not in self.rt.pools
         ]
         if errors:
             raise ValidationFailedError(

@@ -4,7 +4,7 @@ and per execution, with the limits that apply. ``Engine.load()`` takes it on the
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -64,6 +64,7 @@ class EngineLoad:
 def measure_load(
     runs: Iterable[ExecutionRun],
     config: EngineConfig,
+    source_limit: Callable[[str], int | None],
     *,
     started: bool,
     executor: str,
@@ -102,7 +103,7 @@ def measure_load(
                         source,
                         SourceLoadNow(
                             source,
-                            limit=config.source_limits.get(source, config.default_source_limit),
+                            limit=source_limit(source),
                         ),
                     )
                     load.per_source_limit[source] = _execution_cap(run, source)

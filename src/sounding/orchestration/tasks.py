@@ -86,7 +86,7 @@ class TaskRunner:
         return demands
 
     def _source_demands(self, source: str) -> list[tuple[Constraint, float]]:
-        spec, d, cfg = self.run.spec, self.rt.dispatcher, self.rt.config
+        spec, d = self.run.spec, self.rt.dispatcher
         out = []
         per_source = spec.limits.per_source
         if spec.strategy is Strategy.ADAPTIVE:
@@ -98,7 +98,7 @@ class TaskRunner:
             name = f"execution:{self.run.id}:source:{source}"
             self.constraint_names.append(name)
             out.append((d.constraint(name, per_source), 1.0))
-        engine_cap = cfg.source_limits.get(source, cfg.default_source_limit)
+        engine_cap = self.rt.source_limit(source)
         if engine_cap is not None:
             out.append((d.constraint(f"source:{source}", engine_cap), 1.0))
         return out
@@ -320,6 +320,12 @@ class TaskRunner:
         if not force and now - s.last_progress < self.rt.config.progress_interval:
             return
         s.last_progress = now
+        data = self.progress_data(s, now)
+        bus.publish(RunEvent(self.run.id, EventKind.PROGRESS, step_id=s.id, data=data))
+
+    def progress_data(self, s: StepState, now: float) -> dict[str, Any]:
+        """A step's live figures: the ``progress`` event's data, also read by the status
+        endpoint so both say the same."""
         run = self.run
         total = len(s.tasks) + len(s.held)
         frac = fraction_done(s.done + s.failed + s.cancelled, total, s.planned or s.finished)
@@ -327,14 +333,14 @@ class TaskRunner:
             1.0 if x.finished else fraction_done(x.done + x.failed, len(x.tasks), x.planned)
             for x in run.order
         ) / len(run.order)
-        data = {
+        started = s.started_mono if s.started_mono else now
+        return {
             "done": s.done,
             "failed": s.failed,
             "total": total,
-            "total_known": s.planned,
+            "total_known": s.planned or s.finished,
             "percent": round(100 * frac, 1),
-            "eta_seconds": eta_seconds(now - s.started_mono, frac),
+            "eta_seconds": eta_seconds(now - started, frac) if not s.finished else 0.0,
             "execution_percent": round(100 * overall, 1),
             "execution_eta_seconds": eta_seconds(now - run.started_mono, overall),
         }
-        bus.publish(RunEvent(run.id, EventKind.PROGRESS, step_id=s.id, data=data))

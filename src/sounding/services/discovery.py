@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sounding.connectors.base import Connector
+from sounding.connectors.base import Connector, SourceConfig
 from sounding.domain.assets import AssetType, DiscoveredObject, ObjectFailure, ObjectRef
 from sounding.domain.profiling import SamplePolicy
 from sounding.domain.scans import EventType, ScanOptions, ScanReport, ScanStatus
@@ -241,9 +241,16 @@ def _plan_vanished(ctx: Context, state: _State) -> diff.Plan:
 
 
 def scan_connector(
-    ctx: Context, connector: Connector, state: _State, report: ScanReport, progress: Progress | None
+    ctx: Context,
+    connector: Connector,
+    state: _State,
+    report: ScanReport,
+    progress: Progress | None,
+    config: SourceConfig | None = None,
 ) -> None:
     refs = connector.list_objects()
+    for pattern, message in config.patterns.warnings if config is not None else ():
+        report.warn(f"{pattern} pattern", message)
     report.objects_total = len(refs)
     with ctx.db.write() as conn:
         scan_repo.update(conn, state.scan_id, {"objects_total": len(refs)})
@@ -324,8 +331,9 @@ def execute_scan(
         )
     try:
         state = _load_state(ctx, source_name, row["id"], scan_id)
-        with ctx.registry.open(config_for(ctx, row)) as connector:
-            scan_connector(ctx, connector, state, report, progress)
+        config = config_for(ctx, row)
+        with ctx.registry.open(config) as connector:
+            scan_connector(ctx, connector, state, report, progress, config)
         if any(
             (report.created, report.updated, report.schema_changed, report.deleted, report.restored)
         ):  # views read tables: any change can change their lineage

@@ -8,6 +8,7 @@ case-insensitively; a name that matches no asset, or several, is reported as unr
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
@@ -34,6 +35,7 @@ from sounding.services.sql_workers import SqlWorkers
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import lineage as repo
+from sounding.store.repos import view_lineage as view_repo
 from sounding.store.tables import assets
 
 logger = logging.getLogger(__name__)
@@ -188,30 +190,71 @@ def _view_sql(row: Mapping[str, Any]) -> str:
     return f"CREATE VIEW {_sql_name(row)} AS {sql}"
 
 
+def catalog_fingerprint(index: SourceIndex, dialect: str) -> str:
+    """A hash of everything a view's lineage depends on besides its SQL: the dialect and
+    the source's objects and columns (names and ids)."""
+    objects = sorted(
+        {
+            (r["id"], r["type"], r["qualified_name"])
+            for rows in index.by_suffix.values()
+            for r in rows
+        }
+    )
+    columns = sorted((parent, sorted(cols.items())) for parent, cols in index.columns.items())
+    text = json.dumps([dialect, objects, columns], separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _view_fingerprint(sql: str, catalog_hash: str) -> str:
+    return hashlib.sha256(f"{catalog_hash}\0{sql}".encode()).hexdigest()
+
+
 def refresh_view_lineage(ctx: Context, source: str) -> dict[str, Any]:
-    """Re-derive lineage of every view of a source from its definition (after each scan)."""
+    """Re-derive lineage of every view of a source from its definition (after each scan).
+
+    A view whose definition, and the source's catalog, are what its lineage was last derived
+    from is not parsed again (a re-scan with nothing changed parses nothing): its edges are
+    marked seen and its earlier parse problems reported again."""
     src = get_row(ctx, source)
     index = load_source_index(ctx, src["id"])
-    known, dialect = make_catalog(schema_for_parser(index)), dialect_of(src)
+    dialect = dialect_of(src)
     views = {
         r["urn"]: r
         for rows in index.by_suffix.values()
         for r in rows
         if r["type"] == AssetType.VIEW.value and r["view_sql"]
     }
-    now, added, removed, problems = utcnow(), 0, 0, []
+    catalog_hash = catalog_fingerprint(index, dialect) if views else ""
+    prefix = f"urn:sounding:{quote_part(source)}:"
+    now, added, removed, problems, skipped = utcnow(), 0, 0, [], []
+    known = None
     with ctx.db.write() as conn:
+        stored = view_repo.states(conn, prefix)
         for urn, row in sorted(views.items()):
-            result = parse_lineage(_view_sql(row), dialect, catalog=known)
-            problems += [f"{row['qualified_name']}: {p.message}" for p in result.errors]
+            sql = _view_sql(row)
+            fingerprint = _view_fingerprint(sql, catalog_hash)
+            before = stored.get(urn)
+            if before is not None and before["fingerprint"] == fingerprint:
+                skipped.append(urn)
+                problems += before["problems"]
+                continue
+            if known is None:
+                known = make_catalog(schema_for_parser(index))
+            result = parse_lineage(sql, dialect, catalog=known)
+            found = [f"{row['qualified_name']}: {p.message}" for p in result.errors]
+            problems += found
             resolved = resolve(index, result, None)
             a, _, r = repo.replace_origin(conn, "view", urn, resolved.edges, now)
             added, removed = added + a, removed + r
-        for key in repo.origin_keys(conn, "view", f"urn:sounding:{quote_part(source)}:"):
+            view_repo.put(conn, urn, fingerprint, found, now)
+        view_repo.touch_edges(conn, skipped, now)
+        for key in repo.origin_keys(conn, "view", prefix):
             if key not in views:  # the view is gone: so are the edges it defined
                 removed += repo.delete_origin(conn, "view", key)
+        view_repo.forget(conn, [urn for urn in stored if urn not in views])
     return {
         "views": len(views),
+        "views_parsed": len(views) - len(skipped),
         "edges_added": added,
         "edges_removed": removed,
         "problems": problems,
@@ -414,6 +457,8 @@ def delete_edge(ctx: Context, actor: Principal, edge_id: int) -> None:
         if edge is None:
             raise NotFoundError(f"Lineage edge {edge_id} not found", edge_id=edge_id)
         repo.delete_edge(conn, edge_id)
+        if edge["origin"] == "view":  # the next scan derives the view's lineage afresh
+            view_repo.forget(conn, [edge["origin_key"]])
         audit.record(
             conn,
             actor.name,

@@ -8,7 +8,7 @@ failed. Results are kept per run and the table is rescored in the same transacti
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -321,3 +321,24 @@ def result_history(
             conn, rule_id=rule_id, asset_id=asset_id, limit=limit, offset=offset, after=after
         )
     return public_results(ctx, actor, rows), total
+
+
+FAIL_ON = ("error", "warning", "never")
+
+
+def gate_failures(run: Mapping[str, Any], fail_on: str) -> list[dict[str, Any]]:
+    """The results of a run that fail a CI gate: rules that failed or could not be evaluated,
+    of severity ``error`` (``fail_on="error"``), of either severity (``"warning"``), or none
+    (``"never"``)."""
+    if fail_on not in FAIL_ON:
+        raise InvalidInputError(
+            f"--fail-on must be one of {', '.join(FAIL_ON)}, not {fail_on!r}", field="fail_on"
+        )
+    if fail_on == "never":
+        return []
+    levels = {"error"} if fail_on == "error" else {"error", "warning"}
+    return [
+        r
+        for r in run.get("results") or []
+        if r.get("passed") is not True and (r.get("severity") or "error") in levels
+    ]

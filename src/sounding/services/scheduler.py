@@ -22,11 +22,11 @@ from typing import Any
 from sounding.domain.auth import Principal, Role
 from sounding.domain.orchestration import EventKind, RunEvent, RunStatus
 from sounding.domain.timestamps import format_timestamp
-from sounding.errors import AuthenticationError, NotFoundError, SoundingError
+from sounding.errors import AuthenticationError, ConflictError, NotFoundError, SoundingError
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import due_ticks
 from sounding.orchestration.spec import WorkflowSpec
-from sounding.services import workflows
+from sounding.services import pools, workflows
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import workflows as repo
@@ -137,6 +137,7 @@ class Scheduler:
         if spec.schedule.overlap == "cancel_previous":
             for execution_id in running:
                 await self.host.engine.cancel(execution_id)
+        await pools.refresh_async(self.ctx, self.host.engine)
         execution_id = await self.host.engine.submit(doc, trigger="schedule")
         await asyncio.to_thread(self._note, spec.name, tick, execution_id)
         self.ticks_started += 1
@@ -213,16 +214,23 @@ class Scheduler:
 
     def webhook(self, name: str, secret: str | None) -> str:
         """Start ``name`` for an HTTP call that carries the trigger's secret."""
-        rows = [r for r in self._triggered("webhook") if r["name"] == name]
-        if not rows:
-            raise NotFoundError(f"Workflow '{name}' has no webhook trigger", workflow=name)
+        with self.ctx.db.read() as conn:
+            row = repo.get(conn, name)
         expected = [
             str(t.get("secret", ""))
-            for t in rows[0]["spec"]["triggers"]
+            for t in (row["spec"].get("triggers") or [] if row is not None else [])
             if t.get("type") == "webhook"
         ]
+        if row is None or not expected:
+            raise NotFoundError(f"Workflow '{name}' has no webhook trigger", workflow=name)
         if not any(e and secret and hmac.compare_digest(e, secret) for e in expected):
             raise AuthenticationError("Missing or wrong webhook secret (X-Sounding-Secret)")
+        if not row["enabled"]:  # told only to a caller holding the secret
+            raise ConflictError(
+                f"Workflow '{name}' is disabled; `sounding workflow enable {name}`",
+                workflow=name,
+            )
+        rows = [row]
         (execution_id,) = self.host.call(self._start(rows, "webhook"))
         return execution_id
 

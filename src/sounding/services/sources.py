@@ -8,9 +8,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sounding.connectors.base import LoginChecker, SourceConfig
+from sounding.connectors.base import (
+    ConnectorFactory,
+    LoginChecker,
+    ResolvesLocalPaths,
+    SourceConfig,
+)
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy
+from sounding.domain.urn import quote_part
 from sounding.errors import (
     ConflictError,
     ConnectionFailedError,
@@ -19,12 +25,12 @@ from sounding.errors import (
     SoundingError,
     SourceTimeoutError,
 )
-from sounding.services import versions
+from sounding.services import pools, versions
 from sounding.services.context import Context
 from sounding.services.secrets import redact_url
 from sounding.services.source_paths import check_local_paths
 from sounding.store import tables
-from sounding.store.repos import audit
+from sounding.store.repos import audit, view_lineage
 from sounding.store.repos import sources as repo
 
 logger = logging.getLogger(__name__)
@@ -66,6 +72,7 @@ OPTION_TYPES: dict[str, type] = {
     "sample": str,
     "statement_timeout": float,
     "connect_timeout": float,
+    "max_concurrent": int,
 }
 MAX_TIMEOUT_SECONDS = 86400
 
@@ -85,7 +92,8 @@ def _check_seconds(key: str, value: Any) -> None:
 
 def check_options(options: dict[str, Any]) -> dict[str, Any]:
     """What a source may carry: scan-stage defaults (profile, classify: bools; sample: a
-    policy) and limits (statement_timeout, connect_timeout: seconds)."""
+    policy), limits (statement_timeout, connect_timeout: seconds) and ``max_concurrent``, the
+    most workflow tasks on the source at once (all executions)."""
     for key, value in options.items():
         expected = OPTION_TYPES.get(key)
         if expected is None:
@@ -95,9 +103,13 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
             )
         if expected is float:
             _check_seconds(key, value)
-        elif not isinstance(value, expected):
+        elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise InvalidInputError(
                 f"Source option {key!r} must be a {expected.__name__}", field=f"options.{key}"
+            )
+        if key == "max_concurrent" and options[key] < 1:
+            raise InvalidInputError(
+                "Source option 'max_concurrent' must be at least 1", field=f"options.{key}"
             )
     if "sample" in options:
         SamplePolicy.parse(options["sample"])
@@ -115,6 +127,16 @@ def unreachable(exc: SoundingError) -> bool:
 
 def skipped(source: str, exc: SoundingError) -> str:
     return f"Skipped: source {source!r} stopped answering ({exc.message})"
+
+
+def _resolve(ctx: Context, url: str) -> tuple[str, ConnectorFactory]:
+    """The URL as stored (a local file or folder made absolute; it must exist) and the
+    factory of its connector."""
+    url = url.strip()
+    factory = ctx.registry.factory_for(url)
+    if isinstance(factory, ResolvesLocalPaths):
+        url = factory.resolve_url(url)
+    return url, factory
 
 
 def config_for(ctx: Context, row: dict[str, Any]) -> SourceConfig:
@@ -158,15 +180,18 @@ def add(
     _check_name(name)
     if not url or not url.strip():
         raise InvalidInputError("The source URL is empty", field="url")
-    factory = ctx.registry.factory_for(url.strip())
-    check_local_paths(ctx.settings, factory, url.strip())
+    with ctx.db.read() as conn:
+        if repo.get_by_name(conn, name) is not None:
+            raise ConflictError(f"A source named '{name}' already exists", source=name)
     SourceConfig(name, url, include, exclude, options or {})  # validates the patterns
     check_options(options or {})
+    url, factory = _resolve(ctx, url)
+    check_local_paths(ctx.settings, factory, url)
     values = {
         "name": name,
         "kind": factory.kind,
-        "url_encrypted": ctx.secrets.encrypt(url.strip()),
-        "url_redacted": redact_url(url.strip()),
+        "url_encrypted": ctx.secrets.encrypt(url),
+        "url_redacted": redact_url(url),
         "include_pattern": include or None,
         "exclude_pattern": exclude or None,
         "options": options or {},
@@ -182,6 +207,7 @@ def add(
         audit.record(conn, actor.name, "source.create", "source", name, {"kind": factory.kind})
         row = repo.get_by_id(conn, source_id)
     assert row is not None
+    pools.refresh(ctx)  # the engine's per-source caps (option max_concurrent)
     return {**public(row), "warnings": login_warnings(ctx, config_for(ctx, row))}
 
 
@@ -221,8 +247,7 @@ def update(
     row = get_row(ctx, name)
     values: dict[str, Any] = {}
     if changes.get("url"):
-        url = str(changes["url"]).strip()
-        factory = ctx.registry.factory_for(url)
+        url, factory = _resolve(ctx, str(changes["url"]))
         check_local_paths(ctx.settings, factory, url)
         values["kind"] = factory.kind
         values["url_encrypted"] = ctx.secrets.encrypt(url)
@@ -246,6 +271,7 @@ def update(
         audit.record(conn, actor.name, "source.update", "source", name, {"fields": sorted(changes)})
         new = repo.get_by_id(conn, row["id"])
     assert new is not None
+    pools.refresh(ctx)
     return public(new)
 
 
@@ -256,7 +282,9 @@ def remove(ctx: Context, actor: Principal, name: str, *, if_match: str | None = 
     with ctx.db.write() as conn:
         versions.check(conn, tables.sources, row["id"], if_match, f"Source {name!r}")
         repo.delete(conn, row["id"])
+        view_lineage.forget_prefix(conn, f"urn:sounding:{quote_part(name)}:")
         audit.record(conn, actor.name, "source.delete", "source", name)
+    pools.refresh(ctx)
 
 
 def test_connection(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:

@@ -11,24 +11,27 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus
 from sounding.domain.timestamps import format_timestamp
-from sounding.errors import InvalidInputError, NotFoundError
+from sounding.errors import InvalidInputError, NotFoundError, ParseError
 from sounding.orchestration.engine import Engine, EngineConfig
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.parsing import load_document, parse_workflow
 from sounding.orchestration.steps import StepTypeRegistry
-from sounding.services import executors, versions
+from sounding.services import execution_status, executors, pools, versions, workflow_checks
 from sounding.services.context import Context
 from sounding.store.repos import audit
+from sounding.store.repos import sources as sources_repo
 from sounding.store.repos import workflows as repo
 from sounding.store.run_storage import SqlRunStorage
 from sounding.store.tables_orchestration import workflows as workflows_table
@@ -55,7 +58,10 @@ class EngineHost:
         )
         config = config or EngineConfig(max_crashes=ctx.settings.task_max_crashes)
         self.engine = Engine(
-            SqlRunStorage(ctx.db), registry=self.registry, executor=self.executor, config=config
+            SqlRunStorage(ctx.db),
+            registry=self.registry,
+            executor=self.executor,
+            config=config or pools.engine_config(ctx),
         )
         self.started = False
 
@@ -135,7 +141,14 @@ def apply_workflow(
     actor.require(Permission.SCAN_RUN)
     doc = load_document(document) if isinstance(document, str) else dict(document)
     registry = host(ctx).registry
-    spec = parse_workflow(doc, step_types=registry.names(), callables=registry.callables)
+    step_types = registry.names()
+
+    def parse(d: Any) -> Any:
+        return parse_workflow(d, step_types=step_types, callables=registry.callables)
+
+    if not isinstance(doc, Mapping):
+        parse(doc)  # raises, saying what a workflow is
+    spec = workflow_checks.check_workflow(doc, _known(ctx), parse)
     with ctx.db.write() as conn:
         if if_match is not None:
             found = repo.get(conn, spec.name)
@@ -153,6 +166,66 @@ def apply_workflow(
                 {"version": row["version"]},
             )
     return {**_public_workflow(row), "changed": changed}
+
+
+def apply_workflow_body(
+    ctx: Context,
+    actor: Principal,
+    body: bytes,
+    content_type: str,
+    if_match: str | None = None,
+) -> dict[str, Any]:
+    """An HTTP request body: YAML when the content type says so, else JSON; ``if_match`` as
+    for ``apply_workflow``."""
+    actor.require(Permission.SCAN_RUN)
+    text = body.decode("utf-8", errors="replace")
+    if "yaml" in content_type.lower():
+        return apply_workflow(ctx, actor, text, if_match=if_match)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ParseError(
+            f"Workflow body is not valid JSON at line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg} (send YAML with Content-Type: application/yaml)",
+            line=exc.lineno,
+            column=exc.colno,
+        ) from exc
+    if not isinstance(doc, Mapping):
+        raise InvalidInputError("A workflow must be a JSON object with 'name' and 'steps'")
+    return apply_workflow(ctx, actor, doc, if_match=if_match)
+
+
+def set_enabled(ctx: Context, actor: Principal, name: str, enabled: bool) -> dict[str, Any]:
+    """Pause (``False``) or resume a workflow's schedule and triggers. On resuming, schedule
+    ticks that fell while it was disabled are missed ticks: its ``catchup`` policy decides
+    (``none`` runs none of them, ``latest`` the newest, ``all`` each)."""
+    actor.require(Permission.SCAN_RUN)
+    with ctx.db.write() as conn:
+        row = repo.get(conn, name)
+        if row is None:
+            raise NotFoundError(
+                f"Workflow '{name}' not found; see `sounding workflow list`", workflow=name
+            )
+        if row["enabled"] != enabled:
+            repo.set_enabled(conn, name, enabled, actor=actor.name)
+            schedule = row["spec"].get("schedule")
+            catchup = schedule.get("catchup", "latest") if isinstance(schedule, Mapping) else None
+            if enabled and catchup == "none":
+                # the scheduler carries on after the last claimed tick: claim "now"
+                repo.claim_tick(conn, name, datetime.now(UTC), claimed_by="enabled")
+            action = "workflow.enable" if enabled else "workflow.disable"
+            audit.record(conn, actor.name, action, "workflow", name)
+    return get_workflow(ctx, actor, name)
+
+
+def _known(ctx: Context) -> workflow_checks.Known:
+    with ctx.db.read() as conn:
+        names = sources_repo.names_by_id(conn).values()
+    return workflow_checks.Known(
+        sources=frozenset(names),
+        pools=pools.pool_names(ctx),
+        resources=frozenset(ctx.settings.resources),
+    )
 
 
 def list_workflows(
@@ -201,6 +274,7 @@ def execute(
     actor.require(Permission.SCAN_RUN)
     workflow = get_workflow(ctx, actor, name)
     engine = host(ctx)
+    pools.refresh(ctx)  # pools changed by another process (the CLI while a server runs)
     execution_id = engine.call(
         engine.engine.submit(workflow["spec"], params=params, trigger=trigger)
     )
@@ -251,27 +325,30 @@ def list_executions(
 
 
 def get_execution(ctx: Context, actor: Principal, execution_id: str) -> dict[str, Any]:
-    """An execution with each step's status and task counts."""
+    """An execution with each step's status, task counts (live while it runs in this process,
+    the same figures as its progress events), percent, ETA and, for a failed step, its first
+    task errors."""
     actor.require(Permission.CATALOG_READ)
     engine = host(ctx)
     storage = engine.engine.storage
     record = engine.call(storage.get_execution(execution_id))
     steps = engine.call(storage.get_steps(execution_id))
+    live = engine.call(_live_progress(engine.engine, execution_id))
+    attempts: list[Any] = []
+    if any(s.status is RunStatus.FAILED for s in steps):
+        attempts = engine.call(storage.list_task_attempts(execution_id))
+    errors = execution_status.step_errors(steps, attempts)
     out = _public_execution(record)
+    out["progress"] = execution_status.execution_progress(live)
     out["steps"] = [
-        {
-            "id": s.step_id,
-            "status": s.status.value,
-            "tasks_total": s.tasks_total,
-            "tasks_done": s.tasks_done,
-            "tasks_failed": s.tasks_failed,
-            "started_at": s.started_at,
-            "finished_at": s.finished_at,
-            "reason": s.reason,
-        }
+        execution_status.step_view(s, errors.get(s.step_id), (live or {}).get(s.step_id))
         for s in steps
     ]
     return out
+
+
+async def _live_progress(engine: Engine, execution_id: str) -> dict[str, dict[str, Any]] | None:
+    return engine.progress(execution_id)
 
 
 def control(ctx: Context, actor: Principal, execution_id: str, action: str) -> dict[str, Any]:

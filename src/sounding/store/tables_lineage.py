@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sounding.store.tables import TS, metadata
+from sounding.store.tables import TS, JSONType, metadata
 
 lineage_edges = sa.Table(
     "lineage_edges",
@@ -27,4 +27,15 @@ lineage_edges = sa.Table(
     sa.Index(None, "source_id", "level"),
     sa.Index(None, "target_id", "level"),
     sa.Index(None, "origin", "origin_key"),
+)
+
+# what each view's lineage was last derived from: a re-scan skips parsing a view whose
+# definition and source catalog hash to the same fingerprint
+view_lineage_state = sa.Table(
+    "view_lineage_state",
+    metadata,
+    sa.Column("view_urn", sa.String(500), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("problems", JSONType, nullable=False),  # parse problems, repeated when skipped
+    sa.Column("updated_at", TS, nullable=False),
 )

@@ -120,3 +120,13 @@ schedule_ticks = sa.Table(
     sa.Column("claimed_by", sa.String(200)),  # which server, for operators
     sa.Column("execution_id", sa.String(200)),  # set once the execution was created
 )
+
+pools = sa.Table(
+    "pools",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("slots", sa.Integer, nullable=False),  # tasks (x their pool_slots) at once
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+    sa.Column("updated_by", sa.String(200)),
+)

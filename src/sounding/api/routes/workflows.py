@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
-    Body,
     Depends,
     Header,
     Request,
@@ -25,7 +24,7 @@ from sounding.api.deps import CtxDep, require
 from sounding.api.errors import websocket_close_code
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import Limit, Sequence
-from sounding.api.validation import JsonObject, RequestModel
+from sounding.api.validation import RequestModel
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import RunEvent, RunStatus
 from sounding.domain.timestamps import to_text
@@ -49,17 +48,44 @@ def list_orchestrations(ctx: CtxDep, who: Reader) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@router.post("/orchestrations", status_code=201)
-def apply_orchestration(
-    ctx: CtxDep,
-    who: Runner,
-    response: Response,
-    body: Annotated[JsonObject, Body()],
-    if_match: IfMatch,
+_WORKFLOW_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/yaml": {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+@router.post("/orchestrations", status_code=201, openapi_extra=_WORKFLOW_BODY)
+async def apply_orchestration(
+    ctx: CtxDep, who: Runner, request: Request, response: Response, if_match: IfMatch
 ) -> dict[str, Any]:
-    """Create or update a workflow (the YAML document as JSON); 422 names every problem.
-    With ``If-Match``, only replace the stored one if it is still at that ETag."""
-    return tagged(response, workflows.apply_workflow(ctx, who, body, if_match=if_match))
+    """Create or update a workflow: the document as JSON, or as YAML text with
+    ``Content-Type: application/yaml``. 422 names every problem (structure, unknown sources,
+    pools and resources, a notify step without a URL). With ``If-Match``, only replace the
+    stored one if it is still at that ETag."""
+    body = await request.body()
+    kind = request.headers.get("content-type", "")
+    result: dict[str, Any] = await run_in_threadpool(
+        workflows.apply_workflow_body, ctx, who, body, kind, if_match
+    )
+    return tagged(response, result)
+
+
+class OrchestrationUpdate(RequestModel):
+    enabled: bool = Field(description="false pauses its schedule and triggers")
+
+
+@router.patch("/orchestrations/{name}")
+def update_orchestration(
+    ctx: CtxDep, who: Runner, name: str, body: OrchestrationUpdate
+) -> dict[str, Any]:
+    """Enable or disable a workflow: a disabled one's schedule ticks and triggers start
+    nothing (manual runs still work)."""
+    return workflows.set_enabled(ctx, who, name, body.enabled)
 
 
 @router.get("/orchestrations/{name}")
