@@ -12,6 +12,10 @@ Exit codes:
   ``pyproject.toml`` or upgrade);
 * 2: the audit did not complete: the vulnerability service was unreachable, or a distribution
   could not be audited. Never a silent pass.
+
+``--allow-unavailable`` (what ``make test`` uses) turns only exit 2 into 0, after printing a
+warning that names what could not be checked: a machine whose package mirror lacks PyPI's
+vulnerability data still runs the test suite, and says so; a fixable vulnerability still fails.
 """
 
 from __future__ import annotations
@@ -104,4 +108,12 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    if code == 2 and "--allow-unavailable" in sys.argv[1:]:
+        print(
+            "audit: WARNING: the dependency audit could not run on this machine (above); "
+            "nothing was checked. `make audit` fails until the vulnerability data is reachable.",
+            file=sys.stderr,
+        )
+        code = 0
+    sys.exit(code)
