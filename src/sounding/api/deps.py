@@ -40,3 +40,13 @@ def require(permission: Permission) -> Callable[..., Principal]:
 CtxDep = Annotated[Context, Depends(get_ctx)]
 PageDep = Annotated[PageParams, Depends()]
 SearchPageDep = Annotated[SearchPageParams, Depends()]
+
+# The caller, authenticated and holding one permission: one alias per permission, used by
+# every route (``who: Reader``).
+Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
+Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
+Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
+SourceReader = Annotated[Principal, Depends(require(Permission.SOURCE_READ))]
+Manager = Annotated[Principal, Depends(require(Permission.SOURCE_MANAGE))]
+PiiReader = Annotated[Principal, Depends(require(Permission.PII_READ))]
+Admin = Annotated[Principal, Depends(require(Permission.ADMIN))]

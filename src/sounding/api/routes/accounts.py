@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
-from sounding.api.deps import CtxDep, PageDep, get_principal, require
+from sounding.api.deps import Admin, CtxDep, PageDep, get_principal
 from sounding.api.paging import Id
 from sounding.api.schemas import (
     Page,
@@ -17,11 +17,10 @@ from sounding.api.schemas import (
     UserPublic,
     UserUpdate,
 )
-from sounding.domain.auth import Permission, Principal
+from sounding.domain.auth import Principal
 from sounding.services import accounts
 
 router = APIRouter(tags=["accounts"])
-Admin = Annotated[Principal, Depends(require(Permission.ADMIN))]
 
 
 @router.get("/me")

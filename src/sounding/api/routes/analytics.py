@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from sounding.api.deps import CtxDep, require
-from sounding.domain.auth import Permission, Principal
+from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.services import analytics, usage
 
 router = APIRouter(tags=["analytics"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]
 
 

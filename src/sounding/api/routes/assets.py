@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.deps import CtxDep, PageDep, Reader, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import OptionalIdQuery
 from sounding.api.schemas import AssetPublic, AssetUpdate, Page
-from sounding.domain.auth import Permission, Principal
 from sounding.services import catalog, usage
 
 router = APIRouter(prefix="/assets", tags=["assets"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
 
 
 @router.get("", response_model=Page[AssetPublic])

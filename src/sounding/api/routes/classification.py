@@ -4,19 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Response
+from fastapi import APIRouter, Body, Response
 from pydantic import ConfigDict, Field
 
-from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.deps import CtxDep, Manager, PageDep, Reader, SourceReader, Writer
 from sounding.api.validation import RequestModel
-from sounding.domain.auth import Permission, Principal
 from sounding.services import classification, profiling
 
 router = APIRouter(tags=["classification"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
-SourceReader = Annotated[Principal, Depends(require(Permission.SOURCE_READ))]
-Manager = Annotated[Principal, Depends(require(Permission.SOURCE_MANAGE))]
 
 
 class Decision(RequestModel):

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Request, Response
+from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from pydantic import ConfigDict, Field
 
-from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.deps import CtxDep, PageDep, Reader, Runner, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
 from sounding.api.validation import RequestModel
-from sounding.domain.auth import Permission, Principal
 from sounding.services import compliance, compliance_findings
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
-Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 
 
 class EvaluationRequest(RequestModel):

@@ -4,20 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 from pydantic import ConfigDict, Field
 
-from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.deps import CtxDep, PageDep, Reader, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
 from sounding.api.validation import RequestModel
-from sounding.domain.auth import Permission, Principal
 from sounding.services import glossary, glossary_links
 
 router = APIRouter(prefix="/glossary/terms", tags=["glossary"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
 Format = Literal["csv", "json"]
 
 

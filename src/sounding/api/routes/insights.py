@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import ConfigDict, Field
 
-from sounding.api.deps import CtxDep, require
+from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.api.validation import RequestModel
-from sounding.domain.auth import Permission, Principal
 from sounding.services import health, insights, templates
 
 router = APIRouter(tags=["insights"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]
 
 

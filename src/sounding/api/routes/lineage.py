@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import ConfigDict, Field
 
-from sounding.api.deps import CtxDep, require
+from sounding.api.deps import CtxDep, Reader, Writer
 from sounding.api.paging import Id
 from sounding.api.validation import RequestModel
-from sounding.domain.auth import Permission, Principal
 from sounding.services import lineage, openlineage, sql_workers
 
 router = APIRouter(tags=["lineage"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Writer = Annotated[Principal, Depends(require(Permission.CATALOG_WRITE))]
 
 
 class ParseRequest(RequestModel):

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from sounding.api.deps import CtxDep, require
+from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.api.validation import RequestModel
-from sounding.domain.auth import Permission, Principal
 from sounding.services import pools
 
 router = APIRouter(prefix="/pools", tags=["orchestration"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 
 
 class PoolCreate(RequestModel):

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
-from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.deps import CtxDep, PageDep, Reader, Runner
 from sounding.api.paging import Id
 from sounding.api.schemas import Page, ScanCreate, ScanPublic
-from sounding.domain.auth import Permission, Principal
 from sounding.services import scans
 
 router = APIRouter(prefix="/scans", tags=["scans"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Scanner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 
 
 @router.post("", status_code=202, response_model=ScanPublic)
-def start_scan(ctx: CtxDep, who: Scanner, body: ScanCreate) -> dict[str, Any]:
+def start_scan(ctx: CtxDep, who: Runner, body: ScanCreate) -> dict[str, Any]:
     """Start a discovery scan in the background; poll GET /scans/{id} for progress."""
     options = scans.options_for(ctx, body.source, body.profile, body.classify, body.sample)
     return scans.start_scan(ctx, who, body.source, options)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
-from sounding.api.deps import CtxDep, SearchPageDep, require
-from sounding.domain.auth import Permission, Principal
+from sounding.api.deps import CtxDep, Reader, SearchPageDep
 from sounding.services import search, usage
 
 router = APIRouter(prefix="/search", tags=["search"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
 Many = Annotated[list[str] | None, Query()]
 
 

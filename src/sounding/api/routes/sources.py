@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Response
 
-from sounding.api.deps import CtxDep, PageDep, require
+from sounding.api.deps import CtxDep, Manager, PageDep, Runner, SourceReader
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.schemas import (
     Page,
@@ -16,17 +16,13 @@ from sounding.api.schemas import (
     SourcePublic,
     SourceUpdate,
 )
-from sounding.domain.auth import Permission, Principal
 from sounding.services import scans, sources
 
 router = APIRouter(prefix="/sources", tags=["sources"])
-Reader = Annotated[Principal, Depends(require(Permission.SOURCE_READ))]
-Manager = Annotated[Principal, Depends(require(Permission.SOURCE_MANAGE))]
-Scanner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 
 
 @router.get("", response_model=Page[SourcePublic])
-def list_sources(ctx: CtxDep, who: Reader, page: PageDep) -> dict[str, Any]:
+def list_sources(ctx: CtxDep, who: SourceReader, page: PageDep) -> dict[str, Any]:
     items, total = sources.list_sources(ctx, who, page.limit, page.offset)
     return page.result(items, total)
 
@@ -42,7 +38,7 @@ def create_source(
 
 
 @router.get("/{name}", response_model=SourcePublic)
-def get_source(ctx: CtxDep, who: Reader, response: Response, name: str) -> dict[str, Any]:
+def get_source(ctx: CtxDep, who: SourceReader, response: Response, name: str) -> dict[str, Any]:
     return tagged(response, sources.get(ctx, who, name))
 
 
@@ -66,5 +62,5 @@ def test_source(ctx: CtxDep, who: Manager, name: str) -> dict[str, Any]:
 
 
 @router.post("/{name}/scans", status_code=202, response_model=ScanPublic)
-def scan_source(ctx: CtxDep, who: Scanner, name: str) -> dict[str, Any]:
+def scan_source(ctx: CtxDep, who: Runner, name: str) -> dict[str, Any]:
     return scans.start_scan(ctx, who, name)

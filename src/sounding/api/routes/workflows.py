@@ -9,7 +9,6 @@ from typing import Annotated, Any
 
 from fastapi import (
     APIRouter,
-    Depends,
     Header,
     Request,
     Response,
@@ -20,7 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import ConfigDict, Field
 
-from sounding.api.deps import CtxDep, require
+from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.api.errors import websocket_close_code
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import Limit, Sequence
@@ -33,8 +32,6 @@ from sounding.services import accounts, scheduler, workflows
 from sounding.services.context import Context
 
 router = APIRouter(tags=["orchestration"])
-Reader = Annotated[Principal, Depends(require(Permission.CATALOG_READ))]
-Runner = Annotated[Principal, Depends(require(Permission.SCAN_RUN))]
 
 
 class ExecuteRequest(RequestModel):
