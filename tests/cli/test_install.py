@@ -67,8 +67,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(ROOT / "src", source / "src", ignore=ignore)
     pip = [sys.executable, "-m", "pip"]
     built = _run(
-        [*pip, "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp / "dist"),
-         str(source)]
+        [*pip, "wheel", "-q", "--no-deps", "--no-index", "--no-build-isolation",
+         "-w", str(tmp / "dist"), str(source)]
     )  # fmt: skip
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp / "dist").glob("sounding-*.whl")
