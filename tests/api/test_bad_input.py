@@ -154,7 +154,9 @@ def test_a_csv_field_over_the_limit_names_its_line(client: Client) -> None:
 )
 def test_documents_nested_too_deeply_are_refused(client: Client, path: str, body: Any) -> None:
     message = _error(client.send("POST", path, body))
-    assert "nested deeper than 64 levels" in message
+    # nesting in the body itself is refused by the request guard before any route parses it;
+    # nesting inside a document sent as text, by the one document parser
+    assert "nested deeper than 64 levels" in message or "nests deeper than 64 levels" in message
 
 
 def test_yaml_framework_nested_too_deeply_is_refused(client: Client) -> None:

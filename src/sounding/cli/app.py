@@ -47,7 +47,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "sounding.cli.classify_cmd", "profile", "Show an asset's newest profile."
     ),
     "source": LazyCommand("sounding.cli.sources_cmd", "app", "Register and manage data sources."),
-    "assets": LazyCommand("sounding.cli.assets_cmd", "app", "Browse the catalog."),
+    "assets": LazyCommand(
+        "sounding.cli.assets_cmd", "app", "Browse the catalog and tag its assets."
+    ),
     "lineage": LazyCommand(
         "sounding.cli.lineage_cmd",
         "app",

@@ -157,6 +157,12 @@ class SqlConnector:
                 f"Failed to connect to source {name!r}: {message}", source=name
             )
             raise self._gone from exc
+        except (TypeError, ValueError) as exc:  # the driver refuses a URL parameter
+            raise UnsupportedSourceError(
+                f"Failed to connect to source {name!r}: the driver does not accept its URL "
+                f"({self._redact(str(exc))}); remove or correct the parameter",
+                source=name,
+            ) from exc
         with conn:
             try:
                 yield conn

@@ -134,6 +134,7 @@ def _resolve(ctx: Context, url: str) -> tuple[str, ConnectorFactory]:
     factory of its connector."""
     url = url.strip()
     factory = ctx.registry.factory_for(url)
+    check_local_paths(ctx.settings, factory, url)  # the policy first: /etc/x is refused as such
     if isinstance(factory, ResolvesLocalPaths):
         url = factory.resolve_url(url)
     return url, factory
@@ -186,7 +187,6 @@ def add(
     SourceConfig(name, url, include, exclude, options or {})  # validates the patterns
     check_options(options or {})
     url, factory = _resolve(ctx, url)
-    check_local_paths(ctx.settings, factory, url)
     values = {
         "name": name,
         "kind": factory.kind,
@@ -248,7 +248,6 @@ def update(
     values: dict[str, Any] = {}
     if changes.get("url"):
         url, factory = _resolve(ctx, str(changes["url"]))
-        check_local_paths(ctx.settings, factory, url)
         values["kind"] = factory.kind
         values["url_encrypted"] = ctx.secrets.encrypt(url)
         values["url_redacted"] = redact_url(url)

@@ -56,7 +56,6 @@ class EngineHost:
         self._thread = threading.Thread(
             target=self.loop.run_forever, name="sounding-engine", daemon=True
         )
-        config = config or EngineConfig(max_crashes=ctx.settings.task_max_crashes)
         self.engine = Engine(
             SqlRunStorage(ctx.db),
             registry=self.registry,
