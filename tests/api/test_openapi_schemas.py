@@ -251,3 +251,20 @@ def test_lineage_answers_keep_to_their_schemas(live: Live) -> None:
         "external_created",
     }
     assert None not in body.values()
+
+
+def test_rule_set_and_decision_answers_keep_to_their_schemas(live: Live) -> None:
+    rule = {"id": "badge", "label": "Custom.Badge", "names": ["\\bbadge\\b"]}
+    body = {"name": "corp", "version": 1, "rules": [rule], "sources": ["shop"]}
+    put = live.call("POST", "/scan-rule-sets", json=body)
+    made = _check(live, "post", "/api/v1/scan-rule-sets", put)
+    assert (made["sources"], made["definition"]["rules"][0]["id"]) == (["shop"], "badge")
+    got = live.call("GET", "/scan-rule-sets/corp")
+    assert _check(live, "get", "/api/v1/scan-rule-sets/{name}", got)["version"] == made["version"]
+    column = live.call("GET", "/assets?type=column&q=email").json()["items"][0]
+    path = f"/assets/{column['id']}/classifications/Custom.Badge/reject"
+    template = "/api/v1/assets/{ref}/classifications/{label}/reject"
+    rejected = _check(live, "post", template, live.call("POST", path, json={"note": "no"}))
+    decided = [c for c in rejected["items"] if c["label"] == "Custom.Badge"]
+    assert [(c["status"], c["note"], c["column"]) for c in decided] == [("rejected", "no", "email")]
+    assert live.call("DELETE", "/scan-rule-sets/corp").status_code == 204
