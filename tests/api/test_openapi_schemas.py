@@ -18,7 +18,9 @@ import jsonschema
 import pytest
 
 from sounding.api.app import create_app
+from sounding.api.schemas import QueryUsageIngested
 from sounding.config import Settings
+from sounding.services import scans, sources, usage
 from sounding.testing.server import ServerProcess
 from tests.factories import sqlite_source
 
@@ -268,3 +270,17 @@ def test_rule_set_and_decision_answers_keep_to_their_schemas(live: Live) -> None
     decided = [c for c in rejected["items"] if c["label"] == "Custom.Badge"]
     assert [(c["status"], c["note"], c["column"]) for c in decided] == [("rejected", "no", "email")]
     assert live.call("DELETE", "/scan-rule-sets/corp").status_code == 204
+
+
+def test_query_usage_summary_passes_its_schema_whole(
+    ctx: Any, operator: Any, tmp_path: Path
+) -> None:
+    """POST /sources/{name}/usage/ingest reads pg_stat_statements; the same summary from a
+    log file shows that the schema keeps every field the service answers."""
+    sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
+    scans.run_scan(ctx, operator, "shop")
+    log = tmp_path / "queries.sql"
+    log.write_text("SELECT * FROM orders;\nSELECT * FROM nowhere;\n")
+    summary = usage.ingest_query_usage(ctx, operator, "shop", str(log))
+    assert QueryUsageIngested.model_validate(summary).model_dump() == summary
+    assert summary["unresolved"] == ["nowhere"]
