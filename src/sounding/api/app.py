@@ -34,6 +34,7 @@ from sounding.api.routes import (
     sources,
     workflows,
 )
+from sounding.api.schemas import HealthPublic
 from sounding.config import Settings
 from sounding.services.context import Context, build_context
 from sounding.services.scheduler import start as start_scheduler
@@ -94,7 +95,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
 
     _install_docs(app)
 
-    @app.get("/healthz", tags=["system"])
+    @app.get("/healthz", tags=["system"], response_model=HealthPublic)
     def healthz() -> dict[str, Any]:
         """Liveness and store reachability; no authentication."""
         ok = True

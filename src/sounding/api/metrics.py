@@ -192,6 +192,12 @@ def install(app: FastAPI) -> None:
         tags=["system"],
         response_class=Response,
         dependencies=[Depends(metrics_access)],
+        responses={
+            200: {
+                "description": "Prometheus text exposition format",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            }
+        },
     )
     def metrics(request: Request) -> Response:
         """Prometheus text format: request latency and store counts. Public by default;

@@ -9,11 +9,14 @@ from fastapi import APIRouter, Depends, Response
 from sounding.api.deps import Admin, CtxDep, PageDep, get_principal
 from sounding.api.paging import Id
 from sounding.api.schemas import (
-    Page,
+    AuditPage,
+    MePublic,
     TokenCreate,
     TokenCreated,
+    TokenList,
     TokenRotate,
     UserCreate,
+    UserPage,
     UserPublic,
     UserUpdate,
 )
@@ -23,12 +26,12 @@ from sounding.services import accounts
 router = APIRouter(tags=["accounts"])
 
 
-@router.get("/me")
+@router.get("/me", response_model=MePublic)
 def me(who: Annotated[Principal, Depends(get_principal)]) -> dict[str, Any]:
     return {"name": who.name, "role": who.role.value, "permissions": sorted(who.permissions)}
 
 
-@router.get("/users", response_model=Page[UserPublic])
+@router.get("/users", response_model=UserPage)
 def list_users(ctx: CtxDep, who: Admin, page: PageDep) -> dict[str, Any]:
     items, total = accounts.list_users(ctx, who, page.limit, page.offset)
     return page.result(items, total)
@@ -44,7 +47,7 @@ def update_user(ctx: CtxDep, who: Admin, name: str, body: UserUpdate) -> dict[st
     return accounts.update_user(ctx, who, name, body.role, body.disabled)
 
 
-@router.get("/users/{name}/tokens")
+@router.get("/users/{name}/tokens", response_model=TokenList)
 def list_tokens(ctx: CtxDep, who: Admin, name: str) -> dict[str, Any]:
     items = accounts.list_tokens(ctx, who, name)
     return {"items": items, "total": len(items)}
@@ -76,7 +79,7 @@ def revoke_token(ctx: CtxDep, who: Admin, token_id: Id) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=AuditPage)
 def audit_log(
     ctx: CtxDep,
     who: Admin,

@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query, Response
 from sounding.api.deps import CtxDep, PageDep, Reader, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import OptionalIdQuery
-from sounding.api.schemas import AssetPublic, AssetUpdate, Page
+from sounding.api.schemas import AssetDetailPublic, AssetPage, AssetUpdate
 from sounding.services import catalog, usage
 
 router = APIRouter(prefix="/assets", tags=["assets"])
 
 
-@router.get("", response_model=Page[AssetPublic])
+# exclude_unset: an asset shows only the fields of its type (no column fields on a table)
+@router.get("", response_model=AssetPage, response_model_exclude_unset=True)
 def list_assets(
     ctx: CtxDep,
     who: Reader,
@@ -43,7 +44,7 @@ def list_assets(
     return page.result(items, total, catalog.ASSET_ORDER)
 
 
-@router.get("/by-urn", response_model=AssetPublic)
+@router.get("/by-urn", response_model=AssetDetailPublic, response_model_exclude_unset=True)
 def get_asset_by_urn(
     ctx: CtxDep, who: Reader, response: Response, urn: str, include_deleted: bool = False
 ) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def get_asset_by_urn(
     return tagged(response, asset)
 
 
-@router.get("/{ref}", response_model=AssetPublic)
+@router.get("/{ref}", response_model=AssetDetailPublic, response_model_exclude_unset=True)
 def get_asset(
     ctx: CtxDep, who: Reader, response: Response, ref: str, include_deleted: bool = False
 ) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def get_asset(
     return tagged(response, asset)
 
 
-@router.patch("/{ref}", response_model=AssetPublic)
+@router.patch("/{ref}", response_model=AssetDetailPublic, response_model_exclude_unset=True)
 def update_asset(
     ctx: CtxDep, who: Writer, response: Response, ref: str, body: AssetUpdate, if_match: IfMatch
 ) -> dict[str, Any]:

@@ -5,60 +5,62 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
-from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, Manager, PageDep, Reader, SourceReader, Writer
-from sounding.api.validation import RequestModel
+from sounding.api.schemas import (
+    ClassificationDecision,
+    ColumnClassificationList,
+    LabeledColumnPage,
+    LabelList,
+    ProfilePage,
+    ProfilePublic,
+    RuleSetCreate,
+    RuleSetList,
+    RuleSetPublic,
+)
 from sounding.services import classification, profiling
 
 router = APIRouter(tags=["classification"])
 
 
-class Decision(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str | None = Field(None, description="Why (kept with the decision)")
-
-
-class RuleSetCreate(RequestModel):
-    model_config = ConfigDict(extra="allow")
-    name: str
-    sources: list[str] = Field(default_factory=list, description="Attach to these sources")
-
-
-@router.get("/assets/{ref}/profile")
+@router.get("/assets/{ref}/profile", response_model=ProfilePublic)
 def asset_profile(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
     """The newest profile; sensitive values are masked without ``pii:read``."""
     return profiling.get_profile(ctx, who, ref)
 
 
-@router.get("/assets/{ref}/profile/history")
+@router.get("/assets/{ref}/profile/history", response_model=ProfilePage)
 def asset_profile_history(ctx: CtxDep, who: Reader, ref: str, page: PageDep) -> dict[str, Any]:
     items, total = profiling.profile_history(ctx, who, ref, page.limit, page.offset)
     return page.result(items, total)
 
 
-@router.get("/assets/{ref}/classifications")
+@router.get("/assets/{ref}/classifications", response_model=ColumnClassificationList)
 def asset_classifications(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
     return classification.asset_classifications(ctx, who, ref)
 
 
-@router.post("/assets/{ref}/classifications/{label}/confirm")
+@router.post(
+    "/assets/{ref}/classifications/{label}/confirm", response_model=ColumnClassificationList
+)
 def confirm(
-    ctx: CtxDep, who: Writer, ref: str, label: str, body: Decision | None = None
+    ctx: CtxDep, who: Writer, ref: str, label: str, body: ClassificationDecision | None = None
 ) -> dict[str, Any]:
     """Confirm a label on a column; rescans never change it again."""
     return classification.decide(ctx, who, ref, label, "confirmed", body.note if body else None)
 
 
-@router.post("/assets/{ref}/classifications/{label}/reject")
+@router.post(
+    "/assets/{ref}/classifications/{label}/reject", response_model=ColumnClassificationList
+)
 def reject(
-    ctx: CtxDep, who: Writer, ref: str, label: str, body: Decision | None = None
+    ctx: CtxDep, who: Writer, ref: str, label: str, body: ClassificationDecision | None = None
 ) -> dict[str, Any]:
     """Reject a label on a column; rescans never suggest it again."""
     return classification.decide(ctx, who, ref, label, "rejected", body.note if body else None)
 
 
-@router.get("/classifications")
+@router.get("/classifications", response_model=LabeledColumnPage)
 def list_classifications(
     ctx: CtxDep,
     who: Reader,
@@ -74,20 +76,20 @@ def list_classifications(
     return page.result(items, total)
 
 
-@router.get("/classifications/labels")
+@router.get("/classifications/labels", response_model=LabelList)
 def labels(who: Reader) -> dict[str, Any]:
     """The label taxonomy with what each label detects."""
     items = classification.labels()
     return {"items": items, "total": len(items)}
 
 
-@router.get("/scan-rule-sets")
+@router.get("/scan-rule-sets", response_model=RuleSetList)
 def list_rule_sets(ctx: CtxDep, who: SourceReader) -> dict[str, Any]:
     items = classification.list_rule_sets(ctx, who)
     return {"items": items, "total": len(items)}
 
 
-@router.post("/scan-rule-sets", status_code=201)
+@router.post("/scan-rule-sets", status_code=201, response_model=RuleSetPublic)
 def put_rule_set(
     ctx: CtxDep, who: Manager, body: Annotated[RuleSetCreate, Body()]
 ) -> dict[str, Any]:
@@ -96,7 +98,7 @@ def put_rule_set(
     return classification.put_rule_set(ctx, who, definition, body.sources)
 
 
-@router.get("/scan-rule-sets/{name}")
+@router.get("/scan-rule-sets/{name}", response_model=RuleSetPublic)
 def get_rule_set(ctx: CtxDep, who: SourceReader, name: str) -> dict[str, Any]:
     return classification.get_rule_set(ctx, who, name)
 

@@ -5,62 +5,53 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, Reader, Writer
 from sounding.api.paging import Id
-from sounding.api.validation import RequestModel
+from sounding.api.schemas import (
+    EdgeCreate,
+    EdgeCreated,
+    ImpactPublic,
+    LineageGraphPublic,
+    LineageIngest,
+    LineageParse,
+    OpenLineageIngested,
+    SqlLineageIngested,
+    SqlLineagePublic,
+)
 from sounding.services import lineage, openlineage, sql_workers
 
 router = APIRouter(tags=["lineage"])
 
 
-class ParseRequest(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    sql: str
-    dialect: str = "ansi"
-    schema_: dict[str, Any] | None = Field(
-        None, alias="schema", description='{"db.table": ["col", ...]} to expand * and resolve'
-    )
-
-
-class IngestRequest(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    source: str = Field(description="The source the SQL ran against")
-    sql: str
-    dialect: str | None = Field(None, description="Default: the source's own dialect")
-
-
-class EdgeCreate(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    source: str = Field(description="Upstream asset: id or URN")
-    target: str = Field(description="Downstream asset: id or URN")
-    description: str | None = None
-
-
-@router.post("/lineage", status_code=201)
+@router.post(
+    "/lineage",
+    status_code=201,
+    response_model=OpenLineageIngested,
+    response_model_exclude_unset=True,  # an ignored event answers status, event_type, edges
+)
 def openlineage_event(ctx: CtxDep, who: Writer, event: dict[str, Any]) -> dict[str, Any]:
     """An OpenLineage run event (the path the OpenLineage HTTP transport posts to)."""
     return openlineage.ingest_event(ctx, who, event)
 
 
-@router.post("/lineage/parse")
-def parse(ctx: CtxDep, who: Reader, body: ParseRequest) -> dict[str, Any]:
+@router.post("/lineage/parse", response_model=SqlLineagePublic)
+def parse(ctx: CtxDep, who: Reader, body: LineageParse) -> dict[str, Any]:
     """Table and column lineage of SQL, stored nowhere. Parsed in one of
     ``SOUNDING_HEAVY_REQUESTS`` worker processes (503 with ``Retry-After`` when all are busy)."""
     workers = sql_workers.workers(ctx)
     return lineage.parse_sql(body.sql, body.dialect, body.schema_, workers).to_dict()
 
 
-@router.post("/lineage/sql")
-def ingest(ctx: CtxDep, who: Writer, body: IngestRequest) -> dict[str, Any]:
+@router.post("/lineage/sql", response_model=SqlLineageIngested)
+def ingest(ctx: CtxDep, who: Writer, body: LineageIngest) -> dict[str, Any]:
     """Store the lineage of SQL run against a source; names are tied to its assets. Parsed
     like ``/lineage/parse``."""
     workers = sql_workers.workers(ctx)
     return lineage.ingest_sql(ctx, who, body.source, body.sql, body.dialect, workers)
 
 
-@router.post("/lineage/edges", status_code=201)
+@router.post("/lineage/edges", status_code=201, response_model=EdgeCreated)
 def create_edge(ctx: CtxDep, who: Writer, body: EdgeCreate) -> dict[str, Any]:
     """A manual edge between two assets (or two columns)."""
     return lineage.add_manual_edge(ctx, who, body.source, body.target, body.description)
@@ -72,7 +63,7 @@ def delete_edge(ctx: CtxDep, who: Writer, edge_id: Id) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/assets/{ref}/lineage")
+@router.get("/assets/{ref}/lineage", response_model=LineageGraphPublic)
 def asset_lineage(
     ctx: CtxDep,
     who: Reader,
@@ -85,7 +76,7 @@ def asset_lineage(
     return lineage.lineage_graph(ctx, who, ref, direction, depth, level)
 
 
-@router.get("/assets/{ref}/impact")
+@router.get("/assets/{ref}/impact", response_model=ImpactPublic)
 def asset_impact(
     ctx: CtxDep, who: Reader, ref: str, depth: Annotated[int, Query(ge=1, le=20)] = 10
 ) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Runner
 from sounding.api.paging import Id
-from sounding.api.schemas import Page, ScanCreate, ScanPublic
+from sounding.api.schemas import ScanCreate, ScanEventPage, ScanPage, ScanPublic
 from sounding.services import scans
 
 router = APIRouter(prefix="/scans", tags=["scans"])
@@ -21,7 +21,7 @@ def start_scan(ctx: CtxDep, who: Runner, body: ScanCreate) -> dict[str, Any]:
     return scans.start_scan(ctx, who, body.source, options)
 
 
-@router.get("", response_model=Page[ScanPublic])
+@router.get("", response_model=ScanPage)
 def list_scans(
     ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None
 ) -> dict[str, Any]:
@@ -35,7 +35,7 @@ def get_scan(ctx: CtxDep, who: Reader, scan_id: Id) -> dict[str, Any]:
     return scans.get_scan(ctx, who, scan_id)
 
 
-@router.get("/{scan_id}/events")
+@router.get("/{scan_id}/events", response_model=ScanEventPage)
 def scan_events(ctx: CtxDep, who: Reader, scan_id: Id, page: PageDep) -> dict[str, Any]:
     """The discovery events (created, schema_changed, ...) this scan produced."""
     order = scans.EVENT_ORDER

@@ -7,13 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from sounding.api.deps import CtxDep, Reader, SearchPageDep
+from sounding.api.schemas import SearchPage, SuggestionsPublic
 from sounding.services import search, usage
 
 router = APIRouter(prefix="/search", tags=["search"])
 Many = Annotated[list[str] | None, Query()]
 
 
-@router.get("")
+@router.get("", response_model=SearchPage)
 def search_assets(
     ctx: CtxDep,
     who: Reader,
@@ -57,7 +58,7 @@ def search_assets(
     return found
 
 
-@router.get("/suggest")
+@router.get("/suggest", response_model=SuggestionsPublic)
 def suggest(
     ctx: CtxDep,
     who: Reader,

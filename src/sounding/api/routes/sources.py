@@ -9,11 +9,12 @@ from fastapi import APIRouter, Response
 from sounding.api.deps import CtxDep, Manager, PageDep, Runner, SourceReader
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.schemas import (
-    Page,
     ScanPublic,
     SourceCreate,
     SourceCreated,
+    SourcePage,
     SourcePublic,
+    SourceTestPublic,
     SourceUpdate,
 )
 from sounding.services import scans, sources
@@ -21,7 +22,7 @@ from sounding.services import scans, sources
 router = APIRouter(prefix="/sources", tags=["sources"])
 
 
-@router.get("", response_model=Page[SourcePublic])
+@router.get("", response_model=SourcePage)
 def list_sources(ctx: CtxDep, who: SourceReader, page: PageDep) -> dict[str, Any]:
     items, total = sources.list_sources(ctx, who, page.limit, page.offset)
     return page.result(items, total)
@@ -56,7 +57,7 @@ def delete_source(ctx: CtxDep, who: Manager, name: str, if_match: IfMatch) -> Re
     return Response(status_code=204)
 
 
-@router.post("/{name}/test")
+@router.post("/{name}/test", response_model=SourceTestPublic)
 def test_source(ctx: CtxDep, who: Manager, name: str) -> dict[str, Any]:
     return sources.test_connection(ctx, who, name)
 
