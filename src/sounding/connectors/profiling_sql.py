@@ -32,10 +32,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from sounding.connectors.profiling import (
-    QUANTILES,
-    QuantileMethod,
     SqlDialect,
     column_sql,
+    profiling_dialect,
     sample_rows_query,
 )
 from sounding.connectors.profiling_run import (
@@ -52,6 +51,7 @@ from sounding.connectors.sql_catalog import error_text, quote_path, run_quoted
 from sounding.connectors.sql_engine import timeout_kind
 from sounding.connectors.sql_postgres import set_lock_timeout
 from sounding.domain.assets import DiscoveredColumn, ObjectRef
+from sounding.domain.dialects import get_dialect
 from sounding.domain.profiling import SampleKind, SamplePolicy, TableProfile
 
 logger = logging.getLogger(__name__)
@@ -63,46 +63,12 @@ PG_EXACT_DISTINCT_MAX_ROWS = 10_000_000
 PG_SYSTEM_SAMPLE_MIN_ROWS = 1_000_000
 """From this many rows a percent sample reads whole pages (SYSTEM) rather than every row."""
 
-PG_NO_EQUALITY = frozenset(
-    {"json", "xml", "point", "line", "lseg", "box", "path", "polygon", "circle"}
-)
-"""PostgreSQL types without an equality operator: no count(DISTINCT), no GROUP BY."""
-
-_PG_QUANTILES = ", ".join(str(q) for q in QUANTILES)
-
 
 def dialect_for(conn: sa.Connection) -> SqlDialect:
-    quote = conn.dialect.identifier_preparer.quote_identifier
-    name = conn.dialect.name
-    if name == "postgresql":
-        return SqlDialect(
-            "postgresql",
-            quote,
-            float_type="DOUBLE PRECISION",
-            length="char_length({})",
-            epoch="CAST(EXTRACT(EPOCH FROM {}) AS DOUBLE PRECISION)",
-            quantiles=QuantileMethod.AGGREGATE,
-            quantile=f"percentile_cont(ARRAY[{_PG_QUANTILES}]) WITHIN GROUP (ORDER BY {{}})",
-            no_equality=PG_NO_EQUALITY,
-        )
-    if name in ("mysql", "mariadb"):
-        return SqlDialect(
-            "mysql",
-            quote,
-            float_type="DOUBLE",
-            length="CHAR_LENGTH({})",
-            epoch="(TO_SECONDS({}) - 62167219200)",
-            quantiles=QuantileMethod.SORT,
-        )
-    return SqlDialect(
-        "sqlite",
-        quote,
-        float_type="REAL",
-        length="length({})",
-        epoch="((julianday({}) - 2440587.5) * 86400.0)",
-        quantiles=QuantileMethod.SORT,
-        stddev=False,
-    )
+    """The profiling SQL of the connection's backend, quoted by SQLAlchemy's preparer (which
+    doubles ``%`` for drivers that format with it: the SQL runs through ``run_quoted``)."""
+    backend = get_dialect(conn.dialect.name)
+    return profiling_dialect(backend, conn.dialect.identifier_preparer.quote_identifier)
 
 
 def _runner(conn: sa.Connection, savepoints: bool) -> Run:
@@ -125,8 +91,7 @@ def _runner(conn: sa.Connection, savepoints: bool) -> Run:
 
 def relation(conn: sa.Connection, ref: ObjectRef) -> str:
     """The quoted name of a table inside the connection's database."""
-    parts = ref.path[1:] if conn.dialect.name == "postgresql" else ref.path
-    return quote_path(conn, *parts)
+    return quote_path(conn, *get_dialect(conn.dialect.name).relation_parts(ref.path))
 
 
 @dataclass
@@ -145,16 +110,16 @@ def profile_sql(
 ) -> TableProfile:
     """Profile one table or view (raises QueryError when it cannot be read at all)."""
     started = time.perf_counter()
-    backend = conn.dialect.name
-    if backend in ("postgresql", "mysql", "mariadb"):
-        conn.execution_options(isolation_level="REPEATABLE READ")
-    run = _runner(conn, savepoints=backend == "postgresql")
+    backend = get_dialect(conn.dialect.name)
+    if backend.snapshot is not None:
+        conn.execution_options(isolation_level=backend.snapshot)
+    run = _runner(conn, savepoints=backend.savepoints)
     dialect = dialect_for(conn)
     try:
-        if backend == "postgresql":
+        if backend.name == "postgresql":
             set_lock_timeout(conn)
             prepared = _prepare_postgres(conn, run, ref, policy)
-        elif backend == "sqlite":
+        elif backend.name == "sqlite":
             prepared = _prepare_sqlite(conn, run, ref, policy)
         else:
             prepared = _prepare_mysql(conn, run, ref, policy)
@@ -341,7 +306,7 @@ def _pg_distinct(conn: sa.Connection, ref: ObjectRef, rows: float) -> dict[str, 
 def sample_sql(
     conn: sa.Connection, ref: ObjectRef, columns: Sequence[str], limit: int
 ) -> dict[str, list[object]]:
-    run = _runner(conn, savepoints=conn.dialect.name == "postgresql")
+    run = _runner(conn, savepoints=get_dialect(conn.dialect.name).savepoints)
     rel = relation(conn, ref)
     dialect = dialect_for(conn)
     try:

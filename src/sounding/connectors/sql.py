@@ -38,6 +38,7 @@ from sounding.connectors.sql_postgres import PostgresCatalog
 from sounding.connectors.sql_sqlite import SqliteCatalog
 from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef, QueryLogEntry
 from sounding.domain.credentials import redact, secret_values
+from sounding.domain.dialects import Dialect, dialect_for, get_dialect, scheme_of
 from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.domain.quality import QueryTarget
 from sounding.errors import (
@@ -50,37 +51,28 @@ from sounding.errors import (
 
 logger = logging.getLogger(__name__)
 
-# backend -> (drivers accepted as written, driver used)
-_BACKENDS: dict[str, tuple[frozenset[str], str]] = {
-    "sqlite": (frozenset({"", "pysqlite"}), "sqlite+pysqlite"),
-    "postgresql": (frozenset({"", "psycopg"}), "postgresql+psycopg"),
-    "postgres": (frozenset({""}), "postgresql+psycopg"),
-    "mysql": (frozenset({"", "pymysql"}), "mysql+pymysql"),
-    "mariadb": (frozenset({"", "pymysql"}), "mysql+pymysql"),
-}
-
 _EXAMPLES = (
     "sqlite:///path/to/file.db, postgresql://user@host:5432/dbname, mysql://user@host:3306/dbname"
 )
 
 
-def _scheme(url: str) -> tuple[str, str] | None:
-    """``"postgresql+psycopg://..."`` -> ``("postgresql", "psycopg")``; None if no scheme."""
-    scheme, sep, _ = url.partition("://")
-    if not sep:
+def sql_dialect(url: str) -> Dialect | None:
+    """The registered backend of ``url`` when it is one SQLAlchemy opens; None otherwise."""
+    if "://" not in url:
         return None
-    backend, _, driver = scheme.lower().partition("+")
-    return backend, driver
+    dialect = dialect_for(url)
+    return dialect if dialect is not None and dialect.driver is not None else None
 
 
 def normalize_url(url: str) -> sa.URL:
     """Parse a source URL and pick our driver; raise UnsupportedSourceError when malformed."""
-    scheme = _scheme(url)
-    if scheme is None or scheme[0] not in _BACKENDS:
+    dialect = sql_dialect(url)
+    if dialect is None or dialect.driver is None:
         raise UnsupportedSourceError(f"Not a SQL database URL. Examples: {_EXAMPLES}", url=url)
-    backend, driver = scheme
-    accepted, drivername = _BACKENDS[backend]
-    if driver not in accepted:
+    backend = scheme_of(url)
+    driver = url.split("://", 1)[0].partition("+")[2].lower()
+    drivername = dialect.driver
+    if driver not in dialect.drivers:
         raise UnsupportedSourceError(
             f"Driver {driver!r} is not supported for {backend}; "
             f"use {drivername}:// (or {backend}://)",
@@ -101,9 +93,10 @@ def normalize_url(url: str) -> sa.URL:
         ) from exc
     if port is not None and not 0 < port < 65536:
         raise UnsupportedSourceError(f"Port {port} is out of range (1-65535)", url=url)
-    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+    if dialect.local_file and parsed.database in (None, "", ":memory:"):
         raise UnsupportedSourceError(
-            "A SQLite source needs a file: sqlite:///relative.db or sqlite:////absolute.db",
+            f"A {dialect.title} source needs a file: {backend}:///relative.db or "
+            f"{backend}:////absolute.db",
             url=url,
         )
     return parsed
@@ -123,9 +116,10 @@ class SqlConnector:
 
     kind = "sql"
 
-    def __init__(self, config: SourceConfig, url: sa.URL) -> None:
+    def __init__(self, config: SourceConfig, url: sa.URL, dialect: Dialect | None = None) -> None:
         self.config = config
         self.url = url
+        self.dialect = dialect or get_dialect(url.get_backend_name())
         self._reader = _reader_for(url)
         self._engine = create_source_engine(url, config)
         self._gone: ConnectionFailedError | SourceTimeoutError | None = None
@@ -291,26 +285,19 @@ class SqlConnector:
 
     def quality_target(self, ref: ObjectRef) -> QueryTarget:
         """Plain quoting (no ``%`` doubling: ``run_quality_query`` escapes the whole text)."""
-        backend = self.url.get_backend_name()
-        prep = self._engine.dialect.identifier_preparer
-        parts = ref.path[1:] if backend == "postgresql" else ref.path
-        relation = ".".join(
-            prep.initial_quote
-            + part.replace(prep.escape_quote, prep.escape_to_quote)
-            + prep.final_quote
-            for part in parts
-        )
-        return QueryTarget("mysql" if backend == "mysql" else backend, relation)
+        dialect = self.dialect
+        return QueryTarget(dialect.name, dialect.quote_path(dialect.relation_parts(ref.path)))
 
     def run_quality_query(
         self, sql: str, max_rows: int = 100
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """One statement in a read-only transaction (SQLite: the file is opened read-only)."""
-        backend = self.url.get_backend_name()
+        dialect = self.dialect
         with self._connect("run a quality check on") as conn:
             try:
-                if backend in ("postgresql", "mysql"):
-                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                if dialect.read_only is not None:
+                    conn.exec_driver_sql(dialect.read_only)
+                if dialect.percent_format:
                     sql = sql.replace("%", "%%")  # psycopg and PyMySQL format with %
                 result = conn.exec_driver_sql(sql)
                 names = list(result.keys())
@@ -333,18 +320,17 @@ class SqlConnectorFactory:
     kind = "sql"
 
     def accepts(self, url: str) -> bool:
-        scheme = _scheme(url)
-        return scheme is not None and scheme[0] in _BACKENDS
+        return sql_dialect(url) is not None
 
     def check_url(self, url: str) -> None:
         normalize_url(url)
 
     def create(self, config: SourceConfig) -> Connector:
-        return SqlConnector(config, normalize_url(config.url))
+        return SqlConnector(config, normalize_url(config.url), sql_dialect(config.url))
 
     def local_paths(self, url: str) -> list[Path]:
         parsed = normalize_url(url)
-        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        if not get_dialect(parsed.get_backend_name()).local_file or not parsed.database:
             return []
         return [Path(parsed.database).expanduser().resolve()]
 
@@ -352,7 +338,7 @@ class SqlConnectorFactory:
         """A SQLite URL with its file absolute (it must exist: SQLite would create an empty
         one); any other database URL unchanged."""
         parsed = normalize_url(url)
-        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        if not get_dialect(parsed.get_backend_name()).local_file or not parsed.database:
             return url
         if parsed.database.startswith("file:"):  # a URI filename: left as given
             return url
