@@ -15,6 +15,7 @@ from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 
 from sounding.connectors.registry import default_registry
 from sounding.connectors.sql import FACTORY as SQL_FACTORY
+from sounding.connectors.sql_backend import backend_for
 from sounding.domain.dialects import (
     Dialect,
     ProfilingSql,
@@ -48,7 +49,8 @@ OPTIONAL = frozenset(
         "quantile", "approx_quantile", "approx_distinct", "value_counts",
         # None or "" says something: not through SQLAlchemy, no port, no such statement,
         # no regex flags, OpenLineage calls it by its name
-        "driver", "default_port", "read_only", "snapshot", "regex_flags", "openlineage",
+        "driver", "connector", "default_port", "read_only", "snapshot", "regex_flags",
+        "openlineage",
     }
 )  # fmt: skip
 
@@ -62,6 +64,7 @@ def test_every_registered_dialect_is_complete(dialect: Dialect) -> None:
                 continue
             assert value is not None and value != "", f"{dialect.name}.{f.name} is not set"
     assert dialect.schemes and dialect.schemes[0] == dialect.name
+    assert (dialect.driver is None) == (dialect.connector is None)  # SQLAlchemy: both or neither
     for template in (dialect.profiling.length, dialect.profiling.epoch):
         assert "{}" in template
     assert "{column}" in dialect.regex and "{pattern}" in dialect.regex
@@ -95,6 +98,7 @@ def test_every_documented_source_url_has_a_connector_and_a_dialect(url: str) -> 
     "dialect", [d for d in registered_dialects() if d.driver], ids=lambda d: d.name
 )
 def test_every_sqlalchemy_scheme_is_taken_by_the_sql_connector(dialect: Dialect) -> None:
+    assert backend_for(dialect).dialect is dialect  # its module's catalog, engine, sampling
     for scheme in dialect.schemes:
         url = f"{scheme}:///x.db" if dialect.local_file else f"{scheme}://u@h/db"
         assert SQL_FACTORY.accepts(url)
@@ -120,6 +124,7 @@ TOY = Dialect(
     drivers=frozenset({""}),
     regex="regexp({pattern}, {column})",
     local_file=True,
+    connector="sounding.connectors.sql_sqlite:BACKEND",  # its catalog, engine and sampling
     profiling=ProfilingSql(float_type="REAL", length="length({})", epoch="julianday({})"),
 )
 

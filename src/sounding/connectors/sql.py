@@ -26,16 +26,13 @@ from sounding.connectors.base import Capabilities, Connector, SourceConfig, miss
 from sounding.connectors.deadlines import timeout_error
 from sounding.connectors.profiling_run import QueryError
 from sounding.connectors.profiling_sql import profile_sql, sample_sql
+from sounding.connectors.sql_backend import backend_for
 from sounding.connectors.sql_catalog import (
-    CatalogReader,
     Described,
     describe_in_batches,
     error_text,
 )
-from sounding.connectors.sql_engine import create_source_engine, timeout_kind
-from sounding.connectors.sql_mysql import MysqlCatalog
-from sounding.connectors.sql_postgres import PostgresCatalog
-from sounding.connectors.sql_sqlite import SqliteCatalog
+from sounding.connectors.sql_engine import timeout_kind
 from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef, QueryLogEntry
 from sounding.domain.credentials import redact, secret_values
 from sounding.domain.dialects import Dialect, dialect_for, get_dialect, scheme_of
@@ -61,7 +58,9 @@ def sql_dialect(url: str) -> Dialect | None:
     if "://" not in url:
         return None
     dialect = dialect_for(url)
-    return dialect if dialect is not None and dialect.driver is not None else None
+    if dialect is None or dialect.driver is None or dialect.connector is None:
+        return None
+    return dialect
 
 
 def normalize_url(url: str) -> sa.URL:
@@ -102,15 +101,6 @@ def normalize_url(url: str) -> sa.URL:
     return parsed
 
 
-def _reader_for(url: sa.URL) -> CatalogReader:
-    backend = url.get_backend_name()
-    if backend == "postgresql":
-        return PostgresCatalog()
-    if backend == "mysql":
-        return MysqlCatalog(url.database or None)
-    return SqliteCatalog()
-
-
 class SqlConnector:
     """One SQL database source. Cheap to create; connects on first use."""
 
@@ -120,8 +110,9 @@ class SqlConnector:
         self.config = config
         self.url = url
         self.dialect = dialect or get_dialect(url.get_backend_name())
-        self._reader = _reader_for(url)
-        self._engine = create_source_engine(url, config)
+        self._backend = backend_for(self.dialect)
+        self._reader = self._backend.catalog(url)
+        self._engine = self._backend.engine(url, config)
         self._gone: ConnectionFailedError | SourceTimeoutError | None = None
         self.container_types: tuple[AssetType, ...] = self._reader.container_types
         self.capabilities = Capabilities(row_count_estimates=self._reader.row_count_estimates)
@@ -233,34 +224,15 @@ class SqlConnector:
         engine keeps no such log or it is not installed.
         """
         name = self.config.name
-        if self.url.get_backend_name() != "postgresql":
+        read_log = self._backend.query_log
+        if read_log is None:
             raise UnsupportedSourceError(
                 f"Source {name!r} ({self.url.get_backend_name()}) keeps no query log Sounding "
                 "can read; give a log file of its statements instead (--file FILE)",
                 source=name,
             )
         with self._connect("read the query log of") as conn:
-            installed = conn.exec_driver_sql(
-                "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
-            ).first()
-            if installed is None:
-                raise SourceError(
-                    f"pg_stat_statements is not installed on source {name!r}: add it to "
-                    "shared_preload_libraries and run CREATE EXTENSION pg_stat_statements, or "
-                    "give a log file (--file)",
-                    source=name,
-                )
-            # the view covers every database of the server and has a row per (user, query):
-            # keep this database's statements, one row per query id with the calls summed
-            rows = conn.exec_driver_sql(
-                "SELECT queryid::text, min(query), sum(calls) FROM pg_stat_statements "
-                "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                "AND queryid IS NOT NULL "
-                "AND query ~* '^\\s*(insert|create|merge|update|with|select)' "
-                "GROUP BY queryid ORDER BY sum(calls) DESC LIMIT %(limit)s",
-                {"limit": limit},
-            ).all()
-        return [QueryLogEntry(str(q), int(c), str(i)) for i, q, c in rows]
+            return read_log(conn, limit, name)
 
     def profile(
         self, ref: ObjectRef, columns: Sequence[DiscoveredColumn], policy: SamplePolicy

@@ -60,6 +60,7 @@ class Dialect:
     sqlglot: str  # the sqlglot dialect that reads its SQL (and lineage's name for it)
     profiling: ProfilingSql
     driver: str | None = None  # SQLAlchemy drivername used; None: not through SQLAlchemy
+    connector: str | None = None  # "module:attribute" of its SQL connector hooks (SqlBackend)
     drivers: frozenset[str] = frozenset({""})  # "+driver" parts accepted as written
     identifier_quote: str = '"'
     backslash_escapes: bool = False  # string literals read backslash escapes (MySQL)

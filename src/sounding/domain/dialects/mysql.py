@@ -10,6 +10,7 @@ MYSQL = Dialect(
     schemes=("mysql", "mariadb"),
     sqlglot="mysql",
     driver="mysql+pymysql",
+    connector="sounding.connectors.sql_mysql:BACKEND",
     drivers=frozenset({"", "pymysql"}),
     identifier_quote="`",
     backslash_escapes=True,

@@ -10,6 +10,7 @@ POSTGRESQL = Dialect(
     schemes=("postgresql", "postgres"),
     sqlglot="postgres",
     driver="postgresql+psycopg",
+    connector="sounding.connectors.sql_postgres:BACKEND",
     drivers=frozenset({"", "psycopg"}),
     regex="CAST({column} AS TEXT) ~ {pattern}",
     default_port=5432,

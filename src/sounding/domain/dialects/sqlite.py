@@ -10,6 +10,7 @@ SQLITE = Dialect(
     schemes=("sqlite",),
     sqlglot="sqlite",
     driver="sqlite+pysqlite",
+    connector="sounding.connectors.sql_sqlite:BACKEND",
     drivers=frozenset({"", "pysqlite"}),
     # REGEXP is answered by a Python function the connector registers (re.search)
     regex="{column} REGEXP {pattern}",
