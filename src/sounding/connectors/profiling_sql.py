@@ -44,9 +44,8 @@ from sounding.connectors.profiling_run import (
     profile_columns,
     sample_column,
 )
-from sounding.connectors.sql_backend import backend_of, relation
+from sounding.connectors.sql_backend import SqlBackend, backend_of, relation
 from sounding.connectors.sql_catalog import error_text, run_quoted
-from sounding.connectors.sql_engine import timeout_kind
 from sounding.domain.assets import DiscoveredColumn, ObjectRef
 from sounding.domain.dialects import get_dialect
 from sounding.domain.profiling import SamplePolicy, TableProfile
@@ -61,18 +60,18 @@ def dialect_for(conn: sa.Connection) -> SqlDialect:
     return profiling_dialect(backend, conn.dialect.identifier_preparer.quote_identifier)
 
 
-def _runner(conn: sa.Connection, savepoints: bool) -> Run:
+def _runner(conn: sa.Connection, backend: SqlBackend) -> Run:
     """Statements through the driver; a refused one raises QueryError (after rolling back to
     its savepoint on PostgreSQL, which refuses anything more in a failed transaction)."""
 
     def run(sql: str) -> Sequence[sa.Row[tuple[object, ...]]]:
         try:
-            if savepoints:
+            if backend.dialect.savepoints:
                 with conn.begin_nested():
                     return run_quoted(conn, sql).all()
             return run_quoted(conn, sql).all()
         except sa.exc.DBAPIError as exc:
-            if exc.connection_invalidated or timeout_kind(exc) is not None:
+            if exc.connection_invalidated or backend.timeout_kind(exc) is not None:
                 raise  # no falling back to smaller queries: the source is gone or too slow
             raise QueryError(error_text(exc).splitlines()[0]) from exc
 
@@ -87,7 +86,7 @@ def profile_sql(
     backend = backend_of(conn)
     if backend.dialect.snapshot is not None:
         conn.execution_options(isolation_level=backend.dialect.snapshot)
-    run = _runner(conn, savepoints=backend.dialect.savepoints)
+    run = _runner(conn, backend)
     dialect = dialect_for(conn)
     try:
         if backend.before_profile is not None:
@@ -119,7 +118,7 @@ def profile_sql(
 def sample_sql(
     conn: sa.Connection, ref: ObjectRef, columns: Sequence[str], limit: int
 ) -> dict[str, list[object]]:
-    run = _runner(conn, savepoints=get_dialect(conn.dialect.name).savepoints)
+    run = _runner(conn, backend_of(conn))
     rel = relation(conn, ref)
     dialect = dialect_for(conn)
     try:

@@ -32,7 +32,6 @@ from sounding.connectors.sql_catalog import (
     describe_in_batches,
     error_text,
 )
-from sounding.connectors.sql_engine import timeout_kind
 from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef, QueryLogEntry
 from sounding.domain.credentials import redact, secret_values
 from sounding.domain.dialects import Dialect, dialect_for, get_dialect, scheme_of
@@ -150,7 +149,7 @@ class SqlConnector:
                     self._gone = exc
                 raise
             except sa.exc.DBAPIError as exc:
-                answered = timeout_kind(exc)
+                answered = self._backend.timeout_kind(exc)
                 if answered is not None:
                     timeout = timeout_error(name, self.config.statement_timeout, answered=answered)
                     if not answered:
@@ -200,7 +199,7 @@ class SqlConnector:
                 try:
                     found = self._reader.describe_batch(conn, container, chunk)
                 except sa.exc.DBAPIError as exc:
-                    answered = timeout_kind(exc)
+                    answered = self._backend.timeout_kind(exc)
                     if answered is not None:  # not one by one: each would wait as long again
                         timeout = self.config.statement_timeout
                         raise timeout_error(self.config.name, timeout, answered=answered) from exc

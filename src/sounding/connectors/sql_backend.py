@@ -19,6 +19,7 @@ from functools import cache
 import sqlalchemy as sa
 
 from sounding.connectors.base import SourceConfig
+from sounding.connectors.deadlines import TIMED_OUT
 from sounding.connectors.profiling_run import Run, cap_note
 from sounding.connectors.sql_catalog import CatalogReader, error_text, quote_path, run_quoted
 from sounding.domain.assets import ObjectRef, QueryLogEntry
@@ -59,6 +60,18 @@ class SqlBackend:
     prepare_sample: PrepareSample
     query_log: QueryLog | None = None
     before_profile: Callable[[sa.Connection], None] | None = None
+    timed_out: Callable[[BaseException], bool | None] = lambda _error: None
+    """For a driver error: None if it is not a timeout, True if the engine cancelled the
+    statement (it answered), False if nothing came back and the client gave up."""
+
+    def timeout_kind(self, exc: BaseException) -> bool | None:
+        """None if ``exc`` is not a timed-out statement; else whether the engine answered."""
+        orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+        if orig is None:
+            return None
+        if getattr(orig, TIMED_OUT, False):  # our watchdog interrupted it
+            return self.dialect.local_file  # a local file was running, only slowly
+        return self.timed_out(orig)
 
 
 @cache

@@ -9,13 +9,13 @@ Each backend opens its own engine (its ``SqlBackend.engine``, in its module) wit
 - MariaDB/MySQL: ``max_statement_time`` (MariaDB) or ``max_execution_time`` (MySQL) on the
   server, and PyMySQL's ``read_timeout``/``write_timeout`` on the socket.
 
-:func:`timeout_kind` tells a timed-out statement's driver error apart from other errors.
+``SqlBackend.timeout_kind`` tells a timed-out statement's driver error apart from other errors
+(the watchdog marks what it interrupted; each backend knows its own error codes).
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,11 +27,6 @@ logger = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_SECONDS = 5
 _WATCH = "sounding_watch"
-
-# driver error codes of a statement the engine cancelled for running too long
-_PG_QUERY_CANCELED = "57014"
-_MYSQL_TIMEOUT_CODES = frozenset({1969, 3024})  # MariaDB max_statement_time, MySQL's
-_MYSQL_LOST = 2013  # "Lost connection ... (timed out)": PyMySQL's read_timeout
 
 
 def connect_timeout(config: SourceConfig) -> float:
@@ -93,23 +88,3 @@ def watch_dialect(dialect: Any, seconds: float, abort: Any) -> None:
     dialect.do_rollback = watched(dialect.do_rollback, fairy)
     dialect.do_commit = watched(dialect.do_commit, fairy)
     dialect.initialize = watched(dialect.initialize, of_sa)
-
-
-def timeout_kind(exc: BaseException) -> bool | None:
-    """None if ``exc`` is not a timed-out statement; else whether the engine answered (it
-    cancelled the statement: True) or nothing came back and the client gave up (False)."""
-    orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
-    if orig is None:
-        return None
-    if getattr(orig, TIMED_OUT, False):
-        # SQLite is local: an interrupted statement was running, only slowly
-        return isinstance(orig, sqlite3.Error)
-    if getattr(orig, "sqlstate", None) == _PG_QUERY_CANCELED:
-        return True
-    args = getattr(orig, "args", ())
-    code = args[0] if args and isinstance(args[0], int) else None
-    if code in _MYSQL_TIMEOUT_CODES:
-        return True
-    if code == _MYSQL_LOST and "timed out" in str(orig):
-        return False
-    return None

@@ -259,9 +259,24 @@ def _prepare_mysql(conn: sa.Connection, run: Run, ref: ObjectRef, policy: Sample
     return prepared
 
 
+_TIMEOUT_CODES = frozenset({1969, 3024})  # MariaDB max_statement_time, MySQL's
+_LOST = 2013  # "Lost connection ... (timed out)": PyMySQL's read_timeout
+
+
+def _timed_out(error: BaseException) -> bool | None:
+    args = getattr(error, "args", ())
+    code = args[0] if args and isinstance(args[0], int) else None
+    if code in _TIMEOUT_CODES:
+        return True
+    if code == _LOST and "timed out" in str(error):
+        return False
+    return None
+
+
 BACKEND = SqlBackend(
     dialect=MYSQL,
     catalog=lambda url: MysqlCatalog(url.database or None),
     engine=mysql_engine,
     prepare_sample=_prepare_mysql,
+    timed_out=_timed_out,
 )

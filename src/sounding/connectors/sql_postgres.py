@@ -420,6 +420,13 @@ def _pg_distinct(conn: sa.Connection, ref: ObjectRef, rows: float) -> dict[str, 
     return found
 
 
+_QUERY_CANCELED = "57014"  # SQLSTATE of a statement statement_timeout cancelled
+
+
+def _timed_out(error: BaseException) -> bool | None:
+    return True if getattr(error, "sqlstate", None) == _QUERY_CANCELED else None
+
+
 BACKEND = SqlBackend(
     dialect=POSTGRESQL,
     catalog=lambda _url: PostgresCatalog(),
@@ -427,4 +434,5 @@ BACKEND = SqlBackend(
     prepare_sample=_prepare_postgres,
     query_log=read_query_log,
     before_profile=set_lock_timeout,
+    timed_out=_timed_out,
 )
