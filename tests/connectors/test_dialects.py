@@ -16,6 +16,7 @@ from sqlglot.dialects.dialect import Dialect as SqlglotDialect
 from sounding.connectors.registry import default_registry
 from sounding.connectors.sql import FACTORY as SQL_FACTORY
 from sounding.connectors.sql_backend import backend_for
+from sounding.domain.assets import DiscoveredObject
 from sounding.domain.dialects import (
     Dialect,
     ProfilingSql,
@@ -25,6 +26,7 @@ from sounding.domain.dialects import (
     unregister_dialect,
 )
 from sounding.domain.dialects.sqlite import SQLITE
+from sounding.domain.profiling import SamplePolicy
 from sounding.domain.quality import QueryTarget, validate_rule
 from sounding.lineage.dialects import dialect_spec
 from sounding.scanning import quality as quality_sql
@@ -125,7 +127,8 @@ TOY = Dialect(
     regex="regexp({pattern}, {column})",
     local_file=True,
     connector="sounding.connectors.sql_sqlite:BACKEND",  # its catalog, engine and sampling
-    profiling=ProfilingSql(float_type="REAL", length="length({})", epoch="julianday({})"),
+    # lengths in bytes of UTF-16, say: a spelling of its own that a profile shows
+    profiling=ProfilingSql(float_type="REAL", length="(2 * length({}))", epoch="julianday({})"),
 )
 
 
@@ -153,7 +156,11 @@ def test_a_dialect_registered_later_is_picked_up_everywhere(toy: Dialect, tmp_pa
         plan = quality_sql.aggregate_query(target, [rule])
         assert "regexp('^[A-Z]', \"code\")" in plan.sql  # the toy's spelling, not SQLite's
         _, rows = source.run_quality_query(plan.sql)  # type: ignore[attr-defined]
+        (described,) = source.describe([ref])
+        assert isinstance(described, DiscoveredObject)
+        profile = source.profile(ref, described.columns, SamplePolicy())  # type: ignore[attr-defined]
     assert rows == [(3, 1)]  # three rows, one ("b2") failing
+    assert profile.row_count == 3 and profile.columns[0].max_length == 4  # the toy's length
 
 
 def test_a_backend_nobody_registered_gets_standard_sql() -> None:

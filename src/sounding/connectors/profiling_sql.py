@@ -44,29 +44,30 @@ from sounding.connectors.profiling_run import (
     profile_columns,
     sample_column,
 )
-from sounding.connectors.sql_backend import SqlBackend, backend_of, relation
+from sounding.connectors.sql_backend import SqlBackend, backend_for, relation
 from sounding.connectors.sql_catalog import error_text, run_quoted
 from sounding.domain.assets import DiscoveredColumn, ObjectRef
-from sounding.domain.dialects import get_dialect
+from sounding.domain.dialects import Dialect, get_dialect
 from sounding.domain.profiling import SamplePolicy, TableProfile
 
 logger = logging.getLogger(__name__)
 
 
-def dialect_for(conn: sa.Connection) -> SqlDialect:
-    """The profiling SQL of the connection's backend, quoted by SQLAlchemy's preparer (which
-    doubles ``%`` for drivers that format with it: the SQL runs through ``run_quoted``)."""
-    backend = get_dialect(conn.dialect.name)
+def dialect_for(conn: sa.Connection, backend: Dialect | None = None) -> SqlDialect:
+    """The profiling SQL of the source's backend (default: the connection's), quoted by
+    SQLAlchemy's preparer (which doubles ``%`` for drivers that format with it: the SQL runs
+    through ``run_quoted``)."""
+    backend = backend or get_dialect(conn.dialect.name)
     return profiling_dialect(backend, conn.dialect.identifier_preparer.quote_identifier)
 
 
-def _runner(conn: sa.Connection, backend: SqlBackend) -> Run:
+def _runner(conn: sa.Connection, backend: SqlBackend, savepoints: bool) -> Run:
     """Statements through the driver; a refused one raises QueryError (after rolling back to
     its savepoint on PostgreSQL, which refuses anything more in a failed transaction)."""
 
     def run(sql: str) -> Sequence[sa.Row[tuple[object, ...]]]:
         try:
-            if backend.dialect.savepoints:
+            if savepoints:
                 with conn.begin_nested():
                     return run_quoted(conn, sql).all()
             return run_quoted(conn, sql).all()
@@ -79,15 +80,21 @@ def _runner(conn: sa.Connection, backend: SqlBackend) -> Run:
 
 
 def profile_sql(
-    conn: sa.Connection, ref: ObjectRef, columns: Sequence[DiscoveredColumn], policy: SamplePolicy
+    conn: sa.Connection,
+    ref: ObjectRef,
+    columns: Sequence[DiscoveredColumn],
+    policy: SamplePolicy,
+    source_dialect: Dialect | None = None,
 ) -> TableProfile:
-    """Profile one table or view (raises QueryError when it cannot be read at all)."""
+    """Profile one table or view (raises QueryError when it cannot be read at all).
+    ``source_dialect``: the source's registered backend (default: the connection's)."""
     started = time.perf_counter()
-    backend = backend_of(conn)
-    if backend.dialect.snapshot is not None:
-        conn.execution_options(isolation_level=backend.dialect.snapshot)
-    run = _runner(conn, backend)
-    dialect = dialect_for(conn)
+    spelled = source_dialect or get_dialect(conn.dialect.name)
+    backend = backend_for(spelled)
+    if spelled.snapshot is not None:
+        conn.execution_options(isolation_level=spelled.snapshot)
+    run = _runner(conn, backend, spelled.savepoints)
+    dialect = dialect_for(conn, spelled)
     try:
         if backend.before_profile is not None:
             backend.before_profile(conn)
@@ -116,11 +123,16 @@ def profile_sql(
 
 
 def sample_sql(
-    conn: sa.Connection, ref: ObjectRef, columns: Sequence[str], limit: int
+    conn: sa.Connection,
+    ref: ObjectRef,
+    columns: Sequence[str],
+    limit: int,
+    source_dialect: Dialect | None = None,
 ) -> dict[str, list[object]]:
-    run = _runner(conn, backend_of(conn))
+    spelled = source_dialect or get_dialect(conn.dialect.name)
+    run = _runner(conn, backend_for(spelled), spelled.savepoints)
     rel = relation(conn, ref)
-    dialect = dialect_for(conn)
+    dialect = dialect_for(conn, spelled)
     try:
         try:  # one scan for the whole table; values counted here
             rows = run(sample_rows_query(rel, [column_sql(dialect, n) for n in columns], limit))

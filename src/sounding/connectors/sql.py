@@ -239,7 +239,7 @@ class SqlConnector:
         """Profile a table or view with aggregate queries (see ``profiling_sql``)."""
         with self._connect("profile") as conn:
             try:
-                return profile_sql(conn, ref, columns, policy)
+                return profile_sql(conn, ref, columns, policy, self.dialect)
             except QueryError as exc:
                 raise ObjectScanError(
                     f"Failed to profile {'.'.join(ref.path)} of source {self.config.name!r}: "
@@ -252,7 +252,7 @@ class SqlConnector:
         self, ref: ObjectRef, columns: Sequence[str], limit: int = 1000
     ) -> dict[str, list[object]]:
         with self._connect("sample") as conn:
-            return sample_sql(conn, ref, columns, limit)
+            return sample_sql(conn, ref, columns, limit, self.dialect)
 
     def quality_target(self, ref: ObjectRef) -> QueryTarget:
         """Plain quoting (no ``%`` doubling: ``run_quality_query`` escapes the whole text)."""

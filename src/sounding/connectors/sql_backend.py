@@ -84,10 +84,6 @@ def backend_for(dialect: Dialect) -> SqlBackend:
     return backend
 
 
-def backend_of(conn: sa.Connection) -> SqlBackend:
-    return backend_for(get_dialect(conn.dialect.name))
-
-
 def relation(conn: sa.Connection, ref: ObjectRef) -> str:
     """The quoted name of a table inside the connection's database."""
     return quote_path(conn, *get_dialect(conn.dialect.name).relation_parts(ref.path))
