@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from profiling import generate, log
 from sounding.connectors.base import QualityRunner, SourceConfig
 from sounding.connectors.registry import default_registry
-from sounding.connectors.sql import sqlite_regexp
+from sounding.connectors.sql_sqlite import sqlite_regexp
 from sounding.domain.assets import AssetType
 from sounding.domain.quality import validate_rule
 from sounding.domain.urn import join_qualified

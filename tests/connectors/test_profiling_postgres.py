@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-import sounding.connectors.profiling_sql as profiling_sql
+import sounding.connectors.sql_postgres as sql_postgres
 from sounding.connectors.base import Connector
 from sounding.domain.assets import DiscoveredObject
 from sounding.domain.profiling import SamplePolicy, TableProfile
@@ -120,7 +120,7 @@ def test_views_are_sampled_by_row_hash(pg: Any) -> None:
 def test_huge_tables_take_distinct_counts_from_the_planner(
     pg: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(profiling_sql, "PG_EXACT_DISTINCT_MAX_ROWS", 1000)
+    monkeypatch.setattr(sql_postgres, "PG_EXACT_DISTINCT_MAX_ROWS", 1000)
     profile = _profile(pg, ("public", "big"))
     cols = by_name(profile)
     assert all(c.distinct_is_approximate for c in profile.columns)

@@ -26,6 +26,7 @@ from sounding.connectors.profiling_duckdb import (
     count_rows,
     deadline,
     profile_duckdb,
+    quote_identifier,
     sample_duckdb,
 )
 from sounding.connectors.profiling_run import QueryError
@@ -37,6 +38,7 @@ from sounding.domain.assets import (
     ForeignKeyRef,
     ObjectRef,
 )
+from sounding.domain.dialects.duckdb import DUCKDB
 from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.domain.quality import QueryTarget
 from sounding.errors import (
@@ -79,11 +81,6 @@ WHERE {_SCOPE.format(name="table_name")}
   AND constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY')
 ORDER BY table_name, constraint_index
 """
-
-
-def quote_identifier(name: str) -> str:
-    """DuckDB (standard SQL) identifier quoting; always quoted, so any name round-trips."""
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _path_from_url(url: str) -> Path:
@@ -152,7 +149,7 @@ class DuckdbConnector:
                 "AND s.schema_name NOT IN ('information_schema', 'pg_catalog') ORDER BY 1"
             ).fetchall()
         return {
-            "dialect": "duckdb",
+            "dialect": DUCKDB.name,
             "server_version": duckdb.__version__,
             "databases": [name for (name,) in databases],
             "schemas": [name for (name,) in schemas],
@@ -201,7 +198,7 @@ class DuckdbConnector:
             return sample_duckdb(cur, qualified, columns, limit)
 
     def quality_target(self, ref: ObjectRef) -> QueryTarget:
-        return QueryTarget("duckdb", ".".join(quote_identifier(part) for part in ref.path))
+        return QueryTarget(DUCKDB.name, DUCKDB.quote_path(ref.path))
 
     def run_quality_query(
         self, sql: str, max_rows: int = 100

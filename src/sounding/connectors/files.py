@@ -43,6 +43,7 @@ from sounding.domain.assets import (
     ObjectFailure,
     ObjectRef,
 )
+from sounding.domain.dialects.duckdb import DUCKDB
 from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.domain.quality import QueryTarget
 from sounding.errors import (
@@ -348,7 +349,7 @@ class FileConnector:
             return sample_duckdb(cur, relation, columns, limit)
 
     def quality_target(self, ref: ObjectRef) -> QueryTarget:
-        return QueryTarget("duckdb", _literal_relation(self._dataset(ref)))
+        return QueryTarget(DUCKDB.name, _literal_relation(self._dataset(ref)))
 
     def run_quality_query(
         self, sql: str, max_rows: int = 100

@@ -28,6 +28,7 @@ from enum import IntEnum, StrEnum
 from typing import Any
 
 from sounding.domain.assets import DiscoveredColumn
+from sounding.domain.dialects import Dialect
 
 QUANTILES = (0.25, 0.5, 0.75)
 HISTOGRAM_BINS = 10
@@ -122,6 +123,32 @@ class SqlDialect:
     def countable(self, data_type: str) -> bool:
         base = data_type.strip().lower().removesuffix("[]").split("(")[0].strip()
         return base not in self.no_equality
+
+
+def profiling_dialect(dialect: Dialect, quote: Callable[[str], str] | None = None) -> SqlDialect:
+    """What the profiler needs of a registered backend (``quote``: the driver's own quoting
+    when it differs from the backend's plain one, e.g. SQLAlchemy's, which doubles ``%``)."""
+    spelled = dialect.profiling
+    quantiles = ", ".join(str(q) for q in QUANTILES)
+
+    def filled(template: str | None) -> str | None:
+        return None if template is None else template.replace("{quantiles}", quantiles)
+
+    return SqlDialect(
+        dialect.name,
+        quote or dialect.quote,
+        float_type=spelled.float_type,
+        length=spelled.length,
+        epoch=spelled.epoch,
+        quantiles=QuantileMethod.AGGREGATE if spelled.quantile else QuantileMethod.SORT,
+        quantile=filled(spelled.quantile),
+        approx_quantile=filled(spelled.approx_quantile),
+        stddev=spelled.stddev,
+        approx_distinct=spelled.approx_distinct,
+        value_counts=spelled.value_counts,
+        value_histogram=spelled.value_histogram,
+        no_equality=spelled.no_equality,
+    )
 
 
 ALIAS = "t"

@@ -25,13 +25,7 @@ import duckdb
 
 from sounding.connectors.base import SourceConfig
 from sounding.connectors.deadlines import WATCHDOG, timeout_error
-from sounding.connectors.profiling import (
-    QUANTILES,
-    Approximate,
-    QuantileMethod,
-    SqlDialect,
-    column_sql,
-)
+from sounding.connectors.profiling import Approximate, column_sql, profiling_dialect
 from sounding.connectors.profiling_run import (
     QueryError,
     Run,
@@ -42,6 +36,7 @@ from sounding.connectors.profiling_run import (
     sample_column,
 )
 from sounding.domain.assets import DiscoveredColumn
+from sounding.domain.dialects.duckdb import DUCKDB as DUCKDB_DIALECT
 from sounding.domain.profiling import SampleKind, SamplePolicy, TableProfile
 
 SEED = 42
@@ -51,31 +46,17 @@ EXACT_QUANTILES_MAX_ROWS = 20_000_000
 """... and above this many, quantiles too (t-digest: slower than the exact sort up to here,
 but in bounded memory)."""
 
-_QUANTILES = "[" + ", ".join(str(q) for q in QUANTILES) + "]"
-
 
 def quote_identifier(name: str) -> str:
     """DuckDB (standard SQL) identifier quoting; always quoted, so any name round-trips."""
-    return '"' + name.replace('"', '""') + '"'
+    return DUCKDB_DIALECT.quote(name)
 
 
 def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-DUCKDB = SqlDialect(
-    "duckdb",
-    quote_identifier,
-    float_type="DOUBLE",
-    length="length({})",
-    epoch="epoch({})",
-    quantiles=QuantileMethod.AGGREGATE,
-    quantile=f"quantile_cont({{}}, {_QUANTILES})",
-    approx_quantile=f"approx_quantile({{}}, {_QUANTILES})",
-    approx_distinct="approx_count_distinct",
-    value_counts="histogram",
-    value_histogram=True,
-)
+DUCKDB = profiling_dialect(DUCKDB_DIALECT)
 
 
 def error_text(exc: BaseException) -> str:

@@ -26,18 +26,15 @@ from sounding.connectors.base import Capabilities, Connector, SourceConfig, miss
 from sounding.connectors.deadlines import timeout_error
 from sounding.connectors.profiling_run import QueryError
 from sounding.connectors.profiling_sql import profile_sql, sample_sql
+from sounding.connectors.sql_backend import backend_for
 from sounding.connectors.sql_catalog import (
-    CatalogReader,
     Described,
     describe_in_batches,
     error_text,
 )
-from sounding.connectors.sql_engine import create_source_engine, timeout_kind
-from sounding.connectors.sql_mysql import MysqlCatalog
-from sounding.connectors.sql_postgres import PostgresCatalog
-from sounding.connectors.sql_sqlite import SqliteCatalog
 from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef, QueryLogEntry
 from sounding.domain.credentials import redact, secret_values
+from sounding.domain.dialects import Dialect, dialect_for, get_dialect, scheme_of
 from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.domain.quality import QueryTarget
 from sounding.errors import (
@@ -50,37 +47,30 @@ from sounding.errors import (
 
 logger = logging.getLogger(__name__)
 
-# backend -> (drivers accepted as written, driver used)
-_BACKENDS: dict[str, tuple[frozenset[str], str]] = {
-    "sqlite": (frozenset({"", "pysqlite"}), "sqlite+pysqlite"),
-    "postgresql": (frozenset({"", "psycopg"}), "postgresql+psycopg"),
-    "postgres": (frozenset({""}), "postgresql+psycopg"),
-    "mysql": (frozenset({"", "pymysql"}), "mysql+pymysql"),
-    "mariadb": (frozenset({"", "pymysql"}), "mysql+pymysql"),
-}
-
 _EXAMPLES = (
     "sqlite:///path/to/file.db, postgresql://user@host:5432/dbname, mysql://user@host:3306/dbname"
 )
 
 
-def _scheme(url: str) -> tuple[str, str] | None:
-    """``"postgresql+psycopg://..."`` -> ``("postgresql", "psycopg")``; None if no scheme."""
-    scheme, sep, _ = url.partition("://")
-    if not sep:
+def sql_dialect(url: str) -> Dialect | None:
+    """The registered backend of ``url`` when it is one SQLAlchemy opens; None otherwise."""
+    if "://" not in url:
         return None
-    backend, _, driver = scheme.lower().partition("+")
-    return backend, driver
+    dialect = dialect_for(url)
+    if dialect is None or dialect.driver is None or dialect.connector is None:
+        return None
+    return dialect
 
 
 def normalize_url(url: str) -> sa.URL:
     """Parse a source URL and pick our driver; raise UnsupportedSourceError when malformed."""
-    scheme = _scheme(url)
-    if scheme is None or scheme[0] not in _BACKENDS:
+    dialect = sql_dialect(url)
+    if dialect is None or dialect.driver is None:
         raise UnsupportedSourceError(f"Not a SQL database URL. Examples: {_EXAMPLES}", url=url)
-    backend, driver = scheme
-    accepted, drivername = _BACKENDS[backend]
-    if driver not in accepted:
+    backend = scheme_of(url)
+    driver = url.split("://", 1)[0].partition("+")[2].lower()
+    drivername = dialect.driver
+    if driver not in dialect.drivers:
         raise UnsupportedSourceError(
             f"Driver {driver!r} is not supported for {backend}; "
             f"use {drivername}:// (or {backend}://)",
@@ -101,21 +91,13 @@ def normalize_url(url: str) -> sa.URL:
         ) from exc
     if port is not None and not 0 < port < 65536:
         raise UnsupportedSourceError(f"Port {port} is out of range (1-65535)", url=url)
-    if backend == "sqlite" and parsed.database in (None, "", ":memory:"):
+    if dialect.local_file and parsed.database in (None, "", ":memory:"):
         raise UnsupportedSourceError(
-            "A SQLite source needs a file: sqlite:///relative.db or sqlite:////absolute.db",
+            f"A {dialect.title} source needs a file: {backend}:///relative.db or "
+            f"{backend}:////absolute.db",
             url=url,
         )
     return parsed
-
-
-def _reader_for(url: sa.URL) -> CatalogReader:
-    backend = url.get_backend_name()
-    if backend == "postgresql":
-        return PostgresCatalog()
-    if backend == "mysql":
-        return MysqlCatalog(url.database or None)
-    return SqliteCatalog()
 
 
 class SqlConnector:
@@ -123,11 +105,13 @@ class SqlConnector:
 
     kind = "sql"
 
-    def __init__(self, config: SourceConfig, url: sa.URL) -> None:
+    def __init__(self, config: SourceConfig, url: sa.URL, dialect: Dialect | None = None) -> None:
         self.config = config
         self.url = url
-        self._reader = _reader_for(url)
-        self._engine = create_source_engine(url, config)
+        self.dialect = dialect or get_dialect(url.get_backend_name())
+        self._backend = backend_for(self.dialect)
+        self._reader = self._backend.catalog(url)
+        self._engine = self._backend.engine(url, config)
         self._gone: ConnectionFailedError | SourceTimeoutError | None = None
         self.container_types: tuple[AssetType, ...] = self._reader.container_types
         self.capabilities = Capabilities(row_count_estimates=self._reader.row_count_estimates)
@@ -171,7 +155,7 @@ class SqlConnector:
                     self._gone = exc
                 raise
             except sa.exc.DBAPIError as exc:
-                answered = timeout_kind(exc)
+                answered = self._backend.timeout_kind(exc)
                 if answered is not None:
                     timeout = timeout_error(name, self.config.statement_timeout, answered=answered)
                     if not answered:
@@ -221,7 +205,7 @@ class SqlConnector:
                 try:
                     found = self._reader.describe_batch(conn, container, chunk)
                 except sa.exc.DBAPIError as exc:
-                    answered = timeout_kind(exc)
+                    answered = self._backend.timeout_kind(exc)
                     if answered is not None:  # not one by one: each would wait as long again
                         timeout = self.config.statement_timeout
                         raise timeout_error(self.config.name, timeout, answered=answered) from exc
@@ -245,34 +229,15 @@ class SqlConnector:
         engine keeps no such log or it is not installed.
         """
         name = self.config.name
-        if self.url.get_backend_name() != "postgresql":
+        read_log = self._backend.query_log
+        if read_log is None:
             raise UnsupportedSourceError(
                 f"Source {name!r} ({self.url.get_backend_name()}) keeps no query log Sounding "
                 "can read; give a log file of its statements instead (--file FILE)",
                 source=name,
             )
         with self._connect("read the query log of") as conn:
-            installed = conn.exec_driver_sql(
-                "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
-            ).first()
-            if installed is None:
-                raise SourceError(
-                    f"pg_stat_statements is not installed on source {name!r}: add it to "
-                    "shared_preload_libraries and run CREATE EXTENSION pg_stat_statements, or "
-                    "give a log file (--file)",
-                    source=name,
-                )
-            # the view covers every database of the server and has a row per (user, query):
-            # keep this database's statements, one row per query id with the calls summed
-            rows = conn.exec_driver_sql(
-                "SELECT queryid::text, min(query), sum(calls) FROM pg_stat_statements "
-                "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                "AND queryid IS NOT NULL "
-                "AND query ~* '^\\s*(insert|create|merge|update|with|select)' "
-                "GROUP BY queryid ORDER BY sum(calls) DESC LIMIT %(limit)s",
-                {"limit": limit},
-            ).all()
-        return [QueryLogEntry(str(q), int(c), str(i)) for i, q, c in rows]
+            return read_log(conn, limit, name)
 
     def profile(
         self, ref: ObjectRef, columns: Sequence[DiscoveredColumn], policy: SamplePolicy
@@ -280,7 +245,7 @@ class SqlConnector:
         """Profile a table or view with aggregate queries (see ``profiling_sql``)."""
         with self._connect("profile") as conn:
             try:
-                return profile_sql(conn, ref, columns, policy)
+                return profile_sql(conn, ref, columns, policy, self.dialect)
             except QueryError as exc:
                 raise ObjectScanError(
                     f"Failed to profile {'.'.join(ref.path)} of source {self.config.name!r}: "
@@ -293,30 +258,23 @@ class SqlConnector:
         self, ref: ObjectRef, columns: Sequence[str], limit: int = 1000
     ) -> dict[str, list[object]]:
         with self._connect("sample") as conn:
-            return sample_sql(conn, ref, columns, limit)
+            return sample_sql(conn, ref, columns, limit, self.dialect)
 
     def quality_target(self, ref: ObjectRef) -> QueryTarget:
         """Plain quoting (no ``%`` doubling: ``run_quality_query`` escapes the whole text)."""
-        backend = self.url.get_backend_name()
-        prep = self._engine.dialect.identifier_preparer
-        parts = ref.path[1:] if backend == "postgresql" else ref.path
-        relation = ".".join(
-            prep.initial_quote
-            + part.replace(prep.escape_quote, prep.escape_to_quote)
-            + prep.final_quote
-            for part in parts
-        )
-        return QueryTarget("mysql" if backend == "mysql" else backend, relation)
+        dialect = self.dialect
+        return QueryTarget(dialect.name, dialect.quote_path(dialect.relation_parts(ref.path)))
 
     def run_quality_query(
         self, sql: str, max_rows: int = 100
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
         """One statement in a read-only transaction (SQLite: the file is opened read-only)."""
-        backend = self.url.get_backend_name()
+        dialect = self.dialect
         with self._connect("run a quality check on") as conn:
             try:
-                if backend in ("postgresql", "mysql"):
-                    conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                if dialect.read_only is not None:
+                    conn.exec_driver_sql(dialect.read_only)
+                if dialect.percent_format:
                     sql = sql.replace("%", "%%")  # psycopg and PyMySQL format with %
                 result = conn.exec_driver_sql(sql)
                 names = list(result.keys())
@@ -339,18 +297,17 @@ class SqlConnectorFactory:
     kind = "sql"
 
     def accepts(self, url: str) -> bool:
-        scheme = _scheme(url)
-        return scheme is not None and scheme[0] in _BACKENDS
+        return sql_dialect(url) is not None
 
     def check_url(self, url: str) -> None:
         normalize_url(url)
 
     def create(self, config: SourceConfig) -> Connector:
-        return SqlConnector(config, normalize_url(config.url))
+        return SqlConnector(config, normalize_url(config.url), sql_dialect(config.url))
 
     def local_paths(self, url: str) -> list[Path]:
         parsed = normalize_url(url)
-        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        if not get_dialect(parsed.get_backend_name()).local_file or not parsed.database:
             return []
         return [Path(parsed.database).expanduser().resolve()]
 
@@ -358,7 +315,7 @@ class SqlConnectorFactory:
         """A SQLite URL with its file absolute (it must exist: SQLite would create an empty
         one); any other database URL unchanged."""
         parsed = normalize_url(url)
-        if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        if not get_dialect(parsed.get_backend_name()).local_file or not parsed.database:
             return url
         if parsed.database.startswith("file:"):  # a URI filename: left as given
             return url

@@ -1,4 +1,4 @@
-"""MySQL / MariaDB catalog: four ``information_schema`` queries per batch of one database.
+"""MySQL / MariaDB: the catalog from four ``information_schema`` queries per batch of one database.
 
 Paths are ``(database, table)``: the URL's database, or every non-system database when the
 URL names none. Types are ``COLUMN_TYPE`` as the server prints it (``int(11)``,
@@ -10,12 +10,25 @@ URL names none. Types are ``COLUMN_TYPE`` as the server prints it (``int(11)``,
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from sounding.connectors.base import SourceConfig
+from sounding.connectors.deadlines import client_deadline, whole_seconds
+from sounding.connectors.profiling_run import Run, is_full
+from sounding.connectors.sql_backend import (
+    SEED,
+    Prepared,
+    SqlBackend,
+    count_rows,
+    fits_cap,
+    relation,
+)
 from sounding.connectors.sql_catalog import Described, failure, quote_path, run_quoted
+from sounding.connectors.sql_engine import connect_timeout
 from sounding.connectors.sql_privileges import mysql_login_warnings
 from sounding.domain.assets import (
     AssetType,
@@ -24,6 +37,8 @@ from sounding.domain.assets import (
     ForeignKeyRef,
     ObjectRef,
 )
+from sounding.domain.dialects.mysql import MYSQL
+from sounding.domain.profiling import SampleKind, SamplePolicy
 
 logger = logging.getLogger(__name__)
 
@@ -191,3 +206,77 @@ def _unreadable(conn: sa.Connection, ref: ObjectRef) -> Described:
         logger.warning("Could not describe %s: %s", ref.path, exc.orig)
         return failure(ref, exc)
     return failure(ref, f"no columns could be read from {ref.name!r}")
+
+
+# --- engine: the server's statement limit, PyMySQL's socket timeouts --------------------
+
+
+def mysql_engine(url: sa.URL, config: SourceConfig) -> sa.Engine:
+    timeout = config.statement_timeout
+    connect_args = {
+        "connect_timeout": whole_seconds(connect_timeout(config)),
+        "read_timeout": client_deadline(timeout),
+        "write_timeout": client_deadline(timeout),
+        "charset": "utf8mb4",
+    }
+    engine = sa.create_engine(url, connect_args=connect_args, pool_size=2, max_overflow=2)
+    sa.event.listen(engine, "connect", _statement_limit(timeout))
+    return engine
+
+
+def _statement_limit(timeout: float) -> Any:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        mariadb = "mariadb" in str(dbapi_conn.get_server_info()).lower()
+        with dbapi_conn.cursor() as cur:
+            if mariadb:
+                cur.execute("SET SESSION max_statement_time = %s", (timeout,))
+            else:  # MySQL limits SELECTs only, in milliseconds
+                cur.execute("SET SESSION max_execution_time = %s", (math.ceil(timeout * 1000),))
+
+    return on_connect
+
+
+# --- sampling ---------------------------------------------------------------------------
+
+
+def _prepare_mysql(conn: sa.Connection, run: Run, ref: ObjectRef, policy: SamplePolicy) -> Prepared:
+    rel = relation(conn, ref)
+    prepared = Prepared(rel)
+    if is_full(policy):
+        return prepared
+    if policy.kind == SampleKind.PERCENT:
+        fraction = (policy.value or 0) / 100
+        prepared.row_count = count_rows(run, rel)
+        prepared.source = f"(SELECT * FROM {rel} WHERE RAND({SEED}) < {fraction!r})"
+        prepared.method = f"RAND({SEED}) filter ({policy.value:g}%)"
+    elif policy.kind == SampleKind.ROWS:
+        total = fits_cap(run, rel, policy, prepared)
+        if total is not None:
+            cap = int(policy.value or 0)
+            prepared.row_count = total
+            prepared.source = f"(SELECT * FROM {rel} ORDER BY RAND({SEED}) LIMIT {cap})"
+            prepared.method = f"ORDER BY RAND({SEED}) LIMIT {cap}"
+    return prepared
+
+
+_TIMEOUT_CODES = frozenset({1969, 3024})  # MariaDB max_statement_time, MySQL's
+_LOST = 2013  # "Lost connection ... (timed out)": PyMySQL's read_timeout
+
+
+def _timed_out(error: BaseException) -> bool | None:
+    args = getattr(error, "args", ())
+    code = args[0] if args and isinstance(args[0], int) else None
+    if code in _TIMEOUT_CODES:
+        return True
+    if code == _LOST and "timed out" in str(error):
+        return False
+    return None
+
+
+BACKEND = SqlBackend(
+    dialect=MYSQL,
+    catalog=lambda url: MysqlCatalog(url.database or None),
+    engine=mysql_engine,
+    prepare_sample=_prepare_mysql,
+    timed_out=_timed_out,
+)

@@ -1,4 +1,4 @@
-"""PostgreSQL catalog: three ``pg_catalog`` queries per batch of objects of one schema.
+"""PostgreSQL: the catalog from three ``pg_catalog`` queries per batch of objects of one schema.
 
 Paths are ``(database, schema, relation)``; every schema of the URL's database is scanned
 except ``information_schema`` and the reserved ``pg_*`` ones. Types are what
@@ -11,12 +11,23 @@ their partitioned parent and not listed themselves.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 
+from sounding.connectors.base import SourceConfig
+from sounding.connectors.deadlines import WATCHDOG, client_deadline, whole_seconds
+from sounding.connectors.profiling_run import Run, cap_note, is_full
+from sounding.connectors.sql_backend import SEED, Prepared, SqlBackend, count_rows, relation
 from sounding.connectors.sql_catalog import Described, quote_path, run_quoted
+from sounding.connectors.sql_engine import (
+    connect_timeout,
+    shutdown,
+    watch_dialect,
+    watch_statements,
+)
 from sounding.connectors.sql_privileges import postgres_login_warnings
 from sounding.domain.assets import (
     AssetType,
@@ -24,7 +35,11 @@ from sounding.domain.assets import (
     DiscoveredObject,
     ForeignKeyRef,
     ObjectRef,
+    QueryLogEntry,
 )
+from sounding.domain.dialects.postgresql import POSTGRESQL
+from sounding.domain.profiling import SampleKind, SamplePolicy
+from sounding.errors import SourceError
 
 logger = logging.getLogger(__name__)
 
@@ -246,3 +261,178 @@ def _exact_counts(conn: sa.Connection, schema: str, tables: Sequence[str]) -> di
 def set_lock_timeout(conn: sa.Connection) -> None:
     """Wait at most LOCK_TIMEOUT for a table another session has locked (e.g. an ALTER)."""
     conn.execute(sa.text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
+
+
+# --- engine: the server's statement_timeout, keepalives, a watchdog for a silent server ---
+
+
+def postgres_engine(url: sa.URL, config: SourceConfig) -> sa.Engine:
+    timeout = config.statement_timeout
+    connect_args: dict[str, Any] = {
+        "connect_timeout": max(2, math.ceil(connect_timeout(config))),  # whole seconds, >= 2
+        "application_name": "sounding",
+        "keepalives": 1,
+        "keepalives_idle": whole_seconds(min(timeout, 30)),
+        "keepalives_interval": whole_seconds(min(timeout, 10) / 3),
+        "keepalives_count": 3,
+        "tcp_user_timeout": math.ceil(client_deadline(timeout) * 1000),
+    }
+    engine = sa.create_engine(url, connect_args=connect_args, pool_size=2, max_overflow=2)
+    watch_statements(engine, client_deadline(timeout), shutdown)
+    watch_dialect(engine.dialect, client_deadline(timeout), shutdown)
+    sa.event.listen(engine, "connect", _statement_limit(timeout))
+    return engine
+
+
+def _statement_limit(timeout: float) -> Any:
+    """``SET statement_timeout`` on each new connection (not a startup ``options``
+    parameter, which poolers such as PgBouncer refuse), itself under a deadline."""
+
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        with WATCHDOG.watch(client_deadline(timeout), lambda: shutdown(dbapi_conn)):
+            dbapi_conn.execute(f"SET statement_timeout = {math.ceil(timeout * 1000)}")
+            dbapi_conn.commit()
+
+    return on_connect
+
+
+# --- query log: pg_stat_statements ------------------------------------------------------
+
+
+def read_query_log(conn: sa.Connection, limit: int, source: str) -> list[QueryLogEntry]:
+    """This database's statements in ``pg_stat_statements``, most run first."""
+    installed = conn.exec_driver_sql(
+        "SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'"
+    ).first()
+    if installed is None:
+        raise SourceError(
+            f"pg_stat_statements is not installed on source {source!r}: add it to "
+            "shared_preload_libraries and run CREATE EXTENSION pg_stat_statements, or "
+            "give a log file (--file)",
+            source=source,
+        )
+    # the view covers every database of the server and has a row per (user, query):
+    # keep this database's statements, one row per query id with the calls summed
+    rows = conn.exec_driver_sql(
+        "SELECT queryid::text, min(query), sum(calls) FROM pg_stat_statements "
+        "WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND queryid IS NOT NULL "
+        "AND query ~* '^\\s*(insert|create|merge|update|with|select)' "
+        "GROUP BY queryid ORDER BY sum(calls) DESC LIMIT %(limit)s",
+        {"limit": limit},
+    ).all()
+    return [QueryLogEntry(str(q), int(c), str(i)) for i, q, c in rows]
+
+
+# --- sampling ---------------------------------------------------------------------------
+
+PG_EXACT_DISTINCT_MAX_ROWS = 10_000_000
+"""Above this many rows (planner estimate) a full PostgreSQL profile takes distinct counts from
+``pg_stats`` instead of ``count(DISTINCT)``."""
+PG_SYSTEM_SAMPLE_MIN_ROWS = 1_000_000
+"""From this many rows a percent sample reads whole pages (SYSTEM) rather than every row."""
+
+
+def _pg_relation_stats(conn: sa.Connection, ref: ObjectRef) -> tuple[float, str]:
+    """(reltuples, relkind); reltuples is -1 for a table never analyzed."""
+    row = conn.execute(
+        sa.text(
+            "SELECT c.reltuples, c.relkind FROM pg_catalog.pg_class c "
+            "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = :schema AND c.relname = :name"
+        ),
+        {"schema": ref.path[1], "name": ref.name},
+    ).first()
+    return (float(row[0]), str(row[1])) if row is not None else (-1.0, "v")
+
+
+def _prepare_postgres(
+    conn: sa.Connection, run: Run, ref: ObjectRef, policy: SamplePolicy
+) -> Prepared:
+    rel = relation(conn, ref)
+    prepared = Prepared(rel)
+    estimate, relkind = _pg_relation_stats(conn, ref)
+    if is_full(policy):
+        if estimate > PG_EXACT_DISTINCT_MAX_ROWS:
+            prepared.distinct_estimates = _pg_distinct(conn, ref, estimate)
+            prepared.notes.append(
+                f"distinct counts are the planner's estimates (pg_stats.n_distinct): about "
+                f"{estimate:.0f} rows, over {PG_EXACT_DISTINCT_MAX_ROWS} are not counted exactly"
+            )
+        return prepared
+    pages = relkind in ("r", "m", "p")  # TABLESAMPLE needs a table, not a view
+    if pages and estimate >= 0:
+        prepared.row_count, prepared.estimate = round(estimate), True
+    else:
+        prepared.row_count = count_rows(run, rel)
+    if policy.kind == SampleKind.PERCENT:
+        _pg_percent(prepared, rel, policy.value or 0, pages)
+    else:
+        _pg_capped(run, prepared, rel, int(policy.value or 0), pages)
+    return prepared
+
+
+def _pg_percent(prepared: Prepared, rel: str, percent: float, pages: bool) -> None:
+    if pages:
+        total = prepared.row_count or 0
+        method = "SYSTEM" if total >= PG_SYSTEM_SAMPLE_MIN_ROWS else "BERNOULLI"
+        clause = f"TABLESAMPLE {method} ({percent!r}) REPEATABLE ({SEED})"
+        prepared.source, prepared.method = f"(SELECT * FROM {rel} {clause})", clause
+        return
+    hashed = f"abs(mod(hashtextextended(CAST(r AS text), {SEED}), 1000000))"
+    prepared.source = f"(SELECT * FROM {rel} AS r WHERE {hashed} < {round(percent * 10000)})"
+    prepared.method = f"row-hash filter ({percent:g}%)"
+
+
+def _pg_capped(run: Run, prepared: Prepared, rel: str, cap: int, pages: bool) -> None:
+    total = prepared.row_count or 0
+    if total <= cap:  # maybe so: the planner's estimate may be stale
+        total = count_rows(run, rel) if prepared.estimate else total
+        prepared.row_count, prepared.estimate = total, False
+        if total <= cap:
+            prepared.notes.append(cap_note(cap, total))
+            prepared.row_count = None
+            return
+    if pages:  # a little more than the cap, cut to it
+        percent = min(100.0, 100 * (cap + 4 * math.sqrt(cap) + 10) / max(total, 1))
+        clause = f"TABLESAMPLE BERNOULLI ({percent:.6f}) REPEATABLE ({SEED})"
+        prepared.source = f"(SELECT * FROM {rel} {clause} LIMIT {cap})"
+        prepared.method = f"{clause} LIMIT {cap}"
+        return
+    order = f"hashtextextended(CAST(r AS text), {SEED})"
+    prepared.source = f"(SELECT * FROM {rel} AS r ORDER BY {order} LIMIT {cap})"
+    prepared.method = f"ORDER BY row hash LIMIT {cap}"
+
+
+def _pg_distinct(conn: sa.Connection, ref: ObjectRef, rows: float) -> dict[str, int]:
+    """Distinct counts from the planner's statistics (negative n_distinct: a share of rows)."""
+    found: dict[str, int] = {}
+    for name, n_distinct in conn.execute(
+        sa.text(
+            "SELECT attname, n_distinct FROM pg_catalog.pg_stats "
+            "WHERE schemaname = :schema AND tablename = :name"
+        ),
+        {"schema": ref.path[1], "name": ref.name},
+    ):
+        value = float(n_distinct)
+        count = round(-value * rows) if value < 0 else round(value)
+        found[name] = max(found.get(name, 0), count)
+    return found
+
+
+_QUERY_CANCELED = "57014"  # SQLSTATE of a statement statement_timeout cancelled
+
+
+def _timed_out(error: BaseException) -> bool | None:
+    return True if getattr(error, "sqlstate", None) == _QUERY_CANCELED else None
+
+
+BACKEND = SqlBackend(
+    dialect=POSTGRESQL,
+    catalog=lambda _url: PostgresCatalog(),
+    engine=postgres_engine,
+    prepare_sample=_prepare_postgres,
+    query_log=read_query_log,
+    before_profile=set_lock_timeout,
+    timed_out=_timed_out,
+)

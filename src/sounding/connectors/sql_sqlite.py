@@ -1,4 +1,4 @@
-"""SQLite catalog: ``sqlite_master`` and the table-valued PRAGMA functions, read exactly.
+"""SQLite: the catalog from ``sqlite_master`` and the table-valued PRAGMA functions, read exactly.
 
 Paths are ``(database, table)`` where database is ``main`` or an attached database's name.
 Types and defaults are the declared text SQLite keeps (``PRAGMA table_xinfo``); row counts are
@@ -9,13 +9,28 @@ broken view (one that references a dropped table) fails alone.
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
+import uuid
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote as url_quote
 
 import sqlalchemy as sa
 
+from sounding.connectors.base import SourceConfig
+from sounding.connectors.profiling_run import Run, is_full
+from sounding.connectors.sql_backend import (
+    Prepared,
+    SqlBackend,
+    count_rows,
+    drop_table,
+    fits_cap,
+    relation,
+)
 from sounding.connectors.sql_catalog import Described, failure, quote_path, run_quoted
+from sounding.connectors.sql_engine import connect_timeout, watch_statements
 from sounding.domain.assets import (
     AssetType,
     DiscoveredColumn,
@@ -23,6 +38,8 @@ from sounding.domain.assets import (
     ForeignKeyRef,
     ObjectRef,
 )
+from sounding.domain.dialects.sqlite import SQLITE
+from sounding.domain.profiling import SampleKind, SamplePolicy
 
 logger = logging.getLogger(__name__)
 
@@ -178,3 +195,73 @@ def _foreign_keys(
             )
         )
     return tuple(keys)
+
+
+# --- engine: the file opened read-only; a watchdog interrupts a statement at the deadline ---
+
+
+def sqlite_regexp(pattern: str | None, value: object) -> bool | None:
+    """``value REGEXP pattern`` for SQLite, which has the operator but no function behind
+    it: ``re.search`` semantics, like PostgreSQL's ``~`` and MySQL's ``REGEXP``."""
+    if pattern is None or value is None:
+        return None
+    return re.search(pattern, value if isinstance(value, str) else str(value)) is not None
+
+
+def sqlite_engine(url: sa.URL, config: SourceConfig) -> sa.Engine:
+    path = Path(url.database or "").expanduser().resolve()
+    uri = f"file:{url_quote(str(path))}?mode=ro"
+    timeout = connect_timeout(config)
+
+    def connect() -> sqlite3.Connection:
+        if not path.is_file():
+            raise sqlite3.OperationalError(f"database file {path} does not exist")
+        conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+        conn.create_function("regexp", 2, sqlite_regexp, deterministic=True)
+        return conn
+
+    engine = sa.create_engine("sqlite+pysqlite://", creator=connect, poolclass=sa.NullPool)
+    watch_statements(engine, config.statement_timeout, _interrupt)
+    return engine
+
+
+def _interrupt(dbapi_conn: Any) -> None:
+    dbapi_conn.interrupt()
+
+
+# --- sampling ---------------------------------------------------------------------------
+
+
+def _prepare_sqlite(
+    conn: sa.Connection, run: Run, ref: ObjectRef, policy: SamplePolicy
+) -> Prepared:
+    """SQLite cannot seed random(): the sample is materialized in a temp table, once."""
+    rel = relation(conn, ref)
+    prepared = Prepared(rel)
+    if is_full(policy):
+        return prepared
+    total = count_rows(run, rel) if policy.kind == SampleKind.PERCENT else None
+    if policy.kind == SampleKind.ROWS:
+        total = fits_cap(run, rel, policy, prepared)
+        if total is None:
+            return prepared
+        cap = int(policy.value or 0)
+        select = f"SELECT * FROM {rel} ORDER BY random() LIMIT {cap}"
+        prepared.method = f"ORDER BY random() LIMIT {cap}"
+    else:
+        threshold = round((policy.value or 0) / 100 * 2**20)
+        select = f"SELECT * FROM {rel} WHERE (random() & {2**20 - 1}) < {threshold}"
+        prepared.method = f"random() filter ({policy.value:g}%)"
+    name = conn.dialect.identifier_preparer.quote_identifier(f"sounding_sample_{uuid.uuid4().hex}")
+    run_quoted(conn, f"CREATE TEMP TABLE {name} AS {select}")
+    prepared.source, prepared.row_count = f"temp.{name}", total
+    prepared.cleanup = lambda: drop_table(conn, f"temp.{name}")
+    return prepared
+
+
+BACKEND = SqlBackend(
+    dialect=SQLITE,
+    catalog=lambda _url: SqliteCatalog(),
+    engine=sqlite_engine,
+    prepare_sample=_prepare_sqlite,
+)

@@ -102,7 +102,7 @@ class QueryTarget:
     """Where a connector runs quality SQL: its dialect and the table's relation as SQL text
     (a quoted name, or a DuckDB reader call for files)."""
 
-    dialect: str  # sqlite | postgresql | mysql | duckdb
+    dialect: str  # a registered dialect's name (sounding.domain.dialects): sqlite, postgresql, ...
     relation: str
 
 

@@ -14,11 +14,12 @@ Example failing keys are fetched afterwards, only for rules that failed (``LIMIT
 Referential integrity (``NOT EXISTS`` against the parent table of the same source) and custom
 SQL (``SELECT COUNT(*) FROM (<sql>) AS q``) are queries of their own.
 
-Dialects: ``sqlite`` (``REGEXP``, answered by a Python function the connector registers),
-``postgresql`` (``~``), ``mysql`` (MariaDB/MySQL ``REGEXP``, made case-sensitive with
-``(?-i)``), ``duckdb`` (``regexp_matches``; data files). Regexes *search* (``re.search``
-semantics): anchor them with ``^...$`` to match whole values. SQL text is plain; connectors
-whose drivers format with ``%`` escape it themselves.
+Dialects are the registered SQL backends (``sounding.domain.dialects``): each says how it
+quotes, writes literals and spells a regex match (``sqlite``: ``REGEXP``, answered by a Python
+function the connector registers; ``postgresql``: ``~``; ``mysql``: ``REGEXP`` made
+case-sensitive with ``(?-i)``; ``duckdb``: ``regexp_matches``). Regexes *search*
+(``re.search`` semantics): anchor them with ``^...$`` to match whole values. SQL text is plain;
+connectors whose drivers format with ``%`` escape it themselves.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from sounding.domain.dialects import dialect_or_standard
 from sounding.domain.quality import (
     QueryTarget,
     Rule,
@@ -55,36 +57,13 @@ AGGREGATE_KINDS = frozenset(
 )
 """Kinds answered by the table's one aggregate query."""
 
-DIALECTS = ("sqlite", "postgresql", "mysql", "duckdb")
-
 
 def quote(dialect: str, name: str) -> str:
-    if dialect == "mysql":
-        return "`" + name.replace("`", "``") + "`"
-    return '"' + name.replace('"', '""') + '"'
+    return dialect_or_standard(dialect).quote(name)
 
 
 def literal(dialect: str, value: Any) -> str:
-    if isinstance(value, bool):
-        return ("1" if value else "0") if dialect == "mysql" else ("TRUE" if value else "FALSE")
-    if isinstance(value, int | float):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise ValueError(f"not a finite number: {value}")
-        return repr(value)
-    text = str(value).replace("'", "''")
-    if dialect == "mysql":  # MySQL/MariaDB read backslash escapes inside string literals
-        text = text.replace("\\", "\\\\")
-    return f"'{text}'"
-
-
-def _regex_match(dialect: str, col: str, pattern: str) -> str:
-    if dialect == "postgresql":
-        return f"CAST({col} AS TEXT) ~ {literal(dialect, pattern)}"
-    if dialect == "mysql":
-        return f"CAST({col} AS CHAR) REGEXP {literal(dialect, '(?-i)' + pattern)}"
-    if dialect == "duckdb":
-        return f"regexp_matches(CAST({col} AS VARCHAR), {literal(dialect, pattern)})"
-    return f"{col} REGEXP {literal(dialect, pattern)}"
+    return dialect_or_standard(dialect).literal(value)
 
 
 def failing_condition(dialect: str, rule: Rule) -> str:
@@ -104,7 +83,8 @@ def failing_condition(dialect: str, rule: Rule) -> str:
             parts.append(f"{col} > {literal(dialect, p['max'])}")
         return " OR ".join(parts)
     if rule.kind == RuleKind.REGEX:
-        return f"{col} IS NOT NULL AND NOT ({_regex_match(dialect, col, p['pattern'])})"
+        matches = dialect_or_standard(dialect).regex_match(col, p["pattern"])
+        return f"{col} IS NOT NULL AND NOT ({matches})"
     raise ValueError(f"{rule.kind.value} has no row condition")
 
 

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.dialects import dialect_for
 from sounding.domain.lineage import LineageResult
 from sounding.domain.urn import quote_part, split_qualified
 from sounding.errors import InvalidInputError, NotFoundError
@@ -42,20 +43,12 @@ logger = logging.getLogger(__name__)
 
 OBJECTS = (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value)
 MAX_DEPTH = 20
-SCHEME_DIALECTS = {
-    "sqlite": "sqlite",
-    "postgresql": "postgres",
-    "postgres": "postgres",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "duckdb": "duckdb",
-    "file": "duckdb",
-}
 
 
 def dialect_of(source_row: Mapping[str, Any]) -> str:
-    scheme = str(source_row["url_redacted"]).split(":", 1)[0].split("+", 1)[0].lower()
-    return SCHEME_DIALECTS.get(scheme, "ansi")
+    """The lineage dialect of a source: its registered backend's sqlglot dialect, else ansi."""
+    backend = dialect_for(str(source_row["url_redacted"]))
+    return backend.sqlglot if backend is not None else "ansi"
 
 
 def parse_sql(

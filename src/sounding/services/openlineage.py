@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.dialects import dialect_for, scheme_of
 from sounding.domain.urn import join_qualified, make_urn
 from sounding.lineage.openlineage import Dataset, RunEvent, parse_event
 from sounding.services.context import Context
@@ -32,7 +33,6 @@ from sounding.store.repos import sources as source_repo
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PORTS = {"postgres": 5432, "postgresql": 5432, "mysql": 3306, "mariadb": 3306}
 EXTERNAL = EXTERNAL_KIND
 
 
@@ -45,16 +45,26 @@ def _server_key(url: str) -> tuple[str, str, str] | None:
         if not m:
             return None
         scheme, host, port, path = m.groups()
-        base = scheme.split("+")[0]
-        if base in ("file", "sqlite", "duckdb"):
+        base = scheme_of(scheme)
+        backend = dialect_for(base)
+        if backend is not None and backend.local_file:
             return (base, path or host, "")
-        base = "postgres" if base == "postgresql" else base
-        return (base, host, str(port or DEFAULT_PORTS.get(base) or ""))
+        return _server(base, host, port)
     base = u.get_backend_name()
-    if base in ("sqlite", "duckdb"):
+    backend = dialect_for(base)
+    if backend is not None and backend.local_file:
         return (base, str(PurePosixPath(u.database or "")), "")
-    base = "postgres" if base == "postgresql" else base
-    return (base, u.host or "", str(u.port or DEFAULT_PORTS.get(base) or ""))
+    return _server(base, u.host or "", u.port)
+
+
+def _server(scheme: str, host: str, port: object) -> tuple[str, str, str]:
+    """A server's key: OpenLineage's name of its kind (``postgres``), host, port or the
+    backend's default port."""
+    backend = dialect_for(scheme)
+    if backend is None:
+        return (scheme, host, str(port or ""))
+    kind = backend.openlineage or backend.name
+    return (kind, host, str(port or backend.default_port or ""))
 
 
 class _Matcher:

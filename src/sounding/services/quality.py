@@ -18,6 +18,7 @@ from sqlglot import exp
 
 from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal, Role
+from sounding.domain.dialects import dialect_for
 from sounding.domain.documents import load_yaml
 from sounding.domain.profiling import MASK, mask_values
 from sounding.domain.quality import (
@@ -47,7 +48,6 @@ logger = logging.getLogger(__name__)
 
 OBJECT_TYPES = (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value)
 SYSTEM = Principal("system:quality", Role.ADMIN)  # reads the catalog on a caller's behalf
-_SQL_DIALECTS = {"sqlite": "sqlite", "postgresql": "postgres", "mysql": "mysql", "duckdb": "duckdb"}
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -264,7 +264,8 @@ def check_sql(rule: Rule, dialect: str | None) -> None:
     changes anything; it runs wrapped as ``SELECT COUNT(*) FROM (<sql>) AS q``."""
     text = str(rule.params["sql"]).replace("{table}", "t")
     try:
-        parsed = sqlglot.parse(text, read=_SQL_DIALECTS.get(dialect or ""))
+        backend = dialect_for(dialect)
+        parsed = sqlglot.parse(text, read=backend.sqlglot if backend is not None else None)
     except sqlglot.errors.ParseError as exc:
         raise InvalidInputError(
             f"params.sql does not parse: {str(exc).splitlines()[0]}", field="params.sql"
