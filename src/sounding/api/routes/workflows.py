@@ -182,7 +182,12 @@ async def _events(
         remove()
 
 
-@router.get("/executions/{execution_id}/events")
+_SSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}
+}
+
+
+@router.get("/executions/{execution_id}/events", response_class=StreamingResponse, responses=_SSE)
 async def execution_events(
     request: Request, ctx: CtxDep, who: Reader, execution_id: str, after: Sequence = 0
 ) -> StreamingResponse:
