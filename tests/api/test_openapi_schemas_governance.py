@@ -280,9 +280,29 @@ def test_orchestration_and_insight_answers_keep_to_their_schemas(live: Live) -> 
     templates = live.check("GET", "/templates")
     name = templates["items"][0]["name"]
     live.check("GET", f"/templates/{name}", "/templates/{name}")
-    health = live.check("GET", "/system/health")
+    busy = {
+        "name": "busy",
+        "schedule": {"cron": "0 0 1 1 *"},
+        "steps": [
+            {
+                "id": "a",
+                "type": "sleep",
+                "config": {"seconds": 1.5, "tasks": [{"key": "t", "source": "shop"}]},
+            }
+        ],
+    }
+    live.check("POST", "/orchestrations", json=busy)
+    running = live.check("POST", "/orchestrations/busy/execute", "/orchestrations/{name}/execute")
+    while live.call("GET", f"/executions/{running['id']}").json()["status"] == "pending":
+        time.sleep(0.05)
+    health = live.check("GET", "/system/health")  # while it runs: loads, ticks, executor
     assert health["store"]["reachable"] is True and health["at"].endswith("Z")
-    live.check("GET", "/analytics/orchestration")
-    live.check("GET", "/insights/forecasts")
+    assert [t["workflow"] for t in health["scheduler"]["next"]] == ["busy"]
+    assert running["id"] in [e["id"] for e in health["executions"]]
+    forecasts = live.check("GET", "/insights/forecasts")
+    assert running["id"] in [r["execution_id"] for r in forecasts["running"]]
+    _wait(live, f"/executions/{running['id']}")
+    analytics = live.check("GET", "/analytics/orchestration")
+    assert analytics["overall"]["executions"] == 2 and analytics["sources"][0]["source"] == "shop"
     live.check("GET", "/insights/anomalies")
     live.check("GET", "/insights/recommendations")
