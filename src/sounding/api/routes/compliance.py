@@ -6,42 +6,36 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Runner, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
-from sounding.api.validation import RequestModel
+from sounding.api.schemas.compliance import (
+    EvaluationCreate,
+    EvaluationPage,
+    EvaluationResult,
+    FindingAccept,
+    FindingDecision,
+    FindingHistory,
+    FindingPage,
+    FindingPublic,
+    FrameworkList,
+    FrameworkPublic,
+)
 from sounding.services import compliance, compliance_findings
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
 
 
-class EvaluationRequest(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    source: str | None = Field(None, description="Only this source (default: every source)")
-    frameworks: list[str] | None = Field(None, description="Framework ids (default: all)")
-
-
-class Acceptance(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    justification: str = Field(description="Why the risk is acceptable (at least 10 characters)")
-
-
-class Note(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str | None = None
-
-
-@router.get("/frameworks")
+@router.get("/frameworks", response_model=FrameworkList)
 def list_frameworks(ctx: CtxDep, who: Reader) -> dict[str, Any]:
     """Built-in, file (``SOUNDING_HOME/frameworks``) and uploaded frameworks."""
     items = compliance.list_frameworks(ctx, who)
     return {"items": items, "total": len(items)}
 
 
-@router.post("/frameworks", status_code=201)
+@router.post("/frameworks", status_code=201, response_model=FrameworkPublic)
 async def upload_framework(ctx: CtxDep, who: Writer, request: Request) -> dict[str, Any]:
     """Add or replace a framework: the YAML format as JSON, or YAML text
     (``Content-Type: application/yaml``). Errors name the path of each bad field."""
@@ -53,7 +47,7 @@ async def upload_framework(ctx: CtxDep, who: Writer, request: Request) -> dict[s
     return result
 
 
-@router.get("/frameworks/{framework_id}")
+@router.get("/frameworks/{framework_id}", response_model=FrameworkPublic)
 def get_framework(ctx: CtxDep, who: Reader, framework_id: str) -> dict[str, Any]:
     return compliance.get_framework(ctx, who, framework_id)
 
@@ -65,23 +59,23 @@ def delete_framework(ctx: CtxDep, who: Writer, framework_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/evaluations")
+@router.post("/evaluations", response_model=EvaluationResult)
 def evaluate(
-    ctx: CtxDep, who: Runner, body: Annotated[EvaluationRequest | None, Body()] = None
+    ctx: CtxDep, who: Runner, body: Annotated[EvaluationCreate | None, Body()] = None
 ) -> dict[str, Any]:
     """Evaluate frameworks now: opens, reopens and resolves findings, tags assets."""
-    req = body or EvaluationRequest()
+    req = body or EvaluationCreate()
     return compliance.evaluate(ctx, who, req.source, req.frameworks)
 
 
-@router.get("/evaluations")
+@router.get("/evaluations", response_model=EvaluationPage)
 def evaluations(ctx: CtxDep, who: Reader, page: PageDep) -> dict[str, Any]:
     """Evaluation history, newest first (counts per run, for trends)."""
     items, total = compliance.evaluation_history(ctx, who, page.limit, page.offset)
     return page.result(items, total)
 
 
-@router.get("/findings")
+@router.get("/findings", response_model=FindingPage)
 def list_findings(
     ctx: CtxDep,
     who: Reader,
@@ -108,12 +102,12 @@ def list_findings(
     return page.result(items, total)
 
 
-@router.get("/findings/{finding_id}")
+@router.get("/findings/{finding_id}", response_model=FindingPublic)
 def get_finding(ctx: CtxDep, who: Reader, response: Response, finding_id: Id) -> dict[str, Any]:
     return tagged(response, compliance_findings.get_finding(ctx, who, finding_id))
 
 
-@router.get("/findings/{finding_id}/history")
+@router.get("/findings/{finding_id}/history", response_model=FindingHistory)
 def finding_history(ctx: CtxDep, who: Reader, finding_id: Id) -> dict[str, Any]:
     """Every status change of the finding, oldest first: opened, accepted, resolved (by an
     evaluation or by hand), reopened, with who, when and the justification or note."""
@@ -121,13 +115,13 @@ def finding_history(ctx: CtxDep, who: Reader, finding_id: Id) -> dict[str, Any]:
     return {"finding_id": finding_id, "items": items, "total": len(items)}
 
 
-@router.post("/findings/{finding_id}/accept")
+@router.post("/findings/{finding_id}/accept", response_model=FindingPublic)
 def accept(
     ctx: CtxDep,
     who: Writer,
     response: Response,
     finding_id: Id,
-    body: Acceptance,
+    body: FindingAccept,
     if_match: IfMatch,
 ) -> dict[str, Any]:
     """Accept an open finding's risk; the justification, who and when are kept."""
@@ -135,14 +129,14 @@ def accept(
     return tagged(response, found)
 
 
-@router.post("/findings/{finding_id}/resolve")
+@router.post("/findings/{finding_id}/resolve", response_model=FindingPublic)
 def resolve(
     ctx: CtxDep,
     who: Writer,
     response: Response,
     finding_id: Id,
     if_match: IfMatch,
-    body: Note | None = None,
+    body: FindingDecision | None = None,
 ) -> dict[str, Any]:
     """Mark a finding resolved; the next evaluation reopens it if it still fails."""
     note = body.note if body else None
@@ -150,14 +144,14 @@ def resolve(
     return tagged(response, found)
 
 
-@router.post("/findings/{finding_id}/reopen")
+@router.post("/findings/{finding_id}/reopen", response_model=FindingPublic)
 def reopen(
     ctx: CtxDep,
     who: Writer,
     response: Response,
     finding_id: Id,
     if_match: IfMatch,
-    body: Note | None = None,
+    body: FindingDecision | None = None,
 ) -> dict[str, Any]:
     note = body.note if body else None
     found = compliance_findings.reopen(ctx, who, finding_id, note, if_match=if_match)

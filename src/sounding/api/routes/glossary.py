@@ -2,71 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
-from sounding.api.validation import RequestModel
+from sounding.api.schemas.glossary import (
+    GlossaryFormat,
+    GlossaryImport,
+    GlossaryImportResult,
+    GlossaryLinkCreate,
+    GlossaryLinkPage,
+    GlossaryLinkPublic,
+    GlossaryStatusChange,
+    GlossarySuggestionRun,
+    GlossarySuggestionsGenerate,
+    GlossaryTermCreate,
+    GlossaryTermPage,
+    GlossaryTermPublic,
+    GlossaryTermUpdate,
+    GlossaryTree,
+)
 from sounding.services import glossary, glossary_links
 
 router = APIRouter(prefix="/glossary/terms", tags=["glossary"])
-Format = Literal["csv", "json"]
 
 
-class TermFields(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    definition: str | None = None
-    synonyms: list[str] | None = None
-    abbreviations: list[str] | None = None
-    examples: list[str] | None = None
-    classifications: list[str] | None = Field(
-        None, description="Classification labels the term corresponds to, e.g. PII.Email"
-    )
-    related: list[str] | None = Field(None, description="Related terms (ids or paths)")
-    owner: str | None = None
-    steward: str | None = None
-
-
-class TermCreate(TermFields):
-    name: str | None = None
-    parent: str | None = Field(None, description="Parent term id or path")
-    path: str | None = Field(None, description="Full path instead of name + parent")
-
-
-class TermUpdate(TermFields):
-    name: str | None = None
-    parent: str | None = Field(None, description="Move under this term (id or path); '' = top")
-    status: Literal["draft"] | None = Field(None, description="Return to draft")
-
-
-class StatusNote(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    note: str | None = None
-
-
-class LinkCreate(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    asset: str = Field(description="Asset id or URN")
-
-
-class GlossaryImport(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    format: Format = "csv"
-    content: str = Field(description="The file's text (see docs/glossary.md for its columns)")
-
-
-class SuggestRequest(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    source: str | None = Field(None, description="Only assets of this source")
-    threshold: float = Field(0.6, gt=0, le=1, description="Lowest confidence kept")
-
-
-@router.get("")
+@router.get("", response_model=GlossaryTermPage)
 def list_terms(
     ctx: CtxDep,
     who: Reader,
@@ -91,22 +56,22 @@ def list_terms(
     return page.result(items, total)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=GlossaryTermPublic)
 def create_term(
-    ctx: CtxDep, who: Writer, response: Response, body: Annotated[TermCreate, Body()]
+    ctx: CtxDep, who: Writer, response: Response, body: Annotated[GlossaryTermCreate, Body()]
 ) -> dict[str, Any]:
     """A new draft term."""
     return tagged(response, glossary.create_term(ctx, who, body.model_dump(exclude_unset=True)))
 
 
-@router.get("/tree")
+@router.get("/tree", response_model=GlossaryTree)
 def term_tree(ctx: CtxDep, who: Reader, status: str | None = None) -> dict[str, Any]:
     """Every term nested under its parent."""
     items = glossary.tree(ctx, who, status)
     return {"items": items, "total": len(items)}
 
 
-@router.get("/by-path")
+@router.get("/by-path", response_model=GlossaryTermPublic)
 def term_by_path(
     ctx: CtxDep, who: Reader, response: Response, path: str = Query(description="/Finance/Revenue")
 ) -> dict[str, Any]:
@@ -114,14 +79,14 @@ def term_by_path(
 
 
 @router.get("/export", responses=content_types("text/csv", "application/json"))
-def export_terms(ctx: CtxDep, who: Reader, format: Format = "csv") -> Response:
+def export_terms(ctx: CtxDep, who: Reader, format: GlossaryFormat = "csv") -> Response:
     """The glossary as CSV or JSON, in the format import reads."""
     text = glossary.export_terms(ctx, who, format)
     media = "text/csv" if format == "csv" else "application/json"
     return Response(text, media_type=f"{media}; charset=utf-8")
 
 
-@router.post("/import")
+@router.post("/import", response_model=GlossaryImportResult)
 def import_terms(
     ctx: CtxDep, who: Writer, body: Annotated[GlossaryImport, Body()]
 ) -> dict[str, Any]:
@@ -129,7 +94,7 @@ def import_terms(
     return glossary.import_terms(ctx, who, body.content, body.format)
 
 
-@router.get("/suggestions")
+@router.get("/suggestions", response_model=GlossaryLinkPage)
 def list_suggestions(
     ctx: CtxDep,
     who: Reader,
@@ -152,38 +117,38 @@ def list_suggestions(
     return page.result(items, total)
 
 
-@router.post("/suggestions/generate")
+@router.post("/suggestions/generate", response_model=GlossarySuggestionRun)
 def generate_suggestions(
-    ctx: CtxDep, who: Writer, body: SuggestRequest | None = None
+    ctx: CtxDep, who: Writer, body: GlossarySuggestionsGenerate | None = None
 ) -> dict[str, Any]:
     """Score terms against assets and store suggestions (rejected pairs never come back)."""
-    req = body or SuggestRequest()
+    req = body or GlossarySuggestionsGenerate()
     return glossary_links.generate_suggestions(ctx, who, req.source, req.threshold)
 
 
-@router.post("/suggestions/{link_id}/accept")
+@router.post("/suggestions/{link_id}/accept", response_model=GlossaryLinkPublic)
 def accept_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> dict[str, Any]:
     return glossary_links.decide_suggestion(ctx, who, link_id, glossary_links.ACCEPTED)
 
 
-@router.post("/suggestions/{link_id}/reject")
+@router.post("/suggestions/{link_id}/reject", response_model=GlossaryLinkPublic)
 def reject_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> dict[str, Any]:
     return glossary_links.decide_suggestion(ctx, who, link_id, glossary_links.REJECTED)
 
 
-@router.get("/{ref}")
+@router.get("/{ref}", response_model=GlossaryTermPublic)
 def get_term(ctx: CtxDep, who: Reader, response: Response, ref: str) -> dict[str, Any]:
     """A term by id (paths: use ``/by-path``); its ETag in the ``ETag`` header."""
     return tagged(response, glossary.get_term(ctx, who, ref))
 
 
-@router.patch("/{ref}")
+@router.patch("/{ref}", response_model=GlossaryTermPublic)
 def update_term(
     ctx: CtxDep,
     who: Writer,
     response: Response,
     ref: str,
-    body: Annotated[TermUpdate, Body()],
+    body: Annotated[GlossaryTermUpdate, Body()],
     if_match: IfMatch,
 ) -> dict[str, Any]:
     """Edit a term; renaming or moving it moves its subtree."""
@@ -199,14 +164,14 @@ def delete_term(
     return Response(status_code=204)
 
 
-@router.post("/{ref}/approve")
+@router.post("/{ref}/approve", response_model=GlossaryTermPublic)
 def approve_term(
     ctx: CtxDep,
     who: Writer,
     response: Response,
     ref: str,
     if_match: IfMatch,
-    body: StatusNote | None = None,
+    body: GlossaryStatusChange | None = None,
 ) -> dict[str, Any]:
     """Approve a draft term; who approved and when is recorded."""
     note = body.note if body else None
@@ -214,21 +179,21 @@ def approve_term(
     return tagged(response, term)
 
 
-@router.post("/{ref}/deprecate")
+@router.post("/{ref}/deprecate", response_model=GlossaryTermPublic)
 def deprecate_term(
     ctx: CtxDep,
     who: Writer,
     response: Response,
     ref: str,
     if_match: IfMatch,
-    body: StatusNote | None = None,
+    body: GlossaryStatusChange | None = None,
 ) -> dict[str, Any]:
     note = body.note if body else None
     term = glossary.set_status(ctx, who, ref, "deprecated", note, if_match=if_match)
     return tagged(response, term)
 
 
-@router.get("/{ref}/assets")
+@router.get("/{ref}/assets", response_model=GlossaryLinkPage)
 def term_assets(
     ctx: CtxDep,
     who: Reader,
@@ -240,9 +205,9 @@ def term_assets(
     return page.result(items, total)
 
 
-@router.post("/{ref}/assets", status_code=201)
+@router.post("/{ref}/assets", status_code=201, response_model=GlossaryLinkPublic)
 def link_asset(
-    ctx: CtxDep, who: Writer, ref: str, body: Annotated[LinkCreate, Body()]
+    ctx: CtxDep, who: Writer, ref: str, body: Annotated[GlossaryLinkCreate, Body()]
 ) -> dict[str, Any]:
     """Link the term to an asset (accepts a pending suggestion)."""
     return glossary_links.link(ctx, who, ref, body.asset)

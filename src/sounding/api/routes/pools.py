@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, Field
 
 from sounding.api.deps import CtxDep, Reader, Runner
-from sounding.api.validation import RequestModel
+from sounding.api.schemas.pools import PoolCreate, PoolList, PoolPublic, PoolUpdate
 from sounding.services import pools
 
 router = APIRouter(prefix="/pools", tags=["orchestration"])
 
 
-class PoolCreate(RequestModel):
-    name: str = Field(description="1-100 letters, digits, '_', '-' or '.'")
-    slots: int = Field(description="How many slots tasks may hold at once")
-
-
-class PoolUpdate(RequestModel):
-    slots: int
-
-
-class PoolPublic(BaseModel):
-    name: str
-    slots: int
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    updated_by: str | None = None
-
-
-class PoolPage(BaseModel):
-    items: list[PoolPublic]
-    total: int
-
-
-@router.get("", response_model=PoolPage)
+@router.get("", response_model=PoolList)
 def list_pools(ctx: CtxDep, who: Reader) -> dict[str, Any]:
     items = [asdict(p) for p in pools.list_pools(ctx, who)]
     return {"items": items, "total": len(items)}

@@ -5,57 +5,33 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Query, Response
-from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Runner, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
-from sounding.api.validation import RequestModel
+from sounding.api.schemas.quality import (
+    QualityResultPage,
+    QualityRuleCreate,
+    QualityRuleFile,
+    QualityRuleFileResult,
+    QualityRulePage,
+    QualityRulePublic,
+    QualityRuleUpdate,
+    QualityRunCreate,
+    QualityRunPage,
+    QualityRunPublic,
+    QualityScores,
+    QualitySuggestions,
+    QualitySuggestionsCreate,
+    QualityTrend,
+)
 from sounding.services import quality, quality_reports, quality_runs, quality_scores
 
 router = APIRouter(prefix="/quality", tags=["quality"])
 
 
-class RuleCreate(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    asset: str = Field(description="The table, view or dataset (id or URN)")
-    kind: str
-    column: str | None = None
-    params: dict[str, Any] = Field(default_factory=dict)
-    name: str | None = None
-    dimension: str | None = None
-    severity: str | None = None
-    description: str | None = None
-
-
-class RuleUpdate(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    params: dict[str, Any] | None = None
-    name: str | None = None
-    dimension: str | None = None
-    severity: str | None = None
-    description: str | None = None
-
-
-class RuleFile(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    yaml: str = Field(description="A rule file (see docs/quality.md)")
-
-
-class RunCreate(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    source: str
-    asset: str | None = Field(None, description="Only this table (id or URN)")
-
-
-class SuggestRequest(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    source: str
-    asset: str | None = None
-
-
-@router.get("/rules")
+@router.get("/rules", response_model=QualityRulePage)
 def list_rules(
     ctx: CtxDep,
     who: Reader,
@@ -70,33 +46,35 @@ def list_rules(
     return page.result(items, total)
 
 
-@router.post("/rules", status_code=201)
+@router.post("/rules", status_code=201, response_model=QualityRulePublic)
 def create_rule(
-    ctx: CtxDep, who: Writer, response: Response, body: Annotated[RuleCreate, Body()]
+    ctx: CtxDep, who: Writer, response: Response, body: Annotated[QualityRuleCreate, Body()]
 ) -> dict[str, Any]:
     data = body.model_dump(exclude={"asset"}, exclude_none=True)
     return tagged(response, quality.create_rule(ctx, who, body.asset, data))
 
 
-@router.post("/rules/apply")
-def apply_rules(ctx: CtxDep, who: Writer, body: Annotated[RuleFile, Body()]) -> dict[str, Any]:
+@router.post("/rules/apply", response_model=QualityRuleFileResult)
+def apply_rules(
+    ctx: CtxDep, who: Writer, body: Annotated[QualityRuleFile, Body()]
+) -> dict[str, Any]:
     """Create or update the rules of a YAML rule file, all or nothing."""
     return quality.apply_rule_file(ctx, who, body.yaml)
 
 
-@router.get("/rules/{rule_id:int}")
+@router.get("/rules/{rule_id:int}", response_model=QualityRulePublic)
 def get_rule(ctx: CtxDep, who: Reader, response: Response, rule_id: Id) -> dict[str, Any]:
     """A rule; its ETag in the ``ETag`` header."""
     return tagged(response, quality.public_rule(quality.get_rule(ctx, who, rule_id)))
 
 
-@router.patch("/rules/{rule_id:int}")
+@router.patch("/rules/{rule_id:int}", response_model=QualityRulePublic)
 def update_rule(
     ctx: CtxDep,
     who: Writer,
     response: Response,
     rule_id: Id,
-    body: Annotated[RuleUpdate, Body()],
+    body: Annotated[QualityRuleUpdate, Body()],
     if_match: IfMatch,
 ) -> dict[str, Any]:
     changes = body.model_dump(exclude_unset=True)
@@ -109,7 +87,7 @@ def delete_rule(ctx: CtxDep, who: Writer, rule_id: Id, if_match: IfMatch) -> Res
     return Response(status_code=204)
 
 
-@router.get("/rules/{rule_id:int}/results")
+@router.get("/rules/{rule_id:int}/results", response_model=QualityResultPage)
 def rule_results(ctx: CtxDep, who: Reader, rule_id: Id, page: PageDep) -> dict[str, Any]:
     """The rule's results, newest first."""
     order = quality_runs.RESULT_ORDER
@@ -119,24 +97,24 @@ def rule_results(ctx: CtxDep, who: Reader, rule_id: Id, page: PageDep) -> dict[s
     return page.result(items, total, order)
 
 
-@router.post("/runs", status_code=201)
-def run(ctx: CtxDep, who: Runner, body: Annotated[RunCreate, Body()]) -> dict[str, Any]:
+@router.post("/runs", status_code=201, response_model=QualityRunPublic)
+def run(ctx: CtxDep, who: Runner, body: Annotated[QualityRunCreate, Body()]) -> dict[str, Any]:
     """Run the active rules of a source (or one table) now; returns the run and results."""
     return quality_runs.run_quality(ctx, who, body.source, body.asset)
 
 
-@router.get("/runs")
+@router.get("/runs", response_model=QualityRunPage)
 def list_runs(ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None) -> dict[str, Any]:
     items, total = quality_runs.list_runs(ctx, who, source, page.limit, page.offset)
     return page.result(items, total)
 
 
-@router.get("/runs/{run_id}")
+@router.get("/runs/{run_id}", response_model=QualityRunPublic)
 def get_run(ctx: CtxDep, who: Reader, run_id: Id) -> dict[str, Any]:
     return quality_runs.get_run(ctx, who, run_id)
 
 
-@router.get("/results")
+@router.get("/results", response_model=QualityResultPage)
 def results(ctx: CtxDep, who: Reader, page: PageDep, asset: str) -> dict[str, Any]:
     """Results of every rule of a table, newest first (examples masked without pii:read)."""
     order = quality_runs.RESULT_ORDER
@@ -146,7 +124,7 @@ def results(ctx: CtxDep, who: Reader, page: PageDep, asset: str) -> dict[str, An
     return page.result(items, total, order)
 
 
-@router.get("/scores")
+@router.get("/scores", response_model=QualityScores)
 def scores(
     ctx: CtxDep,
     who: Reader,
@@ -158,7 +136,7 @@ def scores(
     return quality_scores.scores(ctx, who, source=source, domain=domain, asset=asset)
 
 
-@router.get("/scores/trend")
+@router.get("/scores/trend", response_model=QualityTrend)
 def trend(
     ctx: CtxDep,
     who: Reader,
@@ -173,7 +151,7 @@ def trend(
     )
 
 
-@router.get("/suggestions")
+@router.get("/suggestions", response_model=QualityRulePage)
 def suggestions(
     ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None, asset: str | None = None
 ) -> dict[str, Any]:
@@ -190,20 +168,22 @@ def suggestions(
     return page.result(items, total)
 
 
-@router.post("/suggestions")
-def suggest(ctx: CtxDep, who: Writer, body: Annotated[SuggestRequest, Body()]) -> dict[str, Any]:
+@router.post("/suggestions", response_model=QualitySuggestions)
+def suggest(
+    ctx: CtxDep, who: Writer, body: Annotated[QualitySuggestionsCreate, Body()]
+) -> dict[str, Any]:
     """Suggest rules from the newest profiles of the source's tables."""
     return quality.suggest(ctx, who, body.source, body.asset)
 
 
-@router.post("/suggestions/{rule_id}/accept")
+@router.post("/suggestions/{rule_id}/accept", response_model=QualityRulePublic)
 def accept(
     ctx: CtxDep, who: Writer, response: Response, rule_id: Id, if_match: IfMatch
 ) -> dict[str, Any]:
     return tagged(response, quality.decide(ctx, who, rule_id, "active", if_match=if_match))
 
 
-@router.post("/suggestions/{rule_id}/reject")
+@router.post("/suggestions/{rule_id}/reject", response_model=QualityRulePublic)
 def reject(
     ctx: CtxDep, who: Writer, response: Response, rule_id: Id, if_match: IfMatch
 ) -> dict[str, Any]:

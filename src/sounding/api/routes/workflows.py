@@ -17,13 +17,20 @@ from fastapi import (
 )
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import ConfigDict, Field
 
 from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.api.errors import websocket_close_code
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import Limit, Sequence
-from sounding.api.validation import RequestModel
+from sounding.api.schemas.workflows import (
+    ExecutionCreate,
+    ExecutionList,
+    ExecutionPublic,
+    WorkflowApplied,
+    WorkflowList,
+    WorkflowPublic,
+    WorkflowUpdate,
+)
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import RunEvent, RunStatus
 from sounding.domain.timestamps import to_text
@@ -34,12 +41,7 @@ from sounding.services.context import Context
 router = APIRouter(tags=["orchestration"])
 
 
-class ExecuteRequest(RequestModel):
-    model_config = ConfigDict(extra="forbid")
-    params: dict[str, Any] = Field(default_factory=dict)
-
-
-@router.get("/orchestrations")
+@router.get("/orchestrations", response_model=WorkflowList)
 def list_orchestrations(ctx: CtxDep, who: Reader) -> dict[str, Any]:
     items = workflows.list_workflows(ctx, who)
     return {"items": items, "total": len(items)}
@@ -56,7 +58,12 @@ _WORKFLOW_BODY = {
 }
 
 
-@router.post("/orchestrations", status_code=201, openapi_extra=_WORKFLOW_BODY)
+@router.post(
+    "/orchestrations",
+    status_code=201,
+    openapi_extra=_WORKFLOW_BODY,
+    response_model=WorkflowApplied,
+)
 async def apply_orchestration(
     ctx: CtxDep, who: Runner, request: Request, response: Response, if_match: IfMatch
 ) -> dict[str, Any]:
@@ -72,20 +79,16 @@ async def apply_orchestration(
     return tagged(response, result)
 
 
-class OrchestrationUpdate(RequestModel):
-    enabled: bool = Field(description="false pauses its schedule and triggers")
-
-
-@router.patch("/orchestrations/{name}")
+@router.patch("/orchestrations/{name}", response_model=WorkflowPublic)
 def update_orchestration(
-    ctx: CtxDep, who: Runner, name: str, body: OrchestrationUpdate
+    ctx: CtxDep, who: Runner, name: str, body: WorkflowUpdate
 ) -> dict[str, Any]:
     """Enable or disable a workflow: a disabled one's schedule ticks and triggers start
     nothing (manual runs still work)."""
     return workflows.set_enabled(ctx, who, name, body.enabled)
 
 
-@router.get("/orchestrations/{name}")
+@router.get("/orchestrations/{name}", response_model=WorkflowPublic)
 def get_orchestration(ctx: CtxDep, who: Reader, response: Response, name: str) -> dict[str, Any]:
     return tagged(response, workflows.get_workflow(ctx, who, name))
 
@@ -96,14 +99,14 @@ def delete_orchestration(ctx: CtxDep, who: Runner, name: str, if_match: IfMatch)
     return Response(status_code=204)
 
 
-@router.post("/orchestrations/{name}/execute", status_code=202)
+@router.post("/orchestrations/{name}/execute", status_code=202, response_model=ExecutionPublic)
 def execute(
-    ctx: CtxDep, who: Runner, name: str, body: ExecuteRequest | None = None
+    ctx: CtxDep, who: Runner, name: str, body: ExecutionCreate | None = None
 ) -> dict[str, Any]:
     return workflows.execute(ctx, who, name, body.params if body else None)
 
 
-@router.post("/orchestrations/{name}/webhook", status_code=202)
+@router.post("/orchestrations/{name}/webhook", status_code=202, response_model=ExecutionPublic)
 def webhook(
     ctx: CtxDep,
     name: str,
@@ -114,7 +117,7 @@ def webhook(
     return scheduler.webhook(ctx, name, x_sounding_secret)
 
 
-@router.get("/executions")
+@router.get("/executions", response_model=ExecutionList)
 def list_executions(
     ctx: CtxDep,
     who: Reader,
@@ -126,7 +129,7 @@ def list_executions(
     return {"items": items, "total": len(items)}
 
 
-@router.get("/executions/{execution_id}")
+@router.get("/executions/{execution_id}", response_model=ExecutionPublic)
 def get_execution(ctx: CtxDep, who: Reader, execution_id: str) -> dict[str, Any]:
     return workflows.get_execution(ctx, who, execution_id)
 
@@ -141,7 +144,9 @@ def _control(action: str) -> Any:
 
 
 for _action in ("pause", "resume", "cancel", "retry"):
-    router.post(f"/executions/{{execution_id}}/{_action}")(_control(_action))
+    router.post(f"/executions/{{execution_id}}/{_action}", response_model=ExecutionPublic)(
+        _control(_action)
+    )
 
 
 async def _events(
@@ -177,7 +182,12 @@ async def _events(
         remove()
 
 
-@router.get("/executions/{execution_id}/events")
+_SSE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}
+}
+
+
+@router.get("/executions/{execution_id}/events", response_class=StreamingResponse, responses=_SSE)
 async def execution_events(
     request: Request, ctx: CtxDep, who: Reader, execution_id: str, after: Sequence = 0
 ) -> StreamingResponse:
