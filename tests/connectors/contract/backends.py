@@ -130,7 +130,7 @@ class Backend:
     keys = True  # reports primary and foreign keys
     not_null = True  # reports NOT NULL
     broken_fails_describe = True  # the broken view fails discovery (else: when read)
-    broken_error = "gone"  # a fragment of the error the broken object fails with
+    broken_error = ""  # a fragment of the engine's error the broken object fails with
     logins = False  # a server with logins: a read-only one can be made
     slow_sql = ""  # a statement that runs for minutes unless interrupted
 
@@ -187,6 +187,7 @@ class Backend:
 
 class SqliteBackend(Backend):
     name = "sqlite"
+    broken_error = "no such table: main.gone"
     slow_sql = (
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500000000) "
         "SELECT count(*) FROM n"
@@ -234,6 +235,7 @@ class SqliteBackend(Backend):
 
 class DuckdbBackend(Backend):
     name = "duckdb"
+    broken_error = "Table with name gone does not exist"
     slow_sql = (
         "SELECT count(*) FROM range(100000000) a, range(100000000) b WHERE a.range + b.range = 7"
     )
@@ -287,7 +289,7 @@ class FilesBackend(Backend):
     views = False
     keys = False
     not_null = False
-    broken_error = "broken.parquet"
+    broken_error = "No magic bytes found at end of file"
     slow_sql = DuckdbBackend.slow_sql
     _suffix = {"orders": "parquet", "broken": "parquet"}
 
@@ -504,7 +506,7 @@ class PostgresBackend(ServerBackend):
 
 class MysqlBackend(ServerBackend):
     name = "mysql"
-    broken_error = "references invalid table"
+    broken_error = ".broken' references invalid table(s) or column(s)"
     slow_sql = (
         "SELECT count(*) FROM information_schema.columns a, information_schema.columns b, "
         "information_schema.columns c"

@@ -38,17 +38,19 @@ SERVERS = [
     pytest.param("mysql", marks=pytest.mark.mysql),
 ]
 ALL = ["sqlite", "duckdb", "files", *SERVERS]
-_SERVER_FIXTURES = {"postgres": "postgres_url", "mysql": "mysql_url"}
+_SERVER_FIXTURES = ("postgres", "mysql")
 
 
-def _make(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+def _make(request: pytest.FixtureRequest, tmp_path: Path, scope: str = "") -> Iterator[Backend]:
     name = request.param
-    server = request.getfixturevalue(_SERVER_FIXTURES[name]) if name in _SERVER_FIXTURES else None
+    fixture = f"{name}{scope}_url"
+    server = request.getfixturevalue(fixture) if name in _SERVER_FIXTURES else None
     yield from backends(tmp_path, name, server)
 
 
 @pytest.fixture(params=ALL)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
+    """A builder of fresh sources, for tests that change or destroy them."""
     yield from _make(request, tmp_path)
 
 
@@ -57,9 +59,13 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
     yield from _make(request, tmp_path)
 
 
-@pytest.fixture
-def shop(backend: Backend) -> str:
-    return backend.create("shop")
+@pytest.fixture(scope="module", params=ALL)
+def reading(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Backend, str]]:
+    """One source per backend shared by the tests that only read it: (builder, URL)."""
+    for made in _make(request, tmp_path_factory.mktemp(request.param), "_module"):
+        yield made, made.create("shop")
 
 
 def connect(url: str, name: str = "shop", **config: object) -> Connector:
@@ -105,7 +111,8 @@ def count(source: Connector, ref: ObjectRef) -> int:
 # --- discovery -------------------------------------------------------------------------------
 
 
-def test_discovery_lists_tables_views_columns_and_keys(backend: Backend, shop: str) -> None:
+def test_discovery_lists_tables_views_columns_and_keys(reading: tuple[Backend, str]) -> None:
+    backend, shop = reading
     with connect(shop) as source:
         refs = source.list_objects()
         found, failed = discover(source, refs)
@@ -148,10 +155,11 @@ def test_discovery_lists_tables_views_columns_and_keys(backend: Backend, shop: s
         assert view.row_count is None
 
 
-def test_awkward_identifiers_round_trip(backend: Backend, shop: str) -> None:
+def test_awkward_identifiers_round_trip(reading: tuple[Backend, str]) -> None:
     """Quotes, spaces, dots, mixed case, unicode, reserved words, ``%``, ``:`` and glob
     characters in container, table and column names: listed, described, profiled, sampled
     and queried as written, each reading its own object."""
+    backend, shop = reading
     with connect(shop) as source:
         listed = {r.path for r in source.list_objects()}
         found = described(backend, shop, source, *AWKWARD)
@@ -180,9 +188,10 @@ def test_awkward_identifiers_round_trip(backend: Backend, shop: str) -> None:
             ]
 
 
-def test_broken_view_fails_alone(backend: Backend, shop: str) -> None:
+def test_broken_view_fails_alone(reading: tuple[Backend, str]) -> None:
     """A view whose table was dropped is one failure, with the engine's reason; every other
     object of the batch is described and still profiles."""
+    backend, shop = reading
     names = ["customers", "broken", "orders"]
     with connect(shop) as source:
         refs = [ref_of(backend, shop, n) for n in names]
@@ -205,7 +214,9 @@ def test_broken_view_fails_alone(backend: Backend, shop: str) -> None:
 # --- include / exclude -----------------------------------------------------------------------
 
 
-def test_include_and_exclude_patterns(backend: Backend, shop: str) -> None:
+def test_include_and_exclude_patterns(reading: tuple[Backend, str]) -> None:
+    backend, shop = reading
+
     def listed(**patterns: str) -> tuple[list[str], list[tuple[str, str]]]:
         config = SourceConfig(name="shop", url=shop, **patterns)  # type: ignore[arg-type]
         with default_registry().open(config) as source:
@@ -228,6 +239,7 @@ def test_include_and_exclude_patterns(backend: Backend, shop: str) -> None:
     assert [w[0] for w in warnings] == ["include"]
     assert "'custmers' matched none of" in warnings[0][1]
     assert backend.qualified(shop, "customers") in warnings[0][1]
+    assert listed(exclude=".") == ([], [])  # everything excluded, as asked: no warning
     kept, warnings = listed(include="customers", exclude="no_such_thing")
     assert kept == as_listed("customers")
     assert [w[0] for w in warnings] == ["exclude"]
@@ -236,9 +248,10 @@ def test_include_and_exclude_patterns(backend: Backend, shop: str) -> None:
 # --- read-only -------------------------------------------------------------------------------
 
 
-def test_the_connection_never_writes(backend: Backend, shop: str) -> None:
+def test_the_connection_never_writes(reading: tuple[Backend, str]) -> None:
     """A whole scan (discover, profile, sample, quality queries) changes nothing, and
     statements that would write through the connector's connection fail with our error."""
+    backend, shop = reading
     before = backend.snapshot(shop)
     with connect(shop) as source:
         found, _ = discover(source)
@@ -280,7 +293,8 @@ def test_a_login_without_write_privileges_discovers_and_profiles(server: Backend
 # --- a source that disappears mid-scan -------------------------------------------------------
 
 
-def test_an_object_dropped_after_discovery_fails_alone(backend: Backend, shop: str) -> None:
+def test_an_object_dropped_after_discovery_fails_alone(backend: Backend) -> None:
+    shop = backend.create("shop")
     with connect(shop) as source:
         found = described(backend, shop, source, "with space", "customers")
     backend.drop_object(shop, "with space")
@@ -315,7 +329,8 @@ def test_a_source_that_disappears_mid_scan_fails_clearly_and_alone(backend: Back
 # --- profiling and sampling ------------------------------------------------------------------
 
 
-def test_profiles_a_small_table(backend: Backend, shop: str) -> None:
+def test_profiles_a_small_table(reading: tuple[Backend, str]) -> None:
+    backend, shop = reading
     with connect(shop) as source:
         customers = described(backend, shop, source, "customers")["customers"]
         figures = profile(source, customers)
@@ -331,7 +346,8 @@ def test_profiles_a_small_table(backend: Backend, shop: str) -> None:
     assert score.mean == pytest.approx(7.0 / 3)
 
 
-def test_sampling(backend: Backend, shop: str) -> None:
+def test_sampling(reading: tuple[Backend, str]) -> None:
+    backend, shop = reading
     with connect(shop) as source:
         orders = described(backend, shop, source, "orders")["orders"]
         full = profile(source, orders)
@@ -351,7 +367,8 @@ def test_sampling(backend: Backend, shop: str) -> None:
     assert len(set(values["amount"])) == 3
 
 
-def test_statement_timeout_option(backend: Backend, shop: str) -> None:
+def test_statement_timeout_option(reading: tuple[Backend, str]) -> None:
+    backend, shop = reading
     with connect(shop, statement_timeout=0.5) as source:
         started = time.monotonic()
         with pytest.raises(SourceTimeoutError) as error:
@@ -360,5 +377,6 @@ def test_statement_timeout_option(backend: Backend, shop: str) -> None:
         assert (
             "Source 'shop' did not answer within 0.5 s (statement timeout)" in error.value.message
         )
-    with connect(shop, statement_timeout=0.5) as source:  # a new connection works again
+        assert error.value.details["answered"] is True  # the engine cancelled it
+        # so the same connector goes on working
         assert count(source, ref_of(backend, shop, "customers")) == len(CUSTOMERS)
