@@ -29,8 +29,8 @@ from tests.connectors.contract.backends import (
     TABLES,
     Backend,
     awkward_rows,
-    backends,
 )
+from tests.connectors.contract.servers import backends
 from tests.connectors.helpers import discover
 
 SERVERS = [
