@@ -121,6 +121,18 @@ def mysql_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def postgres_module_url() -> Iterator[str]:
+    """Like ``postgres_url``: one database shared by the tests of a module that only read it."""
+    yield from _fresh_database(_server_url("SOUNDING_TEST_POSTGRES_URL"), '"')
+
+
+@pytest.fixture(scope="module")
+def mysql_module_url() -> Iterator[str]:
+    """Like ``mysql_url``: one database shared by the tests of a module that only read it."""
+    yield from _fresh_database(_server_url("SOUNDING_TEST_MYSQL_URL"), "`")
+
+
+@pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[Any]:
     """A ``distributed.LocalCluster`` of two single-thread worker processes, one per module
     (skipped without the ``dask`` extra)."""

@@ -301,4 +301,3 @@ def test_every_operation_of_the_document_is_enforced(openapi: dict[str, Any]) ->
             unchecked |= tags - covered
     assert not untagged, f"operations without a tag (so unchecked): {untagged}"
     assert not unchecked, f"tags no response-schema test covers: {sorted(unchecked)}"
-

@@ -87,14 +87,6 @@ def test_discovers_duckdb_file_exactly(shop_duckdb: Path) -> None:
     assert found["shop", "Mixed.Case", "has.dot"].row_count == 0
 
 
-def test_file_is_opened_read_only(shop_duckdb: Path) -> None:
-    before = shop_duckdb.read_bytes()
-    with open_source(f"duckdb:///{shop_duckdb}", include="customers") as source:
-        assert [r.name for r in source.list_objects()] == ["customers"]
-        discover(source)
-    assert shop_duckdb.read_bytes() == before
-
-
 def test_missing_file_and_bad_url(tmp_path: Path) -> None:
     with (
         open_source(f"duckdb:///{tmp_path / 'nope.duckdb'}") as source,

@@ -123,14 +123,6 @@ def test_include_exclude_and_plain_directory_path(lake: Path) -> None:
         assert [r.path for r in source.list_objects()] == [("people.csv",)]
 
 
-def test_dataset_removed_after_listing_is_not_found(lake: Path) -> None:
-    with open_source(lake.as_uri()) as source:
-        refs = source.list_objects()
-        (lake / "people.csv").unlink()
-        _, failed = discover(source, refs)
-    assert failed["people.csv",].error_type == "NotFoundError"
-
-
 def test_refs_cannot_escape_the_directory(lake: Path) -> None:
     outside = lake.parent / "secret.csv"
     outside.write_text("password\nhunter2\n")

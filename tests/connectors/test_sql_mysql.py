@@ -103,11 +103,6 @@ def test_discovers_tables_views_keys_and_comments_exactly(mysql_source_url: str)
     assert view.row_count is None and view.comment is None
 
 
-def test_filters_apply_to_qualified_names(mysql_source_url: str) -> None:
-    with open_source(mysql_source_url, include=r"\.(customers|quo)", exclude="quo") as source:
-        assert [r.name for r in source.list_objects()] == ["customers"]
-
-
 def test_without_a_database_every_user_database_is_scanned(mysql_source_url: str) -> None:
     db = sa.make_url(mysql_source_url).database
     server_url = sa.make_url(mysql_source_url).set(database=None)

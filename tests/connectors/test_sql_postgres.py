@@ -158,8 +158,3 @@ def test_analyzed_tables_report_the_planner_estimate(pg_source_url: str) -> None
     customers, events = found.values()
     assert (customers.row_count, customers.row_count_exact) == (100, False)
     assert (events.row_count, events.row_count_exact) == (1, False)  # sum over partitions
-
-
-def test_filters_apply_to_qualified_names(pg_source_url: str) -> None:
-    with open_source(pg_source_url, include="Mixed Case", exclude="active") as source:
-        assert [r.name for r in source.list_objects()] == ['quo"te']

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sounding.domain.assets import AssetType, ForeignKeyRef, ObjectRef
+from sounding.domain.assets import AssetType, ForeignKeyRef
 from sounding.errors import ConnectionFailedError
 from tests.connectors.helpers import columns_of, discover, open_source
 
@@ -113,42 +113,6 @@ def test_odd_identifiers_round_trip(odd_db: Path) -> None:
         assert obj.row_count == 2
         # REFERENCES PARENT (no column, other case) points at parent's primary key as spelled
         assert obj.foreign_keys == (ForeignKeyRef(("k",), ("main", "parent"), ("id",)),)
-
-
-def test_broken_view_fails_alone(odd_db: Path) -> None:
-    with open_source(f"sqlite:///{odd_db}") as source:
-        refs = source.list_objects()
-        found, failed = discover(source, refs)
-    assert ObjectRef(AssetType.VIEW, ("main", "broken")) in refs
-    assert list(failed) == [("main", "broken")]
-    assert "no such table" in failed["main", "broken"].error
-    assert "gone" in failed["main", "broken"].error
-    assert len(found) == len(refs) - 1
-    assert found["main", "ok view"].view_sql is not None
-    assert [c.name for c in found["main", "ok view"].columns] == ["id", "label"]
-
-
-def test_object_dropped_after_listing_is_a_not_found_failure(odd_db: Path) -> None:
-    with open_source(f"sqlite:///{odd_db}") as source:
-        _, failed = discover(source, [ObjectRef(AssetType.TABLE, ("main", "vanished"))])
-    assert failed["main", "vanished"].error_type == "NotFoundError"
-
-
-def test_include_and_exclude_patterns(corpora: Path) -> None:
-    url = f"sqlite:///{corpora / 'sample_dbs' / 'chinook.sqlite'}"
-    with open_source(url, include=r"^main\.(Invoice|Track)") as source:
-        assert [r.name for r in source.list_objects()] == ["Invoice", "InvoiceLine", "Track"]
-    with open_source(url, include=r"^main\.(Invoice|Track)", exclude="Line$") as source:
-        assert [r.name for r in source.list_objects()] == ["Invoice", "Track"]
-    with open_source(url, exclude=".") as source:
-        assert source.list_objects() == []
-
-
-def test_opening_is_read_only(odd_db: Path) -> None:
-    before = odd_db.read_bytes()
-    with open_source(f"sqlite:///{odd_db}") as source:
-        discover(source)
-    assert odd_db.read_bytes() == before
 
 
 def test_missing_file_fails_to_connect_and_is_not_created(tmp_path: Path) -> None:

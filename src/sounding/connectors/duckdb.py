@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig, missing_path
-from sounding.connectors.duckdb_sandbox import sandboxed_connect
+from sounding.connectors.duckdb_sandbox import not_a_query, sandboxed_connect
 from sounding.connectors.profiling_duckdb import (
     count_rows,
     deadline,
@@ -106,6 +106,8 @@ class DuckdbConnector:
         self._con: duckdb.DuckDBPyConnection | None = None
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
+        if not self.path.is_file():  # checked each time: an open file is still read once
+            self.close()  # deleted, and a source that is gone must say so mid-scan
         if self._con is None:
             if not self.path.is_file():
                 raise ConnectionFailedError(
@@ -203,7 +205,12 @@ class DuckdbConnector:
     def run_quality_query(
         self, sql: str, max_rows: int = 100
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """One query on the database, opened read-only."""
+        """One query (a single SELECT: ``not_a_query``) on the database, opened read-only."""
+        if refused := not_a_query(sql):
+            raise ObjectScanError(
+                f"Failed to run a quality check on source {self.config.name!r}: {refused}",
+                source=self.config.name,
+            )
         with self._cursor("run a quality check on") as cur:
             cur.execute(sql)
             names = [d[0] for d in cur.description or ()]

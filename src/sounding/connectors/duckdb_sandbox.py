@@ -12,6 +12,10 @@ Every DuckDB connection of a source is therefore opened by :func:`sandboxed_conn
   root: file functions, ``ATTACH``, ``COPY`` and URLs fail outside it with DuckDB's
   "Permission Error: Cannot access file ...";
 * ``lock_configuration = true`` last, so a query cannot ``SET`` any of this back.
+
+The allowed directory can be written as well as read (``COPY ... TO``, ``ATTACH`` of a new
+file), and a read-only database file does not stop that: connectors run user SQL only when
+:func:`not_a_query` finds it is a single SELECT.
 """
 
 from __future__ import annotations
@@ -69,3 +73,18 @@ def sandboxed_connect(
         con.close()
         raise
     return con
+
+
+def not_a_query(sql: str) -> str | None:
+    """Why ``sql`` is not one read-only query (None when it is a single SELECT, VALUES or
+    ``WITH ... SELECT``): DuckDB's own parser splits and classifies the statements."""
+    try:
+        statements = duckdb.extract_statements(sql)
+    except duckdb.Error as exc:
+        return str(exc).split("\n", 1)[0]
+    if len(statements) != 1:
+        return f"expected one query, got {len(statements)} statements"
+    kind = statements[0].type
+    if kind != duckdb.StatementType.SELECT:
+        return f"only a SELECT may run here, not a {kind.name} statement"
+    return None

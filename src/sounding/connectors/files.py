@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlparse
 import duckdb
 
 from sounding.connectors.base import Capabilities, Connector, SourceConfig, missing_path
-from sounding.connectors.duckdb_sandbox import sandboxed_connect
+from sounding.connectors.duckdb_sandbox import not_a_query, sandboxed_connect
 from sounding.connectors.profiling_duckdb import (
     count_rows,
     deadline,
@@ -194,6 +194,15 @@ def dataset_at(root: Path, rel: str) -> Dataset | None:
     return None
 
 
+_GLOB = re.compile(r"([*?\[])")
+
+
+def glob_escape(path: Path) -> str:
+    """The path as DuckDB's readers take it: they expand ``*``, ``?`` and ``[...]``, so a
+    file named ``a[1].csv`` would read ``a1.csv``; each is matched literally as ``[c]``."""
+    return _GLOB.sub(r"[\1]", str(path))
+
+
 def _relation(dataset: Dataset, files: str = "$files") -> str:
     """The reader call; ``files`` is the bound ``$files`` or a literal list (for profiling,
     whose statements take no parameters)."""
@@ -204,7 +213,8 @@ def _relation(dataset: Dataset, files: str = "$files") -> str:
 
 
 def _literal_relation(dataset: Dataset) -> str:
-    return _relation(dataset, "[" + ", ".join(quote_literal(str(f)) for f in dataset.files) + "]")
+    listed = ", ".join(quote_literal(glob_escape(f)) for f in dataset.files)
+    return _relation(dataset, f"[{listed}]")
 
 
 def _error_text(exc: BaseException) -> str:
@@ -288,7 +298,7 @@ class FileConnector:
         self, cur: duckdb.DuckDBPyConnection, ref: ObjectRef, dataset: Dataset
     ) -> DiscoveredObject:
         relation = _relation(dataset)
-        params = {"files": [str(f) for f in dataset.files]}
+        params = {"files": [glob_escape(f) for f in dataset.files]}
         described = cur.execute(f"DESCRIBE SELECT * FROM {relation}", params).fetchall()
         row = cur.execute(f"SELECT count(*) FROM {relation}", params).fetchone()
         properties: dict[str, Any] = {
@@ -354,8 +364,13 @@ class FileConnector:
     def run_quality_query(
         self, sql: str, max_rows: int = 100
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """One query over the files; the in-memory DuckDB holds nothing a query could
-        change (rules are validated as a single query expression)."""
+        """One query over the files: a single SELECT (``not_a_query``), so nothing is
+        written, not even a file beside them (``COPY ... TO``)."""
+        if refused := not_a_query(sql):
+            raise ObjectScanError(
+                f"Failed to run a quality check on source {self.config.name!r}: {refused}",
+                source=self.config.name,
+            )
         with self._duckdb().cursor() as cur:
             try:
                 with deadline(cur, self.config):

@@ -139,6 +139,7 @@ def sample_sql(
             return most_frequent(columns, rows, limit)
         except QueryError as exc:
             logger.info("Row sample of %s failed (%s); sampling column by column", rel, exc)
+        run(f"SELECT 1 FROM {rel} WHERE 1 = 0")  # raises if the table itself is unreadable
         return {name: sample_column(run, rel, column_sql(dialect, name), limit) for name in columns}
     finally:
         conn.rollback()

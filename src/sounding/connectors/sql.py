@@ -258,7 +258,15 @@ class SqlConnector:
         self, ref: ObjectRef, columns: Sequence[str], limit: int = 1000
     ) -> dict[str, list[object]]:
         with self._connect("sample") as conn:
-            return sample_sql(conn, ref, columns, limit, self.dialect)
+            try:
+                return sample_sql(conn, ref, columns, limit, self.dialect)
+            except QueryError as exc:
+                raise ObjectScanError(
+                    f"Failed to sample {'.'.join(ref.path)} of source {self.config.name!r}: "
+                    f"{self._redact(str(exc))}",
+                    source=self.config.name,
+                    path=list(ref.path),
+                ) from exc
 
     def quality_target(self, ref: ObjectRef) -> QueryTarget:
         """Plain quoting (no ``%`` doubling: ``run_quality_query`` escapes the whole text)."""
@@ -268,7 +276,13 @@ class SqlConnector:
     def run_quality_query(
         self, sql: str, max_rows: int = 100
     ) -> tuple[list[str], list[tuple[Any, ...]]]:
-        """One statement in a read-only transaction (SQLite: the file is opened read-only)."""
+        """One query, never more than one statement, that cannot write: in a read-only
+        transaction on PostgreSQL (sent as a prepared statement, which the server refuses to
+        hold several commands, so ``COMMIT; ...`` cannot end the transaction), in a read-only
+        session on MySQL/MariaDB (where DDL would otherwise commit and escape a read-only
+        transaction; PyMySQL sends one statement at a time): the dialect's ``read_only``
+        statement; SQLite opens the file read-only. A statement that returns no rows is
+        refused as not a query."""
         dialect = self.dialect
         with self._connect("run a quality check on") as conn:
             try:
@@ -276,7 +290,14 @@ class SqlConnector:
                     conn.exec_driver_sql(dialect.read_only)
                 if dialect.percent_format:
                     sql = sql.replace("%", "%%")  # psycopg and PyMySQL format with %
-                result = conn.exec_driver_sql(sql)
+                with _prepared_statements(conn):
+                    result = conn.exec_driver_sql(sql)
+                if not result.returns_rows:
+                    raise ObjectScanError(
+                        f"Failed to run a quality check on source {self.config.name!r}: "
+                        "the statement is not a query (it returns no rows)",
+                        source=self.config.name,
+                    )
                 names = list(result.keys())
                 rows = [tuple(r) for r in result.fetchmany(max_rows)]
             finally:
@@ -291,6 +312,23 @@ class SqlConnector:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def _prepared_statements(conn: sa.Connection) -> Iterator[None]:
+    """On psycopg, prepare every statement run meanwhile (``prepare_threshold = 0``): a
+    prepared statement holds exactly one command, where the simple query protocol would run
+    ``COMMIT; CREATE TABLE ...`` as given. Other drivers run one statement per call anyway."""
+    driver: Any = conn.connection.driver_connection
+    if not hasattr(driver, "prepare_threshold"):
+        yield
+        return
+    threshold = driver.prepare_threshold
+    driver.prepare_threshold = 0
+    try:
+        yield
+    finally:
+        driver.prepare_threshold = threshold
 
 
 class SqlConnectorFactory:

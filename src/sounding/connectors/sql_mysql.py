@@ -104,6 +104,9 @@ class MysqlCatalog:
 
     def databases(self, conn: sa.Connection) -> list[str]:
         if self.database:
+            # fails (Unknown database) once the database was dropped, where the catalog
+            # queries would find an empty one and a scan would think every table removed
+            run_quoted(conn, f"SHOW CREATE DATABASE {quote_path(conn, self.database)}")
             return [self.database]
         names = conn.execute(sa.text("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA"))
         return sorted(name for (name,) in names if name.lower() not in SYSTEM_DATABASES)

@@ -217,6 +217,8 @@ def sqlite_engine(url: sa.URL, config: SourceConfig) -> sa.Engine:
         if not path.is_file():
             raise sqlite3.OperationalError(f"database file {path} does not exist")
         conn = sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+        # no ATTACH: it would create the named file (mode=ro covers the source file only)
+        conn.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
         conn.create_function("regexp", 2, sqlite_regexp, deterministic=True)
         return conn
 

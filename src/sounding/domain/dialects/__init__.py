@@ -72,7 +72,7 @@ class Dialect:
     local_file: bool = False  # its URLs name a file or folder on this machine
     database_in_relation: bool = True  # False: a connection sees one database (PostgreSQL)
     percent_format: bool = False  # the driver formats with %: a literal % is written %%
-    read_only: str | None = None  # statement that makes a transaction read-only
+    read_only: str | None = None  # statement that makes user SQL read-only (transaction/session)
     snapshot: str | None = None  # isolation level under which a profile's passes agree
     savepoints: bool = False  # a failed statement aborts the transaction: wrap in savepoints
 

@@ -20,7 +20,8 @@ MYSQL = Dialect(
     default_port=3306,
     openlineage="mysql",
     percent_format=True,
-    read_only="SET TRANSACTION READ ONLY",
+    # the session, not one transaction: DDL commits on its own and would escape the latter
+    read_only="SET SESSION TRANSACTION READ ONLY",
     snapshot="REPEATABLE READ",
     profiling=ProfilingSql(
         float_type="DOUBLE",
