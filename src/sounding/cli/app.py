@@ -47,7 +47,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "sounding.cli.classify_cmd", "profile", "Show an asset's newest profile."
     ),
     "source": LazyCommand("sounding.cli.sources_cmd", "app", "Register and manage data sources."),
-    "assets": LazyCommand("sounding.cli.assets_cmd", "app", "Browse the catalog."),
+    "assets": LazyCommand(
+        "sounding.cli.assets_cmd", "app", "Browse the catalog and tag its assets."
+    ),
     "lineage": LazyCommand(
         "sounding.cli.lineage_cmd",
         "app",
@@ -155,6 +157,15 @@ class LazyGroup(TyperGroup):
             super().format_help(ctx, formatter)
         finally:
             self._listing = False
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the chosen command: the one place a SoundingError from any command becomes one
+        line on stderr and its exit code (``errors_to_exit``; anything else is left to
+        ``main``'s backstop)."""
+        from sounding.cli.output import errors_to_exit
+
+        with errors_to_exit():
+            return super().invoke(ctx)
 
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
