@@ -62,6 +62,11 @@ def test_secret_key_file_is_owner_only(cli: Any, tmp_path: Path) -> None:
         (("assets", "show", "urn:sounding:none:x"), 1, "not found"),
         (("user", "create", "bob", "--role", "emperor"), 2, "Unknown role"),
         (("token", "create", "nobody"), 1, "User 'nobody' not found"),
+        # one mapping for every command module (the root group's), not one per command
+        (("lineage", "parse"), 2, "No SQL given"),  # standard input is empty
+        (("pool", "delete", "nope"), 1, "Pool 'nope' not found"),
+        (("execution", "show", "nope"), 1, "not found"),
+        (("glossary", "approve", "/Nope"), 1, "not found"),
     ],
 )
 def test_errors_are_one_line_with_exit_codes(

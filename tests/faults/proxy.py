@@ -74,7 +74,9 @@ class TcpProxy:
     def cut(self) -> None:
         """Close every connection and the listening socket: connecting is refused."""
         if self._listener is not None:
-            self._listener.close()
+            with contextlib.suppress(OSError):  # wakes the accept() blocked in _accept: a
+                self._listener.shutdown(socket.SHUT_RDWR)  # bare close() would leave it
+            self._listener.close()  # taking one more connection
             self._listener = None
         with self._lock:
             live = list(self._sockets)

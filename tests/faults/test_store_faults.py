@@ -1,5 +1,6 @@
-"""The store's disk full or read-only, through a real server: writes answer a clear 507/503,
-reads still work, and nothing of a refused write is left half-written.
+"""The store's disk full, read-only or unreachable, through a real server: writes answer a
+clear 507/503, reads still work, nothing of a refused write is left half-written, and
+``/healthz`` says when the store stops answering.
 
 CI runs as root, which ignores file permissions, so the faults are made the way the store
 itself would see them: SQLite's size cap (``PRAGMA max_page_count``, the
@@ -15,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from sounding.testing.server import ServerProcess
+from tests.faults.proxy import TcpProxy
 
 pytestmark = pytest.mark.slow
 
@@ -121,3 +123,25 @@ def test_read_only_postgres_store_serves_reads_and_refuses_writes(
         assert _terms(server) == ["Customer"]
     finally:
         server.stop()
+
+
+@pytest.mark.postgres
+def test_healthz_says_degraded_while_the_store_is_unreachable(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    url = sa.make_url(postgres_url)
+    proxy = TcpProxy(url.port or 5432)
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    server = ServerProcess(tmp_path / "home", env={"SOUNDING_DATABASE_URL": proxied})
+    server.start()
+    try:
+        assert httpx.get(f"{server.base}/healthz").json()["status"] == "ok"
+        proxy.cut()  # as if the database server were killed
+        down = httpx.get(f"{server.base}/healthz", timeout=30)
+        assert down.status_code == 200  # the probe answers; it does not fail with the store
+        assert (down.json()["status"], down.json()["store"]) == ("degraded", False)
+        proxy.restore()
+        assert httpx.get(f"{server.base}/healthz", timeout=30).json()["store"] is True
+    finally:
+        server.stop()
+        proxy.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sounding.services import quality, quality_runs, scans, sources, workflows
+from sounding.services import accounts, quality, quality_runs, scans, sources, workflows
 from tests import quality_sources as qs
 
 FLOW = """
@@ -33,6 +33,10 @@ def test_quality_step_runs_each_table_with_rules(ctx: Any, operator: Any, tmp_pa
     }
     failed = sum(r["rules_failed"] for r in runs)
     assert failed == len(qs.EXPECTED)
+    # the audit log names the execution that ran the rules, not a person
+    step_actor = f"workflow:{started['id'][:8]}"
+    logged, count = accounts.audit_entries(ctx, operator, 10, 0, step_actor, "quality.run")
+    assert count == 2 and {e["actor"] for e in logged} == {step_actor}
     strict = FLOW.replace("quality-src", "quality-strict").replace(
         "source: src}",
         "source: src, fail_on_error: true}, retry: {attempts: 3, backoff: {initial: 0}}",

@@ -121,3 +121,28 @@ def test_reindex_rebuilds_the_same_answers(ctx: Any, operator: Any, tmp_path: Pa
     assert search.reindex(ctx) == 13
     after = search.search(ctx, operator, "orders", mode="keyword")
     assert [h["urn"] for h in after["items"]] == [h["urn"] for h in before["items"]]
+
+
+def test_an_unreadable_cursor_is_logged_and_the_index_rebuilt(
+    tmp_path: Path, operator: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sounding.services.context import build_context
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "home")
+    first = build_context(settings)
+    sources.add(first, operator, "shop", sqlite_source(tmp_path / "shop.db"))
+    scans.run_scan(first, operator, "shop")
+    assert search.search(first, operator, "customers", mode="keyword")["total"] > 0
+    first.close()
+    cursor = search.index_path(first) / "outbox.cursor"
+    assert cursor.is_file()
+    cursor.write_text("not a number")  # a torn write, a hand edit
+    again = build_context(settings)
+    try:
+        with caplog.at_level("WARNING", logger="sounding.services.search"):
+            found = search.search(again, operator, "customers", mode="keyword")
+    finally:
+        again.close()
+    assert found["total"] > 0  # rebuilt from the catalog, not empty
+    assert "outbox.cursor is unreadable" in caplog.text

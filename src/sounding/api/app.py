@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -36,6 +35,7 @@ from sounding.api.routes import (
 )
 from sounding.api.schemas import HealthPublic
 from sounding.config import Settings
+from sounding.services import health
 from sounding.services.context import Context, build_context
 from sounding.services.scheduler import start as start_scheduler
 
@@ -96,16 +96,9 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     _install_docs(app)
 
     @app.get("/healthz", tags=["system"], response_model=HealthPublic)
-    def healthz() -> dict[str, Any]:
+    def healthz() -> health.Liveness:
         """Liveness and store reachability; no authentication."""
-        ok = True
-        try:
-            with app.state.ctx.db.read() as conn:
-                conn.exec_driver_sql("SELECT 1")
-        except Exception:  # report, don't raise: this is the probe
-            logger.exception("Health check: store unreachable")
-            ok = False
-        return {"status": "ok" if ok else "degraded", "version": __version__, "store": ok}
+        return health.liveness(app.state.ctx)
 
     app.state.allowed_methods = errors.method_table(
         [(API_PREFIX, route) for module in modules for route in module.router.routes]

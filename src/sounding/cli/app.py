@@ -158,6 +158,15 @@ class LazyGroup(TyperGroup):
         finally:
             self._listing = False
 
+    def invoke(self, ctx: Any) -> Any:
+        """Run the chosen command: the one place a SoundingError from any command becomes one
+        line on stderr and its exit code (``errors_to_exit``; anything else is left to
+        ``main``'s backstop)."""
+        from sounding.cli.output import errors_to_exit
+
+        with errors_to_exit():
+            return super().invoke(ctx)
+
     def resolve_command(self, ctx: Any, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from sounding.cli.output import EXIT_USAGE, errors_to_exit, fail, print_json, print_table, say
+from sounding.cli.output import EXIT_USAGE, fail, print_json, print_table, say
 from sounding.cli.state import describe_store, open_context
 from sounding.domain.auth import local_operator
 from sounding.services import catalog
@@ -25,7 +25,7 @@ def list_(
     json_: JsonOpt = False,
 ) -> None:
     """List assets."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items, total = catalog.list_assets(
             ctx,
             local_operator(),
@@ -56,7 +56,7 @@ def show(
     json_: JsonOpt = False,
 ) -> None:
     """Show an asset, its columns and its last discovery events."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         asset = catalog.get_asset(ctx, local_operator(), ref)
     if json_:
         print_json(asset)
@@ -115,7 +115,7 @@ def tag(
     changes = {k: v for k, v in edits.items() if v}
     if not changes:
         fail("Nothing to do: give --add, --remove, --add-term or --remove-term", EXIT_USAGE)
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         asset = catalog.update_asset(ctx, local_operator(), ref, changes, if_match=if_match)
     if json_:
         print_json(asset)

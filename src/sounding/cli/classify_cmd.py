@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from sounding.cli.output import (
-    errors_to_exit,
     print_json,
     print_table,
     read_text,
@@ -34,7 +33,7 @@ def list_(
     json_: JsonOpt = False,
 ) -> None:
     """List labelled columns."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items, total = classification.list_classifications(
             ctx, local_operator(), label, status, source, limit, 0
         )
@@ -45,7 +44,7 @@ def list_(
 
 
 def _decide(ref: str, label: str, status: str, note: str | None, json_: bool) -> None:
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = classification.decide(ctx, local_operator(), ref, label, status, note)
     if json_:
         print_json(result)
@@ -85,7 +84,7 @@ def apply(
 ) -> None:
     """Create or replace a rule set from YAML; the next scans re-evaluate affected columns."""
     text = read_text(file)
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = classification.apply_rule_file(ctx, local_operator(), text, source or [])
     if json_:
         print_json(result)
@@ -99,7 +98,7 @@ def apply(
 @rules_app.command("list")
 def rules_list(json_: JsonOpt = False) -> None:
     """List custom rule sets."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items = classification.list_rule_sets(ctx, local_operator())
     if json_:
         print_json({"items": items, "total": len(items)})
@@ -112,7 +111,7 @@ def profile(
     json_: JsonOpt = False,
 ) -> None:
     """Show an asset's newest profile."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = profiling.get_profile(ctx, local_operator(), ref)
     if json_:
         print_json(result)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from sounding.cli.output import errors_to_exit, fail, print_json, print_table, read_text, say
+from sounding.cli.output import fail, print_json, print_table, read_text, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.domain.timestamps import format_timestamp
@@ -29,7 +29,7 @@ def _done(result: dict[str, Any], json_: bool, message: str) -> None:
 @app.command("frameworks")
 def frameworks(json_: JsonOpt = False) -> None:
     """List the frameworks in force (built-in, SOUNDING_HOME/frameworks, uploaded)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items = compliance.list_frameworks(ctx, local_operator())
     if json_:
         print_json({"items": items, "total": len(items)})
@@ -44,7 +44,7 @@ def add(
 ) -> None:
     """Validate a framework file and store it (replaces one with the same id)."""
     text = read_text(file)
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = compliance.upload_framework_text(ctx, local_operator(), text)
     if json_:
         print_json(result)
@@ -61,7 +61,7 @@ def evaluate(
     json_: JsonOpt = False,
 ) -> None:
     """Evaluate frameworks over the catalog: open, reopen and resolve findings."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = compliance.evaluate(ctx, local_operator(), source, framework or None)
     if json_:
         print_json(result)
@@ -85,7 +85,7 @@ def findings(
     json_: JsonOpt = False,
 ) -> None:
     """List compliance findings."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items, total = compliance_findings.list_findings(
             ctx,
             local_operator(),
@@ -111,7 +111,7 @@ def history(
     json_: JsonOpt = False,
 ) -> None:
     """Show a finding's history: opened, accepted, resolved, reopened; who, when and why."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items = compliance_findings.history(ctx, local_operator(), finding_id)
     if json_:
         print_json({"finding_id": finding_id, "items": items, "total": len(items)})
@@ -131,7 +131,7 @@ def accept(
     json_: JsonOpt = False,
 ) -> None:
     """Accept an open finding's risk (the justification is kept with who and when)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = compliance_findings.accept(ctx, local_operator(), finding_id, justification)
     _done(result, json_, f"Finding {finding_id} accepted")
 
@@ -143,7 +143,7 @@ def resolve(
     json_: JsonOpt = False,
 ) -> None:
     """Mark a finding resolved (the next evaluation reopens it if it still fails)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = compliance_findings.resolve(ctx, local_operator(), finding_id, note)
     _done(result, json_, f"Finding {finding_id} resolved")
 
@@ -155,7 +155,7 @@ def reopen(
     json_: JsonOpt = False,
 ) -> None:
     """Reopen an accepted or resolved finding."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = compliance_findings.reopen(ctx, local_operator(), finding_id, note)
     _done(result, json_, f"Finding {finding_id} reopened")
 
@@ -168,7 +168,7 @@ def report(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to a file")] = None,
 ) -> None:
     """Coverage, open findings by severity and evidence for one framework."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         _media, text = compliance_findings.render_report(
             ctx, local_operator(), framework, format_, source
         )

@@ -10,7 +10,7 @@ import typer
 
 from sounding.api.app import create_app
 from sounding.cli import server_logs
-from sounding.cli.output import errors_to_exit, say
+from sounding.cli.output import say
 from sounding.cli.state import open_context
 
 SHUTDOWN_GRACE = 5  # seconds open connections get after SIGTERM before the server stops
@@ -73,7 +73,7 @@ def serve(
     """Serve the REST API on the store in SOUNDING_DATABASE_URL (default: SOUNDING_HOME)."""
     from sounding.services import accounts, executors
 
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         ctx.settings = executors.with_executor(ctx.settings, executor, dask_scheduler)
         if ctx.settings.executor == "dask":
             where = ctx.settings.dask_scheduler or "a local cluster started for this server"
@@ -102,7 +102,7 @@ def demo(
         run_demo_quality,
     )
 
-    with errors_to_exit(), open_context(home) as ctx:
+    with open_context(home) as ctx:
         host, port = host or ctx.settings.host, port or ctx.settings.port
         operator = local_operator()
         say(f"Building demo data in {ctx.settings.home / 'data'} ...")

@@ -9,7 +9,6 @@ import typer
 
 from sounding.cli.output import (
     EXIT_USAGE,
-    errors_to_exit,
     fail,
     print_json,
     print_table,
@@ -44,7 +43,7 @@ def import_(
 ) -> None:
     """Create or update terms by path from a file, all or nothing."""
     text = read_text(file)
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = glossary.import_terms(ctx, local_operator(), text, _format(fmt, file))
     if json_:
         print_json(result)
@@ -64,7 +63,7 @@ def export(
 ) -> None:
     """Write the whole glossary as CSV or JSON (stdout unless -o)."""
     chosen = _format(fmt, output)
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         text = glossary.export_terms(ctx, local_operator(), chosen)
     if output is None:
         typer.echo(text, nl=False)
@@ -92,7 +91,7 @@ def list_(
     json_: JsonOpt = False,
 ) -> None:
     """List glossary terms (by path), or the hierarchy with --tree."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         if tree:
             nodes = glossary.tree(ctx, local_operator(), status)
         else:
@@ -113,7 +112,7 @@ def approve(
     note: Annotated[str | None, typer.Option(help="Why (kept in the audit log)")] = None,
 ) -> None:
     """Approve a draft term (recorded with who and when)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = glossary.set_status(ctx, local_operator(), term, "approved", note)
     say(f"Approved {result['path']}")
 
@@ -124,7 +123,7 @@ def link(
     asset: Annotated[str, typer.Argument(help="Asset id or URN")],
 ) -> None:
     """Link a term to an asset (accepts a pending suggestion)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = glossary_links.link(ctx, local_operator(), term, asset)
     say(f"Linked {result['term_path']} to {result['urn']}")
 
@@ -135,7 +134,7 @@ def unlink(
     asset: Annotated[str, typer.Argument(help="Asset id or URN")],
 ) -> None:
     """Remove a term's link (or suggestion) from an asset."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         glossary_links.unlink(ctx, local_operator(), term, asset)
     say(f"Unlinked {term} from {asset}")
 
@@ -146,7 +145,7 @@ def reject(
     asset: Annotated[str, typer.Argument(help="Asset id or URN")],
 ) -> None:
     """Say a term does not describe an asset; it is never suggested for it again."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = glossary_links.reject(ctx, local_operator(), term, asset)
     say(f"Rejected {result['term_path']} for {result['urn']}")
 
@@ -160,7 +159,7 @@ def suggest(
 ) -> None:
     """Suggest terms for assets (names, synonyms, classifications, descriptions) and list them."""
     operator = local_operator()
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = glossary_links.generate_suggestions(ctx, operator, source, threshold)
         items, total = glossary_links.list_suggestions(
             ctx, operator, source=source, limit=max(limit, 1)

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 
 from sounding.cli.output import (
-    errors_to_exit,
     parse_params,
     print_json,
     print_table,
@@ -41,7 +40,7 @@ def _secs(value: Any) -> str:
 @template_app.command("list")
 def list_templates(json_: JsonOpt = False) -> None:
     """List the built-in templates."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items = templates.list_templates(ctx, local_operator())
     if json_:
         print_json({"items": items, "total": len(items)})
@@ -52,7 +51,7 @@ def list_templates(json_: JsonOpt = False) -> None:
 @template_app.command("show")
 def show_template(name: str, json_: JsonOpt = False) -> None:
     """Show a template: description, parameters (type, default) and workflow."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         t = templates.get(ctx, local_operator(), name)
     if json_:
         print_json(t)
@@ -80,7 +79,7 @@ def instantiate(
     json_: JsonOpt = False,
 ) -> None:
     """Create (or update) a workflow from a template."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = templates.instantiate_template(ctx, local_operator(), name, parse_params(param))
     if json_:
         print_json(result)
@@ -100,7 +99,7 @@ def forecast(
     json_: JsonOpt = False,
 ) -> None:
     """Duration forecasts per workflow and step, with their leave-one-out error (MAPE)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = insights.forecasts(ctx, local_operator(), workflow, tasks)
     if json_:
         print_json(result)
@@ -126,7 +125,7 @@ def anomalies(
     json_: JsonOpt = False,
 ) -> None:
     """Durations and failure rates far from their history."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = insights.anomalies(ctx, local_operator(), days, workflow, k)
     if json_:
         print_json(result)
@@ -139,7 +138,7 @@ def anomalies(
 @insights_app.command("recommendations")
 def recommendations(workflow: WorkflowOpt = None, json_: JsonOpt = False) -> None:
     """Recommendations with their evidence; applicable ones can be applied by id."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = insights.recommendations(ctx, local_operator(), workflow)
     if json_:
         print_json(result)
@@ -158,7 +157,7 @@ def recommendations(workflow: WorkflowOpt = None, json_: JsonOpt = False) -> Non
 @insights_app.command("apply")
 def apply(rec_id: str, json_: JsonOpt = False) -> None:
     """Apply a recommendation (a new version of its workflow)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         action = insights.apply_recommendation(ctx, local_operator(), rec_id)
     if json_:
         print_json(action)
@@ -172,7 +171,7 @@ def apply(rec_id: str, json_: JsonOpt = False) -> None:
 @insights_app.command("rollback")
 def rollback(rec_id: str, json_: JsonOpt = False) -> None:
     """Restore what an applied recommendation replaced."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         action = insights.rollback_recommendation(ctx, local_operator(), rec_id)
     if json_:
         print_json(action)
@@ -186,7 +185,7 @@ def analytics(
     json_: JsonOpt = False,
 ) -> None:
     """Success rate, p50/p95 durations, throughput, per-source load and a daily trend."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = insights.orchestration_analytics(ctx, local_operator(), days)
     if json_:
         print_json(result)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.tree import Tree
 
-from sounding.cli.output import EXIT_USAGE, console, errors_to_exit, fail, print_json, say
+from sounding.cli.output import EXIT_USAGE, console, fail, print_json, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.services import lineage, querylog
@@ -46,8 +46,7 @@ def parse(
             tables = json.loads(schema.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             fail(f"Cannot read schema {schema}: {exc}", EXIT_USAGE)
-    with errors_to_exit():
-        result = lineage.parse_sql(_read(file), dialect, tables).to_dict()
+    result = lineage.parse_sql(_read(file), dialect, tables).to_dict()
     if json_:
         print_json(result)
         return
@@ -73,7 +72,7 @@ def ingest(
     json_: JsonOpt = False,
 ) -> None:
     """Store the lineage of SQL that runs against a source."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = lineage.ingest_sql(ctx, local_operator(), source, _read(file), dialect)
     if json_:
         print_json(result)
@@ -101,7 +100,7 @@ def show(
         if upstream and not downstream
         else ("downstream" if downstream and not upstream else "both")
     )
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         graph = lineage.lineage_graph(ctx, local_operator(), ref, direction, depth, level)
     if json_:
         print_json(graph)
@@ -150,7 +149,7 @@ def dbt(
     json_: JsonOpt = False,
 ) -> None:
     """Store lineage of dbt models: dependencies and column edges from compiled SQL."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = lineage.ingest_dbt(ctx, local_operator(), manifest, source)
     if json_:
         print_json(result)
@@ -169,7 +168,7 @@ def querylog_(
     json_: JsonOpt = False,
 ) -> None:
     """Lineage from a source's query log (pg_stat_statements) or from a log file."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = querylog.ingest_query_log(ctx, local_operator(), source, file)
     if json_:
         print_json(result)

@@ -73,7 +73,12 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
 
 @contextmanager
 def errors_to_exit() -> Iterator[None]:
-    """Turn a SoundingError into one line on stderr and the right exit code."""
+    """Turn a SoundingError into one line on stderr and the right exit code.
+
+    The root command group wraps every command in this once (``cli/app.py``
+    ``LazyGroup.invoke``), so a command lets our errors propagate: whatever it printed before
+    stays printed, and the context managers it opened (the store, progress bars) close before
+    the error line is written."""
     try:
         yield
     except e.SoundingError as exc:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from sounding.cli.output import errors_to_exit, print_json, print_table, say
+from sounding.cli.output import print_json, print_table, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.services import pools
@@ -22,7 +22,7 @@ Slots = Annotated[int, typer.Option("--slots", min=1, max=pools.MAX_SLOTS, help=
 @pool_app.command("create")
 def create(name: str, slots: Slots, json_: JsonOpt = False) -> None:
     """Create a pool with SLOTS slots."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         pool = pools.create_pool(ctx, local_operator(), name, slots)
     if json_:
         print_json(asdict(pool))
@@ -33,7 +33,7 @@ def create(name: str, slots: Slots, json_: JsonOpt = False) -> None:
 @pool_app.command("list")
 def list_(json_: JsonOpt = False) -> None:
     """List pools."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items = [asdict(p) for p in pools.list_pools(ctx, local_operator())]
     if json_:
         print_json({"items": items, "total": len(items)})
@@ -44,7 +44,7 @@ def list_(json_: JsonOpt = False) -> None:
 @pool_app.command("update")
 def update(name: str, slots: Slots, json_: JsonOpt = False) -> None:
     """Change a pool's slots (running tasks keep theirs; new ones see the new size)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         pool = pools.update_pool(ctx, local_operator(), name, slots)
     if json_:
         print_json(asdict(pool))
@@ -55,6 +55,6 @@ def update(name: str, slots: Slots, json_: JsonOpt = False) -> None:
 @pool_app.command("delete")
 def delete(name: str) -> None:
     """Delete a pool that no workflow names."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         pools.delete_pool(ctx, local_operator(), name)
     say(f"Pool {name} deleted")

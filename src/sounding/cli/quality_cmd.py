@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sounding.cli.output import errors_to_exit, fail, print_json, print_table, read_text, say
+from sounding.cli.output import fail, print_json, print_table, read_text, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.services import quality, quality_reports, quality_runs, quality_scores
@@ -51,7 +51,7 @@ def run(
 ) -> None:
     """Run the active rules of a source (or of one table), pushed down as SQL; exit 1 when
     rules fail (see --fail-on), so it can gate a CI pipeline."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = quality_runs.run_quality(ctx, local_operator(), source, asset)
         failing = quality_runs.gate_failures(result, fail_on.value)
     if json_:
@@ -84,7 +84,7 @@ def rules_list(
     json_: JsonOpt = False,
 ) -> None:
     """List quality rules."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items, total = quality.list_rules(
             ctx, local_operator(), source=source, asset=asset, status=status, limit=limit
         )
@@ -101,7 +101,7 @@ def rules_apply(
 ) -> None:
     """Create or update the rules of a YAML file (all or nothing)."""
     text = read_text(file)
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = quality.apply_rule_file(ctx, local_operator(), text)
     if json_:
         print_json(result)
@@ -119,7 +119,7 @@ def rules_suggest(
     json_: JsonOpt = False,
 ) -> None:
     """Suggest rules from the newest profiles (accept them with `quality rules accept`)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = quality.suggest(ctx, local_operator(), source, asset)
     if json_:
         print_json(result)
@@ -129,7 +129,7 @@ def rules_suggest(
 
 
 def _decide(rule_id: int, status: str, json_: bool) -> None:
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = quality.decide(ctx, local_operator(), rule_id, status)
     if json_:
         print_json(result)
@@ -161,7 +161,7 @@ def scores(
     json_: JsonOpt = False,
 ) -> None:
     """Quality scores by dimension, per table and rolled up."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = quality_scores.scores(
             ctx, local_operator(), source=source, domain=domain, asset=asset
         )
@@ -184,7 +184,7 @@ def report(
     days: Annotated[int, typer.Option(min=1, max=366, help="Days of trend")] = 30,
 ) -> None:
     """Write a quality report of a source, domain or table (stdout without -o)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         _, text = quality_reports.report(
             ctx, local_operator(), format_, source=source, domain=domain, asset=asset, days=days
         )

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from sounding.cli.output import errors_to_exit, print_json, print_table, say
+from sounding.cli.output import print_json, print_table, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.services import search
@@ -45,7 +45,7 @@ def query(
         "sources": tuple(source or ()),
         "classifications": tuple(label or ()),
     }
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         page = search.search(
             ctx, local_operator(), " ".join(words), limit=limit, mode=mode, filters=filters
         )
@@ -60,6 +60,6 @@ def query(
 @app.command("reindex")
 def reindex() -> None:
     """Rebuild the search index from the catalog."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         count = search.reindex(ctx)
     say(f"Indexed {count} assets")

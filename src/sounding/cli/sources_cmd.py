@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sounding.cli.output import (
     EXIT_FAILURE,
     err_console,
-    errors_to_exit,
     fail,
     print_json,
     print_table,
@@ -70,7 +69,7 @@ def add(
         options["connect_timeout"] = connect_timeout
     if max_concurrent is not None:
         options["max_concurrent"] = max_concurrent
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         src = sources.add(ctx, local_operator(), name, url, include, exclude, options)
     if json_:
         print_json(src)
@@ -122,7 +121,7 @@ def update(
     }
     if not changes and not option_changes:
         fail("Nothing to change: give --url, --include, --exclude or another option", 2)
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         if option_changes:
             current = sources.get(ctx, local_operator(), name)["options"]
             changes["options"] = {**current, **option_changes}
@@ -136,7 +135,7 @@ def update(
 @app.command("list")
 def list_(json_: JsonOpt = False) -> None:
     """List data sources."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items, total = sources.list_sources(ctx, local_operator(), 1000, 0)
     if json_:
         print_json({"items": items, "total": total})
@@ -147,7 +146,7 @@ def list_(json_: JsonOpt = False) -> None:
 @app.command("test")
 def test(name: str, json_: JsonOpt = False) -> None:
     """Connect to a source and report what it is."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         facts = sources.test_connection(ctx, local_operator(), name)
     if json_:
         print_json(facts)
@@ -166,7 +165,7 @@ def warn_all(warnings: list[str]) -> None:
 @app.command("remove")
 def remove(name: str) -> None:
     """Remove a source and everything cataloged from it."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         sources.remove(ctx, local_operator(), name)
     say(f"Removed source {name}")
 
@@ -277,7 +276,7 @@ def scan(
 ) -> None:
     """Scan a source: discovery, then profiling and classification when asked (or when the
     source's options make them its default)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         options = scans.options_for(ctx, name, profile, classify, sample)
         run = run_scan_with_progress(ctx, name, quiet=json_, options=options)
     if json_:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sounding.cli.output import errors_to_exit, print_json, print_table, say
+from sounding.cli.output import print_json, print_table, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.services import analytics, usage
@@ -30,7 +30,7 @@ def ingest(
     json_: JsonOpt = False,
 ) -> None:
     """Add the calls in a source's query log as query usage of the tables they touch."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = usage.ingest_query_usage(ctx, local_operator(), source, file)
     if json_:
         print_json(result)
@@ -53,7 +53,7 @@ def show(
     json_: JsonOpt = False,
 ) -> None:
     """An asset's popularity and its views, search hits and query calls per day."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = usage.asset_usage(ctx, local_operator(), ref, days)
     if json_:
         print_json(result)
@@ -73,7 +73,7 @@ def _pct(entry: Any) -> str:
 @analytics_app.command("catalog")
 def catalog(days: DaysOpt = 30, json_: JsonOpt = False) -> None:
     """Asset counts, coverage, most used and unused assets, searches and schema changes."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = analytics.catalog_analytics(ctx, local_operator(), days)
     if json_:
         print_json(result)

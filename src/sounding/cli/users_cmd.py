@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sounding.cli.output import errors_to_exit, print_json, print_table, say
+from sounding.cli.output import print_json, print_table, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.services import accounts
@@ -31,7 +31,7 @@ def create_user(
     json_: JsonOpt = False,
 ) -> None:
     """Create a user with a role."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         user = accounts.create_user(ctx, local_operator(), name, role)
     if json_:
         print_json(user)
@@ -45,7 +45,7 @@ def create_user(
 @user_app.command("list")
 def list_users(json_: JsonOpt = False) -> None:
     """List users."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items, total = accounts.list_users(ctx, local_operator(), 1000, 0)
     if json_:
         print_json({"items": items, "total": total})
@@ -61,7 +61,7 @@ def create_token(
     json_: JsonOpt = False,
 ) -> None:
     """Create an API token for a user and print it once."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         created = accounts.create_token(ctx, local_operator(), user, name, expires_in)
     _print_token(created, json_)
 
@@ -69,7 +69,7 @@ def create_token(
 @token_app.command("rotate")
 def rotate_token(token_id: int, expires_in: ExpiresOpt = None, json_: JsonOpt = False) -> None:
     """Replace a token by a new one (printed once); the old one stops working now."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         created = accounts.rotate_token(ctx, local_operator(), token_id, expires_in)
     _print_token(created, json_)
 
@@ -85,7 +85,7 @@ def _print_token(created: dict[str, Any], json_: bool) -> None:
 @token_app.command("list")
 def list_tokens(user: str, json_: JsonOpt = False) -> None:
     """List a user's tokens (never the tokens themselves)."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items = accounts.list_tokens(ctx, local_operator(), user)
     if json_:
         print_json({"items": items, "total": len(items)})
@@ -99,7 +99,7 @@ def list_tokens(user: str, json_: JsonOpt = False) -> None:
 @token_app.command("revoke")
 def revoke_token(token_id: int) -> None:
     """Revoke a token by id."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         accounts.revoke_token(ctx, local_operator(), token_id)
     say(f"Revoked token {token_id}")
 
@@ -111,7 +111,7 @@ def audit_list(
     json_: JsonOpt = False,
 ) -> None:
     """Show the newest audit records."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items, total = accounts.audit_entries(ctx, local_operator(), limit, 0, user)
     if json_:
         print_json({"items": items, "total": total})

@@ -15,7 +15,6 @@ from sounding.cli.output import (
     EXIT_FAILURE,
     EXIT_USAGE,
     err_console,
-    errors_to_exit,
     fail,
     parse_params,
     print_json,
@@ -40,7 +39,7 @@ def apply(
 ) -> None:
     """Validate and store a workflow (a new version when it changed)."""
     text = read_text(file)
-    with errors_to_exit(), _all_problems(json_), open_context() as ctx:
+    with _all_problems(json_), open_context() as ctx:
         result = workflows.apply_workflow(ctx, local_operator(), text)
     if json_:
         print_json(result)
@@ -92,7 +91,7 @@ def list_(
     ] = False,
 ) -> None:
     """List workflows."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items = workflows.list_workflows(ctx, local_operator(), include_adhoc=all_)
     if json_:
         print_json({"items": items, "total": len(items)})
@@ -101,7 +100,7 @@ def list_(
 
 
 def _set_enabled(name: str, enabled: bool, json_: bool) -> None:
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         result = workflows.set_enabled(ctx, local_operator(), name, enabled)
     if json_:
         print_json(result)
@@ -129,7 +128,7 @@ def run(
     json_: JsonOpt = False,
 ) -> None:
     """Run a workflow in this process, with live progress bars per step, until it ends."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         started = workflows.execute(ctx, local_operator(), name, parse_params(param))
         if follow and not json_:
             _follow(ctx, started["id"])
@@ -181,7 +180,7 @@ def executions(
     json_: JsonOpt = False,
 ) -> None:
     """List executions, newest first."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         items = workflows.list_executions(ctx, local_operator(), workflow, status, limit)
     if json_:
         print_json({"items": items, "total": len(items)})
@@ -192,7 +191,7 @@ def executions(
 @execution_app.command("show")
 def show(execution_id: str, json_: JsonOpt = False) -> None:
     """Show an execution and its steps."""
-    with errors_to_exit(), open_context() as ctx:
+    with open_context() as ctx:
         detail = workflows.get_execution(ctx, local_operator(), execution_id)
     if json_:
         print_json(detail)

@@ -70,10 +70,22 @@ class Principal:
         return f"Principal({self.name!r}, {self.role.value})"
 
 
+def system_principal(kind: str, name: str) -> Principal:
+    """Sounding acting with full rights on someone's behalf, named ``kind:name`` so the audit
+    log says which part acted: ``workflow:<execution>``, ``webhook:<workflow>``,
+    ``system:<service>``, ``cli:<os user>``."""
+    return Principal(f"{kind}:{name}", Role.ADMIN)
+
+
+def workflow_principal(execution_id: str) -> Principal:
+    """A workflow step acting for the execution that runs it."""
+    return system_principal("workflow", execution_id[:8])
+
+
 def local_operator() -> Principal:
     """The person at the CLI on the server's own machine: they own the store file."""
     try:
         user = getpass.getuser()
     except (KeyError, OSError):
         user = "local"
-    return Principal(f"cli:{user}", Role.ADMIN)
+    return system_principal("cli", user)

@@ -35,6 +35,12 @@ class Subscription:
         try:
             self._queue.put_nowait(event)
         except asyncio.QueueFull:
+            if not self.dropped:  # once per subscription: the rest would flood the log
+                logger.warning(
+                    "A subscriber to %s fell %d events behind; dropping events until it catches up",
+                    self.execution_id or "all executions",
+                    self._queue.maxsize,
+                )
             self.dropped += 1
 
     async def get(self, timeout: float | None = None) -> RunEvent:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sounding.connectors.base import Profiler
 from sounding.domain.assets import AssetType, ObjectRef
-from sounding.domain.auth import Permission, Principal, Role
+from sounding.domain.auth import Permission, Principal, workflow_principal
 from sounding.domain.documents import load_json
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError
@@ -460,7 +460,7 @@ def plan_step(ctx: Context, step: StepContext) -> StepPlan:
     resolve_frameworks(ctx, names)  # unknown ids fail when the step is planned
 
     def run(task: TaskContext) -> dict[str, Any]:
-        actor = Principal(f"workflow:{task.execution_id[:8]}", Role.ADMIN)
+        actor = workflow_principal(task.execution_id)
         result = evaluate(ctx, actor, source, names)
         keys = ("id", "assets_in_scope", "opened", "reopened", "resolved", "open_total")
         return {k: result[k] for k in keys}

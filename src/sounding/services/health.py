@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,6 +24,22 @@ from sounding.services.scheduler import Scheduler
 from sounding.store.repos import workflows as workflow_repo
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Liveness:
+    """What ``/healthz`` answers, without authentication."""
+
+    status: str  # "ok", or "degraded" while the metadata store does not answer
+    version: str
+    store: bool  # whether the metadata store answered a query
+
+
+def liveness(ctx: Context) -> Liveness:
+    """Whether this process can reach its metadata store (a load balancer's probe: cheap, no
+    engine or scheduler state, no permission needed)."""
+    reachable = bool(_store(ctx)["reachable"])
+    return Liveness("ok" if reachable else "degraded", __version__, reachable)
 
 
 def system_health(ctx: Context, actor: Principal) -> dict[str, Any]:

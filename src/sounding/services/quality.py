@@ -17,7 +17,7 @@ import sqlglot
 from sqlglot import exp
 
 from sounding.domain.assets import AssetType
-from sounding.domain.auth import Permission, Principal, Role
+from sounding.domain.auth import Permission, Principal, system_principal
 from sounding.domain.dialects import dialect_for
 from sounding.domain.documents import load_yaml
 from sounding.domain.profiling import MASK, mask_values
@@ -47,7 +47,7 @@ from sounding.store.tables_quality import quality_rules
 logger = logging.getLogger(__name__)
 
 OBJECT_TYPES = (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value)
-SYSTEM = Principal("system:quality", Role.ADMIN)  # reads the catalog on a caller's behalf
+SYSTEM = system_principal("system", "quality")  # reads the catalog on a caller's behalf
 
 
 # --- reading --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sounding.domain.auth import Principal, Role
+from sounding.domain.auth import workflow_principal
 from sounding.errors import InvalidInputError, SourceError
 from sounding.orchestration.steps import (
     StepContext,
@@ -48,7 +48,7 @@ def bind_quality(ctx: Context, registry: StepTypeRegistry) -> None:
         strict = bool(step.config.get("fail_on_error"))
 
         def run(task: TaskContext) -> dict[str, Any]:
-            actor = Principal(f"workflow:{task.execution_id[:8]}", Role.ADMIN)
+            actor = workflow_principal(task.execution_id)
             result = quality_runs.run_quality(ctx, actor, str(source), str(task.payload))
             failed = [
                 r["rule"]

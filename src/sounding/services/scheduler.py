@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sounding.domain.auth import Principal, Role
+from sounding.domain.auth import system_principal
 from sounding.domain.orchestration import EventKind, RunEvent, RunStatus
 from sounding.domain.timestamps import format_timestamp
 from sounding.errors import AuthenticationError, ConflictError, NotFoundError, SoundingError
@@ -260,4 +260,4 @@ def webhook(ctx: Context, name: str, secret: str | None) -> dict[str, Any]:
     if not isinstance(scheduler, Scheduler):
         raise SoundingError("The scheduler is not running in this process")
     execution_id = scheduler.webhook(name, secret)
-    return workflows.get_execution(ctx, Principal("webhook", Role.ADMIN), execution_id)
+    return workflows.get_execution(ctx, system_principal("webhook", name), execution_id)

@@ -59,7 +59,14 @@ class SearchState:
     def cursor(self) -> int:
         try:
             return int(self._cursor_file.read_text())
-        except (OSError, ValueError):
+        except FileNotFoundError:  # a new index: every note is still to apply
+            return 0
+        except (OSError, ValueError) as exc:
+            logger.warning(
+                "Search index cursor %s is unreadable (%s); the index is rebuilt from the catalog",
+                self._cursor_file,
+                exc,
+            )
             return 0
 
     @cursor.setter

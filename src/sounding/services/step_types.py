@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from sounding.connectors.base import Profiler
-from sounding.domain.auth import Principal, Role
+from sounding.domain.auth import workflow_principal
 from sounding.domain.profiling import SamplePolicy
 from sounding.domain.scans import ScanOptions
 from sounding.errors import InvalidInputError, SourceError
@@ -35,10 +35,6 @@ from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import scanning as scanning_repo
 
 logger = logging.getLogger(__name__)
-
-
-def _actor(ctx: TaskContext | StepContext) -> Principal:
-    return Principal(f"workflow:{ctx.execution_id[:8]}", Role.ADMIN)
 
 
 def _source(config: Any) -> str:
@@ -76,7 +72,8 @@ def bind(ctx: Context, registry: StepTypeRegistry) -> None:
         source = _source(step.config)
 
         def run(task: TaskContext) -> dict[str, Any]:
-            result = scans.run_scan(ctx, _actor(task), source, options=ScanOptions())
+            actor = workflow_principal(task.execution_id)
+            result = scans.run_scan(ctx, actor, source, options=ScanOptions())
             report = result["report"]
             return {
                 "scan_id": result["id"],

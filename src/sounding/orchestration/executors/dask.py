@@ -190,8 +190,10 @@ class DaskExecutor:
             return await future
         except asyncio.CancelledError:
             self._signalled.add(key)  # abandoned: ask the worker to stop it, then forget it
-            with contextlib.suppress(Exception):
+            try:
                 await asyncio.shield(self._abandon(key, future))
+            except Exception:  # a lost scheduler has dropped the task with its futures
+                logger.warning("Could not ask Dask to stop abandoned task %s", key, exc_info=True)
             raise
         finally:
             self._inflight.pop(key, None)
@@ -212,8 +214,10 @@ class DaskExecutor:
             await asyncio.sleep(self.relay_interval)
             await self._clear_events()
             if time.monotonic() - self._resources_checked > 5.0:
-                with contextlib.suppress(Exception):
+                try:
                     await self._workers()
+                except Exception:  # the scheduler is away: keep the resources last seen
+                    logger.debug("Could not refresh the Dask workers' resources", exc_info=True)
             for key, event in list(self._inflight.items()):
                 if key in self._signalled or not event.is_set():
                     continue
@@ -227,8 +231,10 @@ class DaskExecutor:
         now = time.monotonic()
         while self._to_clear and self._to_clear[0][0] <= now:
             _, key = self._to_clear.pop(0)
-            with contextlib.suppress(Exception):
+            try:
                 await self._event(key).clear()
+            except Exception:  # a leftover Event costs the scheduler a little memory, no more
+                logger.debug("Could not clear the Dask cancel event of %s", key, exc_info=True)
 
     def _resources(self, wanted: Mapping[str, float]) -> dict[str, float]:
         """Resources some worker advertises; others would leave the task unschedulable."""

@@ -17,8 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sounding.domain.documents import load_yaml
 from sounding.errors import ValidationFailedError
 from sounding.scanning.classification.rules import (
@@ -344,11 +342,8 @@ def builtin_dictionary(name: str) -> frozenset[str] | None:
     path = files.joinpath(f"{name}.yaml")
     if not _ID.fullmatch(name) or not path.is_file():
         return None
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506
+    data = load_yaml(path.read_text(encoding="utf-8"), f"Dictionary '{name}'", source=name)
     return _word_set(data["words"])
-
-
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @lru_cache(maxsize=1)
@@ -356,10 +351,7 @@ def builtin_ruleset() -> RuleSet:
     """The built-in rules: every ``builtin/*.yaml`` file, in file-name order."""
     folder = resources.files(__package__).joinpath("builtin")
     parts = sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
-    sets = [
-        ruleset_from_dict(yaml.load(p.read_text(encoding="utf-8"), Loader=_LOADER), p.name)  # noqa: S506
-        for p in parts
-    ]
+    sets = [parse_ruleset(p.read_text(encoding="utf-8"), p.name) for p in parts]
     rules = tuple(r for s in sets for r in s.rules)
     logger.debug("Loaded %d built-in classification rules from %d files", len(rules), len(sets))
     return RuleSet(name="builtin", rules=rules, description="Sounding built-in rules")

@@ -276,20 +276,26 @@ def get_many(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
     return out
 
 
+# what ``objects_of`` and ``object_with_columns`` give of an object and of each of its columns
+_OBJECT_FIELDS = (
+    assets.c.id,
+    assets.c.parent_id,
+    assets.c.type,
+    assets.c.name,
+    assets.c.qualified_name,
+    assets.c.urn,
+    assets.c.fingerprint,
+    assets.c.data_type,
+    assets.c.nullable,
+    assets.c.ordinal,
+)
+
+
 def objects_of(conn: Connection, source_id: int) -> list[dict[str, Any]]:
     """Live tables, views and datasets of a source with their columns (name, type, id)."""
-    query = sa.select(
-        assets.c.id,
-        assets.c.parent_id,
-        assets.c.type,
-        assets.c.name,
-        assets.c.qualified_name,
-        assets.c.urn,
-        assets.c.fingerprint,
-        assets.c.data_type,
-        assets.c.nullable,
-        assets.c.ordinal,
-    ).where(assets.c.source_id == source_id, assets.c.deleted_at.is_(None))
+    query = sa.select(*_OBJECT_FIELDS).where(
+        assets.c.source_id == source_id, assets.c.deleted_at.is_(None)
+    )
     rows = [dict(r) for r in conn.execute(query).mappings()]
     objects = {
         r["id"]: {**r, "columns": []} for r in rows if r["type"] in ("table", "view", "dataset")
@@ -304,26 +310,12 @@ def objects_of(conn: Connection, source_id: int) -> list[dict[str, Any]]:
 
 def object_with_columns(conn: Connection, asset_id: int) -> dict[str, Any] | None:
     """One table, view or dataset in the shape of ``objects_of`` items."""
-    cols = (
-        assets.c.id,
-        assets.c.parent_id,
-        assets.c.type,
-        assets.c.name,
-        assets.c.qualified_name,
-        assets.c.urn,
-        assets.c.fingerprint,
-        assets.c.data_type,
-        assets.c.nullable,
-        assets.c.ordinal,
-    )
-    row = conn.execute(sa.select(*cols).where(assets.c.id == asset_id)).mappings().first()
+    select = sa.select(*_OBJECT_FIELDS)
+    row = conn.execute(select.where(assets.c.id == asset_id)).mappings().first()
     if row is None:
         return None
-    children = conn.execute(
-        sa.select(*cols)
-        .where(assets.c.parent_id == asset_id, assets.c.deleted_at.is_(None))
-        .order_by(assets.c.ordinal, assets.c.name)
-    ).mappings()
+    live = select.where(assets.c.parent_id == asset_id, assets.c.deleted_at.is_(None))
+    children = conn.execute(live.order_by(assets.c.ordinal, assets.c.name)).mappings()
     return {**dict(row), "columns": [dict(c) for c in children]}
 
 
