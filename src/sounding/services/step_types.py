@@ -18,7 +18,6 @@ import httpx
 from sounding.connectors.base import Profiler
 from sounding.domain.auth import Principal, Role
 from sounding.domain.profiling import SamplePolicy
-from sounding.domain.scans import ScanOptions
 from sounding.errors import InvalidInputError, SourceError
 from sounding.orchestration.steps import (
     StepContext,
@@ -76,12 +75,13 @@ def bind(ctx: Context, registry: StepTypeRegistry) -> None:
         source = _source(step.config)
 
         def run(task: TaskContext) -> dict[str, Any]:
-            result = scans.run_scan(ctx, _actor(task), source, options=ScanOptions())
+            result = scans.discover(ctx, _actor(task), source, task.execution_id)
             report = result["report"]
+            counts = ("created", "updated", "schema_changed", "deleted", "restored")
             return {
                 "scan_id": result["id"],
                 "status": result["status"],
-                **{k: report.get(k) for k in ("created", "schema_changed", "deleted")},
+                **{k: report.get(k) for k in counts},
             }
 
         return StepPlan(run, [TaskSpec("*", source=source)])

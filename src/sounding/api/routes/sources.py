@@ -16,7 +16,7 @@ from sounding.api.schemas import (
     SourcePublic,
     SourceUpdate,
 )
-from sounding.services import scans, sources
+from sounding.services import scan_workflows, sources
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -63,4 +63,4 @@ def test_source(ctx: CtxDep, who: Manager, name: str) -> dict[str, Any]:
 
 @router.post("/{name}/scans", status_code=202, response_model=ScanPublic)
 def scan_source(ctx: CtxDep, who: Runner, name: str) -> dict[str, Any]:
-    return scans.start_scan(ctx, who, name)
+    return scan_workflows.start_public(ctx, who, name)
