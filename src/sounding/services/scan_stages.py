@@ -24,9 +24,9 @@ from typing import Any
 from sounding.domain.profiling import SamplePolicy
 from sounding.domain.scans import ScanOptions, ScanReport
 from sounding.errors import SoundingError
+from sounding.services import lineage
 from sounding.services.classification import classify_source
 from sounding.services.context import Context
-from sounding.services.lineage import refresh_view_lineage
 from sounding.services.profiling import profile_source
 
 logger = logging.getLogger(__name__)
@@ -97,7 +97,7 @@ def _lineage(run: StageRun) -> None:
     rep = run.report
     if not any((rep.created, rep.updated, rep.schema_changed, rep.deleted, rep.restored)):
         return  # nothing changed: the views' lineage cannot have either
-    for problem in refresh_view_lineage(run.ctx, run.source)["problems"]:
+    for problem in lineage.refresh_view_lineage(run.ctx, run.source)["problems"]:
         rep.warn("lineage", problem)
 
 
