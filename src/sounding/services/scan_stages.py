@@ -32,6 +32,7 @@ from sounding.services.profiling import profile_source
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+WORKFLOW_PREFIX = "scan:"  # a scan of source NAME is an execution of the workflow scan:NAME
 
 
 @dataclass(frozen=True, slots=True)

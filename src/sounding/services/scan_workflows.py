@@ -31,7 +31,7 @@ from sounding.store.repos import workflows as workflow_repo
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "scan:"
+PREFIX = scan_stages.WORKFLOW_PREFIX
 
 
 def workflow_name(source: str) -> str:

@@ -36,12 +36,14 @@ _EXECUTION_DONE = (RunStatus.COMPLETED.value, RunStatus.FAILED.value, RunStatus.
 
 
 def _effective(run: dict[str, Any]) -> tuple[str, Any, str | None]:
-    """(status, finished_at, error) of a scan run, its execution's when it has one: running
-    while any stage runs; the execution's failure or cancellation when discovery did not
-    record one (it never ran, or a later stage failed)."""
+    """(status, finished_at, error) of a scan run, its execution's when a scan execution
+    (``scan:NAME``) runs it: running while any stage runs; the execution's failure or
+    cancellation when discovery did not record one (it never ran, or a later stage failed).
+    A discovery step in a workflow of the user's own reports only itself."""
     status, finished, error = run["status"], run["finished_at"], run["error"]
     execution = run.get("execution_status")
-    if execution is None:
+    workflow = run.get("execution_workflow") or ""
+    if execution is None or not workflow.startswith(scan_stages.WORKFLOW_PREFIX):
         return status, finished, error
     if execution not in _EXECUTION_DONE:
         return (ScanStatus.RUNNING.value if run["started_at"] else status), None, None

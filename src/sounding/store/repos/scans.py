@@ -46,11 +46,12 @@ def update(conn: Connection, scan_id: int, values: dict[str, Any]) -> None:
 
 def _select() -> sa.Select[Any]:
     """Scan runs with their source's name and, for a scan run by an execution, the
-    execution's status and error (``execution_status`` / ``execution_error``)."""
+    execution's workflow, status and error (``execution_*``)."""
     return (
         sa.select(
             scan_runs,
             sources.c.name.label("source"),
+            executions.c.workflow.label("execution_workflow"),
             executions.c.status.label("execution_status"),
             executions.c.error.label("execution_error"),
         )
