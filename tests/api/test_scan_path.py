@@ -132,3 +132,19 @@ def test_an_api_scan_keeps_the_source_per_source_limit(api: Api, chinook: Path) 
     assert tasks == 11 and most == 1  # one profile task of the source at a time
     tasks, most = _max_overlap(api.server.home, runs["free"], "profile")
     assert tasks == 11 and most > 1  # without the cap the same scan runs tasks side by side
+
+
+def test_a_cancelled_scan_reads_cancelled_and_does_not_block_the_next(
+    api: Api, chinook: Path
+) -> None:
+    api.add_source("stopped", chinook, {"max_concurrent": 1})
+    scan = api.http.post("/scans", json={"source": "stopped", "profile": True}).json()
+    cancelled = api.http.post(f"/executions/{scan['execution_id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    execution = api.wait_execution(scan["execution_id"])
+    assert execution["status"] == "cancelled", execution
+    alias = api.http.get(f"/scans/{scan['id']}").json()
+    assert alias["status"] == "cancelled" and alias["finished_at"] is not None
+    again = api.http.post("/scans", json={"source": "stopped"})
+    assert again.status_code == 202, again.text
+    assert api.wait_execution(again.json()["execution_id"])["status"] == "completed"

@@ -49,7 +49,7 @@ def _effective(run: dict[str, Any]) -> tuple[str, Any, str | None]:
         return (ScanStatus.RUNNING.value if run["started_at"] else status), None, None
     if execution != RunStatus.COMPLETED.value and status != ScanStatus.FAILED.value:
         status, error = execution, error or run.get("execution_error") or f"Scan {execution}"
-    return status, finished, error
+    return status, run.get("execution_finished_at") or finished, error
 
 
 def public(run: dict[str, Any]) -> dict[str, Any]:

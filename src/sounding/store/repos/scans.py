@@ -54,6 +54,7 @@ def _select() -> sa.Select[Any]:
             executions.c.workflow.label("execution_workflow"),
             executions.c.status.label("execution_status"),
             executions.c.error.label("execution_error"),
+            executions.c.finished_at.label("execution_finished_at"),
         )
         .join(sources, sources.c.id == scan_runs.c.source_id)
         .outerjoin(executions, executions.c.id == scan_runs.c.execution_id)
