@@ -6,6 +6,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from sounding.store.repos import view_lineage
 from tests.factories import sqlite_source
 
 
@@ -27,6 +30,26 @@ def test_scan_runs_as_a_workflow_execution(cli: Any, tmp_path: Path) -> None:
     shown = json.loads(cli("workflow", "list", "--all", "--json").stdout)["items"]
     assert hidden == [] and [w["name"] for w in shown] == ["scan:shop"]
     assert shown[0]["version"] == 2  # the stages changed between the two scans
+
+
+def test_a_scan_refreshes_view_lineage_once(
+    cli: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``discover`` step only discovers: the ``lineage`` step is the one refresh (each
+    refresh reads the stored view states once)."""
+    calls: list[str] = []
+    original = view_lineage.states
+
+    def counted(conn: Any, prefix: str) -> Any:
+        calls.append(prefix)
+        return original(conn, prefix)
+
+    monkeypatch.setattr(view_lineage, "states", counted)
+    assert cli("source", "add", "shop", sqlite_source(tmp_path / "shop.db")).exit_code == 0
+    scanned = json.loads(cli("scan", "shop", "--json").stdout)  # everything new, a view
+    assert scanned["report"]["created"] > 0 and calls == ["urn:sounding:shop:"]
+    upstream = cli("lineage", "show", "urn:sounding:shop:main.big_orders", "--upstream", "--json")
+    assert "urn:sounding:shop:main.orders" in upstream.stdout  # the one refresh traced it
 
 
 def test_failed_step_fails_the_scan(cli: Any, tmp_path: Path) -> None:

@@ -202,29 +202,26 @@ def run_scan_with_progress(
                 progress(str(event.step_id), d["done"] + d["failed"],
                          d["total"] if d["total_known"] else None)  # fmt: skip
 
-        runs, _ = scans.list_scans(ctx, actor, 1, 0, name)
-        before = runs[0]["id"] if runs else 0
         progress("discover", 0, None)  # the first bar, before any event
-        execution_id, unsubscribe = scan_workflows.start(ctx, actor, name, options, on_event)
+        started = scan_workflows.start(ctx, actor, name, options, on_event)
         try:
-            _follow(ctx, execution_id, name, before, progress)
+            _follow(ctx, started.execution_id, started.scan_id, progress)
         finally:
-            unsubscribe()
-    return scan_workflows.summary(ctx, actor, execution_id, options)
+            started.unsubscribe()
+    return scan_workflows.summary(ctx, actor, started.execution_id, options)
 
 
 def _follow(
     ctx: Context,
     execution_id: str,
-    name: str,
-    before: int,
+    scan_id: int,
     progress: Callable[[str, int, int | None], None],
 ) -> None:
     """Wait for the execution; meanwhile show discovery's objects from its scan run."""
     while True:
-        runs, _ = scans.list_scans(ctx, local_operator(), 1, 0, name)
-        if runs and runs[0]["id"] > before and runs[0]["objects_total"]:
-            progress("discover", runs[0]["objects_done"], runs[0]["objects_total"])
+        run = scans.get_scan(ctx, local_operator(), scan_id)
+        if run["objects_total"]:
+            progress("discover", run["objects_done"], run["objects_total"])
         try:
             workflows.wait(ctx, execution_id, timeout=0.2)
             return

@@ -27,13 +27,13 @@ class Context:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def stop(self) -> None:
-        """Stop what runs in the background (scans, scheduler, engine), keeping the store
-        open; parts start again on next use. The server calls it when it shuts down."""
-        # running scans first (their hooks reach the scheduler), then what they feed
+        """Stop what runs in the background (scheduler, engine and the scans it runs),
+        keeping the store open; parts start again on next use. The server calls it when it
+        shuts down."""
         # usage first: it flushes its buffered counts to the store before anything stops
-        for key in ("usage", "scan_runner", "scheduler", "engine", "search", "sql_workers"):
+        for key in ("usage", "scheduler", "engine", "search", "sql_workers"):
             part = self.extras.pop(key, None)
-            if part is not None:  # an EngineHost stops, a ScanRunner shuts down
+            if part is not None:
                 (getattr(part, "stop", None) or part.shutdown)()
 
     def close(self) -> None:

@@ -1,4 +1,5 @@
-"""Discovery scans: list, describe in batches, diff against the catalog, write, report.
+"""Discovery, the first scan stage: list, describe in batches, diff against the catalog,
+write, report. The later stages are in ``scan_stages``.
 
 Each batch of objects is written in one transaction (assets, events and scan progress
 together), so a crash leaves the catalog consistent and a re-scan completes the work.
@@ -15,16 +16,12 @@ from typing import Any
 
 from sounding.connectors.base import Connector, SourceConfig
 from sounding.domain.assets import AssetType, DiscoveredObject, ObjectFailure, ObjectRef
-from sounding.domain.profiling import SamplePolicy
-from sounding.domain.scans import EventType, ScanOptions, ScanReport, ScanStatus
+from sounding.domain.scans import EventType, ScanReport, ScanStatus
 from sounding.domain.urn import make_urn
 from sounding.errors import SoundingError
 from sounding.scanning import discovery as diff
-from sounding.services.classification import classify_source
 from sounding.services.context import Context
 from sounding.services.gcpause import paused_gc
-from sounding.services.lineage import refresh_view_lineage
-from sounding.services.profiling import profile_source
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import scans as scan_repo
@@ -284,45 +281,16 @@ def scan_connector(
         asset_repo.touch_seen(conn, state.source_id, utcnow(), state.failed_ids)
 
 
-def _run_stages(
-    ctx: Context,
-    scan_id: int,
-    source: str,
-    options: ScanOptions,
-    report: ScanReport,
-    progress: Progress | None,
-) -> None:
-    """Profile and classify after discovery; a failing stage is a failure, not a crash."""
-    stages: list[tuple[str, Callable[[Callable[[int, int], None] | None], dict[str, Any]]]] = []
-    if options.profile:
-        policy = SamplePolicy.parse(options.sample)
-        stages.append(("profile", lambda p: profile_source(ctx, source, policy, scan_id, p)))
-    if options.classify:
-        stages.append(("classify", lambda p: classify_source(ctx, source, scan_id, p)))
-    for name, run in stages:
-
-        def tick(done: int, total: int, stage: str = name) -> None:
-            if progress:
-                progress(stage, done, total)
-
-        try:
-            result = run(tick)
-        except SoundingError as exc:
-            report.fail(name, exc.message, type(exc).__name__)
-            continue
-        for failure in result.get("failures", []):
-            report.fail(failure["target"], failure["error"], f"{name}_failed")
-        report.stages[name] = {k: v for k, v in result.items() if k != "failures"}
-
-
 def execute_scan(
     ctx: Context,
     scan_id: int,
     source_name: str,
     progress: Progress | None = None,
-    options: ScanOptions | None = None,
+    then: Callable[[ScanReport], None] | None = None,
 ) -> dict[str, Any]:
-    """Run a created scan run to the end; failures are recorded on the run, then re-raised."""
+    """Run a created scan run's discovery to the end, then ``then`` (the later stages, when
+    they run in this thread: ``scan_stages.run_inline``) before the run is finished; failures
+    are recorded on the run, then re-raised."""
     row = get_row(ctx, source_name)
     report = ScanReport(max_kept=ctx.settings.scan_max_failures_kept)
     with ctx.db.write() as conn:
@@ -334,13 +302,8 @@ def execute_scan(
         config = config_for(ctx, row)
         with ctx.registry.open(config) as connector:
             scan_connector(ctx, connector, state, report, progress, config)
-        if any(
-            (report.created, report.updated, report.schema_changed, report.deleted, report.restored)
-        ):  # views read tables: any change can change their lineage
-            views = refresh_view_lineage(ctx, source_name)
-            for problem in views["problems"]:
-                report.warn("lineage", problem)
-        _run_stages(ctx, scan_id, source_name, options or ScanOptions(), report, progress)
+        if then is not None:
+            then(report)
     except SoundingError as exc:
         _finish(ctx, scan_id, row["id"], report, ScanStatus.FAILED, exc.message)
         raise

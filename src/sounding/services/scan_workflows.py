@@ -1,10 +1,13 @@
-"""``sounding scan NAME`` as a workflow run: scans are executions like any other.
+"""A scan is an execution: ``POST /api/v1/scans``, ``POST /api/v1/sources/{name}/scans`` and
+``sounding scan NAME`` all start one here.
 
 A scan of source ``shop`` is an execution of the ad-hoc workflow ``scan:shop`` whose steps are
-the scan stages the options ask for: ``discover``, then ``profile`` -> ``classify`` (one task per
-object, so retries, per-source limits and progress apply object by object), and ``lineage``.
-The workflow is stored (a new version when the stages change) so its executions show in
-``execution list`` and the insights history; ``workflow list`` hides it unless ``--all``.
+the stages of :data:`scan_stages.STAGES` its options ask for: ``discover``, then ``profile`` ->
+``classify`` (one task per object, so retries, per-source limits and progress apply object by
+object), and ``lineage``. The workflow is stored (a new version when the stages change) so its
+executions show in ``execution list`` and the insights history; ``workflow list`` hides it
+unless ``--all``. The scan run (integer id) the ``discover`` step writes is created with the
+execution, so ``/api/v1/scans/{id}`` answers from the start (an alias of the execution).
 """
 
 from __future__ import annotations
@@ -12,23 +15,23 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import RunEvent, RunStatus, TaskAttemptRecord
 from sounding.domain.profiling import SamplePolicy
 from sounding.domain.scans import ScanOptions
-from sounding.errors import InvalidInputError
+from sounding.errors import SoundingError
 from sounding.orchestration.parsing import parse_workflow
-from sounding.services import scans, workflows
+from sounding.services import scan_stages, scans, workflows
 from sounding.services.context import Context
-from sounding.services.sources import get_row
 from sounding.store.repos import audit
 from sounding.store.repos import workflows as workflow_repo
 
 logger = logging.getLogger(__name__)
 
-PREFIX = "scan:"
+PREFIX = scan_stages.WORKFLOW_PREFIX
 
 
 def workflow_name(source: str) -> str:
@@ -41,18 +44,16 @@ def is_adhoc(name: str) -> bool:
 
 def scan_spec(source: str, options: ScanOptions) -> dict[str, Any]:
     """The workflow document of one scan: the stages the options ask for, as steps."""
-    cfg: dict[str, Any] = {"source": source}
-    steps: list[dict[str, Any]] = [{"id": "discover", "type": "discover", "config": cfg}]
-    last = "discover"
-    if options.profile:
-        steps.append(
-            {"id": "profile", "type": "profile", "depends_on": [last],
-             "config": {**cfg, "sample": options.sample}}
-        )  # fmt: skip
-        last = "profile"
-    if options.classify:
-        steps.append({"id": "classify", "type": "classify", "depends_on": [last], "config": cfg})
-    steps.append({"id": "lineage", "type": "lineage", "depends_on": ["discover"], "config": cfg})
+    stages = scan_stages.wanted(options)
+    present = {stage.name for stage in stages}
+    steps: list[dict[str, Any]] = []
+    for stage in stages:
+        step: dict[str, Any] = {"id": stage.name, "type": stage.name}
+        after = next((name for name in stage.after if name in present), None)
+        if after is not None:
+            step["depends_on"] = [after]
+        step["config"] = {"source": source, **stage.config(options)}
+        steps.append(step)
     return {
         "name": workflow_name(source),
         "description": f"Ad-hoc scan of source '{source}' (sounding scan)",
@@ -61,41 +62,62 @@ def scan_spec(source: str, options: ScanOptions) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True, slots=True)
+class StartedScan:
+    """A started scan: its execution, its scan run (the alias) and the function that
+    unsubscribes the ``on_event`` listener given to :func:`start`."""
+
+    execution_id: str
+    scan_id: int
+    unsubscribe: Callable[[], None]
+
+
 def start(
     ctx: Context,
     actor: Principal,
     source: str,
     options: ScanOptions,
     on_event: Callable[[RunEvent], None] | None = None,
-) -> tuple[str, Callable[[], None]]:
-    """Store the scan's workflow and start an execution of it. ``on_event`` (called on the
-    engine thread) receives every live event from the first. Returns the execution id and the
-    function that unsubscribes ``on_event``."""
+) -> StartedScan:
+    """Store the scan's workflow, create its scan run and start an execution of it (409 while
+    the source's last scan is active). ``on_event`` (called on the engine thread) receives
+    every live event from the first."""
     actor.require(Permission.SCAN_RUN)
-    row = get_row(ctx, source)  # NotFoundError before anything starts
-    if row["kind"] == "external":
-        raise InvalidInputError(
-            f"Source '{source}' holds datasets reported by OpenLineage; it has no connection "
-            "to scan",
-            source=source,
-        )
-    engine = workflows.host(ctx)
-    spec = parse_workflow(scan_spec(source, options), step_types=engine.registry.names())
     execution_id = uuid.uuid4().hex
-    with ctx.db.write() as conn:
-        stored, changed = workflow_repo.put(conn, spec.name, dict(spec.document), actor=actor.name)
-        if changed:
-            audit.record(conn, actor.name, "workflow.apply", "workflow", spec.name,
-                         {"version": stored["version"]})  # fmt: skip
-        audit.record(conn, actor.name, "scan.start", "source", source,
-                     {"execution_id": execution_id, "workflow": spec.name})  # fmt: skip
-    unsubscribe = engine.listen(execution_id, on_event) if on_event else _nothing
+    scan_id = scans.create(ctx, actor, source, execution_id)  # 404 / 409 / 422 first
     try:
-        engine.call(engine.engine.submit(spec, trigger="scan", execution_id=execution_id))
-    except BaseException:
-        unsubscribe()
+        engine = workflows.host(ctx)
+        spec = parse_workflow(scan_spec(source, options), step_types=engine.registry.names())
+        with ctx.db.write() as conn:
+            stored, changed = workflow_repo.put(
+                conn, spec.name, dict(spec.document), actor=actor.name
+            )
+            if changed:
+                audit.record(conn, actor.name, "workflow.apply", "workflow", spec.name,
+                             {"version": stored["version"]})  # fmt: skip
+        unsubscribe = engine.listen(execution_id, on_event) if on_event else _nothing
+        try:
+            engine.call(engine.engine.submit(spec, trigger="scan", execution_id=execution_id))
+        except BaseException:
+            unsubscribe()
+            raise
+    except SoundingError as exc:
+        scans.abandon(ctx, scan_id, exc.message)
         raise
-    return execution_id, unsubscribe
+    except BaseException as exc:
+        scans.abandon(ctx, scan_id, f"Internal error: {exc!r}")
+        raise
+    return StartedScan(execution_id, scan_id, unsubscribe)
+
+
+def start_public(
+    ctx: Context, actor: Principal, source: str, options: ScanOptions | None = None
+) -> dict[str, Any]:
+    """Start a scan (the source's default stages unless ``options``); returns its scan run,
+    which names the execution (``execution_id``)."""
+    options = options or scans.options_for(ctx, source)
+    started = start(ctx, actor, source, options)
+    return scans.get_scan(ctx, actor, started.scan_id)
 
 
 def _nothing() -> None:
@@ -112,12 +134,8 @@ def summary(
     attempts = engine.call(engine.engine.storage.list_task_attempts(execution_id))
     final = _final_attempts(attempts)
     source = execution["workflow"][len(PREFIX) :]
-    discovered = final.get(("discover", "*"))
-    out: dict[str, Any]
-    if discovered is not None and discovered.status is RunStatus.COMPLETED:
-        out = scans.get_scan(ctx, actor, int(discovered.result["scan_id"]))
-    else:
-        out = {"id": None, "source": source, "status": "failed", "report": {}}
+    run = scans.of_execution(ctx, actor, execution_id, source)
+    out: dict[str, Any] = run or {"id": None, "source": source, "status": "failed", "report": {}}
     report = out["report"] = dict(out["report"])
     report.setdefault("failures", [])
     stages = report["stages"] = dict(report.get("stages") or {})

@@ -1,17 +1,25 @@
-"""Use cases for scan runs: start (now or in the background), watch, list."""
+"""Scan runs: the record a scan's discovery writes, read as the ``/api/v1/scans`` alias.
+
+A scan is an execution of the workflow ``scan:NAME`` (``scan_workflows.start``); its scan run
+(an integer id) is created with it, carries its ``execution_id``, and is written by the
+``discover`` step. Reading a scan run of an execution reports the execution's status, so a
+client polling ``GET /api/v1/scans/{id}`` sees ``running`` until every stage is done.
+:func:`run_scan` runs the whole pipeline in the calling thread, without the engine (the
+library call tests and benchmarks use).
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.orchestration import RunStatus
 from sounding.domain.paging import Key
 from sounding.domain.profiling import SamplePolicy
-from sounding.domain.scans import ScanOptions, ScanStatus
+from sounding.domain.scans import ScanOptions, ScanReport, ScanStatus
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
+from sounding.services import scan_stages
 from sounding.services.context import Context
 from sounding.services.discovery import Progress, execute_scan
 from sounding.services.sources import get_row
@@ -24,55 +32,50 @@ logger = logging.getLogger(__name__)
 ACTIVE = (ScanStatus.PENDING.value, ScanStatus.RUNNING.value)
 
 
-class ScanRunner:
-    """Runs scans in background threads; one active scan per source."""
+_EXECUTION_DONE = (RunStatus.COMPLETED.value, RunStatus.FAILED.value, RunStatus.CANCELLED.value)
 
-    def __init__(self, workers: int = 4) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="scan")
-        self._lock = threading.Lock()
-        self._active: dict[str, Future[Any]] = {}
 
-    def submit(self, ctx: Context, scan_id: int, source: str, options: ScanOptions) -> None:
-        with self._lock:
-            self._active[source] = self._pool.submit(self._run, ctx, scan_id, source, options)
-
-    def _run(self, ctx: Context, scan_id: int, source: str, options: ScanOptions) -> None:
-        try:
-            execute_scan(ctx, scan_id, source, None, options)
-        except Exception:  # recorded on the scan run by execute_scan
-            logger.info("Scan %s of '%s' failed; see its report", scan_id, source)
-        finally:
-            with self._lock:
-                self._active.pop(source, None)
-
-    def busy(self, source: str) -> bool:
-        with self._lock:
-            return source in self._active
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=False)
+def _effective(run: dict[str, Any]) -> tuple[str, Any, str | None]:
+    """(status, finished_at, error) of a scan run, its execution's when a scan execution
+    (``scan:NAME``) runs it: running while any stage runs; the execution's failure or
+    cancellation when discovery did not record one (it never ran, or a later stage failed).
+    A discovery step in a workflow of the user's own reports only itself."""
+    status, finished, error = run["status"], run["finished_at"], run["error"]
+    execution = run.get("execution_status")
+    workflow = run.get("execution_workflow") or ""
+    if execution is None or not workflow.startswith(scan_stages.WORKFLOW_PREFIX):
+        return status, finished, error
+    if execution not in _EXECUTION_DONE:
+        return (ScanStatus.RUNNING.value if run["started_at"] else status), None, None
+    if execution != RunStatus.COMPLETED.value and status != ScanStatus.FAILED.value:
+        status, error = execution, error or run.get("execution_error") or f"Scan {execution}"
+    return status, run.get("execution_finished_at") or finished, error
 
 
 def public(run: dict[str, Any]) -> dict[str, Any]:
     total, done = run["objects_total"] or 0, run["objects_done"] or 0
+    status, finished, error = _effective(run)
     return {
         "id": run["id"],
+        "execution_id": run.get("execution_id"),
         "source": run["source"],
         "kind": run["kind"],
-        "status": run["status"],
+        "status": status,
         "triggered_by": run["triggered_by"],
         "created_at": run["created_at"],
         "started_at": run["started_at"],
-        "finished_at": run["finished_at"],
+        "finished_at": finished,
         "objects_total": total,
         "objects_done": done,
-        "progress": round(done / total, 4) if total else (1.0 if run["finished_at"] else 0.0),
+        "progress": round(done / total, 4) if total else (1.0 if finished else 0.0),
         "report": run["report"] or {},
-        "error": run["error"],
+        "error": error,
     }
 
 
-def _create(ctx: Context, actor: Principal, source: str) -> int:
+def create(ctx: Context, actor: Principal, source: str, execution_id: str | None = None) -> int:
+    """A pending scan run of ``source`` (run by ``execution_id`` when given); 409 while the
+    source's last scan is still active."""
     actor.require(Permission.SCAN_RUN)
     row = get_row(ctx, source)
     if row["kind"] == "external":
@@ -83,15 +86,26 @@ def _create(ctx: Context, actor: Principal, source: str) -> int:
         )
     with ctx.db.write() as conn:
         runs, _ = repo.list_runs(conn, 1, 0, row["id"])
-        if runs and runs[0]["status"] in ACTIVE:
+        if runs and _effective(runs[0])[0] in ACTIVE:
             raise ConflictError(
                 f"Source '{source}' already has scan {runs[0]['id']} {runs[0]['status']}; "
                 "wait for it to finish",
                 scan_id=runs[0]["id"],
             )
-        scan_id = repo.insert(conn, row["id"], "discovery", ScanStatus.PENDING.value, actor.name)
-        audit.record(conn, actor.name, "scan.start", "source", source, {"scan_id": scan_id})
+        scan_id = repo.insert(
+            conn, row["id"], "discovery", ScanStatus.PENDING.value, actor.name, execution_id
+        )
+        detail: dict[str, Any] = {"scan_id": scan_id}
+        if execution_id is not None:
+            detail["execution_id"] = execution_id
+        audit.record(conn, actor.name, "scan.start", "source", source, detail)
     return scan_id
+
+
+def abandon(ctx: Context, scan_id: int, error: str) -> None:
+    """Fail a scan run whose execution could not start (nothing else will finish it)."""
+    with ctx.db.write() as conn:
+        repo.update(conn, scan_id, {"status": ScanStatus.FAILED.value, "error": error})
 
 
 def options_for(
@@ -119,23 +133,28 @@ def run_scan(
     progress: Progress | None = None,
     options: ScanOptions | None = None,
 ) -> dict[str, Any]:
-    """Scan now, in this thread; returns the finished run (raises if the scan failed)."""
+    """Scan now, in this thread, without the engine: discovery, then the later stages of
+    :data:`scan_stages.STAGES` the options ask for; returns the finished run (raises if the
+    scan failed). Users' scans run as executions (``scan_workflows.start``)."""
     options = options or options_for(ctx, source)
-    scan_id = _create(ctx, actor, source)
-    return public(execute_scan(ctx, scan_id, source, progress, options))
+    scan_id = create(ctx, actor, source)
+
+    def then(report: ScanReport) -> None:
+        scan_stages.run_inline(
+            scan_stages.StageRun(ctx, source, scan_id, options, report, progress)
+        )
+
+    return public(execute_scan(ctx, scan_id, source, progress, then))
 
 
-def start_scan(
-    ctx: Context, actor: Principal, source: str, options: ScanOptions | None = None
-) -> dict[str, Any]:
-    """Create a scan run and run it in the background; returns the pending run."""
-    options = options or options_for(ctx, source)
-    runner = ctx.extras.get("scan_runner")
-    if runner is None:
-        runner = ctx.extras["scan_runner"] = ScanRunner()
-    scan_id = _create(ctx, actor, source)
-    runner.submit(ctx, scan_id, source, options)
-    return get_scan(ctx, actor, scan_id)
+def discover(ctx: Context, actor: Principal, source: str, execution_id: str) -> dict[str, Any]:
+    """The ``discover`` step: run the discovery of the scan run this execution created
+    (``scan_workflows.start``), or of a new one (a workflow of the user's own); a retry runs
+    the same scan run again. Returns the finished run (raises if discovery failed)."""
+    with ctx.db.read() as conn:
+        found = repo.by_execution(conn, execution_id, source)
+    scan_id = int(found["id"]) if found is not None else create(ctx, actor, source, execution_id)
+    return public(execute_scan(ctx, scan_id, source))
 
 
 def get_scan(ctx: Context, actor: Principal, scan_id: int) -> dict[str, Any]:
@@ -145,6 +164,16 @@ def get_scan(ctx: Context, actor: Principal, scan_id: int) -> dict[str, Any]:
     if run is None:
         raise NotFoundError(f"Scan {scan_id} not found", scan_id=scan_id)
     return public(run)
+
+
+def of_execution(
+    ctx: Context, actor: Principal, execution_id: str, source: str
+) -> dict[str, Any] | None:
+    """The scan run of ``source`` an execution runs, if it has one."""
+    actor.require(Permission.CATALOG_READ)
+    with ctx.db.read() as conn:
+        run = repo.by_execution(conn, execution_id, source)
+    return public(run) if run is not None else None
 
 
 SCAN_ORDER = repo.SCAN_ORDER

@@ -18,7 +18,6 @@ import httpx
 from sounding.connectors.base import Profiler
 from sounding.domain.auth import workflow_principal
 from sounding.domain.profiling import SamplePolicy
-from sounding.domain.scans import ScanOptions
 from sounding.errors import InvalidInputError, SourceError
 from sounding.orchestration.steps import (
     StepContext,
@@ -72,13 +71,15 @@ def bind(ctx: Context, registry: StepTypeRegistry) -> None:
         source = _source(step.config)
 
         def run(task: TaskContext) -> dict[str, Any]:
-            actor = workflow_principal(task.execution_id)
-            result = scans.run_scan(ctx, actor, source, options=ScanOptions())
+            result = scans.discover(
+                ctx, workflow_principal(task.execution_id), source, task.execution_id
+            )
             report = result["report"]
+            counts = ("created", "updated", "schema_changed", "deleted", "restored")
             return {
                 "scan_id": result["id"],
                 "status": result["status"],
-                **{k: report.get(k) for k in ("created", "schema_changed", "deleted")},
+                **{k: report.get(k) for k in counts},
             }
 
         return StepPlan(run, [TaskSpec("*", source=source)])

@@ -151,7 +151,10 @@ scan_runs = sa.Table(
     sa.Column("objects_done", sa.Integer, nullable=False, default=0),
     sa.Column("report", JSONType, nullable=False, default=dict),
     sa.Column("error", RedactedText),
+    # the execution of ``scan:NAME`` that runs this scan; NULL for scans run in-process
+    sa.Column("execution_id", sa.String(200)),
     sa.Index(None, "source_id", "created_at"),
+    sa.Index(None, "execution_id"),
 )
 
 discovery_events = sa.Table(

@@ -1,4 +1,4 @@
-"""/api/v1/scans: start discovery scans and watch them."""
+"""/api/v1/scans: start scans (executions of ``scan:SOURCE``) and read them by scan id."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ from fastapi import APIRouter
 from sounding.api.deps import CtxDep, PageDep, Reader, Runner
 from sounding.api.paging import Id
 from sounding.api.schemas import ScanCreate, ScanEventPage, ScanPage, ScanPublic
-from sounding.services import scans
+from sounding.services import scan_workflows, scans
 
 router = APIRouter(prefix="/scans", tags=["scans"])
 
 
 @router.post("", status_code=202, response_model=ScanPublic)
 def start_scan(ctx: CtxDep, who: Runner, body: ScanCreate) -> dict[str, Any]:
-    """Start a discovery scan in the background; poll GET /scans/{id} for progress."""
+    """Start a scan: an execution of the workflow ``scan:SOURCE``. Follow it at
+    GET /executions/{execution_id} (or its alias GET /scans/{id})."""
     options = scans.options_for(ctx, body.source, body.profile, body.classify, body.sample)
-    return scans.start_scan(ctx, who, body.source, options)
+    return scan_workflows.start_public(ctx, who, body.source, options)
 
 
 @router.get("", response_model=ScanPage)

@@ -17,7 +17,7 @@ from sounding.api.schemas import (
     SourceTestPublic,
     SourceUpdate,
 )
-from sounding.services import scans, sources
+from sounding.services import scan_workflows, sources
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -64,4 +64,4 @@ def test_source(ctx: CtxDep, who: Manager, name: str) -> dict[str, Any]:
 
 @router.post("/{name}/scans", status_code=202, response_model=ScanPublic)
 def scan_source(ctx: CtxDep, who: Runner, name: str) -> dict[str, Any]:
-    return scans.start_scan(ctx, who, name)
+    return scan_workflows.start_public(ctx, who, name)

@@ -20,7 +20,14 @@ class ScanCreate(RequestModel):
 
 
 class ScanPublic(BaseModel):
+    """A scan run: the alias, by integer id, of the execution that runs the scan."""
+
     id: int
+    execution_id: str | None = Field(
+        None,
+        description="The execution running this scan (GET /executions/{id}); "
+        "null for scans made before scans were executions",
+    )
     source: str
     kind: str
     status: str

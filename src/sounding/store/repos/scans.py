@@ -11,13 +11,22 @@ from sounding.domain.paging import Key, SortOrder
 from sounding.store.paging import seek
 from sounding.store.repos import utcnow
 from sounding.store.tables import scan_runs, sources
+from sounding.store.tables_orchestration import executions
 
 
-def insert(conn: Connection, source_id: int, kind: str, status: str, triggered_by: str) -> int:
+def insert(
+    conn: Connection,
+    source_id: int,
+    kind: str,
+    status: str,
+    triggered_by: str,
+    execution_id: str | None = None,
+) -> int:
     result = conn.execute(
         sa.insert(scan_runs)
         .values(
             source_id=source_id,
+            execution_id=execution_id,
             kind=kind,
             status=status,
             triggered_by=triggered_by,
@@ -36,13 +45,31 @@ def update(conn: Connection, scan_id: int, values: dict[str, Any]) -> None:
 
 
 def _select() -> sa.Select[Any]:
-    return sa.select(scan_runs, sources.c.name.label("source")).join(
-        sources, sources.c.id == scan_runs.c.source_id
+    """Scan runs with their source's name and, for a scan run by an execution, the
+    execution's workflow, status and error (``execution_*``)."""
+    return (
+        sa.select(
+            scan_runs,
+            sources.c.name.label("source"),
+            executions.c.workflow.label("execution_workflow"),
+            executions.c.status.label("execution_status"),
+            executions.c.error.label("execution_error"),
+            executions.c.finished_at.label("execution_finished_at"),
+        )
+        .join(sources, sources.c.id == scan_runs.c.source_id)
+        .outerjoin(executions, executions.c.id == scan_runs.c.execution_id)
     )
 
 
 def get(conn: Connection, scan_id: int) -> dict[str, Any] | None:
     row = conn.execute(_select().where(scan_runs.c.id == scan_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def by_execution(conn: Connection, execution_id: str, source: str) -> dict[str, Any] | None:
+    """The scan run of ``source`` an execution runs, if it has one."""
+    query = _select().where(scan_runs.c.execution_id == execution_id, sources.c.name == source)
+    row = conn.execute(query.order_by(scan_runs.c.id)).mappings().first()
     return dict(row) if row else None
 
 
