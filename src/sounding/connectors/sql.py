@@ -136,6 +136,9 @@ class SqlConnector:
         try:
             conn = self._engine.connect()
         except sa.exc.SQLAlchemyError as exc:
+            if self._backend.timeout_kind(exc) is not None:  # it froze while we connected
+                self._gone = timeout_error(name, self.config.statement_timeout, answered=False)
+                raise self._gone from exc
             message = self._redact(error_text(exc))
             self._gone = ConnectionFailedError(
                 f"Failed to connect to source {name!r}: {message}", source=name

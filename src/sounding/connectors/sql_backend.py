@@ -69,7 +69,7 @@ class SqlBackend:
         orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
         if orig is None:
             return None
-        if getattr(orig, TIMED_OUT, False):  # our watchdog interrupted it
+        if getattr(exc, TIMED_OUT, False) or getattr(orig, TIMED_OUT, False):  # our watchdog
             return self.dialect.local_file  # a local file was running, only slowly
         return self.timed_out(orig)
 

@@ -55,6 +55,8 @@ def watch_statements(engine: sa.Engine, seconds: float, abort: Any) -> None:
         watch: Watch | None = conn.info.pop(_WATCH, None) if conn is not None else None
         if watch is not None and WATCHDOG.disarm(watch):
             setattr(context.original_exception, TIMED_OUT, True)
+            # the watchdog may have shut the socket down: never hand this connection out again
+            context.is_disconnect = True
 
     sa.event.listen(engine, "before_cursor_execute", before)
     sa.event.listen(engine, "after_cursor_execute", after)
