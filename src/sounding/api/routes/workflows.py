@@ -182,8 +182,9 @@ async def _events(
         remove()
 
 
+# a stream of `id:`/`event:`/`data:` records (docs/api.md), not one document: no body schema
 _SSE: dict[int | str, dict[str, Any]] = {
-    200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}}
+    200: {"description": "Server-sent events", "content": {"text/event-stream": {}}}
 }
 
 
