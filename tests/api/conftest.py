@@ -57,3 +57,13 @@ def shared_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         yield from _api(context, home)
     finally:
         context.close()
+
+
+@pytest.fixture(scope="module")
+def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The document a fresh app serves at /openapi.json."""
+    from sounding.config import Settings
+
+    home = tmp_path_factory.mktemp("openapi") / "home"
+    document: dict[str, Any] = create_app(Settings(home=home)).openapi()
+    return document

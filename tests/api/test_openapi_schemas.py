@@ -17,11 +17,10 @@ import httpx
 import jsonschema
 import pytest
 
-from sounding.api.app import create_app
 from sounding.api.schemas import QueryUsageIngested
-from sounding.config import Settings
 from sounding.services import scans, sources, usage
 from sounding.testing.server import ServerProcess
+from tests.api.openapi_helpers import operations, success
 from tests.factories import sqlite_source
 
 ENFORCED_TAGS = {
@@ -53,29 +52,13 @@ then this set is emptied."""
 MANGLED = re.compile(r"^[a-z_]+(__[A-Za-z0-9_]+)+$")  # FastAPI's name for a clashing class
 
 
-@pytest.fixture(scope="module")
-def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    home = tmp_path_factory.mktemp("openapi") / "home"
-    document: dict[str, Any] = create_app(Settings(home=home)).openapi()
-    return document
-
-
 def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, ops in doc["paths"].items():
-        for method, op in ops.items():
-            if set(op.get("tags", [])) & ENFORCED_TAGS:
-                yield method, path, op
-
-
-def _success(op: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    found = [(s, r) for s, r in op["responses"].items() if s.startswith("2")]
-    assert len(found) == 1, f"expected one 2xx answer, got {[s for s, _ in found]}"
-    return found[0]
+    return operations(doc, ENFORCED_TAGS)
 
 
 def _model(doc: dict[str, Any], method: str, path: str) -> str:
     """The component name of the JSON body an operation answers with."""
-    _status, answer = _success(doc["paths"][path][method])
+    _status, answer = success(doc["paths"][path][method])
     ref: str = answer["content"]["application/json"]["schema"]["$ref"]
     return ref.rsplit("/", 1)[1]
 
@@ -90,7 +73,7 @@ def test_no_two_schemas_share_a_name(openapi: dict[str, Any]) -> None:
 def test_every_enforced_operation_declares_its_answer(openapi: dict[str, Any]) -> None:
     undeclared, tags = [], set()
     for method, path, op in _operations(openapi):
-        status, answer = _success(op)
+        status, answer = success(op)
         if (method, path) in NO_JSON_BODY:
             assert status == "204" or "application/json" not in answer.get("content", {}), (
                 f"{method.upper()} {path} answers JSON: give it a response schema"
@@ -113,7 +96,7 @@ def test_no_json_body_lists_only_existing_operations(openapi: dict[str, Any]) ->
 
 
 def test_a_204_operation_has_no_body(openapi: dict[str, Any]) -> None:
-    _status, answer = _success(openapi["paths"]["/api/v1/sources/{name}"]["delete"])
+    _status, answer = success(openapi["paths"]["/api/v1/sources/{name}"]["delete"])
     assert "content" not in answer
 
 

@@ -14,9 +14,8 @@ import httpx
 import jsonschema
 import pytest
 
-from sounding.api.app import create_app
-from sounding.config import Settings
 from sounding.testing.server import ServerProcess
+from tests.api.openapi_helpers import operations, success
 from tests.factories import sqlite_source
 
 TAGS = {"glossary", "quality", "compliance", "orchestration", "insights"}
@@ -43,24 +42,8 @@ NO_JSON_SCHEMA = {
 UTC_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
 
 
-@pytest.fixture(scope="module")
-def openapi(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    home = tmp_path_factory.mktemp("openapi") / "home"
-    document: dict[str, Any] = create_app(Settings(home=home)).openapi()
-    return document
-
-
 def _operations(doc: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    for path, ops in doc["paths"].items():
-        for method, op in ops.items():
-            if set(op.get("tags", [])) & TAGS:
-                yield method, path, op
-
-
-def _success(op: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    found = [(s, r) for s, r in op["responses"].items() if s.startswith("2")]
-    assert len(found) == 1, f"expected one 2xx answer, got {[s for s, _ in found]}"
-    return found[0]
+    return operations(doc, TAGS)
 
 
 def test_every_operation_declares_a_named_response_schema(openapi: dict[str, Any]) -> None:
@@ -69,7 +52,7 @@ def test_every_operation_declares_a_named_response_schema(openapi: dict[str, Any
         tags |= set(op["tags"])
         if (method, path) in NO_JSON_SCHEMA:
             continue
-        _status, answer = _success(op)
+        _status, answer = success(op)
         schema = answer.get("content", {}).get("application/json", {}).get("schema", {})
         name = schema.get("$ref", "").rsplit("/", 1)[-1]
         component = openapi["components"]["schemas"].get(name, {})
@@ -85,7 +68,7 @@ def test_operations_without_a_json_schema_are_bodiless_files_or_streams(
     ours = {(m, p): op for m, p, op in _operations(openapi)}
     assert set(ours) >= NO_JSON_SCHEMA  # the list names only operations that exist
     for key in NO_JSON_SCHEMA:
-        status, answer = _success(ours[key])
+        status, answer = success(ours[key])
         content = answer.get("content", {})
         if status == "204":
             assert content == {}, f"{key}: a 204 answer declares a body"
@@ -121,7 +104,7 @@ class Live:
         answer = self.call(method, path, **kw)
         assert answer.status_code < 300, answer.text
         op = self.doc["paths"][f"/api/v1{template or path}"][method.lower()]
-        _status, declared = _success(op)
+        _status, declared = success(op)
         ref = declared["content"]["application/json"]["schema"]["$ref"]
         schema = {"$ref": ref, "components": self.doc["components"]}
         body = answer.json()

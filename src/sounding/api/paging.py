@@ -119,6 +119,16 @@ def _scope(request: Request) -> str:
     return request.url.path
 
 
+OffsetQuery = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Items to skip (0..10000)")]
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        max_length=MAX_CURSOR,
+        description="The next_cursor of the previous page (instead of offset)",
+    ),
+]
+
+
 class PageParams:
     """``limit`` + ``offset`` or ``cursor``; ``result()`` builds the page with ``next_cursor``."""
 
@@ -126,16 +136,8 @@ class PageParams:
         self,
         request: Request,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size (1..1000)")] = 50,
-        offset: Annotated[
-            int, Query(ge=0, le=MAX_OFFSET, description="Items to skip (0..10000)")
-        ] = 0,
-        cursor: Annotated[
-            str | None,
-            Query(
-                max_length=MAX_CURSOR,
-                description="The next_cursor of the previous page (instead of offset)",
-            ),
-        ] = None,
+        offset: OffsetQuery = 0,
+        cursor: CursorQuery = None,
     ) -> None:
         self._setup(request, limit, offset, cursor)
 
@@ -191,15 +193,7 @@ class SearchPageParams(PageParams):
         limit: Annotated[
             int, Query(ge=1, le=MAX_SEARCH_LIMIT, description="Page size (1..200)")
         ] = 50,
-        offset: Annotated[
-            int, Query(ge=0, le=MAX_OFFSET, description="Hits to skip (0..10000)")
-        ] = 0,
-        cursor: Annotated[
-            str | None,
-            Query(
-                max_length=MAX_CURSOR,
-                description="The next_cursor of the previous page (instead of offset)",
-            ),
-        ] = None,
+        offset: OffsetQuery = 0,
+        cursor: CursorQuery = None,
     ) -> None:
         self._setup(request, limit, offset, cursor)
