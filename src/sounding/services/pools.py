@@ -110,8 +110,8 @@ async def apply_capacities(engine: Engine, caps: Capacities) -> None:
 
 def refresh(ctx: Context) -> None:
     """Give this process's engine (if it has one) the stored pools and source caps."""
-    host = ctx.extras.get("engine")
-    if host is None or not getattr(host, "started", False):
+    host = ctx.running_engine
+    if host is None:
         return
     host.call(apply_capacities(host.engine, read_capacities(ctx)))
 

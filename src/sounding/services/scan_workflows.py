@@ -79,8 +79,8 @@ def start(
             "to scan",
             source=source,
         )
-    engine = workflows.host(ctx)
-    spec = parse_workflow(scan_spec(source, options), step_types=engine.registry.names())
+    spec = parse_workflow(scan_spec(source, options), step_types=ctx.step_types.names())
+    engine = ctx.engine
     execution_id = uuid.uuid4().hex
     with ctx.db.write() as conn:
         stored, changed = workflow_repo.put(conn, spec.name, dict(spec.document), actor=actor.name)
@@ -108,7 +108,7 @@ def summary(
     """The finished scan: its discovery run (report, counts) with the profile and classify
     stages and every failed task folded into the report, plus the execution."""
     execution = workflows.get_execution(ctx, actor, execution_id)
-    engine = workflows.host(ctx)
+    engine = ctx.engine
     attempts = engine.call(engine.engine.storage.list_task_attempts(execution_id))
     final = _final_attempts(attempts)
     source = execution["workflow"][len(PREFIX) :]

@@ -130,9 +130,7 @@ def start_scan(
 ) -> dict[str, Any]:
     """Create a scan run and run it in the background; returns the pending run."""
     options = options or options_for(ctx, source)
-    runner = ctx.extras.get("scan_runner")
-    if runner is None:
-        runner = ctx.extras["scan_runner"] = ScanRunner()
+    runner = ctx.scan_runner
     scan_id = _create(ctx, actor, source)
     runner.submit(ctx, scan_id, source, options)
     return get_scan(ctx, actor, scan_id)
