@@ -95,6 +95,7 @@ def engine_config(ctx: Context) -> EngineConfig:
         resources=dict(ctx.settings.resources),
         source_limits=caps.source_limits,
         default_source_limit=ctx.settings.default_source_limit,
+        max_crashes=ctx.settings.task_max_crashes,
     )
 
 

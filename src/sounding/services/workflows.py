@@ -58,7 +58,7 @@ class EngineHost:
             SqlRunStorage(ctx.db),
             registry=self.registry,
             executor=self.executor,
-            config=config or EngineConfig(max_crashes=ctx.settings.task_max_crashes),
+            config=config or pools.engine_config(ctx),  # the stored pools and source caps
         )
         self.started = False
 
