@@ -156,3 +156,7 @@ def test_reading_the_catalog_loads_no_connector_or_web_stack(tmp_path: Path) -> 
     assert "sounding.services.catalog" in loaded  # the command ran
     unneeded = ("duckdb", "sqlglot", "fastapi", "uvicorn", "httpx", "alembic")
     assert [m for m in unneeded if m in loaded] == []
+    # nor the runtime's background parts: the engine, its scheduler, search, usage
+    background = ("sounding.orchestration", "sounding.services.workflows",
+                  "sounding.services.scheduler", "sounding.services.search")  # fmt: skip
+    assert sorted(m for m in loaded if m.startswith(background)) == []

@@ -71,7 +71,7 @@ def test_scan_steps_on_dask_build_the_same_catalog_as_local(
     try:
         local_run = _run(local, operator, shop_url)
         dask_run = _run(remote, operator, shop_url)
-        assert workflows.host(remote).executor.name == "dask"
+        assert remote.engine.executor.name == "dask"
         for run in (local_run, dask_run):
             assert run["status"] == "completed", run
             assert {s["id"]: s["status"] for s in run["steps"]} == {

@@ -81,7 +81,7 @@ def test_reading_executions_with_dask_starts_no_cluster(
         assert workflows.list_executions(ctx, operator) == []
         assert workflows.list_workflows(ctx, operator) == []
         found = health.system_health(ctx, operator)
-        executor = workflows.host(ctx).executor
+        executor = ctx.engine.executor
         assert isinstance(executor, DaskExecutor) and not executor.connected
     finally:
         ctx.close()
@@ -100,6 +100,6 @@ def test_only_the_server_start_connects_the_dask_executor_at_once(
         with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
             assert workflows.list_executions(ctx, operator) == []  # lazy: no connection tried
             with pytest.raises(InvalidInputError, match=r"Cannot reach the Dask scheduler"):
-                workflows.host(ctx, recover=True)  # what `sounding serve` does at start-up
+                ctx.start()  # what `sounding serve` does at start-up
     finally:
         ctx.close()

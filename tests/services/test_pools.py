@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
-from sounding.services import pools, sources, workflows
+from sounding.services import pools, sources
 from tests.factories import sqlite_source
 
 
@@ -19,7 +19,7 @@ def test_pools_are_stored_and_reach_the_engine(any_ctx: Any, operator: Any) -> N
     with pytest.raises(InvalidInputError):
         pools.create_pool(any_ctx, operator, "bad name", 2)
     assert pools.update_pool(any_ctx, operator, "db", 2).slots == 2
-    engine = workflows.host(any_ctx).engine
+    engine = any_ctx.engine.engine
     assert engine.rt.pools == {"db": 2}
     pools.delete_pool(any_ctx, operator, "db")
     assert engine.rt.pools == {}
@@ -36,7 +36,7 @@ def test_source_limits_come_from_settings_and_options(
     )
     config = pools.engine_config(any_ctx)
     assert config.source_limits == {"shop": 2} and config.default_source_limit == 5
-    rt = workflows.host(any_ctx).engine.rt
+    rt = any_ctx.engine.engine.rt
     assert (rt.source_limit("shop"), rt.source_limit("other")) == (2, 5)
     sources.update(any_ctx, operator, "shop", {"options": {"max_concurrent": 3}})
     assert rt.source_limit("shop") == 3

@@ -37,7 +37,6 @@ from sounding.api.schemas import HealthPublic
 from sounding.config import Settings
 from sounding.services import health
 from sounding.services.context import Context, build_context
-from sounding.services.scheduler import start as start_scheduler
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -54,8 +53,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         if app.state.ctx is None:
             app.state.ctx = build_context(settings or Settings())
         # the server owns unfinished executions and the schedule: it resumes the executions a
-        # stopped server left, and runs due ticks (a CLI process does neither)
-        await run_in_threadpool(start_scheduler, app.state.ctx)
+        # stopped server left, runs due ticks and flushes usage (a CLI process does none)
+        await run_in_threadpool(app.state.ctx.start)
         yield
         # a clean stop (SIGTERM included: uvicorn ends the process right after this): running
         # task attempts are recorded as stopped, buffered usage is written

@@ -341,7 +341,7 @@ def _finish(
             source_repo.update(conn, source_id, {"last_scan_at": now})
         run = scan_repo.get(conn, scan_id)
     assert run is not None
-    for hook in ctx.extras.get("scan_hooks", []):  # e.g. source_changed workflow triggers
+    for hook in list(ctx.scan_hooks):  # e.g. source_changed workflow triggers
         try:
             hook(run)
         except Exception:  # a trigger must never fail the scan that fired it

@@ -96,16 +96,27 @@ def with_executor(
     return found
 
 
-def bind_step_types(ctx: Context, registry: StepTypeRegistry, executor: Executor) -> None:
-    """Bind the services' step types; for a remote executor make their tasks picklable."""
+def local_step_types(ctx: Context) -> StepTypeRegistry:
+    """Built-in and plugin step types with the services' handlers bound to ``ctx``: what
+    ``ctx.step_types`` holds. Plain data; building it starts nothing."""
+    registry = StepTypeRegistry.default(allowed_modules=ctx.settings.allowed_callable_modules)
+    step_types.bind(ctx, registry)
+    return registry
+
+
+def step_types_for(ctx: Context, executor: Executor) -> StepTypeRegistry:
+    """The registry an engine on ``executor`` runs: the context's own for the local executor;
+    for a remote one a copy whose services step types plan picklable tasks."""
+    if isinstance(executor, LocalExecutor):
+        return ctx.step_types
+    registry = StepTypeRegistry.default(allowed_modules=ctx.settings.allowed_callable_modules)
     before = _handlers(registry)
     step_types.bind(ctx, registry)
-    if isinstance(executor, LocalExecutor):
-        return
     store = StoreSettings.of(ctx.settings)
     for name, handler in _handlers(registry).items():
         if before.get(name) is not handler:
             registry.register(name, _remote_handler(name, handler, store), replace=True)
+    return registry
 
 
 def _handlers(registry: StepTypeRegistry) -> dict[str, StepHandler]:

@@ -18,7 +18,6 @@ from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.governance import glossary as g
 from sounding.governance import glossary_suggest as gs
 from sounding.search.analysis import STOP_WORDS, split_words, stem
-from sounding.search.embeddings import Embedder, load_embedder
 from sounding.services import catalog
 from sounding.services.context import Context
 from sounding.services.glossary import find_row
@@ -217,14 +216,6 @@ def decide_suggestion(ctx: Context, actor: Principal, link_id: int, status: str)
     return _decide(ctx, actor, rows[0]["term_id"], rows[0]["asset_id"], status)
 
 
-def _embedder(ctx: Context) -> Embedder | None:
-    key = "glossary_embedder"
-    if key not in ctx.extras:
-        ctx.extras[key] = load_embedder(ctx.settings.search_model)
-    found: Embedder | None = ctx.extras[key]
-    return found
-
-
 def _profiles(
     conn: Any, source_id: int | None
 ) -> tuple[list[gs.TermProfile], list[gs.AssetProfile], dict[int, str], dict[int, str]]:
@@ -267,7 +258,7 @@ def _profiles(
 def _similarity(
     ctx: Context, definitions: dict[int, str], descriptions: dict[int, str]
 ) -> dict[tuple[int, int], float]:
-    embedder = _embedder(ctx)
+    embedder = ctx.embedder
     if embedder is None or not definitions or not descriptions:
         return {}
     term_ids, asset_ids = list(definitions), list(descriptions)

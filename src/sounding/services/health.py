@@ -18,9 +18,8 @@ from sounding.errors import SoundingError
 from sounding.orchestration.load import EngineLoad
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import next_tick
-from sounding.services import executors, workflows
+from sounding.services import executors
 from sounding.services.context import Context
-from sounding.services.scheduler import Scheduler
 from sounding.store.repos import workflows as workflow_repo
 
 logger = logging.getLogger(__name__)
@@ -50,7 +49,7 @@ def system_health(ctx: Context, actor: Principal) -> dict[str, Any]:
     store = _store(ctx)
     if not store["reachable"]:
         problems.append(f"metadata store unreachable: {store['error']}")
-    host = workflows.host(ctx)
+    host = ctx.engine
 
     async def snapshot() -> EngineLoad:
         return host.engine.load()
@@ -125,8 +124,8 @@ def _source(s: Any, load: EngineLoad) -> dict[str, Any]:
 
 
 def _scheduler(ctx: Context, now: datetime, step_types: Collection[str]) -> dict[str, Any]:
-    found = ctx.extras.get("scheduler")
-    running = isinstance(found, Scheduler) and found.running
+    found = ctx.scheduler
+    running = found is not None and found.running
     ticks = []
     with ctx.db.read() as conn:
         rows = [
@@ -155,6 +154,6 @@ def _scheduler(ctx: Context, now: datetime, step_types: Collection[str]) -> dict
     ticks.sort(key=lambda t: t["next_tick"])
     return {
         "running": running,
-        "ticks_started": found.ticks_started if isinstance(found, Scheduler) else 0,
+        "ticks_started": found.ticks_started if found is not None else 0,
         "next": ticks,
     }

@@ -142,7 +142,9 @@ def _etas(
     per_step: Mapping[tuple[str, str], list[stats.Sample]],
     workflow: str | None,
 ) -> list[dict[str, Any]]:
-    host = workflows.host(ctx)
+    host = ctx.running_engine
+    if host is None:  # no engine in this process: nothing runs here to estimate
+        return []
 
     async def snapshot() -> EngineLoad:
         return host.engine.load()
@@ -245,7 +247,7 @@ def anomalies(
 
 
 def _recommendations(ctx: Context, workflow: str | None) -> list[advice.Recommendation]:
-    names = workflows.host(ctx).registry.names()
+    names = ctx.step_types.names()
     with ctx.db.read() as conn:
         rows = workflow_repo.list_workflows(conn)
     out: list[advice.Recommendation] = []

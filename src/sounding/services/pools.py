@@ -24,15 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from sounding.domain.auth import Permission, Principal
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
-from sounding.orchestration.engine import EngineConfig
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import pools as repo
 from sounding.store.repos import sources as sources_repo
 from sounding.store.repos import workflows as workflows_repo
 
-if TYPE_CHECKING:
-    from sounding.orchestration.engine import Engine
+if TYPE_CHECKING:  # the engine loads when one starts, not with the catalog (sources use this)
+    from sounding.orchestration.engine import Engine, EngineConfig
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +88,8 @@ def read_capacities(ctx: Context) -> Capacities:
 
 def engine_config(ctx: Context) -> EngineConfig:
     """The engine's limits from the settings and the store."""
+    from sounding.orchestration.engine import EngineConfig
+
     caps = read_capacities(ctx)
     return EngineConfig(
         pools=caps.pools,
@@ -111,8 +112,8 @@ async def apply_capacities(engine: Engine, caps: Capacities) -> None:
 
 def refresh(ctx: Context) -> None:
     """Give this process's engine (if it has one) the stored pools and source caps."""
-    host = ctx.extras.get("engine")
-    if host is None or not getattr(host, "started", False):
+    host = ctx.running_engine
+    if host is None:
         return
     host.call(apply_capacities(host.engine, read_capacities(ctx)))
 

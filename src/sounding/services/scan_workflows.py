@@ -86,8 +86,8 @@ def start(
     execution_id = uuid.uuid4().hex
     scan_id = scans.create(ctx, actor, source, execution_id)  # 404 / 409 / 422 first
     try:
-        engine = workflows.host(ctx)
-        spec = parse_workflow(scan_spec(source, options), step_types=engine.registry.names())
+        engine = ctx.engine
+        spec = parse_workflow(scan_spec(source, options), step_types=ctx.step_types.names())
         with ctx.db.write() as conn:
             stored, changed = workflow_repo.put(
                 conn, spec.name, dict(spec.document), actor=actor.name
@@ -130,7 +130,7 @@ def summary(
     """The finished scan: its discovery run (report, counts) with the profile and classify
     stages and every failed task folded into the report, plus the execution."""
     execution = workflows.get_execution(ctx, actor, execution_id)
-    engine = workflows.host(ctx)
+    engine = ctx.engine
     attempts = engine.call(engine.engine.storage.list_task_attempts(execution_id))
     final = _final_attempts(attempts)
     source = execution["workflow"][len(PREFIX) :]

@@ -69,11 +69,18 @@ class Scheduler:
         self.host.call(begin())
 
     def stop(self) -> None:
+        """Stop the rounds and the triggers (``Context.stop`` calls this)."""
         self._remove_listener()
-        hooks = self.ctx.extras.get("scan_hooks", [])
-        if self.on_scan in hooks:
-            hooks.remove(self.on_scan)
         self.stop_polling()
+        pending = list(self._pending)  # triggers still firing: ended, not left to the loop's close
+        if pending and self.host.loop.is_running():
+
+            async def end() -> None:
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*pending, return_exceptions=True)
+
+            self.host.call(end())
 
     def stop_polling(self) -> None:
         """Stop the timed rounds (triggers keep working); ``run_due`` can still be called."""
@@ -244,20 +251,15 @@ def _wants(row: Mapping[str, Any], upstream: str, status: RunStatus | None) -> b
 
 
 def start(ctx: Context) -> Scheduler:
-    """The server's scheduler over its engine (started if needed)."""
-    existing = ctx.extras.get("scheduler")
-    if isinstance(existing, Scheduler):
-        return existing
-    scheduler = Scheduler(ctx, workflows.host(ctx, recover=True))
-    ctx.extras["scheduler"] = scheduler
-    ctx.extras.setdefault("scan_hooks", []).append(scheduler.on_scan)
-    scheduler.start()
-    return scheduler
+    """The server's scheduler over its engine: ``ctx.start()``, then its scheduler."""
+    ctx.start()
+    assert ctx.scheduler is not None
+    return ctx.scheduler
 
 
 def webhook(ctx: Context, name: str, secret: str | None) -> dict[str, Any]:
-    scheduler = ctx.extras.get("scheduler")
-    if not isinstance(scheduler, Scheduler):
+    scheduler = ctx.scheduler
+    if scheduler is None:
         raise SoundingError("The scheduler is not running in this process")
     execution_id = scheduler.webhook(name, secret)
     return workflows.get_execution(ctx, system_principal("webhook", name), execution_id)

@@ -76,7 +76,7 @@ class SearchState:
         tmp.replace(self._cursor_file)
 
     def stop(self) -> None:
-        """Called by Context.close(): let go of this context's share of the index."""
+        """Called by Context.stop(): let go of this context's share of the index."""
         with _OPEN_LOCK:
             self.users -= 1
             if self.users > 0:
@@ -92,17 +92,12 @@ _OPEN: dict[Path, SearchState] = {}
 _OPEN_LOCK = threading.Lock()
 
 
-def _state(ctx: Context, *, fresh: bool = True) -> SearchState:
-    """This context's search state, opening the directory's index on first use (once per
-    process, however many threads ask at the same moment); ``fresh`` brings a new or
-    discarded index up to date from the store before anyone reads it."""
-    state = ctx.extras.get("search")
-    if isinstance(state, SearchState):
-        return state
+def open_state(ctx: Context, *, fresh: bool = True) -> SearchState:
+    """A share of the search state of ``ctx``'s home, opening the directory's index if this
+    process has not yet (once, however many contexts ask at the same moment); ``fresh`` brings
+    a new or discarded index up to date from the store before anyone reads it. The context
+    keeps it (``ctx.search_state()``) and lets go of it when it stops."""
     with _OPEN_LOCK:
-        state = ctx.extras.get("search")
-        if isinstance(state, SearchState):
-            return state
         directory = index_path(ctx).resolve()
         state = _OPEN.get(directory)
         if state is None:
@@ -110,8 +105,11 @@ def _state(ctx: Context, *, fresh: bool = True) -> SearchState:
         if fresh and (getattr(state.index, "needs_rebuild", False) or state.cursor == 0):
             _rebuild(ctx, state)
         state.users += 1
-        ctx.extras["search"] = state
     return state
+
+
+def _state(ctx: Context, *, fresh: bool = True) -> SearchState:
+    return ctx.search_state(fresh=fresh)
 
 
 def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], set[int]]:

@@ -43,8 +43,6 @@ KILL_GRACE_SECONDS = 2.0
 START_SECONDS = 60.0
 """How long a new worker process may take to start and import the parser."""
 
-_KEY = "sql_workers"
-
 
 class _Worker:
     """One worker process (a one-process pool, so it can be killed alone)."""
@@ -157,8 +155,4 @@ class SqlWorkers:
 
 def workers(ctx: Context) -> SqlWorkers:
     """The context's SQL workers (one set per server, created on first use)."""
-    found = ctx.extras.get(_KEY)
-    if found is None:
-        found = ctx.extras.setdefault(_KEY, SqlWorkers(ctx.settings))
-    assert isinstance(found, SqlWorkers)
-    return found
+    return ctx.sql_workers

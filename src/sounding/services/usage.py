@@ -1,8 +1,9 @@
 """Use cases for usage: record views and searches, ingest query-log calls, keep popularity.
 
 Recording never writes on the request's path: views and search hits are counted in memory
-(a thread-safe :class:`UsageRecorder` per context) and flushed in one write transaction every
-``SOUNDING_USAGE_FLUSH_SECONDS``, before analytics reads, and when the context closes. So
+(a thread-safe :class:`UsageRecorder` per context, ``ctx.usage``) and flushed in one write
+transaction every ``SOUNDING_USAGE_FLUSH_SECONDS`` in a server, before analytics reads, and when
+the context stops. So
 ``GET /api/v1/assets/{ref}`` stays a read and never waits for SQLite's single writer.
 
 Each flush adds the counts (``usage_daily``), the distinct users, the search queries, and
@@ -62,7 +63,6 @@ class UsageRecorder:
             self._counts[key] += count
             if user:
                 self._users[key].add(user)
-        self._ensure_thread()
 
     def add_query(self, query: str, user: str | None, mode: str, result_count: int) -> None:
         row = {
@@ -74,7 +74,6 @@ class UsageRecorder:
         }
         with self._lock:
             self._queries.append(row)
-        self._ensure_thread()
 
     @property
     def pending(self) -> int:
@@ -104,7 +103,9 @@ class UsageRecorder:
 
     # --- the periodic flusher ---------------------------------------------------------------
 
-    def _ensure_thread(self) -> None:
+    def start_flushing(self) -> None:
+        """Flush every ``SOUNDING_USAGE_FLUSH_SECONDS`` on a thread of its own (the server's
+        ``Context.start`` calls this; elsewhere pending counts are written when it stops)."""
         if self._thread is not None or self._stop.is_set():
             return
         with self._lock:
@@ -123,7 +124,7 @@ class UsageRecorder:
                 logger.exception("Failed to flush usage counts; will retry")
 
     def stop(self) -> None:
-        """Stop the flusher and write what is pending (``Context.close`` calls this)."""
+        """Stop the flusher and write what is pending (``Context.stop`` calls this)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=10)
@@ -134,12 +135,8 @@ class UsageRecorder:
 
 
 def recorder(ctx: Context) -> UsageRecorder:
-    """The context's recorder (made on first use; ``Context.close`` flushes and stops it)."""
-    found = ctx.extras.get("usage")
-    if isinstance(found, UsageRecorder):
-        return found
-    made = UsageRecorder(ctx)
-    return ctx.extras.setdefault("usage", made)  # type: ignore[no-any-return]
+    """The context's recorder (``ctx.usage``; ``Context.stop`` flushes and stops it)."""
+    return ctx.usage
 
 
 def record_view(ctx: Context, actor: Principal, asset: dict[str, Any]) -> None:

@@ -27,13 +27,12 @@ from sounding.errors import InvalidInputError, NotFoundError, ParseError
 from sounding.orchestration.engine import Engine, EngineConfig
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.parsing import load_document, parse_workflow
-from sounding.orchestration.steps import StepTypeRegistry
 from sounding.services import execution_status, executors, pools, versions, workflow_checks
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import sources as sources_repo
 from sounding.store.repos import workflows as repo
-from sounding.store.run_storage import SqlRunStorage
+from sounding.store.run_storage import RunReads, SqlRunStorage
 from sounding.store.tables_orchestration import workflows as workflows_table
 
 logger = logging.getLogger(__name__)
@@ -42,16 +41,15 @@ TERMINAL = {RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELLED}
 
 
 class EngineHost:
-    """The orchestration engine on a background event loop, callable from any thread."""
+    """The orchestration engine on a background event loop, callable from any thread.
+
+    Made and stopped by :class:`Context` (``ctx.engine``, ``ctx.start()``, ``ctx.stop()``)."""
 
     def __init__(
         self, ctx: Context, config: EngineConfig | None = None, executor: Executor | None = None
     ) -> None:
-        self.registry = StepTypeRegistry.default(
-            allowed_modules=ctx.settings.allowed_callable_modules
-        )
         self.executor = executor or executors.build_executor(ctx.settings)
-        executors.bind_step_types(ctx, self.registry, self.executor)
+        self.registry = executors.step_types_for(ctx, self.executor)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self.loop.run_forever, name="sounding-engine", daemon=True
@@ -60,11 +58,13 @@ class EngineHost:
             SqlRunStorage(ctx.db),
             registry=self.registry,
             executor=self.executor,
-            config=config or pools.engine_config(ctx),
+            config=config or pools.engine_config(ctx),  # the stored pools and source caps
         )
         self.started = False
 
     def start(self, *, recover: bool) -> list[str]:
+        """Start the loop thread and the engine; ``recover`` resumes unfinished executions
+        (the server's start)."""
         self._thread.start()
         resumed = self.call(self.engine.start(recover=recover))
         self.started = True
@@ -95,22 +95,6 @@ class EngineHost:
         self.loop.close()
 
 
-def host(ctx: Context, *, recover: bool = False) -> EngineHost:
-    """The context's engine, started on first use. ``recover=True`` is the server's start: it
-    resumes unfinished executions and starts the executor now (so health reports its workers);
-    otherwise a lazy executor starts with the first task submitted."""
-    engine = ctx.extras.get("engine")
-    if not isinstance(engine, EngineHost):
-        engine = EngineHost(ctx)
-        ctx.extras["engine"] = engine
-        resumed = engine.start(recover=recover)
-        if resumed:
-            logger.info("Resumed %d unfinished execution(s)", len(resumed))
-    if recover:
-        engine.call(executors.connect(engine.executor), timeout=None)
-    return engine
-
-
 def _public_workflow(row: Mapping[str, Any]) -> dict[str, Any]:
     spec = row["spec"]
     return {
@@ -139,7 +123,7 @@ def apply_workflow(
     ``if_match`` replaces it only if it is still the one read (an ETag)."""
     actor.require(Permission.SCAN_RUN)
     doc = load_document(document) if isinstance(document, str) else dict(document)
-    registry = host(ctx).registry
+    registry = ctx.step_types  # plain data: validating starts no engine
     step_types = registry.names()
 
     def parse(d: Any) -> Any:
@@ -272,7 +256,7 @@ def execute(
     """Start an execution of a stored workflow; returns it (pending or already running)."""
     actor.require(Permission.SCAN_RUN)
     workflow = get_workflow(ctx, actor, name)
-    engine = host(ctx)
+    engine = ctx.engine
     pools.refresh(ctx)  # pools changed by another process (the CLI while a server runs)
     execution_id = engine.call(
         engine.engine.submit(workflow["spec"], params=params, trigger=trigger)
@@ -315,11 +299,8 @@ def list_executions(
     limit: int = 50,
 ) -> list[dict[str, Any]]:
     actor.require(Permission.CATALOG_READ)
-    engine = host(ctx)
     statuses = [_run_status(status)] if status else None
-    records = engine.call(
-        engine.engine.storage.list_executions(statuses=statuses, workflow=workflow, limit=limit)
-    )
+    records = RunReads(ctx.db).list_executions(statuses=statuses, workflow=workflow, limit=limit)
     return [_public_execution(r) for r in records]
 
 
@@ -328,14 +309,14 @@ def get_execution(ctx: Context, actor: Principal, execution_id: str) -> dict[str
     the same figures as its progress events), percent, ETA and, for a failed step, its first
     task errors."""
     actor.require(Permission.CATALOG_READ)
-    engine = host(ctx)
-    storage = engine.engine.storage
-    record = engine.call(storage.get_execution(execution_id))
-    steps = engine.call(storage.get_steps(execution_id))
-    live = engine.call(_live_progress(engine.engine, execution_id))
+    reads = RunReads(ctx.db)  # a read: no engine started for it
+    record = reads.get_execution(execution_id)
+    steps = reads.get_steps(execution_id)
+    engine = ctx.running_engine  # live figures only where the execution may run
+    live = engine.call(_live_progress(engine.engine, execution_id)) if engine else None
     attempts: list[Any] = []
     if any(s.status is RunStatus.FAILED for s in steps):
-        attempts = engine.call(storage.list_task_attempts(execution_id))
+        attempts = reads.list_task_attempts(execution_id)
     errors = execution_status.step_errors(steps, attempts)
     out = _public_execution(record)
     out["progress"] = execution_status.execution_progress(live)
@@ -353,7 +334,7 @@ async def _live_progress(engine: Engine, execution_id: str) -> dict[str, dict[st
 def control(ctx: Context, actor: Principal, execution_id: str, action: str) -> dict[str, Any]:
     """pause, resume, cancel or retry (re-run from failure) an execution."""
     actor.require(Permission.SCAN_RUN)
-    engine = host(ctx)
+    engine = ctx.engine
     calls: dict[str, Callable[[str], Coroutine[Any, Any, None]]] = {
         "pause": engine.engine.pause,
         "resume": engine.engine.resume,
@@ -379,12 +360,11 @@ def _await_started(engine: EngineHost, execution_id: str, timeout: float = 5.0) 
 
 
 def events_since(ctx: Context, execution_id: str, after: int = 0) -> list[RunEvent]:
-    engine = host(ctx)
-    return engine.call(engine.engine.storage.list_events(execution_id, after=after))
+    return RunReads(ctx.db).list_events(execution_id, after=after)
 
 
 def wait(ctx: Context, execution_id: str, timeout: float | None = None) -> dict[str, Any]:
-    engine = host(ctx)
+    engine = ctx.engine
     record = engine.call(engine.engine.wait(execution_id, timeout), timeout=None)
     return _public_execution(record)
 
@@ -411,4 +391,4 @@ def listen(
 ) -> Callable[[], None]:
     """Live events of one execution (progress included); returns the unsubscribe function."""
     get_execution(ctx, actor, execution_id)  # 404 before anything is subscribed
-    return host(ctx).listen(execution_id, callback)
+    return ctx.engine.listen(execution_id, callback)

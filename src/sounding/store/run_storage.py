@@ -42,11 +42,62 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+class RunReads:
+    """The reads of :class:`SqlRunStorage` as plain calls, for a caller on no event loop: a
+    process reads executions without starting an engine for it."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get_execution(self, execution_id: str) -> ExecutionRecord:
+        found = self._read("read an execution", lambda c: repo.get_execution(c, execution_id))
+        if found is None:
+            raise _execution_not_found(execution_id)
+        return found
+
+    def list_executions(
+        self,
+        *,
+        statuses: Collection[RunStatus] | None = None,
+        workflow: str | None = None,
+        limit: int | None = None,
+    ) -> list[ExecutionRecord]:
+        return self._read(
+            "list executions",
+            lambda c: repo.list_executions(c, statuses=statuses, workflow=workflow, limit=limit),
+        )
+
+    def get_steps(self, execution_id: str) -> list[StepRecord]:
+        return self._read("read steps", lambda c: repo.get_steps(c, execution_id))
+
+    def list_task_attempts(
+        self, execution_id: str, *, step_id: str | None = None
+    ) -> list[TaskAttemptRecord]:
+        return self._read(
+            "list task attempts", lambda c: repo.list_attempts(c, execution_id, step_id=step_id)
+        )
+
+    def list_events(
+        self, execution_id: str, *, after: int = 0, limit: int | None = None
+    ) -> list[RunEvent]:
+        return self._read(
+            "list events", lambda c: repo.list_events(c, execution_id, after=after, limit=limit)
+        )
+
+    def _read(self, what: str, work: Callable[[Connection], T]) -> T:
+        def run() -> T:
+            with self.db.read() as conn:
+                return work(conn)
+
+        return _boundary(what, run, None)
+
+
 class SqlRunStorage:
     """Run storage in the metadata store's tables (SQLite or PostgreSQL)."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.reads = RunReads(db)
 
     # -- executions --
 
@@ -55,10 +106,7 @@ class SqlRunStorage:
             raise ConflictError(f"Execution '{record.id}' exists already", execution_id=record.id)
 
     async def get_execution(self, execution_id: str) -> ExecutionRecord:
-        found = await self._read("read an execution", lambda c: repo.get_execution(c, execution_id))
-        if found is None:
-            raise _execution_not_found(execution_id)
-        return found
+        return await asyncio.to_thread(self.reads.get_execution, execution_id)
 
     async def list_executions(
         self,
@@ -67,9 +115,8 @@ class SqlRunStorage:
         workflow: str | None = None,
         limit: int | None = None,
     ) -> list[ExecutionRecord]:
-        return await self._read(
-            "list executions",
-            lambda c: repo.list_executions(c, statuses=statuses, workflow=workflow, limit=limit),
+        return await asyncio.to_thread(
+            self.reads.list_executions, statuses=statuses, workflow=workflow, limit=limit
         )
 
     async def update_execution(self, record: ExecutionRecord, *, expected: RunStatus) -> None:
@@ -100,7 +147,7 @@ class SqlRunStorage:
         await self._write("add steps", work)  # a race lost to another server: ConflictError
 
     async def get_steps(self, execution_id: str) -> list[StepRecord]:
-        return await self._read("read steps", lambda c: repo.get_steps(c, execution_id))
+        return await asyncio.to_thread(self.reads.get_steps, execution_id)
 
     async def update_step(self, record: StepRecord, *, expected: RunStatus) -> None:
         def work(conn: Connection) -> None:
@@ -164,9 +211,7 @@ class SqlRunStorage:
     async def list_task_attempts(
         self, execution_id: str, *, step_id: str | None = None
     ) -> list[TaskAttemptRecord]:
-        return await self._read(
-            "list task attempts", lambda c: repo.list_attempts(c, execution_id, step_id=step_id)
-        )
+        return await asyncio.to_thread(self.reads.list_task_attempts, execution_id, step_id=step_id)
 
     # -- events --
 
@@ -183,18 +228,11 @@ class SqlRunStorage:
     async def list_events(
         self, execution_id: str, *, after: int = 0, limit: int | None = None
     ) -> list[RunEvent]:
-        return await self._read(
-            "list events", lambda c: repo.list_events(c, execution_id, after=after, limit=limit)
+        return await asyncio.to_thread(
+            self.reads.list_events, execution_id, after=after, limit=limit
         )
 
     # -- plumbing --
-
-    async def _read(self, what: str, work: Callable[[Connection], T]) -> T:
-        def run() -> T:
-            with self.db.read() as conn:
-                return work(conn)
-
-        return await asyncio.to_thread(_boundary, what, run, None)
 
     async def _write(
         self,
