@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     """The largest SQL text the API parses (lineage parse and ingest; 413 above it)."""
 
     sql_parse_seconds: float = Field(default=10.0, gt=0)
-    """How long parsing one SQL text may take (checked between statements; 422 after it)."""
+    """How long parsing one SQL text may take (422 past it: checked between statements and at
+    the end; a worker still busy 2 s past it is killed)."""
 
     heavy_requests: int = Field(default=2, ge=1)
     """How many CPU-heavy requests (SQL parsing) run at once; others wait for a slot."""
