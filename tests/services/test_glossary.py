@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from sounding.domain.auth import Principal, Role
+from sounding.domain.glossary import GlossaryImportResult
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from sounding.services import accounts, classification, glossary, glossary_links, scans, sources
 from sounding.store.repos import audit
@@ -40,42 +41,40 @@ def test_hierarchy_moves_renames_and_refuses_cycles(any_ctx: Any, operator: Any)
     net = glossary.create_term(
         any_ctx, operator, {"path": "/Finance/Revenue/Net Revenue", "synonyms": ["Net Sales"]}
     )
-    assert net["path"] == "/Finance/Revenue/Net Revenue" and net["status"] == "draft"
-    assert glossary.get_term(any_ctx, operator, "/finance/revenue")["children"] == [net["path"]]
+    assert net.path == "/Finance/Revenue/Net Revenue" and net.status == "draft"
+    assert glossary.get_term(any_ctx, operator, "/finance/revenue").children == [net.path]
     with pytest.raises(ConflictError, match="already exists"):
-        glossary.create_term(any_ctx, operator, {"name": "revenue", "parent": fin["id"]})
+        glossary.create_term(any_ctx, operator, {"name": "revenue", "parent": fin.id})
     with pytest.raises(ConflictError, match="descendants"):
-        glossary.update_term(any_ctx, operator, fin["id"], {"parent": "/Finance/Revenue"})
-    glossary.update_term(any_ctx, operator, rev["id"], {"name": "Income"})
-    assert glossary.get_term(any_ctx, operator, net["id"])["path"] == "/Finance/Income/Net Revenue"
-    glossary.update_term(any_ctx, operator, net["id"], {"parent": ""})  # to the top
-    assert glossary.get_term(any_ctx, operator, net["id"])["path"] == "/Net Revenue"
+        glossary.update_term(any_ctx, operator, fin.id, {"parent": "/Finance/Revenue"})
+    glossary.update_term(any_ctx, operator, rev.id, {"name": "Income"})
+    assert glossary.get_term(any_ctx, operator, net.id).path == "/Finance/Income/Net Revenue"
+    glossary.update_term(any_ctx, operator, net.id, {"parent": ""})  # to the top
+    assert glossary.get_term(any_ctx, operator, net.id).path == "/Net Revenue"
     tree = glossary.tree(any_ctx, operator)
-    assert [n["name"] for n in tree] == ["Finance", "Net Revenue"]
-    assert [c["name"] for c in tree[0]["children"]] == ["Income"]
+    assert [n.name for n in tree] == ["Finance", "Net Revenue"]
+    assert [c.name for c in tree[0].children] == ["Income"]
     with pytest.raises(NotFoundError):
         glossary.get_term(any_ctx, operator, "/Finance/Revenue")
     with pytest.raises(InvalidInputError, match="editable fields"):
-        glossary.update_term(any_ctx, operator, fin["id"], {"colour": "red"})
+        glossary.update_term(any_ctx, operator, fin.id, {"colour": "red"})
 
 
 def test_approval_is_recorded_and_statuses_follow_the_rules(any_ctx: Any, operator: Any) -> None:
     term = glossary.create_term(any_ctx, operator, {"name": "Order"})
     viewer = Principal("vera", Role.VIEWER)
     with pytest.raises(PermissionDeniedError):
-        glossary.set_status(any_ctx, viewer, term["id"], "approved")
+        glossary.set_status(any_ctx, viewer, term.id, "approved")
     steward = Principal("stu", Role.STEWARD)
     approved = glossary.set_status(any_ctx, steward, "/Order", "approved", "reviewed")
-    assert approved["status"] == "approved" and approved["approved_by"] == "stu"
-    assert approved["approved_at"] is not None
+    assert approved.status == "approved" and approved.approved_by == "stu"
+    assert approved.approved_at is not None
     with pytest.raises(ConflictError, match="already approved"):
-        glossary.set_status(any_ctx, steward, term["id"], "approved")
-    glossary.set_status(any_ctx, steward, term["id"], "deprecated")
+        glossary.set_status(any_ctx, steward, term.id, "approved")
+    glossary.set_status(any_ctx, steward, term.id, "deprecated")
     with pytest.raises(ConflictError, match="cannot become approved"):
-        glossary.set_status(any_ctx, steward, term["id"], "approved")
-    assert glossary.update_term(any_ctx, steward, term["id"], {"status": "draft"})["status"] == (
-        "draft"
-    )
+        glossary.set_status(any_ctx, steward, term.id, "approved")
+    assert glossary.update_term(any_ctx, steward, term.id, {"status": "draft"}).status == ("draft")
     actions = _actions(any_ctx)
     assert ("glossary.term.approve", "/Order") in actions
     assert ("glossary.term.deprecate", "/Order") in actions
@@ -93,19 +92,19 @@ def test_delete_needs_recursive_for_a_subtree(any_ctx: Any, operator: Any) -> No
 
 def test_import_export_round_trip_with_relations(any_ctx: Any, operator: Any) -> None:
     result = glossary.import_terms(any_ctx, operator, CSV, "csv")
-    assert result == {"created": 3, "updated": 0, "ancestors_created": 1, "terms": 3}
+    assert result == GlossaryImportResult(created=3, updated=0, ancestors_created=1, terms=3)
     email = glossary.get_term(any_ctx, operator, "/Customer/Email Address")
-    assert email["synonyms"] == ["Email", "E-mail"] and email["classifications"] == ["PII.Email"]
-    assert email["related"] == ["/Customer"]
+    assert email.synonyms == ["Email", "E-mail"] and email.classifications == ["PII.Email"]
+    assert email.related == ["/Customer"]
     customer = glossary.get_term(any_ctx, operator, "/Customer")
-    assert customer["status"] == "approved" and customer["approved_by"] == operator.name
-    assert customer["related"] == ["/Customer/Email Address", "/Sales/Order"]  # both directions
+    assert customer.status == "approved" and customer.approved_by == operator.name
+    assert customer.related == ["/Customer/Email Address", "/Sales/Order"]  # both directions
     exported = glossary.export_terms(any_ctx, operator, "json")
     again = glossary.import_terms(any_ctx, operator, exported, "json")
-    assert again["created"] == 0 and again["updated"] == 4
+    assert again.created == 0 and again.updated == 4
     assert glossary.export_terms(any_ctx, operator, "json") == exported
     items, total = glossary.list_terms(any_ctx, operator, q="buyer")
-    assert total == 1 and items[0]["path"] == "/Customer"
+    assert total == 1 and items[0].path == "/Customer"
     assert glossary.list_terms(any_ctx, operator, under="/Customer")[1] == 1
 
 
@@ -113,23 +112,21 @@ def test_an_import_changes_only_the_columns_the_file_has(any_ctx: Any, operator:
     glossary.import_terms(any_ctx, operator, CSV, "csv")
     glossary.import_terms(any_ctx, operator, "path,owner\n/Customer,crm@shop\n", "csv")
     customer = glossary.get_term(any_ctx, operator, "/Customer")
-    assert customer["owner"] == "crm@shop"
-    assert customer["definition"] == "A person who buys"  # not in the file: kept
-    assert customer["synonyms"] == ["Client", "Buyer"] and customer["status"] == "approved"
-    assert customer["related"] == ["/Customer/Email Address", "/Sales/Order"]
+    assert customer.owner == "crm@shop"
+    assert customer.definition == "A person who buys"  # not in the file: kept
+    assert customer.synonyms == ["Client", "Buyer"] and customer.status == "approved"
+    assert customer.related == ["/Customer/Email Address", "/Sales/Order"]
     glossary.import_terms(any_ctx, operator, '[{"path": "/Sales/Order", "owner": "x"}]', "json")
-    assert glossary.get_term(any_ctx, operator, "/Sales/Order")["synonyms"] == ["Purchase"]
+    assert glossary.get_term(any_ctx, operator, "/Sales/Order").synonyms == ["Purchase"]
     glossary.import_terms(any_ctx, operator, "path,related\n/Sales/Order,\n", "csv")  # clears
-    assert glossary.get_term(any_ctx, operator, "/Customer")["related"] == [
-        "/Customer/Email Address"
-    ]
+    assert glossary.get_term(any_ctx, operator, "/Customer").related == ["/Customer/Email Address"]
 
 
 def test_related_terms_of_one_file_do_not_undo_each_other(any_ctx: Any, operator: Any) -> None:
     glossary.import_terms(any_ctx, operator, "path,related\n/A,/B\n/B,/C\n/C,\n", "csv")
-    assert glossary.get_term(any_ctx, operator, "/A")["related"] == ["/B"]
-    assert glossary.get_term(any_ctx, operator, "/B")["related"] == ["/A", "/C"]
-    assert glossary.get_term(any_ctx, operator, "/C")["related"] == ["/B"]
+    assert glossary.get_term(any_ctx, operator, "/A").related == ["/B"]
+    assert glossary.get_term(any_ctx, operator, "/B").related == ["/A", "/C"]
+    assert glossary.get_term(any_ctx, operator, "/C").related == ["/B"]
 
 
 def test_a_bad_import_changes_nothing(any_ctx: Any, operator: Any) -> None:

@@ -43,21 +43,21 @@ def test_terms_and_linked_assets_are_found_by_synonyms(shop: Any, operator: Any)
     )
     assert _hits(shop, operator, "clientele") == [("glossary_term", "Patron")]
     assert ("glossary_term", "Patron") in _hits(shop, operator, "PTN")
-    glossary_links.link(shop, operator, term["id"], CUSTOMERS)
+    glossary_links.link(shop, operator, term.id, CUSTOMERS)
     hits = _hits(shop, operator, "clientele")
     assert ("table", "customers") in hits and ("glossary_term", "Patron") in hits
     page = search.search(shop, operator, "clientele", mode="keyword")
     table = next(h for h in page["items"] if h["type"] == "table")
     assert "glossary" in table["reasons"]
     # a synonym edited on the term reaches the linked asset's document through the outbox
-    glossary.update_term(shop, operator, term["id"], {"synonyms": ["Regulars"]})
+    glossary.update_term(shop, operator, term.id, {"synonyms": ["Regulars"]})
     assert ("table", "customers") in _hits(shop, operator, "regulars")
     assert ("table", "customers") not in _hits(shop, operator, "clientele")
     only_terms = _hits(shop, operator, "regulars", filters={"types": ("glossary_term",)})
     assert only_terms == [("glossary_term", "Patron")]
-    glossary_links.unlink(shop, operator, term["id"], CUSTOMERS)
+    glossary_links.unlink(shop, operator, term.id, CUSTOMERS)
     assert _hits(shop, operator, "regulars") == [("glossary_term", "Patron")]
-    glossary.delete_term(shop, operator, term["id"])
+    glossary.delete_term(shop, operator, term.id)
     assert _hits(shop, operator, "regulars") == []
 
 
@@ -114,7 +114,7 @@ def _round(ctx: Any, operator: Any, rng: random.Random, assets: list[str]) -> No
     action = rng.choice(["create", "create", "edit", "move", "link", "link", "unlink", "delete"])
     if action == "create" or not terms:
         name = f"{rng.choice(NAMES)} {rng.randint(0, 99)}"
-        parent = rng.choice([None, *[t["path"] for t in terms]])
+        parent = rng.choice([None, *[t.path for t in terms]])
         with contextlib.suppress(SoundingError):  # a duplicate among siblings: no change
             glossary.create_term(
                 ctx, operator, {"name": name, "parent": parent, "synonyms": rng.sample(SYNONYMS, 2)}
@@ -122,19 +122,19 @@ def _round(ctx: Any, operator: Any, rng: random.Random, assets: list[str]) -> No
         return
     t = rng.choice(terms)
     if action == "edit":
-        glossary.update_term(ctx, operator, t["id"], {"synonyms": rng.sample(SYNONYMS, 2)})
+        glossary.update_term(ctx, operator, t.id, {"synonyms": rng.sample(SYNONYMS, 2)})
     elif action == "move":
-        target = rng.choice([None, *[x["path"] for x in terms if x["id"] != t["id"]]])
+        target = rng.choice([None, *[x.path for x in terms if x.id != t.id]])
         with contextlib.suppress(SoundingError):  # a cycle or a duplicate: refused
-            glossary.update_term(ctx, operator, t["id"], {"parent": target or ""})
+            glossary.update_term(ctx, operator, t.id, {"parent": target or ""})
     elif action == "link":
-        glossary_links.link(ctx, operator, t["id"], rng.choice(assets))
+        glossary_links.link(ctx, operator, t.id, rng.choice(assets))
     elif action == "unlink":
-        linked, n = glossary_links.term_assets(ctx, operator, t["id"])
+        linked, n = glossary_links.term_assets(ctx, operator, t.id)
         if n:
-            glossary_links.unlink(ctx, operator, t["id"], linked[0]["urn"])
+            glossary_links.unlink(ctx, operator, t.id, linked[0]["urn"])
     else:
-        glossary.delete_term(ctx, operator, t["id"], recursive=True)
+        glossary.delete_term(ctx, operator, t.id, recursive=True)
 
 
 @pytest.mark.parametrize("seed", [3, 5])

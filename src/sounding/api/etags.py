@@ -5,7 +5,7 @@ glossary terms, quality rules, workflows, compliance findings): the routes take
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Header, Response
 
@@ -28,7 +28,11 @@ def _if_match(
 IfMatch = Annotated[str | None, Depends(_if_match)]
 
 
-def tagged(response: Response, body: dict[str, Any]) -> dict[str, Any]:
-    """``body`` (a resource's public form), with its ETag in the response headers."""
+B = TypeVar("B")
+
+
+def tagged(response: Response, body: B) -> B:
+    """``body`` (a resource's public form: a mapping or a typed record with ``id`` and
+    ``revision``), with its ETag in the response headers."""
     response.headers["ETag"] = versions.etag_of(body)
     return body

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -17,6 +17,7 @@ from sounding.cli.output import (
 )
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
+from sounding.domain.glossary import GlossaryTreeNode
 from sounding.services import glossary, glossary_links
 
 app = typer.Typer(
@@ -49,8 +50,8 @@ def import_(
         print_json(result)
     else:
         say(
-            f"Imported {result['terms']} terms: {result['created']} created, "
-            f"{result['updated']} updated, {result['ancestors_created']} parent(s) added"
+            f"Imported {result.terms} terms: {result.created} created, "
+            f"{result.updated} updated, {result.ancestors_created} parent(s) added"
         )
 
 
@@ -75,10 +76,10 @@ def export(
     say(f"Wrote {output}")
 
 
-def _print_tree(nodes: list[dict[str, Any]], depth: int = 0) -> None:
+def _print_tree(nodes: list[GlossaryTreeNode], depth: int = 0) -> None:
     for node in nodes:
-        say(f"{'  ' * depth}{node['name']}  [dim]({node['status']})[/dim]")
-        _print_tree(node["children"], depth + 1)
+        say(f"{'  ' * depth}{node.name}  [dim]({node.status})[/dim]")
+        _print_tree(node.children, depth + 1)
 
 
 @app.command("list")
@@ -114,7 +115,7 @@ def approve(
     """Approve a draft term (recorded with who and when)."""
     with open_context() as ctx:
         result = glossary.set_status(ctx, local_operator(), term, "approved", note)
-    say(f"Approved {result['path']}")
+    say(f"Approved {result.path}")
 
 
 @app.command("link")

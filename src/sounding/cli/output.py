@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -106,18 +107,30 @@ def report_unexpected(exc: Exception) -> int:
     return EXIT_FAILURE
 
 
+def _json_default(value: Any) -> Any:
+    """Typed records (dataclasses) print as their fields; other values as :func:`to_text`."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return to_text(value)
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=to_text, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(data, default=_json_default, indent=2, ensure_ascii=False) + "\n")
+
+
+def _field(row: Any, name: str) -> Any:
+    """A column of a row: a mapping's key or a typed record's attribute."""
+    return row.get(name) if isinstance(row, Mapping) else getattr(row, name, None)
 
 
 def print_table(
-    rows: Sequence[dict[str, Any]],
+    rows: Sequence[Any],
     columns: Sequence[str],
     title: str | None = None,
     fmt: dict[str, Callable[[Any], str]] | None = None,
 ) -> None:
     fmt = fmt or {}
-    cells = [[fmt.get(c, _cell)(row.get(c)) for c in columns] for row in rows]
+    cells = [[fmt.get(c, _cell)(_field(row, c)) for c in columns] for row in rows]
     table = Table(title=title, show_lines=False)
     for i, col in enumerate(columns):
         widest = max([len(col), *(len(r[i]) for r in cells)])

@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.glossary import (
+    GlossaryImportResult,
+    GlossaryTerm,
+    GlossaryTermDetail,
+    GlossaryTreeNode,
+)
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.governance import glossary as g
 from sounding.services import versions
@@ -38,29 +45,33 @@ EDITABLE = (
 LISTS = ("synonyms", "abbreviations", "examples", "classifications")
 
 
-def public(row: Mapping[str, Any], related: Sequence[str] = ()) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "urn": g.term_urn(row["id"]),
-        "name": row["name"],
-        "path": row["path"],
-        "parent_id": row["parent_id"],
-        "definition": row["definition"],
-        **{k: list(row[k] or []) for k in LISTS},
-        "related": sorted(related),
-        "owner": row["owner"],
-        "steward": row["steward"],
-        "status": row["status"],
-        "approved_by": row["approved_by"],
-        "approved_at": row["approved_at"],
-        "created_by": row["created_by"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "revision": row["row_version"],
-    }
+def public(row: Mapping[str, Any], related: Sequence[str] = ()) -> GlossaryTerm:
+    """The term of a stored row; ``related`` are the paths of its related terms."""
+    return GlossaryTerm(
+        id=row["id"],
+        urn=g.term_urn(row["id"]),
+        name=row["name"],
+        path=row["path"],
+        parent_id=row["parent_id"],
+        definition=row["definition"],
+        synonyms=list(row["synonyms"] or []),
+        abbreviations=list(row["abbreviations"] or []),
+        examples=list(row["examples"] or []),
+        classifications=list(row["classifications"] or []),
+        related=sorted(related),
+        owner=row["owner"],
+        steward=row["steward"],
+        status=row["status"],
+        approved_by=row["approved_by"],
+        approved_at=row["approved_at"],
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        revision=row["row_version"],
+    )
 
 
-def _with_related(conn: Any, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def _with_related(conn: Any, rows: Sequence[Mapping[str, Any]]) -> list[GlossaryTerm]:
     rel = repo.related_ids(conn, [r["id"] for r in rows])
     paths = repo.terms_by_ids(conn, sorted({i for ids in rel.values() for i in ids}))
     return [public(r, [paths[i]["path"] for i in rel.get(r["id"], []) if i in paths]) for r in rows]
@@ -80,13 +91,13 @@ def find_row(conn: Any, ref: str | int) -> dict[str, Any]:
     return row
 
 
-def get_term(ctx: Context, actor: Principal, ref: str | int) -> dict[str, Any]:
+def get_term(ctx: Context, actor: Principal, ref: str | int) -> GlossaryTermDetail:
     actor.require(Permission.CATALOG_READ)
     with ctx.db.read() as conn:
         row = find_row(conn, ref)
-        out = _with_related(conn, [row])[0]
-        out["children"] = sorted(r["path"] for r in repo.children(conn, row["id"]))
-    return out
+        term = _with_related(conn, [row])[0]
+        children = sorted(r["path"] for r in repo.children(conn, row["id"]))
+    return GlossaryTermDetail(**asdict(term), children=children)
 
 
 def list_terms(
@@ -100,7 +111,7 @@ def list_terms(
     owner: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[GlossaryTerm], int]:
     """Terms by path; ``parent`` lists direct children, ``under`` a whole subtree."""
     actor.require(Permission.CATALOG_READ)
     if status is not None and status not in g.STATUSES:
@@ -121,7 +132,7 @@ def list_terms(
         return _with_related(conn, rows), total
 
 
-def tree(ctx: Context, actor: Principal, status: str | None = None) -> list[dict[str, Any]]:
+def tree(ctx: Context, actor: Principal, status: str | None = None) -> list[GlossaryTreeNode]:
     """Every term nested under its parent (``children``), siblings by name."""
     actor.require(Permission.CATALOG_READ)
     if status is not None and status not in g.STATUSES:
@@ -137,7 +148,19 @@ def tree(ctx: Context, actor: Principal, status: str | None = None) -> list[dict
     for r in keep:  # a filtered-out parent puts its children at the top
         if r["parent_id"] not in ids:
             r["parent_id"] = None
-    return g.build_tree(keep)
+    return [_node(n) for n in g.build_tree(keep)]
+
+
+def _node(node: Mapping[str, Any]) -> GlossaryTreeNode:
+    return GlossaryTreeNode(
+        id=node["id"],
+        name=node["name"],
+        path=node["path"],
+        parent_id=node["parent_id"],
+        status=node["status"],
+        definition=node["definition"],
+        children=[_node(c) for c in node["children"]],
+    )
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -191,7 +214,7 @@ def _repath_subtree(conn: Any, term_id: int, path: str) -> None:
         _repath_subtree(conn, child["id"], child_path)
 
 
-def create_term(ctx: Context, actor: Principal, data: Mapping[str, Any]) -> dict[str, Any]:
+def create_term(ctx: Context, actor: Principal, data: Mapping[str, Any]) -> GlossaryTermDetail:
     """A new draft term. ``parent`` (id or path) places it; or give its full ``path``."""
     actor.require(Permission.CATALOG_WRITE)
     data = dict(data)
@@ -239,7 +262,7 @@ def update_term(
     changes: Mapping[str, Any],
     *,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> GlossaryTermDetail:
     """Edit a term; renaming or moving it moves its whole subtree. ``status`` here may only
     return a term to draft (approve and deprecate have their own calls)."""
     actor.require(Permission.CATALOG_WRITE)
@@ -284,7 +307,7 @@ def set_status(
     note: str | None = None,
     *,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> GlossaryTermDetail:
     """Approve (recording who and when), deprecate, or return a term to draft."""
     actor.require(Permission.CATALOG_WRITE)
     now = utcnow()
@@ -358,11 +381,13 @@ def export_terms(ctx: Context, actor: Principal, fmt: str = "csv") -> str:
     if fmt not in ("csv", "json"):
         raise InvalidInputError(f"Unknown format {fmt!r}: use csv or json", field="format")
     with ctx.db.read() as conn:
-        terms = _with_related(conn, repo.all_terms(conn))
+        terms = [asdict(t) for t in _with_related(conn, repo.all_terms(conn))]
     return g.to_csv(terms) if fmt == "csv" else g.to_json(terms)
 
 
-def import_terms(ctx: Context, actor: Principal, text: str, fmt: str = "csv") -> dict[str, Any]:
+def import_terms(
+    ctx: Context, actor: Principal, text: str, fmt: str = "csv"
+) -> GlossaryImportResult:
     """Create or update terms by path from a CSV or JSON file, all or nothing.
 
     Missing ancestors are created as drafts; ``related`` may name terms of the file or of the
@@ -402,7 +427,7 @@ def import_terms(ctx: Context, actor: Principal, text: str, fmt: str = "csv") ->
         audit.record(
             conn, actor.name, "glossary.import", "glossary", fmt, {**counts, "terms": len(records)}
         )
-    return {**counts, "terms": len(records)}
+    return GlossaryImportResult(**counts, terms=len(records))
 
 
 def _import_one(conn: Any, actor: Principal, rec: g.TermRecord, counts: dict[str, int]) -> int:

@@ -12,7 +12,6 @@ with it or not at all, so two clients holding the same ETag cannot both succeed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,9 +25,12 @@ def etag(row_id: int, revision: int) -> str:
     return f'"{row_id}.{revision}"'
 
 
-def etag_of(public: Mapping[str, Any]) -> str:
-    """The ETag of a resource from its public form (``id`` and ``revision``)."""
-    return etag(int(public["id"]), int(public["revision"]))
+def etag_of(public: object) -> str:
+    """The ETag of a resource from its public form (``id`` and ``revision``): a mapping or
+    a typed record with those attributes."""
+    if isinstance(public, Mapping):
+        return etag(int(public["id"]), int(public["revision"]))
+    return etag(int(getattr(public, "id")), int(getattr(public, "revision")))  # noqa: B009
 
 
 def parse_if_match(header: str) -> tuple[str, ...]:

@@ -26,6 +26,8 @@ from sounding.api.schemas.glossary import (
     GlossaryTermUpdate,
     GlossaryTree,
 )
+from sounding.domain.glossary import GlossaryImportResult as ImportResult
+from sounding.domain.glossary import GlossaryTermDetail
 from sounding.services import glossary, glossary_links
 
 router = APIRouter(prefix="/glossary/terms", tags=["glossary"])
@@ -59,7 +61,7 @@ def list_terms(
 @router.post("", status_code=201, response_model=GlossaryTermPublic)
 def create_term(
     ctx: CtxDep, who: Writer, response: Response, body: Annotated[GlossaryTermCreate, Body()]
-) -> dict[str, Any]:
+) -> GlossaryTermDetail:
     """A new draft term."""
     return tagged(response, glossary.create_term(ctx, who, body.model_dump(exclude_unset=True)))
 
@@ -74,7 +76,7 @@ def term_tree(ctx: CtxDep, who: Reader, status: str | None = None) -> dict[str, 
 @router.get("/by-path", response_model=GlossaryTermPublic)
 def term_by_path(
     ctx: CtxDep, who: Reader, response: Response, path: str = Query(description="/Finance/Revenue")
-) -> dict[str, Any]:
+) -> GlossaryTermDetail:
     return tagged(response, glossary.get_term(ctx, who, path))
 
 
@@ -87,9 +89,7 @@ def export_terms(ctx: CtxDep, who: Reader, format: GlossaryFormat = "csv") -> Re
 
 
 @router.post("/import", response_model=GlossaryImportResult)
-def import_terms(
-    ctx: CtxDep, who: Writer, body: Annotated[GlossaryImport, Body()]
-) -> dict[str, Any]:
+def import_terms(ctx: CtxDep, who: Writer, body: Annotated[GlossaryImport, Body()]) -> ImportResult:
     """Create or update terms by path from a CSV or JSON file, all or nothing."""
     return glossary.import_terms(ctx, who, body.content, body.format)
 
@@ -137,7 +137,7 @@ def reject_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> dict[str, Any]:
 
 
 @router.get("/{ref}", response_model=GlossaryTermPublic)
-def get_term(ctx: CtxDep, who: Reader, response: Response, ref: str) -> dict[str, Any]:
+def get_term(ctx: CtxDep, who: Reader, response: Response, ref: str) -> GlossaryTermDetail:
     """A term by id (paths: use ``/by-path``); its ETag in the ``ETag`` header."""
     return tagged(response, glossary.get_term(ctx, who, ref))
 
@@ -150,7 +150,7 @@ def update_term(
     ref: str,
     body: Annotated[GlossaryTermUpdate, Body()],
     if_match: IfMatch,
-) -> dict[str, Any]:
+) -> GlossaryTermDetail:
     """Edit a term; renaming or moving it moves its subtree."""
     changes = body.model_dump(exclude_unset=True)
     return tagged(response, glossary.update_term(ctx, who, ref, changes, if_match=if_match))
@@ -172,7 +172,7 @@ def approve_term(
     ref: str,
     if_match: IfMatch,
     body: GlossaryStatusChange | None = None,
-) -> dict[str, Any]:
+) -> GlossaryTermDetail:
     """Approve a draft term; who approved and when is recorded."""
     note = body.note if body else None
     term = glossary.set_status(ctx, who, ref, "approved", note, if_match=if_match)
@@ -187,7 +187,7 @@ def deprecate_term(
     ref: str,
     if_match: IfMatch,
     body: GlossaryStatusChange | None = None,
-) -> dict[str, Any]:
+) -> GlossaryTermDetail:
     note = body.note if body else None
     term = glossary.set_status(ctx, who, ref, "deprecated", note, if_match=if_match)
     return tagged(response, term)
