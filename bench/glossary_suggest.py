@@ -72,12 +72,12 @@ def run(threshold: float, scale: float, misses: bool) -> dict[str, Any]:
             items, _ = glossary_links.list_suggestions(ctx, actor, limit=100_000)
         finally:
             ctx.close()
-    suggested = {(i["term_path"], i["qualified_name"]) for i in items}
+    suggested = {(i.term_path, i.qualified_name) for i in items}
     judged = judged_pairs()
     if misses:
-        reasons = {(i["term_path"], i["qualified_name"]): i for i in items}
+        reasons = {(i.term_path, i.qualified_name): i for i in items}
         for pair in sorted(suggested - judged):
-            sys.stderr.write(f"FP {pair[0]} -> {pair[1]} {reasons[pair]['confidence']}\n")
+            sys.stderr.write(f"FP {pair[0]} -> {pair[1]} {reasons[pair].confidence}\n")
         for pair in sorted(judged - suggested):
             sys.stderr.write(f"FN {pair[0]} -> {pair[1]}\n")
     return {
@@ -85,8 +85,8 @@ def run(threshold: float, scale: float, misses: bool) -> dict[str, Any]:
         "threshold": threshold,
         "scale": scale,
         **evaluate(suggested, judged),
-        "assets": counts["assets"],
-        "terms": counts["terms"],
+        "assets": counts.assets,
+        "terms": counts.terms,
         "seconds": round(seconds, 3),
     }
 

@@ -140,28 +140,27 @@ def test_links_and_suggestions_respect_people(shop: Any, operator: Any) -> None:
     glossary.import_terms(shop, operator, CSV, "csv")
     first = glossary_links.generate_suggestions(shop, operator, "shop")
     items, total = glossary_links.list_suggestions(shop, operator)
-    pairs = {(i["term_path"], i["qualified_name"]): i for i in items}
+    pairs = {(i.term_path, i.qualified_name): i for i in items}
     assert ("/Customer", "main.customers") in pairs and ("/Sales/Order", "main.orders") in pairs
     assert ("/Customer/Email Address", "main.customers.email") in pairs
-    assert first["suggested"] == total and all(i["reasons"] for i in items)
+    assert first.suggested == total and all(i.reasons for i in items)
     assert ("/Customer", "main.orders.customer_id") not in pairs
     # reject one, accept another: generating again never brings the rejected pair back
     rejected = pairs[("/Sales/Order", "main.orders")]
-    glossary_links.decide_suggestion(shop, operator, rejected["id"], "rejected")
+    glossary_links.decide_suggestion(shop, operator, rejected.id, "rejected")
     accepted = pairs[("/Customer", "main.customers")]
-    linked = glossary_links.decide_suggestion(shop, operator, accepted["id"], "accepted")
-    assert linked["status"] == "accepted" and linked["decided_by"] == operator.name
+    linked = glossary_links.decide_suggestion(shop, operator, accepted.id, "accepted")
+    assert linked.status == "accepted" and linked.decided_by == operator.name
     with pytest.raises(ConflictError, match="already accepted"):
-        glossary_links.decide_suggestion(shop, operator, accepted["id"], "rejected")
+        glossary_links.decide_suggestion(shop, operator, accepted.id, "rejected")
     second = glossary_links.generate_suggestions(shop, operator, "shop")
-    assert second["suggested"] == 0 and second["updated"] == total - 2
+    assert second.suggested == 0 and second.updated == total - 2
     still = {
-        (i["term_path"], i["qualified_name"])
-        for i in glossary_links.list_suggestions(shop, operator)[0]
+        (i.term_path, i.qualified_name) for i in glossary_links.list_suggestions(shop, operator)[0]
     }
     assert ("/Sales/Order", "main.orders") not in still
     assets, n = glossary_links.term_assets(shop, operator, "/Customer")
-    assert n == 1 and assets[0]["urn"] == "urn:sounding:shop:main.customers"
+    assert n == 1 and assets[0].urn == "urn:sounding:shop:main.customers"
     actions = _actions(shop)
     assert ("glossary.reject", "urn:sounding:shop:main.orders") in actions
     assert ("glossary.link", "urn:sounding:shop:main.customers") in actions
@@ -170,7 +169,7 @@ def test_links_and_suggestions_respect_people(shop: Any, operator: Any) -> None:
 def test_manual_links_and_unlink(shop: Any, operator: Any) -> None:
     glossary.create_term(shop, operator, {"path": "/Amount"})
     link = glossary_links.link(shop, operator, "/Amount", "urn:sounding:shop:main.orders#amount")
-    assert link["status"] == "accepted" and link["confidence"] is None
+    assert link.status == "accepted" and link.confidence is None
     assert glossary_links.term_assets(shop, operator, "/Amount")[1] == 1
     glossary_links.unlink(shop, operator, "/Amount", "urn:sounding:shop:main.orders#amount")
     assert glossary_links.term_assets(shop, operator, "/Amount")[1] == 0
@@ -188,8 +187,8 @@ def test_classification_hints_suggest_terms(shop: Any, operator: Any) -> None:
     classification.decide(shop, operator, col, "PII.Email", "confirmed")
     glossary_links.generate_suggestions(shop, operator)
     items, _ = glossary_links.list_suggestions(shop, operator, term="/Contact Point")
-    assert [i["urn"] for i in items] == [col]
-    assert items[0]["confidence"] == 0.9 and "PII.Email" in items[0]["reasons"][0]
+    assert [i.urn for i in items] == [col]
+    assert items[0].confidence == 0.9 and "PII.Email" in items[0].reasons[0]
 
 
 def test_readers_cannot_write(any_ctx: Any, operator: Any) -> None:

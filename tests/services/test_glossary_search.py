@@ -132,7 +132,7 @@ def _round(ctx: Any, operator: Any, rng: random.Random, assets: list[str]) -> No
     elif action == "unlink":
         linked, n = glossary_links.term_assets(ctx, operator, t.id)
         if n:
-            glossary_links.unlink(ctx, operator, t.id, linked[0]["urn"])
+            glossary_links.unlink(ctx, operator, t.id, linked[0].urn)
     else:
         glossary.delete_term(ctx, operator, t.id, recursive=True)
 

@@ -126,7 +126,7 @@ def demo(
         terms = load_demo_glossary(ctx, operator)
         say(
             f"Glossary: {terms['imported'].terms} terms, "
-            f"{terms['suggestions']['suggested']} suggested links "
+            f"{terms['suggestions'].suggested} suggested links "
             "(see `sounding glossary suggest`)"
         )
         token = (

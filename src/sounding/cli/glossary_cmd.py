@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -126,7 +127,7 @@ def link(
     """Link a term to an asset (accepts a pending suggestion)."""
     with open_context() as ctx:
         result = glossary_links.link(ctx, local_operator(), term, asset)
-    say(f"Linked {result['term_path']} to {result['urn']}")
+    say(f"Linked {result.term_path} to {result.urn}")
 
 
 @app.command("unlink")
@@ -148,7 +149,7 @@ def reject(
     """Say a term does not describe an asset; it is never suggested for it again."""
     with open_context() as ctx:
         result = glossary_links.reject(ctx, local_operator(), term, asset)
-    say(f"Rejected {result['term_path']} for {result['urn']}")
+    say(f"Rejected {result.term_path} for {result.urn}")
 
 
 @app.command("suggest")
@@ -166,11 +167,11 @@ def suggest(
             ctx, operator, source=source, limit=max(limit, 1)
         )
     if json_:
-        print_json({**result, "items": items[:limit], "total": total})
+        print_json({**asdict(result), "items": items[:limit], "total": total})
         return
     say(
-        f"{result['suggested']} new, {result['updated']} refreshed, {result['withdrawn']} "
-        f"withdrawn suggestion(s) over {result['assets']} assets and {result['terms']} terms"
+        f"{result.suggested} new, {result.updated} refreshed, {result.withdrawn} "
+        f"withdrawn suggestion(s) over {result.assets} assets and {result.terms} terms"
     )
     if limit:
         print_table(items[:limit], ["id", "term_path", "qualified_name", "confidence", "reasons"])

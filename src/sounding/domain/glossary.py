@@ -64,3 +64,36 @@ class GlossaryImportResult:
     updated: int
     ancestors_created: int
     terms: int
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryLink:
+    """A term-asset link: a suggestion, or an accepted or rejected one."""
+
+    id: int
+    term_id: int
+    term_path: str
+    asset_id: int
+    urn: str
+    asset_type: str
+    qualified_name: str
+    source: str
+    status: str
+    confidence: float | None
+    reasons: list[str]
+    created_by: str | None
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionRun:
+    """What one run of link suggestion found over ``terms`` and ``assets``."""
+
+    terms: int
+    assets: int
+    suggested: int
+    updated: int
+    withdrawn: int
+    threshold: float

@@ -8,12 +8,14 @@ that pair is never suggested again). Scoring is :mod:`sounding.governance.glossa
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from typing import Any
 
 import numpy as np
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.glossary import GlossaryLink, SuggestionRun
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.governance import glossary as g
 from sounding.governance import glossary_suggest as gs
@@ -39,24 +41,24 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in split_words(text) if w not in STOP_WORDS)
 
 
-def link_public(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "term_id": row["term_id"],
-        "term_path": row["term_path"],
-        "asset_id": row["asset_id"],
-        "urn": row["urn"],
-        "asset_type": row["asset_type"],
-        "qualified_name": row["qualified_name"],
-        "source": row["source"],
-        "status": row["status"],
-        "confidence": row["confidence"],
-        "reasons": row["reasons"] or [],
-        "created_by": row["created_by"],
-        "created_at": row["created_at"],
-        "decided_by": row["decided_by"],
-        "decided_at": row["decided_at"],
-    }
+def link_public(row: Mapping[str, Any]) -> GlossaryLink:
+    return GlossaryLink(
+        id=row["id"],
+        term_id=row["term_id"],
+        term_path=row["term_path"],
+        asset_id=row["asset_id"],
+        urn=row["urn"],
+        asset_type=row["asset_type"],
+        qualified_name=row["qualified_name"],
+        source=row["source"],
+        status=row["status"],
+        confidence=row["confidence"],
+        reasons=list(row["reasons"] or []),
+        created_by=row["created_by"],
+        created_at=row["created_at"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+    )
 
 
 def _check_status(status: str | None) -> None:
@@ -71,7 +73,7 @@ def term_assets(
     status: str | None = ACCEPTED,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[GlossaryLink], int]:
     """Assets linked to a term (accepted by default; any status with ``status=None``)."""
     actor.require(Permission.CATALOG_READ)
     _check_status(status)
@@ -85,7 +87,7 @@ def term_assets(
 
 def _decide(
     ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str | int, status: str
-) -> dict[str, Any]:
+) -> GlossaryLink:
     asset = catalog.get_asset(ctx, actor, asset_ref)
     now = utcnow()
     with ctx.db.write() as conn:
@@ -131,9 +133,7 @@ def _decide(
     return link_public(row)
 
 
-def link(
-    ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str | int
-) -> dict[str, Any]:
+def link(ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str | int) -> GlossaryLink:
     """Link a term to an asset (accepting a suggestion or overriding a rejection)."""
     actor.require(Permission.CATALOG_WRITE)
     return _decide(ctx, actor, term_ref, asset_ref, ACCEPTED)
@@ -141,7 +141,7 @@ def link(
 
 def reject(
     ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str | int
-) -> dict[str, Any]:
+) -> GlossaryLink:
     """Say a term does not describe an asset: Sounding never suggests the pair again."""
     actor.require(Permission.CATALOG_WRITE)
     return _decide(ctx, actor, term_ref, asset_ref, REJECTED)
@@ -181,7 +181,7 @@ def list_suggestions(
     min_confidence: float | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[GlossaryLink], int]:
     """Suggested links, most confident first (``status`` shows decided ones instead)."""
     actor.require(Permission.CATALOG_READ)
     _check_status(status)
@@ -200,7 +200,7 @@ def list_suggestions(
     return [link_public(r) for r in rows], total
 
 
-def decide_suggestion(ctx: Context, actor: Principal, link_id: int, status: str) -> dict[str, Any]:
+def decide_suggestion(ctx: Context, actor: Principal, link_id: int, status: str) -> GlossaryLink:
     """Accept or reject one suggestion by its id."""
     actor.require(Permission.CATALOG_WRITE)
     if status not in (ACCEPTED, REJECTED):
@@ -276,7 +276,7 @@ def generate_suggestions(
     actor: Principal,
     source: str | None = None,
     threshold: float = gs.DEFAULT_THRESHOLD,
-) -> dict[str, Any]:
+) -> SuggestionRun:
     """Score every term against every asset (of ``source``, or all) and store suggestions at or
     above ``threshold``. Earlier suggestions are refreshed or withdrawn; accepted and rejected
     pairs are left alone and never suggested."""
@@ -319,15 +319,15 @@ def generate_suggestions(
             if status == SUGGESTED and pair[1] in scope and pair not in kept
         ]
         repo.delete_links(conn, stale)
-        result = {
-            "terms": len(terms),
-            "assets": len(assets),
-            "suggested": len(new),
-            "updated": updated,
-            "withdrawn": len(stale),
-            "threshold": threshold,
-        }
-        audit.record(conn, actor.name, "glossary.suggest", "source", source, result)
+        result = SuggestionRun(
+            terms=len(terms),
+            assets=len(assets),
+            suggested=len(new),
+            updated=updated,
+            withdrawn=len(stale),
+            threshold=threshold,
+        )
+        audit.record(conn, actor.name, "glossary.suggest", "source", source, asdict(result))
     return result
 
 

@@ -27,7 +27,7 @@ from sounding.api.schemas.glossary import (
     GlossaryTree,
 )
 from sounding.domain.glossary import GlossaryImportResult as ImportResult
-from sounding.domain.glossary import GlossaryTermDetail
+from sounding.domain.glossary import GlossaryLink, GlossaryTermDetail, SuggestionRun
 from sounding.services import glossary, glossary_links
 
 router = APIRouter(prefix="/glossary/terms", tags=["glossary"])
@@ -120,19 +120,19 @@ def list_suggestions(
 @router.post("/suggestions/generate", response_model=GlossarySuggestionRun)
 def generate_suggestions(
     ctx: CtxDep, who: Writer, body: GlossarySuggestionsGenerate | None = None
-) -> dict[str, Any]:
+) -> SuggestionRun:
     """Score terms against assets and store suggestions (rejected pairs never come back)."""
     req = body or GlossarySuggestionsGenerate()
     return glossary_links.generate_suggestions(ctx, who, req.source, req.threshold)
 
 
 @router.post("/suggestions/{link_id}/accept", response_model=GlossaryLinkPublic)
-def accept_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> dict[str, Any]:
+def accept_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> GlossaryLink:
     return glossary_links.decide_suggestion(ctx, who, link_id, glossary_links.ACCEPTED)
 
 
 @router.post("/suggestions/{link_id}/reject", response_model=GlossaryLinkPublic)
-def reject_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> dict[str, Any]:
+def reject_suggestion(ctx: CtxDep, who: Writer, link_id: Id) -> GlossaryLink:
     return glossary_links.decide_suggestion(ctx, who, link_id, glossary_links.REJECTED)
 
 
@@ -208,7 +208,7 @@ def term_assets(
 @router.post("/{ref}/assets", status_code=201, response_model=GlossaryLinkPublic)
 def link_asset(
     ctx: CtxDep, who: Writer, ref: str, body: Annotated[GlossaryLinkCreate, Body()]
-) -> dict[str, Any]:
+) -> GlossaryLink:
     """Link the term to an asset (accepts a pending suggestion)."""
     return glossary_links.link(ctx, who, ref, body.asset)
 
