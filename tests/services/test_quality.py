@@ -48,7 +48,7 @@ def planted(
     applied = quality.apply_rule_file(
         ctx, operator, qs.rule_file("src", names["customers"], names["orders"])
     )
-    assert applied["created"] == 11
+    assert applied.created == 11
     yield {**names, "url": url}
 
 
@@ -163,9 +163,9 @@ def test_rule_file_is_idempotent_and_reports_bad_entries(
     ctx: Any, operator: Principal, sqlite_src: dict[str, str]
 ) -> None:
     text = qs.rule_file("src", sqlite_src["customers"], sqlite_src["orders"])
-    assert quality.apply_rule_file(ctx, operator, text)["created"] == 11
+    assert quality.apply_rule_file(ctx, operator, text).created == 11
     again = quality.apply_rule_file(ctx, operator, text)
-    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 11)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 11)
     with ctx.db.read() as conn:
         from sounding.store.repos import audit
 
@@ -220,21 +220,19 @@ def test_suggestions_from_profiles_are_accepted_or_rejected(
     sources.add(ctx, operator, "src", url)
     scans.run_scan(ctx, operator, "src", options=ScanOptions(profile=True))
     result = quality.suggest(ctx, operator, "src")
-    names = {(r["qualified_name"], r["name"]): r for r in result["items"]}
+    names = {(r.qualified_name, r.name): r for r in result.items}
     assert ("main.customers", "not_null(email)") in names
     assert ("main.customers", "not_null(phone)") not in names  # phones are missing
     assert ("main.customers", "unique(id)") in names
     assert ("main.customers", "unique(email)") not in names  # duplicates
     assert ("main.orders", "range(qty)") in names
-    assert names[("main.orders", "range(qty)")]["params"] == {"min": 0, "max": 13}
+    assert names[("main.orders", "range(qty)")].params == {"min": 0, "max": 13}
     assert ("main.customers", "freshness(created_at)") in names
-    assert all(r["status"] == "suggested" for r in result["items"])
+    assert all(r.status == "suggested" for r in result.items)
     assert quality_runs.run_quality(ctx, operator, "src")["rules_total"] == 0  # not run yet
-    accepted = quality.decide(ctx, operator, names[("main.orders", "range(qty)")]["id"], "active")
-    rejected = quality.decide(
-        ctx, operator, names[("main.customers", "unique(id)")]["id"], "rejected"
-    )
-    assert (accepted["status"], rejected["status"]) == ("active", "rejected")
-    assert quality.suggest(ctx, operator, "src")["suggested"] == 0  # never suggested again
+    accepted = quality.decide(ctx, operator, names[("main.orders", "range(qty)")].id, "active")
+    rejected = quality.decide(ctx, operator, names[("main.customers", "unique(id)")].id, "rejected")
+    assert (accepted.status, rejected.status) == ("active", "rejected")
+    assert quality.suggest(ctx, operator, "src").suggested == 0  # never suggested again
     run = quality_runs.run_quality(ctx, operator, "src")
     assert run["rules_total"] == 1 and run["rules_passed"] == 1

@@ -25,9 +25,7 @@ def test_labelled_columns_get_no_value_rules_and_masked_observations(
         classification.decide(
             ctx, operator, f"urn:sounding:src:{column}", "Custom.Secret", "confirmed"
         )
-    names = {
-        (r["qualified_name"], r["name"]) for r in quality.suggest(ctx, operator, "src")["items"]
-    }
+    names = {(r.qualified_name, r.name) for r in quality.suggest(ctx, operator, "src").items}
     assert ("main.orders", "range(qty)") not in names  # its extremes would be in the rule
     assert ("main.customers", "not_null(email)") in names  # value-free rules still come
 

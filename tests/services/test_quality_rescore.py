@@ -49,7 +49,7 @@ def scored(any_ctx: Any, operator: Any, tmp_path: Path) -> dict[str, int]:
     )
     quality_runs.run_quality(any_ctx, operator, "shop")
     db.unlink()
-    return {"passing": passing["id"], "failing": failing["id"]}
+    return {"passing": passing.id, "failing": failing.id}
 
 
 def test_deleting_the_failing_rule_raises_the_score_without_a_run(

@@ -107,8 +107,8 @@ def rules_apply(
         print_json(result)
     else:
         say(
-            f"{result['source']}: {result['created']} created, {result['updated']} updated, "
-            f"{result['unchanged']} unchanged"
+            f"{result.source}: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged"
         )
 
 
@@ -124,8 +124,8 @@ def rules_suggest(
     if json_:
         print_json(result)
         return
-    print_table(result["items"], ["id", "qualified_name", "name", "kind", "params"])
-    say(f"{result['suggested']} rules suggested from {result['tables_profiled']} profiles")
+    print_table(result.items, ["id", "qualified_name", "name", "kind", "params"])
+    say(f"{result.suggested} rules suggested from {result.tables_profiled} profiles")
 
 
 def _decide(rule_id: int, status: str, json_: bool) -> None:
@@ -134,7 +134,7 @@ def _decide(rule_id: int, status: str, json_: bool) -> None:
     if json_:
         print_json(result)
     else:
-        say(f"Rule {rule_id} ({result['name']} on {result['qualified_name']}) is now {status}")
+        say(f"Rule {rule_id} ({result.name} on {result.qualified_name}) is now {status}")
 
 
 @rules_app.command("accept")

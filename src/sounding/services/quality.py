@@ -10,7 +10,7 @@ anyone without ``pii:read``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlglot
@@ -27,6 +27,7 @@ from sounding.domain.quality import (
     RuleStatus,
     validate_rule,
 )
+from sounding.domain.quality_records import QualityRule, RuleFileResult, RuleSuggestions
 from sounding.domain.urn import make_urn, split_qualified
 from sounding.errors import (
     ConflictError,
@@ -53,33 +54,30 @@ SYSTEM = system_principal("system", "quality")  # reads the catalog on a caller'
 # --- reading --------------------------------------------------------------------------------
 
 
-def public_rule(row: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "id",
-        "asset_id",
-        "name",
-        "kind",
-        "params",
-        "dimension",
-        "severity",
-        "status",
-        "origin",
-        "description",
-        "created_by",
-        "created_at",
-        "updated_at",
-        "decided_by",
-        "decided_at",
-    )
-    out = {k: row.get(k) for k in keys}
-    out.update(
+def public_rule(row: Mapping[str, Any]) -> QualityRule:
+    """The rule of a stored row (joined with its table's URN, name and source)."""
+    return QualityRule(
+        id=row["id"],
+        asset_id=row["asset_id"],
+        name=row["name"],
+        kind=row["kind"],
+        params=row["params"],
+        dimension=row["dimension"],
+        severity=row["severity"],
+        status=row["status"],
+        origin=row["origin"],
+        description=row.get("description"),
+        created_by=row.get("created_by"),
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        decided_by=row.get("decided_by"),
+        decided_at=row.get("decided_at"),
         column=row.get("column_name"),
         asset_urn=row.get("asset_urn"),
         qualified_name=row.get("qualified_name"),
         source=row.get("source"),
-        revision=row.get("row_version"),
+        revision=row["row_version"],
     )
-    return out
 
 
 def _rule_data(row: dict[str, Any]) -> dict[str, Any]:
@@ -227,7 +225,7 @@ def list_rules(
     status: str | None = None,
     limit: int = 100,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[QualityRule], int]:
     actor.require(Permission.CATALOG_READ)
     if status is not None and status not in {s.value for s in RuleStatus}:
         raise InvalidInputError(
@@ -350,7 +348,7 @@ def create_rule(
     *,
     status: RuleStatus = RuleStatus.ACTIVE,
     origin: str = "api",
-) -> dict[str, Any]:
+) -> QualityRule:
     actor.require(Permission.CATALOG_WRITE)
     table = table_of(ctx, actor, asset)
     rule = check_rule(ctx, table, validate_rule(data))
@@ -392,7 +390,7 @@ def update_rule(
     changes: dict[str, Any],
     *,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> QualityRule:
     """Change a rule's params, severity, dimension, description or name (kind and column are
     its identity: delete it and create another)."""
     actor.require(Permission.CATALOG_WRITE)
@@ -450,7 +448,7 @@ def delete_rule(
 
 def decide(
     ctx: Context, actor: Principal, rule_id: int, status: str, *, if_match: str | None = None
-) -> dict[str, Any]:
+) -> QualityRule:
     """A steward accepts (makes active) or rejects a rule; rejected suggestions never return.
     The table is rescored: a rejected rule no longer counts, an accepted one counts with its
     newest result if it has one."""
@@ -479,7 +477,7 @@ def decide(
     return public_rule(get_rule(ctx, actor, rule_id))
 
 
-def apply_rule_file(ctx: Context, actor: Principal, text: str) -> dict[str, Any]:
+def apply_rule_file(ctx: Context, actor: Principal, text: str) -> RuleFileResult:
     """Create or update the rules of a YAML file (see docs/quality.md); all or nothing."""
     actor.require(Permission.CATALOG_WRITE)
     doc = load_yaml(text, "Rule file")
@@ -515,7 +513,7 @@ def apply_rule_file(ctx: Context, actor: Principal, text: str) -> dict[str, Any]
 
 def _store_planned(
     ctx: Context, actor: Principal, source: str, planned: list[tuple[dict[str, Any], Rule]]
-) -> dict[str, Any]:
+) -> RuleFileResult:
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     now = utcnow()
     with ctx.db.write() as conn:
@@ -550,7 +548,7 @@ def _store_planned(
         audit.record(conn, actor.name, "quality.rules.apply", "source", source, dict(counts))
         touched = {table["id"]: table["urn"] for table, _rule in planned}
         refresh(conn, sorted(touched.items()), now)
-    return {"source": source, **counts, "rules": len(planned)}
+    return RuleFileResult(source=source, **counts, rules=len(planned))
 
 
 # --- suggestions ----------------------------------------------------------------------------
@@ -558,7 +556,7 @@ def _store_planned(
 
 def suggest(
     ctx: Context, actor: Principal, source: str, asset: str | None = None
-) -> dict[str, Any]:
+) -> RuleSuggestions:
     """Suggest rules from the newest profile of each table of the source (or of one table).
 
     A rule whose name the table already has, in any status, is not suggested again: accepted
@@ -621,9 +619,9 @@ def suggest(
             {"tables_profiled": profiled, "suggested": len(created)},
         )
         rows = [repo.get_rule(conn, rid) for rid in created]
-    return {
-        "source": source,
-        "tables_profiled": profiled,
-        "suggested": len(created),
-        "items": [public_rule(r) for r in rows if r is not None],
-    }
+    return RuleSuggestions(
+        source=source,
+        tables_profiled=profiled,
+        suggested=len(created),
+        items=[public_rule(r) for r in rows if r is not None],
+    )

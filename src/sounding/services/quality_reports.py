@@ -11,6 +11,7 @@ import html
 import io
 import json
 import math
+from dataclasses import asdict
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
@@ -72,7 +73,7 @@ def report_data(
         res = by_rule.get(r["id"], {})
         items.append(
             {
-                **quality.public_rule(r),
+                **asdict(quality.public_rule(r)),
                 "result": {
                     k: res.get(k)
                     for k in (

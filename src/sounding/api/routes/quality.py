@@ -26,6 +26,7 @@ from sounding.api.schemas.quality import (
     QualitySuggestionsCreate,
     QualityTrend,
 )
+from sounding.domain.quality_records import QualityRule, RuleFileResult, RuleSuggestions
 from sounding.services import quality, quality_reports, quality_runs, quality_scores
 
 router = APIRouter(prefix="/quality", tags=["quality"])
@@ -49,7 +50,7 @@ def list_rules(
 @router.post("/rules", status_code=201, response_model=QualityRulePublic)
 def create_rule(
     ctx: CtxDep, who: Writer, response: Response, body: Annotated[QualityRuleCreate, Body()]
-) -> dict[str, Any]:
+) -> QualityRule:
     data = body.model_dump(exclude={"asset"}, exclude_none=True)
     return tagged(response, quality.create_rule(ctx, who, body.asset, data))
 
@@ -57,13 +58,13 @@ def create_rule(
 @router.post("/rules/apply", response_model=QualityRuleFileResult)
 def apply_rules(
     ctx: CtxDep, who: Writer, body: Annotated[QualityRuleFile, Body()]
-) -> dict[str, Any]:
+) -> RuleFileResult:
     """Create or update the rules of a YAML rule file, all or nothing."""
     return quality.apply_rule_file(ctx, who, body.yaml)
 
 
 @router.get("/rules/{rule_id:int}", response_model=QualityRulePublic)
-def get_rule(ctx: CtxDep, who: Reader, response: Response, rule_id: Id) -> dict[str, Any]:
+def get_rule(ctx: CtxDep, who: Reader, response: Response, rule_id: Id) -> QualityRule:
     """A rule; its ETag in the ``ETag`` header."""
     return tagged(response, quality.public_rule(quality.get_rule(ctx, who, rule_id)))
 
@@ -76,7 +77,7 @@ def update_rule(
     rule_id: Id,
     body: Annotated[QualityRuleUpdate, Body()],
     if_match: IfMatch,
-) -> dict[str, Any]:
+) -> QualityRule:
     changes = body.model_dump(exclude_unset=True)
     return tagged(response, quality.update_rule(ctx, who, rule_id, changes, if_match=if_match))
 
@@ -171,7 +172,7 @@ def suggestions(
 @router.post("/suggestions", response_model=QualitySuggestions)
 def suggest(
     ctx: CtxDep, who: Writer, body: Annotated[QualitySuggestionsCreate, Body()]
-) -> dict[str, Any]:
+) -> RuleSuggestions:
     """Suggest rules from the newest profiles of the source's tables."""
     return quality.suggest(ctx, who, body.source, body.asset)
 
@@ -179,14 +180,14 @@ def suggest(
 @router.post("/suggestions/{rule_id}/accept", response_model=QualityRulePublic)
 def accept(
     ctx: CtxDep, who: Writer, response: Response, rule_id: Id, if_match: IfMatch
-) -> dict[str, Any]:
+) -> QualityRule:
     return tagged(response, quality.decide(ctx, who, rule_id, "active", if_match=if_match))
 
 
 @router.post("/suggestions/{rule_id}/reject", response_model=QualityRulePublic)
 def reject(
     ctx: CtxDep, who: Writer, response: Response, rule_id: Id, if_match: IfMatch
-) -> dict[str, Any]:
+) -> QualityRule:
     return tagged(response, quality.decide(ctx, who, rule_id, "rejected", if_match=if_match))
 
 
