@@ -56,27 +56,27 @@ def test_every_rule_kind_finds_the_planted_defects(
     ctx: Any, operator: Principal, planted: dict[str, str]
 ) -> None:
     run = quality_runs.run_quality(ctx, operator, "src")
-    assert run["status"] == "succeeded" and run["rules_errored"] == 0
-    by_rule = {r["rule"]: r for r in run["results"]}
-    failing = {name: r["failing_count"] for name, r in by_rule.items() if r["passed"] is False}
+    assert run.status == "succeeded" and run.rules_errored == 0
+    by_rule = {r.rule: r for r in run.results}
+    failing = {name: r.failing_count for name, r in by_rule.items() if r.passed is False}
     assert failing == qs.EXPECTED
-    assert by_rule["fresh_within_a_year"]["passed"] is True
-    assert by_rule["row_count_change"]["passed"] is True  # no baseline on the first run
+    assert by_rule["fresh_within_a_year"].passed is True
+    assert by_rule["row_count_change"].passed is True  # no baseline on the first run
     # ratios and totals: rows of the checked table
-    assert by_rule["not_null(phone)"]["total_count"] == 100
-    assert by_rule["not_null(phone)"]["ratio"] == pytest.approx(0.06)
-    assert by_rule["referential_integrity(customer_id)"]["total_count"] == 41
+    assert by_rule["not_null(phone)"].total_count == 100
+    assert by_rule["not_null(phone)"].ratio == pytest.approx(0.06)
+    assert by_rule["referential_integrity(customer_id)"].total_count == 41
     # examples: keyed by the primary key, only failing rows
-    examples = by_rule["range(score)"]["examples"]
+    examples = by_rule["range(score)"].examples
     assert {e["key"]["id"] for e in examples} == {50, 51, 52}
-    assert {e["value"] for e in by_rule["referential_integrity(customer_id)"]["examples"]} <= {
+    assert {e["value"] for e in by_rule["referential_integrity(customer_id)"].examples} <= {
         900000 + i for i in range(32, 41)
     }
-    assert "USER89@EXAMPLE.COM" in {e["value"] for e in by_rule["regex(email)"]["examples"]}
-    dupes = by_rule["unique(email)"]["examples"]
+    assert "USER89@EXAMPLE.COM" in {e["value"] for e in by_rule["regex(email)"].examples}
+    dupes = by_rule["unique(email)"].examples
     assert {d["value"] for d in dupes} == {f"user{i}@example.com" for i in (1, 2, 3, 4)}
-    assert by_rule["freshness(created_at)"]["observed"]["latest"].startswith("2025-06-30")
-    assert {r["qty"] for r in (e["row"] for e in by_rule["custom_sql"]["examples"])} <= {10, 11}
+    assert by_rule["freshness(created_at)"].observed["latest"].startswith("2025-06-30")
+    assert {r["qty"] for r in (e["row"] for e in by_rule["custom_sql"].examples)} <= {10, 11}
 
 
 def test_row_count_change_compares_with_the_last_run(
@@ -88,10 +88,10 @@ def test_row_count_change_compares_with_the_last_run(
         conn.exec_driver_sql("DELETE FROM customers WHERE id > 80")
     engine.dispose()
     second = quality_runs.run_quality(ctx, operator, "src", _urn(planted["customers"]))
-    assert {r["qualified_name"] for r in second["results"]} == {planted["customers"]}
-    change = next(r for r in second["results"] if r["rule"] == "row_count_change")
-    assert change["passed"] is False
-    assert change["observed"] == {"row_count": 80, "previous": 100, "change": 0.2}
+    assert {r.qualified_name for r in second.results} == {planted["customers"]}
+    change = next(r for r in second.results if r.rule == "row_count_change")
+    assert change.passed is False
+    assert change.observed == {"row_count": 80, "previous": 100, "change": 0.2}
 
 
 @pytest.fixture
@@ -114,12 +114,12 @@ def test_examples_of_sensitive_columns_are_masked_without_pii_read(
     run = quality_runs.run_quality(ctx, operator, "src")
     viewer = Principal("v", Role.VIEWER)
     steward = Principal("s", Role.STEWARD)
-    seen = quality_runs.get_run(ctx, viewer, run["id"])["results"][0]
-    assert seen["failing_count"] == 6 and seen["examples_masked"] is True
-    assert {e["value"] for e in seen["examples"]} == {"***"}
-    assert seen["examples"][0]["key"]["id"] == 95  # keys of other columns stay visible
-    revealed = quality_runs.get_run(ctx, steward, run["id"])["results"][0]
-    assert "bad95" in {e["value"] for e in revealed["examples"]}
+    seen = quality_runs.get_run(ctx, viewer, run.id).results[0]
+    assert seen.failing_count == 6 and seen.examples_masked is True
+    assert {e["value"] for e in seen.examples} == {"***"}
+    assert seen.examples[0]["key"]["id"] == 95  # keys of other columns stay visible
+    revealed = quality_runs.get_run(ctx, steward, run.id).results[0]
+    assert "bad95" in {e["value"] for e in revealed.examples}
 
 
 def test_bad_rules_are_refused_naming_the_field(
@@ -229,10 +229,10 @@ def test_suggestions_from_profiles_are_accepted_or_rejected(
     assert names[("main.orders", "range(qty)")].params == {"min": 0, "max": 13}
     assert ("main.customers", "freshness(created_at)") in names
     assert all(r.status == "suggested" for r in result.items)
-    assert quality_runs.run_quality(ctx, operator, "src")["rules_total"] == 0  # not run yet
+    assert quality_runs.run_quality(ctx, operator, "src").rules_total == 0  # not run yet
     accepted = quality.decide(ctx, operator, names[("main.orders", "range(qty)")].id, "active")
     rejected = quality.decide(ctx, operator, names[("main.customers", "unique(id)")].id, "rejected")
     assert (accepted.status, rejected.status) == ("active", "rejected")
     assert quality.suggest(ctx, operator, "src").suggested == 0  # never suggested again
     run = quality_runs.run_quality(ctx, operator, "src")
-    assert run["rules_total"] == 1 and run["rules_passed"] == 1
+    assert run.rules_total == 1 and run.rules_passed == 1

@@ -38,8 +38,8 @@ def test_rules_on_files_find_the_planted_defects(
     text = qs.rule_file("lake", f"customers.{fmt}", f"orders.{fmt}")
     assert quality.apply_rule_file(ctx, operator, text).created == 11
     run = quality_runs.run_quality(ctx, operator, "lake")
-    assert run["rules_errored"] == 0, [r["error"] for r in run["results"] if r["error"]]
-    failing = {r["rule"]: r["failing_count"] for r in run["results"] if r["passed"] is False}
+    assert run.rules_errored == 0, [r.error for r in run.results if r.error]
+    failing = {r.rule: r.failing_count for r in run.results if r.passed is False}
     assert failing == qs.EXPECTED
 
 
@@ -64,5 +64,5 @@ def test_rules_on_a_duckdb_database(ctx: Any, operator: Principal, tmp_path: Pat
     text = qs.rule_file("duck", "shop.main.customers", "shop.main.orders")
     assert quality.apply_rule_file(ctx, operator, text).created == 11
     run = quality_runs.run_quality(ctx, operator, "duck")
-    failing = {r["rule"]: r["failing_count"] for r in run["results"] if r["passed"] is False}
+    failing = {r.rule: r.failing_count for r in run.results if r.passed is False}
     assert failing == qs.EXPECTED

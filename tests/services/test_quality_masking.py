@@ -33,8 +33,8 @@ def test_labelled_columns_get_no_value_rules_and_masked_observations(
     rule = {"name": "fresh", "kind": "freshness", "column": "created_at"}
     quality.create_rule(ctx, operator, table, {**rule, "params": {"max_age": "36500d"}})
     quality_runs.run_quality(ctx, operator, "src")
-    seen = {r["kind"]: r for r in quality_runs.result_history(ctx, VIEWER, asset=table)[0]}
-    observed = seen["freshness"]["observed"]
+    seen = {r.kind: r for r in quality_runs.result_history(ctx, VIEWER, asset=table)[0]}
+    observed = seen["freshness"].observed
     assert observed["latest"] == "***" and observed["age_seconds"] > 0
-    shown = {r["kind"]: r for r in quality_runs.result_history(ctx, operator, asset=table)[0]}
-    assert shown["freshness"]["observed"]["latest"] not in (None, "***")
+    shown = {r.kind: r for r in quality_runs.result_history(ctx, operator, asset=table)[0]}
+    assert shown["freshness"].observed["latest"] not in (None, "***")

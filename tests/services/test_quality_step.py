@@ -27,11 +27,11 @@ def test_quality_step_runs_each_table_with_rules(ctx: Any, operator: Any, tmp_pa
     assert done["status"] == "completed", done
     runs, total = quality_runs.list_runs(ctx, operator, "src", 10, 0)
     assert total == 2  # one per table with rules
-    assert {r["asset_urn"] for r in runs} == {
+    assert {r.asset_urn for r in runs} == {
         "urn:sounding:src:main.customers",
         "urn:sounding:src:main.orders",
     }
-    failed = sum(r["rules_failed"] for r in runs)
+    failed = sum(r.rules_failed or 0 for r in runs)
     assert failed == len(qs.EXPECTED)
     # the audit log names the execution that ran the rules, not a person
     step_actor = f"workflow:{started['id'][:8]}"

@@ -120,7 +120,7 @@ def demo(
         )
         run = run_demo_quality(ctx, operator)
         say(
-            f"Quality: {run['rules_failed']} of {run['rules_total']} rules failing on the "
+            f"Quality: {run.rules_failed} of {run.rules_total} rules failing on the "
             "warehouse (see `sounding quality scores --source warehouse`)"
         )
         terms = load_demo_glossary(ctx, operator)

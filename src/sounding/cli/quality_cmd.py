@@ -58,19 +58,19 @@ def run(
         print_json(result)
     else:
         print_table(
-            result["results"],
+            result.results,
             ["qualified_name", "rule", "dimension", "passed", "failing_count", "total_count"],
-            title=f"quality run {result['id']}",
+            title=f"quality run {result.id}",
             fmt={"passed": _result},
         )
         say(
-            f"{result['rules_passed']} passed, {result['rules_failed']} failed, "
-            f"{result['rules_errored']} errored"
+            f"{result.rules_passed} passed, {result.rules_failed} failed, "
+            f"{result.rules_errored} errored"
         )
-    if result["error"]:
-        fail(result["error"])
+    if result.error:
+        fail(result.error)
     if failing:
-        names = ", ".join(f"{r['qualified_name']}: {r['rule']}" for r in failing[:5])
+        names = ", ".join(f"{r.qualified_name}: {r.rule}" for r in failing[:5])
         more = f" and {len(failing) - 5} more" if len(failing) > 5 else ""
         fail(f"{len(failing)} rule(s) at severity {fail_on.value} or worse failed: {names}{more}")
 

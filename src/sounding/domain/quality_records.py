@@ -7,7 +7,7 @@ The API validates them into ``api/schemas/quality.py`` by attribute; the CLI pri
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -57,3 +57,54 @@ class RuleSuggestions:
     tables_profiled: int
     suggested: int
     items: list[QualityRule]
+
+
+@dataclass(frozen=True, slots=True)
+class QualityResult:
+    """One rule's outcome in a run, as the caller may see it (``examples_masked`` when
+    values of sensitive columns were masked)."""
+
+    id: int
+    run_id: int
+    rule_id: int
+    rule: str | None
+    kind: str | None
+    column: str | None
+    dimension: str | None
+    severity: str | None
+    asset_urn: str | None
+    qualified_name: str | None
+    passed: bool | None
+    failing_count: int | None
+    total_count: int | None
+    ratio: float | None
+    observed: dict[str, Any] | None
+    examples: list[dict[str, Any]]
+    examples_masked: bool
+    error: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QualityRun:
+    """A run of the active rules of a source (or of one table), without its results."""
+
+    id: int
+    source: str | None
+    asset_urn: str | None
+    status: str
+    triggered_by: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    rules_total: int | None
+    rules_passed: int | None
+    rules_failed: int | None
+    rules_errored: int | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QualityRunDetail(QualityRun):
+    """A run with the result of each rule it checked."""
+
+    results: list[QualityResult] = field(default_factory=list)

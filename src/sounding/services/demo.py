@@ -10,6 +10,7 @@ from typing import Any
 from sounding.demo.processing import processing_properties
 from sounding.demo.warehouse import TABLE_OWNERS, build_demo_workspace
 from sounding.domain.auth import Principal
+from sounding.domain.quality_records import QualityRunDetail
 from sounding.domain.urn import make_urn
 from sounding.errors import NotFoundError
 from sounding.services import (
@@ -78,7 +79,7 @@ def evaluate_demo_compliance(ctx: Context, actor: Principal) -> dict[str, Any]:
     return compliance.evaluate(ctx, actor, "warehouse")
 
 
-def run_demo_quality(ctx: Context, actor: Principal) -> dict[str, Any]:
+def run_demo_quality(ctx: Context, actor: Principal) -> QualityRunDetail:
     """Apply the demo warehouse's quality rules (``demo/quality_rules.yaml``) and run them."""
     text = resources.files("sounding.demo").joinpath("quality_rules.yaml").read_text("utf-8")
     quality.apply_rule_file(ctx, actor, text)

@@ -27,7 +27,12 @@ from sounding.domain.quality import (
     RuleStatus,
     validate_rule,
 )
-from sounding.domain.quality_records import QualityRule, RuleFileResult, RuleSuggestions
+from sounding.domain.quality_records import (
+    QualityResult,
+    QualityRule,
+    RuleFileResult,
+    RuleSuggestions,
+)
 from sounding.domain.urn import make_urn, split_qualified
 from sounding.errors import (
     ConflictError,
@@ -168,8 +173,8 @@ def _revealed(
 
 
 def public_results(
-    ctx: Context, actor: Principal, rows: Sequence[dict[str, Any]]
-) -> list[dict[str, Any]]:
+    ctx: Context, actor: Principal, rows: Sequence[Mapping[str, Any]]
+) -> list[QualityResult]:
     """Results as the caller may see them (examples of sensitive columns masked)."""
     reveal = actor.can(Permission.PII_READ)
     tables: dict[int, tuple[dict[str, Any], set[str]]] = {}
@@ -191,27 +196,27 @@ def public_results(
             examples = shown
             observed = _mask_observed(observed, r.get("column_name"), sensitive)
         out.append(
-            {
-                "id": r["id"],
-                "run_id": r["run_id"],
-                "rule_id": r["rule_id"],
-                "rule": r.get("rule"),
-                "kind": r.get("kind"),
-                "column": r.get("column_name"),
-                "dimension": r.get("dimension"),
-                "severity": r.get("severity"),
-                "asset_urn": r.get("asset_urn"),
-                "qualified_name": r.get("qualified_name"),
-                "passed": r["passed"],
-                "failing_count": r["failing_count"],
-                "total_count": r["total_count"],
-                "ratio": r["ratio"],
-                "observed": observed,
-                "examples": examples,
-                "examples_masked": masked,
-                "error": r["error"],
-                "created_at": r["created_at"],
-            }
+            QualityResult(
+                id=r["id"],
+                run_id=r["run_id"],
+                rule_id=r["rule_id"],
+                rule=r.get("rule"),
+                kind=r.get("kind"),
+                column=r.get("column_name"),
+                dimension=r.get("dimension"),
+                severity=r.get("severity"),
+                asset_urn=r.get("asset_urn"),
+                qualified_name=r.get("qualified_name"),
+                passed=r["passed"],
+                failing_count=r["failing_count"],
+                total_count=r["total_count"],
+                ratio=r["ratio"],
+                observed=observed,
+                examples=examples,
+                examples_masked=masked,
+                error=r["error"],
+                created_at=r["created_at"],
+            )
         )
     return out
 

@@ -67,7 +67,7 @@ def report_data(
             if r["id"] in latest
         ],
     )
-    by_rule = {s["rule_id"]: s for s in shown}
+    by_rule = {s.rule_id: asdict(s) for s in shown}
     items = []
     for r in rules:
         res = by_rule.get(r["id"], {})

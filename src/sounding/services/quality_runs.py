@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from sounding.domain.quality import (
     RuleStatus,
     judge,
 )
+from sounding.domain.quality_records import QualityResult, QualityRun, QualityRunDetail
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError
 from sounding.scanning import quality as sql
@@ -157,7 +159,7 @@ def _previous_counts(ctx: Context, rules: Sequence[Rule]) -> dict[int, int]:
 
 def run_quality(
     ctx: Context, actor: Principal, source: str, asset: str | None = None
-) -> dict[str, Any]:
+) -> QualityRunDetail:
     """Run the active rules of a source (or of one of its tables); returns the run."""
     actor.require(Permission.SCAN_RUN)
     src = get_row(ctx, source)
@@ -261,37 +263,36 @@ def _run_one_table(
         rescore(conn, [(asset_id, table["urn"])], run_id, now)
 
 
-def get_run(ctx: Context, actor: Principal, run_id: int) -> dict[str, Any]:
+def get_run(ctx: Context, actor: Principal, run_id: int) -> QualityRunDetail:
     actor.require(Permission.CATALOG_READ)
     with ctx.db.read() as conn:
         run = repo.get_run(conn, run_id)
         results = repo.results_of_run(conn, run_id) if run else []
     if run is None:
         raise NotFoundError(f"Quality run {run_id} not found", run_id=run_id)
-    return {**_public_run(run), "results": public_results(ctx, actor, results)}
+    return QualityRunDetail(**asdict(_public_run(run)), results=public_results(ctx, actor, results))
 
 
-def _public_run(run: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "id",
-        "source",
-        "asset_urn",
-        "status",
-        "triggered_by",
-        "started_at",
-        "finished_at",
-        "rules_total",
-        "rules_passed",
-        "rules_failed",
-        "rules_errored",
-        "error",
+def _public_run(run: Mapping[str, Any]) -> QualityRun:
+    return QualityRun(
+        id=run["id"],
+        source=run.get("source"),
+        asset_urn=run.get("asset_urn"),
+        status=run["status"],
+        triggered_by=run.get("triggered_by"),
+        started_at=run.get("started_at"),
+        finished_at=run.get("finished_at"),
+        rules_total=run.get("rules_total"),
+        rules_passed=run.get("rules_passed"),
+        rules_failed=run.get("rules_failed"),
+        rules_errored=run.get("rules_errored"),
+        error=run.get("error"),
     )
-    return {k: run.get(k) for k in keys}
 
 
 def list_runs(
     ctx: Context, actor: Principal, source: str | None, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[QualityRun], int]:
     actor.require(Permission.CATALOG_READ)
     source_id = get_row(ctx, source)["id"] if source else None
     with ctx.db.read() as conn:
@@ -311,7 +312,7 @@ def result_history(
     limit: int = 100,
     offset: int = 0,
     after: Key | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[QualityResult], int]:
     """Results newest first: from ``offset``, or after the key ``after`` of
     :data:`RESULT_ORDER`."""
     actor.require(Permission.CATALOG_READ)
@@ -326,7 +327,7 @@ def result_history(
 FAIL_ON = ("error", "warning", "never")
 
 
-def gate_failures(run: Mapping[str, Any], fail_on: str) -> list[dict[str, Any]]:
+def gate_failures(run: QualityRunDetail, fail_on: str) -> list[QualityResult]:
     """The results of a run that fail a CI gate: rules that failed or could not be evaluated,
     of severity ``error`` (``fail_on="error"``), of either severity (``"warning"``), or none
     (``"never"``)."""
@@ -337,8 +338,4 @@ def gate_failures(run: Mapping[str, Any], fail_on: str) -> list[dict[str, Any]]:
     if fail_on == "never":
         return []
     levels = {"error"} if fail_on == "error" else {"error", "warning"}
-    return [
-        r
-        for r in run.get("results") or []
-        if r.get("passed") is not True and (r.get("severity") or "error") in levels
-    ]
+    return [r for r in run.results if r.passed is not True and (r.severity or "error") in levels]

@@ -51,12 +51,12 @@ def bind_quality(ctx: Context, registry: StepTypeRegistry) -> None:
             actor = workflow_principal(task.execution_id)
             result = quality_runs.run_quality(ctx, actor, str(source), str(task.payload))
             failed = [
-                r["rule"]
-                for r in result["results"]
-                if r["passed"] is False and r["severity"] == "error"
+                r.rule or str(r.rule_id)
+                for r in result.results
+                if r.passed is False and r.severity == "error"
             ]
-            if result["error"]:
-                raise SourceError(result["error"], source=source)
+            if result.error:
+                raise SourceError(result.error, source=source)
             if strict and failed:
                 raise QualityRulesFailedError(
                     f"{task.payload}: {len(failed)} quality rule(s) failed: {', '.join(failed)}",
@@ -64,10 +64,10 @@ def bind_quality(ctx: Context, registry: StepTypeRegistry) -> None:
                 )
             return {
                 "object": task.payload,
-                "run_id": result["id"],
-                "passed": result["rules_passed"],
-                "failed": result["rules_failed"],
-                "errored": result["rules_errored"],
+                "run_id": result.id,
+                "passed": result.rules_passed,
+                "failed": result.rules_failed,
+                "errored": result.rules_errored,
             }
 
         return StepPlan(run, _tasks(ctx, str(source)))

@@ -26,7 +26,12 @@ from sounding.api.schemas.quality import (
     QualitySuggestionsCreate,
     QualityTrend,
 )
-from sounding.domain.quality_records import QualityRule, RuleFileResult, RuleSuggestions
+from sounding.domain.quality_records import (
+    QualityRule,
+    QualityRunDetail,
+    RuleFileResult,
+    RuleSuggestions,
+)
 from sounding.services import quality, quality_reports, quality_runs, quality_scores
 
 router = APIRouter(prefix="/quality", tags=["quality"])
@@ -99,7 +104,7 @@ def rule_results(ctx: CtxDep, who: Reader, rule_id: Id, page: PageDep) -> dict[s
 
 
 @router.post("/runs", status_code=201, response_model=QualityRunPublic)
-def run(ctx: CtxDep, who: Runner, body: Annotated[QualityRunCreate, Body()]) -> dict[str, Any]:
+def run(ctx: CtxDep, who: Runner, body: Annotated[QualityRunCreate, Body()]) -> QualityRunDetail:
     """Run the active rules of a source (or one table) now; returns the run and results."""
     return quality_runs.run_quality(ctx, who, body.source, body.asset)
 
@@ -111,7 +116,7 @@ def list_runs(ctx: CtxDep, who: Reader, page: PageDep, source: str | None = None
 
 
 @router.get("/runs/{run_id}", response_model=QualityRunPublic)
-def get_run(ctx: CtxDep, who: Reader, run_id: Id) -> dict[str, Any]:
+def get_run(ctx: CtxDep, who: Reader, run_id: Id) -> QualityRunDetail:
     return quality_runs.get_run(ctx, who, run_id)
 
 
