@@ -79,10 +79,10 @@ def shop(any_ctx: Any, operator: Any, shop_db: Path) -> Any:
     return any_ctx
 
 
-def _findings(ctx: Any, operator: Any, **kw: Any) -> dict[tuple[str, str], dict[str, Any]]:
+def _findings(ctx: Any, operator: Any, **kw: Any) -> dict[tuple[str, str], Any]:
     items, total = compliance_findings.list_findings(ctx, operator, limit=1000, **kw)
     assert total == len(items)
-    return {(i["requirement_id"], i["qualified_name"]): i for i in items}
+    return {(i.requirement_id, i.qualified_name): i for i in items}
 
 
 def test_evaluation_finds_readable_pans_and_ownerless_personal_data(
@@ -92,13 +92,13 @@ def test_evaluation_finds_readable_pans_and_ownerless_personal_data(
     assert result["opened"] == result["open_total"] > 0 and result["warnings"] == []
     found = _findings(shop, operator)
     pan = found[("PCI-3.5.1", "main.payments.card_number")]
-    assert pan["severity"] == "critical" and pan["status"] == "open"
-    sampled = pan["evidence"]["controls"][0]["columns"]["card_number"]
+    assert pan.severity == "critical" and pan.status == "open"
+    sampled = pan.evidence["controls"][0]["columns"]["card_number"]
     assert sampled["readable"] == sampled["sampled"] == 40
     assert all(e.startswith("************") for e in sampled["examples"])
-    assert _pan("411111", 1) not in str(pan["evidence"])  # never the raw value
+    assert _pan("411111", 1) not in str(pan.evidence)  # never the raw value
     assert ("PCI-3.5.1", "main.payments_masked.card_number") not in found
-    assert found[("GDPR-Art5", "main.customers")]["evidence"]["failed"] == ["has_owner"]
+    assert found[("GDPR-Art5", "main.customers")].evidence["failed"] == ["has_owner"]
     assert not any(name == "main.orders" for _, name in found)
     tagged = catalog.list_assets(shop, operator, limit=50, offset=0, tag="gdpr")[0]
     assert {a["name"] for a in tagged} == {"customers", "payments", "payments_masked"}
@@ -115,7 +115,7 @@ def test_evaluating_twice_creates_no_duplicates(shop: Any, operator: Any) -> Non
     assert (again["opened"], again["reopened"], again["resolved"]) == (0, 0, 0)
     assert again["open_total"] == first["open_total"] == len(before)
     after = _findings(shop, operator)
-    assert {k: v["id"] for k, v in after.items()} == {k: v["id"] for k, v in before.items()}
+    assert {k: v.id for k, v in after.items()} == {k: v.id for k, v in before.items()}
     history, total = compliance.evaluation_history(shop, operator, 10, 0)
     assert total == 2 and history[0]["opened"] == 0 and history[1]["opened"] == len(before)
 
@@ -127,30 +127,30 @@ def test_lifecycle_resolve_reopen_accept(shop: Any, operator: Any) -> None:
     catalog.update_asset(shop, operator, S + "customers", {"owner": "crm@example.com"})
     fixed = compliance.evaluate(shop, operator, "shop", ["gdpr"])
     assert fixed["resolved"] >= 1
-    resolved = compliance_findings.get_finding(shop, operator, finding["id"])
-    assert resolved["status"] == "resolved" and resolved["resolved_at"] is not None
+    resolved = compliance_findings.get_finding(shop, operator, finding.id)
+    assert resolved.status == "resolved" and resolved.resolved_at is not None
     catalog.update_asset(shop, operator, S + "customers", {"owner": None})
     broken = compliance.evaluate(shop, operator, "shop", ["gdpr"])
     assert broken["reopened"] == 1
-    assert compliance_findings.get_finding(shop, operator, finding["id"])["status"] == "open"
+    assert compliance_findings.get_finding(shop, operator, finding.id).status == "open"
 
     with pytest.raises(InvalidInputError, match="justification"):
-        compliance_findings.accept(shop, operator, finding["id"], "  ")
+        compliance_findings.accept(shop, operator, finding.id, "  ")
     accepted = compliance_findings.accept(
-        shop, operator, finding["id"], "Legacy table, deleted in Q3 (ticket GOV-12)"
+        shop, operator, finding.id, "Legacy table, deleted in Q3 (ticket GOV-12)"
     )
-    assert accepted["status"] == "accepted" and accepted["decided_by"] == operator.name
-    assert accepted["justification"].startswith("Legacy table")
+    assert accepted.status == "accepted" and accepted.decided_by == operator.name
+    assert accepted.justification.startswith("Legacy table")
     compliance.evaluate(shop, operator, "shop")
-    still = compliance_findings.get_finding(shop, operator, finding["id"])
-    assert still["status"] == "accepted" and still["justification"] == accepted["justification"]
+    still = compliance_findings.get_finding(shop, operator, finding.id)
+    assert still.status == "accepted" and still.justification == accepted.justification
     with pytest.raises(ConflictError, match="accepted"):
-        compliance_findings.accept(shop, operator, finding["id"], "again and again")
+        compliance_findings.accept(shop, operator, finding.id, "again and again")
 
     pan = _findings(shop, operator)[("PCI-3.5.1", "main.payments.card_number")]
-    assert compliance_findings.resolve(shop, operator, pan["id"], "masked")["status"] == "resolved"
+    assert compliance_findings.resolve(shop, operator, pan.id, "masked").status == "resolved"
     compliance.evaluate(shop, operator, "shop", ["pci_dss"])
-    assert compliance_findings.get_finding(shop, operator, pan["id"])["status"] == "open"
+    assert compliance_findings.get_finding(shop, operator, pan.id).status == "open"
 
     actions = [e["action"] for e in accounts.audit_entries(shop, operator, 1000, 0)[0]]
     for action in (
@@ -170,7 +170,7 @@ def test_lifecycle_resolve_reopen_accept(shop: Any, operator: Any) -> None:
 
 def _steps(ctx: Any, operator: Any, finding_id: int) -> list[tuple[Any, ...]]:
     return [
-        (e["event"], e["from_status"], e["to_status"], e["origin"], e["actor"], e["note"])
+        (e.event, e.from_status, e.to_status, e.origin, e.actor, e.note)
         for e in compliance_findings.history(ctx, operator, finding_id)
     ]
 
@@ -184,19 +184,19 @@ def test_history_keeps_every_decision_and_resolving_keeps_the_justification(
     compliance.evaluate(shop, operator, "shop", ["gdpr"])
     finding = _findings(shop, operator)[("GDPR-Art5", "main.customers")]
     why = "Legacy table, deleted in Q3 (ticket GOV-12)"
-    compliance_findings.accept(shop, steward, finding["id"], why)
-    resolved = compliance_findings.resolve(shop, steward, finding["id"], "owner being hired")
-    assert resolved["status"] == "resolved" and resolved["justification"] == why
+    compliance_findings.accept(shop, steward, finding.id, why)
+    resolved = compliance_findings.resolve(shop, steward, finding.id, "owner being hired")
+    assert resolved.status == "resolved" and resolved.justification == why
     with pytest.raises(ConflictError):  # a refused decision leaves no trace
-        compliance_findings.accept(shop, steward, finding["id"], why)
+        compliance_findings.accept(shop, steward, finding.id, why)
     compliance.evaluate(shop, operator, "shop", ["gdpr"])  # still no owner: reopened
-    reopened = compliance_findings.get_finding(shop, operator, finding["id"])
-    assert reopened["status"] == "open" and reopened["justification"] is None
+    reopened = compliance_findings.get_finding(shop, operator, finding.id)
+    assert reopened.status == "open" and reopened.justification is None
     catalog.update_asset(shop, operator, S + "customers", {"owner": "crm@example.com"})
     compliance.evaluate(shop, operator, "shop", ["gdpr"])  # fixed: resolved automatically
-    compliance_findings.reopen(shop, steward, finding["id"], "owner left the company")
+    compliance_findings.reopen(shop, steward, finding.id, "owner left the company")
 
-    assert _steps(shop, viewer, finding["id"]) == [
+    assert _steps(shop, viewer, finding.id) == [
         ("opened", None, "open", "evaluation", operator.name, None),
         ("accepted", "open", "accepted", "manual", "sam", why),
         ("resolved", "accepted", "resolved", "manual", "sam", "owner being hired"),
@@ -204,7 +204,7 @@ def test_history_keeps_every_decision_and_resolving_keeps_the_justification(
         ("resolved", "open", "resolved", "evaluation", operator.name, None),
         ("reopened", "resolved", "open", "manual", "sam", "owner left the company"),
     ]
-    times = [e["at"] for e in compliance_findings.history(shop, viewer, finding["id"])]
+    times = [e.at for e in compliance_findings.history(shop, viewer, finding.id)]
     assert times == sorted(times)
     with pytest.raises(NotFoundError):
         compliance_findings.history(shop, viewer, 424242)
@@ -219,7 +219,7 @@ def test_viewers_read_but_cannot_evaluate_or_decide(shop: Any, operator: Any) ->
     with pytest.raises(PermissionDeniedError):
         compliance.evaluate(shop, viewer, "shop")
     with pytest.raises(PermissionDeniedError):
-        compliance_findings.accept(shop, viewer, item["id"], "because I say so")
+        compliance_findings.accept(shop, viewer, item.id, "because I say so")
 
 
 CUSTOM = """

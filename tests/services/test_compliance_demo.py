@@ -52,19 +52,19 @@ def demo_findings(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def test_demo_findings_are_exactly_the_planted_defects(demo_findings: Any) -> None:
     result, items, _ = demo_findings
-    found = {(i["framework"], i["requirement_id"], i["qualified_name"]) for i in items}
+    found = {(i.framework, i.requirement_id, i.qualified_name) for i in items}
     assert found == EXPECTED
     assert result["open_total"] == len(EXPECTED) and result["warnings"] == []
-    by_key = {(i["requirement_id"], i["qualified_name"]): i for i in items}
+    by_key = {(i.requirement_id, i.qualified_name): i for i in items}
     owner = by_key[("GDPR-Art5", "main.raw_loyalty_members")]
-    assert owner["severity"] == "high" and owner["evidence"]["failed"] == ["has_owner"]
+    assert owner.severity == "high" and owner.evidence["failed"] == ["has_owner"]
     pan = by_key[("PCI-3.5.1", "main.raw_payment_methods.card_number")]
-    sampled = pan["evidence"]["controls"][0]["columns"]["card_number"]
-    assert pan["severity"] == "critical" and sampled["share"] == 1.0
+    sampled = pan.evidence["controls"][0]["columns"]["card_number"]
+    assert pan.severity == "critical" and sampled["share"] == 1.0
 
 
 def test_the_masked_card_column_is_compliant(demo_findings: Any) -> None:
     _, items, report = demo_findings
-    assert not [i for i in items if "stg_payment_methods" in i["qualified_name"]]
+    assert not [i for i in items if "stg_payment_methods" in i.qualified_name]
     pan = next(r for r in report["requirements"] if r["id"] == "PCI-3.5.1")
     assert (pan["assets_in_scope"], pan["open"], pan["coverage"]) == (2, 1, 0.5)

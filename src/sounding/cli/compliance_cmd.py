@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -19,7 +19,7 @@ app.info.no_args_is_help = True
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON")]
 
 
-def _done(result: dict[str, Any], json_: bool, message: str) -> None:
+def _done(result: object, json_: bool, message: str) -> None:
     if json_:
         print_json(result)
     else:
@@ -118,10 +118,10 @@ def history(
         return
     say(f"Finding {finding_id}: {len(items)} events")
     for e in items:  # one line each: notes and justifications are long
-        moved = f"{e['from_status']} -> {e['to_status']}" if e["from_status"] else e["to_status"]
-        line = f"{format_timestamp(e['at'])}  {e['event']} ({moved}) by {e['actor'] or '?'}"
-        line += f" [{e['origin']}]"
-        say(escape(line + (f": {e['note']}" if e["note"] else "")))
+        moved = f"{e.from_status} -> {e.to_status}" if e.from_status else e.to_status
+        line = f"{format_timestamp(e.at)}  {e.event} ({moved}) by {e.actor or '?'}"
+        line += f" [{e.origin}]"
+        say(escape(line + (f": {e.note}" if e.note else "")))
 
 
 @app.command("accept")

@@ -11,9 +11,12 @@ appended to the finding's history with who, when, how and the justification or n
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.compliance import Finding, FindingEvent
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.governance import compliance as checks
 from sounding.governance.compliance_report import render
@@ -43,31 +46,31 @@ AUDIT_ACTIONS = {"accepted": "accept", "resolved": "resolve", "reopened": "reope
 FORMATS = ("json", "csv", "html")
 
 
-def _public(row: dict[str, Any], frameworks: dict[str, Framework]) -> dict[str, Any]:
+def _public(row: Mapping[str, Any], frameworks: Mapping[str, Framework]) -> Finding:
     fw = frameworks.get(row["framework"])
     req = fw.requirement(row["requirement_id"]) if fw else None
-    return {
-        "id": row["id"],
-        "framework": row["framework"],
-        "requirement_id": row["requirement_id"],
-        "requirement": req.title if req else None,
-        "reference": req.reference if req else None,
-        "severity": row["severity"],
-        "status": row["status"],
-        "asset_id": row["asset_id"],
-        "urn": row["urn"],
-        "qualified_name": row["qualified_name"],
-        "asset_type": row["asset_type"],
-        "source": row["source"],
-        "evidence": row["evidence"],
-        "justification": row["justification"],
-        "decided_by": row["decided_by"],
-        "decided_at": row["decided_at"],
-        "first_seen": row["first_seen"],
-        "last_seen": row["last_seen"],
-        "resolved_at": row["resolved_at"],
-        "revision": row["row_version"],
-    }
+    return Finding(
+        id=row["id"],
+        framework=row["framework"],
+        requirement_id=row["requirement_id"],
+        requirement=req.title if req else None,
+        reference=req.reference if req else None,
+        severity=row["severity"],
+        status=row["status"],
+        asset_id=row["asset_id"],
+        urn=row["urn"],
+        qualified_name=row["qualified_name"],
+        asset_type=row["asset_type"],
+        source=row["source"],
+        evidence=row["evidence"],
+        justification=row["justification"],
+        decided_by=row["decided_by"],
+        decided_at=row["decided_at"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        resolved_at=row["resolved_at"],
+        revision=row["row_version"],
+    )
 
 
 def _check_choice(name: str, value: str | None, choices: tuple[str, ...]) -> None:
@@ -89,7 +92,7 @@ def list_findings(
     requirement: str | None = None,
     limit: int = 50,
     offset: int = 0,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[Finding], int]:
     actor.require(Permission.CATALOG_READ)
     _check_choice("severity", severity, SEVERITIES)
     _check_choice("status", status, STATUSES)
@@ -117,12 +120,12 @@ def _row(ctx: Context, finding_id: int) -> dict[str, Any]:
     return row
 
 
-def get_finding(ctx: Context, actor: Principal, finding_id: int) -> dict[str, Any]:
+def get_finding(ctx: Context, actor: Principal, finding_id: int) -> Finding:
     actor.require(Permission.CATALOG_READ)
     return _public(_row(ctx, finding_id), all_frameworks(ctx))
 
 
-def history(ctx: Context, actor: Principal, finding_id: int) -> list[dict[str, Any]]:
+def history(ctx: Context, actor: Principal, finding_id: int) -> list[FindingEvent]:
     """Every status change of a finding, oldest first: ``event`` (opened, accepted, resolved,
     reopened), the status it moved ``from_status`` and ``to_status``, ``origin``
     (``evaluation``, ``manual``; ``migration`` for history reconstructed on upgrade), the
@@ -132,7 +135,20 @@ def history(ctx: Context, actor: Principal, finding_id: int) -> list[dict[str, A
     _row(ctx, finding_id)
     with ctx.db.read() as conn:
         rows = repo.finding_events(conn, finding_id)
-    return [{**r, "to_status": EVENTS.get(r["event"])} for r in rows]
+    return [
+        FindingEvent(
+            id=r["id"],
+            finding_id=r["finding_id"],
+            event=r["event"],
+            from_status=r["from_status"],
+            origin=r["origin"],
+            actor=r["actor"],
+            note=r["note"],
+            at=r["at"],
+            to_status=EVENTS.get(r["event"]),
+        )
+        for r in rows
+    ]
 
 
 def _decide(
@@ -143,7 +159,7 @@ def _decide(
     allowed_from: tuple[str, ...],
     note: str | None,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> Finding:
     actor.require(Permission.CATALOG_WRITE)
     now = utcnow()
     values: dict[str, Any] = {"status": to, "decided_by": actor.name, "decided_at": now}
@@ -186,7 +202,7 @@ def accept(
     justification: str,
     *,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> Finding:
     """Accept the risk of an open finding; the justification is required and kept."""
     text = (justification or "").strip()
     if len(text) < 10:
@@ -205,7 +221,7 @@ def resolve(
     note: str | None = None,
     *,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> Finding:
     """Mark a finding resolved by hand; the next evaluation reopens it if it still fails."""
     return _decide(ctx, actor, finding_id, RESOLVED, (OPEN, ACCEPTED), note, if_match)
 
@@ -217,7 +233,7 @@ def reopen(
     note: str | None = None,
     *,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> Finding:
     return _decide(ctx, actor, finding_id, OPEN, (ACCEPTED, RESOLVED), note, if_match)
 
 
@@ -278,7 +294,7 @@ def report(
         },
         "status_counts": {s: sum(r["status"] == s for r in rows) for s in STATUSES},
         "requirements": requirements,
-        "findings": [_public(r, known) for r in rows if r["status"] != RESOLVED],
+        "findings": [asdict(_public(r, known)) for r in rows if r["status"] != RESOLVED],
     }
 
 

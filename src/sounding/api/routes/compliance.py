@@ -23,6 +23,7 @@ from sounding.api.schemas.compliance import (
     FrameworkList,
     FrameworkPublic,
 )
+from sounding.domain.compliance import Finding
 from sounding.services import compliance, compliance_findings
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
@@ -103,7 +104,7 @@ def list_findings(
 
 
 @router.get("/findings/{finding_id}", response_model=FindingPublic)
-def get_finding(ctx: CtxDep, who: Reader, response: Response, finding_id: Id) -> dict[str, Any]:
+def get_finding(ctx: CtxDep, who: Reader, response: Response, finding_id: Id) -> Finding:
     return tagged(response, compliance_findings.get_finding(ctx, who, finding_id))
 
 
@@ -123,7 +124,7 @@ def accept(
     finding_id: Id,
     body: FindingAccept,
     if_match: IfMatch,
-) -> dict[str, Any]:
+) -> Finding:
     """Accept an open finding's risk; the justification, who and when are kept."""
     found = compliance_findings.accept(ctx, who, finding_id, body.justification, if_match=if_match)
     return tagged(response, found)
@@ -137,7 +138,7 @@ def resolve(
     finding_id: Id,
     if_match: IfMatch,
     body: FindingDecision | None = None,
-) -> dict[str, Any]:
+) -> Finding:
     """Mark a finding resolved; the next evaluation reopens it if it still fails."""
     note = body.note if body else None
     found = compliance_findings.resolve(ctx, who, finding_id, note, if_match=if_match)
@@ -152,7 +153,7 @@ def reopen(
     finding_id: Id,
     if_match: IfMatch,
     body: FindingDecision | None = None,
-) -> dict[str, Any]:
+) -> Finding:
     note = body.note if body else None
     found = compliance_findings.reopen(ctx, who, finding_id, note, if_match=if_match)
     return tagged(response, found)

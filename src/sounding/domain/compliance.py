@@ -1,0 +1,54 @@
+"""What the compliance services hand out: findings and their history, as typed records.
+No I/O.
+
+The API validates them into ``api/schemas/compliance.py`` by attribute; the CLI prints them.
+``evidence`` stays a mapping: each control records what it saw in its own shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """An asset failing one requirement of a framework; ``requirement`` and ``reference``
+    are None when the framework is gone."""
+
+    id: int
+    framework: str
+    requirement_id: str
+    requirement: str | None
+    reference: str | None
+    severity: str
+    status: str
+    asset_id: int
+    urn: str
+    qualified_name: str
+    asset_type: str
+    source: str
+    evidence: dict[str, Any]
+    justification: str | None
+    decided_by: str | None
+    decided_at: datetime | None
+    first_seen: datetime
+    last_seen: datetime
+    resolved_at: datetime | None
+    revision: int
+
+
+@dataclass(frozen=True, slots=True)
+class FindingEvent:
+    """One status change of a finding: ``event`` moved it ``from_status`` ``to_status``."""
+
+    id: int
+    finding_id: int
+    event: str
+    from_status: str | None
+    origin: str
+    actor: str | None
+    note: str | None
+    at: datetime
+    to_status: str | None
