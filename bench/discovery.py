@@ -133,7 +133,7 @@ def time_scans(url: str) -> dict[str, Any]:
         execution_id, _ = scan_workflows.start(ctx, who, "bench", ScanOptions())
         flow = workflows.wait(ctx, execution_id, timeout=600)
         workflow_rescan_s = time.perf_counter() - started
-        assert flow["status"] == "completed", flow
+        assert flow.status == "completed", flow
         started = time.perf_counter()
         views = lineage.refresh_view_lineage(ctx, "bench")
         view_lineage_s = time.perf_counter() - started

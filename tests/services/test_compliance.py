@@ -297,12 +297,12 @@ def test_the_compliance_workflow_step_evaluates(ctx: Any, operator: Any, shop_db
     scans.run_scan(ctx, operator, "shop", options=ScanOptions(classify=True))
     workflows.apply_workflow(ctx, operator, COMPLIANCE_FLOW)
     started = workflows.execute(ctx, operator, "nightly-compliance")
-    done = workflows.wait(ctx, started["id"], timeout=60)
-    assert done["status"] == "completed", done
+    done = workflows.wait(ctx, started.id, timeout=60)
+    assert done.status == "completed", done
     found = _findings(ctx, operator, framework="pci_dss")
     assert ("PCI-3.5.1", "main.payments.card_number") in found
     assert _findings(ctx, operator, framework="gdpr") == {}
     bad = COMPLIANCE_FLOW.replace("[pci_dss]", "[sox]").replace("nightly-compliance", "bad")
     workflows.apply_workflow(ctx, operator, bad)
-    failed = workflows.wait(ctx, workflows.execute(ctx, operator, "bad")["id"], timeout=60)
-    assert failed["status"] == "failed"
+    failed = workflows.wait(ctx, workflows.execute(ctx, operator, "bad").id, timeout=60)
+    assert failed.status == "failed"

@@ -40,8 +40,8 @@ def _run(ctx: Context, operator: Any, shop_url: str) -> dict[str, Any]:
     sources.add(ctx, operator, "shop", shop_url)
     workflows.apply_workflow(ctx, operator, SCAN)
     started = workflows.execute(ctx, operator, "shop-full")
-    workflows.wait(ctx, started["id"], timeout=60)
-    return workflows.get_execution(ctx, operator, started["id"])
+    workflows.wait(ctx, started.id, timeout=60)
+    return workflows.get_execution(ctx, operator, started.id)
 
 
 def _catalog(ctx: Context) -> dict[str, Any]:
@@ -73,8 +73,8 @@ def test_scan_steps_on_dask_build_the_same_catalog_as_local(
         dask_run = _run(remote, operator, shop_url)
         assert remote.engine.executor.name == "dask"
         for run in (local_run, dask_run):
-            assert run["status"] == "completed", run
-            assert {s["id"]: s["status"] for s in run["steps"]} == {
+            assert run.status == "completed", run
+            assert {s.id: s.status for s in run.steps} == {
                 "discover": "completed", "profile": "completed",
                 "classify": "completed", "lineage": "completed",
             }  # fmt: skip

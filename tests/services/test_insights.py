@@ -41,7 +41,7 @@ steps:
 def run_once(ctx: Any, who: Any, document: str | dict[str, Any], name: str) -> dict[str, Any]:
     workflows.apply_workflow(ctx, who, document)
     started = workflows.execute(ctx, who, name)
-    return workflows.wait(ctx, started["id"], timeout=60)
+    return workflows.wait(ctx, started.id, timeout=60)
 
 
 def warm_up(ctx: Any, who: Any) -> None:
@@ -59,7 +59,7 @@ def fail_every_third(ctx: Any) -> str:
 def test_forecasts_scale_with_task_counts_and_report_their_error(ctx: Any, operator: Any) -> None:
     warm_up(ctx, operator)
     for n in (2, 6, 4, 10, 8, 3, 5):
-        assert run_once(ctx, operator, fan("fan", n), "fan")["status"] == "completed"
+        assert run_once(ctx, operator, fan("fan", n), "fan").status == "completed"
     result = insights.forecasts(ctx, VIEWER, "fan", tasks=20)
     (item,) = result["items"]
     work = next(s["forecast"] for s in item["steps"] if s["step"] == "work")
@@ -93,7 +93,7 @@ def test_analytics_over_real_runs(any_ctx: Any, operator: Any) -> None:
             }
         ],
     }
-    assert run_once(ctx, operator, flaky, "flaky")["status"] == "failed"
+    assert run_once(ctx, operator, flaky, "flaky").status == "failed"
     result = insights.orchestration_analytics(ctx, VIEWER, days=3)
     overall = result["overall"]
     assert overall["executions"] == 3 and overall["by_status"] == {"completed": 2, "failed": 1}
@@ -114,9 +114,9 @@ def test_analytics_over_real_runs(any_ctx: Any, operator: Any) -> None:
 
 def test_a_slow_run_is_flagged_as_an_anomaly(ctx: Any, operator: Any) -> None:
     warm_up(ctx, operator)
-    ids = [run_once(ctx, operator, fan("fan", 3), "fan")["id"] for _ in range(6)]
-    slow = run_once(ctx, operator, fan("fan", 3, seconds=0.25), "fan")["id"]
-    ids.append(run_once(ctx, operator, fan("fan", 3), "fan")["id"])
+    ids = [run_once(ctx, operator, fan("fan", 3), "fan").id for _ in range(6)]
+    slow = run_once(ctx, operator, fan("fan", 3, seconds=0.25), "fan").id
+    ids.append(run_once(ctx, operator, fan("fan", 3), "fan").id)
     found = insights.anomalies(ctx, VIEWER, days=1)
     flagged = {(a["kind"], a["execution_id"], a["step_id"]) for a in found["items"]}
     assert ("step_duration", slow, "work") in flagged
@@ -147,7 +147,7 @@ def test_apply_and_roll_back_a_concurrency_recommendation(any_ctx: Any, operator
     ctx = any_ctx
     warm_up(ctx, operator)
     for _ in range(3):
-        assert run_once(ctx, operator, RAISE, "spread")["status"] == "completed"
+        assert run_once(ctx, operator, RAISE, "spread").status == "completed"
     found = insights.recommendations(ctx, VIEWER, "spread")
     (rec,) = found["items"]
     assert rec["kind"] == "raise_source_concurrency" and rec["applicable"]
@@ -190,7 +190,7 @@ def test_an_always_failing_step_is_advice_only(ctx: Any, operator: Any) -> None:
         "steps": [{"id": "call", "type": "custom", "config": {"callable": "tests.no_such:thing"}}],
     }
     for _ in range(3):
-        assert run_once(ctx, operator, broken, "broken")["status"] == "failed"
+        assert run_once(ctx, operator, broken, "broken").status == "failed"
     (rec,) = insights.recommendations(ctx, VIEWER, "broken")["items"]
     assert rec["kind"] == "step_always_fails" and not rec["applicable"]
     assert rec["evidence"]["consecutive_failures"] == 3
@@ -208,9 +208,9 @@ def test_incremental_classification_is_recommended_applied_and_acts(
     runs = []
     for _ in range(3):
         started = workflows.execute(ctx, operator, name)
-        assert workflows.wait(ctx, started["id"], timeout=60)["status"] == "completed"
-        runs.append(workflows.get_execution(ctx, operator, started["id"]))
-    assert [r["steps"][1]["tasks_total"] for r in runs] == [3, 3, 3]  # every object, each run
+        assert workflows.wait(ctx, started.id, timeout=60).status == "completed"
+        runs.append(workflows.get_execution(ctx, operator, started.id))
+    assert [r.steps[1].tasks_total for r in runs] == [3, 3, 3]  # every object, each run
     (rec,) = insights.recommendations(ctx, VIEWER, name)["items"]
     assert rec["kind"] == "incremental_classification"
     assert rec["evidence"]["median_unchanged_fraction"] == 1.0
@@ -219,9 +219,9 @@ def test_incremental_classification_is_recommended_applied_and_acts(
     action = insights.apply_recommendation(ctx, operator, rec["id"])
     assert action["previous"] == {"present": True, "value": False}
     started = workflows.execute(ctx, operator, name)
-    assert workflows.wait(ctx, started["id"], timeout=60)["status"] == "completed"
-    detail = workflows.get_execution(ctx, operator, started["id"])
-    assert detail["steps"][1]["tasks_total"] == 0  # nothing changed since the last run
+    assert workflows.wait(ctx, started.id, timeout=60).status == "completed"
+    detail = workflows.get_execution(ctx, operator, started.id)
+    assert detail.steps[1].tasks_total == 0  # nothing changed since the last run
 
     insights.rollback_recommendation(ctx, operator, rec["id"])
     spec = workflows.get_workflow(ctx, operator, name)["spec"]
@@ -270,7 +270,7 @@ def test_templates_through_the_services(ctx: Any, operator: Any, tmp_path: Path)
     )
     assert made["workflow"]["version"] == 1
     run = workflows.execute(ctx, operator, "shout")
-    assert workflows.wait(ctx, run["id"], timeout=30)["status"] == "completed"
+    assert workflows.wait(ctx, run.id, timeout=30).status == "completed"
 
 
 def test_health_shows_queue_running_tasks_and_per_source_load(ctx: Any, operator: Any) -> None:
@@ -302,17 +302,17 @@ def test_health_shows_queue_running_tasks_and_per_source_load(ctx: Any, operator
     assert h["status"] == "ok" and h["store"]["reachable"] and h["executor"]["started"]
     (shop,) = h["sources"]
     assert shop["source"] == "shop" and shop["running"] == 1
-    assert shop["execution_limits"] == {started["id"]: 1}
-    assert [e["id"] for e in h["executions"]] == [started["id"]]
+    assert shop["execution_limits"] == {started.id: 1}
+    assert [e["id"] for e in h["executions"]] == [started.id]
     while time.monotonic() < deadline:  # one task ended: the ETA follows the progress
         (eta,) = insights.forecasts(ctx, VIEWER)["running"]
         if eta["steps"][0]["done"] >= 1:
             break
         time.sleep(0.05)
-    assert eta["execution_id"] == started["id"] and eta["eta_seconds"] > 0
+    assert eta["execution_id"] == started.id and eta["eta_seconds"] > 0
     assert eta["steps"][0]["total"] == 4
-    workflows.control(ctx, operator, started["id"], "cancel")
-    assert workflows.wait(ctx, started["id"], timeout=30)["status"] == "cancelled"
+    workflows.control(ctx, operator, started.id, "cancel")
+    assert workflows.wait(ctx, started.id, timeout=30).status == "cancelled"
     assert health.system_health(ctx, VIEWER)["running_tasks"] == 0
 
 

@@ -70,22 +70,22 @@ def test_start_runs_the_server_parts_and_stop_ends_every_thread(ctx: Any, operat
     assert ctx.scheduler is not None and ctx.scheduler.running
     workflows.apply_workflow(ctx, operator, FLOW)
     run = workflows.execute(ctx, operator, "nightly")
-    assert workflows.wait(ctx, run["id"], timeout=30)["status"] == "completed"
+    assert workflows.wait(ctx, run.id, timeout=30).status == "completed"
     ctx.stop()
     assert _settled(before) == set()
     assert ctx.running_engine is None and ctx.scheduler is None and ctx.scan_hooks == []
     # the store stayed open: the execution reads back without starting the engine again
-    done = workflows.get_execution(ctx, operator, run["id"])
-    assert done["status"] == "completed" and [s["status"] for s in done["steps"]] == [
+    done = workflows.get_execution(ctx, operator, run.id)
+    assert done.status == "completed" and [s.status for s in done.steps] == [
         "completed",
         "completed",
     ]
-    assert [e["id"] for e in workflows.list_executions(ctx, operator)] == [run["id"]]
-    assert workflows.events_since(ctx, run["id"])  # its history, read from the store
+    assert [e.id for e in workflows.list_executions(ctx, operator)] == [run.id]
+    assert workflows.events_since(ctx, run.id)  # its history, read from the store
     assert _settled(before) == set() and ctx.running_engine is None
     # a part used again starts again
     again = workflows.execute(ctx, operator, "nightly")
-    assert workflows.wait(ctx, again["id"], timeout=30)["status"] == "completed"
+    assert workflows.wait(ctx, again.id, timeout=30).status == "completed"
     assert ctx.running_engine is not None
 
 

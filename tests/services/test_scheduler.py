@@ -44,7 +44,7 @@ def _created(ctx: Any, name: str) -> datetime:
     return created
 
 
-def _executions(ctx: Any, operator: Any, name: str) -> list[dict[str, Any]]:
+def _executions(ctx: Any, operator: Any, name: str) -> list[Any]:
     return workflows.list_executions(ctx, operator, workflow=name, limit=1000)
 
 
@@ -59,13 +59,13 @@ def test_interval_ticks_start_on_time(ctx: Any, operator: Any) -> None:
     scheduler.start(ctx)
     workflows.apply_workflow(ctx, operator, _flow("every-second", {"interval": "1s"}))
     time.sleep(2.6)
-    runs = [e for e in _executions(ctx, operator, "every-second") if e["trigger"] == "schedule"]
+    runs = [e for e in _executions(ctx, operator, "every-second") if e.trigger == "schedule"]
     assert len(runs) >= 2
     with ctx.db.read() as conn:
         ticks = [t for t in repo.ticks(conn, "every-second") if t["execution_id"]]
-    by_id = {e["id"]: e for e in runs}
+    by_id = {e.id: e for e in runs}
     lags = [
-        (by_id[t["execution_id"]]["created_at"] - t["tick_at"]).total_seconds()
+        (by_id[t["execution_id"]].created_at - t["tick_at"]).total_seconds()
         for t in ticks
         if t["execution_id"] in by_id
     ]
@@ -116,15 +116,15 @@ def test_overlap_policies(ctx: Any, operator: Any, sched: scheduler.Scheduler) -
         runs = _executions(ctx, operator, name)
         if policy == "cancel_previous":
             assert second == 1 and len(runs) == 2
-            assert workflows.wait(ctx, runs[-1]["id"], timeout=20)["status"] == "cancelled"
+            assert workflows.wait(ctx, runs[-1].id, timeout=20).status == "cancelled"
         else:
             assert second == 0 and len(runs) == 1
         with ctx.db.read() as conn:
             claimed = len(repo.ticks(conn, name))
         assert claimed == {"skip": 2, "queue": 1, "cancel_previous": 2}[policy]
         for run in runs:
-            if workflows.get_execution(ctx, operator, run["id"])["status"] == "running":
-                workflows.control(ctx, operator, run["id"], "cancel")
+            if workflows.get_execution(ctx, operator, run.id).status == "running":
+                workflows.control(ctx, operator, run.id, "cancel")
         with ctx.db.write() as conn:  # out of the way of the next policy's rounds
             repo.set_enabled(conn, name, False)
 
@@ -145,12 +145,12 @@ def test_workflow_source_and_webhook_triggers(
         ctx, operator, _flow("hooked", triggers=[{"type": "webhook", "secret": "s3cret"}])
     )
     run = workflows.execute(ctx, operator, "upstream")
-    workflows.wait(ctx, run["id"], timeout=20)
+    workflows.wait(ctx, run.id, timeout=20)
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not _executions(ctx, operator, "downstream"):
         time.sleep(0.05)
     (down,) = _executions(ctx, operator, "downstream")
-    assert down["trigger"] == "workflow:upstream"
+    assert down.trigger == "workflow:upstream"
     scans.run_scan(ctx, operator, "shop")  # first scan: everything is new
     scans.run_scan(ctx, operator, "shop")  # unchanged: no trigger
     execute(db, "ALTER TABLE orders ADD COLUMN note TEXT;")
@@ -159,11 +159,11 @@ def test_workflow_source_and_webhook_triggers(
     while time.monotonic() < deadline and len(_executions(ctx, operator, "on-change")) < 2:
         time.sleep(0.05)
     time.sleep(0.3)
-    assert [e["trigger"] for e in _executions(ctx, operator, "on-change")] == [
+    assert [e.trigger for e in _executions(ctx, operator, "on-change")] == [
         "source_changed:shop"
     ] * 2
     started = scheduler.webhook(ctx, "hooked", "s3cret")
-    assert started["trigger"] == "webhook"
+    assert started.trigger == "webhook"
     with pytest.raises(AuthenticationError):
         scheduler.webhook(ctx, "hooked", "wrong")
     with pytest.raises(NotFoundError):

@@ -53,10 +53,10 @@ def test_executing_a_workflow_scans_and_records_every_step(
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     workflows.apply_workflow(ctx, operator, SCAN)
     started = workflows.execute(ctx, operator, "shop-nightly")
-    done = workflows.wait(ctx, started["id"], timeout=60)
-    assert done["status"] == "completed", done
-    detail = workflows.get_execution(ctx, operator, started["id"])
-    assert {s["id"]: s["status"] for s in detail["steps"]} == {
+    done = workflows.wait(ctx, started.id, timeout=60)
+    assert done.status == "completed", done
+    detail = workflows.get_execution(ctx, operator, started.id)
+    assert {s.id: s.status for s in detail.steps} == {
         "discover": "completed",
         "lineage": "completed",
         "done": "completed",
@@ -64,10 +64,10 @@ def test_executing_a_workflow_scans_and_records_every_step(
     assert catalog.get_asset(ctx, operator, "urn:sounding:shop:main.orders")["type"] == "table"
     up = lineage.lineage_graph(ctx, operator, "urn:sounding:shop:main.big_orders", "upstream")
     assert len(up["edges"]) == 2
-    kinds = [e.kind.value for e in workflows.events_since(ctx, started["id"])]
+    kinds = [e.kind.value for e in workflows.events_since(ctx, started.id)]
     assert "execution_status" in kinds and "step_status" in kinds
     listed = workflows.list_executions(ctx, operator, workflow="shop-nightly")
-    assert [e["id"] for e in listed] == [started["id"]]
+    assert [e.id for e in listed] == [started.id]
 
 
 def test_pause_resume_cancel_and_retry(ctx: Any, operator: Any) -> None:
@@ -83,16 +83,16 @@ steps:
 """,
     )
     run = workflows.execute(ctx, operator, "slow")
-    paused = workflows.control(ctx, operator, run["id"], "pause")
-    assert paused["status"] == "paused"
+    paused = workflows.control(ctx, operator, run.id, "pause")
+    assert paused.status == "paused"
     time.sleep(0.5)
-    assert workflows.get_execution(ctx, operator, run["id"])["status"] == "paused"
-    workflows.control(ctx, operator, run["id"], "resume")
-    assert workflows.wait(ctx, run["id"], timeout=30)["status"] == "completed"
+    assert workflows.get_execution(ctx, operator, run.id).status == "paused"
+    workflows.control(ctx, operator, run.id, "resume")
+    assert workflows.wait(ctx, run.id, timeout=30).status == "completed"
     other = workflows.execute(ctx, operator, "slow")
-    workflows.control(ctx, operator, other["id"], "cancel")
-    assert workflows.wait(ctx, other["id"], timeout=30)["status"] == "cancelled"
-    workflows.control(ctx, operator, other["id"], "retry")
-    assert workflows.wait(ctx, other["id"], timeout=30)["status"] == "completed"
+    workflows.control(ctx, operator, other.id, "cancel")
+    assert workflows.wait(ctx, other.id, timeout=30).status == "cancelled"
+    workflows.control(ctx, operator, other.id, "retry")
+    assert workflows.wait(ctx, other.id, timeout=30).status == "completed"
     with pytest.raises(NotFoundError):
         workflows.get_execution(ctx, operator, "nope")

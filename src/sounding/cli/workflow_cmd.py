@@ -24,6 +24,7 @@ from sounding.cli.output import (
 )
 from sounding.cli.state import open_context, settings
 from sounding.domain.auth import local_operator
+from sounding.domain.executions import StepView
 from sounding.errors import ValidationFailedError
 from sounding.services import execution_status, workflows
 
@@ -75,7 +76,7 @@ def _all_problems(json_: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def _print_errors(steps: list[dict[str, Any]]) -> None:
+def _print_errors(steps: list[StepView]) -> None:
     lines = execution_status.error_lines(steps)
     if lines:
         say("Errors:")
@@ -131,16 +132,16 @@ def run(
     with open_context() as ctx:
         started = workflows.execute(ctx, local_operator(), name, parse_params(param))
         if follow and not json_:
-            _follow(ctx, started["id"])
-        result = workflows.wait(ctx, started["id"])
-        detail = workflows.get_execution(ctx, local_operator(), started["id"])
+            _follow(ctx, started.id)
+        result = workflows.wait(ctx, started.id)
+        detail = workflows.get_execution(ctx, local_operator(), started.id)
     if json_:
         print_json(detail)
     else:
-        say(f"Execution {detail['id']} of {name}: {result['status']}")
-        print_table(detail["steps"], ["id", "status", "tasks_done", "tasks_failed", "reason"])
-        _print_errors(detail["steps"])
-    if result["status"] != "completed":
+        say(f"Execution {detail.id} of {name}: {result.status}")
+        print_table(detail.steps, ["id", "status", "tasks_done", "tasks_failed", "reason"])
+        _print_errors(detail.steps)
+    if result.status != "completed":
         raise typer.Exit(EXIT_FAILURE)
 
 
@@ -196,14 +197,14 @@ def show(execution_id: str, json_: JsonOpt = False) -> None:
     if json_:
         print_json(detail)
         return
-    say(f"{detail['id']} {detail['workflow']}: {detail['status']} ({detail['trigger']})")
+    say(f"{detail.id} {detail.workflow}: {detail.status} ({detail.trigger})")
     columns = ["id", "status", "tasks_total", "tasks_done", "tasks_failed", "percent", "reason"]
-    print_table(detail["steps"], columns)
-    if detail.get("progress"):
-        eta = detail["progress"]["eta_seconds"]
+    print_table(detail.steps, columns)
+    if detail.progress:
+        eta = detail.progress.eta_seconds
         left = f", about {eta:.0f} s left" if eta is not None else ""
-        say(f"{detail['progress']['percent']}% done{left}")
-    _print_errors(detail["steps"])
+        say(f"{detail.progress.percent}% done{left}")
+    _print_errors(detail.steps)
 
 
 def _remote(execution_id: str, action: str, json_: bool) -> None:

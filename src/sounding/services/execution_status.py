@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
 from typing import Any
 
+from sounding.domain.executions import ExecutionProgress, StepError, StepErrors, StepView
 from sounding.domain.orchestration import RunStatus, StepRecord, TaskAttemptRecord
+
+__all__ = ["StepError", "StepErrors", "error_lines", "execution_progress", "step_errors"]
 
 logger = logging.getLogger(__name__)
 
@@ -19,19 +21,6 @@ ERRORS_PER_STEP = 3
 """How many task errors a failed step shows (the first ones); ``errors_total`` counts all."""
 MESSAGE_CHARS = 500
 """Longer error messages are cut to this many characters."""
-
-
-@dataclass(frozen=True, slots=True)
-class StepError:
-    task_key: str | None  # None: the step failed before any task ran (planning)
-    error_type: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class StepErrors:
-    errors: tuple[StepError, ...]
-    total: int
 
 
 def _split(error: str, error_type: str | None) -> tuple[str, str]:
@@ -74,48 +63,52 @@ def step_view(
     record: StepRecord,
     errors: StepErrors | None,
     live: Mapping[str, Any] | None,
-) -> dict[str, Any]:
+) -> StepView:
     """One step as the API shows it. ``live`` (the step's progress figures, when the execution
     runs in this process) replaces the counts stored at the last status change."""
-    out: dict[str, Any] = {
-        "id": record.step_id,
-        "status": record.status.value,
-        "tasks_total": record.tasks_total,
-        "tasks_done": record.tasks_done,
-        "tasks_failed": record.tasks_failed,
-        "percent": 100.0 if record.status.finished else None,
-        "eta_seconds": 0.0 if record.status.finished else None,
-        "started_at": record.started_at,
-        "finished_at": record.finished_at,
-        "reason": record.reason,
-        "errors": [asdict(e) for e in errors.errors] if errors else [],
-        "errors_total": errors.total if errors else 0,
-    }
-    if live is not None and not record.status.finished:
-        out["tasks_total"] = live["total"]
-        out["tasks_done"] = live["done"]
-        out["tasks_failed"] = live["failed"]
-        out["percent"] = live["percent"]
-        out["eta_seconds"] = live["eta_seconds"]
-    return out
+    finished = record.status.finished
+    if live is not None and not finished:
+        total, done, failed = live["total"], live["done"], live["failed"]
+        percent, eta = live["percent"], live["eta_seconds"]
+    else:
+        total, done, failed = record.tasks_total, record.tasks_done, record.tasks_failed
+        percent, eta = (100.0, 0.0) if finished else (None, None)
+    return StepView(
+        id=record.step_id,
+        status=record.status.value,
+        tasks_total=total,
+        tasks_done=done,
+        tasks_failed=failed,
+        percent=percent,
+        eta_seconds=eta,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        reason=record.reason,
+        errors=list(errors.errors) if errors else [],
+        errors_total=errors.total if errors else 0,
+    )
 
 
-def execution_progress(live: Mapping[str, Mapping[str, Any]] | None) -> dict[str, Any] | None:
+def execution_progress(
+    live: Mapping[str, Mapping[str, Any]] | None,
+) -> ExecutionProgress | None:
     """The execution's overall percent and ETA (the same in every step's figures)."""
     if not live:
         return None
     first = next(iter(live.values()))
-    return {"percent": first["execution_percent"], "eta_seconds": first["execution_eta_seconds"]}
+    return ExecutionProgress(
+        percent=first["execution_percent"], eta_seconds=first["execution_eta_seconds"]
+    )
 
 
-def error_lines(steps: Iterable[Mapping[str, Any]]) -> list[str]:
+def error_lines(steps: Iterable[StepView]) -> list[str]:
     """Human lines for the CLI: ``step/task: Type: message``, then ``... and N more``."""
     lines = []
     for s in steps:
-        for e in s.get("errors") or []:
-            where = f"{s['id']}/{e['task_key']}" if e["task_key"] else s["id"]
-            lines.append(f"{where}: {e['error_type']}: {e['message']}")
-        more = int(s.get("errors_total") or 0) - len(s.get("errors") or [])
+        for e in s.errors:
+            where = f"{s.id}/{e.task_key}" if e.task_key else s.id
+            lines.append(f"{where}: {e.error_type}: {e.message}")
+        more = s.errors_total - len(s.errors)
         if more > 0:
-            lines.append(f"{s['id']}: ... and {more} more failed task(s)")
+            lines.append(f"{s.id}: ... and {more} more failed task(s)")
     return lines

@@ -15,10 +15,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.executions import ExecutionDetail
 from sounding.domain.orchestration import RunEvent, RunStatus, TaskAttemptRecord
 from sounding.domain.profiling import SamplePolicy
 from sounding.domain.scans import ScanOptions
@@ -133,13 +134,13 @@ def summary(
     engine = ctx.engine
     attempts = engine.call(engine.engine.storage.list_task_attempts(execution_id))
     final = _final_attempts(attempts)
-    source = execution["workflow"][len(PREFIX) :]
+    source = execution.workflow[len(PREFIX) :]
     run = scans.of_execution(ctx, actor, execution_id, source)
     out: dict[str, Any] = run or {"id": None, "source": source, "status": "failed", "report": {}}
     report = out["report"] = dict(out["report"])
     report.setdefault("failures", [])
     stages = report["stages"] = dict(report.get("stages") or {})
-    steps = {s["id"]: s for s in execution["steps"]}
+    steps = {s.id: s for s in execution.steps}
     if "profile" in steps:
         policy = SamplePolicy.parse(options.sample)
         stages["profile"] = {
@@ -162,14 +163,14 @@ def summary(
             report["failures"] = [*report["failures"], {
                 "target": target, "error": a.error, "type": a.error_type}]  # fmt: skip
             report["failures_total"] = int(report.get("failures_total") or 0) + 1
-    if execution["status"] != RunStatus.COMPLETED.value:
-        out["status"] = execution["status"]
+    if execution.status != RunStatus.COMPLETED.value:
+        out["status"] = execution.status
     out["error"] = _error(execution, failed)
     out["execution"] = {
         "id": execution_id,
-        "workflow": execution["workflow"],
-        "status": execution["status"],
-        "steps": execution["steps"],
+        "workflow": execution.workflow,
+        "status": execution.status,
+        "steps": [asdict(s) for s in execution.steps],
     }
     return out
 
@@ -188,11 +189,11 @@ def _count(final: dict[tuple[str, str], Any], step: str, status: RunStatus | Non
     return sum(1 for (s, _), a in final.items() if s == step and status in (None, a.status))
 
 
-def _error(execution: dict[str, Any], failed: list[TaskAttemptRecord]) -> str | None:
-    if execution["status"] == RunStatus.COMPLETED.value:
+def _error(execution: ExecutionDetail, failed: list[TaskAttemptRecord]) -> str | None:
+    if execution.status == RunStatus.COMPLETED.value:
         return None
     if failed:
         first = failed[0]
         return f"{first.step_id}: {first.error}"
-    reasons = [f"{s['id']}: {s['reason']}" for s in execution["steps"] if s.get("reason")]
-    return "; ".join(reasons) or execution.get("error") or execution["status"]
+    reasons = [f"{s.id}: {s.reason}" for s in execution.steps if s.reason]
+    return "; ".join(reasons) or execution.error or execution.status

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sounding.domain.auth import system_principal
+from sounding.domain.executions import ExecutionDetail
 from sounding.domain.orchestration import EventKind, RunEvent, RunStatus
 from sounding.domain.timestamps import format_timestamp
 from sounding.errors import AuthenticationError, ConflictError, NotFoundError, SoundingError
@@ -257,7 +258,7 @@ def start(ctx: Context) -> Scheduler:
     return ctx.scheduler
 
 
-def webhook(ctx: Context, name: str, secret: str | None) -> dict[str, Any]:
+def webhook(ctx: Context, name: str, secret: str | None) -> ExecutionDetail:
     scheduler = ctx.scheduler
     if scheduler is None:
         raise SoundingError("The scheduler is not running in this process")

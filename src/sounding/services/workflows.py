@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import copy
 import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.executions import ExecutionDetail, ExecutionSummary
 from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus
 from sounding.domain.timestamps import format_timestamp
 from sounding.errors import InvalidInputError, NotFoundError, ParseError
@@ -252,7 +253,7 @@ def execute(
     name: str,
     params: Mapping[str, Any] | None = None,
     trigger: str = "manual",
-) -> dict[str, Any]:
+) -> ExecutionDetail:
     """Start an execution of a stored workflow; returns it (pending or already running)."""
     actor.require(Permission.SCAN_RUN)
     workflow = get_workflow(ctx, actor, name)
@@ -273,12 +274,19 @@ def execute(
     return get_execution(ctx, actor, execution_id)
 
 
-def _public_execution(record: ExecutionRecord) -> dict[str, Any]:
-    out = asdict(record)
-    out["status"] = record.status.value
-    out["steps"] = [s.get("id") for s in record.spec.get("steps", [])]
-    out.pop("spec", None)
-    return out
+def _public_execution(record: ExecutionRecord) -> ExecutionSummary:
+    return ExecutionSummary(
+        id=record.id,
+        workflow=record.workflow,
+        status=record.status.value,
+        params=copy.deepcopy(record.params),
+        trigger=record.trigger,
+        created_at=record.created_at,
+        started_at=record.started_at,
+        finished_at=record.finished_at,
+        error=record.error,
+        steps=[s.get("id") for s in record.spec.get("steps", [])],
+    )
 
 
 def _run_status(value: str) -> RunStatus:
@@ -297,14 +305,14 @@ def list_executions(
     workflow: str | None = None,
     status: str | None = None,
     limit: int = 50,
-) -> list[dict[str, Any]]:
+) -> list[ExecutionSummary]:
     actor.require(Permission.CATALOG_READ)
     statuses = [_run_status(status)] if status else None
     records = RunReads(ctx.db).list_executions(statuses=statuses, workflow=workflow, limit=limit)
     return [_public_execution(r) for r in records]
 
 
-def get_execution(ctx: Context, actor: Principal, execution_id: str) -> dict[str, Any]:
+def get_execution(ctx: Context, actor: Principal, execution_id: str) -> ExecutionDetail:
     """An execution with each step's status, task counts (live while it runs in this process,
     the same figures as its progress events), percent, ETA and, for a failed step, its first
     task errors."""
@@ -318,20 +326,30 @@ def get_execution(ctx: Context, actor: Principal, execution_id: str) -> dict[str
     if any(s.status is RunStatus.FAILED for s in steps):
         attempts = reads.list_task_attempts(execution_id)
     errors = execution_status.step_errors(steps, attempts)
-    out = _public_execution(record)
-    out["progress"] = execution_status.execution_progress(live)
-    out["steps"] = [
-        execution_status.step_view(s, errors.get(s.step_id), (live or {}).get(s.step_id))
-        for s in steps
-    ]
-    return out
+    summary = _public_execution(record)
+    return ExecutionDetail(
+        id=summary.id,
+        workflow=summary.workflow,
+        status=summary.status,
+        params=summary.params,
+        trigger=summary.trigger,
+        created_at=summary.created_at,
+        started_at=summary.started_at,
+        finished_at=summary.finished_at,
+        error=summary.error,
+        steps=[
+            execution_status.step_view(s, errors.get(s.step_id), (live or {}).get(s.step_id))
+            for s in steps
+        ],
+        progress=execution_status.execution_progress(live),
+    )
 
 
 async def _live_progress(engine: Engine, execution_id: str) -> dict[str, dict[str, Any]] | None:
     return engine.progress(execution_id)
 
 
-def control(ctx: Context, actor: Principal, execution_id: str, action: str) -> dict[str, Any]:
+def control(ctx: Context, actor: Principal, execution_id: str, action: str) -> ExecutionDetail:
     """pause, resume, cancel or retry (re-run from failure) an execution."""
     actor.require(Permission.SCAN_RUN)
     engine = ctx.engine
@@ -363,7 +381,7 @@ def events_since(ctx: Context, execution_id: str, after: int = 0) -> list[RunEve
     return RunReads(ctx.db).list_events(execution_id, after=after)
 
 
-def wait(ctx: Context, execution_id: str, timeout: float | None = None) -> dict[str, Any]:
+def wait(ctx: Context, execution_id: str, timeout: float | None = None) -> ExecutionSummary:
     engine = ctx.engine
     record = engine.call(engine.engine.wait(execution_id, timeout), timeout=None)
     return _public_execution(record)

@@ -32,6 +32,7 @@ from sounding.api.schemas.workflows import (
     WorkflowUpdate,
 )
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.executions import ExecutionDetail
 from sounding.domain.orchestration import RunEvent, RunStatus
 from sounding.domain.timestamps import to_text
 from sounding.errors import SoundingError
@@ -102,7 +103,7 @@ def delete_orchestration(ctx: CtxDep, who: Runner, name: str, if_match: IfMatch)
 @router.post("/orchestrations/{name}/execute", status_code=202, response_model=ExecutionPublic)
 def execute(
     ctx: CtxDep, who: Runner, name: str, body: ExecutionCreate | None = None
-) -> dict[str, Any]:
+) -> ExecutionDetail:
     return workflows.execute(ctx, who, name, body.params if body else None)
 
 
@@ -111,7 +112,7 @@ def webhook(
     ctx: CtxDep,
     name: str,
     x_sounding_secret: Annotated[str | None, Header()] = None,
-) -> dict[str, Any]:
+) -> ExecutionDetail:
     """Start a workflow that declares a ``webhook`` trigger; authenticated by the trigger's
     secret in ``X-Sounding-Secret`` (no API token: the caller is another system)."""
     return scheduler.webhook(ctx, name, x_sounding_secret)
@@ -130,12 +131,12 @@ def list_executions(
 
 
 @router.get("/executions/{execution_id}", response_model=ExecutionPublic)
-def get_execution(ctx: CtxDep, who: Reader, execution_id: str) -> dict[str, Any]:
+def get_execution(ctx: CtxDep, who: Reader, execution_id: str) -> ExecutionDetail:
     return workflows.get_execution(ctx, who, execution_id)
 
 
 def _control(action: str) -> Any:
-    def endpoint(ctx: CtxDep, who: Runner, execution_id: str) -> dict[str, Any]:
+    def endpoint(ctx: CtxDep, who: Runner, execution_id: str) -> ExecutionDetail:
         return workflows.control(ctx, who, execution_id, action)
 
     endpoint.__name__ = f"{action}_execution"
