@@ -99,9 +99,9 @@ def main() -> None:
                 "assets": assets,
                 "scan_with_classify_s": round(scan_s, 2),
                 "first_evaluation_s": round(first_s, 3),
-                "findings_opened": first["opened"],
+                "findings_opened": first.opened,
                 "re_evaluation_s": round(second_s, 3),
-                "re_evaluation_new_findings": second["opened"] + second["reopened"],
+                "re_evaluation_new_findings": second.opened + second.reopened,
                 "assets_per_s_steady": round(assets / second_s),
                 "pci_html_report_s": round(report_s, 3),
             }

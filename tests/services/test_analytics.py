@@ -321,12 +321,12 @@ def test_compliance_trend_follows_evaluations_and_decisions(
     catalog.update_asset(any_ctx, operator, U + "orders", {"tags": ["phi"]})  # HIPAA scope
     compliance.evaluate(any_ctx, operator, "shop", ["hipaa"])
     items, _ = decisions.list_findings(any_ctx, operator, framework="hipaa")
-    assert sorted(i["requirement_id"] for i in items) == [
+    assert sorted(i.requirement_id for i in items) == [
         "HIPAA-164.308",  # no steward
         "HIPAA-164.312",  # access not restricted
         "HIPAA-164.514",  # no owner, description, purpose
     ]
-    first = items[0]["id"]
+    first = items[0].id
     for _ in range(2):  # two resolve/reopen cycles by hand
         decisions.resolve(any_ctx, operator, first, "fixed?")
         decisions.reopen(any_ctx, operator, first, "not fixed")

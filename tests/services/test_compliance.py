@@ -89,7 +89,7 @@ def test_evaluation_finds_readable_pans_and_ownerless_personal_data(
     shop: Any, operator: Any
 ) -> None:
     result = compliance.evaluate(shop, operator, "shop")
-    assert result["opened"] == result["open_total"] > 0 and result["warnings"] == []
+    assert result.opened == result.open_total > 0 and result.warnings == []
     found = _findings(shop, operator)
     pan = found[("PCI-3.5.1", "main.payments.card_number")]
     assert pan.severity == "critical" and pan.status == "open"
@@ -112,12 +112,12 @@ def test_evaluating_twice_creates_no_duplicates(shop: Any, operator: Any) -> Non
     first = compliance.evaluate(shop, operator, "shop")
     before = _findings(shop, operator)
     again = compliance.evaluate(shop, operator, "shop")
-    assert (again["opened"], again["reopened"], again["resolved"]) == (0, 0, 0)
-    assert again["open_total"] == first["open_total"] == len(before)
+    assert (again.opened, again.reopened, again.resolved) == (0, 0, 0)
+    assert again.open_total == first.open_total == len(before)
     after = _findings(shop, operator)
     assert {k: v.id for k, v in after.items()} == {k: v.id for k, v in before.items()}
     history, total = compliance.evaluation_history(shop, operator, 10, 0)
-    assert total == 2 and history[0]["opened"] == 0 and history[1]["opened"] == len(before)
+    assert total == 2 and history[0].opened == 0 and history[1].opened == len(before)
 
 
 def test_lifecycle_resolve_reopen_accept(shop: Any, operator: Any) -> None:
@@ -126,12 +126,12 @@ def test_lifecycle_resolve_reopen_accept(shop: Any, operator: Any) -> None:
     finding = _findings(shop, operator)[key]
     catalog.update_asset(shop, operator, S + "customers", {"owner": "crm@example.com"})
     fixed = compliance.evaluate(shop, operator, "shop", ["gdpr"])
-    assert fixed["resolved"] >= 1
+    assert fixed.resolved >= 1
     resolved = compliance_findings.get_finding(shop, operator, finding.id)
     assert resolved.status == "resolved" and resolved.resolved_at is not None
     catalog.update_asset(shop, operator, S + "customers", {"owner": None})
     broken = compliance.evaluate(shop, operator, "shop", ["gdpr"])
-    assert broken["reopened"] == 1
+    assert broken.reopened == 1
     assert compliance_findings.get_finding(shop, operator, finding.id).status == "open"
 
     with pytest.raises(InvalidInputError, match="justification"):
@@ -242,7 +242,7 @@ def test_user_frameworks_from_files_and_uploads(shop: Any, operator: Any) -> Non
     listed = {f["id"]: f for f in compliance.list_frameworks(shop, operator)}
     assert listed["internal"]["origin"].startswith("file:") and listed["internal"]["version"] == "2"
     result = compliance.evaluate(shop, operator, "shop", ["internal"])
-    assert result["frameworks"] == ["internal"] and result["opened"] == 1
+    assert result.frameworks == ["internal"] and result.opened == 1
     (folder / "internal.yaml").unlink()
 
     uploaded = compliance.upload_framework_text(shop, operator, CUSTOM.replace("low", "high"))

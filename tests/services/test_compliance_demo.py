@@ -54,7 +54,7 @@ def test_demo_findings_are_exactly_the_planted_defects(demo_findings: Any) -> No
     result, items, _ = demo_findings
     found = {(i.framework, i.requirement_id, i.qualified_name) for i in items}
     assert found == EXPECTED
-    assert result["open_total"] == len(EXPECTED) and result["warnings"] == []
+    assert result.open_total == len(EXPECTED) and result.warnings == []
     by_key = {(i.requirement_id, i.qualified_name): i for i in items}
     owner = by_key[("GDPR-Art5", "main.raw_loyalty_members")]
     assert owner.severity == "high" and owner.evidence["failed"] == ["has_owner"]

@@ -67,11 +67,11 @@ def evaluate(
         print_json(result)
         return
     say(
-        f"Evaluation #{result['id']}: {result['assets_in_scope']} assets in scope, "
-        f"{result['open_total']} open findings ({result['opened']} new, "
-        f"{result['reopened']} reopened, {result['resolved']} resolved)"
+        f"Evaluation #{result.id}: {result.assets_in_scope} assets in scope, "
+        f"{result.open_total} open findings ({result.opened} new, "
+        f"{result.reopened} reopened, {result.resolved} resolved)"
     )
-    for warning in result["warnings"]:
+    for warning in result.warnings:
         say(f"[yellow]warning:[/yellow] {warning}")
 
 

@@ -115,7 +115,7 @@ def demo(
         )
         checked = evaluate_demo_compliance(ctx, operator)
         say(
-            f"Compliance: {checked['open_total']} open findings on {checked['assets_in_scope']} "
+            f"Compliance: {checked.open_total} open findings on {checked.assets_in_scope} "
             "assets in scope (see `sounding compliance findings`)"
         )
         run = run_demo_quality(ctx, operator)

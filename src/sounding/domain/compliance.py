@@ -7,7 +7,7 @@ The API validates them into ``api/schemas/compliance.py`` by attribute; the CLI 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -52,3 +52,30 @@ class FindingEvent:
     note: str | None
     at: datetime
     to_status: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Evaluation:
+    """One evaluation of frameworks over a source (None: every source) and what it changed;
+    ``summary`` gives, per framework, its scope and failures by severity."""
+
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    actor: str
+    source: str | None
+    frameworks: list[str]
+    assets_in_scope: int
+    opened: int
+    reopened: int
+    resolved: int
+    open_total: int
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluationResult(Evaluation):
+    """An evaluation just run: also how many tables it tagged, and what it could not check."""
+
+    tagged_tables: int = 0
+    warnings: list[str] = field(default_factory=list)

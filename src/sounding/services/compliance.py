@@ -14,7 +14,7 @@ change is appended to the finding's history (``compliance_finding_events``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from sounding.connectors.base import Profiler
 from sounding.domain.assets import AssetType, ObjectRef
 from sounding.domain.auth import Permission, Principal, workflow_principal
+from sounding.domain.compliance import Evaluation, EvaluationResult
 from sounding.domain.documents import load_json
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError
@@ -253,7 +254,7 @@ def evaluate(
     actor: Principal,
     source: str | None = None,
     frameworks: Sequence[str] | None = None,
-) -> dict[str, Any]:
+) -> EvaluationResult:
     """Evaluate ``frameworks`` (default: all) over ``source``'s assets (default: all)."""
     actor.require(Permission.SCAN_RUN)
     started = utcnow()
@@ -270,7 +271,7 @@ def evaluate(
         tagged = _tag_tables(conn, actor, results, tables, rows)
         summary = {r.framework.id: _framework_summary(r) for r in results}
         in_scope = len({a.id for r in results for assets in r.scope.values() for a in assets})
-        values = {
+        values: dict[str, Any] = {
             "started_at": started,
             "finished_at": utcnow(),
             "actor": actor.name,
@@ -289,12 +290,12 @@ def evaluate(
             str(eval_id),
             {"source": source, "frameworks": values["frameworks"], **counts, "tagged": tagged},
         )
-    return {
-        "id": eval_id,
+    return EvaluationResult(
+        id=eval_id,
         **values,
-        "tagged_tables": tagged,
-        "warnings": warnings[:MAX_WARNINGS],
-    }
+        tagged_tables=tagged,
+        warnings=warnings[:MAX_WARNINGS],
+    )
 
 
 def _framework_summary(result: checks.Evaluation) -> dict[str, Any]:
@@ -432,10 +433,28 @@ def _tag_tables(
 
 def evaluation_history(
     ctx: Context, actor: Principal, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[Evaluation], int]:
     actor.require(Permission.CATALOG_READ)
     with ctx.db.read() as conn:
-        return repo.evaluations(conn, limit, offset)
+        rows, total = repo.evaluations(conn, limit, offset)
+    return [_evaluation(r) for r in rows], total
+
+
+def _evaluation(row: Mapping[str, Any]) -> Evaluation:
+    return Evaluation(
+        id=row["id"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        actor=row["actor"],
+        source=row["source"],
+        frameworks=list(row["frameworks"] or []),
+        assets_in_scope=row["assets_in_scope"],
+        opened=row["opened"],
+        reopened=row["reopened"],
+        resolved=row["resolved"],
+        open_total=row["open_total"],
+        summary=row["summary"],
+    )
 
 
 # --- workflow step --------------------------------------------------------------------------
@@ -463,6 +482,6 @@ def plan_step(ctx: Context, step: StepContext) -> StepPlan:
         actor = workflow_principal(task.execution_id)
         result = evaluate(ctx, actor, source, names)
         keys = ("id", "assets_in_scope", "opened", "reopened", "resolved", "open_total")
-        return {k: result[k] for k in keys}
+        return {k: getattr(result, k) for k in keys}
 
     return StepPlan(run, [TaskSpec(source or "*", source=source)])

@@ -10,6 +10,7 @@ from typing import Any
 from sounding.demo.processing import processing_properties
 from sounding.demo.warehouse import TABLE_OWNERS, build_demo_workspace
 from sounding.domain.auth import Principal
+from sounding.domain.compliance import EvaluationResult
 from sounding.domain.quality_records import QualityRunDetail
 from sounding.domain.urn import make_urn
 from sounding.errors import NotFoundError
@@ -68,7 +69,7 @@ def assign_demo_owners(ctx: Context, actor: Principal) -> int:
     return done
 
 
-def evaluate_demo_compliance(ctx: Context, actor: Principal) -> dict[str, Any]:
+def evaluate_demo_compliance(ctx: Context, actor: Principal) -> EvaluationResult:
     """Confirm the masked card column as card data (as a steward would) and evaluate every
     compliance framework over the warehouse: the planted defects become findings."""
     masked = make_urn("warehouse", ("main", "stg_payment_methods"), "card_number_masked")

@@ -23,6 +23,7 @@ from sounding.api.schemas.compliance import (
     FrameworkList,
     FrameworkPublic,
 )
+from sounding.domain import compliance as records
 from sounding.domain.compliance import Finding
 from sounding.services import compliance, compliance_findings
 
@@ -63,7 +64,7 @@ def delete_framework(ctx: CtxDep, who: Writer, framework_id: str) -> Response:
 @router.post("/evaluations", response_model=EvaluationResult)
 def evaluate(
     ctx: CtxDep, who: Runner, body: Annotated[EvaluationCreate | None, Body()] = None
-) -> dict[str, Any]:
+) -> records.EvaluationResult:
     """Evaluate frameworks now: opens, reopens and resolves findings, tags assets."""
     req = body or EvaluationCreate()
     return compliance.evaluate(ctx, who, req.source, req.frameworks)
