@@ -190,13 +190,11 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 def asset_classifications(ctx: Context, actor: Principal, ref: str) -> dict[str, Any]:
     """Labels of a column, or of every column of a table (each item names its column)."""
     asset = catalog.get_asset(ctx, actor, ref)
-    cols = [asset] if asset["type"] == AssetType.COLUMN.value else asset.get("columns", [])
+    cols = [asset] if asset.type == AssetType.COLUMN.value else list(asset.columns)
     with ctx.db.read() as conn:
-        found = repo.labels_for(conn, [c["id"] for c in cols])
+        found = repo.labels_for(conn, [c.id for c in cols])
     items = [
-        {**_public(r), "column": c["name"], "urn": c["urn"]}
-        for c in cols
-        for r in found.get(c["id"], [])
+        {**_public(r), "column": c.name, "urn": c.urn} for c in cols for r in found.get(c.id, [])
     ]
     return {"items": items, "total": len(items)}
 
@@ -209,8 +207,8 @@ def decide(
     if status not in (CONFIRMED, REJECTED):
         raise InvalidInputError("status must be confirmed or rejected")
     asset = catalog.get_asset(ctx, actor, ref)
-    if asset["type"] != AssetType.COLUMN.value:
-        raise InvalidInputError(f"Labels belong to columns; {asset['urn']} is a {asset['type']}")
+    if asset.type != AssetType.COLUMN.value:
+        raise InvalidInputError(f"Labels belong to columns; {asset.urn} is a {asset.type}")
     if taxonomy.get_label(label) is None and not LABEL_RE.fullmatch(label):
         raise InvalidInputError(
             f"Invalid label {label!r}: use a taxonomy label (GET /api/v1/classifications/labels) "
@@ -218,9 +216,7 @@ def decide(
         )
     now = utcnow()
     with ctx.db.write() as conn:
-        existing = {
-            r["label"]: r for r in repo.labels_for(conn, [asset["id"]]).get(asset["id"], [])
-        }
+        existing = {r["label"]: r for r in repo.labels_for(conn, [asset.id]).get(asset.id, [])}
         values = {
             "status": status,
             "decided_by": actor.name,
@@ -236,7 +232,7 @@ def decide(
                 [
                     {
                         **values,
-                        "asset_id": asset["id"],
+                        "asset_id": asset.id,
                         "label": label,
                         "confidence": 1.0,
                         "rule": "manual",
@@ -250,10 +246,10 @@ def decide(
             actor.name,
             f"classification.{status[:-2]}",
             "asset",
-            asset["urn"],
+            asset.urn,
             {"label": label, "note": note},
         )
-    return asset_classifications(ctx, actor, str(asset["id"]))
+    return asset_classifications(ctx, actor, str(asset.id))
 
 
 def list_classifications(

@@ -336,9 +336,9 @@ def lineage_graph(
     if not 1 <= depth <= MAX_DEPTH:
         raise InvalidInputError(f"depth must be between 1 and {MAX_DEPTH}")
     start = catalog.get_asset(ctx, actor, ref)
-    ids = [start["id"]]
-    if level == "column" and start["type"] in OBJECTS:
-        ids = [c["id"] for c in start.get("columns", [])]
+    ids = [start.id]
+    if level == "column" and start.type in OBJECTS:
+        ids = [c.id for c in start.columns]
     distance: dict[int, int] = dict.fromkeys(ids, 0)
     edges: dict[int, dict[str, Any]] = {}
     truncated = False
@@ -356,7 +356,7 @@ def lineage_graph(
             truncated |= result.truncated
     rows = _load_nodes(ctx, list(distance))
     return {
-        "root": start["id"],
+        "root": start.id,
         "nodes": [_node(rows[i], distance[i]) for i in distance if i in rows],
         "edges": [
             {
@@ -382,7 +382,7 @@ def impact(ctx: Context, actor: Principal, ref: str, depth: int = 10) -> dict[st
     start = catalog.get_asset(ctx, actor, ref)
     with ctx.db.read() as conn:
         result = walk(
-            [start["id"]],
+            [start.id],
             lambda f: repo.neighbours(conn, f, "downstream", "table"),
             "downstream",
             min(depth, MAX_DEPTH),
@@ -405,7 +405,7 @@ def impact(ctx: Context, actor: Principal, ref: str, depth: int = 10) -> dict[st
         for n in critical
     ]
     return {
-        "root": _node(rows[start["id"]], 0),
+        "root": _node(rows[start.id], 0),
         "total": len(downstream),
         "counts_by_distance": dict(sorted(per_depth.items())),
         "items": downstream,
@@ -419,10 +419,10 @@ def add_manual_edge(
 ) -> dict[str, Any]:
     actor.require(Permission.CATALOG_WRITE)
     a, b = catalog.get_asset(ctx, actor, source_ref), catalog.get_asset(ctx, actor, target_ref)
-    level = "column" if a["type"] == "column" else "table"
-    if (b["type"] == "column") != (level == "column"):
+    level = "column" if a.type == "column" else "table"
+    if (b.type == "column") != (level == "column"):
         raise InvalidInputError("A manual edge joins two columns or two non-column assets")
-    key = f"{a['urn']}->{b['urn']}"
+    key = f"{a.urn}->{b.urn}"
     with ctx.db.write() as conn:
         repo.replace_origin(
             conn,
@@ -430,8 +430,8 @@ def add_manual_edge(
             key,
             [
                 {
-                    "source_id": a["id"],
-                    "target_id": b["id"],
+                    "source_id": a.id,
+                    "target_id": b.id,
                     "level": level,
                     "statement": description,
                 }
@@ -439,8 +439,8 @@ def add_manual_edge(
             utcnow(),
             actor.name,
         )
-        audit.record(conn, actor.name, "lineage.edge.create", "asset", b["urn"], {"from": a["urn"]})
-    return {"source": a["id"], "target": b["id"], "level": level, "origin": "manual"}
+        audit.record(conn, actor.name, "lineage.edge.create", "asset", b.urn, {"from": a.urn})
+    return {"source": a.id, "target": b.id, "level": level, "origin": "manual"}
 
 
 def delete_edge(ctx: Context, actor: Principal, edge_id: int) -> None:

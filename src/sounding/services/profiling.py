@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sounding.connectors.base import Profiler
-from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef
+from sounding.domain.assets import AssetDetail, AssetType, DiscoveredColumn, ObjectRef
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy, mask_column_profile
 from sounding.domain.urn import split_qualified
@@ -136,23 +136,23 @@ def sensitive_columns(ctx: Context, column_ids: list[int]) -> set[int]:
 
 
 def _view(
-    ctx: Context, actor: Principal, asset: dict[str, Any], row: dict[str, Any]
+    ctx: Context, actor: Principal, asset: AssetDetail, row: dict[str, Any]
 ) -> dict[str, Any]:
     profile = dict(row["profile"])
     out = {
-        "asset_id": asset["id"],
-        "urn": asset["urn"],
+        "asset_id": asset.id,
+        "urn": asset.urn,
         "scan_run_id": row["scan_run_id"],
         "created_at": row["created_at"],
         "policy": row["policy"],
     }
     if actor.can(Permission.PII_READ):
         return {**out, "profile": profile}
-    if asset["type"] == AssetType.COLUMN.value:
-        if sensitive_columns(ctx, [asset["id"]]):
+    if asset.type == AssetType.COLUMN.value:
+        if sensitive_columns(ctx, [asset.id]):
             profile = mask_column_profile(profile)
         return {**out, "profile": profile}
-    ids = {c["name"]: c["id"] for c in asset.get("columns", [])}
+    ids = {c.name: c.id for c in asset.columns}
     sensitive = sensitive_columns(ctx, list(ids.values()))
     profile["columns"] = [
         mask_column_profile(c) if ids.get(c["name"]) in sensitive else c
@@ -164,11 +164,11 @@ def _view(
 def get_profile(ctx: Context, actor: Principal, ref: str) -> dict[str, Any]:
     asset = catalog.get_asset(ctx, actor, ref)
     with ctx.db.read() as conn:
-        rows = repo.profile_history(conn, asset["id"], 1, 0)
+        rows = repo.profile_history(conn, asset.id, 1, 0)
     if not rows:
         raise NotFoundError(
-            f"{asset['urn']} has no profile yet; run `sounding scan {asset['source']} --profile`",
-            asset=asset["urn"],
+            f"{asset.urn} has no profile yet; run `sounding scan {asset.source} --profile`",
+            asset=asset.urn,
         )
     return _view(ctx, actor, asset, rows[0])
 
@@ -178,6 +178,6 @@ def profile_history(
 ) -> tuple[list[dict[str, Any]], int]:
     asset = catalog.get_asset(ctx, actor, ref)
     with ctx.db.read() as conn:
-        rows = repo.profile_history(conn, asset["id"], limit, offset)
-        total = repo.count_profiles(conn, asset["id"])
+        rows = repo.profile_history(conn, asset.id, limit, offset)
+        total = repo.count_profiles(conn, asset.id)
     return [_view(ctx, actor, asset, r) for r in rows], total
