@@ -104,20 +104,20 @@ def test_profiles_are_kept_per_scan_and_masked_for_viewers(
     viewer = Principal("v", Role.VIEWER)
     steward = Principal("s", Role.STEWARD)
     table = profiling.get_profile(ctx, steward, W + "raw_customers")
-    cols = {c["name"]: c for c in table["profile"]["columns"]}
-    assert table["profile"]["row_count"] == table["profile"]["sampled_rows"] > 0
+    cols = {c["name"]: c for c in table.profile["columns"]}
+    assert table.profile["row_count"] == table.profile["sampled_rows"] > 0
     assert "@" in str(cols["email"]["max"])
     hidden = {
         c["name"]: c
-        for c in profiling.get_profile(ctx, viewer, W + "raw_customers")["profile"]["columns"]
+        for c in profiling.get_profile(ctx, viewer, W + "raw_customers").profile["columns"]
     }
     assert hidden["email"]["max"] == "***" and hidden["email"]["masked"]
     assert all(v["value"] == "***" for v in hidden["email"]["top_values"])
     assert hidden["customer_id"].get("masked") is not True
     column = profiling.get_profile(ctx, viewer, W + "raw_customers#email")
-    assert column["profile"]["min"] == "***"
+    assert column.profile["min"] == "***"
     scans.run_scan(ctx, operator, "warehouse", options=ScanOptions(profile=True))
     history, total = profiling.profile_history(ctx, steward, W + "raw_customers", 10, 0)
-    assert total == 2 and history[0]["scan_run_id"] > history[1]["scan_run_id"]
+    assert total == 2 and history[0].scan_run_id > history[1].scan_run_id
     with pytest.raises(NotFoundError, match="no profile yet"):
         profiling.get_profile(ctx, steward, "urn:sounding:warehouse")

@@ -116,13 +116,13 @@ def profile(
     with open_context() as ctx:
         result = profiling.get_profile(ctx, local_operator(), ref)
     if json_:
-        print_json(result)
+        print_json(asdict(result))
         return
-    prof = result["profile"]
+    prof = result.profile
     cols = prof.get("columns") or [prof]
     say(
-        f"{result['urn']}: {prof.get('row_count')} rows, sampled {prof.get('sampled_rows')} "
-        f"({result['policy']['kind']})"
+        f"{result.urn}: {prof.get('row_count')} rows, sampled {prof.get('sampled_rows')} "
+        f"({result.policy['kind']})"
     )
     print_table(
         cols,

@@ -19,13 +19,14 @@ from sounding.api.schemas import (
     RuleSetPublic,
 )
 from sounding.domain.classification import ColumnClassifications, RuleSetRecord
+from sounding.domain.profiling import StoredProfile
 from sounding.services import classification, profiling
 
 router = APIRouter(tags=["classification"])
 
 
 @router.get("/assets/{ref}/profile", response_model=ProfilePublic)
-def asset_profile(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
+def asset_profile(ctx: CtxDep, who: Reader, ref: str) -> StoredProfile:
     """The newest profile; sensitive values are masked without ``pii:read``."""
     return profiling.get_profile(ctx, who, ref)
 
