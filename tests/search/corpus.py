@@ -116,7 +116,7 @@ def catalog_documents(ctx: Any, include_deleted: bool = True) -> list[SearchDocu
         page, total = catalog.list_assets(
             ctx, actor, limit=500, offset=offset, include_deleted=include_deleted
         )
-        rows.extend(page)
+        rows.extend(a.public() for a in page)
         offset += len(page)
         if not page or offset >= total:
             break

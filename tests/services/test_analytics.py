@@ -47,7 +47,7 @@ def shop(any_ctx: Any, operator: Any, tmp_path: Path) -> Path:
 
 
 def _id(ctx: Any, name: str) -> int:
-    return int(catalog.get_asset(ctx, Principal("t", Role.ADMIN), U + name)["id"])
+    return catalog.get_asset(ctx, Principal("t", Role.ADMIN), U + name).id
 
 
 def test_counts_and_coverage(any_ctx: Any, operator: Any, shop: Path) -> None:
@@ -83,8 +83,8 @@ def test_usage_sections_trend_and_searches(any_ctx: Any, operator: Any, shop: Pa
     big = _id(any_ctx, "big_orders")
     email = _id(any_ctx, "customers#email")
     for who in (ANN, BOB, ANN):
-        usage.record_view(any_ctx, who, {"id": orders})
-    usage.record_view(any_ctx, ANN, {"id": email})  # a column's view counts for its table
+        usage.record_view(any_ctx, who, orders)
+    usage.record_view(any_ctx, ANN, email)  # a column's view counts for its table
     page = {"items": [{"id": notes, "type": "table"}], "total": 1}
     usage.record_search(any_ctx, ANN, "Notes", page, 0, "hybrid")
     usage.record_search(any_ctx, BOB, "notes", page, 0, "keyword")
@@ -141,7 +141,7 @@ def test_empty_store_and_bad_input(any_ctx: Any, operator: Any) -> None:
 
 
 def test_metric_figures_count_the_store(any_ctx: Any, operator: Any, shop: Path) -> None:
-    usage.record_view(any_ctx, ANN, {"id": _id(any_ctx, "orders")})
+    usage.record_view(any_ctx, ANN, _id(any_ctx, "orders"))
     figures = analytics.metric_figures(any_ctx)
     assert figures["scans"] == {"completed": 1}
     assert figures["assets"]["table"] == 3 and figures["assets"]["column"] == 9

@@ -42,28 +42,35 @@ def test_sample_databases_match_sqlite_catalog(ctx: Any, operator: Any, sample_d
     assert run["status"] == "completed", run["report"]["failures"]
     truth = _sqlite_truth(sample_db)
     listed = {
-        a["name"]: a
+        a.name: a
         for t in ("table", "view")
         for a in catalog.list_assets(ctx, operator, limit=1000, offset=0, source="sample", type=t)[
             0
         ]
     }
-    assert {n: a["type"] for n, a in listed.items()} == {n: t["type"] for n, t in truth.items()}
+    assert {n: a.type for n, a in listed.items()} == {n: t["type"] for n, t in truth.items()}
     for name, expected in truth.items():
-        asset = catalog.get_asset(ctx, operator, listed[name]["id"])
+        asset = catalog.get_asset(ctx, operator, listed[name].id)
         got = [
-            (c["name"], c["data_type"], c["nullable"], c["is_primary_key"])
-            for c in asset["columns"]
+            (
+                c.name,
+                c.column_facts.data_type,
+                c.column_facts.nullable,
+                c.column_facts.is_primary_key,
+            )
+            for c in asset.columns
         ]
         exp = expected["columns"]
         assert [g[0] for g in got] == [e[0] for e in exp], name
         assert [g[1].upper() for g in got] == [e[1].upper() for e in exp], name
         assert [g[2] for g in got] == [e[2] for e in exp], name  # PRAGMA notnull, as declared
         assert [g[3] for g in got] == [e[3] for e in exp], name
-        refs = sorted({fk["referred_urn"].rsplit(".", 1)[-1] for fk in asset["foreign_keys"]})
+        refs = sorted(
+            {fk["referred_urn"].rsplit(".", 1)[-1] for fk in asset.object_facts.foreign_keys}
+        )
         assert [r.strip('"') for r in refs] == expected["fk_targets"], name
         if expected["type"] == "view":
-            assert asset["view_sql"], name
+            assert asset.object_facts.view_sql, name
 
 
 ODD_SQLITE = """
@@ -78,14 +85,14 @@ def _assert_odd_round_trip(ctx: Any, operator: Any, name: str, prefix: tuple[str
     assert run["status"] == "completed", run["report"]["failures"]
     urn = make_urn(name, (*prefix, "Mixed Case"))
     table = catalog.get_asset(ctx, operator, urn)
-    assert table["name"] == "Mixed Case"
-    assert [c["name"] for c in table["columns"]] == ["Id", "has.dot", 'quo"te']
+    assert table.name == "Mixed Case"
+    assert [c.name for c in table.columns] == ["Id", "has.dot", 'quo"te']
     col = catalog.get_asset(ctx, operator, make_urn(name, (*prefix, "Mixed Case"), 'quo"te'))
-    assert col["type"] == "column" and col["name"] == 'quo"te'
+    assert col.type == "column" and col.name == 'quo"te'
     uni = catalog.get_asset(ctx, operator, make_urn(name, (*prefix, "Ünïcødé tàble")))
-    assert [c["name"] for c in uni["columns"]] == ["naïve col", "#hash:colon"]
+    assert [c.name for c in uni.columns] == ["naïve col", "#hash:colon"]
     view = catalog.get_asset(ctx, operator, make_urn(name, (*prefix, "view.with.dots")))
-    assert view["type"] == "view"
+    assert view.type == "view"
     again = scans.run_scan(ctx, operator, name)
     assert again["report"]["created"] == 0 and again["report"]["schema_changed"] == 0
 

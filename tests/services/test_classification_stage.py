@@ -33,8 +33,8 @@ def scanned(ctx: Any, operator: Any, warehouse: Path) -> Any:
 
 def _labels(ctx: Any, operator: Any, table: str) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for item in classification.asset_classifications(ctx, operator, W + table)["items"]:
-        out.setdefault(item["column"], set()).add(item["label"])
+    for item in classification.asset_classifications(ctx, operator, W + table).items:
+        out.setdefault(item.column, set()).add(item.label)
     return out
 
 
@@ -54,7 +54,7 @@ def test_scan_labels_sensitive_columns_and_leaves_clean_ones(
     listed, total = classification.list_classifications(
         ctx, operator, "PII.Email", None, None, 100, 0
     )
-    assert total >= 1 and all(i["label"] == "PII.Email" for i in listed)
+    assert total >= 1 and all(i.label == "PII.Email" for i in listed)
 
 
 def test_human_decisions_survive_rescans(ctx: Any, operator: Any, scanned: Any) -> None:
@@ -67,12 +67,10 @@ def test_human_decisions_survive_rescans(ctx: Any, operator: Any, scanned: Any) 
         classification.decide(ctx, operator, W + "raw_customers", "PII.Email", "confirmed")
     forced = classification.classify_source(ctx, "warehouse", force=True)
     assert forced["classified"] > 0
-    items = {
-        i["label"]: i for i in classification.asset_classifications(ctx, operator, email)["items"]
-    }
-    assert items["PII.Email"]["status"] == "rejected"
-    assert items["PII.Email"]["decided_by"] == operator.name
-    assert items["Custom.Contact"]["status"] == "confirmed"
+    items = {i.label: i for i in classification.asset_classifications(ctx, operator, email).items}
+    assert items["PII.Email"].status == "rejected"
+    assert items["PII.Email"].decided_by == operator.name
+    assert items["Custom.Contact"].status == "confirmed"
 
 
 def test_unchanged_tables_are_skipped_until_rules_change(
@@ -90,14 +88,14 @@ rules:
     requires_name: true
 """
     out = classification.apply_rule_file(ctx, operator, rules, ["warehouse"])
-    assert out["sources"] == ["warehouse"] and out["version"] == 1
+    assert out.sources == ("warehouse",) and out.version == 1
     after = classification.classify_source(ctx, "warehouse")
     assert after["classified"] == after["objects"]  # the rules changed: everything re-evaluated
     found, _ = classification.list_classifications(
         ctx, operator, "Custom.LoyaltyTier", None, "warehouse", 10, 0
     )
-    assert [i["column"] for i in found] == ["loyalty_tier"]
-    assert classification.apply_rule_file(ctx, operator, rules)["version"] == 2
+    assert [i.column for i in found] == ["loyalty_tier"]
+    assert classification.apply_rule_file(ctx, operator, rules).version == 2
 
 
 def test_profiles_are_kept_per_scan_and_masked_for_viewers(
@@ -106,20 +104,20 @@ def test_profiles_are_kept_per_scan_and_masked_for_viewers(
     viewer = Principal("v", Role.VIEWER)
     steward = Principal("s", Role.STEWARD)
     table = profiling.get_profile(ctx, steward, W + "raw_customers")
-    cols = {c["name"]: c for c in table["profile"]["columns"]}
-    assert table["profile"]["row_count"] == table["profile"]["sampled_rows"] > 0
+    cols = {c["name"]: c for c in table.profile["columns"]}
+    assert table.profile["row_count"] == table.profile["sampled_rows"] > 0
     assert "@" in str(cols["email"]["max"])
     hidden = {
         c["name"]: c
-        for c in profiling.get_profile(ctx, viewer, W + "raw_customers")["profile"]["columns"]
+        for c in profiling.get_profile(ctx, viewer, W + "raw_customers").profile["columns"]
     }
     assert hidden["email"]["max"] == "***" and hidden["email"]["masked"]
     assert all(v["value"] == "***" for v in hidden["email"]["top_values"])
     assert hidden["customer_id"].get("masked") is not True
     column = profiling.get_profile(ctx, viewer, W + "raw_customers#email")
-    assert column["profile"]["min"] == "***"
+    assert column.profile["min"] == "***"
     scans.run_scan(ctx, operator, "warehouse", options=ScanOptions(profile=True))
     history, total = profiling.profile_history(ctx, steward, W + "raw_customers", 10, 0)
-    assert total == 2 and history[0]["scan_run_id"] > history[1]["scan_run_id"]
+    assert total == 2 and history[0].scan_run_id > history[1].scan_run_id
     with pytest.raises(NotFoundError, match="no profile yet"):
         profiling.get_profile(ctx, steward, "urn:sounding:warehouse")

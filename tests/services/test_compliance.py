@@ -101,9 +101,9 @@ def test_evaluation_finds_readable_pans_and_ownerless_personal_data(
     assert found[("GDPR-Art5", "main.customers")].evidence["failed"] == ["has_owner"]
     assert not any(name == "main.orders" for _, name in found)
     tagged = catalog.list_assets(shop, operator, limit=50, offset=0, tag="gdpr")[0]
-    assert {a["name"] for a in tagged} == {"customers", "payments", "payments_masked"}
+    assert {a.name for a in tagged} == {"customers", "payments", "payments_masked"}
     pci = catalog.list_assets(shop, operator, limit=50, offset=0, tag="pci-dss")[0]
-    assert {a["name"] for a in pci} == {"payments", "payments_masked"}
+    assert {a.name for a in pci} == {"payments", "payments_masked"}
     counts = compliance_findings.open_finding_counts(shop)
     assert {"framework": "pci_dss", "severity": "critical", "count": 1} in counts
 

@@ -70,8 +70,8 @@ def test_dbt_models_become_lineage(ctx: Any, operator: Any, tmp_path: Path) -> N
     graph = lineage.lineage_graph(
         ctx, operator, "urn:sounding:shop:main.customer_revenue", "upstream", depth=5
     )
-    by_id = {n["id"]: n["name"] for n in graph["nodes"]}
-    assert {(by_id[e["source"]], by_id[e["target"]]) for e in graph["edges"]} == {
+    by_id = {n.id: n.name for n in graph.nodes}
+    assert {(by_id[e.source], by_id[e.target]) for e in graph.edges} == {
         ("raw_orders", "stg_orders"),
         ("stg_orders", "customer_revenue"),
     }
@@ -83,16 +83,16 @@ def test_dbt_models_become_lineage(ctx: Any, operator: Any, tmp_path: Path) -> N
         depth=5,
         level="column",
     )
-    names = {n["id"]: n["qualified_name"] for n in cols["nodes"]}
-    kinds = {(names[e["source"]], names[e["target"]]): e["kind"] for e in cols["edges"]}
+    names = {n.id: n.qualified_name for n in cols.nodes}
+    kinds = {(names[e.source], names[e.target]): e.kind for e in cols.edges}
     assert kinds[("main.stg_orders.amount", "main.customer_revenue.revenue")] == "aggregate"
     assert kinds[("main.raw_orders.amount", "main.stg_orders.amount")] == "copy"
     assert kinds[("main.raw_orders.status", "main.stg_orders.amount")] == "filter"
     stg = lineage.lineage_graph(
         ctx, operator, "urn:sounding:shop:main.stg_orders", "upstream", level="column"
     )
-    names = {n["id"]: n["qualified_name"] for n in stg["nodes"]}
-    renamed = {(names[e["source"]], names[e["target"]]): e["kind"] for e in stg["edges"]}
+    names = {n.id: n.qualified_name for n in stg.nodes}
+    renamed = {(names[e.source], names[e.target]): e.kind for e in stg.edges}
     assert renamed[("main.raw_orders.id", "main.stg_orders.order_id")] == "copy"
     again = lineage.ingest_dbt(ctx, operator, str(_manifest(tmp_path)), "shop")
     assert again["edges"] == out["edges"]

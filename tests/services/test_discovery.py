@@ -32,11 +32,11 @@ def test_first_scan_creates_every_asset(any_ctx: Any, operator: Any, shop: Path)
     assert diff == {"columns": ["id", "customer_id", "amount"]}
     assert run["report"]["created"] == 3 + 3 + 3 + 2 + 2  # source, db, 3 objects, 8 columns
     orders = catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main.orders")
-    assert [c["name"] for c in orders["columns"]] == ["id", "customer_id", "amount"]
-    assert orders["row_count"] == 3
-    assert orders["foreign_keys"][0]["referred_urn"] == "urn:sounding:shop:main.customers"
+    assert [c.name for c in orders.columns] == ["id", "customer_id", "amount"]
+    assert orders.object_facts.row_count == 3
+    assert orders.object_facts.foreign_keys[0]["referred_urn"] == "urn:sounding:shop:main.customers"
     view = catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main.big_orders")
-    assert view["type"] == "view" and "JOIN customers" in view["view_sql"]
+    assert view.type == "view" and "JOIN customers" in view.object_facts.view_sql
 
 
 def test_rescan_of_unchanged_source_produces_no_events(
@@ -109,7 +109,7 @@ def test_type_change_and_restore(any_ctx: Any, operator: Any, shop: Path) -> Non
     assert events == {("main.big_orders", "restored")}
     assert run["report"]["restored"] == 3
     view = catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main.big_orders")
-    assert [c["name"] for c in view["columns"]] == ["id", "email"] and not view["deleted"]
+    assert [c.name for c in view.columns] == ["id", "email"] and not view.deleted
 
 
 def test_view_redefinition_is_an_update(any_ctx: Any, operator: Any, shop: Path) -> None:
@@ -146,9 +146,9 @@ def test_curated_metadata_survives_rescans(any_ctx: Any, operator: Any, shop: Pa
     execute(shop, "ALTER TABLE customers ADD COLUMN phone TEXT;")
     scans.run_scan(any_ctx, operator, "shop")
     asset = catalog.get_asset(any_ctx, operator, urn)
-    assert asset["owner"] == "ann" and asset["tags"] == ["gold", "pii"]
+    assert asset.owner == "ann" and asset.tags == ("gold", "pii")
     tagged = catalog.list_assets(any_ctx, operator, limit=10, offset=0, tag="pii")
-    assert [a["urn"] for a in tagged[0]] == [urn]
+    assert [a.urn for a in tagged[0]] == [urn]
 
 
 def test_include_exclude_patterns(any_ctx: Any, operator: Any, tmp_path: Path) -> None:
@@ -156,7 +156,7 @@ def test_include_exclude_patterns(any_ctx: Any, operator: Any, tmp_path: Path) -
     sources.add(any_ctx, operator, "filtered", url, include=r"orders|customers", exclude="big_")
     scans.run_scan(any_ctx, operator, "filtered")
     names = {
-        a["name"]
+        a.name
         for a in catalog.list_assets(
             any_ctx, operator, limit=100, offset=0, source="filtered", type="table"
         )[0]
@@ -182,7 +182,7 @@ def test_file_patterns_see_plain_names(any_ctx: Any, operator: Any, tmp_path: Pa
     sources.add(any_ctx, operator, "lake", lake.as_uri(), include=r"\.csv$")
     scans.run_scan(any_ctx, operator, "lake")
     names = [
-        a["name"]
+        a.name
         for a in catalog.list_assets(
             any_ctx, operator, limit=10, offset=0, source="lake", type="dataset"
         )[0]
@@ -199,5 +199,5 @@ def test_first_scan_links_the_database_to_its_source(
     source = catalog.get_asset(any_ctx, operator, "urn:sounding:shop")
     database = catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main")
     orders = catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main.orders")
-    assert database["parent_id"] == source["id"]
-    assert orders["parent_id"] == database["id"]
+    assert database.parent_id == source.id
+    assert orders.parent_id == database.id

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from sounding.domain.lineage import LineageGraph
 from sounding.errors import InvalidInputError, NotFoundError
 from sounding.services import catalog, lineage, scans, sources
 from tests.factories import execute, sqlite_source
@@ -22,13 +23,13 @@ def shop(any_ctx: Any, operator: Any, tmp_path: Path) -> Path:
     return db
 
 
-def _names(graph: dict[str, Any]) -> dict[str, int]:
-    return {n["qualified_name"]: n["distance"] for n in graph["nodes"]}
+def _names(graph: LineageGraph) -> dict[str, int]:
+    return {n.qualified_name: n.distance for n in graph.nodes}
 
 
-def _pairs(graph: dict[str, Any]) -> set[tuple[str, str]]:
-    by_id = {n["id"]: n["qualified_name"] for n in graph["nodes"]}
-    return {(by_id[e["source"]], by_id[e["target"]]) for e in graph["edges"]}
+def _pairs(graph: LineageGraph) -> set[tuple[str, str]]:
+    by_id = {n.id: n.qualified_name for n in graph.nodes}
+    return {(by_id[e.source], by_id[e.target]) for e in graph.edges}
 
 
 def test_scans_derive_view_lineage(any_ctx: Any, operator: Any, shop: Path) -> None:
@@ -39,8 +40,8 @@ def test_scans_derive_view_lineage(any_ctx: Any, operator: Any, shop: Path) -> N
     }
     assert _names(graph) == {"main.big_orders": 0, "main.orders": -1, "main.customers": -1}
     cols = lineage.lineage_graph(any_ctx, operator, U + "big_orders", "upstream", level="column")
-    by_id = {n["id"]: n["qualified_name"] for n in cols["nodes"]}
-    kinds = {(by_id[e["source"]], by_id[e["target"]]): e["kind"] for e in cols["edges"]}
+    by_id = {n.id: n.qualified_name for n in cols.nodes}
+    kinds = {(by_id[e.source], by_id[e.target]): e.kind for e in cols.edges}
     assert kinds[("main.orders.id", "main.big_orders.id")] == "copy"
     assert kinds[("main.customers.email", "main.big_orders.email")] == "copy"
     assert kinds[("main.orders.amount", "main.big_orders.id")] == "filter"
@@ -59,7 +60,7 @@ def test_redefined_and_dropped_views_update_their_edges(
     execute(shop, "DROP VIEW big_orders;")
     scans.run_scan(any_ctx, operator, "shop")
     down = lineage.lineage_graph(any_ctx, operator, U + "orders", "downstream")
-    assert down["edges"] == []
+    assert down.edges == ()
 
 
 def test_ingested_sql_links_tables_and_reports_unknown_names(
@@ -82,12 +83,12 @@ def test_ingested_sql_links_tables_and_reports_unknown_names(
         ("main.customers", "main.order_facts"),
     }
     cols = lineage.lineage_graph(any_ctx, operator, U + "order_facts", "upstream", level="column")
-    by_id = {n["id"]: n["qualified_name"] for n in cols["nodes"]}
-    kinds = {(by_id[e["source"]], by_id[e["target"]]): e["kind"] for e in cols["edges"]}
+    by_id = {n.id: n.qualified_name for n in cols.nodes}
+    kinds = {(by_id[e.source], by_id[e.target]): e.kind for e in cols.edges}
     assert kinds[("main.orders.amount", "main.order_facts.total")] == "aggregate"
     again = lineage.ingest_sql(any_ctx, operator, "shop", sql)
     assert again["edges_added"] == 0
-    assert again["edges_kept"] == len(cols["edges"]) + 2  # column edges + two table edges
+    assert again["edges_kept"] == len(cols.edges) + 2  # column edges + two table edges
 
 
 def test_graph_is_cycle_safe_depth_limited_and_capped(
@@ -101,7 +102,7 @@ def test_graph_is_cycle_safe_depth_limited_and_capped(
     capped = lineage.lineage_graph(
         any_ctx, operator, U + "orders", "downstream", depth=10, max_nodes=2
     )
-    assert capped["truncated"] and len(capped["nodes"]) == 2
+    assert capped.truncated and len(capped.nodes) == 2
     with pytest.raises(InvalidInputError):
         lineage.lineage_graph(any_ctx, operator, U + "orders", "sideways")
 
@@ -115,13 +116,13 @@ def test_impact_lists_downstream_with_criticality_paths(
         any_ctx, operator, U + "vip", {"criticality": "critical", "owner": "sales"}
     )
     out = lineage.impact(any_ctx, operator, U + "customers")
-    assert [(n["qualified_name"], n["distance"]) for n in out["items"]] == [
+    assert [(n.qualified_name, n.distance) for n in out.items] == [
         ("main.big_orders", 1),
         ("main.vip", 2),
     ]
-    assert out["counts_by_distance"] == {1: 1, 2: 1}
-    assert out["items"][1]["owner"] == "sales"
-    assert out["critical_paths"][0]["path"] == [U + "customers", U + "big_orders", U + "vip"]
+    assert out.counts_by_distance == {1: 1, 2: 1}
+    assert out.items[1].owner == "sales"
+    assert out.critical_paths[0].path == (U + "customers", U + "big_orders", U + "vip")
 
 
 def test_manual_edges_and_bad_input(any_ctx: Any, operator: Any, shop: Path) -> None:
@@ -199,7 +200,7 @@ def test_unchanged_views_are_not_parsed_again(
     assert rescan() == 0  # nothing changed: nothing parsed
     graph = lineage.lineage_graph(any_ctx, operator, U + "small_orders", "upstream")
     assert _pairs(graph) == {("main.orders", "main.small_orders")}
-    edges = lineage.lineage_graph(any_ctx, operator, U + "big_orders", "upstream")["edges"]
+    edges = lineage.lineage_graph(any_ctx, operator, U + "big_orders", "upstream").edges
     assert len(edges) == 2  # the skipped view kept its edges
     # a changed definition (same columns) is parsed again, and only it
     execute(
@@ -214,10 +215,10 @@ def test_unchanged_views_are_not_parsed_again(
     assert rescan() == 2
     assert rescan() == 0
     # an edge of a view deleted by hand comes back with the next scan, as before
-    (edge,) = lineage.lineage_graph(any_ctx, operator, U + "small_orders", "upstream")["edges"]
-    lineage.delete_edge(any_ctx, operator, edge["id"])
+    (edge,) = lineage.lineage_graph(any_ctx, operator, U + "small_orders", "upstream").edges
+    lineage.delete_edge(any_ctx, operator, edge.id)
     assert rescan() == 1
-    assert lineage.lineage_graph(any_ctx, operator, U + "small_orders", "upstream")["edges"]
+    assert lineage.lineage_graph(any_ctx, operator, U + "small_orders", "upstream").edges
     execute(shop, "DROP VIEW small_orders;")
     assert rescan() == 1
     assert lineage.refresh_view_lineage(any_ctx, "shop")["views"] == 1

@@ -23,7 +23,7 @@ def _urn(qualified: str, source: str = "src") -> str:
 
 def _names(ctx: Any, op: Principal, source: str) -> dict[str, str]:
     items, _ = catalog.list_assets(ctx, op, limit=100, offset=0, source=source, type="table")
-    return {i["name"]: i["qualified_name"] for i in items}
+    return {i.name: i.qualified_name for i in items}
 
 
 @pytest.fixture(
@@ -199,7 +199,7 @@ def test_scores_roll_up_and_notify_search(
         from sounding.store.repos import quality as repo
 
         after = conn.execute(sa.select(sa.func.count()).select_from(search_outbox)).scalar()
-        ids = [catalog.get_asset(ctx, operator, u)["id"] for u in (cust, orders)]
+        ids = [catalog.get_asset(ctx, operator, u).id for u in (cust, orders)]
         assert repo.scores_for(conn, ids) == {ids[0]: 0.47, ids[1]: 1.0}
     assert after - before == 2  # both tables got their first score
     quality_runs.run_quality(ctx, operator, "src")  # nothing changed: no new notes

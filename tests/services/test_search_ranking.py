@@ -32,7 +32,7 @@ def test_a_more_popular_table_ranks_above_its_identical_twin(
     underdog = before[1]
     asset = catalog.get_asset(any_ctx, operator, U + underdog)
     for who in ("ann", "bob", "cid"):
-        usage.record_view(any_ctx, Principal(who, Role.VIEWER), asset)
+        usage.record_view(any_ctx, Principal(who, Role.VIEWER), asset.id)
     usage.flush(any_ctx)  # stores popularity 3 and notes the asset in the search outbox
     assert _names(any_ctx, operator, "sales") == [underdog, before[0]]
     # a rebuilt index reads the same popularity from the store

@@ -77,18 +77,18 @@ def _round(ctx: Any, operator: Any, rng: random.Random, db: Path, tables: set[st
         catalog.update_asset(
             ctx,
             operator,
-            target["id"],
+            target.id,
             {
                 "description": " ".join(rng.sample(WORDS, 3)),
                 "tags": rng.sample(["gold", "raw", "kpi"], rng.randint(0, 2)),
                 "owner": rng.choice([None, "finance@x"]),
             },
         )
-    columns = [a for a in live if a["type"] == "column"]
+    columns = [a for a in live if a.type == "column"]
     if action == "label" and columns:
         col = rng.choice(columns)
         status = rng.choice(["confirmed", "rejected"])
-        classification.decide(ctx, operator, col["id"], "PII.Email", status)
+        classification.decide(ctx, operator, col.id, "PII.Email", status)
 
 
 @pytest.mark.parametrize("seed", [7, 11])

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from sounding.domain.assets import QueryLogEntry
+from sounding.domain.assets import AssetDetail, QueryLogEntry
 from sounding.domain.auth import Principal, Role
 from sounding.domain.usage import UsageCount, UsageKind, popularity
 from sounding.errors import InvalidInputError, NotFoundError, SourceError
@@ -37,7 +37,7 @@ def shop(ctx: Any, operator: Any, tmp_path: Path) -> Any:
     return ctx
 
 
-def _asset(ctx: Any, name: str) -> dict[str, Any]:
+def _asset(ctx: Any, name: str) -> AssetDetail:
     return catalog.get_asset(ctx, Principal("t", Role.ADMIN), U + name)
 
 
@@ -74,36 +74,36 @@ def test_views_are_counted_in_memory_and_written_by_one_flush(shop: Any) -> None
     orders = _asset(shop, "orders")
     outbox_before = len(_outbox_ids(shop))
     for who in (ANN, ANN, BOB):
-        usage.record_view(shop, who, orders)
+        usage.record_view(shop, who, orders.id)
     assert _stored(shop) == {}  # a view is a read: nothing written yet
     assert usage.recorder(shop).pending == 3
     assert usage.flush(shop) == 3
-    assert _stored(shop) == {(orders["id"], "view"): (3, 2)}  # 3 views by 2 people
-    assert usage.popularity_for(shop, [orders["id"]]) == {orders["id"]: 3.0}
+    assert _stored(shop) == {(orders.id, "view"): (3, 2)}  # 3 views by 2 people
+    assert usage.popularity_for(shop, [orders.id]) == {orders.id: 3.0}
     # the search index hears that the asset's popularity changed
-    assert _outbox_ids(shop)[outbox_before:] == [orders["id"]]
-    usage.record_view(shop, ANN, orders)
+    assert _outbox_ids(shop)[outbox_before:] == [orders.id]
+    usage.record_view(shop, ANN, orders.id)
     usage.flush(shop)
-    assert _stored(shop)[(orders["id"], "view")] == (4, 2)  # counts add up, users stay distinct
-    assert usage.popularity_for(shop, [orders["id"]])[orders["id"]] == 4.0
+    assert _stored(shop)[(orders.id, "view")] == (4, 2)  # counts add up, users stay distinct
+    assert usage.popularity_for(shop, [orders.id])[orders.id] == 4.0
 
 
 def test_column_usage_counts_for_its_table(shop: Any) -> None:
     orders = _asset(shop, "orders")
-    column = orders["columns"][0]
-    usage.record_view(shop, ANN, column)
-    usage.record_view(shop, ANN, column)
+    column = orders.columns[0]
+    usage.record_view(shop, ANN, column.id)
+    usage.record_view(shop, ANN, column.id)
     usage.flush(shop)
-    scores = usage.popularity_for(shop, [orders["id"], column["id"]])
-    assert scores == {orders["id"]: 2.0, column["id"]: 2.0}
+    scores = usage.popularity_for(shop, [orders.id, column.id])
+    assert scores == {orders.id: 2.0, column.id: 2.0}
 
 
 def test_searches_log_the_query_and_count_first_page_hits(shop: Any) -> None:
     orders, customers = _asset(shop, "orders"), _asset(shop, "customers")
     page = {
         "items": [
-            {"id": orders["id"], "type": "table"},
-            {"id": customers["id"], "type": "table"},
+            {"id": orders.id, "type": "table"},
+            {"id": customers.id, "type": "table"},
             {"id": "term-1", "type": "glossary_term"},  # not an asset: not counted
         ],
         "total": 7,
@@ -113,15 +113,15 @@ def test_searches_log_the_query_and_count_first_page_hits(shop: Any) -> None:
     usage.record_search(shop, ANN, "  ", page, 0, "hybrid")  # filters only: not counted
     usage.flush(shop)
     assert _stored(shop) == {
-        (orders["id"], "search_hit"): (1, 1),
-        (customers["id"], "search_hit"): (1, 1),
+        (orders.id, "search_hit"): (1, 1),
+        (customers.id, "search_hit"): (1, 1),
     }
     with shop.db.read() as conn:
         logged = repo.recent_queries(conn, 10)
     assert [(q["query"], q["user_name"], q["result_count"]) for q in logged] == [
         ("orders", "ann", 7)
     ]
-    assert usage.popularity_for(shop, [orders["id"]])[orders["id"]] == 0.2
+    assert usage.popularity_for(shop, [orders.id])[orders.id] == 0.2
 
 
 def test_recording_from_many_threads_loses_nothing(shop: Any) -> None:
@@ -130,7 +130,7 @@ def test_recording_from_many_threads_loses_nothing(shop: Any) -> None:
     def hammer(i: int) -> None:
         who = Principal(f"user{i}", Role.VIEWER)
         for _ in range(500):
-            usage.record_view(shop, who, orders)
+            usage.record_view(shop, who, orders.id)
 
     threads = [threading.Thread(target=hammer, args=(i,)) for i in range(4)]
     for t in threads:
@@ -140,7 +140,7 @@ def test_recording_from_many_threads_loses_nothing(shop: Any) -> None:
     for t in (*threads, flusher):
         t.join()
     usage.flush(shop)
-    assert _stored(shop)[(orders["id"], "view")] == (2000, 4)
+    assert _stored(shop)[(orders.id, "view")] == (2000, 4)
 
 
 def test_pending_usage_is_written_when_the_context_closes(tmp_path: Path) -> None:
@@ -149,30 +149,30 @@ def test_pending_usage_is_written_when_the_context_closes(tmp_path: Path) -> Non
     sources.add(first, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     scans.run_scan(first, operator, "shop")
     orders = _asset(first, "orders")
-    usage.record_view(first, ANN, orders)
+    usage.record_view(first, ANN, orders.id)
     first.close()
     second = build_context(make_settings(tmp_path / "home"))
     try:
-        assert _stored(second) == {(orders["id"], "view"): (1, 1)}
+        assert _stored(second) == {(orders.id, "view"): (1, 1)}
     finally:
         second.close()
 
 
 def test_usage_of_a_deleted_asset_is_dropped_not_fatal(shop: Any, operator: Any) -> None:
     orders = _asset(shop, "orders")
-    usage.record_view(shop, ANN, orders)
-    usage.record_view(shop, ANN, {"id": 999_999})  # hard-deleted meanwhile
+    usage.record_view(shop, ANN, orders.id)
+    usage.record_view(shop, ANN, 999_999)  # hard-deleted meanwhile
     assert usage.flush(shop) == 1
-    assert _stored(shop) == {(orders["id"], "view"): (1, 1)}
+    assert _stored(shop) == {(orders.id, "view"): (1, 1)}
 
 
 def test_daily_refresh_decays_old_usage(shop: Any) -> None:
     orders = _asset(shop, "orders")
     week_ago = date.today() - timedelta(days=7)
     with shop.db.write() as conn:
-        repo.add_counts(conn, {(orders["id"], week_ago, "view"): 8})
+        repo.add_counts(conn, {(orders.id, week_ago, "view"): 8})
     usage.flush(shop)  # the first flush of the day recomputes everything with usage
-    assert usage.popularity_for(shop, [orders["id"]])[orders["id"]] == pytest.approx(4.0, 0.2)
+    assert usage.popularity_for(shop, [orders.id])[orders.id] == pytest.approx(4.0, 0.2)
 
 
 # --- query logs -----------------------------------------------------------------------------
@@ -207,24 +207,24 @@ def test_query_log_calls_become_query_usage_of_the_tables_named(shop: Any, opera
         "unresolved": ["nowhere"],
     }
     stored = _stored(shop)
-    assert stored[(orders["id"], "query")] == (48, 0)
-    assert stored[(customers["id"], "query")] == (5, 0)
-    assert stored[(big["id"], "query")] == (2, 0)
+    assert stored[(orders.id, "query")] == (48, 0)
+    assert stored[(customers.id, "query")] == (5, 0)
+    assert stored[(big.id, "query")] == (2, 0)
     # reading the same counters again adds nothing; grown counters add the difference
     again = usage.apply_query_log(
         shop, operator, src, _pgss(("1", "SELECT * FROM orders WHERE id = $1", 40))
     )
-    assert again["new_calls"] == 0 and _stored(shop)[(orders["id"], "query")] == (48, 0)
+    assert again["new_calls"] == 0 and _stored(shop)[(orders.id, "query")] == (48, 0)
     usage.apply_query_log(
         shop, operator, src, _pgss(("1", "SELECT * FROM orders WHERE id = $1", 50))
     )
-    assert _stored(shop)[(orders["id"], "query")] == (58, 0)
+    assert _stored(shop)[(orders.id, "query")] == (58, 0)
     # pg_stat_statements_reset(): the counter starts again from 0
     usage.apply_query_log(
         shop, operator, src, _pgss(("1", "SELECT * FROM orders WHERE id = $1", 4))
     )
-    assert _stored(shop)[(orders["id"], "query")] == (62, 0)
-    assert usage.popularity_for(shop, [orders["id"]])[orders["id"]] == 62.0
+    assert _stored(shop)[(orders.id, "query")] == (62, 0)
+    assert usage.popularity_for(shop, [orders.id])[orders.id] == 62.0
 
 
 def test_query_usage_from_a_log_file_is_idempotent(
@@ -235,13 +235,13 @@ def test_query_usage_from_a_log_file_is_idempotent(
     result = usage.ingest_query_usage(shop, operator, "shop", str(log))
     assert (result["statements"], result["new_calls"], result["assets"]) == (2, 3, 2)
     assert usage.ingest_query_usage(shop, operator, "shop", str(log))["new_calls"] == 0
-    assert _stored(shop)[(_asset(shop, "orders")["id"], "query")] == (2, 0)
+    assert _stored(shop)[(_asset(shop, "orders").id, "query")] == (2, 0)
     log.write_text(log.read_text() + "SELECT * FROM orders;\n")  # the log grew
     assert usage.ingest_query_usage(shop, operator, "shop", str(log))["new_calls"] == 1
     rotated = tmp_path / "queries.1.sql"  # the next day's log: every statement is new
     rotated.write_text("SELECT * FROM orders;\nSELECT * FROM orders;\n")
     assert usage.ingest_query_usage(shop, operator, "shop", str(rotated))["new_calls"] == 2
-    assert _stored(shop)[(_asset(shop, "orders")["id"], "query")] == (5, 0)
+    assert _stored(shop)[(_asset(shop, "orders").id, "query")] == (5, 0)
 
 
 def test_query_usage_needs_a_query_log(shop: Any, operator: Any) -> None:
@@ -319,7 +319,7 @@ def test_pg_stat_statements_read_through_the_connector(
     source_db.dispose()
     assert (result["statements"], result["new_calls"], result["assets"]) == (2, 47, 2)
     by_name = {
-        a["name"]: a["id"]
+        a.name: a.id
         for a in catalog.list_assets(ctx, operator, limit=100, offset=0, type="table")[0]
     }
     stored = _stored(ctx)

@@ -61,9 +61,9 @@ def test_executing_a_workflow_scans_and_records_every_step(
         "lineage": "completed",
         "done": "completed",
     }
-    assert catalog.get_asset(ctx, operator, "urn:sounding:shop:main.orders")["type"] == "table"
+    assert catalog.get_asset(ctx, operator, "urn:sounding:shop:main.orders").type == "table"
     up = lineage.lineage_graph(ctx, operator, "urn:sounding:shop:main.big_orders", "upstream")
-    assert len(up["edges"]) == 2
+    assert len(up.edges) == 2
     kinds = [e.kind.value for e in workflows.events_since(ctx, started.id)]
     assert "execution_status" in kinds and "step_status" in kinds
     listed = workflows.list_executions(ctx, operator, workflow="shop-nightly")

@@ -57,16 +57,16 @@ def test_bulk_insert_returns_ids_and_pages_are_stable(
     for offset in range(0, 120, 50):
         items, total = catalog.list_assets(any_ctx, operator, limit=50, offset=offset, source="s")
         assert total == 120
-        seen += [a["urn"] for a in items]
+        seen += [a.urn for a in items]
     assert seen == sorted(seen) and len(set(seen)) == 120
     asset = catalog.get_asset(any_ctx, operator, "urn:sounding:s:db.t002")
-    assert asset["name"] == "Ünï_002" and asset["custom_properties"] == {"k": [1, "ü"]}
-    assert asset["description"] == "table 2"  # falls back to the source's comment
+    assert asset.name == "Ünï_002" and asset.custom_properties == {"k": [1, "ü"]}
+    assert asset.description == "table 2"  # falls back to the source's comment
     # SQLite's lower() folds ASCII only: a query written as the name is spelled matches anyway
     found, n = catalog.list_assets(any_ctx, operator, limit=10, offset=0, q="Ünï_00")
     assert n == 5
     found, n = catalog.list_assets(any_ctx, operator, limit=200, offset=0, q="T00")
-    assert n == 10 and all("t00" in a["qualified_name"] for a in found)
+    assert n == 10 and all("t00" in a.qualified_name for a in found)
 
 
 def test_keyset_pages_equal_offset_pages(any_ctx: Any, operator: Any, tmp_path: Path) -> None:
@@ -78,8 +78,10 @@ def test_keyset_pages_equal_offset_pages(any_ctx: Any, operator: Any, tmp_path: 
         accounts.create_user(any_ctx, operator, f"keyset{i}", "viewer")
     walks = [
         (
-            lambda offset, after: catalog.list_assets(
-                any_ctx, operator, limit=5, offset=offset, type="table", after=after
+            lambda offset, after: _public_page(
+                catalog.list_assets(
+                    any_ctx, operator, limit=5, offset=offset, type="table", after=after
+                )
             ),
             catalog.ASSET_ORDER,
         ),
@@ -103,6 +105,11 @@ def test_keyset_pages_equal_offset_pages(any_ctx: Any, operator: Any, tmp_path: 
             after = order.key_of(items[-1])
         assert len(by_offset) == total > 8
         assert by_key == by_offset
+
+
+def _public_page(page: tuple[list[Any], int]) -> tuple[list[dict[str, Any]], int]:
+    """A page of asset records in their public form, as the API pages them."""
+    return [a.public() for a in page[0]], page[1]
 
 
 def test_like_wildcards_in_queries_are_literal(any_ctx: Any, operator: Any, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ def list_(
 ) -> None:
     """List assets."""
     with open_context() as ctx:
-        items, total = catalog.list_assets(
+        assets, total = catalog.list_assets(
             ctx,
             local_operator(),
             limit=limit,
@@ -37,6 +37,7 @@ def list_(
             include_deleted=include_deleted,
         )
         store = describe_store(ctx.settings)
+    items = [a.public() for a in assets]
     if json_:
         print_json({"items": items, "total": total})
         return
@@ -57,7 +58,7 @@ def show(
 ) -> None:
     """Show an asset, its columns and its last discovery events."""
     with open_context() as ctx:
-        asset = catalog.get_asset(ctx, local_operator(), ref)
+        asset = catalog.get_asset(ctx, local_operator(), ref).public()
     if json_:
         print_json(asset)
         return
@@ -116,7 +117,9 @@ def tag(
     if not changes:
         fail("Nothing to do: give --add, --remove, --add-term or --remove-term", EXIT_USAGE)
     with open_context() as ctx:
-        asset = catalog.update_asset(ctx, local_operator(), ref, changes, if_match=if_match)
+        asset = catalog.update_asset(
+            ctx, local_operator(), ref, changes, if_match=if_match
+        ).public()
     if json_:
         print_json(asset)
         return

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -37,17 +38,18 @@ def list_(
         items, total = classification.list_classifications(
             ctx, local_operator(), label, status, source, limit, 0
         )
+    rows = [asdict(i) for i in items]
     if json_:
-        print_json({"items": items, "total": total})
+        print_json({"items": rows, "total": total})
         return
-    print_table(items, ["source", "qualified_name", "label", "confidence", "status", "rule"])
+    print_table(rows, ["source", "qualified_name", "label", "confidence", "status", "rule"])
 
 
 def _decide(ref: str, label: str, status: str, note: str | None, json_: bool) -> None:
     with open_context() as ctx:
         result = classification.decide(ctx, local_operator(), ref, label, status, note)
     if json_:
-        print_json(result)
+        print_json(asdict(result))
     else:
         say(f"{status} {label} on {ref}")
 
@@ -87,11 +89,11 @@ def apply(
     with open_context() as ctx:
         result = classification.apply_rule_file(ctx, local_operator(), text, source or [])
     if json_:
-        print_json(result)
+        print_json(asdict(result))
     else:
         say(
-            f"Rule set {result['name']} v{result['version']} attached to: "
-            f"{', '.join(result['sources']) or 'no source'}"
+            f"Rule set {result.name} v{result.version} attached to: "
+            f"{', '.join(result.sources) or 'no source'}"
         )
 
 
@@ -99,7 +101,7 @@ def apply(
 def rules_list(json_: JsonOpt = False) -> None:
     """List custom rule sets."""
     with open_context() as ctx:
-        items = classification.list_rule_sets(ctx, local_operator())
+        items = [asdict(r) for r in classification.list_rule_sets(ctx, local_operator())]
     if json_:
         print_json({"items": items, "total": len(items)})
     else:
@@ -114,13 +116,13 @@ def profile(
     with open_context() as ctx:
         result = profiling.get_profile(ctx, local_operator(), ref)
     if json_:
-        print_json(result)
+        print_json(asdict(result))
         return
-    prof = result["profile"]
+    prof = result.profile
     cols = prof.get("columns") or [prof]
     say(
-        f"{result['urn']}: {prof.get('row_count')} rows, sampled {prof.get('sampled_rows')} "
-        f"({result['policy']['kind']})"
+        f"{result.urn}: {prof.get('row_count')} rows, sampled {prof.get('sampled_rows')} "
+        f"({result.policy['kind']})"
     )
     print_table(
         cols,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from rich.tree import Tree
 from sounding.cli.output import EXIT_USAGE, console, fail, print_json, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
+from sounding.domain.lineage import LineageGraph, LineageNode
 from sounding.services import lineage, querylog
 
 app = typer.Typer(
@@ -103,25 +105,25 @@ def show(
     with open_context() as ctx:
         graph = lineage.lineage_graph(ctx, local_operator(), ref, direction, depth, level)
     if json_:
-        print_json(graph)
+        print_json(asdict(graph))
         return
-    nodes = {n["id"]: n for n in graph["nodes"]}
-    root = nodes.get(graph["root"])
-    tree = Tree(f"[bold]{root['qualified_name'] if root else ref}[/bold]")
+    nodes = {n.id: n for n in graph.nodes}
+    root = nodes.get(graph.root)
+    tree = Tree(f"[bold]{root.qualified_name if root else ref}[/bold]")
     for way, arrow in (("upstream", "←"), ("downstream", "→")):
         if direction not in (way, "both"):
             continue
         branch = tree.add(f"{way}")
-        _grow(branch, graph, nodes, graph["root"], way, arrow, depth, set())
+        _grow(branch, graph, nodes, graph.root, way, arrow, depth, set())
     console.print(tree)
-    if graph["truncated"]:
+    if graph.truncated:
         say("[yellow](truncated: the graph is larger than the node cap)[/yellow]")
 
 
 def _grow(
     branch: Tree,
-    graph: dict[str, Any],
-    nodes: dict[int, Any],
+    graph: LineageGraph,
+    nodes: dict[int, LineageNode],
     node: int,
     way: str,
     arrow: str,
@@ -130,16 +132,16 @@ def _grow(
 ) -> None:
     if depth == 0:
         return
-    near, far = ("target", "source") if way == "upstream" else ("source", "target")
-    for e in graph["edges"]:
-        if e[near] == node and e[far] in nodes:
-            other = nodes[e[far]]
-            label = f"{arrow} {other['qualified_name']} ({other['type']}, via {e['origin']})"
-            if e[far] in seen:
+    for e in graph.edges:
+        near, far = (e.target, e.source) if way == "upstream" else (e.source, e.target)
+        if near == node and far in nodes:
+            other = nodes[far]
+            label = f"{arrow} {other.qualified_name} ({other.type}, via {e.origin})"
+            if far in seen:
                 branch.add(label + " …")
                 continue
             child = branch.add(label)
-            _grow(child, graph, nodes, e[far], way, arrow, depth - 1, seen | {e[far]})
+            _grow(child, graph, nodes, far, way, arrow, depth - 1, seen | {far})
 
 
 @app.command("dbt")

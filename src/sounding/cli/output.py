@@ -148,7 +148,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, datetime):
         return format_timestamp(value)
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return str(value)
 

@@ -7,6 +7,7 @@ Plain values only; the rules and the engine that produce them live in
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -102,3 +103,60 @@ class EntitySpan:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# --- stored labels and rule sets, as services return them ---------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    """A label on a column: suggested by a rule, or confirmed or rejected by a steward."""
+
+    label: str
+    confidence: float
+    status: str  # suggested, confirmed or rejected
+    rule: str | None
+    evidence: dict[str, Any]
+    decided_by: str | None
+    decided_at: datetime | None
+    note: str | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnClassification(Classification):
+    """A label of one column of an asset (the column's name and URN beside it)."""
+
+    column: str = ""
+    urn: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LabeledColumn(Classification):
+    """A label with the column it is on, as the catalog-wide list shows it."""
+
+    urn: str = ""
+    qualified_name: str = ""
+    column: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnClassifications:
+    """The labels of a column, or of every column of a table."""
+
+    items: tuple[ColumnClassification, ...]
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSetRecord:
+    """A stored custom rule set and the sources it is attached to."""
+
+    name: str
+    description: str | None
+    version: int
+    definition: dict[str, Any]
+    sources: tuple[str, ...]
+    created_by: str | None
+    updated_at: datetime

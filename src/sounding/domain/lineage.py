@@ -126,3 +126,79 @@ class LineageResult:
             "column_lineage": [edge.to_dict() for edge in self.column_lineage],
             "errors": [problem.to_dict() for problem in self.errors],
         }
+
+
+# --- the lineage of the catalog's assets, as services return it ---------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineageNode:
+    """An asset in a lineage graph; ``distance`` is its hops from the root (negative
+    upstream)."""
+
+    id: int
+    urn: str
+    name: str
+    qualified_name: str
+    type: str
+    source: str
+    parent_id: int | None
+    owner: str | None
+    criticality: str | None
+    domain: str | None
+    tags: tuple[str, ...]
+    description: str | None
+    distance: int
+
+
+@dataclass(frozen=True, slots=True)
+class LineageEdge:
+    """A stored edge: ``source`` (upstream node id) feeds ``target``."""
+
+    id: int
+    source: int
+    target: int
+    kind: str | None
+    confidence: float | None
+    origin: str
+
+
+@dataclass(frozen=True, slots=True)
+class LineageGraph:
+    """Nodes and edges around ``root``; ``truncated`` when the node cap was reached."""
+
+    root: int
+    nodes: tuple[LineageNode, ...]
+    edges: tuple[LineageEdge, ...]
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class CriticalPath:
+    """URNs from the root of an impact analysis to one of its most critical assets."""
+
+    target: int
+    path: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Impact:
+    """Everything downstream of ``root`` by distance, counts per distance, and paths to the
+    most critical."""
+
+    root: LineageNode
+    total: int
+    counts_by_distance: dict[int, int]
+    items: tuple[LineageNode, ...]
+    critical_paths: tuple[CriticalPath, ...]
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ManualEdge:
+    """A manual edge just stored: ``level`` is table or column."""
+
+    source: int
+    target: int
+    level: str
+    origin: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -144,3 +145,18 @@ def mask_column_profile(column: Mapping[str, Any]) -> dict[str, Any]:
     masked: dict[str, Any] = mask_values(column)
     masked["masked"] = True
     return masked
+
+
+@dataclass(frozen=True, slots=True)
+class StoredProfile:
+    """One stored profile of an asset as services return it: ``policy`` is how rows were
+    sampled (``SamplePolicy.to_dict()``), ``profile`` the measured document (a table's, with
+    its ``columns``, or a column's), values of sensitive columns already masked for the
+    caller."""
+
+    asset_id: int
+    urn: str
+    scan_run_id: int | None
+    created_at: datetime
+    policy: dict[str, Any]
+    profile: dict[str, Any]

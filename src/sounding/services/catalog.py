@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import fields
 from typing import Any
 
-from sounding.domain.assets import AssetType
+from sounding.domain.assets import (
+    OBJECT_TYPE_VALUES,
+    Asset,
+    AssetDetail,
+    AssetType,
+    ColumnFacts,
+    DiscoveryEvent,
+    ObjectFacts,
+)
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.paging import Key
 from sounding.errors import InvalidInputError, NotFoundError
@@ -34,49 +44,56 @@ CRITICALITY = ("low", "medium", "high", "critical")
 LIFECYCLE = ("development", "staging", "production", "deprecated", "retired")
 
 
-def public(row: dict[str, Any]) -> dict[str, Any]:
+def record(row: Mapping[str, Any]) -> Asset:
+    """The typed record of a stored asset row (as the asset repository selects it)."""
     props = row.get("source_properties") or {}
-    out = {
-        "id": row["id"],
-        "urn": row["urn"],
-        "name": row["name"],
-        "qualified_name": row["qualified_name"],
-        "type": row["type"],
-        "parent_id": row["parent_id"],
-        "source": row["source"],
-        "description": row["description"] or props.get("comment"),
-        "owner": row["owner"],
-        "steward": row["steward"],
-        "domain": row["domain"],
-        "tags": row["tags"] or [],
-        "criticality": row["criticality"],
-        "lifecycle": row["lifecycle"],
-        "custom_properties": row["custom_properties"] or {},
-        "first_seen": row["first_seen"],
-        "last_seen": row["last_seen"],
-        "deleted_at": row["deleted_at"],
-        "deleted": row["deleted_at"] is not None,
-        "revision": row.get("row_version"),
-    }
+    column = objekt = None
     if row["type"] == AssetType.COLUMN.value:
-        out.update(
+        column = ColumnFacts(
             data_type=row["data_type"],
             nullable=row["nullable"],
             ordinal=row["ordinal"],
             default=row["default_value"],
             is_primary_key=bool(row["is_primary_key"]),
         )
-    elif row["type"] in (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value):
-        out.update(
+    elif row["type"] in OBJECT_TYPE_VALUES:
+        objekt = ObjectFacts(
             row_count=row["row_count"],
             row_count_exact=row["row_count_exact"],
             size_bytes=row["size_bytes"],
-            primary_key=props.get("primary_key", []),
-            foreign_keys=row["foreign_keys"] or [],
+            primary_key=tuple(props.get("primary_key", [])),
+            foreign_keys=tuple(row["foreign_keys"] or []),
             view_sql=row["view_sql"],
             properties={k: v for k, v in props.items() if k not in ("comment", "primary_key")},
         )
-    return out
+    return Asset(
+        id=row["id"],
+        urn=row["urn"],
+        name=row["name"],
+        qualified_name=row["qualified_name"],
+        type=row["type"],
+        parent_id=row["parent_id"],
+        source=row["source"],
+        description=row["description"] or props.get("comment"),
+        owner=row["owner"],
+        steward=row["steward"],
+        domain=row["domain"],
+        tags=tuple(row["tags"] or []),
+        criticality=row["criticality"],
+        lifecycle=row["lifecycle"],
+        custom_properties=row["custom_properties"] or {},
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        deleted_at=row["deleted_at"],
+        revision=row.get("row_version"),
+        column_facts=column,
+        object_facts=objekt,
+    )
+
+
+def public(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The public form of a stored asset row (``AssetPublic``)."""
+    return record(row).public()
 
 
 ASSET_ORDER = repo.ASSET_ORDER
@@ -95,7 +112,7 @@ def list_assets(
     tag: str | None = None,
     include_deleted: bool = False,
     after: Key | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[Asset], int]:
     """A page of assets by qualified name: from ``offset``, or after the key ``after`` of
     :data:`ASSET_ORDER`."""
     actor.require(Permission.CATALOG_READ)
@@ -108,7 +125,7 @@ def list_assets(
     f = repo.AssetFilter(source_id, type, parent_id, q, tag, include_deleted)
     with ctx.db.read() as conn:
         rows, total = repo.list_assets(conn, f, limit, offset, after)
-    return [public(r) for r in rows], total
+    return [record(r) for r in rows], total
 
 
 def _find(ctx: Context, ref: str | int) -> dict[str, Any]:
@@ -124,7 +141,7 @@ def _find(ctx: Context, ref: str | int) -> dict[str, Any]:
 
 def get_asset(
     ctx: Context, actor: Principal, ref: str | int, include_deleted: bool = False
-) -> dict[str, Any]:
+) -> AssetDetail:
     """The asset with its children (columns for a table) and its last discovery events."""
     actor.require(Permission.CATALOG_READ)
     row = _find(ctx, ref)
@@ -132,14 +149,13 @@ def get_asset(
         kids = repo.children(conn, row["id"], include_deleted)
         events = repo.events_for(conn, row["id"])
         terms = asset_terms.term_paths(conn, row["id"])
-    out = public(row)
-    out["glossary_terms"] = terms
-    kid_list = [public(k) for k in kids]
-    if row["type"] in (AssetType.TABLE.value, AssetType.VIEW.value, AssetType.DATASET.value):
-        out["columns"] = kid_list
-    out["children"] = kid_list
-    out["events"] = events
-    return out
+    base = record(row)
+    return AssetDetail(
+        **{f.name: getattr(base, f.name) for f in fields(Asset)},
+        glossary_terms=tuple(terms),
+        children=tuple(record(k) for k in kids),
+        events=tuple(DiscoveryEvent(**e) for e in events),
+    )
 
 
 def update_asset(
@@ -149,7 +165,7 @@ def update_asset(
     changes: dict[str, Any],
     *,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> AssetDetail:
     """Edit curated fields. ``add_tags``/``remove_tags`` and ``add_terms``/``remove_terms``
     change the stored lists as they are at the moment of the write (concurrent adds all
     survive); ``if_match`` (an ETag) makes the write conditional."""

@@ -11,14 +11,20 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sounding import __version__
 from sounding.connectors.base import Profiler
 from sounding.domain.assets import AssetType, ObjectRef
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.classification import ClassificationResult
+from sounding.domain.classification import (
+    ClassificationResult,
+    ColumnClassification,
+    ColumnClassifications,
+    LabeledColumn,
+    RuleSetRecord,
+)
 from sounding.domain.documents import load_yaml
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError, SourceError
@@ -168,49 +174,45 @@ def classify_object(
     return labels
 
 
-def _public(row: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "label",
-        "confidence",
-        "status",
-        "rule",
-        "evidence",
-        "decided_by",
-        "decided_at",
-        "note",
-        "updated_at",
-    )
-    out = {k: row.get(k) for k in keys}
-    for k in ("urn", "qualified_name", "column", "source"):
-        if k in row:
-            out[k] = row[k]
-    return out
+def _fields(row: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored classification row's fields that every classification record has."""
+    return {
+        "label": row["label"],
+        "confidence": row["confidence"],
+        "status": row["status"],
+        "rule": row.get("rule"),
+        "evidence": row.get("evidence"),
+        "decided_by": row.get("decided_by"),
+        "decided_at": row.get("decided_at"),
+        "note": row.get("note"),
+        "updated_at": row["updated_at"],
+    }
 
 
-def asset_classifications(ctx: Context, actor: Principal, ref: str) -> dict[str, Any]:
+def asset_classifications(ctx: Context, actor: Principal, ref: str) -> ColumnClassifications:
     """Labels of a column, or of every column of a table (each item names its column)."""
     asset = catalog.get_asset(ctx, actor, ref)
-    cols = [asset] if asset["type"] == AssetType.COLUMN.value else asset.get("columns", [])
+    cols = [asset] if asset.type == AssetType.COLUMN.value else list(asset.columns)
     with ctx.db.read() as conn:
-        found = repo.labels_for(conn, [c["id"] for c in cols])
-    items = [
-        {**_public(r), "column": c["name"], "urn": c["urn"]}
+        found = repo.labels_for(conn, [c.id for c in cols])
+    items = tuple(
+        ColumnClassification(**_fields(r), column=c.name, urn=c.urn)
         for c in cols
-        for r in found.get(c["id"], [])
-    ]
-    return {"items": items, "total": len(items)}
+        for r in found.get(c.id, [])
+    )
+    return ColumnClassifications(items, len(items))
 
 
 def decide(
     ctx: Context, actor: Principal, ref: str, label: str, status: str, note: str | None = None
-) -> dict[str, Any]:
+) -> ColumnClassifications:
     """A steward confirms or rejects a label on a column (a new label can be confirmed too)."""
     actor.require(Permission.CATALOG_WRITE)
     if status not in (CONFIRMED, REJECTED):
         raise InvalidInputError("status must be confirmed or rejected")
     asset = catalog.get_asset(ctx, actor, ref)
-    if asset["type"] != AssetType.COLUMN.value:
-        raise InvalidInputError(f"Labels belong to columns; {asset['urn']} is a {asset['type']}")
+    if asset.type != AssetType.COLUMN.value:
+        raise InvalidInputError(f"Labels belong to columns; {asset.urn} is a {asset.type}")
     if taxonomy.get_label(label) is None and not LABEL_RE.fullmatch(label):
         raise InvalidInputError(
             f"Invalid label {label!r}: use a taxonomy label (GET /api/v1/classifications/labels) "
@@ -218,9 +220,7 @@ def decide(
         )
     now = utcnow()
     with ctx.db.write() as conn:
-        existing = {
-            r["label"]: r for r in repo.labels_for(conn, [asset["id"]]).get(asset["id"], [])
-        }
+        existing = {r["label"]: r for r in repo.labels_for(conn, [asset.id]).get(asset.id, [])}
         values = {
             "status": status,
             "decided_by": actor.name,
@@ -236,7 +236,7 @@ def decide(
                 [
                     {
                         **values,
-                        "asset_id": asset["id"],
+                        "asset_id": asset.id,
                         "label": label,
                         "confidence": 1.0,
                         "rule": "manual",
@@ -250,10 +250,10 @@ def decide(
             actor.name,
             f"classification.{status[:-2]}",
             "asset",
-            asset["urn"],
+            asset.urn,
             {"label": label, "note": note},
         )
-    return asset_classifications(ctx, actor, str(asset["id"]))
+    return asset_classifications(ctx, actor, str(asset.id))
 
 
 def list_classifications(
@@ -264,12 +264,21 @@ def list_classifications(
     source: str | None,
     limit: int,
     offset: int,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[LabeledColumn], int]:
     actor.require(Permission.CATALOG_READ)
     source_id = get_row(ctx, source)["id"] if source else None
     with ctx.db.read() as conn:
         rows, total = repo.by_label(conn, label, status, source_id, limit, offset)
-    return [_public(r) for r in rows], total
+    return [
+        LabeledColumn(
+            **_fields(r),
+            urn=r["urn"],
+            qualified_name=r["qualified_name"],
+            column=r["column"],
+            source=r["source"],
+        )
+        for r in rows
+    ], total
 
 
 def labels() -> list[dict[str, str]]:
@@ -282,23 +291,23 @@ def labels() -> list[dict[str, str]]:
 # --- rule sets -------------------------------------------------------------------------------
 
 
-def _rule_set_public(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
+def _rule_set_record(ctx: Context, row: Mapping[str, Any]) -> RuleSetRecord:
     with ctx.db.read() as conn:
         used = repo.sources_using(conn, row["id"])
-    return {
-        "name": row["name"],
-        "description": row["description"],
-        "version": row["version"],
-        "definition": row["definition"],
-        "sources": used,
-        "created_by": row["created_by"],
-        "updated_at": row["updated_at"],
-    }
+    return RuleSetRecord(
+        name=row["name"],
+        description=row["description"],
+        version=row["version"],
+        definition=row["definition"],
+        sources=tuple(used),
+        created_by=row["created_by"],
+        updated_at=row["updated_at"],
+    )
 
 
 def put_rule_set(
     ctx: Context, actor: Principal, definition: Any, sources: Sequence[str] = ()
-) -> dict[str, Any]:
+) -> RuleSetRecord:
     """Create or replace a rule set (validated first) and attach it to ``sources``."""
     actor.require(Permission.SOURCE_MANAGE)
     ruleset = ruleset_from_dict(definition, source="rule set")
@@ -321,30 +330,30 @@ def put_rule_set(
         )
         row = repo.rule_set(conn, ruleset.name)
     assert row is not None
-    return _rule_set_public(ctx, row)
+    return _rule_set_record(ctx, row)
 
 
 def apply_rule_file(
     ctx: Context, actor: Principal, text: str, sources: Sequence[str] = ()
-) -> dict[str, Any]:
+) -> RuleSetRecord:
     data = load_yaml(text, "Rule file")
     return put_rule_set(ctx, actor, data, sources)
 
 
-def list_rule_sets(ctx: Context, actor: Principal) -> list[dict[str, Any]]:
+def list_rule_sets(ctx: Context, actor: Principal) -> list[RuleSetRecord]:
     actor.require(Permission.SOURCE_READ)
     with ctx.db.read() as conn:
         rows = repo.rule_sets(conn)
-    return [_rule_set_public(ctx, r) for r in rows]
+    return [_rule_set_record(ctx, r) for r in rows]
 
 
-def get_rule_set(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
+def get_rule_set(ctx: Context, actor: Principal, name: str) -> RuleSetRecord:
     actor.require(Permission.SOURCE_READ)
     with ctx.db.read() as conn:
         row = repo.rule_set(conn, name)
     if row is None:
         raise NotFoundError(f"Rule set '{name}' not found", rule_set=name)
-    return _rule_set_public(ctx, row)
+    return _rule_set_record(ctx, row)
 
 
 def delete_rule_set(ctx: Context, actor: Principal, name: str) -> None:
@@ -355,5 +364,5 @@ def delete_rule_set(ctx: Context, actor: Principal, name: str) -> None:
         assert stored is not None
         repo.delete_rule_set(conn, stored["id"])
         audit.record(
-            conn, actor.name, "ruleset.delete", "rule_set", name, {"sources": row["sources"]}
+            conn, actor.name, "ruleset.delete", "rule_set", name, {"sources": list(row.sources)}
         )

@@ -103,7 +103,7 @@ def list_findings(
         severity=severity,
         status=status,
         source_id=get_row(ctx, source)["id"] if source else None,
-        asset_id=catalog.get_asset(ctx, actor, asset)["id"] if asset else None,
+        asset_id=catalog.get_asset(ctx, actor, asset).id if asset else None,
         requirement_id=requirement,
     )
     with ctx.db.read() as conn:

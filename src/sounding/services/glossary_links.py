@@ -92,14 +92,14 @@ def _decide(
     now = utcnow()
     with ctx.db.write() as conn:
         term = find_row(conn, term_ref)
-        existing = repo.get_link(conn, term["id"], asset["id"])
+        existing = repo.get_link(conn, term["id"], asset.id)
         if existing is None:
             repo.insert_links(
                 conn,
                 [
                     {
                         "term_id": term["id"],
-                        "asset_id": asset["id"],
+                        "asset_id": asset.id,
                         "status": status,
                         "confidence": None,
                         "reasons": [
@@ -118,17 +118,17 @@ def _decide(
                 existing["id"],
                 {"status": status, "decided_by": actor.name, "decided_at": now},
             )
-        asset_repo.touch(conn, asset["id"])  # its glossary terms are part of it: new ETag
+        asset_repo.touch(conn, asset.id)  # its glossary terms are part of it: new ETag
         action = "link" if status == ACCEPTED else "reject"
         audit.record(
             conn,
             actor.name,
             f"glossary.{action}",
             "asset",
-            asset["urn"],
+            asset.urn,
             {"term": term["path"], "was": existing["status"] if existing else None},
         )
-        row = repo.get_link(conn, term["id"], asset["id"])
+        row = repo.get_link(conn, term["id"], asset.id)
     assert row is not None
     return link_public(row)
 
@@ -154,17 +154,17 @@ def unlink(ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str |
     asset = catalog.get_asset(ctx, actor, asset_ref)
     with ctx.db.write() as conn:
         term = find_row(conn, term_ref)
-        existing = repo.get_link(conn, term["id"], asset["id"])
+        existing = repo.get_link(conn, term["id"], asset.id)
         if existing is None:
             raise NotFoundError(
-                f"Term {term['path']} is not linked to {asset['urn']}",
+                f"Term {term['path']} is not linked to {asset.urn}",
                 term=term["path"],
-                asset=asset["urn"],
+                asset=asset.urn,
             )
         repo.delete_links(conn, [existing["id"]])
-        asset_repo.touch(conn, asset["id"])
+        asset_repo.touch(conn, asset.id)
         audit.record(
-            conn, actor.name, "glossary.unlink", "asset", asset["urn"], {"term": term["path"]}
+            conn, actor.name, "glossary.unlink", "asset", asset.urn, {"term": term["path"]}
         )
 
 

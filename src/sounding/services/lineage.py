@@ -21,7 +21,15 @@ import sqlalchemy as sa
 from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.dialects import dialect_for
-from sounding.domain.lineage import LineageResult
+from sounding.domain.lineage import (
+    CriticalPath,
+    Impact,
+    LineageEdge,
+    LineageGraph,
+    LineageNode,
+    LineageResult,
+    ManualEdge,
+)
 from sounding.domain.urn import quote_part, split_qualified
 from sounding.errors import InvalidInputError, NotFoundError
 from sounding.lineage.dbt import read_manifest
@@ -291,26 +299,23 @@ def ingest_sql(
     }
 
 
-def _node(row: Mapping[str, Any], distance: int | None = None) -> dict[str, Any]:
-    pub = catalog.public(dict(row))
-    keys = (
-        "id",
-        "urn",
-        "name",
-        "qualified_name",
-        "type",
-        "source",
-        "parent_id",
-        "owner",
-        "criticality",
-        "domain",
-        "tags",
-        "description",
+def _node(row: Mapping[str, Any], distance: int) -> LineageNode:
+    asset = catalog.record(row)
+    return LineageNode(
+        id=asset.id,
+        urn=asset.urn,
+        name=asset.name,
+        qualified_name=asset.qualified_name,
+        type=asset.type,
+        source=asset.source,
+        parent_id=asset.parent_id,
+        owner=asset.owner,
+        criticality=asset.criticality,
+        domain=asset.domain,
+        tags=asset.tags,
+        description=asset.description,
+        distance=distance,
     )
-    out = {k: pub.get(k) for k in keys}
-    if distance is not None:
-        out["distance"] = distance
-    return out
 
 
 def _load_nodes(ctx: Context, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -326,7 +331,7 @@ def lineage_graph(
     depth: int = 3,
     level: str = "table",
     max_nodes: int = 2000,
-) -> dict[str, Any]:
+) -> LineageGraph:
     """Nodes and edges around an asset; views are walked through to the tables they read."""
     actor.require(Permission.CATALOG_READ)
     if direction not in ("upstream", "downstream", "both"):
@@ -336,9 +341,9 @@ def lineage_graph(
     if not 1 <= depth <= MAX_DEPTH:
         raise InvalidInputError(f"depth must be between 1 and {MAX_DEPTH}")
     start = catalog.get_asset(ctx, actor, ref)
-    ids = [start["id"]]
-    if level == "column" and start["type"] in OBJECTS:
-        ids = [c["id"] for c in start.get("columns", [])]
+    ids = [start.id]
+    if level == "column" and start.type in OBJECTS:
+        ids = [c.id for c in start.columns]
     distance: dict[int, int] = dict.fromkeys(ids, 0)
     edges: dict[int, dict[str, Any]] = {}
     truncated = False
@@ -355,34 +360,34 @@ def lineage_graph(
             edges.update({e["id"]: e for e in result.edges})
             truncated |= result.truncated
     rows = _load_nodes(ctx, list(distance))
-    return {
-        "root": start["id"],
-        "nodes": [_node(rows[i], distance[i]) for i in distance if i in rows],
-        "edges": [
-            {
-                "id": e["id"],
-                "source": e["source_id"],
-                "target": e["target_id"],
-                "kind": e["kind"],
-                "confidence": e["confidence"],
-                "origin": e["origin"],
-            }
+    return LineageGraph(
+        root=start.id,
+        nodes=tuple(_node(rows[i], distance[i]) for i in distance if i in rows),
+        edges=tuple(
+            LineageEdge(
+                id=e["id"],
+                source=e["source_id"],
+                target=e["target_id"],
+                kind=e["kind"],
+                confidence=e["confidence"],
+                origin=e["origin"],
+            )
             for e in edges.values()
-        ],
-        "truncated": truncated,
-    }
+        ),
+        truncated=truncated,
+    )
 
 
 CRITICALITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1}
 
 
-def impact(ctx: Context, actor: Principal, ref: str, depth: int = 10) -> dict[str, Any]:
+def impact(ctx: Context, actor: Principal, ref: str, depth: int = 10) -> Impact:
     """Every downstream asset by distance, counts per depth, and paths to the most critical."""
     actor.require(Permission.CATALOG_READ)
     start = catalog.get_asset(ctx, actor, ref)
     with ctx.db.read() as conn:
         result = walk(
-            [start["id"]],
+            [start.id],
             lambda f: repo.neighbours(conn, f, "downstream", "table"),
             "downstream",
             min(depth, MAX_DEPTH),
@@ -391,38 +396,37 @@ def impact(ctx: Context, actor: Principal, ref: str, depth: int = 10) -> dict[st
     rows = _load_nodes(ctx, list(result.distance))
     downstream = sorted(
         (_node(rows[i], d) for i, d in result.distance.items() if d > 0 and i in rows),
-        key=lambda n: (n["distance"], n["qualified_name"]),
+        key=lambda n: (n.distance, n.qualified_name),
     )
     per_depth: dict[int, int] = defaultdict(int)
     for n in downstream:
-        per_depth[n["distance"]] += 1
+        per_depth[n.distance] += 1
     ranked = sorted(
-        downstream, key=lambda n: (-CRITICALITY_RANK.get(n["criticality"] or "", 0), n["distance"])
+        downstream, key=lambda n: (-CRITICALITY_RANK.get(n.criticality or "", 0), n.distance)
     )
-    critical = [n for n in ranked if n["criticality"]][:10]
-    paths = [
-        {"target": n["id"], "path": [rows[i]["urn"] for i in result.path_to(n["id"])]}
-        for n in critical
-    ]
-    return {
-        "root": _node(rows[start["id"]], 0),
-        "total": len(downstream),
-        "counts_by_distance": dict(sorted(per_depth.items())),
-        "items": downstream,
-        "critical_paths": paths,
-        "truncated": result.truncated,
-    }
+    critical = [n for n in ranked if n.criticality][:10]
+    paths = tuple(
+        CriticalPath(n.id, tuple(rows[i]["urn"] for i in result.path_to(n.id))) for n in critical
+    )
+    return Impact(
+        root=_node(rows[start.id], 0),
+        total=len(downstream),
+        counts_by_distance=dict(sorted(per_depth.items())),
+        items=tuple(downstream),
+        critical_paths=paths,
+        truncated=result.truncated,
+    )
 
 
 def add_manual_edge(
     ctx: Context, actor: Principal, source_ref: str, target_ref: str, description: str | None
-) -> dict[str, Any]:
+) -> ManualEdge:
     actor.require(Permission.CATALOG_WRITE)
     a, b = catalog.get_asset(ctx, actor, source_ref), catalog.get_asset(ctx, actor, target_ref)
-    level = "column" if a["type"] == "column" else "table"
-    if (b["type"] == "column") != (level == "column"):
+    level = "column" if a.type == "column" else "table"
+    if (b.type == "column") != (level == "column"):
         raise InvalidInputError("A manual edge joins two columns or two non-column assets")
-    key = f"{a['urn']}->{b['urn']}"
+    key = f"{a.urn}->{b.urn}"
     with ctx.db.write() as conn:
         repo.replace_origin(
             conn,
@@ -430,8 +434,8 @@ def add_manual_edge(
             key,
             [
                 {
-                    "source_id": a["id"],
-                    "target_id": b["id"],
+                    "source_id": a.id,
+                    "target_id": b.id,
                     "level": level,
                     "statement": description,
                 }
@@ -439,8 +443,8 @@ def add_manual_edge(
             utcnow(),
             actor.name,
         )
-        audit.record(conn, actor.name, "lineage.edge.create", "asset", b["urn"], {"from": a["urn"]})
-    return {"source": a["id"], "target": b["id"], "level": level, "origin": "manual"}
+        audit.record(conn, actor.name, "lineage.edge.create", "asset", b.urn, {"from": a.urn})
+    return ManualEdge(source=a.id, target=b.id, level=level, origin="manual")
 
 
 def delete_edge(ctx: Context, actor: Principal, edge_id: int) -> None:

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sounding.connectors.base import Profiler
-from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef
+from sounding.domain.assets import AssetDetail, AssetType, DiscoveredColumn, ObjectRef
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.profiling import SamplePolicy, mask_column_profile
+from sounding.domain.profiling import SamplePolicy, StoredProfile, mask_column_profile
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError, SourceError
 from sounding.services import catalog, sources
@@ -135,49 +135,54 @@ def sensitive_columns(ctx: Context, column_ids: list[int]) -> set[int]:
     return {cid for cid, rows in found.items() if any(r["status"] != "rejected" for r in rows)}
 
 
-def _view(
-    ctx: Context, actor: Principal, asset: dict[str, Any], row: dict[str, Any]
+def _view(ctx: Context, actor: Principal, asset: AssetDetail, row: dict[str, Any]) -> StoredProfile:
+    return StoredProfile(
+        asset_id=asset.id,
+        urn=asset.urn,
+        scan_run_id=row["scan_run_id"],
+        created_at=row["created_at"],
+        policy=row["policy"],
+        profile=_masked(ctx, actor, asset, dict(row["profile"])),
+    )
+
+
+def _masked(
+    ctx: Context, actor: Principal, asset: AssetDetail, profile: dict[str, Any]
 ) -> dict[str, Any]:
-    profile = dict(row["profile"])
-    out = {
-        "asset_id": asset["id"],
-        "urn": asset["urn"],
-        "scan_run_id": row["scan_run_id"],
-        "created_at": row["created_at"],
-        "policy": row["policy"],
-    }
+    """``profile`` as ``actor`` may see it: sensitive columns' values masked without
+    ``pii:read``."""
     if actor.can(Permission.PII_READ):
-        return {**out, "profile": profile}
-    if asset["type"] == AssetType.COLUMN.value:
-        if sensitive_columns(ctx, [asset["id"]]):
+        return profile
+    if asset.type == AssetType.COLUMN.value:
+        if sensitive_columns(ctx, [asset.id]):
             profile = mask_column_profile(profile)
-        return {**out, "profile": profile}
-    ids = {c["name"]: c["id"] for c in asset.get("columns", [])}
+        return profile
+    ids = {c.name: c.id for c in asset.columns}
     sensitive = sensitive_columns(ctx, list(ids.values()))
     profile["columns"] = [
         mask_column_profile(c) if ids.get(c["name"]) in sensitive else c
         for c in profile.get("columns", [])
     ]
-    return {**out, "profile": profile}
+    return profile
 
 
-def get_profile(ctx: Context, actor: Principal, ref: str) -> dict[str, Any]:
+def get_profile(ctx: Context, actor: Principal, ref: str) -> StoredProfile:
     asset = catalog.get_asset(ctx, actor, ref)
     with ctx.db.read() as conn:
-        rows = repo.profile_history(conn, asset["id"], 1, 0)
+        rows = repo.profile_history(conn, asset.id, 1, 0)
     if not rows:
         raise NotFoundError(
-            f"{asset['urn']} has no profile yet; run `sounding scan {asset['source']} --profile`",
-            asset=asset["urn"],
+            f"{asset.urn} has no profile yet; run `sounding scan {asset.source} --profile`",
+            asset=asset.urn,
         )
     return _view(ctx, actor, asset, rows[0])
 
 
 def profile_history(
     ctx: Context, actor: Principal, ref: str, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[StoredProfile], int]:
     asset = catalog.get_asset(ctx, actor, ref)
     with ctx.db.read() as conn:
-        rows = repo.profile_history(conn, asset["id"], limit, offset)
-        total = repo.count_profiles(conn, asset["id"])
+        rows = repo.profile_history(conn, asset.id, limit, offset)
+        total = repo.count_profiles(conn, asset.id)
     return [_view(ctx, actor, asset, r) for r in rows], total

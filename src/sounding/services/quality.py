@@ -103,7 +103,7 @@ def rule_of(row: dict[str, Any]) -> Rule:
 
 
 def table_of(ctx: Context, actor: Principal, ref: str | int) -> dict[str, Any]:
-    asset = catalog.get_asset(ctx, actor, ref)
+    asset = catalog.get_asset(ctx, actor, ref).public()
     if asset["type"] not in OBJECT_TYPES:
         raise InvalidInputError(
             f"Quality rules belong to tables, views and datasets; {asset['urn']} is a "
@@ -185,7 +185,7 @@ def public_results(
         masked = False
         if (examples or observed) and not reveal:
             if r["asset_id"] not in tables:
-                table = catalog.get_asset(ctx, actor, r["asset_id"])
+                table = catalog.get_asset(ctx, actor, r["asset_id"]).public()
                 tables[r["asset_id"]] = (table, _sensitive(ctx, table))
             table, sensitive = tables[r["asset_id"]]
             if r.get("kind") == RuleKind.CUSTOM_SQL.value and r["rule_id"] not in revealed:
@@ -578,7 +578,7 @@ def suggest(
         ids = [only["id"]]
     now, created, profiled = utcnow(), [], 0
     for asset_id in ids:
-        table = catalog.get_asset(ctx, actor, asset_id)
+        table = catalog.get_asset(ctx, actor, asset_id).public()
         with ctx.db.read() as conn:
             history = scanning_repo.profile_history(conn, asset_id, 1, 0)
         if not history:

@@ -235,7 +235,7 @@ def _run_one_table(
     run_id: int,
     tally: dict[str, int],
 ) -> None:
-    table = catalog.get_asset(ctx, SYSTEM, asset_id)
+    table = catalog.get_asset(ctx, SYSTEM, asset_id).public()
     rules = [rule_of(r) for r in rows]
     now = utcnow()
     outcomes = check_table(ctx, runner, table, rules, now, _previous_counts(ctx, rules))

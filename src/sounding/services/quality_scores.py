@@ -122,12 +122,12 @@ def _scope(
     with ctx.db.read() as conn:
         if asset:
             found = catalog.get_asset(ctx, actor, asset)
-            if found["type"] not in repo.OBJECT_TYPES:
+            if found.type not in repo.OBJECT_TYPES:
                 raise InvalidInputError(
-                    f"Scores belong to tables; {found['urn']} is a {found['type']}", field="asset"
+                    f"Scores belong to tables; {found.urn} is a {found.type}", field="asset"
                 )
-            tables = repo.scope_tables(conn, asset_ids=[found["id"]])
-            return {"asset": found["urn"]}, tables
+            tables = repo.scope_tables(conn, asset_ids=[found.id])
+            return {"asset": found.urn}, tables
         if source:
             tables = repo.scope_tables(conn, source_id=get_row(ctx, source)["id"])
             return {"source": source}, tables

@@ -139,9 +139,9 @@ def recorder(ctx: Context) -> UsageRecorder:
     return ctx.usage
 
 
-def record_view(ctx: Context, actor: Principal, asset: dict[str, Any]) -> None:
+def record_view(ctx: Context, actor: Principal, asset_id: int) -> None:
     """Count one view of an asset fetched through the API (in memory; flushed later)."""
-    recorder(ctx).add_use(int(asset["id"]), UsageKind.VIEW, actor.name)
+    recorder(ctx).add_use(asset_id, UsageKind.VIEW, actor.name)
 
 
 def record_search(
@@ -323,13 +323,13 @@ def asset_usage(ctx: Context, actor: Principal, ref: str, days: int = 30) -> dic
     flush(ctx)
     since = utcnow().date() - timedelta(days=days - 1)
     with ctx.db.read() as conn:
-        rows = repo.daily_usage(conn, row["id"], since)
-        score = repo.popularity_for(conn, [row["id"]])[row["id"]]
+        rows = repo.daily_usage(conn, row.id, since)
+        score = repo.popularity_for(conn, [row.id])[row.id]
     totals = {k.value: 0 for k in UsageKind}
     for r in rows:
         totals[r["kind"]] += int(r["count"])
     return {
-        "asset": {"id": row["id"], "urn": row["urn"], "name": row["name"], "type": row["type"]},
+        "asset": {"id": row.id, "urn": row.urn, "name": row.name, "type": row.type},
         "days": days,
         "popularity": score,
         "totals": totals,

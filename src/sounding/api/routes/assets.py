@@ -41,7 +41,7 @@ def list_assets(
         include_deleted=include_deleted,
         after=page.after(catalog.ASSET_ORDER),
     )
-    return page.result(items, total, catalog.ASSET_ORDER)
+    return page.result([a.public() for a in items], total, catalog.ASSET_ORDER)
 
 
 @router.get("/by-urn", response_model=AssetDetailPublic, response_model_exclude_unset=True)
@@ -50,8 +50,8 @@ def get_asset_by_urn(
 ) -> dict[str, Any]:
     """Any asset by URN (use this form for URNs that contain '/')."""
     asset = catalog.get_asset(ctx, who, urn, include_deleted)
-    usage.record_view(ctx, who, asset)  # counted in memory; no write on this read
-    return tagged(response, asset)
+    usage.record_view(ctx, who, asset.id)  # counted in memory; no write on this read
+    return tagged(response, asset.public())
 
 
 @router.get("/{ref}", response_model=AssetDetailPublic, response_model_exclude_unset=True)
@@ -61,8 +61,8 @@ def get_asset(
     """An asset by id or URN, with its columns/children, glossary terms and last discovery
     events; its ETag in the ``ETag`` header."""
     asset = catalog.get_asset(ctx, who, ref, include_deleted)
-    usage.record_view(ctx, who, asset)  # counted in memory; no write on this read
-    return tagged(response, asset)
+    usage.record_view(ctx, who, asset.id)  # counted in memory; no write on this read
+    return tagged(response, asset.public())
 
 
 @router.patch("/{ref}", response_model=AssetDetailPublic, response_model_exclude_unset=True)
@@ -73,4 +73,5 @@ def update_asset(
     ``add_tags``/``remove_tags`` and ``add_terms``/``remove_terms`` change the lists as
     stored at the moment of the write, so concurrent edits all survive."""
     changes = body.model_dump(exclude_unset=True)
-    return tagged(response, catalog.update_asset(ctx, who, ref, changes, if_match=if_match))
+    asset = catalog.update_asset(ctx, who, ref, changes, if_match=if_match)
+    return tagged(response, asset.public())

@@ -18,13 +18,15 @@ from sounding.api.schemas import (
     RuleSetList,
     RuleSetPublic,
 )
+from sounding.domain.classification import ColumnClassifications, RuleSetRecord
+from sounding.domain.profiling import StoredProfile
 from sounding.services import classification, profiling
 
 router = APIRouter(tags=["classification"])
 
 
 @router.get("/assets/{ref}/profile", response_model=ProfilePublic)
-def asset_profile(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
+def asset_profile(ctx: CtxDep, who: Reader, ref: str) -> StoredProfile:
     """The newest profile; sensitive values are masked without ``pii:read``."""
     return profiling.get_profile(ctx, who, ref)
 
@@ -36,7 +38,7 @@ def asset_profile_history(ctx: CtxDep, who: Reader, ref: str, page: PageDep) -> 
 
 
 @router.get("/assets/{ref}/classifications", response_model=ColumnClassificationList)
-def asset_classifications(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
+def asset_classifications(ctx: CtxDep, who: Reader, ref: str) -> ColumnClassifications:
     return classification.asset_classifications(ctx, who, ref)
 
 
@@ -45,7 +47,7 @@ def asset_classifications(ctx: CtxDep, who: Reader, ref: str) -> dict[str, Any]:
 )
 def confirm(
     ctx: CtxDep, who: Writer, ref: str, label: str, body: ClassificationDecision | None = None
-) -> dict[str, Any]:
+) -> ColumnClassifications:
     """Confirm a label on a column; rescans never change it again."""
     return classification.decide(ctx, who, ref, label, "confirmed", body.note if body else None)
 
@@ -55,7 +57,7 @@ def confirm(
 )
 def reject(
     ctx: CtxDep, who: Writer, ref: str, label: str, body: ClassificationDecision | None = None
-) -> dict[str, Any]:
+) -> ColumnClassifications:
     """Reject a label on a column; rescans never suggest it again."""
     return classification.decide(ctx, who, ref, label, "rejected", body.note if body else None)
 
@@ -92,14 +94,14 @@ def list_rule_sets(ctx: CtxDep, who: SourceReader) -> dict[str, Any]:
 @router.post("/scan-rule-sets", status_code=201, response_model=RuleSetPublic)
 def put_rule_set(
     ctx: CtxDep, who: Manager, body: Annotated[RuleSetCreate, Body()]
-) -> dict[str, Any]:
+) -> RuleSetRecord:
     """Create or replace a custom rule set (the YAML format as JSON) and attach it."""
     definition = body.model_dump(exclude={"sources"})
     return classification.put_rule_set(ctx, who, definition, body.sources)
 
 
 @router.get("/scan-rule-sets/{name}", response_model=RuleSetPublic)
-def get_rule_set(ctx: CtxDep, who: SourceReader, name: str) -> dict[str, Any]:
+def get_rule_set(ctx: CtxDep, who: SourceReader, name: str) -> RuleSetRecord:
     return classification.get_rule_set(ctx, who, name)
 
 

@@ -19,6 +19,7 @@ from sounding.api.schemas import (
     SqlLineageIngested,
     SqlLineagePublic,
 )
+from sounding.domain.lineage import Impact, LineageGraph, ManualEdge
 from sounding.services import lineage, openlineage, sql_workers
 
 router = APIRouter(tags=["lineage"])
@@ -52,7 +53,7 @@ def ingest(ctx: CtxDep, who: Writer, body: LineageIngest) -> dict[str, Any]:
 
 
 @router.post("/lineage/edges", status_code=201, response_model=EdgeCreated)
-def create_edge(ctx: CtxDep, who: Writer, body: EdgeCreate) -> dict[str, Any]:
+def create_edge(ctx: CtxDep, who: Writer, body: EdgeCreate) -> ManualEdge:
     """A manual edge between two assets (or two columns)."""
     return lineage.add_manual_edge(ctx, who, body.source, body.target, body.description)
 
@@ -71,7 +72,7 @@ def asset_lineage(
     direction: Annotated[str, Query(pattern="^(upstream|downstream|both)$")] = "both",
     depth: Annotated[int, Query(ge=1, le=20)] = 3,
     level: Annotated[str, Query(pattern="^(table|column)$")] = "table",
-) -> dict[str, Any]:
+) -> LineageGraph:
     """Nodes and edges upstream and/or downstream of an asset, cycle-safe and capped."""
     return lineage.lineage_graph(ctx, who, ref, direction, depth, level)
 
@@ -79,6 +80,6 @@ def asset_lineage(
 @router.get("/assets/{ref}/impact", response_model=ImpactPublic)
 def asset_impact(
     ctx: CtxDep, who: Reader, ref: str, depth: Annotated[int, Query(ge=1, le=20)] = 10
-) -> dict[str, Any]:
+) -> Impact:
     """Everything downstream by distance, with owners, criticality, and critical paths."""
     return lineage.impact(ctx, who, ref, depth)
