@@ -11,8 +11,12 @@ import re
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 UI_VENDOR = ROOT / "src" / "sounding" / "ui" / "static" / "vendor"
@@ -83,3 +87,23 @@ def test_nothing_test_only_is_inside_the_package() -> None:
     assert not list(package.rglob("axe*.js"))
     for manifest in package.rglob("manifest.json"):
         assert json.loads(manifest.read_text()).get("test_only") is not True, manifest
+
+
+@pytest.mark.browser
+def test_the_served_scripts_load_together_in_chromium(page: Page) -> None:
+    page.set_content("<!doctype html><html><body><div id='g' style='width:200px;height:200px'>")
+    for script in ("htmx/htmx.min.js", "htmx-ext-sse/sse.min.js", "cytoscape/cytoscape.min.js"):
+        page.add_script_tag(path=str(UI_VENDOR / script))
+    assert page.evaluate("() => htmx.version") == _pinned("htmx.org")
+    # the SSE extension registered itself with this htmx (it defines htmx.createEventSource)
+    assert page.evaluate("() => typeof htmx.createEventSource") == "function"
+    nodes = page.evaluate(
+        """() => cytoscape({container: document.getElementById('g'), elements: [
+            {data: {id: 'a'}}, {data: {id: 'b'}}, {data: {source: 'a', target: 'b'}}]})
+            .nodes().length"""
+    )
+    assert nodes == 2
+
+
+def _pinned(name: str) -> str:
+    return str(next(p.version for p in _tool().PACKAGES if p.name == name))
