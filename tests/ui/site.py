@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -86,3 +87,12 @@ class Site:
         for client in self.opened:
             client.close()
         self.server.stop()
+
+
+def browser_login(page: Any, site: Site, user: str, path: str = "/") -> None:
+    """Log ``page`` in as ``user`` through the login form, landing on ``path``."""
+    page.goto(f"{site.base}/login?next={path}")
+    page.fill("#username", user)
+    page.fill("#password", site.passwords[user])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site.base}{path}")
