@@ -39,7 +39,12 @@ from sounding.store.tables_compliance import compliance_findings
 logger = logging.getLogger(__name__)
 
 STATUSES = (OPEN, ACCEPTED, RESOLVED)
-AUDIT_ACTIONS = {"accepted": "accept", "resolved": "resolve", "reopened": "reopen"}
+AUDIT_ACTIONS = {
+    "acknowledged": "acknowledge",
+    "accepted": "accept",
+    "resolved": "resolve",
+    "reopened": "reopen",
+}
 FORMATS = ("json", "csv", "html")
 
 
@@ -66,6 +71,8 @@ def _public(row: dict[str, Any], frameworks: dict[str, Framework]) -> dict[str, 
         "first_seen": row["first_seen"],
         "last_seen": row["last_seen"],
         "resolved_at": row["resolved_at"],
+        "acknowledged_by": row["acknowledged_by"],
+        "acknowledged_at": row["acknowledged_at"],
         "revision": row["row_version"],
     }
 
@@ -151,6 +158,25 @@ def _decide(
     if to != RESOLVED:  # resolving keeps the acceptance's justification; reopening drops it
         values["justification"] = note if to == ACCEPTED else None
     event = {ACCEPTED: "accepted", RESOLVED: "resolved"}.get(to, "reopened")
+    if to == OPEN:  # a reopened finding is a new occurrence: nobody has acknowledged it yet
+        values.update(acknowledged_by=None, acknowledged_at=None)
+    return _change(ctx, actor, finding_id, values, event, allowed_from, to, note, if_match)
+
+
+def _change(
+    ctx: Context,
+    actor: Principal,
+    finding_id: int,
+    values: dict[str, Any],
+    event: str,
+    allowed_from: tuple[str, ...],
+    to: str,
+    note: str | None,
+    if_match: str | None,
+) -> dict[str, Any]:
+    """Write one decision on a finding, its history event and its audit record, if the
+    finding is in one of ``allowed_from`` (and, with ``if_match``, unchanged)."""
+    now = utcnow()
     with ctx.db.write() as conn:  # the status is checked where it is changed
         row = repo.get_finding(conn, finding_id)
         if row is None:
@@ -163,6 +189,11 @@ def _decide(
                 f"{' or '.join(allowed_from)} can become {to}",
                 finding=finding_id,
                 status=row["status"],
+            )
+        if event == "acknowledged" and row["acknowledged_at"] is not None:
+            raise ConflictError(
+                f"Finding {finding_id} was acknowledged already by {row['acknowledged_by']}",
+                finding=finding_id,
             )
         repo.update_finding(conn, finding_id, values)
         repo.insert_events(
@@ -177,6 +208,23 @@ def _decide(
             {"urn": row["urn"], "requirement": row["requirement_id"], "note": note},
         )
     return get_finding(ctx, actor, finding_id)
+
+
+def acknowledge(
+    ctx: Context,
+    actor: Principal,
+    finding_id: int,
+    note: str | None = None,
+    *,
+    if_match: str | None = None,
+) -> dict[str, Any]:
+    """Acknowledge an open finding: a steward has seen it and owns the follow-up. It stays
+    open (and counts as open) until it is resolved or its risk accepted."""
+    actor.require(Permission.CATALOG_WRITE)
+    values: dict[str, Any] = {"acknowledged_by": actor.name, "acknowledged_at": utcnow()}
+    return _change(
+        ctx, actor, finding_id, values, "acknowledged", (OPEN,), "acknowledged", note, if_match
+    )
 
 
 def accept(
