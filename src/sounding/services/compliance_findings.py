@@ -94,9 +94,11 @@ def list_findings(
     source: str | None = None,
     asset: str | None = None,
     requirement: str | None = None,
+    acknowledged: bool | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
+    """Findings by filters (``acknowledged``: only those acknowledged, or only those not)."""
     actor.require(Permission.CATALOG_READ)
     _check_choice("severity", severity, SEVERITIES)
     _check_choice("status", status, STATUSES)
@@ -109,6 +111,7 @@ def list_findings(
         source_id=get_row(ctx, source)["id"] if source else None,
         asset_id=catalog.get_asset(ctx, actor, asset)["id"] if asset else None,
         requirement_id=requirement,
+        acknowledged=acknowledged,
     )
     with ctx.db.read() as conn:
         rows, total = repo.list_findings(conn, f, limit, offset)
