@@ -36,6 +36,11 @@ from sounding.testing.server import ServerProcess  # noqa: E402
 PAGES: list[tuple[str, str]] = [
     ("login", "/login"),
     ("home", "/"),
+    ("quality", "/quality"),
+    ("quality_failing", "/quality?status=failing&source=warehouse"),
+    ("compliance", "/compliance"),
+    ("compliance_all", "/compliance?status=all"),
+    ("finding", "/compliance/findings/1"),
 ]
 TIMING = re.compile(r"app;dur=([0-9.]+)")
 

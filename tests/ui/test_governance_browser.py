@@ -18,15 +18,18 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_acknowledge_a_finding_and_see_it_after_reload(
     page: Any, site: Site, screenshot: Callable[..., Path], axe: Callable[..., list[Any]]
 ) -> None:
-    findings = httpx.get(
-        f"{site.base}/api/v1/compliance/findings",
-        params={"framework": "hipaa", "status": "open", "limit": 500},
-        headers=site.server.headers,
-    ).json()["items"] or httpx.get(
-        f"{site.base}/api/v1/compliance/findings",
-        params={"framework": "pci_dss", "status": "open", "limit": 500},
-        headers=site.server.headers,
-    ).json()["items"]
+    findings = (
+        httpx.get(
+            f"{site.base}/api/v1/compliance/findings",
+            params={"framework": "hipaa", "status": "open", "limit": 500},
+            headers=site.server.headers,
+        ).json()["items"]
+        or httpx.get(
+            f"{site.base}/api/v1/compliance/findings",
+            params={"framework": "pci_dss", "status": "open", "limit": 500},
+            headers=site.server.headers,
+        ).json()["items"]
+    )
     target = next(f for f in findings if f["acknowledged_by"] is None)
     fid = target["id"]
     browser_login(page, site, "steward", f"/compliance?framework={target['framework']}")

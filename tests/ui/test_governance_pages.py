@@ -75,7 +75,7 @@ def test_viewers_see_no_actions_and_forged_posts_are_refused(site: Site) -> None
     viewer = site.as_user("viewer")
     target = _findings(site, status="open", framework="ccpa")[0]
     page = viewer.get(f"/compliance/findings/{target['id']}")
-    assert page.status_code == 200 and "<form method=\"post\" action=\"/compliance" not in page.text
+    assert page.status_code == 200 and '<form method="post" action="/compliance' not in page.text
     listing = viewer.get("/compliance?framework=ccpa")
     assert ">Acknowledge</button>" not in listing.text
     token = site.csrf(viewer)  # a valid token of the viewer's own session

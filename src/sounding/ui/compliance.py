@@ -166,7 +166,7 @@ def report(
     ctx: CtxDep,
     web: UiReader,
     framework_id: str,
-    format: str = "html",  # noqa: A002
+    format: str = "html",
     source: str | None = None,
 ) -> Response:
     """The framework's report as the API renders it: HTML in its own document (its styles
