@@ -47,7 +47,8 @@ layers: $(STAMP)
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q
 
-# refresh the vendored browser assets (Swagger UI for /docs) with npm pack; pinned in the script
+# refresh the vendored browser assets (Swagger UI, the web UI's htmx/Cytoscape.js, the tests'
+# axe-core) with npm pack; versions pinned in tools/vendor_assets.py (see docs/development.md)
 vendor: $(STAMP)
 	$(PY) tools/vendor_assets.py
 

@@ -119,6 +119,16 @@ class Settings(BaseSettings):
     """How long a new API token lives unless its creator says otherwise (``90d``, ``12h``,
     ``1w``...; ``never`` for tokens that do not expire). Applies to the bootstrap token too."""
 
+    session_idle: str = "12h"
+    """How long a web UI session lives without a request (``12h``, ``30m``, ``7d``...); each
+    request moves its end. Logging out, a password change or disabling the user ends it."""
+
+    @field_validator("session_idle")
+    @classmethod
+    def _check_session_idle(cls, value: str) -> str:
+        parse_duration(value, "SOUNDING_SESSION_IDLE")
+        return value
+
     file_source_roots: str = ""
     """Folders under which file sources may be registered, separated by ``,`` or ``:``
     (empty: anywhere except the store, ``SOUNDING_HOME`` and system folders)."""

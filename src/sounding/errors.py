@@ -24,6 +24,7 @@ Every error a user can see is one of these. Exactly one place maps them to HTTP 
     ├── StoreError                     the metadata store failed (HTTP 503, exit 1)
     │   ├── StoreUnavailableError      it refuses writes: read-only file or database (HTTP 503)
     │   └── StoreFullError             no room left: disk or size cap full (HTTP 507)
+    ├── RateLimitedError               too many failed logins (HTTP 429 + Retry-After)
     └── BusyError                      too many heavy requests at once (HTTP 503 + Retry-After)
 """
 
@@ -123,6 +124,11 @@ class StoreUnavailableError(StoreError):
 
 class StoreFullError(StoreError):
     """The store has no room for the write (disk full, or its size cap reached)."""
+
+
+class RateLimitedError(SoundingError):
+    """Too many attempts (failed logins) from one user or address; retry after
+    ``details["retry_after"]`` seconds (HTTP 429 + Retry-After)."""
 
 
 class BusyError(SoundingError):

@@ -74,6 +74,12 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (wheel,) = (tmp / "dist").glob("sounding-*.whl")
     with zipfile.ZipFile(wheel) as whl:
         meta = next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))
+        static = {  # the vendored browser assets (Swagger UI, the web UI's) are shipped
+            str(p.relative_to(ROOT / "src"))
+            for p in (ROOT / "src" / "sounding").glob("*/static/**/*")
+            if p.is_file()
+        }
+        assert static and static <= set(whl.namelist()), static - set(whl.namelist())
         requires = wheelhouse.requires_of(whl.read(meta).decode())
     wheelhouse.build(requires, tmp / "wheelhouse")
     venv = tmp / "venv"

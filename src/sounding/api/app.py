@@ -37,6 +37,7 @@ from sounding.api.schemas import HealthPublic
 from sounding.config import Settings
 from sounding.services import health
 from sounding.services.context import Context, build_context
+from sounding.ui import app as ui_app
 
 logger = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
 
     _install_docs(app)
+    # the web UI: pages at / over the same services (ui/app.py lists its page modules)
+    ui_app.install(app)
 
     @app.get("/healthz", tags=["system"], response_model=HealthPublic)
     def healthz() -> health.Liveness:

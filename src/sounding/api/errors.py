@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, compile_path
@@ -36,7 +36,26 @@ STATUS: list[tuple[type[e.SoundingError], int]] = [
     (e.StoreFullError, 507),
     (e.StoreError, 503),
     (e.BusyError, 503),
+    (e.RateLimitedError, 429),
 ]
+
+
+_TITLES = {
+    400: "Bad request",
+    401: "Not logged in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    412: "Changed meanwhile",
+    413: "Too large",
+    422: "Invalid input",
+    429: "Too many attempts",
+    502: "Source error",
+    503: "Busy or unavailable",
+    504: "Source timed out",
+    507: "Store full",
+}
 
 
 def status_for(exc: e.SoundingError) -> int:
@@ -65,11 +84,25 @@ def _jsonable(details: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _sounding_error(_request: Request, exc: Exception) -> JSONResponse:
+def _as_page(request: Request, status: int, title: str, message: str) -> Response | None:
+    """The web UI's error page when the request came from it (``ui/app.py`` installs the
+    test and the renderer), else None: the API's JSON body."""
+    hook = getattr(request.app.state, "ui_errors", None)
+    if hook is None or not hook[0](request):
+        return None
+    page: Response = hook[1](request, status, title, message)
+    return page
+
+
+async def _sounding_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, e.SoundingError)
     status = status_for(exc)
+    if (page := _as_page(request, status, _TITLES.get(status, "Error"), exc.message)) is not None:
+        if isinstance(exc, e.BusyError | e.RateLimitedError):
+            page.headers["Retry-After"] = str(exc.details.get("retry_after", 1))
+        return page
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    if isinstance(exc, e.BusyError):
+    if isinstance(exc, e.BusyError | e.RateLimitedError):
         headers = {"Retry-After": str(exc.details.get("retry_after", 1))}
     return JSONResponse(
         error_body(type(exc).__name__, exc.message, _jsonable(exc.details)),
@@ -78,7 +111,7 @@ async def _sounding_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = [
         {
@@ -88,13 +121,15 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
         for err in exc.errors()
     ]
     summary = "; ".join(f"{p['loc']}: {p['msg']}" for p in problems[:5])
+    if (page := _as_page(request, 422, "Invalid input", f"Invalid request: {summary}")) is not None:
+        return page
     return JSONResponse(
         error_body("ValidationFailedError", f"Invalid request: {summary}", {"errors": problems}),
         status_code=422,
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     kind = {404: "NotFoundError", 405: "MethodNotAllowed"}.get(exc.status_code, "HTTPError")
     headers = dict(exc.headers or {})
@@ -102,6 +137,11 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     if exc.status_code == 405 and (allowed := allowed_methods(request)):
         headers["Allow"] = ", ".join(allowed)
         message = f"Method {request.method} is not allowed here; use {', '.join(allowed)}"
+    title = _TITLES.get(exc.status_code, "Error")
+    if exc.status_code == 404:
+        message = "There is no page at this address; search the catalog or go to the home page"
+    if (page := _as_page(request, exc.status_code, title, message)) is not None:
+        return page
     return JSONResponse(error_body(kind, message), status_code=exc.status_code, headers=headers)
 
 
@@ -125,8 +165,11 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted({m for pattern, found in table if pattern.match(path) for m in found})
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     logger.exception("Unhandled error", exc_info=exc)
+    message = "Something went wrong on the server; the server log says what"
+    if (page := _as_page(request, 500, "Server error", message)) is not None:
+        return page
     return JSONResponse(
         error_body("InternalError", "Internal server error; see the server log"),
         status_code=500,

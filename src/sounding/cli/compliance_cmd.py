@@ -124,6 +124,18 @@ def history(
         say(escape(line + (f": {e.note}" if e.note else "")))
 
 
+@app.command("acknowledge")
+def acknowledge(
+    finding_id: Annotated[int, typer.Argument(help="Finding id")],
+    note: Annotated[str | None, typer.Option(help="What happens next")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Acknowledge an open finding: you saw it and own the follow-up (it stays open)."""
+    with open_context() as ctx:
+        result = compliance_findings.acknowledge(ctx, local_operator(), finding_id, note)
+    _done(result, json_, f"Finding {finding_id} acknowledged")
+
+
 @app.command("accept")
 def accept(
     finding_id: Annotated[int, typer.Argument(help="Finding id")],

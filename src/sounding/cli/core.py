@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import shlex
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -47,6 +48,10 @@ def _serve(ctx: Context, host: str, port: int) -> None:
 def _say_token(ctx: Context, token: str | None) -> None:
     if token:
         say(f"Created user [bold]admin[/bold]. Its API token (shown once): {token}")
+        say(
+            "To use the web UI, give admin a password: "
+            "[bold]sounding user set-password admin --password-stdin[/bold]"
+        )
     else:
         say(
             "This store already has users, so no token was printed. An admin gets one with "
@@ -93,7 +98,7 @@ def demo(
     """Build the demo workspace (warehouse + files), scan it, and serve it."""
     from sounding.cli.sources_cmd import print_scan_summary, run_scan_with_progress
     from sounding.domain.auth import local_operator
-    from sounding.services import accounts
+    from sounding.services import accounts, web_sessions
     from sounding.services.demo import (
         assign_demo_owners,
         evaluate_demo_compliance,
@@ -133,6 +138,9 @@ def demo(
             accounts.ensure_admin(ctx)
             or accounts.create_token(ctx, operator, "admin", "demo")["token"]
         )
+        # a fresh password each run: the demo's login is printed, never a fixed default
+        password = secrets.token_urlsafe(9)
+        web_sessions.set_password(ctx, operator, "admin", password)
         say(f"Admin API token: [bold]{token}[/bold]")
         say(
             f"Try: curl -H 'Authorization: Bearer {token}' "
@@ -143,4 +151,10 @@ def demo(
             f"[bold]export SOUNDING_HOME={shlex.quote(str(ctx.settings.home))}[/bold]"
         )
         if serve_:
+            say(
+                f"Open [bold]http://{host}:{port}/[/bold] and log in as "
+                f"[bold]admin[/bold] with password [bold]{password}[/bold]"
+            )
             _serve(ctx, host, port)
+        else:
+            say(f"Web UI login: admin / {password}")

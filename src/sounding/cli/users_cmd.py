@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -9,7 +10,8 @@ import typer
 from sounding.cli.output import print_json, print_table, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
-from sounding.services import accounts
+from sounding.errors import InvalidInputError
+from sounding.services import accounts, web_sessions
 
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
@@ -24,22 +26,61 @@ ExpiresOpt = Annotated[
 ]
 
 
+PasswordStdinOpt = Annotated[
+    bool,
+    typer.Option(
+        "--password-stdin",
+        help="Read a password for the web UI from standard input (one line)",
+    ),
+]
+
+
+def _read_password() -> str:
+    """One line of standard input, without its line end: never an argument, which would show
+    in the process list and the shell history."""
+    line = sys.stdin.readline()
+    password = line.removesuffix("\n").removesuffix("\r")
+    web_sessions.check_password(password)
+    return password
+
+
 @user_app.command("create")
 def create_user(
     name: str,
     role: Annotated[str, typer.Option(help="admin, steward or viewer")] = "viewer",
+    password_stdin: PasswordStdinOpt = False,
     json_: JsonOpt = False,
 ) -> None:
-    """Create a user with a role."""
+    """Create a user with a role (and, with --password-stdin, a web UI password)."""
+    password = _read_password() if password_stdin else None
     with open_context() as ctx:
         user = accounts.create_user(ctx, local_operator(), name, role)
+        if password is not None:
+            web_sessions.set_password(ctx, local_operator(), name, password)
     if json_:
         print_json(user)
+    elif password is not None:
+        say(f"Created user {user['name']} ({user['role']}); they can log in to the web UI")
     else:
         say(
             f"Created user {user['name']} ({user['role']}); give them a token: "
-            f"sounding token create {user['name']}"
+            f"sounding token create {user['name']}, or a web UI password: "
+            f"sounding user set-password {user['name']} --password-stdin"
         )
+
+
+@user_app.command("set-password")
+def set_password(name: str, password_stdin: PasswordStdinOpt = False) -> None:
+    """Set a user's web UI password, read from standard input; ends their web sessions."""
+    if not password_stdin:
+        raise InvalidInputError(
+            "Pass the password on standard input with --password-stdin, e.g. "
+            f'`printf %s "$PASSWORD" | sounding user set-password {name} --password-stdin`'
+        )
+    password = _read_password()
+    with open_context() as ctx:
+        web_sessions.set_password(ctx, local_operator(), name, password)
+    say(f"Set the web UI password of {name}; their open sessions ended")
 
 
 @user_app.command("list")

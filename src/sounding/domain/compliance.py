@@ -36,6 +36,8 @@ class Finding:
     first_seen: datetime
     last_seen: datetime
     resolved_at: datetime | None
+    acknowledged_by: str | None  # an open finding seen by a steward who owns the follow-up
+    acknowledged_at: datetime | None
     revision: int
 
 

@@ -45,7 +45,13 @@ logger = logging.getLogger(__name__)
 
 OPEN, ACCEPTED, RESOLVED = "open", "accepted", "resolved"
 # history events: the status a finding moved to, and how
-EVENTS = {"opened": OPEN, "accepted": ACCEPTED, "resolved": RESOLVED, "reopened": OPEN}
+EVENTS = {
+    "opened": OPEN,
+    "acknowledged": OPEN,  # still open: a steward saw it and owns the follow-up
+    "accepted": ACCEPTED,
+    "resolved": RESOLVED,
+    "reopened": OPEN,
+}
 BY_EVALUATION, BY_HAND = "evaluation", "manual"
 MAX_WARNINGS = 100
 TABLE_TYPES = ("table", "view", "dataset")
@@ -384,7 +390,14 @@ def _record_failure(
         counts["opened"] += 1
         return OPEN
     if row["status"] == RESOLVED:
-        values.update(status=OPEN, resolved_at=None, justification=None, decided_by=None)
+        values.update(
+            status=OPEN,
+            resolved_at=None,
+            justification=None,
+            decided_by=None,
+            acknowledged_by=None,
+            acknowledged_at=None,
+        )
         values["decided_at"] = None
         events.append(history_event(row["id"], "reopened", RESOLVED, actor, BY_EVALUATION, now))
         audit.record(

@@ -42,7 +42,12 @@ from sounding.store.tables_compliance import compliance_findings
 logger = logging.getLogger(__name__)
 
 STATUSES = (OPEN, ACCEPTED, RESOLVED)
-AUDIT_ACTIONS = {"accepted": "accept", "resolved": "resolve", "reopened": "reopen"}
+AUDIT_ACTIONS = {
+    "acknowledged": "acknowledge",
+    "accepted": "accept",
+    "resolved": "resolve",
+    "reopened": "reopen",
+}
 FORMATS = ("json", "csv", "html")
 
 
@@ -69,6 +74,8 @@ def _public(row: Mapping[str, Any], frameworks: Mapping[str, Framework]) -> Find
         first_seen=row["first_seen"],
         last_seen=row["last_seen"],
         resolved_at=row["resolved_at"],
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=row["acknowledged_at"],
         revision=row["row_version"],
     )
 
@@ -90,9 +97,11 @@ def list_findings(
     source: str | None = None,
     asset: str | None = None,
     requirement: str | None = None,
+    acknowledged: bool | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Finding], int]:
+    """Findings by filters (``acknowledged``: only those acknowledged, or only those not)."""
     actor.require(Permission.CATALOG_READ)
     _check_choice("severity", severity, SEVERITIES)
     _check_choice("status", status, STATUSES)
@@ -105,6 +114,7 @@ def list_findings(
         source_id=get_row(ctx, source)["id"] if source else None,
         asset_id=catalog.get_asset(ctx, actor, asset).id if asset else None,
         requirement_id=requirement,
+        acknowledged=acknowledged,
     )
     with ctx.db.read() as conn:
         rows, total = repo.list_findings(conn, f, limit, offset)
@@ -167,6 +177,25 @@ def _decide(
     if to != RESOLVED:  # resolving keeps the acceptance's justification; reopening drops it
         values["justification"] = note if to == ACCEPTED else None
     event = {ACCEPTED: "accepted", RESOLVED: "resolved"}.get(to, "reopened")
+    if to == OPEN:  # a reopened finding is a new occurrence: nobody has acknowledged it yet
+        values.update(acknowledged_by=None, acknowledged_at=None)
+    return _change(ctx, actor, finding_id, values, event, allowed_from, to, note, if_match)
+
+
+def _change(
+    ctx: Context,
+    actor: Principal,
+    finding_id: int,
+    values: dict[str, Any],
+    event: str,
+    allowed_from: tuple[str, ...],
+    to: str,
+    note: str | None,
+    if_match: str | None,
+) -> Finding:
+    """Write one decision on a finding, its history event and its audit record, if the
+    finding is in one of ``allowed_from`` (and, with ``if_match``, unchanged)."""
+    now = utcnow()
     with ctx.db.write() as conn:  # the status is checked where it is changed
         row = repo.get_finding(conn, finding_id)
         if row is None:
@@ -179,6 +208,11 @@ def _decide(
                 f"{' or '.join(allowed_from)} can become {to}",
                 finding=finding_id,
                 status=row["status"],
+            )
+        if event == "acknowledged" and row["acknowledged_at"] is not None:
+            raise ConflictError(
+                f"Finding {finding_id} was acknowledged already by {row['acknowledged_by']}",
+                finding=finding_id,
             )
         repo.update_finding(conn, finding_id, values)
         repo.insert_events(
@@ -193,6 +227,23 @@ def _decide(
             {"urn": row["urn"], "requirement": row["requirement_id"], "note": note},
         )
     return get_finding(ctx, actor, finding_id)
+
+
+def acknowledge(
+    ctx: Context,
+    actor: Principal,
+    finding_id: int,
+    note: str | None = None,
+    *,
+    if_match: str | None = None,
+) -> Finding:
+    """Acknowledge an open finding: a steward has seen it and owns the follow-up. It stays
+    open (and counts as open) until it is resolved or its risk accepted."""
+    actor.require(Permission.CATALOG_WRITE)
+    values: dict[str, Any] = {"acknowledged_by": actor.name, "acknowledged_at": utcnow()}
+    return _change(
+        ctx, actor, finding_id, values, "acknowledged", (OPEN,), "acknowledged", note, if_match
+    )
 
 
 def accept(

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from sounding.config import Settings
 from sounding.connectors.registry import ConnectorRegistry, default_registry
+from sounding.domain.ratelimit import FailureLimiter
 from sounding.errors import StoreError
 from sounding.services.secrets import SecretBox
 from sounding.store import migrations
@@ -44,6 +45,15 @@ ScanHook = Callable[[Mapping[str, Any]], None]
 """Called with each finished scan run (the scheduler's ``source_changed`` triggers)."""
 
 
+@dataclass
+class LoginFailures:
+    """The login rate limits: 5 failures per user name and 20 per client address in any
+    5 minutes; past either, that user or address waits (HTTP 429 + Retry-After)."""
+
+    by_user: FailureLimiter = field(default_factory=lambda: FailureLimiter(5, 300.0))
+    by_address: FailureLimiter = field(default_factory=lambda: FailureLimiter(20, 300.0))
+
+
 @dataclass(eq=False)
 class Context:
     """The runtime the services receive. The four first fields are always there; the rest are
@@ -54,6 +64,8 @@ class Context:
     registry: ConnectorRegistry
     secrets: SecretBox
     scan_hooks: list[ScanHook] = field(default_factory=list)
+    # failed web logins per user name and per client address (services/web_sessions.py)
+    login_failures: LoginFailures = field(default_factory=LoginFailures, repr=False)
     _step_types: StepTypeRegistry | None = field(default=None, init=False, repr=False)
     _engine: EngineHost | None = field(default=None, init=False, repr=False)
     _scheduler: Scheduler | None = field(default=None, init=False, repr=False)

@@ -178,6 +178,22 @@ users = sa.Table(
     sa.Column("role", sa.String(30), nullable=False),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    # an argon2id hash (accounts_0002); NULL: the user logs in with API tokens only
+    sa.Column("password_hash", sa.String(200)),
+)
+
+# web UI sessions (accounts_0002): the cookie carries a random id, the store its SHA-256 hash
+ui_sessions = sa.Table(
+    "ui_sessions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("csrf_token", sa.String(64), nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("last_seen_at", TS, nullable=False),
+    sa.Index(None, "user_id"),
 )
 
 api_tokens = sa.Table(

@@ -23,6 +23,9 @@ compliance_findings = sa.Table(
     sa.Column("first_seen", TS, nullable=False),
     sa.Column("last_seen", TS, nullable=False),
     sa.Column("resolved_at", TS),
+    # seen by a steward who owns the follow-up; still open (compliance_0003)
+    sa.Column("acknowledged_by", sa.String(200)),
+    sa.Column("acknowledged_at", TS),
     row_version(),
     sa.UniqueConstraint("asset_id", "framework", "requirement_id"),
     sa.Index(None, "framework", "status", "severity"),

@@ -117,6 +117,21 @@ def finding_history(ctx: CtxDep, who: Reader, finding_id: Id) -> dict[str, Any]:
     return {"finding_id": finding_id, "items": items, "total": len(items)}
 
 
+@router.post("/findings/{finding_id}/acknowledge", response_model=FindingPublic)
+def acknowledge(
+    ctx: CtxDep,
+    who: Writer,
+    response: Response,
+    finding_id: Id,
+    if_match: IfMatch,
+    body: FindingDecision | None = None,
+) -> Finding:
+    """Acknowledge an open finding: seen, and owned by the caller. It stays open."""
+    note = body.note if body else None
+    found = compliance_findings.acknowledge(ctx, who, finding_id, note, if_match=if_match)
+    return tagged(response, found)
+
+
 @router.post("/findings/{finding_id}/accept", response_model=FindingPublic)
 def accept(
     ctx: CtxDep,

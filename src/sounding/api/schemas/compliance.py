@@ -115,6 +115,10 @@ class FindingPublic(BaseModel):
     first_seen: datetime
     last_seen: datetime
     resolved_at: datetime | None
+    acknowledged_by: str | None = Field(
+        default=None, description="Who acknowledged the open finding (owns the follow-up)"
+    )
+    acknowledged_at: datetime | None = None
     revision: int = Field(description="Increases with every change; the ETag is id.revision")
 
 
@@ -127,7 +131,7 @@ class FindingPage(BaseModel):
 class FindingEventPublic(BaseModel):
     id: int
     finding_id: int
-    event: str = Field(description="opened, accepted, resolved or reopened")
+    event: str = Field(description="opened, acknowledged, accepted, resolved or reopened")
     from_status: str | None
     to_status: str | None
     origin: str = Field(description="evaluation, manual or migration")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sounding.store.repos import utcnow
-from sounding.store.tables import api_tokens, users
+from sounding.store.tables import api_tokens, ui_sessions, users
 
 
 def insert_user(conn: Connection, name: str, role: str) -> int:
@@ -132,4 +132,83 @@ def revoke_token(conn: Connection, token_id: int) -> int:
         .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    return int(result.rowcount)
+
+
+# -- passwords and web UI sessions (accounts_0002) ------------------------------------------
+
+
+def password_row(conn: Connection, name: str) -> dict[str, Any] | None:
+    """The enabled-or-not user ``name`` with its password hash, or None."""
+    row = (
+        conn.execute(
+            sa.select(
+                users.c.id, users.c.name, users.c.role, users.c.disabled, users.c.password_hash
+            ).where(users.c.name == name)
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None
+
+
+def set_password_hash(conn: Connection, user_id: int, password_hash: str | None) -> None:
+    conn.execute(sa.update(users).where(users.c.id == user_id).values(password_hash=password_hash))
+
+
+def insert_session(
+    conn: Connection, session_hash: str, user_id: int, csrf: str, expires_at: datetime
+) -> None:
+    now = utcnow()
+    conn.execute(
+        sa.insert(ui_sessions).values(
+            session_hash=session_hash,
+            user_id=user_id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=expires_at,
+            last_seen_at=now,
+        )
+    )
+
+
+def find_session(conn: Connection, session_hash: str) -> dict[str, Any] | None:
+    """The session with this hash joined to its enabled user, or None."""
+    query = (
+        sa.select(
+            ui_sessions.c.id.label("session_id"),
+            ui_sessions.c.csrf_token,
+            ui_sessions.c.expires_at,
+            ui_sessions.c.last_seen_at,
+            users.c.id.label("user_id"),
+            users.c.name,
+            users.c.role,
+        )
+        .join(users, users.c.id == ui_sessions.c.user_id)
+        .where(ui_sessions.c.session_hash == session_hash, users.c.disabled.is_(False))
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def touch_session(conn: Connection, session_id: int, when: datetime, expires_at: datetime) -> None:
+    conn.execute(
+        sa.update(ui_sessions)
+        .where(ui_sessions.c.id == session_id)
+        .values(last_seen_at=when, expires_at=expires_at)
+    )
+
+
+def delete_session(conn: Connection, session_hash: str) -> int:
+    result = conn.execute(sa.delete(ui_sessions).where(ui_sessions.c.session_hash == session_hash))
+    return int(result.rowcount)
+
+
+def delete_user_sessions(conn: Connection, user_id: int) -> int:
+    result = conn.execute(sa.delete(ui_sessions).where(ui_sessions.c.user_id == user_id))
+    return int(result.rowcount)
+
+
+def purge_sessions(conn: Connection, now: datetime) -> int:
+    result = conn.execute(sa.delete(ui_sessions).where(ui_sessions.c.expires_at <= now))
     return int(result.rowcount)

@@ -166,6 +166,7 @@ class FindingFilter:
     source_id: int | None = None
     asset_id: int | None = None
     requirement_id: str | None = None
+    acknowledged: bool | None = None  # None: either
 
 
 def list_findings(
@@ -182,6 +183,9 @@ def list_findings(
     ):
         if value is not None:
             query = query.where(column == value)
+    if f.acknowledged is not None:
+        seen = compliance_findings.c.acknowledged_at
+        query = query.where(seen.isnot(None) if f.acknowledged else seen.is_(None))
     total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     severity_rank = sa.case(
         {"critical": 0, "high": 1, "medium": 2, "low": 3}, value=compliance_findings.c.severity

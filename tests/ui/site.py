@@ -1,0 +1,98 @@
+"""A real ``sounding serve`` on the demo store, with a logged-in browser-less client per role:
+what the UI's HTTP tests (and the browser tests) run against."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from sounding.testing.server import ServerProcess
+
+PASSWORDS = {"steward": "steward-pass-1", "viewer": "viewer-pass-1"}
+CSRF_RE = re.compile(r'<meta name="csrf-token" content="([^"]*)"')
+
+
+def _cli(home: Path, *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "sounding.cli", *args],
+        env={
+            **{k: v for k, v in os.environ.items() if k != "SOUNDING_DATABASE_URL"},
+            "SOUNDING_HOME": str(home),
+            "NO_COLOR": "1",
+            "COLUMNS": "200",
+        },
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def build_demo(home: Path) -> tuple[str, str]:
+    """``sounding demo --no-serve`` into ``home`` plus a steward and a viewer with passwords;
+    returns the admin's password and API token."""
+    out = _cli(home, "demo", "--no-serve", "--home", str(home))
+    password = re.search(r"Web UI login: admin / (\S+)", out)
+    token = re.search(r"Admin API token: (snd_[\w-]+)", out)
+    assert password and token, out
+    for role, secret in PASSWORDS.items():
+        _cli(home, "user", "create", role, "--role", role, "--password-stdin", stdin=secret + "\n")
+    return password.group(1), token.group(1)
+
+
+@dataclass
+class Site:
+    server: ServerProcess
+    passwords: dict[str, str]
+    clients: dict[str, httpx.Client] = field(default_factory=dict)
+    opened: list[httpx.Client] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        return self.server.base
+
+    def login(self, user: str, password: str | None = None) -> httpx.Client:
+        """A new client logged in as ``user`` (its cookie jar holds the session)."""
+        client = httpx.Client(base_url=self.base, follow_redirects=False, timeout=30)
+        self.opened.append(client)  # closed with the site
+        answer = client.post(
+            "/login",
+            data={"username": user, "password": password or self.passwords[user], "next": "/"},
+        )
+        assert answer.status_code == 303, (answer.status_code, answer.text[:500])
+        return client
+
+    def as_user(self, user: str) -> httpx.Client:
+        """A logged-in client per user, kept for the session of tests."""
+        if user not in self.clients:
+            self.clients[user] = self.login(user)
+        return self.clients[user]
+
+    def csrf(self, client: httpx.Client, path: str = "/") -> str:
+        match = CSRF_RE.search(client.get(path).text)
+        assert match and match.group(1), "no CSRF token on the page"
+        return match.group(1)
+
+    def close(self) -> None:
+        for client in self.opened:
+            client.close()
+        self.server.stop()
+
+
+def browser_login(page: Any, site: Site, user: str, path: str = "/") -> None:
+    """Log ``page`` in as ``user`` through the login form, landing on ``path``."""
+    page.goto(f"{site.base}/login?next={path}")
+    page.fill("#username", user)
+    page.fill("#password", site.passwords[user])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site.base}{path}")
