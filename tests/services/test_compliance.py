@@ -217,26 +217,26 @@ def test_acknowledging_keeps_a_finding_open_until_it_comes_back(shop: Any, opera
     compliance.evaluate(shop, operator, "shop", ["gdpr"])
     finding = _findings(shop, operator)[("GDPR-Art5", "main.customers")]
     with pytest.raises(PermissionDeniedError):
-        compliance_findings.acknowledge(shop, viewer, finding["id"])
-    seen = compliance_findings.acknowledge(shop, steward, finding["id"], "asking CRM for an owner")
-    assert seen["status"] == "open" and seen["acknowledged_by"] == "sam"
-    assert seen["acknowledged_at"] is not None and seen["revision"] > finding["revision"]
+        compliance_findings.acknowledge(shop, viewer, finding.id)
+    seen = compliance_findings.acknowledge(shop, steward, finding.id, "asking CRM for an owner")
+    assert seen.status == "open" and seen.acknowledged_by == "sam"
+    assert seen.acknowledged_at is not None and seen.revision > finding.revision
     with pytest.raises(ConflictError, match="acknowledged already by sam"):
-        compliance_findings.acknowledge(shop, steward, finding["id"])
+        compliance_findings.acknowledge(shop, steward, finding.id)
     assert list(_findings(shop, operator, status="open")).count(("GDPR-Art5", "main.customers"))
-    compliance_findings.resolve(shop, steward, finding["id"], "owner being hired")
+    compliance_findings.resolve(shop, steward, finding.id, "owner being hired")
     with pytest.raises(ConflictError, match="resolved"):
-        compliance_findings.acknowledge(shop, steward, finding["id"])
+        compliance_findings.acknowledge(shop, steward, finding.id)
     compliance.evaluate(shop, operator, "shop", ["gdpr"])  # still failing: it comes back
-    back = compliance_findings.get_finding(shop, operator, finding["id"])
-    assert back["status"] == "open" and back["acknowledged_by"] is None
-    assert [s[0] for s in _steps(shop, viewer, finding["id"])] == [
+    back = compliance_findings.get_finding(shop, operator, finding.id)
+    assert back.status == "open" and back.acknowledged_by is None
+    assert [s[0] for s in _steps(shop, viewer, finding.id)] == [
         "opened",
         "acknowledged",
         "resolved",
         "reopened",
     ]
-    assert _steps(shop, viewer, finding["id"])[1] == (
+    assert _steps(shop, viewer, finding.id)[1] == (
         "acknowledged",
         "open",
         "open",
