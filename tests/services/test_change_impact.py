@@ -3,6 +3,7 @@ walked over the lineage the views had before the change."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from sounding.domain.changes import ChangeImpact, ChangeKind
 from sounding.errors import InvalidInputError, NotFoundError
-from sounding.services import catalog, change_impact, quality, scans, sources
+from sounding.services import catalog, change_impact, quality, scans, scheduler, sources, workflows
 from tests.factories import execute, sqlite_source
 
 U = "urn:sounding:shop:main."
@@ -139,3 +140,41 @@ def test_bad_calls_are_refused(any_ctx: Any, operator: Any, shop: Path) -> None:
         change_impact.impact_since(any_ctx, operator, since, "nowhere")
     with pytest.raises(InvalidInputError):
         change_impact.impact_since(any_ctx, operator, since, limit=0)
+
+
+def test_a_source_changed_trigger_carries_the_impact(
+    ctx: Any, operator: Any, tmp_path: Path
+) -> None:
+    """A scan run in-process (its lineage stage already ran when the trigger fires): the
+    payload is the impact walked before that stage."""
+    scheduler.start(ctx).stop_polling()
+    db = tmp_path / "shop.db"
+    sources.add(ctx, operator, "shop", sqlite_source(db, DDL))
+    scans.run_scan(ctx, operator, "shop")
+    catalog.update_asset(ctx, operator, U + "doubled", {"owner": "bob"})
+    flow = {
+        "name": "on-change",
+        "triggers": [{"type": "source_changed", "source": "shop"}],
+        "steps": [{"id": "work", "type": "noop"}],
+    }
+    workflows.apply_workflow(ctx, operator, flow)
+    execute(db, DROP_AMOUNT)
+    scan = scans.run_scan(ctx, operator, "shop")
+    deadline = time.monotonic() + 10
+    runs: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not runs:
+        runs = workflows.list_executions(ctx, operator, workflow="on-change", limit=10)
+        time.sleep(0.05)
+    (run,) = runs
+    params = workflows.get_execution(ctx, operator, run["id"])["params"]
+    payload = params["source_changed"]
+    assert (payload["source"], payload["scan_id"]) == ("shop", scan["id"])
+    changes = {c["asset"]["urn"]: c for c in payload["changes"]}
+    dropped = changes[U + "orders#amount"]
+    assert dropped["kind"] == "column_dropped" and dropped["recorded"] is True
+    assert [(a["urn"], a["distance"], a["owner"]) for a in dropped["affected"]] == [
+        (U + "order_amounts#amount", 1, None),
+        (U + "doubled#twice", 2, "bob"),
+    ]
+    expected = change_impact.impact_of_scan(ctx, scan["id"])
+    assert payload["changes"] == [c.to_dict() for c in expected]

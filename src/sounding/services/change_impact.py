@@ -299,7 +299,7 @@ def _build(conn: Any, changes: Sequence[_Change], max_affected: int) -> list[Cha
                 new_type=change.new_type,
                 new_name=change.new_name,
                 rules=catalog.rules_on(changed),
-                affected=tuple(affected),
+                affected=tuple(sorted(affected, key=lambda a: (a.distance, a.qualified_name))),
                 affected_total=len(found),
                 truncated=truncated,
                 recorded=recorded,
