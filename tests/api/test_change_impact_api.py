@@ -115,6 +115,9 @@ def test_a_dropped_column_names_the_views_downstream_and_their_owners(
         (U + "doubled#twice", 2, "bob", U + "doubled"),
     }
     assert U + "notes#note" not in {a["urn"] for a in dropped["affected"]}  # not downstream
+    # the views' copies of the column are changes too, caused by the table's
+    assert dropped["caused_by"] is None
+    assert changes[U + "order_amounts#amount"]["caused_by"] == dropped["event_id"]
 
     # the trigger fired with the same changes as its payload
     deadline = time.monotonic() + 20

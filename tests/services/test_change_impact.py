@@ -73,6 +73,10 @@ def test_a_dropped_column_reaches_the_views_that_read_it(
     # the views' own dropped columns are changes too, with what they reached
     assert [a.urn for a in changes[U + "order_amounts#amount"].affected] == [U + "doubled#twice"]
     assert changes[U + "doubled#twice"].affected == ()
+    # and they are consequences of the table's change: the nearest upstream one is named
+    assert dropped.caused_by is None
+    assert changes[U + "order_amounts#amount"].caused_by == dropped.event_id
+    assert changes[U + "doubled#twice"].caused_by == changes[U + "order_amounts#amount"].event_id
     # the column that only moved up a place (status) and untouched tables are no change
     assert U + "orders#status" not in changes and U + "untouched" not in changes
     assert {c.kind for c in found} == {ChangeKind.COLUMN_DROPPED}

@@ -76,6 +76,9 @@ class ChangeImpact:
     affected_total: int  # how many were found (``affected`` may list fewer)
     truncated: bool  # the walk stopped at its node cap
     recorded: bool  # walked by the scan over the lineage before it; else over today's
+    # the nearest change of the same scan (among those answered) whose impact holds this one:
+    # a view's copy of a dropped column is dropped because the column was
+    caused_by: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly (a workflow's params, a log line)."""
@@ -124,4 +127,5 @@ class ChangeImpact:
             "affected_total": self.affected_total,
             "truncated": self.truncated,
             "recorded": self.recorded,
+            "caused_by": self.caused_by,
         }

@@ -278,6 +278,7 @@ def _build(conn: Any, changes: Sequence[_Change], max_affected: int) -> list[Cha
         else:
             found, truncated = live[int(change.event["asset_id"])]
             walks[event_id] = (found, truncated, False)
+    causes = _causes(changes, walks)
     ids = [int(c.event["asset_id"]) for c in changes]
     ids += [n for found, _, _ in walks.values() for n, _ in found[:max_affected]]
     catalog = _load(conn, ids)
@@ -327,9 +328,35 @@ def _build(conn: Any, changes: Sequence[_Change], max_affected: int) -> list[Cha
                 affected_total=len(found),
                 truncated=truncated,
                 recorded=recorded,
+                caused_by=causes.get(int(event["event_id"])),
             )
         )
     return out
+
+
+def _causes(
+    changes: Sequence[_Change], walks: Mapping[int, tuple[list[tuple[int, int]], bool, bool]]
+) -> dict[int, int]:
+    """event id -> the event of the nearest change of the same scan whose impact holds it."""
+    changed = {
+        (c.event["scan_run_id"], int(c.event["asset_id"])): int(c.event["event_id"])
+        for c in changes
+        if c.event["scan_run_id"] is not None
+    }
+    nearest: dict[int, tuple[int, int]] = {}  # event id -> (hops, cause)
+    for change in changes:
+        scan, cause = change.event["scan_run_id"], int(change.event["event_id"])
+        if scan is None:
+            continue
+        for node, hops in walks[cause][0]:
+            event = changed.get((scan, node))
+            if (
+                event is not None
+                and event != cause
+                and (hops, cause) < nearest.get(event, (MAX_DEPTH + 1, 0))
+            ):
+                nearest[event] = (hops, cause)
+    return {event: cause for event, (_, cause) in nearest.items()}
 
 
 def impact_since(

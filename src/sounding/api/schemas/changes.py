@@ -59,6 +59,10 @@ class ChangeImpactPublic(BaseModel):
         description="Walked when the scan ran, over the lineage before the change; false: "
         "over today's lineage (events older than change impact)"
     )
+    caused_by: int | None = Field(
+        description="The event_id of the nearest change of the same scan, among those listed, "
+        "whose impact holds this one (a view's copy of a dropped column); null: a root change"
+    )
 
 
 class ChangeImpactPage(BaseModel):
