@@ -145,6 +145,8 @@ def test_bad_calls_answer_4xx(api: Api) -> None:
         "/changes/impact", params={"since": "2026-01-01T00:00:00Z", "limit": 5000}
     )
     assert too_many.status_code == 422
+    edge = api.http.get("/changes/impact", params={"since": "0001-01-01T00:00:00+14:00"})
+    assert edge.status_code == 422 and "since" in edge.json()["error"]["message"]
     later = api.http.get("/changes/impact", params={"since": "2999-01-01T00:00:00"})
     assert later.status_code == 200 and later.json() == {
         "items": [],

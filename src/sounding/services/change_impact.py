@@ -383,7 +383,13 @@ def impact_page(
     principal.require(Permission.CATALOG_READ)
     if not 1 <= limit <= MAX_CHANGES:
         raise InvalidInputError(f"limit must be between 1 and {MAX_CHANGES}", field="limit")
-    since = as_utc(since)
+    try:
+        since = as_utc(since)
+    except OverflowError:  # 0001-01-01T00:00+14:00 is before the first UTC instant
+        raise InvalidInputError(
+            "since is out of range once in UTC; give a time between years 1 and 9999",
+            field="since",
+        ) from None
     source_id = int(get_row(ctx, source)["id"]) if source is not None else None
     with ctx.db.read() as conn:
         scan_ids = repo.scans_since(conn, since, source_id)
