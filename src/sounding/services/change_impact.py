@@ -20,6 +20,7 @@ one move up) are not changes.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,21 +68,27 @@ class _Change:
     new_name: str | None = None
 
 
+def _diff(event: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        diff = json.loads(event["diff_text"] or "{}")
+    except ValueError:
+        return {}
+    return diff if isinstance(diff, dict) else {}
+
+
 def _classify(event: Mapping[str, Any]) -> tuple[ChangeKind, str] | None:
     """The change an event is, with the lineage level to walk; None if it breaks nothing."""
     is_column = event["type"] == "column"
+    if event["event_type"] == "deleted" and is_column:
+        return ChangeKind.COLUMN_DROPPED, "column"
     if event["event_type"] == "deleted":
-        return (
-            (ChangeKind.COLUMN_DROPPED, "column")
-            if is_column
-            else (
-                ChangeKind.TABLE_DROPPED,
-                "table",
-            )
-        )
+        return ChangeKind.TABLE_DROPPED, "table"
     if not is_column:
         return None  # an object's schema_changed: its columns' own events say what changed
-    diff = event["diff"] or {}
+    text = event["diff_text"] or ""
+    if not any(f'"{k}"' in text for k in _SCHEMA_KEYS):
+        return None  # most often an ordinal shift: told without decoding the JSON
+    diff = _diff(event)
     if "data_type" in diff:
         return ChangeKind.COLUMN_RETYPED, "column"
     if any(k in diff for k in _SCHEMA_KEYS):
@@ -110,8 +117,8 @@ def _changes(conn: Any, events: Iterable[dict[str, Any]], limit: int) -> list[_C
         added.setdefault(int(col["parent_id"]), []).append(col)
     out: list[_Change] = []
     for event, kind, level in picked:
-        diff = event["diff"] or {}
         if kind == ChangeKind.COLUMN_RETYPED:
+            diff = _diff(event)
             types = diff["data_type"] if isinstance(diff["data_type"], Mapping) else {}
             out.append(_Change(event, kind, level, types.get("old"), types.get("new")))
             continue

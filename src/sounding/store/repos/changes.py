@@ -22,7 +22,8 @@ _EVENT_FIELDS = (
     discovery_events.c.id.label("event_id"),
     discovery_events.c.scan_run_id,
     discovery_events.c.event_type,
-    discovery_events.c.diff,
+    # as text: most are ordinal shifts, told by a substring without decoding them
+    sa.cast(discovery_events.c.diff, sa.Text).label("diff_text"),
     discovery_events.c.created_at,
     assets.c.id.label("asset_id"),
     assets.c.parent_id,
