@@ -308,6 +308,13 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ),
     (
         "POST",
+        "/api/v1/compliance/findings/{finding_id}/acknowledge",
+        "/api/v1/compliance/findings/999/acknowledge",
+        None,
+        "steward",
+    ),
+    (
+        "POST",
         "/api/v1/compliance/findings/{finding_id}/resolve",
         "/api/v1/compliance/findings/999/resolve",
         None,

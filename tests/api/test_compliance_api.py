@@ -71,6 +71,30 @@ def test_evaluate_then_walk_a_finding_through_its_lifecycle(scanned: Api) -> Non
     assert unknown.status_code == 404 and "sox" in unknown.json()["error"]["message"]
 
 
+def test_acknowledge_a_finding_through_the_api(scanned: Api) -> None:
+    api = scanned
+    api.call("POST", f"{C}/evaluations", role="steward", json={"source": "shop"})
+    listed = api.call("GET", f"{C}/findings?framework=gdpr&status=open", role="viewer").json()
+    path = f"{C}/findings/{listed['items'][0]['id']}"
+    assert api.call("POST", path + "/acknowledge", role="viewer").status_code == 403
+    stale = api.call("POST", path + "/acknowledge", role="steward", headers={"If-Match": '"1.999"'})
+    assert stale.status_code == 412
+    seen = api.call("POST", path + "/acknowledge", role="steward", json={"note": "on it"})
+    assert seen.status_code == 200, seen.text
+    body = seen.json()
+    assert body["status"] == "open" and body["acknowledged_by"] == "steward1"
+    assert seen.headers["ETag"] == f'"{body["id"]}.{body["revision"]}"'
+    assert api.call("POST", path + "/acknowledge", role="steward").status_code == 409
+    steps = api.call("GET", path + "/history", role="viewer").json()["items"]
+    assert (steps[-1]["event"], steps[-1]["to_status"], steps[-1]["note"]) == (
+        "acknowledged",
+        "open",
+        "on it",
+    )
+    acked = api.call("GET", f"{C}/findings?framework=gdpr&status=open", role="viewer").json()
+    assert any(i["acknowledged_by"] == "steward1" for i in acked["items"])
+
+
 def test_report_in_json_csv_and_html(scanned: Api) -> None:
     api = scanned
     api.call("POST", f"{C}/evaluations", role="steward", json={})
