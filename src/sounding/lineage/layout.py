@@ -849,8 +849,8 @@ def _place_children(
         x[t], y[t] = box.x, box.y
     levels = [np.flatnonzero(depth == d) for d in range(1, int(depth.max()) + 1)]
 
-    def stack(rank: FloatArray) -> None:
-        for kids in levels:
+    def stack(groups: list[IntArray], rank: FloatArray) -> None:
+        for kids in groups:
             order = kids[np.lexsort((kids, y[kids], rank[kids], parent[kids]))]
             p = parent[order]
             gaps = h[order] + opts.child_gap
@@ -860,17 +860,27 @@ def _place_children(
             y[order] = y[p] - h[p] / 2 + opts.header_height + (run - before - gaps) + h[order] / 2
             x[order] = x[p]
 
-    stack(np.arange(n, dtype=np.float64))
-    if opts.reorder_children and len(prep.edges):
-        ends = prep.edges
-        top = np.array(prep.top, np.int64)
-        across = ends[top[ends[:, 0]] != top[ends[:, 1]]]
+    stack(levels, np.arange(n, dtype=np.float64))
+    top = np.array(prep.top, np.int64)
+    across = prep.edges[top[prep.edges[:, 0]] != top[prep.edges[:, 1]]]
+    if opts.reorder_children and len(across):
+        # column by column, left to right then right to left: each parent's children follow
+        # the neighbours already placed on the side the pass comes from
         ea, eb = across[:, 0], across[:, 1]
-        count = np.bincount(ea, minlength=n) + np.bincount(eb, minlength=n)
-        for _ in range(2 if len(across) else 0):
-            total = np.bincount(ea, weights=y[eb], minlength=n)
-            total += np.bincount(eb, weights=y[ea], minlength=n)
-            stack(np.where(count > 0, total / np.maximum(count, 1), y))
+        col = x[top]
+        columns = np.unique(col[parent >= 0])
+        for forward in (True, False):
+            for c in columns if forward else columns[::-1]:
+                done_a = col[ea] < c if forward else col[ea] > c
+                done_b = col[eb] < c if forward else col[eb] > c
+                use_a = (col[ea] == c) & done_b  # a is here, b already placed
+                use_b = (col[eb] == c) & done_a
+                total = np.bincount(ea[use_a], weights=y[eb[use_a]], minlength=n) + np.bincount(
+                    eb[use_b], weights=y[ea[use_b]], minlength=n
+                )
+                count = np.bincount(ea[use_a], minlength=n) + np.bincount(eb[use_b], minlength=n)
+                here = [kids[col[kids] == c] for kids in levels]
+                stack(here, np.where(count > 0, total / np.maximum(count, 1), y))
     for g in np.flatnonzero(parent >= 0).tolist():
         boxes[ids[g]] = Box(float(x[g]), float(y[g]), widths[g], heights[g])
 
