@@ -7,8 +7,10 @@ result out on the server (``sounding.lineage.layout``: fixed positions for cytos
 
 - a capped view (any depth but the whole graph) adds at most :data:`EXPANSION_LIMIT` new
   nodes per hop and per direction (per expansion for a clicked node); the rest of that layer
-  is returned as ``overflow`` rows (shown as a table, each one a link to focus on it). At
-  column level the limit counts tables (a table is drawn with all the columns reached in it);
+  is returned as ``overflow`` rows (shown as a table, each one a link to focus on it), and
+  expanding the node they hang from (again) brings the next ones (``more`` lists those
+  nodes). At column level the limit counts tables (a table comes with all the columns
+  reached in it);
 - the whole-graph view (``depth=None``) follows edges both ways from the focus until nothing
   new is found, up to :data:`WHOLE_LIMIT` nodes (``truncated`` says when it stopped there).
 
@@ -107,6 +109,7 @@ class ExplorerGraph:
     added: list[int] = field(default_factory=list)
     overflow: list[OverflowRow] = field(default_factory=list)
     overflow_total: int = 0
+    more: list[int] = field(default_factory=list)
     truncated: bool = False
     elements: list[dict[str, Any]] = field(default_factory=list)
     layout_ms: float = 0.0
@@ -412,7 +415,7 @@ def explore(
                         break
         expanded: list[int] = []
         added: list[int] = []
-        for node in dict.fromkeys(expand):
+        for node in expand:  # a node expanded again brings the next neighbours left out
             before = set(build.nodes)
             if node in build.nodes:
                 begin = [node]
@@ -447,6 +450,7 @@ def explore(
         added=added,
         overflow=overflow[:OVERFLOW_SHOWN],
         overflow_total=len(overflow),
+        more=sorted({r.via.id for r in overflow}),
         truncated=truncated,
     )
     started = time.perf_counter()

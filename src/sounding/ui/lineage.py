@@ -160,6 +160,7 @@ def _data(graph: ExplorerGraph, focus: str, page_url: str) -> dict[str, Any]:
         "nodes": len(graph.nodes) + len(graph.tables),
         "edges": len(graph.edges),
         "overflow": graph.overflow_total,
+        "more": [str(i) for i in graph.more],
         "truncated": graph.truncated,
         "layoutMs": graph.layout_ms,
         "url": page_url,

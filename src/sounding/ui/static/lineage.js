@@ -16,6 +16,7 @@
     depth: String(data.depth),
     level: data.level,
     expanded: (data.expanded || []).map(String),
+    more: (data.more || []).map(String),
     selected: null,
     busy: false
   };
@@ -161,7 +162,10 @@
     var d = node.data("distance");
     setText("node-distance", d === undefined || d === null ? "–" :
       d === 0 ? "the focus" : Math.abs(d) + (d < 0 ? " upstream" : " downstream"));
-    if (expand) expand.disabled = state.depth === "max";
+    if (expand) {
+      expand.disabled = !canExpand(node.id());
+      expand.textContent = state.more.indexOf(node.id()) >= 0 ? "Show more neighbours" : "Expand one hop";
+    }
     if (path) path.disabled = false;
     if (open) { open.hidden = false; open.href = "/assets/" + encodeURIComponent(node.id()); }
     if (focusHere) { focusHere.hidden = false; focusHere.href = lineageUrl(node.id()); }
@@ -283,6 +287,7 @@
       eles.nodes().filter(function (n) { return added[n.id()]; }).addClass("fresh");
     });
     state.expanded = (answer.expanded || []).map(String);
+    state.more = (answer.more || []).map(String);
     document.getElementById("graph-count").textContent = answer.nodes + " nodes, " + answer.edges + " edges";
     var overflow = document.getElementById("overflow");
     if (overflow) overflow.innerHTML = answer.overflowHtml || "";
@@ -293,9 +298,26 @@
     return fresh.length;
   }
 
+  // bring an expanded node's neighbourhood into view (labels still readable)
+  function reveal(node) {
+    var eles = node.closedNeighborhood().union(node.closedNeighborhood().parents());
+    var bb = eles.boundingBox();
+    var ext = cy.extent();
+    if (bb.x1 >= ext.x1 && bb.x2 <= ext.x2 && bb.y1 >= ext.y1 && bb.y2 <= ext.y2) return;
+    var zoom = Math.min(cy.zoom(), cy.width() / (bb.w + 80), cy.height() / (bb.h + 80));
+    zoom = Math.max(Math.min(zoom, 1.2), 0.4);
+    cy.animate({ zoom: zoom, center: { eles: eles }, duration: 250 });
+  }
+
+  // a node expands once, and again while some of its neighbours are left out
+  function canExpand(id) {
+    return state.depth !== "max" &&
+      (state.expanded.indexOf(id) < 0 || state.more.indexOf(id) >= 0);
+  }
+
   function expand(id) {
     if (state.busy || state.depth === "max") return Promise.resolve(0);
-    if (state.expanded.indexOf(String(id)) >= 0) return Promise.resolve(0);
+    if (!canExpand(String(id))) return Promise.resolve(0);
     state.busy = true;
     container.setAttribute("aria-busy", "true");
     var params = new URLSearchParams({ focus: state.focusRef, depth: state.depth, level: state.level });
@@ -315,6 +337,8 @@
       apply(body);
       var count = cy.nodes().length - before;
       var node = cy.getElementById(String(id));
+      if (state.selected === node.id()) showNode(node);
+      if (count) reveal(node);
       status(count ? "Expanded " + label(node) + ": " + count + " new nodes." :
         label(node) + " has no other neighbours.");
       if (body.overflow) toast(body.overflow + " neighbours are not drawn: see the table under the graph.", "info");
