@@ -15,12 +15,14 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 
 from sounding.errors import InvalidInputError
 from sounding.services import lineage_explorer as explorer
@@ -29,6 +31,17 @@ from sounding.ui.deps import CtxDep, UiReader
 from sounding.ui.render import ENV, SECURITY_HEADERS, render
 
 router = APIRouter(include_in_schema=False)
+
+_BREAK_AFTER = re.compile(r"(?<=[._@-])")
+
+
+def breakable(text: object) -> Markup:
+    """Long dotted names and e-mail addresses wrap after a dot, underscore, @ or hyphen
+    (``<wbr>``), never in the middle of a word."""
+    return Markup("<wbr>").join(_BREAK_AFTER.split("" if text is None else str(text)))
+
+
+ENV.filters.setdefault("breakable", breakable)
 
 DEPTHS = (1, 2, 3, 4, 5, 10, 20)
 WHOLE = "max"

@@ -95,7 +95,10 @@
     }
   }
   fit();
-  cy.one("render", function () { container.setAttribute("data-ready", "1"); });
+  cy.one("render", function () {
+    state.firstRenderMs = performance.now();  // since navigation started (bench/ui_lineage.py)
+    container.setAttribute("data-ready", "1");
+  });
 
   // --- the node panel: a keyboard way to every drawn node -----------------------------
 
