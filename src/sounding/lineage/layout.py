@@ -925,61 +925,56 @@ def _place_children(
 
 def to_cytoscape(result: Layout, graph: LayoutGraph) -> list[dict[str, Any]]:
     """cytoscape.js elements for the ``preset`` layout: nodes (parents before their children,
-    ``data.parent`` set on children) then edges. Ids are strings (cytoscape's); an edge
-    without an id gets ``source->target`` (``#2``, ``#3``... on repeats), one with an id gets
-    ``edge:<id>`` since nodes and edges share cytoscape's id space. ``data`` carries the
-    input's data, ``label``, the box ``width``/``height`` and the ``layer``; an edge turned
-    around to break a cycle has ``data.reversed`` true (it is still drawn source to target)."""
-    depth: dict[NodeId, int] = {}
+    otherwise in the graph's order; ``data.parent`` set on children) then edges.
+
+    Ids are strings (cytoscape's); an edge without an id gets ``source->target`` (``#2``,
+    ``#3``... on repeats), one with an id gets ``edge:<id>`` since nodes and edges share
+    cytoscape's id space. ``data`` carries the input's data, ``label``, the box
+    ``width``/``height`` and the ``layer``; an edge turned around to break a cycle has
+    ``data.reversed`` true (it is still drawn source to target).
+    """
     parents = {n.id: n.parent for n in graph.nodes}
-
-    def level(node: NodeId) -> int:
-        if node not in depth:
-            p = parents[node]
-            depth[node] = 0 if p is None else level(p) + 1
-        return depth[node]
-
-    nodes = sorted(graph.nodes, key=lambda n: (level(n.id), _key(n.id)))
+    depth: dict[NodeId, int] = {}
+    top: dict[NodeId, NodeId] = {}
+    for nid in parents:
+        chain = [nid]
+        while chain[-1] not in depth and parents[chain[-1]] is not None:
+            chain.append(parents[chain[-1]])  # type: ignore[arg-type]
+        last = chain.pop()
+        d, root = (depth[last], top[last]) if last in depth else (0, last)
+        depth[last], top[last] = d, root
+        for k in reversed(chain):
+            d += 1
+            depth[k], top[k] = d, root
+    boxes, layers = result.boxes, result.layers
     out: list[dict[str, Any]] = []
-    for node in nodes:
-        box = result.boxes[node.id]
+    for node in sorted(graph.nodes, key=lambda n: depth[n.id]):  # parents first, else as given
+        box = boxes[node.id]
         data: dict[str, Any] = {
             **node.data,
             "id": str(node.id),
             "label": node.label,
             "width": box.width,
             "height": box.height,
-            "layer": result.layers[node.id],
+            "layer": layers[node.id],
         }
         if node.parent is not None:
             data["parent"] = str(node.parent)
-        out.append(
-            {
-                "group": "nodes",
-                "data": data,
-                "position": {"x": round(box.x, 2), "y": round(box.y, 2)},
-            }
-        )
-    top = {n.id: n.id for n in graph.nodes}
-
-    def root(node: NodeId) -> NodeId:
-        p = parents[node]
-        return node if p is None else root(p)
-
-    for nid in top:
-        top[nid] = root(nid)
+        position = {"x": round(box.x, 2), "y": round(box.y, 2)}
+        out.append({"group": "nodes", "data": data, "position": position})
+    turned = result.reversed_edges
     used: dict[str, int] = {}
-    for edge in sorted(graph.edges, key=lambda e: (_key(e.source), _key(e.target), str(e.id))):
+    for edge in graph.edges:
         eid = f"{edge.source}->{edge.target}" if edge.id is None else f"edge:{edge.id}"
-        used[eid] = used.get(eid, 0) + 1
-        if used[eid] > 1:
-            eid = f"{eid}#{used[eid]}"
+        seen = used[eid] = used.get(eid, 0) + 1
+        if seen > 1:
+            eid = f"{eid}#{seen}"
         data = {
             **edge.data,
             "id": eid,
             "source": str(edge.source),
             "target": str(edge.target),
-            "reversed": (top[edge.source], top[edge.target]) in result.reversed_edges,
+            "reversed": bool(turned) and (top[edge.source], top[edge.target]) in turned,
         }
         out.append({"group": "edges", "data": data})
     return out
