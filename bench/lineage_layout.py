@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import time
@@ -164,6 +165,7 @@ def main() -> None:
         "warehouse_extras": extras(args.runs),
         "runs": args.runs,
         "goal_ms": 200,
+        "load_average": round(os.getloadavg()[0], 1),
     }
     print(json.dumps(out))
 
