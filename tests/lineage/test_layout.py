@@ -453,3 +453,14 @@ def test_random_graphs_with_loops_and_a_focus_keep_every_edge_pointing_right(see
             assert result.boxes[n].x > 0
     for a, b in itertools.combinations(g.nodes, 2):
         assert not overlaps(result.boxes[a.id], result.boxes[b.id])
+
+
+def test_a_loop_back_into_an_earlier_stage_turns_that_edge() -> None:
+    edges = [
+        ("raw1", "stg1"), ("raw2", "stg2"), ("stg1", "int1"), ("stg2", "int1"),
+        ("int1", "mart1"), ("mart1", "rpt1"), ("mart1", "rpt2"),
+        ("rpt1", "stg1"),  # a report written back into staging
+    ]  # fmt: skip
+    result = layout(graph(edges))
+    assert result.reversed_edges == frozenset({("rpt1", "stg1")})
+    assert [result.layers[n] for n in ("raw1", "stg1", "int1", "mart1", "rpt1")] == [0, 1, 2, 3, 4]

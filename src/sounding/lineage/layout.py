@@ -394,11 +394,21 @@ def _back_edges(
     """Edges to turn around so that no cycle is left: Eades, Lin and Smyth's greedy order.
 
     Sinks go to the right end, sources to the left end, and when there is neither, the node
-    with the most more edges out than in goes left (ties: ``first``, the focus, then the
-    smaller index); the edges pointing left in that order are the ones turned around. A loop
-    written back into an earlier stage reverses that one edge, where a search would turn
-    whichever edge it met last.
+    with the most more edges out than in goes left; ties go to ``first`` (the focus), then to
+    the node nearest the graph's sources (breadth-first), then the smaller index. The edges
+    pointing left in that order are turned around: a loop written back into an earlier stage
+    (a report feeding a staging table) turns that edge, not one along the main flow.
     """
+    near = [n] * n  # breadth-first distance from the sources; n when none reaches the node
+    queue = deque(v for v in range(n) if not pred[v])
+    for v in queue:
+        near[v] = 0
+    while queue:
+        v = queue.popleft()
+        for w in succ[v]:
+            if near[w] == n:
+                near[w] = near[v] + 1
+                queue.append(w)
     alive = [True] * n
     indeg = [len(p) for p in pred]
     outdeg = [len(x) for x in succ]
@@ -406,7 +416,7 @@ def _back_edges(
     left, right = 0, n - 1
     sources = deque(v for v in range(n) if indeg[v] == 0)
     sinks = deque(v for v in range(n) if outdeg[v] == 0)
-    heap = [(indeg[v] - outdeg[v], v != first, v) for v in range(n)]
+    heap = [(indeg[v] - outdeg[v], v != first, near[v], v) for v in range(n)]
     heapq.heapify(heap)
 
     def remove(v: int) -> None:
@@ -416,13 +426,13 @@ def _back_edges(
                 indeg[w] -= 1
                 if indeg[w] == 0:
                     sources.append(w)
-                heapq.heappush(heap, (indeg[w] - outdeg[w], w != first, w))
+                heapq.heappush(heap, (indeg[w] - outdeg[w], w != first, near[w], w))
         for w in pred[v]:
             if alive[w]:
                 outdeg[w] -= 1
                 if outdeg[w] == 0:
                     sinks.append(w)
-                heapq.heappush(heap, (indeg[w] - outdeg[w], w != first, w))
+                heapq.heappush(heap, (indeg[w] - outdeg[w], w != first, near[w], w))
 
     while left <= right:
         if sinks:
@@ -439,7 +449,7 @@ def _back_edges(
                 left += 1
                 remove(v)
             continue
-        delta, _, v = heapq.heappop(heap)
+        delta, _, _, v = heapq.heappop(heap)
         if alive[v] and delta == indeg[v] - outdeg[v]:
             place[v] = left
             left += 1
