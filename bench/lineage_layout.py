@@ -10,24 +10,36 @@ Three shapes, seeded:
 - ``columns``: column level, 600 tables of 4-12 columns (about 5,000 nodes with the tables)
   and 6,000 column edges between tables of consecutive warehouse stages.
 
-Each is laid out ``--runs`` times without the cache (the first run, a warm-up, is not counted).
-``--focus`` lays ``warehouse`` out around one intermediate model instead.
+Each is laid out ``--runs`` times without the cache (the first run, a warm-up, is not counted);
+``warehouse_focus`` is ``warehouse`` around one intermediate model. ``warehouse_extras`` times
+a cache hit of ``layout_cached`` and ``to_cytoscape`` (the JSON-ready elements).
 
     .venv/bin/python bench/lineage_layout.py [--runs 15]
 
 Prints one JSON line; goal: median and p95 under 200 ms for 5,000 nodes / 6,000 edges.
+``cpu_median_ms`` is the process's CPU time per layout: on a machine shared with other work
+the wall-clock figures include waiting for a core, the CPU figure does not.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import time
 from collections.abc import Callable
 
-from sounding.lineage.layout import LayoutEdge, LayoutGraph, LayoutNode, layout
+from sounding.lineage.layout import (
+    LayoutEdge,
+    LayoutGraph,
+    LayoutNode,
+    clear_cache,
+    layout,
+    layout_cached,
+    to_cytoscape,
+)
 
 
 def random_dag(seed: int, layers: int = 25, width: int = 200, edges: int = 6000) -> LayoutGraph:
@@ -98,16 +110,18 @@ def timed(
     build: Callable[[int], LayoutGraph], runs: int, focus: str | None = None
 ) -> dict[str, float]:
     times: list[float] = []
+    cpu: list[float] = []
     crossings = []
     graph = build(0)
     for run in range(runs + 1):
         if build is random_dag:
             graph = build(run)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = layout(graph, focus)
         elapsed = (time.perf_counter() - start) * 1000
         if run:
             times.append(elapsed)
+            cpu.append((time.process_time() - start_cpu) * 1000)
             crossings.append(result.crossings)
     times.sort()
     return {
@@ -115,7 +129,27 @@ def timed(
         "edges": len(graph.edges),
         "median_ms": round(statistics.median(times), 1),
         "p95_ms": round(times[min(len(times) - 1, round(0.95 * (len(times) - 1)))], 1),
+        "cpu_median_ms": round(statistics.median(cpu), 1),
         "crossings_median": statistics.median(crossings),
+    }
+
+
+def extras(runs: int) -> dict[str, float]:
+    """On ``warehouse``: a cache hit (ids sorted and hashed, no layout) and the elements."""
+    graph = warehouse(0)
+    clear_cache()
+    result = layout_cached(graph)
+    hits, elements = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        layout_cached(graph)
+        hits.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        to_cytoscape(result, graph)
+        elements.append((time.perf_counter() - start) * 1000)
+    return {
+        "cache_hit_median_ms": round(statistics.median(hits), 1),
+        "to_cytoscape_median_ms": round(statistics.median(elements), 1),
     }
 
 
@@ -128,8 +162,10 @@ def main() -> None:
         "warehouse": timed(warehouse, args.runs),
         "warehouse_focus": timed(warehouse, args.runs, focus="int_500"),
         "columns": timed(columns, args.runs),
+        "warehouse_extras": extras(args.runs),
         "runs": args.runs,
         "goal_ms": 200,
+        "load_average": round(os.getloadavg()[0], 1),
     }
     print(json.dumps(out))
 

@@ -424,3 +424,43 @@ def test_graphs_from_the_lineage_service() -> None:
     assert by_id["edge:2"]["data"]["kind"] == "filter"
     table_level = {**answer, "root": 11, "nodes": [{**n, "type": "table"} for n in answer["nodes"]]}  # type: ignore[attr-defined]
     assert all(n.parent is None for n in LayoutGraph.from_lineage(table_level).nodes)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_graphs_with_loops_and_a_focus_keep_every_edge_pointing_right(seed: int) -> None:
+    base = random_graph(seed, nodes=90, edges=130)
+    rng = random.Random(seed)
+    ids = [n.id for n in base.nodes if str(n.id).startswith("n")]
+    loops = [LayoutEdge(rng.choice(ids), rng.choice(ids)) for _ in range(8)]
+    g = LayoutGraph.build(base.nodes, [*base.edges, *loops])
+    focus = rng.choice(ids)
+    result = layout(g, focus=focus)
+    assert result.position(focus) == (0.0, 0.0) and result.layers[focus] == 0
+    for e in g.edges:
+        if e.source == e.target:
+            continue
+        if (e.source, e.target) in result.reversed_edges:
+            assert result.layers[e.source] > result.layers[e.target]
+        else:
+            assert result.layers[e.source] < result.layers[e.target], (e, focus)
+    ups = {e.source for e in g.edges if e.target == focus} - {focus}
+    downs = {e.target for e in g.edges if e.source == focus} - {focus}
+    for n in ups:
+        if (n, focus) not in result.reversed_edges:
+            assert result.boxes[n].x < 0
+    for n in downs:
+        if (focus, n) not in result.reversed_edges:
+            assert result.boxes[n].x > 0
+    for a, b in itertools.combinations(g.nodes, 2):
+        assert not overlaps(result.boxes[a.id], result.boxes[b.id])
+
+
+def test_a_loop_back_into_an_earlier_stage_turns_that_edge() -> None:
+    edges = [
+        ("raw1", "stg1"), ("raw2", "stg2"), ("stg1", "int1"), ("stg2", "int1"),
+        ("int1", "mart1"), ("mart1", "rpt1"), ("mart1", "rpt2"),
+        ("rpt1", "stg1"),  # a report written back into staging
+    ]  # fmt: skip
+    result = layout(graph(edges))
+    assert result.reversed_edges == frozenset({("rpt1", "stg1")})
+    assert [result.layers[n] for n in ("raw1", "stg1", "int1", "mart1", "rpt1")] == [0, 1, 2, 3, 4]

@@ -2,12 +2,13 @@
 
 The web UI draws lineage with cytoscape.js's ``preset`` layout, so positions are computed here:
 
-1. **Layers.** Cycles are broken first (a depth-first search in a fixed order turns its back
-   edges around), then every node's layer is its longest path from a source; a source that
-   feeds only later layers is pulled right next to the first node it feeds. With a **focus**,
-   the layer is the signed distance from the focus instead: upstream nodes to the left
-   (negative), downstream to the right (positive), distances taken along the longest path so
-   every edge still points right; nodes of the focus's component that are neither upstream
+1. **Layers.** Cycles are broken first (Eades, Lin and Smyth's greedy heuristic orders the
+   nodes, sources left and sinks right, and the few edges pointing left are turned around),
+   then every node's layer is its longest path from a source; a source that feeds only later
+   layers is pulled right next to the first node it feeds. With a **focus**, the layer is
+   the signed distance from the focus instead: upstream nodes to the left (negative),
+   downstream to the right (positive), distances taken along the longest path so every edge
+   still points right; nodes of the focus's component that are neither upstream
    nor downstream (another input of a downstream node...) sit between their neighbours.
 2. **Order.** Edges spanning several layers get a dummy node in each layer they cross, and a
    few barycenter sweeps (down, then up) reorder every layer; the order with the fewest edge
@@ -31,12 +32,13 @@ nodes, parents, edges, focus and options. ``to_cytoscape`` gives the JSON-ready 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import astuple, dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -156,8 +158,7 @@ class LayoutOptions:
             raise ValueError("sweeps must be between 0 and 50")
 
 
-@dataclass(frozen=True, slots=True)
-class Box:
+class Box(NamedTuple):
     """A node's box: ``x``/``y`` is its centre (what cytoscape's positions are)."""
 
     x: float
@@ -387,34 +388,73 @@ def _topological(n: int, succ: list[list[int]], pred: list[list[int]]) -> list[i
     return order
 
 
-def _back_edges(n: int, succ: list[list[int]], first: int | None) -> set[tuple[int, int]]:
-    """Edges pointing back into the depth-first search's stack: turning them around leaves no
-    cycle. The search starts at ``first`` (the focus), then every node in index order."""
-    state = [0] * n  # 0 unseen, 1 on the stack, 2 done
-    back: set[tuple[int, int]] = set()
-    starts = range(n) if first is None else [first, *range(n)]
-    for s in starts:
-        if state[s]:
+def _back_edges(
+    n: int, succ: list[list[int]], pred: list[list[int]], first: int | None
+) -> set[tuple[int, int]]:
+    """Edges to turn around so that no cycle is left: Eades, Lin and Smyth's greedy order.
+
+    Sinks go to the right end, sources to the left end, and when there is neither, the node
+    with the most more edges out than in goes left; ties go to ``first`` (the focus), then to
+    the node nearest the graph's sources (breadth-first), then the smaller index. The edges
+    pointing left in that order are turned around: a loop written back into an earlier stage
+    (a report feeding a staging table) turns that edge, not one along the main flow.
+    """
+    near = [n] * n  # breadth-first distance from the sources; n when none reaches the node
+    queue = deque(v for v in range(n) if not pred[v])
+    for v in queue:
+        near[v] = 0
+    while queue:
+        v = queue.popleft()
+        for w in succ[v]:
+            if near[w] == n:
+                near[w] = near[v] + 1
+                queue.append(w)
+    alive = [True] * n
+    indeg = [len(p) for p in pred]
+    outdeg = [len(x) for x in succ]
+    place = [0] * n
+    left, right = 0, n - 1
+    sources = deque(v for v in range(n) if indeg[v] == 0)
+    sinks = deque(v for v in range(n) if outdeg[v] == 0)
+    heap = [(indeg[v] - outdeg[v], v != first, near[v], v) for v in range(n)]
+    heapq.heapify(heap)
+
+    def remove(v: int) -> None:
+        alive[v] = False
+        for w in succ[v]:
+            if alive[w]:
+                indeg[w] -= 1
+                if indeg[w] == 0:
+                    sources.append(w)
+                heapq.heappush(heap, (indeg[w] - outdeg[w], w != first, near[w], w))
+        for w in pred[v]:
+            if alive[w]:
+                outdeg[w] -= 1
+                if outdeg[w] == 0:
+                    sinks.append(w)
+                heapq.heappush(heap, (indeg[w] - outdeg[w], w != first, near[w], w))
+
+    while left <= right:
+        if sinks:
+            v = sinks.popleft()
+            if alive[v]:
+                place[v] = right
+                right -= 1
+                remove(v)
             continue
-        state[s] = 1
-        stack: list[tuple[int, int]] = [(s, 0)]
-        while stack:
-            v, i = stack[-1]
-            nxt = succ[v]
-            while i < len(nxt):
-                w = nxt[i]
-                i += 1
-                if state[w] == 0:
-                    stack[-1] = (v, i)
-                    state[w] = 1
-                    stack.append((w, 0))
-                    break
-                if state[w] == 1:
-                    back.add((v, w))
-            else:
-                state[v] = 2
-                stack.pop()
-    return back
+        if sources:
+            v = sources.popleft()
+            if alive[v]:
+                place[v] = left
+                left += 1
+                remove(v)
+            continue
+        delta, _, _, v = heapq.heappop(heap)
+        if alive[v] and delta == indeg[v] - outdeg[v]:
+            place[v] = left
+            left += 1
+            remove(v)
+    return {(v, w) for v in range(n) for w in succ[v] if place[v] > place[w]}
 
 
 def _adjacency(
@@ -504,11 +544,12 @@ def _inversions(values: IntArray) -> int:
     n = len(values)
     if n < 2:
         return 0
-    size = 1 << (n - 1).bit_length()
+    merges = max(0, (n - 1) // 32).bit_length()  # rows of at most 32 first, then merged
+    block = -(-n // (1 << merges))
+    size = block << merges
     span = int(values.max()) + 2
     arr = np.full(size, span - 1, np.int64)  # padding at the end adds no inversion
     arr[:n] = values
-    block = min(size, 32)  # small blocks first, all pairs at once
     rows = arr.reshape(-1, block)
     later = np.triu(np.ones((block, block), bool), k=1)
     total = int(((rows[:, :, None] > rows[:, None, :]) & later).sum())
@@ -626,8 +667,9 @@ def _order(proper: _Proper, start: IntArray, sweeps: int) -> tuple[IntArray, int
         movable = np.flatnonzero(weight > 0)
         if len(movable) < 2:
             return
-        bary = total[movable] / weight[movable]
-        moved = movable[np.lexsort((movable, bary, group[m[movable]]))]
+        bary = total[movable] / weight[movable]  # below the size of any layer
+        key = group[m[movable]] * float(len(pos)) + bary
+        moved = movable[np.argsort(key, kind="stable")]  # ties keep their order
         new = m.copy()
         new[movable] = m[moved]
         members[i] = new
@@ -636,7 +678,7 @@ def _order(proper: _Proper, start: IntArray, sweeps: int) -> tuple[IntArray, int
     # the first order is only a start: it is counted only when there is no sweep to compare
     best = count() if sweeps == 0 else None
     best_pos = pos.copy()
-    for _ in range(sweeps):
+    for sweep in range(sweeps):
         if best == 0:
             break
         before = pos.copy()
@@ -646,10 +688,13 @@ def _order(proper: _Proper, start: IntArray, sweeps: int) -> tuple[IntArray, int
         for i in range(nlayers - 2, -1, -1):
             a, b, w = pairs[i]
             place(i, a, b, w)
+        settled = np.array_equal(before, pos)
+        if sweep == 0 and sweeps > 1 and not settled:
+            continue  # the first sweep only sets off: the next ones do better (not counted)
         now = count()
         if best is None or now < best:
             best, best_pos = now, pos.copy()
-        if np.array_equal(before, pos):
+        if settled:
             break
     return best_pos, 0 if best is None else best
 
@@ -679,7 +724,7 @@ def _compute(prep: _Prepared, opts: LayoutOptions, focus_id: NodeId | None, prin
     order = _topological(n, succ, pred)
     back: set[tuple[int, int]] = set()
     if len(order) < n:
-        back = _back_edges(n, succ, focus)
+        back = _back_edges(n, succ, pred, focus)
         dag: dict[tuple[int, int], int] = {}
         for (a, b), w in lifted.items():
             key = (b, a) if (a, b) in back else (a, b)
@@ -890,61 +935,56 @@ def _place_children(
 
 def to_cytoscape(result: Layout, graph: LayoutGraph) -> list[dict[str, Any]]:
     """cytoscape.js elements for the ``preset`` layout: nodes (parents before their children,
-    ``data.parent`` set on children) then edges. Ids are strings (cytoscape's); an edge
-    without an id gets ``source->target`` (``#2``, ``#3``... on repeats), one with an id gets
-    ``edge:<id>`` since nodes and edges share cytoscape's id space. ``data`` carries the
-    input's data, ``label``, the box ``width``/``height`` and the ``layer``; an edge turned
-    around to break a cycle has ``data.reversed`` true (it is still drawn source to target)."""
-    depth: dict[NodeId, int] = {}
+    otherwise in the graph's order; ``data.parent`` set on children) then edges.
+
+    Ids are strings (cytoscape's); an edge without an id gets ``source->target`` (``#2``,
+    ``#3``... on repeats), one with an id gets ``edge:<id>`` since nodes and edges share
+    cytoscape's id space. ``data`` carries the input's data, ``label``, the box
+    ``width``/``height`` and the ``layer``; an edge turned around to break a cycle has
+    ``data.reversed`` true (it is still drawn source to target).
+    """
     parents = {n.id: n.parent for n in graph.nodes}
-
-    def level(node: NodeId) -> int:
-        if node not in depth:
-            p = parents[node]
-            depth[node] = 0 if p is None else level(p) + 1
-        return depth[node]
-
-    nodes = sorted(graph.nodes, key=lambda n: (level(n.id), _key(n.id)))
+    depth: dict[NodeId, int] = {}
+    top: dict[NodeId, NodeId] = {}
+    for nid in parents:
+        chain = [nid]
+        while chain[-1] not in depth and parents[chain[-1]] is not None:
+            chain.append(parents[chain[-1]])  # type: ignore[arg-type]
+        last = chain.pop()
+        d, root = (depth[last], top[last]) if last in depth else (0, last)
+        depth[last], top[last] = d, root
+        for k in reversed(chain):
+            d += 1
+            depth[k], top[k] = d, root
+    boxes, layers = result.boxes, result.layers
     out: list[dict[str, Any]] = []
-    for node in nodes:
-        box = result.boxes[node.id]
+    for node in sorted(graph.nodes, key=lambda n: depth[n.id]):  # parents first, else as given
+        box = boxes[node.id]
         data: dict[str, Any] = {
             **node.data,
             "id": str(node.id),
             "label": node.label,
             "width": box.width,
             "height": box.height,
-            "layer": result.layers[node.id],
+            "layer": layers[node.id],
         }
         if node.parent is not None:
             data["parent"] = str(node.parent)
-        out.append(
-            {
-                "group": "nodes",
-                "data": data,
-                "position": {"x": round(box.x, 2), "y": round(box.y, 2)},
-            }
-        )
-    top = {n.id: n.id for n in graph.nodes}
-
-    def root(node: NodeId) -> NodeId:
-        p = parents[node]
-        return node if p is None else root(p)
-
-    for nid in top:
-        top[nid] = root(nid)
+        position = {"x": round(box.x, 2), "y": round(box.y, 2)}
+        out.append({"group": "nodes", "data": data, "position": position})
+    turned = result.reversed_edges
     used: dict[str, int] = {}
-    for edge in sorted(graph.edges, key=lambda e: (_key(e.source), _key(e.target), str(e.id))):
+    for edge in graph.edges:
         eid = f"{edge.source}->{edge.target}" if edge.id is None else f"edge:{edge.id}"
-        used[eid] = used.get(eid, 0) + 1
-        if used[eid] > 1:
-            eid = f"{eid}#{used[eid]}"
+        seen = used[eid] = used.get(eid, 0) + 1
+        if seen > 1:
+            eid = f"{eid}#{seen}"
         data = {
             **edge.data,
             "id": eid,
             "source": str(edge.source),
             "target": str(edge.target),
-            "reversed": (top[edge.source], top[edge.target]) in result.reversed_edges,
+            "reversed": bool(turned) and (top[edge.source], top[edge.target]) in turned,
         }
         out.append({"group": "edges", "data": data})
     return out
