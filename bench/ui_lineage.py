@@ -127,11 +127,22 @@ def browser(server: ServerProcess, path: str) -> dict[str, Any]:
         page.fill("#password", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(f"{server.base}/")
-        renders = []
+        renders: list[float] = []
+        steps: list[dict[str, int]] = []
         for _ in range(3):
             page.goto(f"{server.base}{path}", wait_until="commit")
             page.wait_for_selector("#cy[data-ready]", timeout=120_000)
             renders.append(page.evaluate("() => window.soundingLineage.state.firstRenderMs"))
+            marks = page.evaluate(
+                """() => {
+                    const m = window.soundingLineage.marks;
+                    const nav = performance.getEntriesByType("navigation")[0];
+                    return {html_loaded: nav.responseEnd, script_start: m.start,
+                            parsed: m.parsed, cytoscape_created: m.created,
+                            fitted: m.fitted, first_frame: m.rendered};
+                }"""
+            )
+            steps.append({k: round(v) for k, v in marks.items()})
         drawn = page.evaluate("() => window.soundingLineage.cy.elements().length")
         box = page.locator("#cy").bounding_box()
         before = page.evaluate("() => window.soundingLineage.cy.pan()")
@@ -163,6 +174,7 @@ def browser(server: ServerProcess, path: str) -> dict[str, Any]:
         "browser_elements": drawn,
         "first_render_ms": round(min(renders)),
         "first_render_ms_runs": [round(r) for r in renders],
+        "first_render_steps_ms": steps[renders.index(min(renders))],
         "pan_responds": moved > 100,
         "drag_ms": round(drag_ms),
         "pan_frame_ms_p50": quantile(frames, 0.5),

@@ -21,7 +21,7 @@ FOCUS = "/lineage?focus=urn:sounding:warehouse:main.stg_orders"
 def _node_id(page: Any, qualified_name: str) -> str | None:
     found: str | None = page.evaluate(
         """(qn) => {
-            const n = window.soundingLineage.cy.nodes().filter((x) => x.data("qn") === qn);
+            const n = window.soundingLineage.cy.nodes().filter((x) => (x.data("qn") || x.data("label")) === qn);
             return n.nonempty() ? n[0].id() : null;
         }""",
         qualified_name,
@@ -57,7 +57,7 @@ def test_expand_upstream_then_switch_to_column_level(
     _click_node(page, rates)  # expands it: its upstream table appears
     page.wait_for_function(
         """() => window.soundingLineage.cy.nodes().some((n) =>
-            n.data("qn") === "main.raw_exchange_rates")"""
+            n.data("label") === "main.raw_exchange_rates")"""
     )
     assert f"expand={rates}" in page.url  # the URL holds the expansion: Back and sharing work
     assert "main.stg_latest_exchange_rates" in page.inner_text("#node-info")
@@ -73,7 +73,7 @@ def test_expand_upstream_then_switch_to_column_level(
     page.focus("#node-path")
     page.keyboard.press("Enter")
     on_path = page.evaluate(
-        "() => window.soundingLineage.cy.nodes('.onpath').map((n) => n.data('qn')).sort()"
+        "() => window.soundingLineage.cy.nodes('.onpath').map((n) => n.data('label')).sort()"
     )
     assert on_path == [
         "main.raw_exchange_rates",
@@ -118,7 +118,7 @@ def test_export_the_impact_csv(
     # the impact table's Path button highlights the path of a drawn asset
     page.click("#impact tr:has-text('main.mart_order_summary') .path-btn")
     on_path = page.evaluate(
-        "() => window.soundingLineage.cy.nodes('.onpath').map((n) => n.data('qn')).sort()"
+        "() => window.soundingLineage.cy.nodes('.onpath').map((n) => n.data('label')).sort()"
     )
     assert on_path == ["main.mart_order_summary", "main.stg_orders"]
     screenshot(page, "impact", full_page=True)

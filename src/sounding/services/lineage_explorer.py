@@ -33,7 +33,14 @@ from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
 from sounding.errors import InvalidInputError
 from sounding.lineage.graph import walk
-from sounding.lineage.layout import LayoutEdge, LayoutGraph, LayoutNode, layout_cached, to_cytoscape
+from sounding.lineage.layout import (
+    Box,
+    LayoutEdge,
+    LayoutGraph,
+    LayoutNode,
+    LayoutOptions,
+    layout_cached,
+)
 from sounding.services import catalog
 from sounding.services.context import Context
 from sounding.store.repos import lineage as repo
@@ -81,8 +88,6 @@ class ExplorerEdge:
     id: int
     source: int
     target: int
-    kind: str | None
-    origin: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,6 +228,31 @@ def _columns_of(conn: Connection, table_ids: Sequence[int]) -> list[int]:
     return out
 
 
+Edge = tuple[int, int, int]  # (id, source, target)
+_EDGE_CHUNK = 1000
+
+
+def _neighbours(conn: Connection, ids: Sequence[int], direction: str, level: str) -> list[Edge]:
+    """Edges leaving (downstream) or entering (upstream) ``ids`` at ``level`` whose other end
+    is a live asset, as plain tuples: the whole graph reads thousands of them."""
+    near, far = (
+        (lineage_edges.c.source_id, lineage_edges.c.target_id)
+        if direction == "downstream"
+        else (lineage_edges.c.target_id, lineage_edges.c.source_id)
+    )
+    far_asset = assets.alias("far_asset")
+    out: list[Edge] = []
+    for i in range(0, len(ids), _EDGE_CHUNK):
+        query = (
+            sa.select(lineage_edges.c.id, lineage_edges.c.source_id, lineage_edges.c.target_id)
+            .join(far_asset, far_asset.c.id == far)
+            .where(near.in_(ids[i : i + _EDGE_CHUNK]), lineage_edges.c.level == level)
+            .where(far_asset.c.deleted_at.is_(None))
+        )
+        out += conn.execute(query).tuples().all()
+    return out
+
+
 def _check(level: str, depth: int | None) -> None:
     if level not in LEVELS:
         raise InvalidInputError("level must be table or column", field="level")
@@ -266,22 +296,17 @@ class _Builder:
             if i not in self.nodes and i in rows:
                 self.nodes[i] = _node(rows[i], distance)
 
-    def edge(self, e: dict[str, Any]) -> None:
-        if e["source_id"] in self.nodes and e["target_id"] in self.nodes:
-            self.edges.setdefault(
-                e["id"],
-                ExplorerEdge(e["id"], e["source_id"], e["target_id"], e["kind"], e["origin"]),
-            )
+    def edge(self, e: Edge) -> None:
+        if e[1] in self.nodes and e[2] in self.nodes and e[0] not in self.edges:
+            self.edges[e[0]] = ExplorerEdge(*e)
 
     def hop(self, frontier: list[int], direction: str, limit: int) -> list[int]:
         """One step ``direction`` from ``frontier``: at most ``limit`` new nodes (tables at
         column level) come in, by name; the rest are left out (``overflow``)."""
         if not frontier:
             return []
-        found = repo.neighbours(self.conn, frontier, direction, self.level)
-        far, near = (
-            ("target_id", "source_id") if direction == "downstream" else ("source_id", "target_id")
-        )
+        found = _neighbours(self.conn, frontier, direction, self.level)
+        far, near = (2, 1) if direction == "downstream" else (1, 2)
         rows = _load(self.conn, {e[far] for e in found if e[far] not in self.nodes})
         sign = 1 if direction == "downstream" else -1
         via = {e[far]: self.nodes[e[near]] for e in found if e[near] in self.nodes}
@@ -320,7 +345,7 @@ class _Builder:
     def induced(self) -> None:
         """Every edge between two drawn nodes, also those no hop went through."""
         ids = list(self.nodes)
-        for e in repo.neighbours(self.conn, ids, "downstream", self.level):
+        for e in _neighbours(self.conn, ids, "downstream", self.level):
             self.edge(e)
 
     def whole(self, start: list[int], limit: int) -> bool:
@@ -328,14 +353,14 @@ class _Builder:
         nodes; true when it stopped at the limit."""
         seen = set(self.nodes)
         frontier = [i for i in start if i in self.nodes]
-        found_edges: dict[int, dict[str, Any]] = {}
+        found_edges: dict[int, Edge] = {}
         truncated = False
         while frontier and not truncated:
             nxt: list[int] = []
             for direction in ("upstream", "downstream"):
-                far = "target_id" if direction == "downstream" else "source_id"
-                for e in repo.neighbours(self.conn, frontier, direction, self.level):
-                    found_edges[e["id"]] = e
+                far = 2 if direction == "downstream" else 1
+                for e in _neighbours(self.conn, frontier, direction, self.level):
+                    found_edges[e[0]] = e
                     node = e[far]
                     if node in seen:
                         continue
@@ -354,14 +379,14 @@ class _Builder:
         return truncated
 
 
-def _signed_distances(start: Sequence[int], edges: Iterable[dict[str, Any]]) -> dict[int, int]:
+def _signed_distances(start: Sequence[int], edges: Iterable[Edge]) -> dict[int, int]:
     """Hops from ``start`` along edges (downstream, positive) and against them (upstream,
     negative); a node that is both keeps the nearer, downstream on a tie."""
     succ: dict[int, list[int]] = {}
     pred: dict[int, list[int]] = {}
-    for e in edges:
-        succ.setdefault(e["source_id"], []).append(e["target_id"])
-        pred.setdefault(e["target_id"], []).append(e["source_id"])
+    for _, a, b in edges:
+        succ.setdefault(a, []).append(b)
+        pred.setdefault(b, []).append(a)
     out: dict[int, int] = dict.fromkeys(start, 0)
     for links, sign in ((succ, 1), (pred, -1)):
         hops = dict.fromkeys(start, 0)
@@ -459,39 +484,66 @@ def explore(
     return graph
 
 
-def _data(node: ExplorerNode, kind: str) -> dict[str, Any]:
-    data: dict[str, Any] = {"type": node.type, "kind": kind, "qn": node.qualified_name}
+_OPTIONS = LayoutOptions()
+
+
+def _element(
+    node: ExplorerNode, kind: str, box: Box, column_level: bool, parent: int | None
+) -> dict[str, Any]:
+    """A cytoscape node, lean (the whole graph sends 10,000 of them): sizes only when not the
+    default (a column inside its table), ``qn`` only when the label is not the full name."""
+    data: dict[str, Any] = {
+        "id": str(node.id),
+        "label": node.name
+        if column_level and node.type == AssetType.COLUMN.value
+        else node.qualified_name,
+        "kind": kind,
+        "type": node.type,
+    }
+    if column_level:
+        data["qn"] = node.qualified_name
     if node.owner:
         data["owner"] = node.owner
     if node.distance is not None:
         data["distance"] = node.distance
-    return data
+    if parent is not None:
+        data["parent"] = str(parent)
+        data["w"], data["h"] = box.width, box.height
+    return {
+        "group": "nodes",
+        "data": data,
+        "position": {"x": round(box.x, 1), "y": round(box.y, 1)},
+    }
 
 
 def _elements(graph: ExplorerGraph) -> list[dict[str, Any]]:
-    """cytoscape elements with fixed positions (the server layout, cached per graph)."""
+    """cytoscape elements at fixed positions (the server layout, cached per graph): tables
+    (parents) first, then nodes, then edges."""
     table_ids = {t.id for t in graph.tables}
-    nodes = [
-        LayoutNode(
-            n.id,
-            n.name if graph.level == "column" else n.qualified_name,
-            n.parent_id if n.parent_id in table_ids else None,
-            _data(n, n.direction),
-        )
-        for n in graph.nodes
-    ]
     drawn = {n.id for n in graph.nodes}
-    nodes += [
-        LayoutNode(
-            t.id, t.qualified_name, None, _data(t, "focus" if t.id == graph.focus.id else "table")
-        )
-        for t in graph.tables
-        if t.id not in drawn
+    tables = [t for t in graph.tables if t.id not in drawn]
+    parent = {n.id: n.parent_id if n.parent_id in table_ids else None for n in graph.nodes}
+    laid = LayoutGraph.build(
+        [LayoutNode(t.id) for t in tables]
+        + [LayoutNode(n.id, "", parent[n.id]) for n in graph.nodes],
+        [LayoutEdge(e.source, e.target, e.id) for e in graph.edges],
+    )
+    focus = graph.focus.id if graph.focus.id in drawn or graph.focus.id in table_ids else None
+    boxes = layout_cached(laid, focus, _OPTIONS).boxes
+    column_level = graph.level == "column"
+    out = [
+        _element(t, "focus" if t.id == graph.focus.id else "table", boxes[t.id], column_level, None)
+        for t in tables
     ]
-    edges = [LayoutEdge(e.source, e.target, e.id) for e in graph.edges]
-    laid = LayoutGraph.build(nodes, edges)
-    focus = graph.focus.id if any(n.id == graph.focus.id for n in nodes) else None
-    return to_cytoscape(layout_cached(laid, focus), laid)
+    out += [_element(n, n.direction, boxes[n.id], column_level, parent[n.id]) for n in graph.nodes]
+    out += [
+        {
+            "group": "edges",
+            "data": {"id": f"e{e.id}", "source": str(e.source), "target": str(e.target)},
+        }
+        for e in graph.edges
+    ]
+    return out
 
 
 # --- impact --------------------------------------------------------------------------------
