@@ -21,7 +21,8 @@ FOCUS = "/lineage?focus=urn:sounding:warehouse:main.stg_orders"
 def _node_id(page: Any, qualified_name: str) -> str | None:
     found: str | None = page.evaluate(
         """(qn) => {
-            const n = window.soundingLineage.cy.nodes().filter((x) => (x.data("qn") || x.data("label")) === qn);
+            const n = window.soundingLineage.cy.nodes().filter(
+                (x) => (x.data("qn") || x.data("label")) === qn);
             return n.nonempty() ? n[0].id() : null;
         }""",
         qualified_name,

@@ -249,7 +249,7 @@ def _neighbours(conn: Connection, ids: Sequence[int], direction: str, level: str
             .where(near.in_(ids[i : i + _EDGE_CHUNK]), lineage_edges.c.level == level)
             .where(far_asset.c.deleted_at.is_(None))
         )
-        out += conn.execute(query).tuples().all()
+        out += [(r[0], r[1], r[2]) for r in conn.execute(query)]
     return out
 
 
