@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +39,7 @@ from sounding.lineage.layout import (
     LayoutGraph,
     LayoutNode,
     LayoutOptions,
+    NodeId,
     layout_cached,
 )
 from sounding.services import catalog
@@ -516,24 +517,36 @@ def _element(
     }
 
 
-def _elements(graph: ExplorerGraph) -> list[dict[str, Any]]:
-    """cytoscape elements at fixed positions (the server layout, cached per graph): tables
-    (parents) first, then nodes, then edges."""
+def _parents(graph: ExplorerGraph) -> dict[int, int | None]:
     table_ids = {t.id for t in graph.tables}
+    return {n.id: n.parent_id if n.parent_id in table_ids else None for n in graph.nodes}
+
+
+def lay_out(graph: ExplorerGraph) -> Mapping[NodeId, Box]:
+    """Every node's box (the server layout, cached per graph): tables hold their columns."""
     drawn = {n.id for n in graph.nodes}
-    tables = [t for t in graph.tables if t.id not in drawn]
-    parent = {n.id: n.parent_id if n.parent_id in table_ids else None for n in graph.nodes}
+    parent = _parents(graph)
     laid = LayoutGraph.build(
-        [LayoutNode(t.id) for t in tables]
+        [LayoutNode(t.id) for t in graph.tables if t.id not in drawn]
         + [LayoutNode(n.id, "", parent[n.id]) for n in graph.nodes],
         [LayoutEdge(e.source, e.target, e.id) for e in graph.edges],
     )
-    focus = graph.focus.id if graph.focus.id in drawn or graph.focus.id in table_ids else None
-    boxes = layout_cached(laid, focus, _OPTIONS).boxes
+    tables = {t.id for t in graph.tables}
+    focus = graph.focus.id if graph.focus.id in drawn or graph.focus.id in tables else None
+    return layout_cached(laid, focus, _OPTIONS).boxes
+
+
+def _elements(graph: ExplorerGraph) -> list[dict[str, Any]]:
+    """cytoscape elements at fixed positions: tables (parents) first, then nodes, then
+    edges."""
+    boxes = lay_out(graph)
+    drawn = {n.id for n in graph.nodes}
+    parent = _parents(graph)
     column_level = graph.level == "column"
     out = [
         _element(t, "focus" if t.id == graph.focus.id else "table", boxes[t.id], column_level, None)
-        for t in tables
+        for t in graph.tables
+        if t.id not in drawn
     ]
     out += [_element(n, n.direction, boxes[n.id], column_level, parent[n.id]) for n in graph.nodes]
     out += [
