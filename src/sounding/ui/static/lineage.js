@@ -89,11 +89,29 @@
 
   marks.created = performance.now();
   cy.nodes().panify();  // nodes cannot be dragged: dragging one pans the view
+  marks.panified = performance.now();
 
   // everything in view (boxes without labels: measuring 10,000 labels is slow); a capped
   // view keeps labels readable instead, centred on the focus
+  // the box around every node, from the server's positions and sizes: asking cytoscape
+  // would compute the style of every element first (seconds at 10,000 elements)
+  function extentOf(elements) {
+    var bb = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+    elements.forEach(function (el) {
+      if (!el.position) return;
+      var w = (el.data.w || 200) / 2;
+      var h = (el.data.h || 40) / 2;
+      bb.x1 = Math.min(bb.x1, el.position.x - w); bb.x2 = Math.max(bb.x2, el.position.x + w);
+      bb.y1 = Math.min(bb.y1, el.position.y - h); bb.y2 = Math.max(bb.y2, el.position.y + h);
+    });
+    if (bb.x1 === Infinity) bb = { x1: 0, y1: 0, x2: 1, y2: 1 };
+    bb.w = bb.x2 - bb.x1; bb.h = bb.y2 - bb.y1;
+    return bb;
+  }
+
   function fit() {
-    var bb = cy.elements().boundingBox({ includeLabels: false, includeOverlays: false });
+    var bb = state.extent || cy.elements().boundingBox({ includeLabels: false, includeOverlays: false });
+    state.extent = null;
     var pad = 30;
     var zoom = Math.min((cy.width() - 2 * pad) / Math.max(bb.w, 1), (cy.height() - 2 * pad) / Math.max(bb.h, 1));
     zoom = Math.max(Math.min(zoom, 1.2), cy.minZoom());
@@ -106,6 +124,7 @@
     }
     cy.viewport({ zoom: zoom, pan: { x: cy.width() / 2 - zoom * cx, y: cy.height() / 2 - zoom * cyy } });
   }
+  state.extent = extentOf(data.elements);
   fit();
   marks.fitted = performance.now();
   cy.one("render", function () {
@@ -278,7 +297,7 @@
         (ids.length - 1) + " or more.", "info");
     } else {
       showNode(last);
-      cy.animate({ fit: { eles: eles, padding: 60 }, duration: 250 });
+      ensureVisible(eles);
     }
   }
 
@@ -317,8 +336,12 @@
 
   // bring an expanded node's neighbourhood into view (labels still readable)
   function reveal(node) {
-    var eles = node.closedNeighborhood().union(node.closedNeighborhood().parents());
-    var bb = eles.boundingBox();
+    ensureVisible(node.closedNeighborhood().union(node.closedNeighborhood().parents()));
+  }
+
+  // move (and zoom out only as far as needed) so that ``eles`` are all in view
+  function ensureVisible(eles) {
+    var bb = eles.boundingBox({ includeLabels: false });
     var ext = cy.extent();
     if (bb.x1 >= ext.x1 && bb.x2 <= ext.x2 && bb.y1 >= ext.y1 && bb.y2 <= ext.y2) return;
     var zoom = Math.min(cy.zoom(), cy.width() / (bb.w + 80), cy.height() / (bb.h + 80));
