@@ -44,6 +44,7 @@ from sounding.lineage.layout import (
 )
 from sounding.services import catalog
 from sounding.services.context import Context
+from sounding.services.gcpause import paused_gc
 from sounding.store.repos import lineage as repo
 from sounding.store.tables import assets, sources
 from sounding.store.tables_lineage import lineage_edges
@@ -425,7 +426,7 @@ def explore(
         )
     focus, start = _focus(ctx, actor, ref, level)
     truncated = False
-    with ctx.db.read() as conn:
+    with paused_gc(), ctx.db.read() as conn:  # thousands of small acyclic objects
         build = _Builder(conn, level)
         build.add(_load(conn, start), start, 0)
         if level == "table":
@@ -480,12 +481,14 @@ def explore(
         truncated=truncated,
     )
     started = time.perf_counter()
-    graph.elements = _elements(graph)
+    with paused_gc():
+        graph.elements = _elements(graph)
     graph.layout_ms = round((time.perf_counter() - started) * 1000, 1)
     return graph
 
 
 _OPTIONS = LayoutOptions()
+_COLUMN = AssetType.COLUMN.value
 
 
 def _element(
@@ -495,9 +498,7 @@ def _element(
     default (a column inside its table), ``qn`` only when the label is not the full name."""
     data: dict[str, Any] = {
         "id": str(node.id),
-        "label": node.name
-        if column_level and node.type == AssetType.COLUMN.value
-        else node.qualified_name,
+        "label": node.name if column_level and node.type == _COLUMN else node.qualified_name,
         "kind": kind,
         "type": node.type,
     }
