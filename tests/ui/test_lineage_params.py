@@ -1,11 +1,22 @@
-"""The lineage explorer's URL parameters and CSV cells (no server needed)."""
+"""The lineage explorer's URL parameters, CSV cells and partial templates (no server)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import pytest
 
 from sounding.errors import InvalidInputError
-from sounding.ui.lineage import _cell, breakable, parse_depth, parse_expand, state_url
+from sounding.services import lineage_explorer
+from sounding.ui.lineage import (
+    _cell,
+    breakable,
+    parse_depth,
+    parse_expand,
+    state_url,
+    url_maker,
+)
+from sounding.ui.render import ENV
 
 
 def test_depth_is_a_number_of_hops_or_the_whole_graph() -> None:
@@ -41,3 +52,23 @@ def test_csv_cells_never_start_a_formula() -> None:
 def test_long_names_wrap_after_separators_and_stay_escaped() -> None:
     assert str(breakable("main.a_b")) == "main.<wbr>a_<wbr>b"
     assert str(breakable("<x>.y")) == "&lt;x&gt;.<wbr>y"
+
+
+def test_the_not_drawn_table_lists_what_the_cap_left_out(ctx: Any, operator: Any) -> None:
+    from tests.services.test_lineage_explorer import _hub
+
+    _hub(ctx, operator, fanout=8)
+    focus = "urn:sounding:hub:main.hub"
+    graph = lineage_explorer.explore(ctx, operator, focus, limit=3)
+    html = ENV.get_template("lineage/_overflow.html").render(
+        graph=graph, limit=3, url=url_maker(focus, 1, "table", graph.expanded)
+    )
+    assert "Not drawn: 5 more neighbours" in html
+    assert "at most 3 assets" in html
+    assert html.count("downstream of main.hub") == 5
+    assert "/lineage?focus=urn:sounding:hub:main.t007" in html  # focus on a left-out one
+    assert lineage_explorer.explore(ctx, operator, focus).overflow_total == 0
+    nothing = ENV.get_template("lineage/_overflow.html").render(
+        graph=lineage_explorer.explore(ctx, operator, focus), limit=200, url=str
+    )
+    assert nothing.strip() == ""

@@ -228,6 +228,14 @@
   // the shortest path between the focus and ``node``, along the edges' direction
   function pathFromFocus(node) {
     if (isFocus(node)) return node;
+    if (node.isParent()) {  // a table around its columns: the shortest path to one of them
+      var best = null;
+      node.children().forEach(function (child) {
+        var found = pathFromFocus(child);
+        if (found && (!best || found.length < best.length)) best = found;
+      });
+      return best ? best.union(node) : null;
+    }
     var backwards = (node.data("distance") || 0) >= 0;  // downstream: walk up to the focus
     var seen = {}; seen[node.id()] = null;
     var queue = [node];
