@@ -41,6 +41,10 @@ def test_state_urls_leave_defaults_out() -> None:
         == "/lineage?focus=7&depth=max&level=column&expand=1,2&ipage=3"
     )
     assert "%26" in state_url("/lineage", "a&b", 1, "table", [])
+    # a column's URN holds a '#': it must not end the URL's query
+    assert state_url("/lineage", "urn:s:t#c", 1, "column", []) == (
+        "/lineage?focus=urn:s:t%23c&level=column"
+    )
 
 
 def test_csv_cells_never_start_a_formula() -> None:

@@ -109,7 +109,7 @@ def state_url(
     if expand:
         params.append(("expand", ",".join(map(str, expand))))
     params += [(k, str(v)) for k, v in extra.items() if v not in (None, "", 1)]
-    return f"{path}?{urlencode(params, safe=':,#')}"
+    return f"{path}?{urlencode(params, safe=':,')}"
 
 
 def url_maker(focus: str, depth: int | None, level: str, expand: list[int]) -> Callable[..., str]:
