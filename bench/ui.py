@@ -41,6 +41,15 @@ PAGES: list[tuple[str, str]] = [
     ("compliance", "/compliance"),
     ("compliance_all", "/compliance?status=all"),
     ("finding", "/compliance/findings/1"),
+    ("lineage-picker", "/lineage"),
+    ("lineage", "/lineage?focus=urn:sounding:warehouse:main.stg_orders"),
+    ("lineage-columns", "/lineage?focus=urn:sounding:warehouse:main.stg_orders&level=column"),
+    ("lineage-whole", "/lineage?focus=urn:sounding:warehouse:main.stg_orders&depth=max"),
+    (
+        "lineage-expand-json",
+        "/lineage/graph.json?focus=urn:sounding:warehouse:main.stg_orders&expand=30",
+    ),
+    ("lineage-impact-csv", "/lineage/impact.csv?focus=urn:sounding:warehouse:main.stg_orders"),
 ]
 TIMING = re.compile(r"app;dur=([0-9.]+)")
 
