@@ -32,6 +32,9 @@ FACET_FIELDS = (
 )
 """Fields a page reports facet counts for, in this order."""
 
+MISSING_FIELDS = FACET_FIELDS[1:]
+"""Facet fields a search may ask to be empty (``SearchFilters.missing``): every one but type."""
+
 
 class SearchMode(StrEnum):
     KEYWORD = "keyword"  # text relevance only
@@ -147,6 +150,7 @@ class SearchFilters:
 
     ``deleted``: False (default) hides soft-deleted assets, True shows only them, None both.
     ``quality_min``/``quality_max`` (0..1, inclusive) exclude documents without a quality.
+    ``missing``: facet fields that must have no value (``("owner",)``: documents nobody owns).
     """
 
     types: tuple[str, ...] = ()
@@ -161,6 +165,7 @@ class SearchFilters:
     quality_min: float | None = None
     quality_max: float | None = None
     deleted: bool | None = False
+    missing: tuple[str, ...] = ()
 
     def keyword_fields(self) -> dict[str, tuple[str, ...]]:
         """Facet field name -> accepted values, for the fields that restrict anything."""
