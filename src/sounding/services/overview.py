@@ -98,6 +98,7 @@ class HomeOverview:
     recent_events: tuple[DiscoveryEvent, ...]
     running_scans: tuple[ScanLine, ...]
     failed_scans: tuple[ScanLine, ...]  # failed in the last FAILED_WITHIN
+    last_finished_scan: ScanLine | None
 
     @property
     def objects(self) -> int:
@@ -171,4 +172,7 @@ def home(ctx: Context, actor: Principal) -> HomeOverview:
         ),
         running_scans=tuple(running),
         failed_scans=tuple(failed),
+        last_finished_scan=next(
+            (_scan(r) for r in runs if r["status"] not in ACTIVE and r["finished_at"]), None
+        ),
     )

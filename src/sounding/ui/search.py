@@ -20,7 +20,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from markupsafe import Markup
 
-from sounding.domain.search import GLOSSARY_TERM, MAX_QUERY_CHARS, MISSING_FIELDS
+from sounding.domain.search import (
+    GLOSSARY_TERM,
+    MAX_QUERY_CHARS,
+    MISSING_FIELDS,
+    container_of,
+)
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError
 from sounding.services import search, usage
@@ -92,9 +97,11 @@ def breadcrumb(kind: str, source: str | None, qualified_name: str) -> list[Crumb
         parts = split_qualified(qualified_name)
     except InvalidInputError:
         return crumbs
+    schema = container_of(kind, qualified_name)  # deeper crumbs (a column's table) stay text
     for depth, part in enumerate(parts[:-1]):
-        schema = ".".join(parts[: depth + 1])
-        crumbs.append(Crumb(part, "/search?" + urlencode({"schema": schema})))
+        prefix = ".".join(parts[: depth + 1])
+        href = "/search?" + urlencode({"schema": prefix}) if prefix == schema else None
+        crumbs.append(Crumb(part, href))
     return crumbs
 
 
