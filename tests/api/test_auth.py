@@ -191,6 +191,13 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("DELETE", "/api/v1/lineage/edges/{edge_id}", "/api/v1/lineage/edges/999", None, "steward"),
     ("GET", "/api/v1/assets/{ref}/lineage", "/api/v1/assets/999/lineage", None, "viewer"),
     ("GET", "/api/v1/assets/{ref}/impact", "/api/v1/assets/999/impact", None, "viewer"),
+    (
+        "GET",
+        "/api/v1/changes/impact",
+        "/api/v1/changes/impact?since=2026-01-01T00:00:00Z",
+        None,
+        "viewer",
+    ),
     ("GET", "/api/v1/users", "/api/v1/users", None, "admin"),
     ("POST", "/api/v1/users", "/api/v1/users", {"name": "u9", "role": "viewer"}, "admin"),
     ("PATCH", "/api/v1/users/{name}", "/api/v1/users/viewer1", {"disabled": False}, "admin"),

@@ -171,6 +171,7 @@ def test_catalog_answers_keep_to_their_schemas(live: Live) -> None:
         ("/search?q=customers", "/api/v1/search"),
         ("/search/suggest?q=cus", "/api/v1/search/suggest"),
         ("/analytics/catalog", "/api/v1/analytics/catalog"),
+        ("/changes/impact?since=2000-01-01T00:00:00Z", "/api/v1/changes/impact"),
     ]:
         _check(live, "get", template, live.call("GET", path))
 

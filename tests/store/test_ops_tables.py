@@ -1,4 +1,5 @@
-"""The pools and view-lineage-state tables are exactly what their migrations create."""
+"""The pools, view-lineage-state and change-impact tables are exactly what their migrations
+create."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from alembic.migration import MigrationContext
 from sounding.store.tables import metadata
 
 
-@pytest.mark.parametrize("table", ["pools", "view_lineage_state"])
+@pytest.mark.parametrize("table", ["pools", "view_lineage_state", "change_impacts"])
 def test_table_matches_its_migration(any_ctx: Any, table: str) -> None:
     def ours(obj: Any, name: str | None, type_: str, *_: Any) -> bool:
         return (name if type_ == "table" else obj.table.name) == table

@@ -20,6 +20,7 @@ from sounding.domain.scans import EventType, ScanReport, ScanStatus
 from sounding.domain.urn import make_urn
 from sounding.errors import SoundingError
 from sounding.scanning import discovery as diff
+from sounding.services import change_impact
 from sounding.services.context import Context
 from sounding.services.gcpause import paused_gc
 from sounding.services.sources import config_for, get_row
@@ -302,6 +303,7 @@ def execute_scan(
         config = config_for(ctx, row)
         with ctx.registry.open(config) as connector:
             scan_connector(ctx, connector, state, report, progress, config)
+        _record_impact(ctx, scan_id, report)
         if then is not None:
             then(report)
     except SoundingError as exc:
@@ -313,6 +315,18 @@ def execute_scan(
         raise
     status = ScanStatus.COMPLETED_WITH_FAILURES if report.failures_total else ScanStatus.COMPLETED
     return _finish(ctx, scan_id, row["id"], report, status, None)
+
+
+def _record_impact(ctx: Context, scan_id: int, report: ScanReport) -> None:
+    """Walk the downstream of this scan's changes now, over the lineage the views had before
+    the lineage stage re-derives it. A failure here is a warning: the scan itself stands."""
+    if not (report.schema_changed or report.deleted):
+        return
+    try:
+        change_impact.record_scan(ctx, scan_id)
+    except Exception as exc:
+        logger.exception("Recording the change impact of scan %s failed", scan_id)
+        report.warn("change impact", f"not recorded: {exc}")
 
 
 def _finish(

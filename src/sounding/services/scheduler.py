@@ -26,7 +26,7 @@ from sounding.errors import AuthenticationError, ConflictError, NotFoundError, S
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import due_ticks
 from sounding.orchestration.spec import WorkflowSpec
-from sounding.services import pools, workflows
+from sounding.services import change_impact, pools, workflows
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import workflows as repo
@@ -40,6 +40,8 @@ ACTIVE = [
     RunStatus.PAUSED,
     RunStatus.RETRYING,
 ]
+TRIGGER_CHANGES = 100  # changes a source_changed trigger's payload lists, at most
+TRIGGER_AFFECTED = 100  # downstream assets per change in it (affected_total says how many)
 ON_TIME = timedelta(seconds=60)  # older ticks were missed; the catch-up policy decides
 
 
@@ -182,10 +184,15 @@ class Scheduler:
             if t.get("type") == kind and all(str(t.get(k)) == v for k, v in match.items())
         ]
 
-    async def _start(self, rows: list[dict[str, Any]], trigger: str) -> list[str]:
+    async def _start(
+        self,
+        rows: list[dict[str, Any]],
+        trigger: str,
+        params: Mapping[str, Any] | None = None,
+    ) -> list[str]:
         ids = []
         for row in rows:
-            ids.append(await self.host.engine.submit(row["spec"], trigger=trigger))
+            ids.append(await self.host.engine.submit(row["spec"], params=params, trigger=trigger))
             logger.info("Started %s (%s)", row["name"], trigger)
         return ids
 
@@ -215,9 +222,25 @@ class Scheduler:
 
         async def fire() -> None:
             rows = await asyncio.to_thread(self._triggered, "source_changed", source=source)
-            await self._start(rows, f"source_changed:{source}")
+            if not rows:
+                return
+            changes = await asyncio.to_thread(self._changes, int(run["id"]))
+            payload = {"source": source, "scan_id": int(run["id"]), "changes": changes}
+            await self._start(rows, f"source_changed:{source}", {"source_changed": payload})
 
         asyncio.run_coroutine_threadsafe(fire(), self.host.loop)
+
+    def _changes(self, scan_id: int) -> list[dict[str, Any]]:
+        """The payload of a ``source_changed`` trigger: the scan's changes with their
+        downstream impact (bounded; an empty list if it cannot be read)."""
+        try:
+            found = change_impact.impact_of_scan(
+                self.ctx, scan_id, TRIGGER_CHANGES, TRIGGER_AFFECTED
+            )
+        except Exception:  # the trigger fires all the same
+            logger.exception("The change impact of scan %s could not be read", scan_id)
+            return []
+        return [c.to_dict() for c in found]
 
     def webhook(self, name: str, secret: str | None) -> str:
         """Start ``name`` for an HTTP call that carries the trigger's secret."""

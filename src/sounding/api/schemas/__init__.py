@@ -25,6 +25,7 @@ from sounding.api.schemas.assets import (
     AssetUpdate,
     DiscoveryEventPublic,
 )
+from sounding.api.schemas.changes import ChangeImpactPage, ChangeImpactPublic
 from sounding.api.schemas.classification import (
     ClassificationDecision,
     ColumnClassificationList,
@@ -70,6 +71,8 @@ __all__ = [
     "AuditEntryPublic",
     "AuditPage",
     "CatalogAnalyticsPublic",
+    "ChangeImpactPage",
+    "ChangeImpactPublic",
     "ClassificationDecision",
     "ColumnClassificationList",
     "DiscoveryEventPublic",
