@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.changes import ChangeImpact
 from sounding.domain.scans import ScanStatus
 from sounding.domain.timestamps import as_utc
-from sounding.services import scans
+from sounding.services import change_impact, scans
 from sounding.services.context import Context
 from sounding.store.repos import analytics as analytics_repo
 from sounding.store.repos import overview as repo
@@ -22,6 +23,8 @@ from sounding.store.repos import overview as repo
 RECENT_EVENTS = 10
 SCANS_LOOKED_AT = 50  # the newest scans, among which the running and failed ones are found
 FAILED_WITHIN = timedelta(days=7)
+CHANGES_WITHIN = timedelta(days=30)
+CHANGES = 10  # breaking changes shown (the API and the lineage page have the rest)
 ACTIVE = (ScanStatus.PENDING.value, ScanStatus.RUNNING.value)
 
 
@@ -99,6 +102,15 @@ class HomeOverview:
     running_scans: tuple[ScanLine, ...]
     failed_scans: tuple[ScanLine, ...]  # failed in the last FAILED_WITHIN
     last_finished_scan: ScanLine | None
+    changes: tuple[ChangeImpact, ...]  # breaking schema changes in CHANGES_WITHIN, newest first
+    more_changes: bool  # there were more than CHANGES
+
+    @property
+    def root_changes(self) -> tuple[ChangeImpact, ...]:
+        """The changes not caused by another one listed (a view's copy of a dropped column
+        is dropped because the column was): what to lead with."""
+        listed = {c.event_id for c in self.changes}
+        return tuple(c for c in self.changes if c.caused_by not in listed)
 
     @property
     def objects(self) -> int:
@@ -136,7 +148,9 @@ def home(ctx: Context, actor: Principal) -> HomeOverview:
     total = counts["total"]
     keys = ("owned", "described", "classified", "with_terms", "with_lineage", "with_quality_rules")
     runs, _ = scans.list_scans(ctx, actor, SCANS_LOOKED_AT, 0)
-    since = datetime.now(UTC) - FAILED_WITHIN
+    now = datetime.now(UTC)
+    changes, more = change_impact.impact_page(ctx, actor, now - CHANGES_WITHIN, limit=CHANGES)
+    since = now - FAILED_WITHIN
     running = [_scan(r) for r in runs if r["status"] in ACTIVE]
     failed = [
         _scan(r)
@@ -175,4 +189,6 @@ def home(ctx: Context, actor: Principal) -> HomeOverview:
         last_finished_scan=next(
             (_scan(r) for r in runs if r["status"] not in ACTIVE and r["finished_at"]), None
         ),
+        changes=tuple(changes),
+        more_changes=more,
     )

@@ -5,6 +5,8 @@ The steward's to-do links to the filtered lists (the URL shapes other pages acce
 ``/review`` (classifications pending review), ``/quality?status=failing``,
 ``/compliance?severity=critical&status=open`` and
 ``/search?missing=owner&type=table&type=view&type=dataset`` (objects nobody owns).
+"What changed and what it breaks" links each change and each affected asset to
+``/lineage?focus=<urn>``.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ TODO_LINKS = {
     "open_critical_findings": "/compliance?severity=critical&status=open",
     "unowned_objects": f"/search?missing=owner&{OBJECT_FILTER}",
 }
+CHANGE_KINDS = {
+    "column_dropped": "column dropped",
+    "column_renamed": "column renamed",
+    "column_retyped": "column retyped",
+    "column_changed": "column changed",
+    "table_dropped": "dropped",
+}
+AFFECTED_SHOWN = 8
 EVENTS = {
     "created": "new",
     "updated": "updated",
@@ -55,6 +65,8 @@ def home(request: Request, ctx: CtxDep, web: UiReader) -> Response:
             "coverage_labels": COVERAGE,
             "todo_links": TODO_LINKS,
             "event_labels": EVENTS,
+            "change_kinds": CHANGE_KINDS,
+            "affected_shown": AFFECTED_SHOWN,
         },
         web=web,
     )
