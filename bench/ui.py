@@ -36,6 +36,10 @@ from sounding.testing.server import ServerProcess  # noqa: E402
 PAGES: list[tuple[str, str]] = [
     ("login", "/login"),
     ("home", "/"),
+    ("search", "/search?q=customer"),
+    ("search_filtered", "/search?q=customer&type=column&label=PII"),
+    ("search_browse", "/search?type=column&page=3"),
+    ("search_suggest", "/search/suggest?q=cust"),
 ]
 TIMING = re.compile(r"app;dur=([0-9.]+)")
 

@@ -51,6 +51,9 @@ FILTERS = [
     SearchFilters(classifications=("PII",), deleted=None),
     SearchFilters(quality_min=0.5, lifecycles=("production",)),
     SearchFilters(deleted=True),
+    SearchFilters(missing=("owner",)),
+    SearchFilters(missing=("domain", "tag"), types=("table", "view")),
+    SearchFilters(missing=("classification",), owners=("ops@x",)),
 ]
 
 

@@ -256,11 +256,12 @@ def suggest_fragment(
     request: Request,
     ctx: CtxDep,
     web: UiReader,
-    q: Annotated[str, Query(max_length=SUGGEST_CHARS)] = "",
+    q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
     box: Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{0,40}$")] = "search",
 ) -> Response:
     """The options of the search box's list (``box`` prefixes their element ids, so the
     page's box and the top bar's never clash)."""
+    q = q[:SUGGEST_CHARS]  # a long text names nothing: match on its start, never refuse it
     found = search.quick(ctx, web.principal, q, SUGGESTIONS)
     options = [
         {
