@@ -44,6 +44,9 @@ def test_home_shows_a_dropped_column_and_what_it_breaks(
     for ref, owner in (("order_amounts", "ann@shop.example"), ("doubled", "bob@shop.example")):
         asset = api.http.get("/assets/by-urn", params={"urn": U + ref}).json()
         assert api.http.patch(f"/assets/{asset['id']}", json={"owner": owner}).status_code == 200
+    rule = {"asset": U + "doubled", "kind": "not_null", "column": "twice", "name": "twice_set"}
+    made = api.http.post("/quality/rules", json=rule)
+    assert made.status_code == 201, made.text
 
     web = httpx.Client(base_url=server.base, timeout=30)
     answer = web.post("/login", data={"username": "stew", "password": PASSWORD, "next": "/"})
@@ -66,14 +69,17 @@ def test_home_shows_a_dropped_column_and_what_it_breaks(
     ]
     rows = re.findall(
         r'<td><a href="/lineage\?focus=([^"]+)">([^<]+)</a>.*?</td>\s*'
-        r'<td class="num">(\d+)</td>\s*<td>([^<]+)</td>',
+        r'<td class="num">(\d+)</td>\s*<td>([^<]+)</td>\s*<td>(.*?)</td>',
         section,
         re.S,
     )
-    assert [(name, hops, owner) for _, name, hops, owner in rows] == [
+    assert [(name, hops, owner) for _, name, hops, owner, _ in rows] == [
         ("main.order_amounts.amount", "1", "ann@shop.example"),
         ("main.doubled.twice", "2", "bob@shop.example"),
     ]
+    doubled = quote(U + "doubled", safe="")
+    assert rows[1][4] == f'<a href="/quality?asset={doubled}">twice_set</a>'  # its rule
+    assert "none" in rows[0][4]
     assert "main.notes" not in section  # it does not read the column
     assert "followed from these" in section  # the views' own copies, counted not repeated
     web.close()

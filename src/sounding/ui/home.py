@@ -33,7 +33,7 @@ COVERAGE = {
 TODO_LINKS = {
     "pending_classifications": "/review",
     "failing_rules": "/quality?status=failing",
-    "erroring_rules": "/quality?status=erroring",
+    "erroring_rules": "/quality?status=unchecked",
     "open_critical_findings": "/compliance?severity=critical&status=open",
     "unowned_objects": f"/search?missing=owner&{OBJECT_FILTER}",
 }
