@@ -133,6 +133,10 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
         column_ids += [i for i, r in rows.items() if r["type"] == "column"]
         labels = label_repo.labels_for(conn, column_ids)
         terms = asset_term_names(conn, [*rows, *column_ids])
+        term_names = {
+            a: [t["name"] for t in ts]
+            for a, ts in glossary_repo.accepted_terms(conn, [*rows, *column_ids]).items()
+        }
         popularity = usage_repo.popularity_for(conn, rows)
         quality = quality_repo.scores_for(conn, objects)
 
@@ -144,6 +148,9 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
         cols = columns.get(asset_id, [])
         found = live(asset_id) + [lb for c in cols for lb in live(c["id"])]
         glossary = terms.get(asset_id, []) + [t for c in cols for t in terms.get(c["id"], [])]
+        named = term_names.get(asset_id, []) + [
+            t for c in cols for t in term_names.get(c["id"], [])
+        ]
         docs.append(
             SearchDocument.from_asset(
                 catalog.public(row),
@@ -152,6 +159,7 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
                 glossary_terms=list(dict.fromkeys(glossary)),
                 quality=quality.get(asset_id),
                 popularity=popularity.get(asset_id, 0.0),
+                terms=list(dict.fromkeys(named)),
             )
         )
     return docs, set(ids) - set(rows)
@@ -177,6 +185,7 @@ def term_documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocumen
             domain=t["path"].strip("/").split("/")[0],
             glossary_terms=(*(t["synonyms"] or []), *(t["abbreviations"] or [])),
             lifecycle="deprecated" if t["status"] == DEPRECATED else None,
+            terms=(t["name"],),
         )
         for t in rows.values()
     ]

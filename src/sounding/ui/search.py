@@ -5,9 +5,9 @@ shared and Back returns to the previous one. Parameters (each filter may repeat;
 one filter are OR-ed, filters AND-ed, as in ``GET /api/v1/search``):
 
 ``q`` words; ``type``, ``source``, ``schema``, ``domain``, ``tag``, ``label`` (a
-classification), ``owner``, ``lifecycle``, ``criticality``; ``missing`` a field that must
-be empty (``missing=owner``: nobody owns it); ``page`` (1-based, 20 per page, up to
-:data:`MAX_OFFSET` results deep).
+classification), ``term`` (an accepted glossary term), ``owner``, ``lifecycle``,
+``criticality``; ``missing`` a field that must be empty (``missing=owner``: nobody owns
+it); ``page`` (1-based, 20 per page, up to :data:`MAX_OFFSET` results deep).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ FILTERS: tuple[tuple[str, str, str, str], ...] = (
     ("source", "sources", "source", "Source"),
     ("schema", "schemas", "schema", "Schema"),
     ("label", "classifications", "classification", "Classification"),
+    ("term", "terms", "term", "Glossary term"),
     ("owner", "owners", "owner", "Owner"),
     ("domain", "domains", "domain", "Domain"),
     ("tag", "tags", "tag", "Tag"),
@@ -53,7 +54,7 @@ FILTERS: tuple[tuple[str, str, str, str], ...] = (
 )
 FIELD_PARAM = {field: param for param, _, field, _ in FILTERS}
 MISSING_LABELS = {field: f"No {heading.lower()}" for _, _, field, heading in FILTERS}
-GAP_FIELDS = ("owner", "domain", "classification", "tag")  # offered as "Gaps" filters
+GAP_FIELDS = ("owner", "domain", "classification", "term", "tag")  # offered as "Gaps" filters
 REASONS = {
     "exact": "exact name",
     "name": "name",
@@ -178,6 +179,7 @@ def search_page(
     domain: Many = None,
     tag: Many = None,
     label: Many = None,
+    term: Many = None,
     owner: Many = None,
     lifecycle: Many = None,
     criticality: Many = None,
@@ -191,6 +193,7 @@ def search_page(
         "domain": domain,
         "tag": tag,
         "label": label,
+        "term": term,
         "owner": owner,
         "lifecycle": lifecycle,
         "criticality": criticality,
