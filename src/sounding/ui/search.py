@@ -248,7 +248,6 @@ def search_page(
                 request, found, {k: v or [] for k, v in chosen.items()}, missing or []
             ),
             "active": active,
-            "missing_owner": "owner" in (missing or ()),
         },
         web=web,
     )
