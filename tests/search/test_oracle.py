@@ -51,6 +51,11 @@ FILTERS = [
     SearchFilters(classifications=("PII",), deleted=None),
     SearchFilters(quality_min=0.5, lifecycles=("production",)),
     SearchFilters(deleted=True),
+    SearchFilters(missing=("owner",)),
+    SearchFilters(missing=("domain", "tag"), types=("table", "view")),
+    SearchFilters(missing=("classification",), owners=("ops@x",)),
+    SearchFilters(terms=("Customer", "Order")),
+    SearchFilters(missing=("term",), types=("column",)),
 ]
 
 
@@ -78,6 +83,7 @@ def random_doc(rng: random.Random, urn_pool: list[str]) -> SearchDocument:
         quality=rng.choice([None, 0.1, 0.5, 0.9]),
         popularity=rng.choice([0.0, 10.0, 1000.0]),
         deleted=rng.random() < 0.15,
+        terms=tuple(rng.sample(["Customer", "Revenue", "Order"], rng.randint(0, 2))),
     )
 
 

@@ -29,8 +29,12 @@ FACET_FIELDS = (
     "owner",
     "lifecycle",
     "criticality",
+    "term",
 )
-"""Fields a page reports facet counts for, in this order."""
+"""Fields a page reports facet counts for, in this order (``term``: accepted glossary terms)."""
+
+MISSING_FIELDS = FACET_FIELDS[1:]
+"""Facet fields a search may ask to be empty (``SearchFilters.missing``): every one but type."""
 
 
 class SearchMode(StrEnum):
@@ -60,7 +64,9 @@ class SearchDocument:
     """One searchable thing. ``urn`` is the key: indexing a document with a known URN
     replaces the old one.
 
-    ``columns`` are the column names of a table, view or dataset. ``schema`` is the
+    ``columns`` are the column names of a table, view or dataset. ``glossary_terms`` are the
+    names, synonyms and abbreviations of its accepted glossary terms (searched as words);
+    ``terms`` the names alone (a facet and a filter). ``schema`` is the
     qualified name of the container an object lives in (``main`` or ``analytics.public``).
     ``quality`` is a score in 0..1 (None when never measured); ``popularity`` counts uses
     (views, queries); both only nudge the ranking.
@@ -87,6 +93,7 @@ class SearchDocument:
     quality: float | None = None
     popularity: float = 0.0
     deleted: bool = False
+    terms: tuple[str, ...] = ()
 
     @classmethod
     def from_asset(
@@ -98,6 +105,7 @@ class SearchDocument:
         glossary_terms: Iterable[str] = (),
         quality: float | None = None,
         popularity: float = 0.0,
+        terms: Iterable[str] = (),
     ) -> SearchDocument:
         """Build from the catalog's public asset dict (``id``, ``urn``, ``name``, ...)."""
         columns = tuple(columns) or tuple(
@@ -125,6 +133,7 @@ class SearchDocument:
             quality=quality,
             popularity=popularity,
             deleted=bool(asset.get("deleted") or asset.get("deleted_at")),
+            terms=tuple(terms),
         )
 
 
@@ -147,6 +156,7 @@ class SearchFilters:
 
     ``deleted``: False (default) hides soft-deleted assets, True shows only them, None both.
     ``quality_min``/``quality_max`` (0..1, inclusive) exclude documents without a quality.
+    ``missing``: facet fields that must have no value (``("owner",)``: documents nobody owns).
     """
 
     types: tuple[str, ...] = ()
@@ -158,9 +168,11 @@ class SearchFilters:
     owners: tuple[str, ...] = ()
     lifecycles: tuple[str, ...] = ()
     criticalities: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
     quality_min: float | None = None
     quality_max: float | None = None
     deleted: bool | None = False
+    missing: tuple[str, ...] = ()
 
     def keyword_fields(self) -> dict[str, tuple[str, ...]]:
         """Facet field name -> accepted values, for the fields that restrict anything."""
@@ -174,6 +186,7 @@ class SearchFilters:
             "owner": self.owners,
             "lifecycle": self.lifecycles,
             "criticality": self.criticalities,
+            "term": self.terms,
         }
         return {k: v for k, v in pairs.items() if v}
 

@@ -60,6 +60,7 @@ def facet_values(doc: SearchDocument) -> dict[str, list[str]]:
         "owner": one(doc.owner),
         "lifecycle": one(doc.lifecycle),
         "criticality": one(doc.criticality),
+        "term": sorted(set(doc.terms)),
     }
 
 

@@ -45,7 +45,7 @@ from sounding.search.vectors import VectorIndex
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the term facet
 BATCH = 4096
 
 Payload = dict[str, Any]
@@ -281,7 +281,8 @@ class SearchEngine:
         vector = self.embedder.embed([" ".join(split_words(text))])[0]
         if not vector.any():
             return []
-        wanted = window * (4 if filters.keyword_fields() or filters.deleted is not False else 2)
+        restricted = filters.keyword_fields() or filters.missing or filters.deleted is not False
+        wanted = window * (4 if restricted else 2)
         near = self.vectors.search(vector, wanted)
         if not near:
             return []

@@ -80,6 +80,8 @@ def passes(doc: SearchDocument, filters: SearchFilters) -> bool:
     for field_name, accepted in filters.keyword_fields().items():
         if not set(values[field_name]) & set(accepted):
             return False
+    if any(values[field_name] for field_name in filters.missing):
+        return False
     if filters.quality_min is not None or filters.quality_max is not None:
         if doc.quality is None:
             return False

@@ -88,6 +88,8 @@ def filter_clauses(
         hi = 1.0 if filters.quality_max is None else filters.quality_max
         rng = Q.range_query(schema, "quality", tantivy.FieldType.Float, lo, hi)
         out.append((MUST, Q.const_score_query(rng, 0.0)))
+    for field_name in filters.missing:
+        out.append((MUST_NOT, Q.exists_query(field_name)))
     if filters.deleted is not None:
         deleted = Q.term_query(schema, "deleted", filters.deleted)
         out.append((MUST, Q.const_score_query(deleted, 0.0)))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,15 @@ from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.search import (
     GLOSSARY_TERM,
+    MISSING_FIELDS,
+    Hit,
+    MatchReason,
     SearchDocument,
     SearchFilters,
     SearchMode,
     SearchQuery,
+    Suggestion,
+    SuggestionKind,
 )
 from sounding.errors import InvalidInputError
 from sounding.governance.glossary import DEPRECATED, term_urn
@@ -127,6 +133,10 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
         column_ids += [i for i, r in rows.items() if r["type"] == "column"]
         labels = label_repo.labels_for(conn, column_ids)
         terms = asset_term_names(conn, [*rows, *column_ids])
+        term_names = {
+            a: [t["name"] for t in ts]
+            for a, ts in glossary_repo.accepted_terms(conn, [*rows, *column_ids]).items()
+        }
         popularity = usage_repo.popularity_for(conn, rows)
         quality = quality_repo.scores_for(conn, objects)
 
@@ -138,6 +148,9 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
         cols = columns.get(asset_id, [])
         found = live(asset_id) + [lb for c in cols for lb in live(c["id"])]
         glossary = terms.get(asset_id, []) + [t for c in cols for t in terms.get(c["id"], [])]
+        named = term_names.get(asset_id, []) + [
+            t for c in cols for t in term_names.get(c["id"], [])
+        ]
         docs.append(
             SearchDocument.from_asset(
                 catalog.public(row),
@@ -146,6 +159,7 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
                 glossary_terms=list(dict.fromkeys(glossary)),
                 quality=quality.get(asset_id),
                 popularity=popularity.get(asset_id, 0.0),
+                terms=list(dict.fromkeys(named)),
             )
         )
     return docs, set(ids) - set(rows)
@@ -171,6 +185,7 @@ def term_documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocumen
             domain=t["path"].strip("/").split("/")[0],
             glossary_terms=(*(t["synonyms"] or []), *(t["abbreviations"] or [])),
             lifecycle="deprecated" if t["status"] == DEPRECATED else None,
+            terms=(t["name"],),
         )
         for t in rows.values()
     ]
@@ -265,6 +280,7 @@ _CHOICES = {
     "types": ("type", (*(t.value for t in AssetType), GLOSSARY_TERM)),
     "lifecycles": ("lifecycle", catalog.LIFECYCLE),
     "criticalities": ("criticality", catalog.CRITICALITY),
+    "missing": ("field", MISSING_FIELDS),
 }
 
 
@@ -276,6 +292,43 @@ def _check_choices(filters: dict[str, Any]) -> None:
                 raise InvalidInputError(
                     f"Unknown {name} {value!r}: use {', '.join(allowed)}", field=name
                 )
+
+
+@dataclass(frozen=True, slots=True)
+class QuickMatches:
+    """What the search box offers while someone types: the best assets and glossary terms
+    by name (each with its id, so picking one opens it) and recent searches that start the
+    same way."""
+
+    hits: tuple[Hit, ...]
+    recent: tuple[Suggestion, ...]
+
+
+QUICK_MAX = 20
+QUICK_RECENT = 3
+QUICK_POOL = 3  # candidates per place, so whole objects can lead columns with closer names
+# exact names first, then objects and glossary terms, containers, and columns last
+QUICK_GROUPS = {"table": 0, "view": 0, "dataset": 0, GLOSSARY_TERM: 0, "column": 2}
+
+
+def quick(ctx: Context, actor: Principal, text: str, limit: int = 8) -> QuickMatches:
+    """Matches for a search box as someone types: keyword search only (no embedding, no
+    facets), so it stays fast at catalog scale; nothing is recorded as a search."""
+    actor.require(Permission.CATALOG_READ)
+    if not 1 <= limit <= QUICK_MAX:
+        raise InvalidInputError(f"limit must be between 1 and {QUICK_MAX}", field="limit")
+    if not text.strip():
+        return QuickMatches((), ())
+    query = SearchQuery(text=text, limit=limit * QUICK_POOL, mode=SearchMode.KEYWORD, facets=False)
+    catch_up(ctx)
+    index = _state(ctx).index
+    page = index.search(query)
+    ranked = sorted(
+        page.items,  # stable: relevance order within each group
+        key=lambda h: (MatchReason.EXACT not in h.reasons, QUICK_GROUPS.get(h.type, 1)),
+    )
+    recent = [s for s in index.suggest(text, limit) if s.kind == SuggestionKind.QUERY]
+    return QuickMatches(tuple(ranked[:limit]), tuple(recent[:QUICK_RECENT]))
 
 
 def suggest(ctx: Context, actor: Principal, prefix: str, limit: int = 10) -> dict[str, Any]:

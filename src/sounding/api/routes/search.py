@@ -29,9 +29,13 @@ def search_assets(
     owner: Many = None,
     lifecycle: Many = None,
     criticality: Many = None,
+    term: Annotated[list[str] | None, Query(description="Accepted glossary term names")] = None,
     quality_min: Annotated[float | None, Query(ge=0, le=1)] = None,
     quality_max: Annotated[float | None, Query(ge=0, le=1)] = None,
     deleted: Annotated[bool | None, Query(description="true: only deleted; omit: live")] = False,
+    missing: Annotated[
+        list[str] | None, Query(description="Facet fields that must be empty (owner: unowned)")
+    ] = None,
     mode: Annotated[str, Query(pattern="^(hybrid|keyword|semantic)$")] = "hybrid",
 ) -> dict[str, Any]:
     """Every asset type; hits carry score, highlighted snippet and the reasons they matched.
@@ -46,9 +50,11 @@ def search_assets(
         "owners": tuple(owner or ()),
         "lifecycles": tuple(lifecycle or ()),
         "criticalities": tuple(criticality or ()),
+        "terms": tuple(term or ()),
         "quality_min": quality_min,
         "quality_max": quality_max,
         "deleted": deleted,
+        "missing": tuple(missing or ()),
     }
     found = search.search(
         ctx, who, q, limit=page.limit, offset=page.offset, mode=mode, filters=filters

@@ -24,7 +24,8 @@ class SearchPage(BaseModel):
     items: list[SearchHitPublic]
     total: int
     facets: dict[str, dict[str, int]] = Field(
-        description="Per facet (type, source, schema, domain, tag, label, owner, ...), the "
+        description="Per facet (type, source, schema, domain, tag, classification, owner, "
+        "lifecycle, criticality, term), the "
         "number of results with each value"
     )
     next_cursor: str | None = Field(

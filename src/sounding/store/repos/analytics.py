@@ -69,10 +69,14 @@ def _filled(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
     return sa.and_(column.isnot(None), sa.func.trim(column) != "")
 
 
+# built once: aliasing the wide assets table makes a proxy per column (~2 ms a call)
+_INNER = assets.alias("inner_assets")
+_INNER_ROLLED = _rolled_id(_INNER)
+
+
 def _objects_among(conn: Connection, asset_ids: sa.Select[Any]) -> int:
     """How many objects are in ``asset_ids`` or have a column in it."""
-    inner = assets.alias("inner_assets")
-    rolled = sa.select(_rolled_id(inner)).where(inner.c.id.in_(asset_ids))
+    rolled = sa.select(_INNER_ROLLED).where(_INNER.c.id.in_(asset_ids))
     query = sa.select(sa.func.count()).select_from(assets).where(IS_OBJECT, assets.c.id.in_(rolled))
     return int(conn.execute(query).scalar_one())
 
