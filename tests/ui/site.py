@@ -8,8 +8,8 @@ import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import httpx
 

@@ -89,7 +89,10 @@ def list_findings(
     requirement: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    include_columns: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
+    """Findings by framework and severity; ``include_columns`` widens ``asset`` to the
+    findings on its columns too (a table's page lists both)."""
     actor.require(Permission.CATALOG_READ)
     _check_choice("severity", severity, SEVERITIES)
     _check_choice("status", status, STATUSES)
@@ -102,6 +105,7 @@ def list_findings(
         source_id=get_row(ctx, source)["id"] if source else None,
         asset_id=catalog.get_asset(ctx, actor, asset)["id"] if asset else None,
         requirement_id=requirement,
+        include_columns=include_columns,
     )
     with ctx.db.read() as conn:
         rows, total = repo.list_findings(conn, f, limit, offset)
