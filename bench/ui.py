@@ -36,6 +36,13 @@ from sounding.testing.server import ServerProcess  # noqa: E402
 PAGES: list[tuple[str, str]] = [
     ("login", "/login"),
     ("home", "/"),
+    ("asset", "/assets/{asset}"),
+    ("asset_profile", "/assets/{asset}?tab=profile"),
+    ("asset_lineage", "/assets/{asset}?tab=lineage"),
+    ("asset_quality", "/assets/{asset}?tab=quality"),
+    ("asset_usage", "/assets/{asset}?tab=usage"),
+    ("asset_history", "/assets/{asset}?tab=history"),
+    ("asset_compliance", "/assets/{asset}?tab=compliance"),
 ]
 TIMING = re.compile(r"app;dur=([0-9.]+)")
 

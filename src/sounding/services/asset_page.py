@@ -10,6 +10,8 @@ lineage, usage, history, findings) are in the functions below, each one tab's wo
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +32,7 @@ from sounding.services import (
     versions,
 )
 from sounding.services.context import Context
+from sounding.services.gcpause import paused_gc
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import scanning as scan_repo
 
@@ -181,9 +184,47 @@ def _label(row: Mapping[str, Any]) -> ColumnLabel:
     )
 
 
+class _ProfileCache:
+    """Parsed profiles by id. A profile row is written once and never changed, so its id
+    names its content: the page of a 1,000-column table parses its (~0.7 MB) profile once,
+    not on every view. Small and bounded; per process."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[str, int, int, Any], dict[str, Any]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, ctx: Context, asset_id: int) -> dict[str, Any] | None:
+        with ctx.db.read() as conn:
+            newest = scan_repo.latest_profile_key(conn, asset_id)
+            if newest is None:
+                return None
+            key = (str(ctx.db.engine.url), asset_id, *newest)
+            with self.lock:
+                if key in self.items:
+                    self.items.move_to_end(key)
+                    return self.items[key]
+            row = scan_repo.get_profile(conn, newest[0])
+        if row is None:
+            return None
+        with self.lock:
+            self.items[key] = row
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return row
+
+
+PROFILES = _ProfileCache()
+
+
 def asset_view(ctx: Context, actor: Principal, ref: str | int) -> AssetView:
     """The asset, its breadcrumb, and (for a table, view or dataset) every column with its
     labels and its newest profile, masked as the API masks it."""
+    with paused_gc():  # thousands of short-lived rows and records for a wide table
+        return _asset_view(ctx, actor, ref)
+
+
+def _asset_view(ctx: Context, actor: Principal, ref: str | int) -> AssetView:
     asset = catalog.get_asset(ctx, actor, ref)
     crumbs = _crumbs(ctx, asset)
     reveal = actor.can(Permission.PII_READ)
@@ -194,10 +235,9 @@ def asset_view(ctx: Context, actor: Principal, ref: str | int) -> AssetView:
     profile_row: dict[str, Any] | None = None
     with ctx.db.read() as conn:
         labels = scan_repo.labels_for(conn, ids) if ids else {}
-        owner_id = asset["parent_id"] if asset["type"] == AssetType.COLUMN.value else asset["id"]
-        if ids and owner_id is not None:
-            found = scan_repo.profile_history(conn, int(owner_id), 1, 0)
-            profile_row = found[0] if found else None
+    owner_id = asset["parent_id"] if asset["type"] == AssetType.COLUMN.value else asset["id"]
+    if ids and owner_id is not None:
+        profile_row = PROFILES.get(ctx, int(owner_id))
     by_name: dict[str, Mapping[str, Any]] = {}
     info = None
     if profile_row is not None:
