@@ -266,6 +266,13 @@ def test_other_tabs_render_from_the_services(site: Site) -> None:
     quality = viewer.get(f"/assets/{customers}?tab=quality").text
     assert "not_null(phone_number)" in quality and "Scores" in quality
     assert re.search(r'class="badge (passed|failed)"', quality)
+    # failing examples of a sensitive column: masked for a viewer, shown to a steward
+    v_row = re.search(r"unique\(email\).*?</tr>", quality, re.S)
+    assert v_row and "(masked)" in v_row.group(0) and "***" in v_row.group(0)
+    assert "@" not in v_row.group(0)
+    steward = site.as_user("steward").get(f"/assets/{customers}?tab=quality").text
+    s_row = re.search(r"unique\(email\).*?</tr>", steward, re.S)
+    assert s_row and "@" in s_row.group(0) and "(masked)" not in s_row.group(0)
     lineage = viewer.get(f"/assets/{customers}?tab=lineage").text
     assert "/lineage?focus=urn%3Asounding%3Awarehouse%3Amain.raw_customers" in lineage
     assert "stg_customers" in lineage  # the staging view reads it

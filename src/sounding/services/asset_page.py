@@ -224,8 +224,22 @@ def asset_view(ctx: Context, actor: Principal, ref: str | int) -> AssetView:
         return _asset_view(ctx, actor, ref)
 
 
+def _summary(row: Mapping[str, Any]) -> dict[str, Any]:
+    props = row.get("source_properties") or {}
+    return {
+        **{k: v for k, v in row.items() if k != "source_properties"},
+        "description": row.get("description") or props.get("comment"),
+        "is_primary_key": bool(row.get("is_primary_key")),
+    }
+
+
 def _asset_view(ctx: Context, actor: Principal, ref: str | int) -> AssetView:
-    asset = catalog.get_asset(ctx, actor, ref)
+    asset = catalog.get_asset(ctx, actor, ref, children=False)
+    with ctx.db.read() as conn:
+        kids = [_summary(k) for k in asset_repo.child_summaries(conn, int(asset["id"]))]
+    asset["children"] = kids
+    if asset["type"] in OBJECT_TYPES:
+        asset["columns"] = kids
     crumbs = _crumbs(ctx, asset)
     reveal = actor.can(Permission.PII_READ)
     cols: list[Mapping[str, Any]] = list(asset.get("columns") or [])
@@ -464,7 +478,7 @@ def set_field(
         raise InvalidInputError(
             f"{name} is longer than {MAX_TEXT.get(name, 200)} characters", field=name
         )
-    asset = catalog.get_asset(ctx, actor, ref)
+    asset = catalog.get_asset(ctx, actor, ref, children=False)
     if_match = versions.etag(int(asset["id"]), revision) if revision is not None else None
     return catalog.update_asset(ctx, actor, ref, {name: text or None}, if_match=if_match)
 
