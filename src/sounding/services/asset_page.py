@@ -112,6 +112,34 @@ class ColumnView:
     def pending_labels(self) -> int:
         return sum(1 for lab in self.labels if lab.pending)
 
+    def histogram_bars(
+        self, width: float = 240, height: float = 56
+    ) -> list[tuple[str, str, str, str, str]]:
+        """SVG bars of the column's histogram: (x, y, width, height, tooltip), each already
+        formatted (bin bounds are masked with the rest of a sensitive profile)."""
+        bins = [b for b in (self.profile or {}).get("histogram") or [] if isinstance(b, Mapping)]
+        counts: list[float] = []
+        for b in bins:
+            count = b.get("count")
+            counts.append(float(count) if isinstance(count, int | float) else 0.0)
+        top = max(counts, default=0)
+        if not bins or not top:
+            return []
+        step = width / len(bins)
+        out = []
+        for i, (b, count) in enumerate(zip(bins, counts, strict=True)):
+            h = count / top * height
+            out.append(
+                (
+                    f"{i * step + 1:.1f}",
+                    f"{height + 2 - h:.1f}",
+                    f"{max(step - 2, 1):.1f}",
+                    f"{h:.1f}",
+                    f"{b.get('low')} to {b.get('high')}: {count:g}",
+                )
+            )
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class ProfileInfo:

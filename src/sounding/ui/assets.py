@@ -42,23 +42,26 @@ TABS: tuple[tuple[str, str], ...] = (
     ("compliance", "Compliance"),
 )
 TAB_NAMES = tuple(name for name, _ in TABS)
-PER_PAGE = 200  # columns per page of the schema and profile tabs: a 1,000-column table paints fast
+PER_PAGE = 200  # columns per page of the schema tab: a 1,000-column table paints fast
+PROFILE_PER_PAGE = 50  # profile cards (charts) per page
 
 
 def _is_htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-def _columns_page(view: AssetView, q: str | None, page: int) -> dict[str, Any]:
+def _columns_page(
+    view: AssetView, q: str | None, page: int, per_page: int = PER_PAGE
+) -> dict[str, Any]:
     cols = view.columns
     if q:
         needle = q.strip().lower()
         cols = tuple(c for c in cols if needle in c.name.lower())
-    pages = max(1, -(-len(cols) // PER_PAGE))
+    pages = max(1, -(-len(cols) // per_page))
     page = min(max(1, page), pages)
-    start = (page - 1) * PER_PAGE
+    start = (page - 1) * per_page
     return {
-        "shown": cols[start : start + PER_PAGE],
+        "shown": cols[start : start + per_page],
         "matching": len(cols),
         "page": page,
         "pages": pages,
@@ -133,7 +136,7 @@ def asset(
         "q": q or "",
         "message": None,
         **_choices(),
-        **_columns_page(view, q, page),
+        **_columns_page(view, q, page, PROFILE_PER_PAGE if tab == "profile" else PER_PAGE),
         **_tab_values(request, ctx, web, view, tab),
     }
     return render(request, "assets/page.html", values, web=web)
