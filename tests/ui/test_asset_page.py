@@ -202,6 +202,13 @@ def test_tags_and_terms_are_added_and_removed(site: Site) -> None:
     assert "Remove term /Customer" not in unlinked.text
     empty = steward.post(f"/assets/{ident}/tags", data={"add": " "}, headers=headers)
     assert empty.status_code == 422
+    # without htmx the same forms post and come back to the page
+    plain = steward.post(
+        f"/assets/{ident}/tags",
+        data={"remove": "finance", "csrf_token": headers["X-CSRF-Token"]},
+    )
+    assert plain.status_code == 303 and plain.headers["location"] == f"/assets/{ident}"
+    assert "Remove tag finance" not in steward.get(f"/assets/{ident}").text
 
 
 def test_reject_a_label_in_place_and_it_persists(site: Site) -> None:
@@ -224,6 +231,15 @@ def test_reject_a_label_in_place_and_it_persists(site: Site) -> None:
     again = steward.get(f"/assets/{ident}").text
     row = re.search(rf'<tr id="col-{column}">.*?</tr>', again, re.S)
     assert row and "chip rejected" in row.group(0) and f"Confirm {label}" not in row.group(0)
+    audit = httpx.get(
+        f"{site.base}/api/v1/audit",
+        params={"action": "classification.reject", "limit": 100},
+        headers={"Authorization": f"Bearer {site.server.token}"},
+    )
+    assert any(
+        e["actor"] == "steward" and e["details"].get("label") == label
+        for e in audit.json()["items"]
+    ), audit.json()
     # a column of another table, and a bad status, are refused
     other = asset_id(site, "raw_customers")
     wrong = steward.post(
