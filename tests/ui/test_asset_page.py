@@ -61,6 +61,7 @@ def test_steward_sees_breadcrumb_header_schema_and_edit_controls(site: Site) -> 
     # a steward gets the edit forms and the label decisions
     assert f'action="/assets/{ident}/field"' in html
     assert re.search(r'aria-label="Confirm PII\.Email on email"', html)
+    assert '<option value="/Customer">' in html  # glossary paths offered when linking a term
     # the tabs are links that carry the tab in the URL
     for tab in ("schema", "profile", "lineage", "quality", "usage", "history", "compliance"):
         assert f'href="/assets/{ident}?tab={tab}"' in html
@@ -71,7 +72,8 @@ def test_viewer_sees_no_edit_controls_and_a_forged_post_gets_403(site: Site) -> 
     viewer = site.as_user("viewer")
     ident = asset_id(site, "raw_customers")
     html = viewer.get(f"/assets/{ident}").text
-    for control in ("/field", "/tags", "/terms", "/labels", "Confirm", "Reject", "Edit<"):
+    controls = ("/field", "/tags", "/terms", "/labels", "Confirm", "Reject", "Edit<", "datalist")
+    for control in controls:
         assert control not in html, control
     token = site.csrf(viewer)
     email = re.search(

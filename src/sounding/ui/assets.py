@@ -16,8 +16,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from sounding.domain.auth import Permission
 from sounding.errors import InvalidInputError, PreconditionFailedError
-from sounding.services import asset_page, catalog, usage
+from sounding.services import asset_page, catalog, glossary, usage
 from sounding.services.asset_page import AssetView
 from sounding.services.web_sessions import WebSession
 from sounding.ui.deps import CtxDep, UiReader, UiWriter
@@ -44,6 +45,7 @@ TABS: tuple[tuple[str, str], ...] = (
 TAB_NAMES = tuple(name for name, _ in TABS)
 PER_PAGE = 200  # columns per page of the schema tab: a 1,000-column table paints fast
 PROFILE_PER_PAGE = 50  # profile cards (charts) per page
+MAX_TERM_CHOICES = 300  # glossary paths offered when linking a term (any path can be typed)
 
 
 def _is_htmx(request: Request) -> bool:
@@ -88,18 +90,28 @@ def _tab_values(
 
 
 def _header(
-    request: Request, web: WebSession, view: AssetView, message: str | None = None
+    request: Request, ctx: Any, web: WebSession, view: AssetView, message: str | None = None
 ) -> Response:
     return render(
         request,
         "assets/_header.html",
-        {"view": view, "asset": view.asset, "message": message, **_choices()},
+        {"view": view, "asset": view.asset, "message": message, **_choices(ctx, web)},
         web=web,
     )
 
 
-def _choices() -> dict[str, Any]:
-    return {"criticality_choices": catalog.CRITICALITY, "lifecycle_choices": catalog.LIFECYCLE}
+def _choices(ctx: Any, web: WebSession) -> dict[str, Any]:
+    """The values the header's edit forms offer: criticality and lifecycle, and (for those
+    who may edit) glossary term paths to pick from when linking one."""
+    terms: list[str] = []
+    if web.principal.can(Permission.CATALOG_WRITE):
+        found, _ = glossary.list_terms(ctx, web.principal, limit=MAX_TERM_CHOICES)
+        terms = [str(t["path"]) for t in found]
+    return {
+        "criticality_choices": catalog.CRITICALITY,
+        "lifecycle_choices": catalog.LIFECYCLE,
+        "term_choices": terms,
+    }
 
 
 @router.get("/assets/by-urn")
@@ -135,7 +147,7 @@ def asset(
         "tabs": TABS,
         "q": q or "",
         "message": None,
-        **_choices(),
+        **_choices(ctx, web),
         **_columns_page(view, q, page, PROFILE_PER_PAGE if tab == "profile" else PER_PAGE),
         **_tab_values(request, ctx, web, view, tab),
     }
@@ -199,7 +211,7 @@ def _after_edit(
 ) -> Response:
     view = asset_page.asset_view(ctx, web.principal, asset_id)
     if _is_htmx(request):
-        return _header(request, web, view, message)
+        return _header(request, ctx, web, view, message)
     if message:  # a plain form post: show the page with the message
         values = {
             "view": view,
@@ -208,7 +220,7 @@ def _after_edit(
             "tabs": TABS,
             "q": "",
             "message": message,
-            **_choices(),
+            **_choices(ctx, web),
             **_columns_page(view, None, 1),
         }
         return render(request, "assets/page.html", values, web=web, status_code=409)
