@@ -54,6 +54,13 @@ PAGES: list[tuple[str, str]] = [
     ("search_filtered", "/search?q=customer&type=column&label=PII"),
     ("search_browse", "/search?type=column&page=3"),
     ("search_suggest", "/search/suggest?q=cust"),
+    ("asset", "/assets/{asset}"),
+    ("asset_profile", "/assets/{asset}?tab=profile"),
+    ("asset_lineage", "/assets/{asset}?tab=lineage"),
+    ("asset_quality", "/assets/{asset}?tab=quality"),
+    ("asset_usage", "/assets/{asset}?tab=usage"),
+    ("asset_history", "/assets/{asset}?tab=history"),
+    ("asset_compliance", "/assets/{asset}?tab=compliance"),
 ]
 TIMING = re.compile(r"app;dur=([0-9.]+)")
 

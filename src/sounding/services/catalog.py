@@ -140,13 +140,20 @@ def _find(ctx: Context, ref: str | int) -> dict[str, Any]:
 
 
 def get_asset(
-    ctx: Context, actor: Principal, ref: str | int, include_deleted: bool = False
+    ctx: Context,
+    actor: Principal,
+    ref: str | int,
+    include_deleted: bool = False,
+    *,
+    children: bool = True,
 ) -> AssetDetail:
-    """The asset with its children (columns for a table) and its last discovery events."""
+    """The asset with its children (columns for a table) and its last discovery events;
+    ``children=False`` leaves the children out (empty lists) for callers that read them
+    their own way."""
     actor.require(Permission.CATALOG_READ)
     row = _find(ctx, ref)
     with ctx.db.read() as conn:
-        kids = repo.children(conn, row["id"], include_deleted)
+        kids = repo.children(conn, row["id"], include_deleted) if children else []
         events = repo.events_for(conn, row["id"])
         terms = asset_terms.term_paths(conn, row["id"])
     base = record(row)

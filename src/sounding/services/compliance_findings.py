@@ -100,8 +100,11 @@ def list_findings(
     acknowledged: bool | None = None,
     limit: int = 50,
     offset: int = 0,
+    include_columns: bool = False,
 ) -> tuple[list[Finding], int]:
-    """Findings by filters (``acknowledged``: only those acknowledged, or only those not)."""
+    """Findings by filters (``acknowledged``: only those acknowledged, or only those not);
+    ``include_columns`` widens ``asset`` to the findings on its columns too (a table's page
+    lists both)."""
     actor.require(Permission.CATALOG_READ)
     _check_choice("severity", severity, SEVERITIES)
     _check_choice("status", status, STATUSES)
@@ -115,6 +118,7 @@ def list_findings(
         asset_id=catalog.get_asset(ctx, actor, asset).id if asset else None,
         requirement_id=requirement,
         acknowledged=acknowledged,
+        include_columns=include_columns,
     )
     with ctx.db.read() as conn:
         rows, total = repo.list_findings(conn, f, limit, offset)

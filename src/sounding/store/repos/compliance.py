@@ -167,6 +167,7 @@ class FindingFilter:
     asset_id: int | None = None
     requirement_id: str | None = None
     acknowledged: bool | None = None  # None: either
+    include_columns: bool = False  # asset_id: its columns' findings too
 
 
 def list_findings(
@@ -178,7 +179,7 @@ def list_findings(
         (compliance_findings.c.severity, f.severity),
         (compliance_findings.c.status, f.status),
         (assets.c.source_id, f.source_id),
-        (compliance_findings.c.asset_id, f.asset_id),
+        (compliance_findings.c.asset_id, None if f.include_columns else f.asset_id),
         (compliance_findings.c.requirement_id, f.requirement_id),
     ):
         if value is not None:
@@ -186,6 +187,10 @@ def list_findings(
     if f.acknowledged is not None:
         seen = compliance_findings.c.acknowledged_at
         query = query.where(seen.isnot(None) if f.acknowledged else seen.is_(None))
+    if f.include_columns and f.asset_id is not None:
+        query = query.where(
+            sa.or_(compliance_findings.c.asset_id == f.asset_id, assets.c.parent_id == f.asset_id)
+        )
     total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     severity_rank = sa.case(
         {"critical": 0, "high": 1, "medium": 2, "low": 3}, value=compliance_findings.c.severity

@@ -37,6 +37,24 @@ def profile_history(conn: Connection, asset_id: int, limit: int, offset: int) ->
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def latest_profile_key(conn: Connection, asset_id: int) -> tuple[int, datetime] | None:
+    """The id and time of the asset's newest profile (profiles are never updated: these
+    name one), read without its body."""
+    query = (
+        sa.select(profiles.c.id, profiles.c.created_at)
+        .where(profiles.c.asset_id == asset_id)
+        .order_by(profiles.c.id.desc())
+        .limit(1)
+    )
+    found = conn.execute(query).first()
+    return (int(found[0]), found[1]) if found is not None else None
+
+
+def get_profile(conn: Connection, profile_id: int) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(profiles).where(profiles.c.id == profile_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
 def count_profiles(conn: Connection, asset_id: int) -> int:
     query = sa.select(sa.func.count()).where(profiles.c.asset_id == asset_id)
     return int(conn.execute(query).scalar_one())
