@@ -30,7 +30,11 @@ def is_ui_request(request: Request) -> bool:
     path = request.url.path
     if path.startswith(API_PATHS) or path.startswith(STATIC_PREFIX):
         return False
-    return getattr(request.state, "ui", False) or "text/html" in request.headers.get("accept", "")
+    return (
+        getattr(request.state, "ui", False)
+        or request.headers.get("hx-request") == "true"
+        or "text/html" in request.headers.get("accept", "")
+    )
 
 
 def error_page(request: Request, status: int, title: str, message: str) -> Response:

@@ -99,6 +99,7 @@ def require_ui(permission: Permission) -> Callable[..., object]:
             if request.url.query and request.method in SAFE_METHODS:
                 path += "?" + request.url.query
             raise LoginRequired(path if request.method in SAFE_METHODS else "/")
+        request.state.ui = True  # errors from here on are pages (or htmx fragments), not JSON
         request.state.web = web  # error pages show the nav bar of who is logged in
         await check_csrf(request, web)
         web.principal.require(permission)
