@@ -62,7 +62,7 @@ def test_a_dropped_column_reaches_the_views_that_read_it(
     dropped = changes[U + "orders#amount"]
     assert dropped.kind == ChangeKind.COLUMN_DROPPED and dropped.level == "column"
     assert dropped.recorded and not dropped.truncated and dropped.source == "shop"
-    assert [(r.id, r.name, r.column) for r in dropped.rules] == [(rule["id"], "amt", "amount")]
+    assert [(r.id, r.name, r.column) for r in dropped.rules] == [(rule.id, "amt", "amount")]
     affected = {a.urn: a for a in dropped.affected}
     assert set(affected) == {U + "order_amounts#amount", U + "doubled#twice"}
     near, far = affected[U + "order_amounts#amount"], affected[U + "doubled#twice"]
@@ -170,7 +170,7 @@ def test_a_source_changed_trigger_carries_the_impact(
         runs = workflows.list_executions(ctx, operator, workflow="on-change", limit=10)
         time.sleep(0.05)
     (run,) = runs
-    params = workflows.get_execution(ctx, operator, run["id"])["params"]
+    params = workflows.get_execution(ctx, operator, run.id).params
     payload = params["source_changed"]
     assert (payload["source"], payload["scan_id"]) == ("shop", scan["id"])
     changes = {c["asset"]["urn"]: c for c in payload["changes"]}
