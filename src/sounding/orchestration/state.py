@@ -1,15 +1,14 @@
 """In-memory state of one execution's steps and tasks, and how it is rebuilt from storage.
 
-Pure bookkeeping, no I/O: ``ExecutionRun`` owns these objects and persists through storage.
+Pure bookkeeping, no I/O: :class:`~sounding.orchestration.core.ExecutionCore` owns these objects
+and decides on them; the driver keeps every handle (asyncio jobs, timers, dispatcher tickets,
+cancel events) in its own maps, keyed by step id and task key.
 Per-object fan-out lives here too: :func:`ready_keys` decides which object keys a downstream
 ``per_object`` step may start, given how far its upstream steps got.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,11 +19,7 @@ from sounding.domain.orchestration import (
     StepRecord,
     TaskAttemptRecord,
 )
-from sounding.orchestration.limits import Ticket
-from sounding.orchestration.spec import StepSpec
-from sounding.orchestration.steps import StepPlan, TaskSpec
-
-logger = logging.getLogger(__name__)
+from sounding.orchestration.spec import StepSpec, TaskSpec
 
 UPSTREAM_FAILED = "upstream_failed"
 CONDITION_NOT_MET = "condition_not_met"
@@ -40,10 +35,7 @@ class TaskState:
     attempt: int = 0  # number of the latest attempt (0 = none yet)
     failures: int = 0  # failed attempts in this run, counted against the retry policy
     result: Any = None
-    ticket: Ticket | None = None
-    job: asyncio.Task[None] | None = None
-    timer: asyncio.TimerHandle | None = None
-    cancel_event: threading.Event | None = None
+    retry_wait: bool = False  # a failed attempt waits out its back-off before the next
 
     @property
     def key(self) -> str:
@@ -56,7 +48,7 @@ class StepState:
     record: StepRecord
     upstream: list[StepState] = field(default_factory=list)
     downstream: list[StepState] = field(default_factory=list)
-    plan: StepPlan | None = None
+    has_plan: bool = False  # the step's handler returned its plan (in this process)
     per_object: bool = False
     tasks: dict[str, TaskState] = field(default_factory=dict)
     held: dict[str, TaskSpec] = field(default_factory=dict)  # pipeline: wait for upstream end
@@ -64,15 +56,16 @@ class StepState:
     dropped_keys: int = 0  # objects that failed upstream (pipeline)
     error: str | None = None  # listing the tasks failed
     planned: bool = False  # every task is known
-    busy: bool = False  # a coroutine is planning or finishing this step
-    job: asyncio.Task[None] | None = None  # the planning coroutine
+    busy: bool = False  # being planned (the driver runs its handler), skipped or finished
     unfinished: int = 0
     done: int = 0
     failed: int = 0
     cancelled: int = 0
-    started_mono: float = 0.0
-    last_progress: float = 0.0
     history: dict[str, list[TaskAttemptRecord]] = field(default_factory=dict)
+    source: str | None = None  # the step's source (``spec.source``, worked out once)
+
+    def __post_init__(self) -> None:
+        self.source = self.spec.source
 
     @property
     def id(self) -> str:
