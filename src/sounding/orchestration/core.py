@@ -4,10 +4,11 @@
 their tasks, see :mod:`sounding.orchestration.state`) and decides everything about it: which
 step is planned, skipped or finished when, which task is queued, retried, failed or cancelled,
 what a timeout or a cancel means, which statuses and events are recorded, and when the
-execution ends. It never awaits, never reads storage or the clock on its own (``clock`` is
-given), and holds no asyncio task, timer, thread event or dispatcher ticket: the async driver
-(:mod:`sounding.orchestration.driver`) feeds it :data:`Event` values and carries out the
-:data:`Effect` values it returns, in order. An import-linter contract keeps it that way.
+execution ends. It never awaits and never reads storage; it reads the clock and draws random
+numbers only through the ``clock`` and ``rng`` it is given; it holds no asyncio task, timer,
+thread event or dispatcher ticket. The async driver (:mod:`sounding.orchestration.driver`)
+feeds it :data:`Event` values and carries out the :data:`Effect` values it returns, in order.
+An import-linter contract keeps it that way.
 
 Work that the engine used to spawn as separate coroutines (finishing a step, skipping one,
 finishing the execution) is deferred inside one ``handle`` call: it runs after the event's own
@@ -58,8 +59,8 @@ RS = RunStatus
 
 # Events and effects are small slotted dataclasses used as values: nothing changes one once it
 # is made. They are not ``frozen=True``: a frozen dataclass costs about 1 µs more to make, and
-# a task makes five of them (queue, admit, start, end, record), which measured 15% off the
-# engine's fan-out throughput (bench/orchestration.py --mode fanout).
+# a task makes five of them (queue, admit, start, end, its record), which cost 15-20% of the
+# engine's fan-out throughput (bench/orchestration.py --mode fanout) when they were frozen.
 
 
 # -- events: what happened (fed by the driver) --
@@ -77,12 +78,12 @@ class RerunRequested:
 
 @dataclass(slots=True)
 class PauseRequested:
-    pass
+    """Admit no new task of the execution; running ones finish."""
 
 
 @dataclass(slots=True)
 class ResumeRequested:
-    pass
+    """Admit tasks again."""
 
 
 @dataclass(slots=True)

@@ -31,6 +31,7 @@ from typing import Any
 
 from sounding.domain.orchestration import (
     EventKind,
+    ExecutionRecord,
     RunEvent,
     RunStatus,
     Strategy,
@@ -180,7 +181,7 @@ class ExecutionDriver:
     # -- what the engine and the load snapshot read --
 
     @property
-    def record(self) -> Any:
+    def record(self) -> ExecutionRecord:
         return self.core.record
 
     @property
@@ -620,7 +621,7 @@ class ExecutionDriver:
     def _progress_effect(self, effect: Progress) -> None:
         if effect.force:  # a step's end: after its status event
             self._lane.append(effect)
-        else:
+        elif self.rt.bus.active:  # nobody listens: nothing to work out
             self._progress(effect.step_id, force=False)
 
     def _progress(self, step_id: str, *, force: bool) -> None:
