@@ -22,7 +22,6 @@ import asyncio
 import inspect
 import logging
 import random
-import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterable, Callable, Coroutine
@@ -134,7 +133,7 @@ class ExecutionDriver:
         self.rt = rt
         self.core = core
         self.id = core.id
-        loop = asyncio.get_running_loop()
+        self._loop = loop = asyncio.get_running_loop()
         self.done: asyncio.Future[RunStatus] = loop.create_future()
         self.started = asyncio.Event()
         self.started_mono = time.monotonic()
@@ -145,8 +144,7 @@ class ExecutionDriver:
         self._jobs: set[asyncio.Task[Any]] = set()
         self._demands: dict[tuple[str, str | None], list[tuple[Constraint, float]]] = {}
         self._tickets: dict[TaskRef, Ticket] = {}
-        self._attempts: dict[TaskRef, asyncio.Task[Any]] = {}
-        self._cancel_events: dict[TaskRef, threading.Event] = {}
+        self._attempts: dict[TaskRef, tuple[asyncio.Task[Any], TaskContext]] = {}
         self._timers: dict[TaskRef, asyncio.TimerHandle] = {}
         self._plan_jobs: dict[str, asyncio.Task[Any]] = {}
         self._plans: dict[str, StepPlan] = {}
@@ -306,7 +304,7 @@ class ExecutionDriver:
         self.rt.bus.publish(event)
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        job = asyncio.get_running_loop().create_task(coro)
+        job = self._loop.create_task(coro)
         self._jobs.add(job)
         job.add_done_callback(self._job_done)
         return job
@@ -409,12 +407,10 @@ class ExecutionDriver:
             self.rt.dispatcher.withdraw(ticket)
 
     def _signal_cancel(self, effect: SignalCancel) -> None:
-        ref = (effect.step_id, effect.key)
-        event = self._cancel_events.get(ref)
-        if event is not None:
-            event.set()
-        job = self._attempts.get(ref)
-        if job is not None:
+        found = self._attempts.get((effect.step_id, effect.key))
+        if found is not None:
+            job, ctx = found
+            ctx.cancel_event.set()
             self._stopping.append(job)
 
     def _schedule_retry(self, effect: ScheduleRetry) -> None:
@@ -517,31 +513,31 @@ class ExecutionDriver:
     # -- task attempts --
 
     def _start_attempt(self, effect: StartAttempt) -> None:
-        self._attempts[(effect.step_id, effect.key)] = self.spawn(self._attempt(effect))
+        spec = self.core.steps[effect.step_id].spec
+        ctx = TaskContext(
+            self.id, effect.step_id, effect.key, effect.attempt, spec.config,
+            self.core.record.params, source=effect.source, payload=effect.payload,
+            inputs=effect.inputs,
+        )  # fmt: skip
+        job = self.spawn(self._attempt(effect, ctx, spec))
+        self._attempts[(effect.step_id, effect.key)] = (job, ctx)
 
-    async def _attempt(self, start: StartAttempt) -> None:
-        ref = (start.step_id, start.key)
-        ticket = self._tickets[ref]
+    async def _attempt(self, start: StartAttempt, ctx: TaskContext, spec: StepSpec) -> None:
+        step_id, key = start.step_id, start.key
+        ticket = self._tickets[(step_id, key)]
         if self.core.cancelling:
             self.rt.dispatcher.release(ticket)
-            self.feed(AttemptAborted(*ref))
+            self.feed(AttemptAborted(step_id, key))
             await self.settle()
             return
-        spec = self.core.steps[start.step_id].spec
-        ctx = TaskContext(
-            self.id, start.step_id, start.key, start.attempt, spec.config,
-            self.core.record.params, source=start.source, payload=start.payload,
-            inputs=start.inputs,
-        )  # fmt: skip
-        self._cancel_events[ref] = ctx.cancel_event
-        record = TaskAttemptRecord(self.id, *ref, start.attempt, source=start.source)
+        record = TaskAttemptRecord(self.id, step_id, key, start.attempt, source=start.source)
         began = time.monotonic()
         outcome: tuple[Outcome, Any, BaseException | None] = (Outcome.CANCELLED, None, None)
         recorded = False
         try:
             await self.rt.storage.start_task_attempt(record)
             recorded = True
-            outcome = await self._call(self._plans[start.step_id], ctx, spec)
+            outcome = await self._call(self._plans[step_id], ctx, spec)
         except asyncio.CancelledError:
             if self.rt.aborting:
                 if recorded:
@@ -553,12 +549,12 @@ class ExecutionDriver:
         finally:
             self.rt.dispatcher.release(ticket)
         if not recorded:
-            self.feed(AttemptAborted(*ref))
+            self.feed(AttemptAborted(step_id, key))
             await self.settle()
             return
         kind, value, exc = outcome
         ended = AttemptEnded(
-            start.step_id, start.key, kind, value, exc, ctx.cancelled, time.monotonic() - began
+            step_id, key, kind, value, exc, ctx.cancelled, time.monotonic() - began
         )
         effects = self.core.handle(ended)
         fin = effects[0]  # the attempt's record comes first, then what follows from it
@@ -585,8 +581,12 @@ class ExecutionDriver:
     ) -> tuple[Outcome, Any, BaseException | None]:
         call = TaskCall(plan.run, ctx, spec.resources)
         try:
-            async with asyncio.timeout(spec.timeout):
-                return Outcome.COMPLETED, await self.rt.executor.run(call), None
+            if spec.timeout is None:
+                value = await self.rt.executor.run(call)
+            else:
+                async with asyncio.timeout(spec.timeout):
+                    value = await self.rt.executor.run(call)
+            return Outcome.COMPLETED, value, None
         except TimeoutError as exc:
             ctx.cancel_event.set()
             return Outcome.TIMED_OUT, None, exc
