@@ -143,8 +143,11 @@ class ExecutionDriver:
         self.constraint_names: list[str] = []
         self._jobs: set[asyncio.Task[Any]] = set()
         self._demands: dict[tuple[str, str | None], list[tuple[Constraint, float]]] = {}
-        self._tickets: dict[TaskRef, Ticket] = {}
-        self._attempts: dict[TaskRef, tuple[asyncio.Task[Any], TaskContext]] = {}
+        # per step id, per task key (no tuple per task): queued tickets, running attempts
+        self._tickets: dict[str, dict[str, Ticket]] = {s.id: {} for s in core.order}
+        self._attempts: dict[str, dict[str, tuple[asyncio.Task[Any], TaskContext]]] = {
+            s.id: {} for s in core.order
+        }
         self._timers: dict[TaskRef, asyncio.TimerHandle] = {}
         self._plan_jobs: dict[str, asyncio.Task[Any]] = {}
         self._plans: dict[str, StepPlan] = {}
@@ -379,7 +382,8 @@ class ExecutionDriver:
         if demands is None:
             demands = self._demands_of(self.core.steps[effect.step_id].spec, effect)
         payload = (self, effect.step_id, effect.key)
-        self._tickets[payload[1:]] = self.rt.dispatcher.submit(effect.priority, demands, payload)
+        ticket = self.rt.dispatcher.submit(effect.priority, demands, payload)
+        self._tickets[effect.step_id][effect.key] = ticket
 
     def _demands_of(self, spec: StepSpec, effect: Enqueue) -> list[tuple[Constraint, float]]:
         d = self.rt.dispatcher
@@ -402,12 +406,12 @@ class ExecutionDriver:
         return demands
 
     def _withdraw(self, effect: Withdraw) -> None:
-        ticket = self._tickets.get((effect.step_id, effect.key))
+        ticket = self._tickets[effect.step_id].pop(effect.key, None)
         if ticket is not None:
             self.rt.dispatcher.withdraw(ticket)
 
     def _signal_cancel(self, effect: SignalCancel) -> None:
-        found = self._attempts.get((effect.step_id, effect.key))
+        found = self._attempts[effect.step_id].get(effect.key)
         if found is not None:
             job, ctx = found
             ctx.cancel_event.set()
@@ -520,11 +524,11 @@ class ExecutionDriver:
             inputs=effect.inputs,
         )  # fmt: skip
         job = self.spawn(self._attempt(effect, ctx, spec))
-        self._attempts[(effect.step_id, effect.key)] = (job, ctx)
+        self._attempts[effect.step_id][effect.key] = (job, ctx)
 
     async def _attempt(self, start: StartAttempt, ctx: TaskContext, spec: StepSpec) -> None:
         step_id, key = start.step_id, start.key
-        ticket = self._tickets[(step_id, key)]
+        ticket = self._tickets[step_id].pop(key)
         if self.core.cancelling:
             self.rt.dispatcher.release(ticket)
             self.feed(AttemptAborted(step_id, key))
@@ -572,6 +576,9 @@ class ExecutionDriver:
         except Exception as exc:  # the next start closes it as interrupted; go on meanwhile
             logger.error("Execution %s: recording attempt %s failed", self.id, record.key,
                          exc_info=exc)  # fmt: skip
+        running = self._attempts[step_id]
+        if running.get(key, (None,))[0] is asyncio.current_task():
+            del running[key]  # ended: nothing left to signal or wait for
         self.carry_out(effects, 1)
         if self._lane:
             await self.settle()
