@@ -61,6 +61,7 @@ from sounding.orchestration.core import (
 )
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.spec import TaskSpec
+from sounding.orchestration.state import close_interrupted
 
 RS = RunStatus
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -473,3 +474,25 @@ def test_the_same_events_give_the_same_effects() -> None:
     first, second = script(), script()
     assert first == second
     assert [type(e) for e in first] == [type(e) for e in second]
+
+
+def test_attempts_a_crash_left_running_run_again_until_the_task_is_quarantined() -> None:
+    window = T0 - timedelta(hours=1)
+
+    def attempt(n: int, status: RunStatus, error_type: str | None = None) -> TaskAttemptRecord:
+        a = TaskAttemptRecord("e", "a", "x", n, status=status, error_type=error_type)
+        a.started_at = window + timedelta(seconds=n)
+        return a
+
+    old = attempt(0, RS.CANCELLED, "Interrupted")
+    old.started_at = window - timedelta(seconds=1)  # before this run: does not count
+    history = [old, attempt(1, RS.CANCELLED, "Interrupted"), attempt(2, RS.RUNNING)]
+    assert close_interrupted(history, window, 3, T0) == [history[2]]
+    second = history[2]
+    assert (second.status, second.final, second.error_type) == (RS.CANCELLED, False, "Interrupted")
+    assert second.finished_at == T0
+    history.append(attempt(3, RS.RUNNING))
+    (third,) = close_interrupted(history, window, 3, T0)
+    assert (third.status, third.final, third.error_type) == (RS.FAILED, True, "Quarantined")
+    assert third.error is not None and "died 3 times" in third.error
+    assert close_interrupted(history, window, 3, T0) == []  # nothing is running any more

@@ -56,8 +56,6 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Engine", "EngineConfig", "Runtime"]
 
-INTERRUPTED = "interrupted: the engine stopped before the attempt ended"
-
 
 class Engine:
     def __init__(
@@ -291,28 +289,25 @@ class Engine:
         spec = self._spec(record.spec)
         steps = await self.rt.storage.get_steps(record.id)
         attempts = await self.rt.storage.list_task_attempts(record.id)
-        for a in attempts:
-            if a.status is RunStatus.RUNNING:
-                a.status, a.finished_at, a.final = RunStatus.CANCELLED, utcnow(), False
-                a.error, a.error_type = INTERRUPTED, st.INTERRUPTED_TYPE
-                crashes = st.crash_count(attempts, a, record.started_at)
-                if crashes >= self.rt.config.max_crashes:
-                    a.status, a.final, a.error_type = RunStatus.FAILED, True, st.QUARANTINED_TYPE
-                    a.error = st.quarantine_message(crashes)
-                    logger.warning(
-                        "Execution %s: task '%s/%s' quarantined after %d crashes",
-                        record.id, a.step_id, a.task_key, crashes,
-                    )  # fmt: skip
-                await self.rt.storage.finish_task_attempt(
-                    a.key, status=a.status, finished_at=a.finished_at, error=a.error,
-                    error_type=a.error_type, final=a.final,
+        closed = st.close_interrupted(
+            attempts, record.started_at, self.rt.config.max_crashes, utcnow()
+        )
+        for a in closed:
+            if a.error_type == st.QUARANTINED_TYPE:
+                logger.warning(
+                    "Execution %s: task '%s/%s' quarantined: %s",
+                    record.id, a.step_id, a.task_key, a.error,
                 )  # fmt: skip
-                if a.final:
-                    data = {"attempt": a.attempt, "error": a.error}
-                    await self.rt.storage.append_event(
-                        RunEvent(record.id, EventKind.TASK_FAILED, step_id=a.step_id,
-                                 task_key=a.task_key, data=data)
-                    )  # fmt: skip
+            await self.rt.storage.finish_task_attempt(
+                a.key, status=a.status, finished_at=a.finished_at or utcnow(), error=a.error,
+                error_type=a.error_type, final=a.final,
+            )  # fmt: skip
+            if a.final:
+                data = {"attempt": a.attempt, "error": a.error}
+                await self.rt.storage.append_event(
+                    RunEvent(record.id, EventKind.TASK_FAILED, step_id=a.step_id,
+                             task_key=a.task_key, data=data)
+                )  # fmt: skip
         return self._build(record, spec, steps, attempts, rerun=rerun)
 
     def _build(

@@ -185,6 +185,7 @@ def restore_finished_step(step: StepState) -> None:
     step.planned = True
 
 
+INTERRUPTED = "interrupted: the engine stopped before the attempt ended"
 INTERRUPTED_TYPE = "Interrupted"  # the process died while the attempt ran
 STOPPED_TYPE = "Stopped"  # the engine shut down cleanly while the attempt ran
 QUARANTINED_TYPE = "Quarantined"
@@ -211,3 +212,29 @@ def quarantine_message(crashes: int) -> str:
         "(a crash, os._exit or a kill); it is not resumed again (SOUNDING_TASK_MAX_CRASHES; "
         "retry the execution to run it anew)"
     )
+
+
+def close_interrupted(
+    attempts: list[TaskAttemptRecord],
+    window_start: datetime | None,
+    max_crashes: int,
+    now: datetime,
+) -> list[TaskAttemptRecord]:
+    """Close the attempts a crash left ``running`` (changed in place); returns them.
+
+    Each is cancelled, not final, so its task runs again, unless the task was interrupted
+    ``max_crashes`` times in this run's window: then it is quarantined (failed for good), so a
+    task that kills its process is not resumed forever.
+    """
+    closed = []
+    for a in attempts:
+        if a.status is not RunStatus.RUNNING:
+            continue
+        a.status, a.finished_at, a.final = RunStatus.CANCELLED, now, False
+        a.error, a.error_type = INTERRUPTED, INTERRUPTED_TYPE
+        crashes = crash_count(attempts, a, window_start)
+        if crashes >= max_crashes:
+            a.status, a.final, a.error_type = RunStatus.FAILED, True, QUARANTINED_TYPE
+            a.error = quarantine_message(crashes)
+        closed.append(a)
+    return closed
