@@ -24,6 +24,7 @@ from sounding.orchestration.core import (
     AppendEvent,
     AttemptAborted,
     AttemptEnded,
+    AttemptRecorded,
     CancelRequested,
     CancelRetry,
     CancelSettled,
@@ -117,8 +118,14 @@ def plan(core: ExecutionCore, sid: str, keys: list[str] | None) -> list[Effect]:
 def run_task(
     core: ExecutionCore, sid: str, key: str, outcome: Outcome = Outcome.COMPLETED, **kw: Any
 ) -> list[Effect]:
-    fx = core.handle(TaskAdmitted(sid, key))
-    return fx + core.handle(AttemptEnded(sid, key, outcome, **kw))
+    return core.handle(TaskAdmitted(sid, key)) + end(core, sid, key, outcome, **kw)
+
+
+def end(core: ExecutionCore, sid: str, key: str, outcome: Outcome, **kw: Any) -> list[Effect]:
+    """The running attempt ends (the core decides its record), then its record is stored."""
+    fx = core.handle(AttemptEnded(sid, key, outcome, **kw))
+    assert [type(e) for e in fx] == [FinishAttempt]  # nothing else before it is stored
+    return fx + core.handle(AttemptRecorded(sid, key))
 
 
 # -- starting and planning --
@@ -288,7 +295,7 @@ def test_restored_attempts_are_not_run_again_and_count_against_the_retry_budget(
     fx = core.handle(StepPlanned("a", ("done", "once", "gave-up")))
     assert of(fx, Enqueue) == [Enqueue("a", "once", 0, None, None)]
     assert core.handle(TaskAdmitted("a", "once"))[0].attempt == 2
-    fx = core.handle(AttemptEnded("a", "once", Outcome.RAISED, error=OSError("x")))
+    fx = end(core, "a", "once", Outcome.RAISED, error=OSError("x"))
     assert of(fx, FinishAttempt)[0].final  # 2 failures: the budget of 2 attempts is spent
     assert statuses(fx) == [("a", RS.FAILED), ("", RS.FAILED)]
 
@@ -385,9 +392,7 @@ def test_cancel_withdraws_queued_tasks_signals_running_ones_then_ends_cancelled(
     assert CancelRetry("a", "waiting") in fx
     assert not statuses(fx)  # the running task has not ended yet
     # the running task stops on its signal (it raised while its cancel event was set)
-    fx = core.handle(
-        AttemptEnded("a", "running", Outcome.RAISED, error=RuntimeError("x"), signalled=True)
-    )
+    fx = end(core, "a", "running", Outcome.RAISED, error=RuntimeError("x"), signalled=True)
     assert of(fx, FinishAttempt)[0].status is RS.CANCELLED and not of(fx, ScheduleRetry)
     fx = core.handle(PlanAbandoned("c")) + core.handle(CancelSettled())
     assert statuses(fx) == [("a", RS.CANCELLED), ("b", RS.CANCELLED), ("c", RS.CANCELLED),
@@ -395,18 +400,22 @@ def test_cancel_withdraws_queued_tasks_signals_running_ones_then_ends_cancelled(
     assert fx[-1] == Finished(RS.CANCELLED)
 
 
-def test_an_attempt_admitted_during_a_cancel_is_aborted_and_retries_end_cancelled() -> None:
+def test_during_a_cancel_admitted_attempts_abort_and_timeouts_and_retries_end_cancelled() -> None:
     core = make([step("a", retry={"attempts": 2, "backoff": {"initial": 1}})])
     core.handle(Started())
-    plan(core, "a", ["x", "y"])
-    core.handle(TaskAdmitted("a", "x"))
-    core.handle(TaskAdmitted("a", "y"))
-    core.handle(AttemptEnded("a", "y", Outcome.RAISED, error=OSError("x")))
-    core.handle(CancelRequested(0.0))
-    fx = core.handle(AttemptAborted("a", "x"))
+    plan(core, "a", ["x", "y", "z"])
+    for key in "xyz":
+        core.handle(TaskAdmitted("a", key))
+    end(core, "a", "y", Outcome.RAISED, error=OSError("x"))  # y waits to retry
+    fx = core.handle(CancelRequested(0.0))
+    assert CancelRetry("a", "y") in fx
+    fx = core.handle(AttemptAborted("a", "x"))  # admitted, cancelled before it began
     assert core.steps["a"].tasks["x"].status is RS.CANCELLED and Progress("a") in fx
-    fx = core.handle(AttemptEnded("a", "x", Outcome.TIMED_OUT, error=TimeoutError()))
-    assert of(fx, FinishAttempt)[0].status is RS.CANCELLED
+    fx = end(core, "a", "z", Outcome.TIMED_OUT, error=TimeoutError())
+    assert of(fx, FinishAttempt)[0].status is RS.CANCELLED and not of(fx, ScheduleRetry)
+    assert core.steps["a"].tasks["y"].status is RS.PENDING  # its timer went; it stays
+    fx = core.handle(CancelSettled())
+    assert statuses(fx) == [("a", RS.CANCELLED), ("", RS.CANCELLED)]
 
 
 def test_a_rerun_reopens_failed_work_and_keeps_what_completed() -> None:

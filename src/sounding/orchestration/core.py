@@ -177,6 +177,15 @@ class AttemptEnded:
 
 
 @dataclass(slots=True)
+class AttemptRecorded:
+    """The :class:`FinishAttempt` decided on :class:`AttemptEnded` is stored: now what follows
+    from the attempt's end is decided (after its record, as a restart would see it)."""
+
+    step_id: str
+    key: str
+
+
+@dataclass(slots=True)
 class RetryDue:
     """The back-off of a failed attempt ran out."""
 
@@ -200,6 +209,7 @@ Event = (
     | TaskAdmitted
     | AttemptAborted
     | AttemptEnded
+    | AttemptRecorded
     | RetryDue
 )
 
@@ -299,8 +309,8 @@ class StartAttempt:
 
 @dataclass(slots=True)
 class FinishAttempt:
-    """Record the attempt's end. It comes first among the effects of :class:`AttemptEnded`:
-    the driver stores it before it carries out the others."""
+    """Record the attempt's end (the one effect of :class:`AttemptEnded`); the driver answers
+    :class:`AttemptRecorded` once it is stored."""
 
     step_id: str
     key: str
@@ -419,6 +429,7 @@ class ExecutionCore:
             TaskAdmitted: self._on_admitted,
             AttemptAborted: self._on_attempt_aborted,
             AttemptEnded: self._on_attempt_ended,
+            AttemptRecorded: self._on_attempt_recorded,
             RetryDue: self._on_retry_due,
         }
 
@@ -785,18 +796,16 @@ class ExecutionCore:
         self._end(self.steps[event.step_id].tasks[event.key], RS.CANCELLED, None)
 
     def _on_attempt_ended(self, event: AttemptEnded) -> None:
-        """Decide what the attempt's end means: its record first, then a retry, or the end of
-        the task and whatever follows from it."""
+        """Decide what the attempt's end means (its status, whether it is retried): its record
+        first; what follows waits for :class:`AttemptRecorded`."""
         task = self.steps[event.step_id].tasks[event.key]
         s = task.step
         if event.outcome is Outcome.COMPLETED:  # the common case, kept short
             value = event.value
+            task.ended = (RS.COMPLETED, value, None, False, event.latency)
             self._out.append(
                 FinishAttempt(s.id, task.key, task.attempt, RS.COMPLETED, value, None, None, True)
             )
-            if self.controllers:
-                self._observe(task, event.latency, RS.COMPLETED)
-            self._end(task, RS.COMPLETED, value)
             return
         exc = event.error
         status = RS.FAILED
@@ -807,22 +816,34 @@ class ExecutionCore:
                 exc = TimeoutError(f"Task timed out after {s.spec.timeout:g}s")
         elif event.outcome is Outcome.CANCELLED or (event.signalled and self.cancelling):
             status = RS.CANCELLED
-        policy = s.spec.retry
         retry = False
         if status is RS.FAILED:
             task.failures += 1
             retry = (
-                exc is not None and not self.cancelling and should_retry(policy, exc, task.failures)
+                exc is not None
+                and not self.cancelling
+                and should_retry(s.spec.retry, exc, task.failures)
             )
         error = f"{type(exc).__name__}: {exc}" if exc is not None else None
         error_type = type(exc).__name__ if exc is not None else None
-        value = event.value
+        task.ended = (status, event.value, error, retry, event.latency)
         self._emit(
-            FinishAttempt(s.id, task.key, task.attempt, status, value, error, error_type, not retry)
+            FinishAttempt(
+                s.id, task.key, task.attempt, status, event.value, error, error_type, not retry
+            )
         )
-        self._observe(task, event.latency, status)
+
+    def _on_attempt_recorded(self, event: AttemptRecorded) -> None:
+        """The attempt's end is stored: retry the task, or end it and go on from there."""
+        task = self.steps[event.step_id].tasks[event.key]
+        assert task.ended is not None, f"{event} before its AttemptEnded"
+        status, value, error, retry, latency = task.ended
+        task.ended = None
+        if self.controllers:
+            self._observe(task, latency, status)
+        s = task.step
         if retry:
-            delay = backoff_delay(policy, task.failures, self.rng)
+            delay = backoff_delay(s.spec.retry, task.failures, self.rng)
             task.status = RS.PENDING
             task.retry_wait = True
             data = {"attempt": task.attempt, "error": error, "delay": delay}

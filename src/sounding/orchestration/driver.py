@@ -12,8 +12,8 @@ execution) go through one ordered lane per execution: the coroutine that fed the
 them before it goes on (``await self.settle()``), or waits for whoever is storing them, so they
 reach storage in decision order even while other coroutines decide more. A task attempt's own
 records (start, finish) are written by the attempt's coroutine, concurrently with other
-attempts: the core decides at once how the attempt ends (retry or not) and what follows; the
-driver stores the attempt's record (the first effect) before it carries out the rest.
+attempts: the core decides how the attempt ended (retry or not), the driver stores that
+record, then the core decides what follows (``AttemptRecorded``), as a restart would see it.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from sounding.orchestration.core import (
     AppendEvent,
     AttemptAborted,
     AttemptEnded,
+    AttemptRecorded,
     CancelRequested,
     CancelRetry,
     CancelSettled,
@@ -201,16 +202,15 @@ class ExecutionDriver:
         event (the dispatcher admitting a task) queues its effects after the current ones."""
         self.carry_out(self.core.handle(event))
 
-    def carry_out(self, effects: list[Effect], start: int = 0) -> None:
-        """Carry out ``effects[start:]`` in order (writes go to the lane)."""
+    def carry_out(self, effects: list[Effect]) -> None:
+        """Carry out ``effects`` in order (writes go to the lane)."""
         if self._draining:
-            self._pending.extend(effects[start:] if start else effects)
+            self._pending.extend(effects)
             return
         self._draining = True
         apply, pending = self._apply, self._pending
         try:
-            for i in range(start, len(effects)):
-                effect = effects[i]
+            for effect in effects:
                 try:
                     apply[type(effect)](effect)
                 except Exception:
@@ -560,8 +560,7 @@ class ExecutionDriver:
         ended = AttemptEnded(
             step_id, key, kind, value, exc, ctx.cancelled, time.monotonic() - began
         )
-        effects = self.core.handle(ended)
-        fin = effects[0]  # the attempt's record comes first, then what follows from it
+        (fin,) = self.core.handle(ended)  # the attempt's record, stored before what follows
         assert isinstance(fin, FinishAttempt)
         try:
             await self.rt.storage.finish_task_attempt(
@@ -576,10 +575,10 @@ class ExecutionDriver:
         except Exception as exc:  # the next start closes it as interrupted; go on meanwhile
             logger.error("Execution %s: recording attempt %s failed", self.id, record.key,
                          exc_info=exc)  # fmt: skip
+        self.feed(AttemptRecorded(step_id, key))
         running = self._attempts[step_id]
         if running.get(key, (None,))[0] is asyncio.current_task():
             del running[key]  # ended: nothing left to signal or wait for
-        self.carry_out(effects, 1)
         if self._lane:
             await self.settle()
 

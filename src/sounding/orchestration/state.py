@@ -36,6 +36,9 @@ class TaskState:
     failures: int = 0  # failed attempts in this run, counted against the retry policy
     result: Any = None
     retry_wait: bool = False  # a failed attempt waits out its back-off before the next
+    # how the running attempt ended, while its record is being stored:
+    # (status, result, error, retried, latency)
+    ended: tuple[RunStatus, Any, str | None, bool, float] | None = None
 
     @property
     def key(self) -> str:
