@@ -8,7 +8,9 @@
         with engine.events.subscribe(execution_id) as events: ...
         record = await engine.wait(execution_id)
 
-Everything durable goes through ``RunStorage``; the engine itself keeps only what is in flight.
+Everything durable goes through ``RunStorage``; the engine itself keeps only what is in flight:
+one :class:`~sounding.orchestration.driver.ExecutionDriver` per execution, which carries out
+the decisions of that execution's pure :class:`~sounding.orchestration.core.ExecutionCore`.
 ``shutdown()`` leaves unfinished executions unfinished in storage: the next ``start()`` on the
 same storage resumes them (completed tasks are not re-run, interrupted ones are retried).
 """
@@ -21,7 +23,6 @@ import random
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -37,14 +38,15 @@ from sounding.domain.orchestration import (
 )
 from sounding.errors import ConflictError, InvalidInputError, ValidationFailedError
 from sounding.orchestration import state as st
-from sounding.orchestration.dag import topological_order
+from sounding.orchestration.config import EngineConfig
+from sounding.orchestration.core import ExecutionCore
+from sounding.orchestration.driver import ExecutionDriver, Runtime, on_admitted
 from sounding.orchestration.events import EventBus
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.executors.local import LocalExecutor
-from sounding.orchestration.limits import Dispatcher, Ticket
+from sounding.orchestration.limits import Dispatcher
 from sounding.orchestration.load import EngineLoad, measure_load
 from sounding.orchestration.parsing import parse_workflow
-from sounding.orchestration.run import ExecutionRun
 from sounding.orchestration.spec import WorkflowSpec
 from sounding.orchestration.states import Kind, check_transition
 from sounding.orchestration.steps import StepTypeRegistry
@@ -52,43 +54,7 @@ from sounding.orchestration.storage import RunStorage
 
 logger = logging.getLogger(__name__)
 
-INTERRUPTED = "interrupted: the engine stopped before the attempt ended"
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    """Engine-wide limits. ``pools`` and ``resources`` are capacities steps draw from;
-    ``source_limits`` cap concurrent tasks per source across all executions."""
-
-    max_concurrency: int | None = 64
-    pools: Mapping[str, int] = field(default_factory=dict)
-    resources: Mapping[str, float] = field(default_factory=dict)
-    source_limits: Mapping[str, int] = field(default_factory=dict)
-    default_source_limit: int | None = None
-    cancel_grace: float = 10.0  # seconds running tasks get to stop before being cancelled
-    max_crashes: int = 3  # interrupted attempts (the process died) before a task is quarantined
-    progress_interval: float = 0.2  # minimum seconds between progress events of one step
-
-
-@dataclass(slots=True)
-class Runtime:
-    """What every execution run shares with the engine."""
-
-    storage: RunStorage
-    registry: StepTypeRegistry
-    executor: Executor
-    dispatcher: Dispatcher
-    bus: EventBus
-    config: EngineConfig
-    rng: random.Random
-    aborting: bool = False
-    # pool slots and per-source caps now: the config's, changed by set_pool/set_source_limits
-    pools: dict[str, int] = field(default_factory=dict)
-    source_limits: dict[str, int] = field(default_factory=dict)
-
-    def source_limit(self, source: str) -> int | None:
-        """The engine-wide cap on concurrent tasks of one source (None: no cap)."""
-        return self.source_limits.get(source, self.config.default_source_limit)
+__all__ = ["Engine", "EngineConfig", "Runtime"]
 
 
 class Engine:
@@ -103,7 +69,7 @@ class Engine:
     ) -> None:
         cfg = config or EngineConfig()
         self.events = EventBus()
-        dispatcher = Dispatcher(cfg.max_concurrency, _on_admitted)
+        dispatcher = Dispatcher(cfg.max_concurrency, on_admitted)
         for name, slots in cfg.pools.items():
             dispatcher.constraint(f"pool:{name}", slots)
         for name, amount in cfg.resources.items():
@@ -119,7 +85,7 @@ class Engine:
             pools=dict(cfg.pools),
             source_limits=dict(cfg.source_limits),
         )
-        self._runs: dict[str, ExecutionRun] = {}
+        self._runs: dict[str, ExecutionDriver] = {}
         self._started = False
 
     @property
@@ -170,7 +136,7 @@ class Engine:
             await asyncio.wait(jobs, timeout=grace)
         self.rt.aborting = True
         for run in self._runs.values():
-            run.tasks.cancel_timers()
+            run.cancel_timers()
         for job in jobs:
             job.cancel()
         await asyncio.gather(*jobs, return_exceptions=True)
@@ -236,7 +202,7 @@ class Engine:
         run.spawn(run.rerun())
         self._watch(run)
 
-    def get_run(self, execution_id: str) -> ExecutionRun | None:
+    def get_run(self, execution_id: str) -> ExecutionDriver | None:
         return self._runs.get(execution_id)
 
     def set_pool(self, name: str, slots: int | None) -> None:
@@ -264,13 +230,13 @@ class Engine:
         if run is None:
             return None
         now = time.monotonic()
-        return {s.id: run.tasks.progress_data(s, now) for s in run.order}
+        return {s.id: run.progress_data(s, now) for s in run.order}
 
     def load(self) -> EngineLoad:
         """What is in flight now (read-only; call on the engine's loop): queued and running
         tasks per execution and per source, with the limits that apply."""
         return measure_load(
-            list(self._runs.values()),
+            [(run.core, run.started_mono) for run in self._runs.values()],
             self.rt.config,
             self.rt.source_limit,
             started=self._started,
@@ -297,7 +263,7 @@ class Engine:
             )
         return spec
 
-    async def _owned(self, execution_id: str, target: RunStatus) -> ExecutionRun:
+    async def _owned(self, execution_id: str, target: RunStatus) -> ExecutionDriver:
         run = self._runs.get(execution_id)
         if run is not None:
             return run
@@ -307,15 +273,15 @@ class Engine:
             f"Execution '{execution_id}' is not running in this engine", execution_id=execution_id
         )
 
-    def _launch(self, run: ExecutionRun) -> None:
+    def _launch(self, run: ExecutionDriver) -> None:
         self._runs[run.id] = run
         run.spawn(run.start())
         self._watch(run)
 
-    def _watch(self, run: ExecutionRun) -> None:
+    def _watch(self, run: ExecutionDriver) -> None:
         run.done.add_done_callback(lambda _: self._runs.pop(run.id, None))
 
-    async def _load(self, record: ExecutionRecord, *, rerun: bool) -> ExecutionRun:
+    async def _load(self, record: ExecutionRecord, *, rerun: bool) -> ExecutionDriver:
         """Rebuild an execution from storage. Attempts left running by a crash are closed as
         cancelled (not final), so their tasks run again, unless the task was interrupted
         ``max_crashes`` times: then it is quarantined (failed for good), so a task that kills
@@ -323,28 +289,25 @@ class Engine:
         spec = self._spec(record.spec)
         steps = await self.rt.storage.get_steps(record.id)
         attempts = await self.rt.storage.list_task_attempts(record.id)
-        for a in attempts:
-            if a.status is RunStatus.RUNNING:
-                a.status, a.finished_at, a.final = RunStatus.CANCELLED, utcnow(), False
-                a.error, a.error_type = INTERRUPTED, st.INTERRUPTED_TYPE
-                crashes = st.crash_count(attempts, a, record.started_at)
-                if crashes >= self.rt.config.max_crashes:
-                    a.status, a.final, a.error_type = RunStatus.FAILED, True, st.QUARANTINED_TYPE
-                    a.error = st.quarantine_message(crashes)
-                    logger.warning(
-                        "Execution %s: task '%s/%s' quarantined after %d crashes",
-                        record.id, a.step_id, a.task_key, crashes,
-                    )  # fmt: skip
-                await self.rt.storage.finish_task_attempt(
-                    a.key, status=a.status, finished_at=a.finished_at, error=a.error,
-                    error_type=a.error_type, final=a.final,
+        closed = st.close_interrupted(
+            attempts, record.started_at, self.rt.config.max_crashes, utcnow()
+        )
+        for a in closed:
+            if a.error_type == st.QUARANTINED_TYPE:
+                logger.warning(
+                    "Execution %s: task '%s/%s' quarantined: %s",
+                    record.id, a.step_id, a.task_key, a.error,
                 )  # fmt: skip
-                if a.final:
-                    data = {"attempt": a.attempt, "error": a.error}
-                    await self.rt.storage.append_event(
-                        RunEvent(record.id, EventKind.TASK_FAILED, step_id=a.step_id,
-                                 task_key=a.task_key, data=data)
-                    )  # fmt: skip
+            await self.rt.storage.finish_task_attempt(
+                a.key, status=a.status, finished_at=a.finished_at or utcnow(), error=a.error,
+                error_type=a.error_type, final=a.final,
+            )  # fmt: skip
+            if a.final:
+                data = {"attempt": a.attempt, "error": a.error}
+                await self.rt.storage.append_event(
+                    RunEvent(record.id, EventKind.TASK_FAILED, step_id=a.step_id,
+                             task_key=a.task_key, data=data)
+                )  # fmt: skip
         return self._build(record, spec, steps, attempts, rerun=rerun)
 
     def _build(
@@ -355,25 +318,8 @@ class Engine:
         attempts: list[TaskAttemptRecord],
         *,
         rerun: bool = False,
-    ) -> ExecutionRun:
-        stored = {r.step_id: r for r in records}
-        order = topological_order({s.id: list(s.depends_on) for s in spec.steps})
-        states: dict[str, st.StepState] = {}
-        for step_id in order:
-            step = spec.step(step_id)
-            rec = stored.get(step_id) or StepRecord(record.id, step_id)
-            s = states[step_id] = st.StepState(step, rec)
-            s.upstream = [states[d] for d in dict.fromkeys(step.depends_on)]
-            for up in s.upstream:
-                up.downstream.append(s)
-        for a in attempts:
-            states[a.step_id].history.setdefault(a.task_key, []).append(a)
-        for s in states.values():
-            if s.finished and not (rerun and s.status is not RunStatus.COMPLETED):
-                st.restore_finished_step(s)
-        return ExecutionRun(self.rt, record, spec, list(states.values()))
-
-
-def _on_admitted(ticket: Ticket) -> None:
-    runner, task = ticket.payload
-    runner.start(task, ticket)
+    ) -> ExecutionDriver:
+        core = ExecutionCore.from_records(
+            record, spec, records, attempts, rerun=rerun, rng=self.rt.rng
+        )
+        return ExecutionDriver(self.rt, core)

@@ -1,18 +1,16 @@
 """A read-only snapshot of what an engine has in flight: queued and running tasks, per source
-and per execution, with the limits that apply. ``Engine.load()`` takes it on the event loop."""
+and per execution, with the limits that apply. ``Engine.load()`` takes it on the event loop from
+each execution's core (pure: reads state, no I/O)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from sounding.domain.orchestration import RunStatus, Strategy
-
-if TYPE_CHECKING:
-    from sounding.orchestration.engine import EngineConfig
-    from sounding.orchestration.run import ExecutionRun
+from sounding.orchestration.config import EngineConfig
+from sounding.orchestration.core import ExecutionCore
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +60,7 @@ class EngineLoad:
 
 
 def measure_load(
-    runs: Iterable[ExecutionRun],
+    runs: Iterable[tuple[ExecutionCore, float]],
     config: EngineConfig,
     source_limit: Callable[[str], int | None],
     *,
@@ -72,7 +70,7 @@ def measure_load(
 ) -> EngineLoad:
     executions: list[ExecutionLoad] = []
     sources: dict[str, SourceLoadNow] = {}
-    for run in runs:
+    for run, started_mono in runs:
         load = ExecutionLoad(
             id=run.id,
             workflow=run.spec.name,
@@ -82,7 +80,7 @@ def measure_load(
             retry_wait=0,
             running=0,
             per_source_limit={},
-            elapsed_seconds=max(0.0, now_mono - run.started_mono),
+            elapsed_seconds=max(0.0, now_mono - started_mono),
         )
         for s in run.order:
             load.steps.append(
@@ -112,7 +110,7 @@ def measure_load(
                     if slot is not None:
                         slot.running += 1
                 elif task.status is RunStatus.PENDING:
-                    if task.timer is not None:
+                    if task.retry_wait:
                         load.retry_wait += 1
                     else:
                         load.queued += 1
@@ -131,7 +129,7 @@ def measure_load(
     )
 
 
-def _execution_cap(run: ExecutionRun, source: str) -> int | None:
+def _execution_cap(run: ExecutionCore, source: str) -> int | None:
     if run.spec.strategy is Strategy.ADAPTIVE and source in run.controllers:
         return run.controllers[source].capacity
     return run.spec.limits.per_source

@@ -144,3 +144,13 @@ class WorkflowSpec:
             if step.id == step_id:
                 return step
         raise KeyError(step_id)
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """One unit of work of a step: usually one object (table, file) of a source."""
+
+    key: str
+    source: str | None = None  # overrides the step's source for per-source limits
+    priority: int | None = None  # overrides the step's priority
+    payload: Any = None  # handed to the task function as ``ctx.payload``

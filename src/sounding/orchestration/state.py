@@ -1,15 +1,14 @@
 """In-memory state of one execution's steps and tasks, and how it is rebuilt from storage.
 
-Pure bookkeeping, no I/O: ``ExecutionRun`` owns these objects and persists through storage.
+Pure bookkeeping, no I/O: :class:`~sounding.orchestration.core.ExecutionCore` owns these objects
+and decides on them; the driver keeps every handle (asyncio jobs, timers, dispatcher tickets,
+cancel events) in its own maps, keyed by step id and task key.
 Per-object fan-out lives here too: :func:`ready_keys` decides which object keys a downstream
 ``per_object`` step may start, given how far its upstream steps got.
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,11 +19,7 @@ from sounding.domain.orchestration import (
     StepRecord,
     TaskAttemptRecord,
 )
-from sounding.orchestration.limits import Ticket
-from sounding.orchestration.spec import StepSpec
-from sounding.orchestration.steps import StepPlan, TaskSpec
-
-logger = logging.getLogger(__name__)
+from sounding.orchestration.spec import StepSpec, TaskSpec
 
 UPSTREAM_FAILED = "upstream_failed"
 CONDITION_NOT_MET = "condition_not_met"
@@ -40,10 +35,10 @@ class TaskState:
     attempt: int = 0  # number of the latest attempt (0 = none yet)
     failures: int = 0  # failed attempts in this run, counted against the retry policy
     result: Any = None
-    ticket: Ticket | None = None
-    job: asyncio.Task[None] | None = None
-    timer: asyncio.TimerHandle | None = None
-    cancel_event: threading.Event | None = None
+    retry_wait: bool = False  # a failed attempt waits out its back-off before the next
+    # how the running attempt ended, while its record is being stored:
+    # (status, result, error, retried, latency)
+    ended: tuple[RunStatus, Any, str | None, bool, float] | None = None
 
     @property
     def key(self) -> str:
@@ -56,7 +51,7 @@ class StepState:
     record: StepRecord
     upstream: list[StepState] = field(default_factory=list)
     downstream: list[StepState] = field(default_factory=list)
-    plan: StepPlan | None = None
+    has_plan: bool = False  # the step's handler returned its plan (in this process)
     per_object: bool = False
     tasks: dict[str, TaskState] = field(default_factory=dict)
     held: dict[str, TaskSpec] = field(default_factory=dict)  # pipeline: wait for upstream end
@@ -64,15 +59,16 @@ class StepState:
     dropped_keys: int = 0  # objects that failed upstream (pipeline)
     error: str | None = None  # listing the tasks failed
     planned: bool = False  # every task is known
-    busy: bool = False  # a coroutine is planning or finishing this step
-    job: asyncio.Task[None] | None = None  # the planning coroutine
+    busy: bool = False  # being planned (the driver runs its handler), skipped or finished
     unfinished: int = 0
     done: int = 0
     failed: int = 0
     cancelled: int = 0
-    started_mono: float = 0.0
-    last_progress: float = 0.0
     history: dict[str, list[TaskAttemptRecord]] = field(default_factory=dict)
+    source: str | None = None  # the step's source (``spec.source``, worked out once)
+
+    def __post_init__(self) -> None:
+        self.source = self.spec.source
 
     @property
     def id(self) -> str:
@@ -192,6 +188,7 @@ def restore_finished_step(step: StepState) -> None:
     step.planned = True
 
 
+INTERRUPTED = "interrupted: the engine stopped before the attempt ended"
 INTERRUPTED_TYPE = "Interrupted"  # the process died while the attempt ran
 STOPPED_TYPE = "Stopped"  # the engine shut down cleanly while the attempt ran
 QUARANTINED_TYPE = "Quarantined"
@@ -218,3 +215,29 @@ def quarantine_message(crashes: int) -> str:
         "(a crash, os._exit or a kill); it is not resumed again (SOUNDING_TASK_MAX_CRASHES; "
         "retry the execution to run it anew)"
     )
+
+
+def close_interrupted(
+    attempts: list[TaskAttemptRecord],
+    window_start: datetime | None,
+    max_crashes: int,
+    now: datetime,
+) -> list[TaskAttemptRecord]:
+    """Close the attempts a crash left ``running`` (changed in place); returns them.
+
+    Each is cancelled, not final, so its task runs again, unless the task was interrupted
+    ``max_crashes`` times in this run's window: then it is quarantined (failed for good), so a
+    task that kills its process is not resumed forever.
+    """
+    closed = []
+    for a in attempts:
+        if a.status is not RunStatus.RUNNING:
+            continue
+        a.status, a.finished_at, a.final = RunStatus.CANCELLED, now, False
+        a.error, a.error_type = INTERRUPTED, INTERRUPTED_TYPE
+        crashes = crash_count(attempts, a, window_start)
+        if crashes >= max_crashes:
+            a.status, a.final, a.error_type = RunStatus.FAILED, True, QUARANTINED_TYPE
+            a.error = quarantine_message(crashes)
+        closed.append(a)
+    return closed

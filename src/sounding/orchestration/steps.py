@@ -30,6 +30,7 @@ from typing import Any
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.orchestration.callables import CallablePolicy, CallableRef
 from sounding.orchestration.spec import StepSpec
+from sounding.orchestration.spec import TaskSpec as TaskSpec  # defined with the pure specs
 
 logger = logging.getLogger(__name__)
 
@@ -52,16 +53,6 @@ class TaskAbortedError(Exception):
     @classmethod
     def of(cls, exc: BaseException) -> TaskAbortedError:
         return cls(f"the task raised {type(exc).__name__}: {exc}".rstrip(": "))
-
-
-@dataclass(frozen=True, slots=True)
-class TaskSpec:
-    """One unit of work of a step: usually one object (table, file) of a source."""
-
-    key: str
-    source: str | None = None  # overrides the step's source for per-source limits
-    priority: int | None = None  # overrides the step's priority
-    payload: Any = None  # handed to the task function as ``ctx.payload``
 
 
 @dataclass(slots=True)
