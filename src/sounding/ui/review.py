@@ -26,7 +26,21 @@ STORED |= {"confirmed": "confirmed", "rejected": "rejected", "all": None}
 ACTIONS = {"confirm": "confirmed", "reject": "rejected", "confirmed": "confirmed"}
 ACTIONS |= {"rejected": "rejected"}
 NOTE_MAX = 2000
-Percent = Annotated[int | None, Query(ge=0, le=100)]
+Percent = Annotated[str | None, Query(max_length=10)]
+
+
+def _percent(name: str, value: str | None) -> int | None:
+    """A confidence bound in percent; an empty field (a form's blank input) is no bound."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        number = round(float(value))
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 100:
+        raise InvalidInputError(f"{name} is a percentage from 0 to 100", field=name)
+    return number
 
 
 def _status(value: str | None) -> str:
@@ -55,6 +69,7 @@ def queue_page(
     stale: Annotated[int, Query(ge=0, le=review.MAX_BATCH)] = 0,
 ) -> Response:
     shown = _status(status)
+    low, high = _percent("min_conf", min_conf), _percent("max_conf", max_conf)
     stored = STORED[shown]
     label = (label or "").strip() or None
     source = (source or "").strip() or None
@@ -64,8 +79,8 @@ def queue_page(
         label=label,
         status=stored,
         source=source,
-        min_confidence=None if min_conf is None else min_conf / 100,
-        max_confidence=None if max_conf is None else max_conf / 100,
+        min_confidence=None if low is None else low / 100,
+        max_confidence=None if high is None else high / 100,
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
@@ -79,8 +94,8 @@ def queue_page(
             "label": label,
             "source": source,
             "status": shown,
-            "min_conf": min_conf,
-            "max_conf": max_conf,
+            "min_conf": low,
+            "max_conf": high,
         },
         "page": page,
         "pages": max(1, min(MAX_PAGE, -(-total // PAGE_SIZE))),

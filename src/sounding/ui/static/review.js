@@ -134,7 +134,7 @@
   });
 
   // after a row (or every row) was redrawn: keep the current row and the selection count
-  document.addEventListener("htmx:afterSwap", function () {
+  document.addEventListener("htmx:afterSettle", function () {
     var row = currentRow();
     if (row) focusRow(row);
     updateCount();
