@@ -81,3 +81,24 @@ def test_the_queue_by_keyboard_alone(
     left = page.eval_on_selector_all("tr.review-row", "rows => rows.map(r => r.dataset.id)")
     assert not set(left) & set(ids[:3])
     screenshot(page, "keyboard", full_page=False)
+
+
+def test_approve_a_glossary_term(
+    page: Any, site: Site, screenshot: Callable[..., Path], axe: Callable[..., list[Any]]
+) -> None:
+    browser_login(page, site, "steward", "/glossary?status=draft")
+    assert axe(page) == []
+    page.click("nav.term-tree a:text-is('Cohort')")
+    page.wait_for_url("**/glossary/terms/*")
+    assert page.text_content("#term-status") == "draft"
+    assert axe(page) == []
+    page.fill("#note-approve", "defined by the CRM team")
+    page.click("button:text-is('Approve')")
+    page.wait_for_url("**/glossary/terms/*?done=approve")
+    assert page.text_content("#term-status") == "approved"
+    assert "approved by steward" in page.inner_text("dl.facts")
+    page.reload()
+    assert page.text_content("#term-status") == "approved"
+    screenshot(page, "term", full_page=False)
+    page.goto(f"{site.base}/glossary")
+    screenshot(page, "glossary", full_page=False)

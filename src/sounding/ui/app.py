@@ -13,13 +13,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from sounding.ui import auth, home, review
+from sounding.ui import auth, glossary, home, review
 from sounding.ui.deps import LoginRequired, login_url
 from sounding.ui.render import STATIC, STATIC_PREFIX, render
 
 logger = logging.getLogger(__name__)
 
-PAGES: tuple[ModuleType, ...] = (auth, home, review)
+PAGES: tuple[ModuleType, ...] = (auth, home, review, glossary)
 
 API_PATHS = ("/api/", "/openapi.json", "/docs", "/static/api", "/metrics", "/healthz")
 
