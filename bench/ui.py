@@ -36,6 +36,11 @@ from sounding.testing.server import ServerProcess  # noqa: E402
 PAGES: list[tuple[str, str]] = [
     ("login", "/login"),
     ("home", "/"),
+    ("review", "/review?status=pending"),
+    ("review_filtered", "/review?label=PII&source=warehouse&min_conf=90"),
+    ("glossary", "/glossary"),
+    ("glossary_term", "/glossary/terms/7"),
+    ("glossary_suggestions", "/glossary/suggestions"),
 ]
 TIMING = re.compile(r"app;dur=([0-9.]+)")
 
