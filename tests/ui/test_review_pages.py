@@ -164,6 +164,7 @@ def test_a_steward_decides_several_labels_at_once_and_stale_ones_are_left(site: 
     assert done.headers["location"] == f"{back}&done=confirmed&n=2&stale=0"
     shown = unescape(client.get(done.headers["location"]).text)
     assert "2 labels confirmed." in shown
+    assert f'name="back" value="{back}"' in shown  # the next decision returns without the message
     assert _status(site, "main.raw_suppliers.contact_email", "PII.Email") == "confirmed"
     assert _status(site, "main.raw_suppliers.contact_name", "PII.PersonName") == "confirmed"
     assert _status(site, "main.raw_suppliers.contact_phone", "PII.Phone") == "suggested"

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sounding.errors import ConflictError, InvalidInputError
 from sounding.services import classification_review as review
 from sounding.ui.deps import CtxDep, UiReader, UiWriter, safe_next
-from sounding.ui.render import render
+from sounding.ui.render import render, url_with
 
 router = APIRouter(include_in_schema=False)
 
@@ -102,7 +102,7 @@ def queue_page(
         "done": done if done in ("confirmed", "rejected") else None,
         "n": n,
         "stale": stale,
-        "back": request.url.path + ("?" + request.url.query if request.url.query else ""),
+        "back": url_with(request, done=None, n=None, stale=None),  # where a decision returns
         "note_max": NOTE_MAX,
     }
     return render(request, "review/queue.html", values, web=web)
