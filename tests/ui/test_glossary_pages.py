@@ -3,7 +3,8 @@ stale-revision check, link suggestions, CSV import (every bad row named, nothing
 and export, and what a viewer may not do.
 
 Objects these tests change (nobody else relies on them): /Customer/Retention Rate's status,
-terms under /UiReview (created here), and one suggestion of /Marketing/Web Session.
+terms under /UiReview and /Sales/Basket Size (created here), and one suggestion of
+/Marketing/Web Session.
 """
 
 from __future__ import annotations
@@ -144,6 +145,40 @@ def test_accept_a_suggestion_in_place(site: Site) -> None:
     assert again.status_code == 409 and "already accepted" in again.text
     linked = _api(site, f"/glossary/{target['term_id']}/assets", limit=200)["items"]
     assert target["asset_id"] in {a["asset_id"] for a in linked}
+
+
+def test_a_steward_creates_a_draft_term(site: Site) -> None:
+    client = site.as_user("steward")
+    assert 'action="/glossary/terms"' in client.get("/glossary").text
+    assert 'action="/glossary/terms"' not in site.as_user("viewer").get("/glossary").text
+    token = site.csrf(client)
+    made = client.post(
+        "/glossary/terms",
+        data={
+            "csrf_token": token,
+            "name": "Basket Size",
+            "parent": "/Sales",
+            "definition": "Items per order",
+            "synonyms": "items per order, cart size",
+        },
+    )
+    assert made.status_code == 303
+    term = _term(site, "/Sales/Basket Size")
+    assert made.headers["location"] == f"/glossary/terms/{term['id']}?done=create"
+    assert term["status"] == "draft" and term["synonyms"] == ["items per order", "cart size"]
+    assert "Term created as a draft." in unescape(client.get(made.headers["location"]).text)
+    twice = client.post(
+        "/glossary/terms",
+        data={"csrf_token": token, "name": "Basket Size", "parent": "/Sales"},
+        headers=HTML,
+    )
+    assert twice.status_code == 409
+    orphan = client.post(
+        "/glossary/terms",
+        data={"csrf_token": token, "name": "X", "parent": "/Nowhere"},
+        headers=HTML,
+    )
+    assert orphan.status_code == 404 and "/Nowhere" in unescape(orphan.text)
 
 
 def test_csv_import_names_every_bad_row_and_changes_nothing(site: Site) -> None:

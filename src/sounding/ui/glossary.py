@@ -23,7 +23,8 @@ MAX_PAGE = 2000
 MAX_UPLOAD = 2 * 1024 * 1024  # a glossary file of 2 MiB holds tens of thousands of terms
 NOTE_MAX = 2000
 STATUS_ACTIONS = {"approve": g.APPROVED, "deprecate": g.DEPRECATED, "draft": g.DRAFT}
-DONE = {"approve": "approved", "deprecate": "deprecated", "draft": "returned to draft"}
+DONE = {"create": "created as a draft", "approve": "approved", "deprecate": "deprecated"}
+DONE["draft"] = "returned to draft"
 
 
 def _status_filter(value: str | None) -> str | None:
@@ -33,6 +34,14 @@ def _status_filter(value: str | None) -> str | None:
             f"Unknown status {value!r}; choose one of: {', '.join(g.STATUSES)}", field="status"
         )
     return value
+
+
+def _paths(nodes: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for n in nodes:
+        out.append(str(n["path"]))
+        out.extend(_paths(n.get("children") or []))
+    return out
 
 
 def _count(nodes: list[dict[str, Any]]) -> int:
@@ -54,6 +63,7 @@ def _index(
     _, pending = glossary_links.list_suggestions(ctx, web.principal, limit=1, offset=0)
     values = {
         "tree": tree,
+        "paths": _paths(tree),
         "count": _count(tree),
         "status": status,
         "statuses": g.STATUSES,
@@ -74,6 +84,26 @@ def index(
     status: Annotated[str | None, Query(max_length=20)] = None,
 ) -> Response:
     return _index(request, ctx, web, _status_filter(status))
+
+
+@router.post("/glossary/terms")
+def create_term(
+    ctx: CtxDep,
+    web: UiWriter,
+    name: Annotated[str, Form(min_length=1, max_length=g.MAX_NAME)],
+    parent: Annotated[str, Form(max_length=2000)] = "",
+    definition: Annotated[str, Form(max_length=20_000)] = "",
+    synonyms: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    """A new draft term (under ``parent``, a path, when given); its page is next."""
+    data: dict[str, Any] = {"name": name.strip(), "definition": definition.strip() or None}
+    if parent.strip():
+        data["parent"] = parent.strip()
+    words = [w.strip() for w in synonyms.split(",") if w.strip()]
+    if words:
+        data["synonyms"] = words
+    term = glossary.create_term(ctx, web.principal, data)
+    return RedirectResponse(f"/glossary/terms/{term['id']}?done=create", status_code=303)
 
 
 @router.get("/glossary/export")
