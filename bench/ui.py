@@ -61,6 +61,11 @@ PAGES: list[tuple[str, str]] = [
     ("asset_usage", "/assets/{asset}?tab=usage"),
     ("asset_history", "/assets/{asset}?tab=history"),
     ("asset_compliance", "/assets/{asset}?tab=compliance"),
+    ("review", "/review?status=pending"),
+    ("review_filtered", "/review?label=PII&source=warehouse&min_conf=90"),
+    ("glossary", "/glossary"),
+    ("glossary_term", "/glossary/terms/7"),
+    ("glossary_suggestions", "/glossary/suggestions"),
 ]
 TIMING = re.compile(r"app;dur=([0-9.]+)")
 

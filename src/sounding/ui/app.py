@@ -13,13 +13,23 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from sounding.ui import assets, auth, compliance, home, lineage, quality, search
+from sounding.ui import assets, auth, compliance, glossary, home, lineage, quality, review, search
 from sounding.ui.deps import LoginRequired, login_url
 from sounding.ui.render import STATIC, STATIC_PREFIX, render
 
 logger = logging.getLogger(__name__)
 
-PAGES: tuple[ModuleType, ...] = (auth, home, search, assets, lineage, quality, compliance)
+PAGES: tuple[ModuleType, ...] = (
+    auth,
+    home,
+    search,
+    assets,
+    lineage,
+    review,
+    glossary,
+    quality,
+    compliance,
+)
 
 API_PATHS = ("/api/", "/openapi.json", "/docs", "/static/api", "/metrics", "/healthz")
 

@@ -242,3 +242,114 @@ def sources_using(conn: Connection, rule_set_id: int) -> list[str]:
         .where(source_rule_sets.c.rule_set_id == rule_set_id)
     )
     return sorted(r[0] for r in conn.execute(query))
+
+
+# --- the review queue -----------------------------------------------------------------------
+
+
+def _review_query(
+    label: str | None,
+    status: str | None,
+    source_id: int | None,
+    min_confidence: float | None,
+    max_confidence: float | None,
+) -> sa.Select[Any]:
+    query = (
+        sa.select(
+            classifications,
+            assets.c.urn,
+            assets.c.qualified_name,
+            assets.c.name.label("column"),
+            assets.c.parent_id.label("table_id"),
+            assets.c.data_type,
+            sources.c.name.label("source"),
+        )
+        .join(assets, assets.c.id == classifications.c.asset_id)
+        .join(sources, sources.c.id == assets.c.source_id)
+        .where(assets.c.deleted_at.is_(None))
+    )
+    if label:
+        query = query.where(
+            sa.or_(classifications.c.label == label, classifications.c.label.like(label + ".%"))
+        )
+    if status:
+        query = query.where(classifications.c.status == status)
+    if source_id is not None:
+        query = query.where(assets.c.source_id == source_id)
+    if min_confidence is not None:
+        query = query.where(classifications.c.confidence >= min_confidence)
+    if max_confidence is not None:
+        query = query.where(classifications.c.confidence <= max_confidence)
+    return query
+
+
+def review_page(
+    conn: Connection,
+    *,
+    label: str | None,
+    status: str | None,
+    source_id: int | None,
+    min_confidence: float | None,
+    max_confidence: float | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int]:
+    """Labels with their column and source, filtered, ordered by table then label."""
+    query = _review_query(label, status, source_id, min_confidence, max_confidence)
+    total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(
+        query.order_by(assets.c.qualified_name, classifications.c.label, classifications.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [dict(r) for r in rows.mappings()], int(total)
+
+
+def review_rows(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The labels ``ids`` as :func:`review_page` reads them (in the order of ``ids``)."""
+    if not ids:
+        return []
+    query = _review_query(None, None, None, None, None).where(classifications.c.id.in_(ids))
+    found = {r["id"]: dict(r) for r in conn.execute(query).mappings()}
+    return [found[i] for i in ids if i in found]
+
+
+def review_counts(
+    conn: Connection, status: str | None, source: str | None
+) -> tuple[dict[str, int], dict[str, int]]:
+    """How many labels of ``status`` there are per label (within ``source`` if given) and
+    per source: the queue's facets, from one grouped query."""
+    query = (
+        sa.select(classifications.c.label, sources.c.name, sa.func.count())
+        .join(assets, assets.c.id == classifications.c.asset_id)
+        .join(sources, sources.c.id == assets.c.source_id)
+        .where(assets.c.deleted_at.is_(None))
+        .group_by(classifications.c.label, sources.c.name)
+    )
+    if status:
+        query = query.where(classifications.c.status == status)
+    by_label: dict[str, int] = {}
+    by_source: dict[str, int] = {}
+    for lab, src, count in conn.execute(query):
+        by_source[src] = by_source.get(src, 0) + int(count)
+        if source is None or src == source:
+            by_label[lab] = by_label.get(lab, 0) + int(count)
+    return by_label, by_source
+
+
+def newest_profiles(conn: Connection, asset_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """The newest stored profile of each of ``asset_ids`` (columns have their own rows)."""
+    out: dict[int, dict[str, Any]] = {}
+    for i in range(0, len(asset_ids), 500):
+        chunk = list(asset_ids[i : i + 500])
+        newest = (
+            sa.select(sa.func.max(profiles.c.id))
+            .where(profiles.c.asset_id.in_(chunk))
+            .group_by(profiles.c.asset_id)
+        )
+        query = sa.select(profiles.c.asset_id, profiles.c.profile).where(
+            profiles.c.id.in_(newest.scalar_subquery())
+        )
+        for row in conn.execute(query).mappings():
+            out[int(row["asset_id"])] = dict(row["profile"] or {})
+    return out
