@@ -40,6 +40,9 @@ def is_ui_request(request: Request) -> bool:
     path = request.url.path
     if path.startswith(API_PATHS) or path.startswith(STATIC_PREFIX):
         return False
+    accept = request.headers.get("accept", "")
+    if "application/json" in accept and "text/html" not in accept:
+        return False  # a UI route's JSON (the lineage explorer's graph) errs as JSON
     return (
         getattr(request.state, "ui", False)
         or request.headers.get("hx-request") == "true"
