@@ -50,10 +50,10 @@ def test_home_counts_todo_coverage_events_and_scans(
 
     catalog.update_asset(any_ctx, operator, U + "orders", {"owner": "ops@shop.example"})
     labels = classification.asset_classifications(any_ctx, operator, U + "customers#email")
-    label = next(i["label"] for i in labels["items"] if i["status"] == "suggested")
+    label = next(i.label for i in labels.items if i.status == "suggested")
     classification.decide(any_ctx, operator, U + "customers#email", label, "confirmed")
     term = glossary.create_term(any_ctx, operator, {"name": "Customer", "definition": "A buyer"})
-    glossary_links.link(any_ctx, operator, term["id"], U + "customers#name")
+    glossary_links.link(any_ctx, operator, term.id, U + "customers#name")
     # the source is gone: its next scan fails, and the home page says so
     db.unlink()
     with pytest.raises(SoundingError):

@@ -21,8 +21,8 @@ def test_term_facet_counts_and_filters_linked_assets(
         any_ctx, operator, {"name": "Buyer", "definition": "Who pays", "synonyms": ["Shopper"]}
     )
     glossary.create_term(any_ctx, operator, {"name": "Unused", "definition": "Nothing"})
-    glossary_links.link(any_ctx, operator, buyer["id"], U + "customers#email")
-    glossary_links.link(any_ctx, operator, buyer["id"], U + "orders")
+    glossary_links.link(any_ctx, operator, buyer.id, U + "customers#email")
+    glossary_links.link(any_ctx, operator, buyer.id, U + "orders")
 
     everything = search.search(any_ctx, operator, "", limit=50, mode="keyword")
     # the column, its table, the linked table, and the term's own document (each term has one)
