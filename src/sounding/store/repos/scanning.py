@@ -88,6 +88,22 @@ def delete_classifications(conn: Connection, ids: Sequence[int]) -> None:
         conn.execute(sa.delete(classifications).where(classifications.c.id.in_(ids[i : i + 500])))
 
 
+def _labels_where(
+    query: sa.Select[Any], label: str | None, status: str | None, source_id: int | None
+) -> sa.Select[Any]:
+    """The label filters the classification list and the review queue share; a family name
+    matches its subtypes (PII.NationalId finds PII.NationalId.US_SSN)."""
+    if label:
+        query = query.where(
+            sa.or_(classifications.c.label == label, classifications.c.label.like(label + ".%"))
+        )
+    if status:
+        query = query.where(classifications.c.status == status)
+    if source_id is not None:
+        query = query.where(assets.c.source_id == source_id)
+    return query
+
+
 def by_label(
     conn: Connection,
     label: str | None,
@@ -108,15 +124,7 @@ def by_label(
         .join(sources, sources.c.id == assets.c.source_id)
         .where(assets.c.deleted_at.is_(None))
     )
-    if label:
-        # a family name matches its subtypes: PII.NationalId finds PII.NationalId.US_SSN
-        query = query.where(
-            sa.or_(classifications.c.label == label, classifications.c.label.like(label + ".%"))
-        )
-    if status:
-        query = query.where(classifications.c.status == status)
-    if source_id is not None:
-        query = query.where(assets.c.source_id == source_id)
+    query = _labels_where(query, label, status, source_id)
     total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     rows = conn.execute(
         query.order_by(assets.c.qualified_name, classifications.c.label).limit(limit).offset(offset)
@@ -268,14 +276,7 @@ def _review_query(
         .join(sources, sources.c.id == assets.c.source_id)
         .where(assets.c.deleted_at.is_(None))
     )
-    if label:
-        query = query.where(
-            sa.or_(classifications.c.label == label, classifications.c.label.like(label + ".%"))
-        )
-    if status:
-        query = query.where(classifications.c.status == status)
-    if source_id is not None:
-        query = query.where(assets.c.source_id == source_id)
+    query = _labels_where(query, label, status, source_id)
     if min_confidence is not None:
         query = query.where(classifications.c.confidence >= min_confidence)
     if max_confidence is not None:
