@@ -11,11 +11,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "UNION branches of different widths (invalid SQL); we pair columns by position"
     ),
     # collate: conventions that differ from sqllineage's, which we follow
-    "collate-sqllineage:test_columns.py::test_select_column_using_window_function#1": (
-        "collate leaves out PARTITION BY / ORDER BY columns of a window; sqllineage keeps them"
-    ),
-    "collate-sqllineage:test_columns.py::test_select_column_using_window_function_with_parameters"
-    "#1": "collate leaves out PARTITION BY / ORDER BY columns of a window; sqllineage keeps them",
     "collate-sqllineage:test_columns.py::test_window_function_in_subquery#1": (
         "unverified upstream; ends the edge at the subquery instead of collapsing it"
     ),

@@ -120,8 +120,8 @@ def test_window_function_partition_and_order_shape_the_value() -> None:
     found = kinds("INSERT INTO t SELECT SUM(v) OVER (PARTITION BY p ORDER BY o) AS running FROM s")
     assert found == {
         ("s", "v", "t", "running"): "aggregate",
-        ("s", "p", "t", "running"): "transform",
-        ("s", "o", "t", "running"): "transform",
+        ("s", "p", "t", "running"): "window",
+        ("s", "o", "t", "running"): "window",
     }
 
 

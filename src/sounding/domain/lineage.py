@@ -17,19 +17,31 @@ class TransformKind(StrEnum):
     ``copy``: the value is carried unchanged (possibly renamed, through CTEs, subqueries, unions).
     ``transform``: an expression of the value (function, arithmetic, CAST, CASE, window shape).
     ``aggregate``: the value passes through an aggregate function (``SUM``, ``COUNT`` ...).
+    ``window``: the column shapes a window function's result without being one of its values:
+    it is in the ``PARTITION BY`` or ``ORDER BY`` of an ``OVER`` clause (OpenLineage's INDIRECT
+    ``WINDOW`` subtype). ``ROW_NUMBER() OVER (PARTITION BY a ORDER BY b)`` has only window
+    edges; in ``SUM(x) OVER (PARTITION BY a)``, ``x`` is ``aggregate`` and ``a`` is ``window``.
     ``filter``: the column only conditions the result (WHERE, JOIN ON, GROUP BY, HAVING, QUALIFY)
     and is fanned out to every column of the target.
+
+    ``copy``, ``transform`` and ``aggregate`` are direct edges, ``window`` and ``filter`` indirect.
     """
 
     COPY = "copy"
     TRANSFORM = "transform"
     AGGREGATE = "aggregate"
+    WINDOW = "window"
     FILTER = "filter"
 
     @property
     def rank(self) -> int:
-        """Distance from the source value: copy < transform < aggregate < filter."""
+        """Distance from the source value: copy < transform < aggregate < window < filter."""
         return _RANKS[self]
+
+    @property
+    def direct(self) -> bool:
+        """Whether the source column's values reach the target (not only shape or filter it)."""
+        return self.rank <= _RANKS[TransformKind.AGGREGATE]
 
     def then(self, other: TransformKind) -> TransformKind:
         """The kind of a path that goes through ``self`` and then ``other``."""
@@ -40,7 +52,8 @@ _RANKS = {
     TransformKind.COPY: 0,
     TransformKind.TRANSFORM: 1,
     TransformKind.AGGREGATE: 2,
-    TransformKind.FILTER: 3,
+    TransformKind.WINDOW: 3,
+    TransformKind.FILTER: 4,
 }
 
 
@@ -114,18 +127,23 @@ class LineageResult:
     column_lineage: list[ColumnEdge] = field(default_factory=list)
     errors: list[ParseProblem] = field(default_factory=list)
     statements: list[StatementLineage] = field(default_factory=list)
+    # dataset -> the paths inside it the SQL reads or writes (a Snowflake stage's files)
+    locations: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
         return not self.errors
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        answer: dict[str, Any] = {
             "sources": sorted(self.sources),
             "targets": sorted(self.targets),
             "column_lineage": [edge.to_dict() for edge in self.column_lineage],
             "errors": [problem.to_dict() for problem in self.errors],
         }
+        if self.locations:
+            answer["locations"] = self.locations
+        return answer
 
 
 # --- the lineage of the catalog's assets, as services return it ---------------------------

@@ -4,6 +4,7 @@
 * ``ALTER TABLE a EXCHANGE PARTITION (...) WITH TABLE b`` (Hive) moves b's data into a;
 * ``UNLOAD ('select ...') TO 's3://...'`` (Redshift) writes the query's rows to a path;
 * ``REPLACE INTO t ...`` (MySQL) is an INSERT;
+* ``CREATE STREAM s ON TABLE t | ON VIEW v [AT | BEFORE (...)]`` (Snowflake) reads t into s;
 * Vertica's partition functions (``SWAP_PARTITIONS_BETWEEN_TABLES('src', min, max, 'tgt')``).
 """
 
@@ -27,6 +28,13 @@ _EXCHANGE = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _UNLOAD = re.compile(r"^\s*\(\s*'((?:[^']|'')*)'\s*\)\s*TO\s+'([^']*)'", re.IGNORECASE | re.DOTALL)
+_NAME = r'(?:"(?:[^"]|"")+"|[\w$]+)(?:\s*\.\s*(?:"(?:[^"]|"")+"|[\w$]+))*'
+_STREAM = re.compile(
+    rf"^\s*(?:OR\s+REPLACE\s+)?STREAM\s+(?:IF\s+NOT\s+EXISTS\s+)?({_NAME})"
+    rf"(?:\s+COPY\s+GRANTS)?\s+ON\s+(?:EXTERNAL\s+TABLE|DYNAMIC\s+TABLE|TABLE|VIEW|STAGE)"
+    rf"\s+({_NAME})",
+    re.IGNORECASE,
+)
 # function name -> (index of the source table argument, index of the target table argument)
 _TABLE_MOVERS = {
     "swap_partitions_between_tables": (0, 3),
@@ -57,6 +65,14 @@ def command_facts(
     elif keyword == "ALTER" and (match := _EXCHANGE.match(body)):
         facts.writes.append(name(match.group(1)))
         facts.reads.append(name(match.group(2)))
+    elif keyword == "CREATE" and (match := _STREAM.match(body)):
+        stream, source = name(match.group(1)), name(match.group(2))
+        facts.kind = "create_stream"
+        facts.writes.append(stream)
+        facts.reads.append(source)
+        columns = catalog.columns(source)
+        if columns is not None:  # a stream has its source's columns (and METADATA$ ones)
+            catalog.define(stream, list(columns))
     elif keyword == "REPLACE" and body.lstrip().upper().startswith("INTO"):
         try:  # MySQL's REPLACE INTO is an INSERT that overwrites rows with the same key
             return analyze(sqlglot.parse_one(f"INSERT {body}", read=dialect))

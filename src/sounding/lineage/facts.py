@@ -25,3 +25,5 @@ class StatementFacts:
     drops: list[str] = field(default_factory=list)
     renames: list[tuple[str, str]] = field(default_factory=list)
     flows: list[Flow] = field(default_factory=list)
+    # (dataset, path inside it): where in a stage a statement reads or writes
+    locations: list[tuple[str, str]] = field(default_factory=list)

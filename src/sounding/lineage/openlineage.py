@@ -3,8 +3,8 @@
 Reads the parts of the spec (https://openlineage.io/spec) that carry lineage: the job, the
 input and output datasets with their ``schema`` facet, and the ``columnLineage`` facet of
 outputs. Transformations map to our kinds: IDENTITY -> copy, TRANSFORMATION -> transform,
-AGGREGATION -> aggregate, any INDIRECT one (FILTER, JOIN, GROUP_BY, SORT, WINDOW,
-CONDITIONAL) -> filter.
+AGGREGATION -> aggregate, INDIRECT WINDOW -> window, any other INDIRECT one (FILTER, JOIN,
+GROUP_BY, SORT, CONDITIONAL) -> filter.
 """
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ def _kind(transformations: Any) -> TransformKind:
         if not isinstance(t, Mapping):
             continue
         if str(t.get("type", "")).upper() == "INDIRECT":
-            step = TransformKind.FILTER
+            window = str(t.get("subtype", "")).upper() == "WINDOW"
+            step = TransformKind.WINDOW if window else TransformKind.FILTER
         else:
             sub = str(t.get("subtype", "")).upper()
             step = {

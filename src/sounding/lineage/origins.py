@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from sounding.domain.lineage import TransformKind
 
-COPY, TRANSFORM, AGGREGATE, FILTER = (
+COPY, TRANSFORM, AGGREGATE, WINDOW, FILTER = (
     TransformKind.COPY,
     TransformKind.TRANSFORM,
     TransformKind.AGGREGATE,
+    TransformKind.WINDOW,
     TransformKind.FILTER,
 )
 STAR = "*"

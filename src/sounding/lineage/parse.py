@@ -88,7 +88,18 @@ def parse_lineage(
         column_lineage=edges,
         errors=sorted(problems, key=lambda p: (p.statement_index, p.line, p.column)),
         statements=statements,
+        locations=_locations(facts, {*sources, *targets}),
     )
+
+
+def _locations(facts: list[tuple[int, StatementFacts]], datasets: set[str]) -> dict[str, list[str]]:
+    """The paths inside each source or target (a stage's files) the statements name."""
+    found: dict[str, set[str]] = {}
+    for _, statement in facts:
+        for dataset, path in statement.locations:
+            if dataset in datasets:
+                found.setdefault(dataset, set()).add(path)
+    return {dataset: sorted(paths) for dataset, paths in sorted(found.items())}
 
 
 def expand_blocks(statements: list[ParsedStatement]) -> Iterator[ParsedStatement]:

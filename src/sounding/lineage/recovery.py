@@ -7,7 +7,11 @@ is one):
 * two statements without a semicolon between them (T-SQL allows it) are split where the second
   one starts;
 * a procedural wrapper (``CREATE PROCEDURE ... AS BEGIN``, ``IF ... THEN``, ``LOOP``, ``BEGIN
-  TRY``) is skipped up to the first statement inside it.
+  TRY``) is skipped up to the first statement inside it;
+* a ``CREATE TABLE`` whose storage options sqlglot does not know (Redshift's ``DISTKEY``,
+  Oracle's ``PCTFREE``, ``STORAGE (...)``, ...) is read without them: the longest prefix that
+  parses as a CREATE TABLE, with its ``AS <query>`` when it has one, since the options never
+  change what the table is made from.
 """
 
 from __future__ import annotations
@@ -72,11 +76,13 @@ def parse_tokens(dialect: Dialect, tokens: Sequence[Token], source: str, depth: 
                 recovered = []
         recovered = recovered or _split_missing_semicolon(dialect, tokens, source, depth)
         recovered = recovered or _skip_to_inner(dialect, tokens, source, depth)
+        recovered = recovered or _create_without_options(dialect, tokens, source)
         if recovered:
             return recovered
         raise
     if _is_opaque(expression) and depth < _MAX_DEPTH:
         inner = _skip_to_inner(dialect, tokens, source, depth)
+        inner = inner or _create_without_options(dialect, tokens, source)
         if inner:
             return inner
     return [(expression, tokens)]
@@ -137,6 +143,59 @@ def _skip_to_inner(dialect: Dialect, tokens: Sequence[Token], source: str, depth
         if not all(_is_opaque(e) for e, _ in inner):
             return inner
     return []
+
+
+_QUERY_STARTS = frozenset({TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN})
+
+
+def _create_without_options(dialect: Dialect, tokens: Sequence[Token], source: str) -> Parsed:
+    """``CREATE ... TABLE name (columns) <options sqlglot cannot read> [AS query]`` as the
+    CREATE TABLE it is, or nothing when ``tokens`` are not one."""
+    table = _create_table_index(tokens)
+    if table is None:
+        return []
+    depth, cuts, query_at = 0, [], None
+    for i in range(table + 2, len(tokens)):
+        kind = tokens[i].token_type
+        if depth == 0:
+            cuts.append(i)
+            if (
+                kind == TokenType.ALIAS
+                and i + 1 < len(tokens)
+                and tokens[i + 1].token_type in _QUERY_STARTS
+            ):
+                query_at = i
+                break
+        if kind == TokenType.L_PAREN:
+            depth += 1
+        elif kind == TokenType.R_PAREN:
+            depth = max(depth - 1, 0)
+    if query_at is None:
+        cuts.append(len(tokens))
+    tail = list(tokens[query_at:]) if query_at is not None else []
+    for cut in sorted(cuts, reverse=True)[:_MAX_TRIES]:
+        candidate = [*tokens[:cut], *tail]
+        try:
+            expression = _parse_one(dialect, candidate, source)
+        except ParseError:
+            continue
+        made = expression.this if isinstance(expression, exp.Create) else None
+        if isinstance(made, (exp.Table, exp.Schema)):
+            return [(expression, tokens)]
+    return []
+
+
+def _create_table_index(tokens: Sequence[Token]) -> int | None:
+    """The index of ``TABLE`` in ``CREATE [OR REPLACE] [modifiers] TABLE``, if these are such
+    tokens."""
+    if not tokens or tokens[0].token_type != TokenType.CREATE:
+        return None
+    for i in range(1, min(len(tokens), 8)):
+        if tokens[i].token_type == TokenType.TABLE:
+            return i
+        if tokens[i].token_type in (TokenType.L_PAREN, TokenType.ALIAS, TokenType.SELECT):
+            return None
+    return None
 
 
 def _spell_out_compound_assignments(tokens: Sequence[Token]) -> list[Token] | None:

@@ -16,6 +16,7 @@ from sqlglot.optimizer.scope import Scope
 
 from sounding.domain.lineage import TransformKind
 from sounding.lineage.catalog import Catalog
+from sounding.lineage.datasets import function_table, stage_of
 from sounding.lineage.origins import (
     AGGREGATE,
     ASSUMED,
@@ -27,6 +28,7 @@ from sounding.lineage.origins import (
     TRANSFORM,
     UNRESOLVED,
     UNVERIFIED,
+    WINDOW,
     Origin,
     Origins,
     Output,
@@ -157,16 +159,29 @@ class QueryResolver:
         if isinstance(source, Scope):
             return apply_pivots(self.outputs(source), self._pivots.get(id(source), []))
         pivots = source.args.get("pivots") or []
-        if not isinstance(source.this, exp.Identifier) or not source.name:  # f(x) AS t(a, b)
-            alias = source.args.get("alias")
-            named = alias.columns if isinstance(alias, exp.TableAlias) else []
-            return apply_pivots([Output(c.name, NONE) for c in named], pivots)
-        table = self.catalog.table_name(source)
+        table = self.dataset_name(source)
+        alias = source.args.get("alias")
+        named = [c.name.lower() for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+        if table is None:  # a system function: f(x) AS t(a, b)
+            return apply_pivots([Output(c, NONE) for c in named], pivots)
         columns = self.catalog.columns(table)
+        if columns is None and named and not isinstance(source.this, exp.Identifier):
+            columns = named  # fn(x) AS t(a, b): the function's columns, named by the alias
         if columns is None:
             return [Output(STAR, frozenset({Origin(table, STAR, COPY, ASSUMED)}))]
         outputs = [Output(c, frozenset({Origin(table, c, COPY, 1.0)})) for c in columns]
         return apply_pivots(outputs, pivots)
+
+    def dataset_name(self, source: exp.Table) -> str | None:
+        """The dataset a table reference reads: a table or view, a stage, or a user's table
+        function; ``None`` for a system table function."""
+        if isinstance(source.this, exp.Identifier):
+            return self.catalog.table_name(source) if source.name else None
+        stage = stage_of(source)
+        if stage is not None:
+            return self.catalog.table_name(stage.table())
+        function = function_table(source)
+        return self.catalog.table_name(function) if function is not None else None
 
     def star_origins(self, scope: Scope) -> Origins:
         """``COUNT(*)``: every row of every selected table."""
@@ -194,8 +209,12 @@ class QueryResolver:
             return set(through(self.column_origins(node, scope, aliases), kind))
         if isinstance(node, exp.Star):
             return set(through(self.star_origins(scope), kind))
+        if (position := _positional(node)) is not None:  # $1: a staged file's first column
+            return set(through(self.unqualified(scope, position), kind))
         if isinstance(node, (exp.Query, exp.Subquery)):
             return set(through(self._subquery_origins(node, scope), kind.then(TRANSFORM)))
+        if isinstance(node, exp.Window):
+            return self._window(node, scope, aliases, kind)
         if isinstance(node, exp.AggFunc):
             inner = AGGREGATE
         elif isinstance(node, (exp.Paren, exp.Alias, exp.Distinct)):
@@ -205,6 +224,25 @@ class QueryResolver:
         found: set[Origin] = set()
         for child in node.iter_expressions():
             found |= self._walk(child, scope, aliases, kind.then(inner))
+        return found
+
+    def _window(
+        self, window: exp.Window, scope: Scope, aliases: dict[str, Origins], kind: TransformKind
+    ) -> set[Origin]:
+        """``f(x) OVER (PARTITION BY a ORDER BY b)``: ``x`` as ``f`` makes it, ``a`` and ``b``
+        as window edges (they decide which rows ``f`` sees, not the values it returns)."""
+        function = window.this
+        found: set[Origin] = set()
+        if isinstance(function, _NAVIGATION):  # LAG(x): x's value from another row
+            for child in function.iter_expressions():
+                found |= self._walk(child, scope, aliases, kind.then(TRANSFORM))
+        elif function is not None:
+            found = self._walk(function, scope, aliases, kind)
+        shaping = kind.then(WINDOW)
+        for key in ("partition_by", "order"):
+            value = window.args.get(key)
+            for child in value if isinstance(value, list) else [value] if value else []:
+                found |= self._walk(child, scope, aliases, shaping)
         return found
 
     def _subquery_origins(self, node: exp.Expr, scope: Scope) -> Origins:
@@ -219,7 +257,7 @@ class QueryResolver:
     def column_origins(
         self, column: exp.Column, scope: Scope, aliases: dict[str, Origins]
     ) -> Origins:
-        name = column.name.lower()
+        name = _positional(column.this) or column.name.lower()
         if column.table:
             walk: Scope | None = scope
             while walk is not None:
@@ -280,12 +318,8 @@ class QueryResolver:
 
     def source_column(self, source: Source, name: str, confidence: float) -> Origins:
         """Origins of column ``name`` of a FROM item."""
-        if (
-            isinstance(source, exp.Table)
-            and isinstance(source.this, exp.Identifier)
-            and not source.args.get("pivots")
-        ):
-            table = self.catalog.table_name(source)
+        table = self.dataset_name(source) if isinstance(source, exp.Table) else None
+        if table is not None and isinstance(source, exp.Table) and not source.args.get("pivots"):
             columns = self.catalog.columns(table)
             base = 1.0 if columns is not None and name in columns else UNVERIFIED
             return frozenset({Origin(table, name, COPY, min(base, confidence))})
@@ -325,6 +359,17 @@ class QueryResolver:
             ):
                 return candidate
         return source
+
+
+_NAVIGATION = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
+
+
+def _positional(node: exp.Expr) -> str | None:
+    """``$1`` (a column of a staged file, by position) as the column name ``$1``."""
+    number = node.this if isinstance(node, exp.Parameter) else None
+    if isinstance(number, exp.Literal) and not number.is_string and number.name.isdigit():
+        return f"${number.name}"
+    return None
 
 
 def _is_star(projection: exp.Expr) -> bool:

@@ -18,6 +18,7 @@ from sqlglot.optimizer.scope import build_scope
 from sounding.lineage.catalog import Catalog
 from sounding.lineage.commands import command_facts, moving_function_facts
 from sounding.lineage.conditions import ConditionCollector
+from sounding.lineage.datasets import function_tables, stage_of
 from sounding.lineage.facts import Flow, StatementFacts
 from sounding.lineage.origins import COPY, STAR, Origins, Output
 from sounding.lineage.resolve import QueryResolver
@@ -70,7 +71,7 @@ def _query(query: exp.Expr, ctx: Context) -> StatementFacts:
         moved = moving_function_facts(query, ctx.catalog)
         if moved is not None:
             return moved
-    facts.reads = _reads(query, ctx)
+    facts.reads = _reads(query, ctx, facts)
     return facts
 
 
@@ -80,7 +81,7 @@ def _insert(insert: exp.Insert, ctx: Context) -> StatementFacts:
     query = _attach_with(insert.expression, insert)
     if isinstance(this, exp.Directory):
         facts.writes.append(this.this.name)
-        facts.reads = _reads(insert, ctx)
+        facts.reads = _reads(insert, ctx, facts)
         return facts
     explicit: list[str] | None = None
     if isinstance(this, exp.Schema):
@@ -97,7 +98,7 @@ def _insert(insert: exp.Insert, ctx: Context) -> StatementFacts:
         known = [c for c in known if c not in static]
     if query is not None:
         _add_flow(facts, ctx, query, target, explicit, known)
-    facts.reads = _reads(insert, ctx)
+    facts.reads = _reads(insert, ctx, facts)
     return facts
 
 
@@ -123,7 +124,7 @@ def _create(create: exp.Create, ctx: Context) -> StatementFacts:
     # foreign key's REFERENCES t is a constraint, not lineage)
     made_from = [query, create.args.get("clone"), *create.find_all(exp.LikeProperty)]
     facts.reads = list(
-        dict.fromkeys(r for node in made_from if node is not None for r in _reads(node, ctx))
+        dict.fromkeys(r for node in made_from if node is not None for r in _reads(node, ctx, facts))
     )
     return facts
 
@@ -151,7 +152,7 @@ def _update(update: exp.Update, ctx: Context) -> StatementFacts:
         if update.args.get(key):
             select.set(key, update.args[key].copy())
     _add_flow(facts, ctx, select, target, [_column_name(lhs) for lhs, _ in pairs], None)
-    facts.reads = _reads(update, ctx)
+    facts.reads = _reads(update, ctx, facts)
     return facts
 
 
@@ -182,23 +183,36 @@ def _merge(merge: exp.Merge, ctx: Context) -> StatementFacts:
         if merge.args.get("with_"):
             select.set("with_", merge.args["with_"].copy())
         _add_flow(facts, ctx, select, target, explicit, None)
-    facts.reads = _reads(merge, ctx)
+    facts.reads = _reads(merge, ctx, facts)
     return facts
 
 
 def _copy(copy: exp.Copy, ctx: Context) -> StatementFacts:
-    """``COPY t FROM 'path'`` / ``COPY t TO 'path'`` / ``COPY (SELECT ...) TO 'path'``."""
+    """``COPY t FROM 'path'`` / ``COPY t TO 'path'`` / ``COPY (SELECT ...) TO 'path'``, and
+    Snowflake's ``COPY INTO t FROM @stage/path`` / ``COPY INTO @stage FROM t`` /
+    ``COPY INTO t (a, b) FROM (SELECT $1, $2 FROM @stage/path)``."""
     facts = StatementFacts("copy")
-    this_names = _copy_names(copy.this, ctx)
-    file_names = [n for f in copy.args.get("files") or [] for n in _copy_names(f, ctx)]
+    this = copy.this.this if isinstance(copy.this, exp.Schema) else copy.this
+    files = copy.args.get("files") or []
+    this_names = _copy_names(this, ctx, facts)
+    file_names = [n for f in files for n in _copy_names(f, ctx, facts)]
     if copy.args.get("kind"):  # COPY x FROM y
         facts.writes, facts.reads = this_names, file_names
     else:  # COPY x TO y
         facts.reads, facts.writes = this_names, file_names
-    for table in copy.this, *(copy.args.get("files") or []):
+    for table in this, *files:
         if isinstance(table, exp.Table):
             ctx.excluded.add(id(table))
-    facts.reads.extend(r for r in _reads(copy, ctx) if r not in facts.reads)
+    facts.reads.extend(r for r in _reads(copy, ctx, facts) if r not in facts.reads)
+    queries = [f for f in files if isinstance(f, (exp.Subquery, exp.Query))]
+    if copy.args.get("kind") and isinstance(this, exp.Table) and len(queries) == 1:
+        explicit = (
+            [e.name.lower() for e in copy.this.expressions]
+            if isinstance(copy.this, exp.Schema)
+            else None
+        )
+        target = facts.writes[0] if facts.writes else ctx.name(this)
+        _add_flow(facts, ctx, queries[0], target, explicit, ctx.catalog.columns(target))
     return facts
 
 
@@ -229,7 +243,7 @@ def _multitable_insert(insert: exp.MultitableInserts, ctx: Context) -> Statement
             select.set("where", exp.Where(this=branch.args["expression"].copy()))
         known = ctx.catalog.columns(target)
         _add_flow(facts, ctx, select, target, explicit, known)
-    facts.reads = _reads(insert, ctx)
+    facts.reads = _reads(insert, ctx, facts)
     return facts
 
 
@@ -325,18 +339,30 @@ def _drop_covered_by_stars(outputs: list[Output]) -> list[Output]:
     ]
 
 
-def _reads(statement: exp.Expr, ctx: Context) -> list[str]:
+def _reads(statement: exp.Expr, ctx: Context, facts: StatementFacts | None = None) -> list[str]:
+    """The datasets ``statement`` reads: tables and views, stages (their paths go to
+    ``facts.locations``) and the user table functions it calls."""
     found: dict[str, None] = {}
     for table in statement.find_all(exp.Table):
-        if (
-            id(table) in ctx.excluded
-            or not isinstance(table.this, exp.Identifier)
-            or not table.name
-        ):
+        if id(table) in ctx.excluded:
+            continue
+        stage = stage_of(table)
+        if stage is not None:
+            name = ctx.name(stage.table())
+            found[name] = None
+            if facts is not None and stage.path:
+                facts.locations.append((name, stage.path))
+            continue
+        if not isinstance(table.this, exp.Identifier) or not table.name:
             continue
         if isinstance(table.parent, (exp.JoinHint, exp.Into)) or _is_cte_reference(table):
             continue
+        if table.find_ancestor(exp.CopyParameter) is not None:  # FILE_FORMAT = (FORMAT_NAME = f)
+            continue
         found[ctx.name(table)] = None
+    for node, function in function_tables(statement):
+        if id(node) not in ctx.excluded:
+            found[ctx.name(function)] = None
     return list(found)
 
 
@@ -431,7 +457,13 @@ def _when_assignments(
     return list(zip(lhs, values, strict=False))
 
 
-def _copy_names(node: exp.Expr | None, ctx: Context) -> list[str]:
+def _copy_names(node: exp.Expr | None, ctx: Context, facts: StatementFacts) -> list[str]:
+    stage = stage_of(node)
+    if stage is not None:
+        name = ctx.name(stage.table())
+        if stage.path:
+            facts.locations.append((name, stage.path))
+        return [name]
     if isinstance(node, exp.Literal):
         return [node.name]
     if isinstance(node, exp.Table):

@@ -13,7 +13,7 @@ lineage_edges = sa.Table(
     sa.Column("source_id", sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
     sa.Column("target_id", sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
     sa.Column("level", sa.String(10), nullable=False),  # table | column
-    sa.Column("kind", sa.String(20)),  # copy | transform | aggregate | filter (column level)
+    sa.Column("kind", sa.String(20)),  # copy|transform|aggregate|window|filter (column level)
     sa.Column("confidence", sa.Float, nullable=False, default=1.0),
     # where it was found: view | sql | query_log | openlineage | dbt | manual
     sa.Column("origin", sa.String(20), nullable=False),

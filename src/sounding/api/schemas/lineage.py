@@ -34,7 +34,7 @@ class ColumnEdgePublic(BaseModel):
     source_column: str
     target_table: str
     target_column: str
-    kind: str = Field(description="copy, transform, aggregate or filter")
+    kind: str = Field(description="copy, transform, aggregate (direct); window, filter (indirect)")
     confidence: float
 
 
