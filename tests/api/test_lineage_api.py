@@ -27,6 +27,15 @@ def test_parse_endpoint_reports_lineage_and_errors_with_positions(api: Api) -> N
         "kind": "aggregate",
         "confidence": 0.8,
     } in body["column_lineage"]
+    staged = api.call(
+        "POST",
+        "/api/v1/lineage/parse",
+        role="viewer",
+        json={"sql": "COPY INTO raw.orders FROM @db.s.landing/in/2024/", "dialect": "snowflake"},
+    )
+    assert staged.status_code == 200, staged.text
+    assert staged.json()["sources"] == ["db.s.landing"]
+    assert staged.json()["locations"] == {"db.s.landing": ["in/2024/"]}
     bad = api.call(
         "POST",
         "/api/v1/lineage/parse",

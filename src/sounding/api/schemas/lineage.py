@@ -52,6 +52,10 @@ class SqlLineagePublic(BaseModel):
     targets: list[str]
     column_lineage: list[ColumnEdgePublic]
     errors: list[ParseProblemPublic]
+    locations: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Per source or target, the paths inside it the SQL names (a stage's files)",
+    )
 
 
 class SqlLineageIngested(SqlLineagePublic):
