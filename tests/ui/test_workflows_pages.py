@@ -243,7 +243,7 @@ def test_template_gallery_preview_and_create(site: Site) -> None:
     params = {"p.source": source, "p.name": name, "p.profile": "false", "p.per_source": "2"}
     preview = client.get("/templates/data-discovery/preview", params=params, headers=HTMX)
     assert f"Workflow <strong>{name}</strong>" in preview.text
-    assert "discover → profile → lineage" in preview.text
+    assert "3 steps: discover, profile, lineage" in preview.text
     assert _api(site, "GET", f"/orchestrations/{name}").status_code == 404  # nothing stored
     unknown = client.get(
         "/templates/data-discovery/preview", params={**params, "p.source": "nowhere"}

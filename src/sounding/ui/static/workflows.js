@@ -79,7 +79,21 @@
     area.scrollTop = Math.max(0, (line - 4) * 20);
   });
 
+  // the duration chart is another page family's fragment: while it has nothing to show
+  // (or is not mounted), its container says so quietly instead of raising an error toast
+  function quietChart() {
+    var chart = document.getElementById("duration-chart");
+    if (!chart) return;
+    chart.addEventListener("htmx:responseError", function (event) {
+      if (event.detail.xhr && event.detail.xhr.status === 404) {
+        event.stopPropagation();
+        chart.textContent = "";
+      }
+    });
+  }
+
   function start() {
+    quietChart();
     drawDag();
     Array.prototype.forEach.call(document.querySelectorAll(".code-editor"), editor);
   }
