@@ -4,6 +4,7 @@ from a form. Writes go through ``services.workflows`` (the API's own use cases).
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Mapping
@@ -58,24 +59,44 @@ def schedule_of(doc: Mapping[str, Any]) -> Schedule | None:
     )
 
 
+@functools.lru_cache(maxsize=4096)
+def _cron_words(cron: str, zone: str) -> str:
+    return describe_cron(cron, zone)
+
+
 def schedule_words(schedule: Schedule | None) -> str | None:
     if schedule is None:
         return None
     if schedule.cron is not None:
-        return describe_cron(schedule.cron, schedule.timezone)
+        return _cron_words(schedule.cron, schedule.timezone)
     if schedule.interval is not None:
         return describe_interval(schedule.interval)
     return None
 
 
+_NEXT: dict[tuple[str, str], datetime] = {}  # (cron, zone) -> its next fire time, while ahead
+_NEXT_MAX = 4096
+
+
 def next_run(schedule: Schedule | None, enabled: bool, now: datetime) -> datetime | None:
+    """When the schedule fires next. A cron schedule's next time is the same for every
+    workflow sharing it until that time passes, so it is kept until then (a page of workflows
+    asks croniter once per distinct schedule, not once per row)."""
     if schedule is None or not enabled:
         return None
+    key = (schedule.cron, schedule.timezone) if schedule.cron is not None else None
+    if key is not None and (hit := _NEXT.get(key)) is not None and hit > now:
+        return hit
     try:
-        return next_fire_times(schedule, now)[0]
+        found = next_fire_times(schedule, now)[0]
     except (ValueError, KeyError) as exc:  # stored before a check existed: say nothing
         logger.debug("no next run for %s: %s", schedule, exc)
         return None
+    if key is not None:
+        if len(_NEXT) >= _NEXT_MAX:
+            _NEXT.clear()
+        _NEXT[key] = found
+    return found
 
 
 def _last(row: Mapping[str, Any] | None) -> LastExecution | None:
