@@ -5,6 +5,7 @@
 - :class:`WorkflowView`: one workflow: its YAML, its DAG laid out for drawing, the run form
   (:class:`ParamField`), its executions (:class:`ExecutionRow`) and the template it came from.
 - :class:`EditorProblem`: a validation problem placed on a line of the YAML.
+- :class:`AppliedWorkflow`: what saving stored; :class:`FormProblems`: why a form did nothing.
 - :class:`TemplateCard` and :class:`TemplatePreview`: the gallery and what a form would make.
 """
 
@@ -109,6 +110,23 @@ class EditorProblem:
     loc: str
     message: str
     line: int | None  # 1-based; None: no line holds it (shown above the editor)
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedWorkflow:
+    """A document the editor (or the gallery) stored: ``changed`` is False when it was the
+    stored version already."""
+
+    name: str
+    version: int
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FormProblems:
+    """Why a form did nothing: a message per field name (``""``: the form as a whole)."""
+
+    errors: dict[str, str]
 
 
 @dataclass(frozen=True, slots=True)

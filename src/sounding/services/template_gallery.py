@@ -10,7 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.workflow_pages import ParamField, TemplateCard, TemplatePreview
+from sounding.domain.workflow_pages import (
+    AppliedWorkflow,
+    FormProblems,
+    ParamField,
+    TemplateCard,
+    TemplatePreview,
+)
 from sounding.errors import SoundingError, ValidationFailedError
 from sounding.orchestration import param_forms
 from sounding.orchestration.parsing import parse_workflow
@@ -117,16 +123,17 @@ def preview(ctx: Context, actor: Principal, name: str, form: Mapping[str, str]) 
 
 def create(
     ctx: Context, actor: Principal, name: str, form: Mapping[str, str]
-) -> str | dict[str, str]:
+) -> AppliedWorkflow | FormProblems:
     """Instantiate the template with the form's values: the new workflow's name, or the
     problems by field (nothing stored then)."""
     actor.require(Permission.SCAN_RUN)
     template = get_template(builtin_templates(), name)
     params, errors = param_forms.read_form(param_forms.schema_fields(template.parameters), form)
     if errors:
-        return errors
+        return FormProblems(errors)
     try:
         made = templates.instantiate_template(ctx, actor, name, params)
     except ValidationFailedError as exc:
-        return _field_errors(exc)
-    return str(made["workflow"]["name"])
+        return FormProblems(_field_errors(exc))
+    stored = made["workflow"]
+    return AppliedWorkflow(str(stored["name"]), int(stored["version"]), bool(stored["changed"]))

@@ -16,8 +16,10 @@ import yaml
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.executions import ExecutionDetail
 from sounding.domain.workflow_pages import (
+    AppliedWorkflow,
     EditorProblem,
     ExecutionRow,
+    FormProblems,
     LastExecution,
     ParamField,
     TemplateOrigin,
@@ -254,9 +256,13 @@ def place_problems(text: str, exc: SoundingError) -> tuple[EditorProblem, ...]:
     )
 
 
+def _applied(stored: Mapping[str, Any]) -> AppliedWorkflow:
+    return AppliedWorkflow(str(stored["name"]), int(stored["version"]), bool(stored["changed"]))
+
+
 def apply_yaml(
     ctx: Context, actor: Principal, text: str, *, name: str | None = None
-) -> dict[str, Any]:
+) -> AppliedWorkflow:
     """Validate and store the YAML; with ``name`` (editing that workflow) the document must
     keep it. Raises ``ValidationFailedError`` or ``ParseError``: nothing is stored then."""
     actor.require(Permission.SCAN_RUN)
@@ -268,13 +274,15 @@ def apply_yaml(
                 "New workflow)",
                 errors=[{"loc": "name", "msg": f"must stay {name!r} on this page"}],
             )
-        return workflows.apply_workflow(ctx, actor, doc if isinstance(doc, Mapping) else text)
-    return workflows.apply_workflow(ctx, actor, text)
+        return _applied(
+            workflows.apply_workflow(ctx, actor, doc if isinstance(doc, Mapping) else text)
+        )
+    return _applied(workflows.apply_workflow(ctx, actor, text))
 
 
 def run(
     ctx: Context, actor: Principal, name: str, form: Mapping[str, str]
-) -> ExecutionDetail | dict[str, str]:
+) -> ExecutionDetail | FormProblems:
     """Start ``name`` with the run form's values; the problems by field instead when a value
     does not read as its type (nothing starts then)."""
     actor.require(Permission.SCAN_RUN)
@@ -282,5 +290,5 @@ def run(
     fields = run_fields(stored["spec"], origin_of(ctx, name))
     params, errors = param_forms.read_form(fields, form)
     if errors:
-        return errors
+        return FormProblems(errors)
     return workflows.execute(ctx, actor, name, params)

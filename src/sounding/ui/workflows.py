@@ -24,7 +24,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 
-from sounding.domain.workflow_pages import EditorProblem, ParamField
+from sounding.domain.workflow_pages import EditorProblem, FormProblems, ParamField
 from sounding.errors import InvalidInputError, ParseError, ValidationFailedError
 from sounding.orchestration import param_forms
 from sounding.services import template_gallery, workflow_pages, workflows
@@ -136,7 +136,7 @@ def create_workflow(
     except (ValidationFailedError, ParseError) as exc:
         problems = workflow_pages.place_problems(yaml, exc)
         return _editor_page(request, web, yaml, problems, 422)
-    return RedirectResponse(workflow_url(stored["name"], "?done=saved"), status_code=303)
+    return RedirectResponse(workflow_url(stored.name, "?done=saved"), status_code=303)
 
 
 def _page(
@@ -190,7 +190,7 @@ def save_yaml(
     except (ValidationFailedError, ParseError) as exc:
         problems = workflow_pages.place_problems(yaml, exc)
         return _page(request, ctx, web, name, text=yaml, problems=problems, status_code=422)
-    done = "saved" if stored.get("changed") else "unchanged"
+    done = "saved" if stored.changed else "unchanged"
     return RedirectResponse(workflow_url(name, f"?done={done}"), status_code=303)
 
 
@@ -199,10 +199,11 @@ async def run_workflow(request: Request, ctx: CtxDep, web: UiRunner, name: str) 
     form = await request.form(max_fields=200)
     values = {k: v for k, v in form.items() if isinstance(v, str) and k.startswith("p.")}
     started = await run_in_threadpool(workflow_pages.run, ctx, web.principal, name, values)
-    if isinstance(started, dict):
+    if isinstance(started, FormProblems):
+        errors = started.errors
         return await run_in_threadpool(
             lambda: _page(
-                request, ctx, web, name, run_form=values, run_errors=started, status_code=422
+                request, ctx, web, name, run_form=values, run_errors=errors, status_code=422
             )
         )
     target = workflow_url(name, f"?started={quote(started.id, safe='')}#executions")
@@ -248,10 +249,11 @@ async def create_from_template(request: Request, ctx: CtxDep, web: UiRunner, nam
     form = await request.form(max_fields=200)
     values = {k: v for k, v in form.items() if isinstance(v, str) and k.startswith("p.")}
     made = await run_in_threadpool(template_gallery.create, ctx, web.principal, name, values)
-    if isinstance(made, dict):
+    if isinstance(made, FormProblems):
+        errors = made.errors
         return await run_in_threadpool(
             lambda: _gallery(
-                request, ctx, web, chosen=name, form=values, errors=made, status_code=422
+                request, ctx, web, chosen=name, form=values, errors=errors, status_code=422
             )
         )
-    return RedirectResponse(workflow_url(made, "?done=created"), status_code=303)
+    return RedirectResponse(workflow_url(made.name, "?done=created"), status_code=303)
