@@ -137,8 +137,11 @@ def test_template_through_the_gallery_then_run(
     page.fill(f"{form} #data-discovery-source", source)
     page.fill(f"{form} #data-discovery-name", name)
     page.select_option(f"{form} #data-discovery-profile", "false")
-    page.click(f"{form} button.preview-button")
+    # typing updates the preview by itself; the Preview button asks again
     page.wait_for_selector(f"#preview-data-discovery :text('{name}')")
+    page.fill(f"{form} #data-discovery-per_source", "2")
+    page.click(f"{form} button.preview-button")
+    page.wait_for_selector("#preview-data-discovery :text('per_source: 2')")
     assert "3 steps: discover, profile, lineage" in page.inner_text("#preview-data-discovery")
     assert _api(site, f"/orchestrations/{name}").status_code == 404
     page.locator("#template-data-discovery").scroll_into_view_if_needed()
