@@ -17,6 +17,8 @@ from sounding.orchestration.templating import (
 )
 from sounding.services import workflows
 from sounding.services.context import Context
+from sounding.store.repos import audit
+from sounding.store.repos.workflow_listing import TEMPLATE_ACTION
 
 logger = logging.getLogger(__name__)
 
@@ -62,4 +64,14 @@ def instantiate_template(
     template = get_template(_templates(), name)
     document = instantiate(template, params)
     stored = workflows.apply_workflow(ctx, actor, document)
-    return {"template": name, "params": resolve_params(template, params), "workflow": stored}
+    resolved = resolve_params(template, params)
+    with ctx.db.write() as conn:  # the workflow page's run form reads the template from here
+        audit.record(
+            conn,
+            actor.name,
+            TEMPLATE_ACTION,
+            "workflow",
+            stored["name"],
+            {"template": name, "params": resolved},
+        )
+    return {"template": name, "params": resolved, "workflow": stored}
