@@ -1,0 +1,122 @@
+"""Bounded reads of an execution for its monitor page: a page of task attempts, counts per
+status, per-step time spans, the latest attempts, the tail of the event log and a page of
+executions. Each is one indexed query that never returns every task of a big execution.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus, TaskAttemptRecord
+from sounding.store.repos.orchestration import attempt_record, execution_record, list_events, to_utc
+from sounding.store.tables_orchestration import execution_events, executions, task_attempts
+
+logger = logging.getLogger(__name__)
+
+# the task table never shows results (they may be large): every column but ``result``
+_ATTEMPT_COLUMNS = [c for c in task_attempts.c if c.name != "result"]
+
+
+def _attempts_where(
+    execution_id: str, status: str | None, step_id: str | None
+) -> sa.ColumnElement[bool]:
+    t = task_attempts.c
+    where = t.execution_id == execution_id
+    if status is not None:
+        where = sa.and_(where, t.status == status)
+    if step_id is not None:
+        where = sa.and_(where, t.step_id == step_id)
+    return where
+
+
+def page_attempts(
+    conn: Connection,
+    execution_id: str,
+    *,
+    status: str | None,
+    step_id: str | None,
+    limit: int,
+    offset: int,
+) -> list[TaskAttemptRecord]:
+    """Attempts newest first (the order they started in, reversed)."""
+    query = (
+        sa.select(*_ATTEMPT_COLUMNS)
+        .where(_attempts_where(execution_id, status, step_id))
+        .order_by(task_attempts.c.pk.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [attempt_record(row) for row in conn.execute(query)]
+
+
+def count_attempts(conn: Connection, execution_id: str, step_id: str | None) -> dict[str, int]:
+    """How many attempts per status (of one step, or of all)."""
+    t = task_attempts.c
+    query = (
+        sa.select(t.status, sa.func.count())
+        .where(_attempts_where(execution_id, None, step_id))
+        .group_by(t.status)
+    )
+    return {str(status): int(n) for status, n in conn.execute(query)}
+
+
+@dataclass(frozen=True, slots=True)
+class StepSpan:
+    step_id: str
+    first_start: datetime
+    last_finish: datetime | None
+    attempts: int
+
+
+def step_spans(conn: Connection, execution_id: str) -> list[StepSpan]:
+    t = task_attempts.c
+    query = (
+        sa.select(t.step_id, sa.func.min(t.started_at), sa.func.max(t.finished_at), sa.func.count())
+        .where(t.execution_id == execution_id)
+        .group_by(t.step_id)
+    )
+    out = []
+    for step_id, first, last, n in conn.execute(query):
+        start = to_utc(first)
+        if start is not None:
+            out.append(StepSpan(step_id, start, to_utc(last), int(n)))
+    return out
+
+
+def latest_attempts(conn: Connection, execution_id: str, limit: int) -> list[TaskAttemptRecord]:
+    return page_attempts(conn, execution_id, status=None, step_id=None, limit=limit, offset=0)
+
+
+def tail_events(conn: Connection, execution_id: str, limit: int) -> list[RunEvent]:
+    """The last ``limit`` stored events, oldest first."""
+    e = execution_events.c
+    last = conn.execute(
+        sa.select(sa.func.max(e.seq)).where(e.execution_id == execution_id)
+    ).scalar_one_or_none()
+    after = max(0, int(last or 0) - limit)
+    return list_events(conn, execution_id, after=after, limit=limit)
+
+
+def page_executions(
+    conn: Connection,
+    *,
+    statuses: Collection[RunStatus] | None,
+    workflow: str | None,
+    limit: int,
+    offset: int,
+) -> list[ExecutionRecord]:
+    """Executions newest first, without their workflow documents (lists do not show them)."""
+    x = executions.c
+    columns = [c for c in executions.c if c.name not in ("spec", "params")]
+    query = sa.select(*columns).order_by(x.pk.desc()).limit(limit).offset(offset)
+    if statuses is not None:
+        query = query.where(x.status.in_([RunStatus(s).value for s in statuses]))
+    if workflow is not None:
+        query = query.where(x.workflow == workflow)
+    return [execution_record(row) for row in conn.execute(query)]
