@@ -107,7 +107,7 @@ def test_the_page_shows_steps_and_pages_the_tasks(site: Site) -> None:
     data = json.loads(re.search(r'id="exec-data">(.*?)</script>', page.text, re.S).group(1))  # type: ignore[union-attr]
     assert [n["id"] for n in data["nodes"]] == ["prep", "fan"]
     assert data["edges"] == [{"source": "prep", "target": "fan"}]
-    assert data["nodes"][1]["x"] > data["nodes"][0]["x"]  # downstream to the right
+    assert data["nodes"][1]["y"] > data["nodes"][0]["y"]  # downstream below
     assert all(n["status"] == "completed" for n in data["nodes"])
     # 121 attempts: 50 a page, never all of them
     assert page.text.count('<td class="mono">') == 50

@@ -46,7 +46,7 @@ WINDOW = 60  # the timeline's window: the latest task attempts
 LOG_TAIL = 40
 EXECUTIONS_PAGE = 25
 STATUSES = tuple(s.value for s in RunStatus)
-NODE_W, NODE_H, GAP_X, GAP_Y = 180.0, 56.0, 80.0, 30.0
+NODE_W, NODE_H, GAP_X, GAP_Y = 180.0, 56.0, 40.0, 44.0
 
 
 def check_status(value: str | None) -> str | None:
@@ -71,9 +71,9 @@ def check_page(value: str | int | None, name: str = "page") -> int:
 
 
 def dag(spec: Mapping[str, Any]) -> ExecutionDag:
-    """The workflow's steps in layers (a step one right of its furthest upstream step), top
-    to bottom within a layer; sequential and pipeline workflows without ``depends_on`` chain
-    their steps in order."""
+    """The workflow's steps in layers, top to bottom (a step one layer below its furthest
+    upstream step), left to right within a layer; sequential and pipeline workflows without
+    ``depends_on`` chain their steps in order."""
     steps = [s for s in spec.get("steps", []) if isinstance(s, Mapping) and s.get("id")]
     ids = [str(s["id"]) for s in steps]
     known = set(ids)
@@ -107,8 +107,8 @@ def dag(spec: Mapping[str, Any]) -> ExecutionDag:
                 id=step_id,
                 type=str(s.get("type", "")),
                 layer=col,
-                x=col * (NODE_W + GAP_X) + NODE_W / 2,
-                y=row * (NODE_H + GAP_Y) + NODE_H / 2,
+                x=row * (NODE_W + GAP_X) + NODE_W / 2,
+                y=col * (NODE_H + GAP_Y) + NODE_H / 2,
             )
         )
     edges = tuple(DagEdge(d, step_id) for step_id in ids for d in deps[step_id])
@@ -174,20 +174,20 @@ def timeline(ctx: Context, actor: Principal, detail: ExecutionDetail) -> Timelin
     """One bar per step over the execution, and the latest ``WINDOW`` tasks on their own scale."""
     actor.require(Permission.CATALOG_READ)
     with ctx.db.read() as conn:
-        spans = {s.step_id: s for s in repo.step_spans(conn, detail.id)}
         latest = repo.latest_attempts(conn, detail.id, WINDOW)
     now = datetime.now(UTC)
-    start = detail.started_at or min((s.first_start for s in spans.values()), default=None)
+    start = detail.started_at or min(
+        (s.started_at for s in detail.steps if s.started_at), default=None
+    )
     if start is None:
         return Timeline(None, 0.0, (), (), 0.0, None)
     end = detail.finished_at or now
     bars = []
     for step in detail.steps:
-        span = spans.get(step.id)
-        first = step.started_at or (span.first_start if span else None)
+        first = step.started_at
         if first is None:
             continue
-        last = step.finished_at or (span.last_finish if span and step.finished_at else None) or end
+        last = step.finished_at or end
         bars.append(
             TimelineBar(
                 label=step.id,
@@ -195,7 +195,7 @@ def timeline(ctx: Context, actor: Principal, detail: ExecutionDetail) -> Timelin
                 status=step.status,
                 offset=max(0.0, (first - start).total_seconds()),
                 seconds=max(0.0, (last - first).total_seconds()),
-                tasks=span.attempts if span else 0,
+                tasks=step.tasks_total,
             )
         )
     window: list[TimelineBar] = []

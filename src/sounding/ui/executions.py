@@ -40,6 +40,7 @@ router = APIRouter(include_in_schema=False)
 
 INTERVAL = 0.3  # seconds: at most one live update per client this often
 KEEPALIVE = 15.0
+SETTLE = 0.5  # seconds of quiet after progress before the figures are read as they are
 ACTIONS = ("pause", "resume", "cancel", "retry")
 MAX_ID = 200
 MAX_NAME = 200
@@ -250,6 +251,10 @@ async def _batches(
             return
         sent = loop.time()
         async for message in _coalesced(request, queue, batch, sent):
+            if message is None:  # quiet after progress: the figures as they are now
+                now = await run_in_threadpool(workflows.get_execution, ctx, who, execution_id)
+                steps = views.live_steps(now)
+                message = _message(steps, None, [], False, batch.last_seq)
             yield message
     finally:
         remove()
@@ -257,17 +262,27 @@ async def _batches(
 
 async def _coalesced(
     request: Request, queue: asyncio.Queue[RunEvent], batch: views.LiveBatch, sent: float
-) -> AsyncIterator[str]:
+) -> AsyncIterator[str | None]:
     """Wait for an event, gather everything else until ``INTERVAL`` after the last send,
-    then send one message; keep-alives through silence; stop after the final status."""
+    then hand out one message; keep-alives through silence; stop after the final status.
+
+    The engine drops a step's progress events that come within its interval of the previous
+    one, so the last figures before a quiet spell (a pause, a slow task) may never be
+    published: after ``SETTLE`` seconds of quiet following progress, this yields ``None`` and
+    the caller reads the figures as they are now."""
     loop = asyncio.get_running_loop()
+    settle_due = False
     while True:
         try:
-            batch.add(await asyncio.wait_for(queue.get(), KEEPALIVE))
+            batch.add(await asyncio.wait_for(queue.get(), SETTLE if settle_due else KEEPALIVE))
         except TimeoutError:
             if await request.is_disconnected():
                 return
-            yield ": keep-alive\n\n"
+            if settle_due:
+                settle_due = False
+                yield None
+            else:
+                yield ": keep-alive\n\n"
             continue
         while (left := sent + INTERVAL - loop.time()) > 0 and not batch.final:
             try:
@@ -278,6 +293,7 @@ async def _coalesced(
             batch.add(queue.get_nowait())
         if batch.empty():
             continue
+        settle_due = bool(batch.steps) and not batch.final
         steps, status, log, final = batch.take()
         yield _message(steps, status, log, final, batch.last_seq)
         sent = loop.time()

@@ -1,5 +1,5 @@
 """Bounded reads of an execution for its monitor page: a page of task attempts, counts per
-status, per-step time spans, the latest attempts, the tail of the event log and a page of
+status, the latest attempts, the tail of the event log and a page of
 executions. Each is one indexed query that never returns every task of a big execution.
 """
 
@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus, TaskAttemptRecord
-from sounding.store.repos.orchestration import attempt_record, execution_record, list_events, to_utc
+from sounding.store.repos.orchestration import attempt_record, execution_record, list_events
 from sounding.store.tables_orchestration import execution_events, executions, task_attempts
 
 logger = logging.getLogger(__name__)
@@ -44,14 +42,22 @@ def page_attempts(
     limit: int,
     offset: int,
 ) -> list[TaskAttemptRecord]:
-    """Attempts newest first (the order they started in, reversed)."""
-    query = (
-        sa.select(*_ATTEMPT_COLUMNS)
-        .where(_attempts_where(execution_id, status, step_id))
-        .order_by(task_attempts.c.pk.desc())
-        .limit(limit)
-        .offset(offset)
+    """Attempts newest first (the order they started in, reversed). The page's row ids come
+    from an index alone (``(execution_id, status)`` or the unique key, each holding the row
+    id), then only those rows are read: a deep page never reads the rows before it."""
+    t = task_attempts.c
+    ids = list(
+        conn.execute(
+            sa.select(t.pk)
+            .where(_attempts_where(execution_id, status, step_id))
+            .order_by(t.pk.desc())
+            .limit(limit)
+            .offset(offset)
+        ).scalars()
     )
+    if not ids:
+        return []
+    query = sa.select(*_ATTEMPT_COLUMNS).where(t.pk.in_(ids)).order_by(t.pk.desc())
     return [attempt_record(row) for row in conn.execute(query)]
 
 
@@ -64,29 +70,6 @@ def count_attempts(conn: Connection, execution_id: str, step_id: str | None) -> 
         .group_by(t.status)
     )
     return {str(status): int(n) for status, n in conn.execute(query)}
-
-
-@dataclass(frozen=True, slots=True)
-class StepSpan:
-    step_id: str
-    first_start: datetime
-    last_finish: datetime | None
-    attempts: int
-
-
-def step_spans(conn: Connection, execution_id: str) -> list[StepSpan]:
-    t = task_attempts.c
-    query = (
-        sa.select(t.step_id, sa.func.min(t.started_at), sa.func.max(t.finished_at), sa.func.count())
-        .where(t.execution_id == execution_id)
-        .group_by(t.step_id)
-    )
-    out = []
-    for step_id, first, last, n in conn.execute(query):
-        start = to_utc(first)
-        if start is not None:
-            out.append(StepSpan(step_id, start, to_utc(last), int(n)))
-    return out
 
 
 def latest_attempts(conn: Connection, execution_id: str, limit: int) -> list[TaskAttemptRecord]:
