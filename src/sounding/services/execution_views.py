@@ -151,7 +151,12 @@ def task_page(
         pages = max(1, math.ceil(total / size))
         page = min(page, pages)
         found = repo.page_attempts(
-            conn, execution_id, status=status, step_id=step, limit=size, offset=(page - 1) * size
+            conn,
+            execution_id,
+            statuses=[status] if status else list(counts),
+            step_id=step,
+            limit=size,
+            offset=(page - 1) * size,
         )
     rows = tuple(
         TaskRow(

@@ -281,6 +281,7 @@ async def _coalesced(
             if settle_due:
                 settle_due = False
                 yield None
+                sent = loop.time()  # the caller sent the figures read now
             else:
                 yield ": keep-alive\n\n"
             continue

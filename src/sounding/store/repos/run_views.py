@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -21,40 +22,45 @@ logger = logging.getLogger(__name__)
 _ATTEMPT_COLUMNS = [c for c in task_attempts.c if c.name != "result"]
 
 
-def _attempts_where(
-    execution_id: str, status: str | None, step_id: str | None
-) -> sa.ColumnElement[bool]:
-    t = task_attempts.c
-    where = t.execution_id == execution_id
-    if status is not None:
-        where = sa.and_(where, t.status == status)
-    if step_id is not None:
-        where = sa.and_(where, t.step_id == step_id)
-    return where
-
-
 def page_attempts(
     conn: Connection,
     execution_id: str,
     *,
-    status: str | None,
+    statuses: Collection[str],
     step_id: str | None,
     limit: int,
     offset: int,
 ) -> list[TaskAttemptRecord]:
-    """Attempts newest first (the order they started in, reversed). The page's row ids come
-    from an index alone (``(execution_id, status)`` or the unique key, each holding the row
-    id), then only those rows are read: a deep page never reads the rows before it."""
+    """Attempts with one of ``statuses`` newest first (the order they started in, reversed).
+
+    The page's row ids come from an index alone, then only those rows are read. Without a
+    step, each status is a range of the ``(execution_id, status)`` index already in row-id
+    order, and the database merges the ranges (no sort): page 150 of 10,000 attempts reads
+    7,500 index entries and 50 rows, page 1 reads 50 of each."""
     t = task_attempts.c
-    ids = list(
-        conn.execute(
-            sa.select(t.pk)
-            .where(_attempts_where(execution_id, status, step_id))
-            .order_by(t.pk.desc())
-            .limit(limit)
-            .offset(offset)
-        ).scalars()
-    )
+    if step_id is None:
+        ranges = [
+            sa.select(t.pk).where(t.execution_id == execution_id, t.status == status)
+            for status in statuses
+        ]
+        if not ranges:
+            return []
+        if len(ranges) == 1:
+            query: Any = ranges[0].order_by(t.pk.desc())
+        else:  # SQLite merges the ranges (MERGE (UNION ALL)); PostgreSQL a Merge Append
+            query = sa.union_all(*ranges).order_by(sa.desc("pk"))
+        ids = list(conn.execute(query.limit(limit).offset(offset)).scalars())
+    else:
+        ids = list(
+            conn.execute(
+                sa.select(t.pk)
+                .where(t.execution_id == execution_id, t.step_id == step_id)
+                .where(t.status.in_(list(statuses)))
+                .order_by(t.pk.desc())
+                .limit(limit)
+                .offset(offset)
+            ).scalars()
+        )
     if not ids:
         return []
     query = sa.select(*_ATTEMPT_COLUMNS).where(t.pk.in_(ids)).order_by(t.pk.desc())
@@ -66,14 +72,16 @@ def count_attempts(conn: Connection, execution_id: str, step_id: str | None) -> 
     t = task_attempts.c
     query = (
         sa.select(t.status, sa.func.count())
-        .where(_attempts_where(execution_id, None, step_id))
+        .where(t.execution_id == execution_id)
+        .where(sa.true() if step_id is None else t.step_id == step_id)
         .group_by(t.status)
     )
     return {str(status): int(n) for status, n in conn.execute(query)}
 
 
 def latest_attempts(conn: Connection, execution_id: str, limit: int) -> list[TaskAttemptRecord]:
-    return page_attempts(conn, execution_id, status=None, step_id=None, limit=limit, offset=0)
+    statuses = count_attempts(conn, execution_id, None)
+    return page_attempts(conn, execution_id, statuses=statuses, step_id=None, limit=limit, offset=0)
 
 
 def tail_events(conn: Connection, execution_id: str, limit: int) -> list[RunEvent]:
