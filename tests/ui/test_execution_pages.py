@@ -148,7 +148,7 @@ def test_the_live_stream_is_batched_and_ends_with_the_final_figures(site: Site) 
     assert final_work["done"] == 600
     assert len(updates) >= 3  # it was live: figures came while tasks ran
     gaps = [b[0] - a[0] for a, b in itertools.pairwise(updates[1:])]
-    # batched: never more than a few a second (0.3 s apart, less a little network jitter)
+    # batched: at most 4 a second (0.25 s apart, less a little network jitter)
     assert all(gap > 0.2 for gap in gaps[:-1]), gaps
     dones = [s["done"] for _, u in updates for s in u["steps"] if s.get("done") is not None]
     assert dones == sorted(dones)

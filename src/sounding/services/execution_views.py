@@ -330,9 +330,10 @@ class LiveBatch:
     last_seq: int = 0
 
     def add(self, event: RunEvent) -> None:
-        if event.seq is not None:
-            if event.seq <= self.last_seq:
-                return
+        """Take in one event. A stored event already sent (its ``seq`` at most ``last_seq``)
+        is not logged twice, but its status still counts: events come in the order they
+        happened, so the newest status wins."""
+        if event.seq is not None and event.seq > self.last_seq:
             self.last_seq = event.seq
             self.log.append(log_entry(event))
         if event.kind is EventKind.PROGRESS and event.step_id:

@@ -38,8 +38,9 @@ from sounding.ui.render import ENV, SECURITY_HEADERS, render
 
 router = APIRouter(include_in_schema=False)
 
-INTERVAL = 0.3  # seconds: at most one live update per client this often
-KEEPALIVE = 15.0
+INTERVAL = 0.25  # seconds: at most one live update per client this often (4 a second)
+CHECK_EVERY = 2.0  # seconds of quiet after which the stream checks the execution
+FINAL = frozenset({"completed", "failed", "cancelled"})
 SETTLE = 0.5  # seconds of quiet after progress before the figures are read as they are
 ACTIONS = ("pause", "resume", "cancel", "retry")
 MAX_ID = 200
@@ -245,45 +246,57 @@ async def _batches(
         detail = await run_in_threadpool(workflows.get_execution, ctx, who, execution_id)
         log = await run_in_threadpool(views.log_since, ctx, execution_id, after)
         batch = views.LiveBatch(last_seq=log[-1].seq if log else after)
-        final = detail.status in ("completed", "failed", "cancelled")
+        final = detail.status in FINAL
         yield _message(views.live_steps(detail), detail.status, log, final, batch.last_seq)
         if final:
             return
         sent = loop.time()
         async for message in _coalesced(request, queue, batch, sent):
-            if message is None:  # quiet after progress: the figures as they are now
-                now = await run_in_threadpool(workflows.get_execution, ctx, who, execution_id)
-                steps = views.live_steps(now)
-                message = _message(steps, None, [], False, batch.last_seq)
-            yield message
+            if message not in (SETTLED, CHECK):
+                yield message
+                continue
+            now = await run_in_threadpool(workflows.get_execution, ctx, who, execution_id)
+            ended = now.status in FINAL
+            if ended:  # its last events never came: say so from the store, and stop
+                log = await run_in_threadpool(views.log_since, ctx, execution_id, batch.last_seq)
+                seq = log[-1].seq if log else batch.last_seq
+                yield _message(views.live_steps(now), now.status, log, True, seq)
+                return
+            if message == SETTLED:
+                yield _message(views.live_steps(now), None, [], False, batch.last_seq)
+            else:
+                yield ": keep-alive\n\n"
     finally:
         remove()
 
 
+SETTLED = "settled"  # quiet after progress: send the figures as they are now
+CHECK = "check"  # quiet: make sure the execution has not ended unseen
+
+
 async def _coalesced(
     request: Request, queue: asyncio.Queue[RunEvent], batch: views.LiveBatch, sent: float
-) -> AsyncIterator[str | None]:
+) -> AsyncIterator[str]:
     """Wait for an event, gather everything else until ``INTERVAL`` after the last send,
-    then hand out one message; keep-alives through silence; stop after the final status.
+    then hand out one message; stop after the final status.
 
     The engine drops a step's progress events that come within its interval of the previous
     one, so the last figures before a quiet spell (a pause, a slow task) may never be
-    published: after ``SETTLE`` seconds of quiet following progress, this yields ``None`` and
-    the caller reads the figures as they are now."""
+    published: after ``SETTLE`` seconds of quiet following progress this hands out
+    :data:`SETTLED`, and after ``CHECK_EVERY`` seconds of any quiet :data:`CHECK`; the
+    caller reads the execution then (and ends the stream if it has finished)."""
     loop = asyncio.get_running_loop()
     settle_due = False
     while True:
         try:
-            batch.add(await asyncio.wait_for(queue.get(), SETTLE if settle_due else KEEPALIVE))
+            wait = SETTLE if settle_due else CHECK_EVERY
+            batch.add(await asyncio.wait_for(queue.get(), wait))
         except TimeoutError:
             if await request.is_disconnected():
                 return
-            if settle_due:
-                settle_due = False
-                yield None
-                sent = loop.time()  # the caller sent the figures read now
-            else:
-                yield ": keep-alive\n\n"
+            yield SETTLED if settle_due else CHECK
+            settle_due = False
+            sent = loop.time()
             continue
         while (left := sent + INTERVAL - loop.time()) > 0 and not batch.final:
             try:
