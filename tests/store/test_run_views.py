@@ -42,6 +42,7 @@ def _fill(db: Database) -> None:
         for i in range(70):
             rec = attempt(step="a" if i < 35 else "b", key=f"k{i:02d}")
             rec.status = STATUS_OF.get(i % 7, RunStatus.COMPLETED)
+            rec.result = {"n": i}
             runs.insert_attempt(conn, rec)
         runs.insert_attempt(conn, attempt(ex="e2", key="other"))
         for seq in range(1, 6):
@@ -69,6 +70,10 @@ def test_pages_counts_and_tail(db: Database) -> None:
         in_b = [k for k in everything if int(k[1:]) >= 35]
         assert keys(statuses=list(counts), step_id="b", limit=50, offset=0) == in_b
         assert keys(statuses=[], step_id=None, limit=5, offset=0) == []
+        newest = run_views.page_attempts(
+            conn, "e1", statuses=list(counts), step_id=None, limit=1, offset=0
+        )
+        assert newest[0].result == {"n": 69}  # the task table shows results
         latest = run_views.latest_attempts(conn, "e1", 3)
         assert [a.task_key for a in latest] == everything[:3]
         assert latest[0].result is None  # results are never read for the table

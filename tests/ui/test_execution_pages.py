@@ -194,6 +194,7 @@ def test_rerun_from_failure_runs_the_failed_tasks_again(site: Site) -> None:
         f"/executions/{execution_id}/tasks", params={"tstatus": "failed"}, headers=HTMX
     )
     assert failed.text.count('<td class="mono">') == 3
+    assert failed.text.count('<span class="err">') == 3  # each row says why it failed
     token = site.csrf(client, f"/executions/{execution_id}")
     rerun = client.post(
         f"/executions/{execution_id}/retry", headers={**HTMX, "X-CSRF-Token": token}

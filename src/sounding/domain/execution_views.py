@@ -50,6 +50,7 @@ class TaskRow:
     finished_at: datetime | None
     seconds: float | None
     error: str | None
+    result: str | None  # the task's result as JSON, cut to RESULT_CHARS
 
 
 @dataclass(frozen=True, slots=True)

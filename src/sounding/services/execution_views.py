@@ -9,6 +9,7 @@ at most a few updates a second.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 from collections.abc import Mapping
@@ -44,6 +45,7 @@ TASK_PAGE = 50
 MAX_PAGE = 100_000
 WINDOW = 60  # the timeline's window: the latest task attempts
 LOG_TAIL = 40
+RESULT_CHARS = 160
 EXECUTIONS_PAGE = 25
 STATUSES = tuple(s.value for s in RunStatus)
 NODE_W, NODE_H, GAP_X, GAP_Y = 180.0, 56.0, 40.0, 44.0
@@ -130,6 +132,13 @@ def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     return max(0.0, (end - start).total_seconds())
 
 
+def _result_text(result: Any) -> str | None:
+    if result is None:
+        return None
+    text = json.dumps(result, default=str, ensure_ascii=False)
+    return text if len(text) <= RESULT_CHARS else text[: RESULT_CHARS - 1] + "…"
+
+
 def task_page(
     ctx: Context,
     actor: Principal,
@@ -169,6 +178,7 @@ def task_page(
             finished_at=a.finished_at,
             seconds=_seconds(a.started_at, a.finished_at),
             error=(a.error or "")[:300] or None,
+            result=_result_text(a.result),
         )
         for a in found
     )

@@ -18,7 +18,7 @@ from sounding.store.tables_orchestration import execution_events, executions, ta
 
 logger = logging.getLogger(__name__)
 
-# the task table never shows results (they may be large): every column but ``result``
+# the timeline's window needs no results (they may be large): every column but ``result``
 _ATTEMPT_COLUMNS = [c for c in task_attempts.c if c.name != "result"]
 
 
@@ -30,6 +30,7 @@ def page_attempts(
     step_id: str | None,
     limit: int,
     offset: int,
+    with_results: bool = True,
 ) -> list[TaskAttemptRecord]:
     """Attempts with one of ``statuses`` newest first (the order they started in, reversed).
 
@@ -63,7 +64,8 @@ def page_attempts(
         )
     if not ids:
         return []
-    query = sa.select(*_ATTEMPT_COLUMNS).where(t.pk.in_(ids)).order_by(t.pk.desc())
+    columns = list(task_attempts.c) if with_results else _ATTEMPT_COLUMNS
+    query = sa.select(*columns).where(t.pk.in_(ids)).order_by(t.pk.desc())
     return [attempt_record(row) for row in conn.execute(query)]
 
 
