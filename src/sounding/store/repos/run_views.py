@@ -83,7 +83,15 @@ def count_attempts(conn: Connection, execution_id: str, step_id: str | None) -> 
 
 def latest_attempts(conn: Connection, execution_id: str, limit: int) -> list[TaskAttemptRecord]:
     statuses = count_attempts(conn, execution_id, None)
-    return page_attempts(conn, execution_id, statuses=statuses, step_id=None, limit=limit, offset=0)
+    return page_attempts(
+        conn,
+        execution_id,
+        statuses=statuses,
+        step_id=None,
+        limit=limit,
+        offset=0,
+        with_results=False,  # the timeline shows no results
+    )
 
 
 def tail_events(conn: Connection, execution_id: str, limit: int) -> list[RunEvent]:
