@@ -92,6 +92,7 @@ task_attempts = sa.Table(
     sa.Column("error_type", sa.String(200)),
     sa.Column("final", sa.Boolean, nullable=False),
     sa.UniqueConstraint("execution_id", "step_id", "task_key", "attempt"),
+    sa.Index(None, "execution_id", "status"),  # per-status counts and pages (the monitor)
 )
 
 execution_events = sa.Table(

@@ -17,6 +17,7 @@ from sounding.ui import (
     assets,
     auth,
     compliance,
+    executions,
     glossary,
     home,
     lineage,
@@ -41,6 +42,7 @@ PAGES: tuple[ModuleType, ...] = (
     quality,
     compliance,
     workflows,
+    executions,
 )
 
 API_PATHS = ("/api/", "/openapi.json", "/docs", "/static/api", "/metrics", "/healthz")

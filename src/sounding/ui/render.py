@@ -59,6 +59,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Quality", "/quality", Permission.CATALOG_READ),
     ("Compliance", "/compliance", Permission.CATALOG_READ),
     ("Workflows", "/workflows", Permission.CATALOG_READ),
+    ("Executions", "/executions", Permission.CATALOG_READ),
 )
 
 
