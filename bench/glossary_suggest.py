@@ -4,12 +4,14 @@
   does), imports the demo glossary (``src/sounding/demo/glossary.csv``), generates suggestions
   and compares them with ``tests/golden/glossary/demo_judged_links.json``.
 * ``sample_dbs`` - the same glossary on three databases it was not written for (chinook,
-  northwind and sakila from ``../shared/corpora/sample_dbs``, scanned from copies), against
+  northwind and sakila from ``<corpora>/sample_dbs``, scanned from copies), against
   ``tests/golden/glossary/sample_dbs_judged_links.json``, whose judgements were written before
   the matcher was tuned. Its ``debatable`` pairs count neither way.
 
     .venv/bin/python bench/glossary_suggest.py [--set demo|sample_dbs|all] [--threshold 0.6]
-        [--scale 0.2] [--corpora ../shared/corpora/sample_dbs] [--misses]
+        [--scale 0.2] [--corpora DIR] [--misses]
+
+``--corpora`` defaults to ``sample_dbs`` in the shared corpora (``SOUNDING_CORPORA`` overrides).
 
 Prints one JSON line per set on stdout (``seconds``: the median of 5 suggestion runs);
 ``--misses`` lists false positives and missed links on stderr. The code measured is this
@@ -47,10 +49,11 @@ from sounding.services import glossary_links, scans, sources
 from sounding.services.context import Context, build_context
 from sounding.services.demo import DEMO_GLOSSARY
 from sounding.services.glossary import import_terms
+from sounding.testing.corpora import corpora_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests/golden/glossary"
-CORPORA = ROOT.parent / "shared/corpora/sample_dbs"
+CORPORA = corpora_dir(ROOT) / "sample_dbs"
 SCAN_OPTIONS = {"profile": True, "classify": True, "sample": "10%"}
 ACTOR = Principal("bench", Role.ADMIN)
 REPEAT = 5  # suggestion runs timed per set
