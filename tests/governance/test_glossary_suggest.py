@@ -122,6 +122,11 @@ def test_counts_named_like_the_thing_counted_are_not_the_thing() -> None:
     assert set(got) == {(1, 20), (3, 21)}
     low = suggest_links([order], [asset(10, "orders")], threshold=0.1)
     assert low and "is counted by 'orders'" in low[0].reasons[0]
+    # a term that is the count itself is what such a column is
+    measure = term(4, "/Sales/Order Count", ("Number of Orders",))
+    got = found([order, measure], assets[:4])
+    assert {a for t, a in got if t == 4} == {11, 12, 13}  # num is read as number
+    assert not {(1, 11), (1, 12), (1, 13)} & set(got)
 
 
 def test_a_flag_about_a_thing_is_not_the_thing() -> None:
@@ -186,3 +191,14 @@ def test_synonyms_inferred_from_parallel_phrases_and_from_the_parent() -> None:
     assert (1, 10) not in found(
         [revenue, term(2, "/Finance/Revenue/Net Revenue", parent=1)], assets
     )
+
+
+def test_short_forms_in_column_names_are_read_as_their_words() -> None:
+    phone = term(1, "/Customer/Phone Number")
+    aov = term(2, "/Finance/Average Order Value")
+    address = term(3, "/Customer/Customer Address")
+    assets = [asset(10, "phone_num"), asset(11, "avg_order_value"), asset(12, "cust_addr")]
+    assets.append(asset(13, "phone_desc"))  # "desc" may be descending: left alone
+    got = found([phone, aov, address], assets)
+    assert set(got) == {(1, 10), (2, 11), (3, 12)}
+    assert got[(1, 10)].confidence >= 0.85

@@ -5,9 +5,10 @@ is read as English compound: a **core** (what the thing is: ``lifetime revenue``
 only say how it is expressed (``usd``, ``masked``, ``7d avg``) or that it is a report about
 something (``summary``, ``performance``, ``list``), and a **qualifier** after a preposition
 (``since first order``, ``in department``, ``by category``) that says which or whose, not what.
-It also notes whether the core ends in a plural the way a count does (``orders``,
-``active_customers``), carries a count word (``order_count``, ``num_orders``), or is a flag
-about something (``is_duplicate_email``).
+Short forms common in column names are read as the words they stand for (``cust_addr`` is
+``customer address``). It also notes whether the core ends in a plural the way a count does
+(``orders``, ``active_customers``), carries a count word (``order_count``, ``num_orders``),
+or is a flag about something (``is_duplicate_email``).
 
 Words come in as ``(word, stem)`` pairs from the caller, ``stem`` ``None`` for a stop word, so
 this module agrees with the search analyzer without importing it.
@@ -47,6 +48,29 @@ PREPOSITIONS = frozenset(
     """of by for in on per since to from above below over under until before after at
     within without vs versus via across between than""".split()  # noqa: SIM905
 )
+# short forms common in column names, read as the word they stand for (only whole words;
+# ambiguous ones such as "desc" (description or descending) and "no" are left alone)
+SHORT_FORMS = {
+    "num": "number",
+    "nbr": "number",
+    "qty": "quantity",
+    "amt": "amount",
+    "addr": "address",
+    "cust": "customer",
+    "avg": "average",
+    "cnt": "count",
+    "tel": "telephone",
+    "acct": "account",
+    "txn": "transaction",
+    "dt": "date",
+    "ts": "timestamp",
+    "mgr": "manager",
+    "emp": "employee",
+    "dept": "department",
+    "msg": "message",
+    "org": "organization",
+    "qry": "query",
+}
 COUNT_WORDS = frozenset("count counts cnt num nb n".split())  # noqa: SIM905
 FLAG_WORDS = frozenset("is has was were can should did does".split())  # noqa: SIM905
 
@@ -55,13 +79,14 @@ FLAG_WORDS = frozenset("is has was were can should did does".split())  # noqa: S
 class NameShape:
     """``core``: words that say what the asset is, ``head_end``: where a prepositional
     qualifier starts in ``core`` (``len(core)`` when none), ``plural``: per core word, whether
-    it was written in the plural, ``dropped``: the words left out of ``core``."""
+    it was written in the plural, ``dropped``: the words left out of ``core``, ``flag``: the
+    name starts like a flag (``is_``, ``has_``)."""
 
     core: tuple[str, ...]
     head_end: int
     plural: tuple[bool, ...]
     dropped: tuple[str, ...] = ()
-    counted: bool = False
+    counts: tuple[int, ...] = ()  # positions in ``core`` of count words (``order_count``)
     flag: bool = False
 
 
@@ -100,14 +125,14 @@ def shape_name(tokens: Sequence[tuple[str, str | None]], obj: bool) -> NameShape
             dropped.append(kept.pop(0)[0])
     else:
         dropped += _trailing(kept, UNIT_WORDS | STATE_WORDS | AGGREGATE_WORDS)
-    counted = not obj and any(raw in COUNT_WORDS for raw, _, _ in kept) and len(kept) > 1
+    counts = tuple(i for i, (raw, _, _) in enumerate(kept) if raw in COUNT_WORDS)
     head_end = next((i for i, (_, _, q) in enumerate(kept) if q and i > 0), len(kept))
     return NameShape(
-        core=tuple(s for _, s, _ in kept),
+        core=tuple(SHORT_FORMS.get(raw, s) for raw, s, _ in kept),
         head_end=head_end,
         plural=tuple(raw != s for raw, s, _ in kept),
         dropped=tuple(dropped),
-        counted=counted,
+        counts=counts if not obj and len(kept) > 1 else (),
         flag=flag,
     )
 

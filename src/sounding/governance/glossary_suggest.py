@@ -208,7 +208,9 @@ def match_name(
     modifiers = core[:at] if at > 0 else ()
     last = (at if at >= 0 else 0) + len(phrase) - 1
     plural = at >= 0 and last < len(core) and shape.plural[last] and core[last] == phrase[-1]
-    if asset.type == "column" and (shape.counted or (plural and phrase[-1] not in plural_words)):
+    start = max(at, 0)
+    counted = any(not start <= i <= last for i in shape.counts)  # a count word besides it
+    if asset.type == "column" and (counted or (plural and phrase[-1] not in plural_words)):
         # "orders", "active_customers", "order_count": a number of orders is not an order
         reason = f"{said} is counted by '{asset.name}' ({where})"
         return _NameMatch(score * COUNT_FACTOR, phrase, False, reason, modifiers)
@@ -263,9 +265,11 @@ def _candidates(
     by_compact: dict[str, set[int]] = {}
     by_label: dict[str, set[int]] = {}
     for asset in assets.values():
-        for w in asset.words:
+        core = asset.shape.core if asset.shape else ()
+        for w in {*asset.words, *core}:
             by_word.setdefault(w, set()).add(asset.id)
         by_compact.setdefault("".join(asset.words), set()).add(asset.id)
+        by_compact.setdefault("".join(core), set()).add(asset.id)
         for label, _ in asset.labels:
             parts = label.split(".")
             for i in range(1, len(parts) + 1):
