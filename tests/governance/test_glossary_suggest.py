@@ -159,7 +159,7 @@ def test_a_term_under_an_entity_needs_that_entity_as_the_owner() -> None:
     assert {a for t, a in got if t == 2} == {10, 13, 14}
     assert {a for t, a in got if t == 3} == {22, 24}
     weak = suggest_links([customer, email], [assets[1]], threshold=0.1)
-    assert weak[0].reasons[-1] == "but it is of 'employee', not of 'Customer'"
+    assert weak[0].reasons[-1] == "but 'employee' is not about 'Customer'"
     # a term directly under a grouping (no parent entity) is not held to an owner
     loose = term(6, "/Marketing/Email", classifications=("PII.Email",))
     assert (6, 11) in found([loose], [assets[1]])

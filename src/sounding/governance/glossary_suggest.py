@@ -458,7 +458,7 @@ def suggest_links(
         reasons = [r for _, r in sorted(items, key=lambda x: -x[0])]
         if owner_of := owners.get((term_id, asset_id)):
             confidence = round(confidence * FOREIGN_OWNER_FACTOR, 4)
-            reasons.append(f"but it is of '{owner_of[0]}', not of '{owner_of[1]}'")
+            reasons.append(f"but '{owner_of[0]}' is not about '{owner_of[1]}'")
         if confidence >= threshold:
             out.append(LinkSuggestion(term_id, asset_id, confidence, tuple(reasons)))
     out.sort(key=lambda s: (-s.confidence, s.term_id, s.asset_id))
