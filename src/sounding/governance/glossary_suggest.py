@@ -269,7 +269,8 @@ def _candidates(
         for w in {*asset.words, *core}:
             by_word.setdefault(w, set()).add(asset.id)
         by_compact.setdefault("".join(asset.words), set()).add(asset.id)
-        by_compact.setdefault("".join(core), set()).add(asset.id)
+        if core:
+            by_compact.setdefault("".join(core), set()).add(asset.id)
         for label, _ in asset.labels:
             parts = label.split(".")
             for i in range(1, len(parts) + 1):
