@@ -18,6 +18,7 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.glossary import GlossaryLink, SuggestionRun
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.governance import glossary as g
+from sounding.governance import glossary_names as gn
 from sounding.governance import glossary_suggest as gs
 from sounding.search.analysis import STOP_WORDS, split_words, stem
 from sounding.services import catalog
@@ -39,6 +40,27 @@ OBJECTS = ("table", "view", "dataset")
 def words(text: str) -> tuple[str, ...]:
     """Words as search reads them: split on case and separators, folded, plurals stemmed."""
     return tuple(stem(w) for w in split_words(text) if w not in STOP_WORDS)
+
+
+def tokens(text: str) -> tuple[tuple[str, str | None], ...]:
+    """Every word with its stem (``None`` for a stop word), for :func:`gn.shape_name`."""
+    return tuple((w, None if w in STOP_WORDS else stem(w)) for w in split_words(text))
+
+
+def spanning(texts: Sequence[str]) -> frozenset[tuple[str, ...]]:
+    """Those phrases (as words) written with a preposition inside: ``Date of Birth``."""
+    out = set()
+    for text in texts:
+        found = tokens(text)
+        inner = [w for w, _ in found[1:-1]]
+        if any(w in gn.PREPOSITIONS for w in inner):
+            out.add(words(text))
+    return frozenset(out)
+
+
+def plural_words(texts: Sequence[str]) -> frozenset[str]:
+    """Stems of the words these phrases write in the plural (``Net Sales`` -> ``sale``)."""
+    return frozenset(s for t in texts for w, s in tokens(t) if s is not None and s != w)
 
 
 def link_public(row: Mapping[str, Any]) -> GlossaryLink:
@@ -216,17 +238,16 @@ def decide_suggestion(ctx: Context, actor: Principal, link_id: int, status: str)
     return _decide(ctx, actor, rows[0]["term_id"], rows[0]["asset_id"], status)
 
 
-def _profiles(
-    conn: Any, source_id: int | None
-) -> tuple[list[gs.TermProfile], list[gs.AssetProfile], dict[int, str], dict[int, str]]:
+def _term_profiles(conn: Any) -> tuple[list[gs.TermProfile], dict[int, str]]:
     terms = [t for t in repo.all_terms(conn) if t["status"] != g.DEPRECATED]
-    term_profiles = []
+    related = repo.related_ids(conn, [t["id"] for t in terms])
+    out = []
     for t in terms:
         synonyms = [(s, words(s)) for s in t["synonyms"] or []]
         abbreviations = [(a, "".join(words(a))) for a in t["abbreviations"] or []]
         synonyms = [x for x in synonyms if x[1]]
         abbreviations = [x for x in abbreviations if x[1]]
-        term_profiles.append(
+        out.append(
             gs.TermProfile(
                 id=t["id"],
                 path=t["path"],
@@ -235,11 +256,30 @@ def _profiles(
                 abbreviations=tuple(w for _, w in abbreviations),
                 classifications=tuple(t["classifications"] or []),
                 shown=tuple(text for text, _ in [*synonyms, *abbreviations]),
+                parent_id=t["parent_id"],
+                related=tuple(related.get(t["id"], [])),
+                defined=bool(
+                    (t["definition"] or "").strip()
+                    or synonyms
+                    or abbreviations
+                    or t["classifications"]
+                ),
+                plural_words=plural_words([t["name"], *(text for text, _ in synonyms)]),
+                spans=spanning([t["name"], *(text for text, _ in synonyms)]),
             )
         )
+    definitions = {t["id"]: t["definition"] for t in terms if t["definition"]}
+    return out, definitions
+
+
+def _profiles(
+    conn: Any, source_id: int | None
+) -> tuple[list[gs.TermProfile], list[gs.AssetProfile], dict[int, str], dict[int, str]]:
+    term_profiles, definitions = _term_profiles(conn)
     rows = repo.assets_for_matching(conn, source_id)
     columns = [r["id"] for r in rows if r["type"] == "column"]
     labels = label_repo.labels_for(conn, columns)
+    shapes = {r["id"]: gn.shape_name(tokens(r["name"]), r["type"] in OBJECTS) for r in rows}
     assets = []
     descriptions: dict[int, str] = {}
     for r in rows:
@@ -247,11 +287,14 @@ def _profiles(
         if r["type"] in OBJECTS:
             split = gs.name_words(split)
         found = tuple((x["label"], x["status"]) for x in labels.get(r["id"], []))
-        assets.append(gs.AssetProfile(r["id"], r["type"], r["name"], split, found))
+        parent = shapes.get(r["parent_id"]) if r["type"] == "column" else None
+        table = parent.core if parent else ()
+        assets.append(
+            gs.AssetProfile(r["id"], r["type"], r["name"], split, found, shapes[r["id"]], table)
+        )
         text = r["description"] or (r["source_properties"] or {}).get("comment")
         if text:
             descriptions[r["id"]] = str(text)
-    definitions = {t["id"]: t["definition"] for t in terms if t["definition"]}
     return term_profiles, assets, definitions, descriptions
 
 
