@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,12 +44,32 @@ def list_entries(
     actor: str | None = None,
     action: str | None = None,
     after: Key | None = None,
+    *,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
+    """Records newest first matching every filter given (``since`` inclusive, ``until``
+    exclusive), and how many match."""
     query = sa.select(audit_log)
     if actor:
         query = query.where(audit_log.c.actor == actor)
     if action:
         query = query.where(audit_log.c.action == action)
+    if target:
+        query = query.where(audit_log.c.target == target)
+    if since is not None:
+        query = query.where(audit_log.c.at >= since)
+    if until is not None:
+        query = query.where(audit_log.c.at < until)
     total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     rows = conn.execute(seek(query, AUDIT_ORDER, [audit_log.c.id], limit, offset, after))
     return [dict(r) for r in rows.mappings()], int(total)
+
+
+def actions(conn: Connection, limit: int = 200) -> list[str]:
+    """The distinct actions recorded (for a filter's choices), by name."""
+    rows = conn.execute(
+        sa.select(audit_log.c.action).distinct().order_by(audit_log.c.action).limit(limit)
+    )
+    return [str(r[0]) for r in rows]
