@@ -9,6 +9,7 @@ and tokens are never changed.
 from __future__ import annotations
 
 import re
+import time
 from datetime import UTC, datetime, timedelta
 from html import unescape
 from typing import Any
@@ -333,3 +334,48 @@ def test_health_shows_queue_tasks_sources_executor_and_scheduler(site: Site) -> 
     assert "does not run in this server process" not in page
     assert re.search(r'id="h-running">\d+<', page) and re.search(r'id="h-lag">[\d.]+ s<', page)
     assert 'hx-trigger="every 5s"' in page  # it refreshes itself
+
+
+def test_health_shows_a_running_execution_and_its_load_per_source(site: Site) -> None:
+    """A workflow of the test's own (``adm-busy``) runs slow tasks on one source, one at a
+    time: the page shows them running and queued, as the API does; then it is cancelled."""
+    document = {
+        "name": "adm-busy",
+        "limits": {"per_source": 1},
+        "steps": [
+            {
+                "id": "read",
+                "type": "sleep",
+                "config": {"seconds": 1.0, "tasks": [{"key": f"k{i}", "source": "adm-src"}
+                                                     for i in range(6)]},
+            }
+        ],
+    }  # fmt: skip
+    api = httpx.Client(base_url=f"{site.base}/api/v1", headers=site.server.headers, timeout=30)
+    site.opened.append(api)
+    assert api.post("/orchestrations", json=document).status_code in (200, 201)
+    started = api.post("/orchestrations/adm-busy/execute").json()["id"]
+    admin = site.as_user("admin")
+    try:
+        deadline = time.monotonic() + 20
+        page = ""
+        while time.monotonic() < deadline:
+            page = unescape(admin.get("/admin/health").text)
+            if re.search(r'<th scope="row">adm-src</th><td class="num">1</td>', page):
+                break
+            time.sleep(0.1)
+        row = re.search(
+            r'<th scope="row">adm-src</th><td class="num">(\d+)</td><td class="num">(\d+)</td>',
+            page,
+        )
+        assert row and row.group(1) == "1" and int(row.group(2)) >= 1, page[-4000:]
+        assert f"<code>{started[:8]}</code></td><td>adm-busy</td>" in page
+        running = re.search(r'id="h-running">(\d+)<', page)
+        assert running and int(running.group(1)) >= 1
+        load = [
+            s for s in _api(site, "/system/health").json()["sources"] if s["source"] == "adm-src"
+        ]
+        assert load and load[0]["running"] == 1
+    finally:
+        api.post(f"/executions/{started}/cancel")
+        api.delete("/orchestrations/adm-busy")
