@@ -295,10 +295,11 @@ def search_audit(
 
 
 def audit_actions(ctx: Context, actor: Principal) -> list[str]:
-    """The actions the audit log holds (the choices of its filter)."""
+    """The actions of the newest audit records (suggestions for the action filter, which
+    takes any action)."""
     actor.require(Permission.ADMIN)
     with ctx.db.read() as conn:
-        return audit.actions(conn)
+        return audit.recent_actions(conn)
 
 
 AUDIT_ORDER = audit.AUDIT_ORDER
