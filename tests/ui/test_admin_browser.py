@@ -125,6 +125,15 @@ def test_the_users_form_shows_errors_by_their_field_then_creates_the_user(
     row.locator("button", has_text="Change role").click()
     page.wait_for_url("**/admin/users?done=role&user=adm-b-erin")
     assert page.locator("tr", has_text="adm-b-erin").locator("select").input_value() == "viewer"
+    erin = page.locator("tr", has_text="adm-b-erin")
+    erin.locator("summary", has_text="Set password").click()
+    erin.locator("input[name=password]").fill("erin-pass-new")
+    erin.locator("input[name=confirm]").fill("erin-pass-new")
+    assert axe(page) == []
+    screenshot(page, "set-password", full_page=False)
+    erin.locator("button", has_text="Set password").click()
+    page.wait_for_url("**/admin/users?done=password&user=adm-b-erin")
+    assert "adm-b-erin has a new password" in page.inner_text(".alert.ok")
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("tr", has_text="adm-b-erin").locator("button", has_text="Disable").click()
     page.wait_for_url("**/admin/users?done=disabled&user=adm-b-erin")

@@ -158,8 +158,32 @@ def test_create_a_user_change_the_role_disable_and_enable(site: Site) -> None:
     assert 'class="badge failed">disabled' in admin.get("/admin/users").text
     on = admin.post("/admin/users/adm-carol/enable", data={"csrf_token": csrf})
     assert on.status_code == 303 and _users(site)["adm-carol"]["disabled"] is False
+    # a new password: it ends their sessions, and the old one no longer logs in
+    carol = site.login("adm-carol", "carol-pass-1")
+    bad = admin.post(
+        "/admin/users/adm-carol/password",
+        data={"csrf_token": csrf, "password": "carol-pass-2", "confirm": "carol-pass-3"},
+    )
+    assert bad.status_code == 422 and "differ" in unescape(bad.text)
+    assert carol.get("/").status_code == 200  # nothing changed
+    reset = admin.post(
+        "/admin/users/adm-carol/password",
+        data={"csrf_token": csrf, "password": "carol-pass-2", "confirm": "carol-pass-2"},
+    )
+    assert reset.status_code == 303 and reset.headers["location"].endswith(
+        "done=password&user=adm-carol"
+    )
+    assert carol.get("/").status_code == 303  # their session ended
+    assert "adm-carol" in site.login("adm-carol", "carol-pass-2").get("/").text
+    mine = admin.post(
+        "/admin/users/admin/password",
+        data={"csrf_token": csrf, "password": "admin-pass-99", "confirm": "admin-pass-99"},
+    )
+    assert mine.status_code == 409  # not one's own (the CLI does that): the session stays
+    assert admin.get("/admin/users").status_code == 200
     actions = [(e["action"], e["target"]) for e in _audit(site, user="admin")]
     assert ("user.create", "adm-carol") in actions and ("user.update", "adm-carol") in actions
+    assert ("user.set_password", "adm-carol") in actions
 
 
 @pytest.mark.parametrize(

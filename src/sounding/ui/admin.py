@@ -19,6 +19,7 @@ import time
 from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -59,6 +60,7 @@ DONE = {
     "role": "now has a new role",
     "disabled": "is disabled: their tokens and sessions stop working",
     "enabled": "is enabled again",
+    "password": "has a new password: their open web sessions ended",
 }
 STATUS = {InvalidInputError: 422, ConflictError: 409, NotFoundError: 404}
 
@@ -132,7 +134,7 @@ def _users_page(
     *,
     form: dict[str, str] | None = None,
     error: SoundingError | None = None,
-    row_error: tuple[str, str] | None = None,
+    row_error: tuple[str, SoundingError] | None = None,
 ) -> Response:
     _, total = accounts.list_users(ctx, web.principal, 1, 0)
     page, pages = _page(page, total)
@@ -147,14 +149,14 @@ def _users_page(
         "form": form or {"name": "", "role": Role.VIEWER.value},
         "error": error.message if error else None,
         "error_field": error.details.get("field") if error else None,
-        "row_error": row_error,
+        "row_error": (row_error[0], row_error[1].message) if row_error else None,
         "done": DONE.get(done or ""),
         "done_user": request.query_params.get("user"),
         "min_password": web_sessions.MIN_PASSWORD,
     }
     status = _status(error) if error else 200
     if row_error:
-        status = 409
+        status = _status(row_error[1])
     return _admin_page(request, web, "admin/users.html", values, status)
 
 
@@ -215,7 +217,7 @@ def change_role(
             _not_yourself(web, name, "demote")
         updated = accounts.update_user(ctx, web.principal, name, role, None)
     except (InvalidInputError, ConflictError) as exc:
-        return _users_page(request, ctx, web, row_error=(name, exc.message))
+        return _users_page(request, ctx, web, row_error=(name, exc))
     return RedirectResponse(f"/admin/users?done=role&user={updated.name}", status_code=303)
 
 
@@ -224,7 +226,7 @@ def disable_user(request: Request, ctx: CtxDep, web: UiAdmin, name: str) -> Resp
     try:
         _not_yourself(web, name, "disable")
     except ConflictError as exc:
-        return _users_page(request, ctx, web, row_error=(name, exc.message))
+        return _users_page(request, ctx, web, row_error=(name, exc))
     updated = accounts.update_user(ctx, web.principal, name, None, True)
     return RedirectResponse(f"/admin/users?done=disabled&user={updated.name}", status_code=303)
 
@@ -233,6 +235,27 @@ def disable_user(request: Request, ctx: CtxDep, web: UiAdmin, name: str) -> Resp
 def enable_user(ctx: CtxDep, web: UiAdmin, name: str) -> Response:
     updated = accounts.update_user(ctx, web.principal, name, None, False)
     return RedirectResponse(f"/admin/users?done=enabled&user={updated.name}", status_code=303)
+
+
+@router.post("/admin/users/{name}/password")
+def set_password(
+    request: Request,
+    ctx: CtxDep,
+    web: UiAdmin,
+    name: str,
+    password: Annotated[str, Form(max_length=web_sessions.MAX_PASSWORD)] = "",
+    confirm: Annotated[str, Form(max_length=web_sessions.MAX_PASSWORD)] = "",
+) -> Response:
+    """A new web password for another user (it ends their sessions); yours: use the CLI."""
+    try:
+        _not_yourself(web, name, "reset the password of")
+        web_sessions.check_password(password)
+        if password != confirm:
+            raise InvalidInputError("The two passwords differ; type it twice", field="confirm")
+        web_sessions.set_password(ctx, web.principal, name, password)
+    except (InvalidInputError, ConflictError) as exc:
+        return _users_page(request, ctx, web, row_error=(name, exc))
+    return RedirectResponse(f"/admin/users?done=password&user={quote(name)}", status_code=303)
 
 
 # -- API tokens --------------------------------------------------------------------------
