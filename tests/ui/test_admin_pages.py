@@ -65,6 +65,7 @@ def _new_token(site: Site, client: httpx.Client, user: str, label: str) -> tuple
     match = TOKEN_RE.search(answer.text)
     assert match, "the answer does not show the new token"
     assert "shown this once and never again" in answer.text
+    assert answer.headers["cache-control"] == "no-store"  # never kept by a cache either
     return match.group(1), form_id
 
 
