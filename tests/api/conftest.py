@@ -32,7 +32,7 @@ def _api(ctx: Any, tmp_path: Path) -> Iterator[Api]:
     tokens = {}
     for role in ("admin", "steward", "viewer"):
         accounts.create_user(ctx, operator, f"{role}1", role)
-        tokens[role] = accounts.create_token(ctx, operator, f"{role}1")["token"]
+        tokens[role] = accounts.create_token(ctx, operator, f"{role}1").token
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     app = create_app(ctx=ctx)
     with TestClient(app) as client:

@@ -152,7 +152,7 @@ def test_lifecycle_resolve_reopen_accept(shop: Any, operator: Any) -> None:
     compliance.evaluate(shop, operator, "shop", ["pci_dss"])
     assert compliance_findings.get_finding(shop, operator, pan.id).status == "open"
 
-    actions = [e["action"] for e in accounts.audit_entries(shop, operator, 1000, 0)[0]]
+    actions = [e.action for e in accounts.audit_entries(shop, operator, 1000, 0)[0]]
     for action in (
         "compliance.evaluate",
         "compliance.finding.open",
@@ -244,7 +244,7 @@ def test_acknowledging_keeps_a_finding_open_until_it_comes_back(shop: Any, opera
         "sam",
         "asking CRM for an owner",
     )
-    actions = [e["action"] for e in accounts.audit_entries(shop, operator, 1000, 0)[0]]
+    actions = [e.action for e in accounts.audit_entries(shop, operator, 1000, 0)[0]]
     assert "compliance.finding.acknowledge" in actions
 
 

@@ -36,7 +36,7 @@ def test_quality_step_runs_each_table_with_rules(ctx: Any, operator: Any, tmp_pa
     # the audit log names the execution that ran the rules, not a person
     step_actor = f"workflow:{started.id[:8]}"
     logged, count = accounts.audit_entries(ctx, operator, 10, 0, step_actor, "quality.run")
-    assert count == 2 and {e["actor"] for e in logged} == {step_actor}
+    assert count == 2 and {e.actor for e in logged} == {step_actor}
     strict = FLOW.replace("quality-src", "quality-strict").replace(
         "source: src}",
         "source: src, fail_on_error: true}, retry: {attempts: 3, backoff: {initial: 0}}",

@@ -94,17 +94,22 @@ def test_keyset_pages_equal_offset_pages(any_ctx: Any, operator: Any, tmp_path: 
         by_offset: list[int] = []
         total = fetch(0, None)[1]
         for offset in range(0, total, 5 if order is catalog.ASSET_ORDER else 4):
-            by_offset += [item["id"] for item in fetch(offset, None)[0]]
+            by_offset += [_id(item) for item in fetch(offset, None)[0]]
         by_key: list[int] = []
         after = None
         while True:
             items, _ = fetch(0, after)
             if not items:
                 break
-            by_key += [item["id"] for item in items]
+            by_key += [_id(item) for item in items]
             after = order.key_of(items[-1])
         assert len(by_offset) == total > 8
         assert by_key == by_offset
+
+
+def _id(item: Any) -> int:
+    """The id of a public dict (assets) or a typed record (audit entries)."""
+    return int(item["id"] if isinstance(item, dict) else item.id)
 
 
 def _public_page(page: tuple[list[Any], int]) -> tuple[list[dict[str, Any]], int]:
@@ -139,7 +144,7 @@ def test_failed_write_leaves_nothing_behind(any_ctx: Any, operator: Any) -> None
         accounts_repo.insert_user(conn, "ghost", "viewer")
         raise RuntimeError("boom")
     items, _ = accounts.list_users(any_ctx, operator, 10, 0)
-    assert "ghost" not in [u["name"] for u in items]
+    assert "ghost" not in [u.name for u in items]
 
 
 def test_concurrent_writers_do_not_fail(any_ctx: Any, operator: Any, tmp_path: Path) -> None:

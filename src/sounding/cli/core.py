@@ -136,7 +136,7 @@ def demo(
         )
         token = (
             accounts.ensure_admin(ctx)
-            or accounts.create_token(ctx, operator, "admin", "demo")["token"]
+            or accounts.create_token(ctx, operator, "admin", "demo").token
         )
         # a fresh password each run: the demo's login is printed, never a fixed default
         password = secrets.token_urlsafe(9)

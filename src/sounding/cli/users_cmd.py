@@ -9,6 +9,7 @@ import typer
 
 from sounding.cli.output import print_json, print_table, say
 from sounding.cli.state import open_context
+from sounding.domain.accounts import NewToken
 from sounding.domain.auth import local_operator
 from sounding.errors import InvalidInputError
 from sounding.services import accounts, web_sessions
@@ -60,12 +61,12 @@ def create_user(
     if json_:
         print_json(user)
     elif password is not None:
-        say(f"Created user {user['name']} ({user['role']}); they can log in to the web UI")
+        say(f"Created user {user.name} ({user.role}); they can log in to the web UI")
     else:
         say(
-            f"Created user {user['name']} ({user['role']}); give them a token: "
-            f"sounding token create {user['name']}, or a web UI password: "
-            f"sounding user set-password {user['name']} --password-stdin"
+            f"Created user {user.name} ({user.role}); give them a token: "
+            f"sounding token create {user.name}, or a web UI password: "
+            f"sounding user set-password {user.name} --password-stdin"
         )
 
 
@@ -115,12 +116,19 @@ def rotate_token(token_id: int, expires_in: ExpiresOpt = None, json_: JsonOpt = 
     _print_token(created, json_)
 
 
-def _print_token(created: dict[str, Any], json_: bool) -> None:
+def _print_token(created: NewToken, json_: bool) -> None:
     if json_:
-        keys = ("token", "id", "user", "expires_at", "replaces")
-        print_json({k: created[k] for k in keys if k in created})
+        shown: dict[str, Any] = {
+            "token": created.token,
+            "id": created.id,
+            "user": created.user,
+            "expires_at": created.expires_at,
+        }
+        if created.replaces is not None:
+            shown["replaces"] = created.replaces
+        print_json(shown)
     else:
-        say(created["token"])
+        say(created.token)
 
 
 @token_app.command("list")

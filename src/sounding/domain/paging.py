@@ -18,5 +18,8 @@ class SortOrder:
     fields: tuple[str, ...]
     descending: bool = False
 
-    def key_of(self, item: Mapping[str, Any]) -> Key:
-        return tuple(item[f] for f in self.fields)
+    def key_of(self, item: Mapping[str, Any] | object) -> Key:
+        """The sort key of ``item``: a mapping's values or a typed record's attributes."""
+        if isinstance(item, Mapping):
+            return tuple(item[f] for f in self.fields)
+        return tuple(getattr(item, f) for f in self.fields)

@@ -16,6 +16,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sounding.domain.accounts import AuditEntry, AuditFilter, NewToken, TokenInfo, User, UserToken
 from sounding.domain.auth import Permission, Principal, Role
 from sounding.domain.paging import Key
 from sounding.domain.quality import parse_duration
@@ -45,11 +46,24 @@ def _role(value: str) -> Role:
         ) from None
 
 
-def _public_user(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in ("id", "name", "role", "created_at", "disabled")}
+def _user(row: dict[str, Any]) -> User:
+    return User(row["id"], row["name"], row["role"], row["created_at"], bool(row["disabled"]))
 
 
-def create_user(ctx: Context, actor: Principal, name: str, role: str) -> dict[str, Any]:
+def _token_info(row: dict[str, Any]) -> TokenInfo:
+    return TokenInfo(
+        id=row["id"],
+        prefix=row["prefix"],
+        name=row["name"],
+        created_at=row["created_at"],
+        last_used_at=row["last_used_at"],
+        expires_at=row["expires_at"],
+        revoked_at=row["revoked_at"],
+        replaced_by=row["replaced_by"],
+    )
+
+
+def create_user(ctx: Context, actor: Principal, name: str, role: str) -> User:
     actor.require(Permission.ADMIN)
     if not USER_RE.match(name):
         raise InvalidInputError(
@@ -64,19 +78,19 @@ def create_user(ctx: Context, actor: Principal, name: str, role: str) -> dict[st
         audit.record(conn, actor.name, "user.create", "user", name, {"role": role_.value})
         row = repo.get_user(conn, name)
     assert row is not None
-    return _public_user(row)
+    return _user(row)
 
 
-def list_users(ctx: Context, actor: Principal, limit: int, offset: int) -> tuple[list[Any], int]:
+def list_users(ctx: Context, actor: Principal, limit: int, offset: int) -> tuple[list[User], int]:
     actor.require(Permission.ADMIN)
     with ctx.db.read() as conn:
         rows, total = repo.list_users(conn, limit, offset)
-    return [_public_user(r) for r in rows], total
+    return [_user(r) for r in rows], total
 
 
 def update_user(
     ctx: Context, actor: Principal, name: str, role: str | None, disabled: bool | None
-) -> dict[str, Any]:
+) -> User:
     actor.require(Permission.ADMIN)
     values: dict[str, Any] = {}
     if role is not None:
@@ -92,7 +106,7 @@ def update_user(
         audit.record(conn, actor.name, "user.update", "user", name, {"fields": sorted(values)})
         new = repo.get_user(conn, name)
     assert new is not None
-    return _public_user(new)
+    return _user(new)
 
 
 def expiry(ctx: Context, expires_in: str | None) -> datetime | None:
@@ -120,7 +134,7 @@ def create_token(
     user: str,
     name: str | None = None,
     expires_in: str | None = None,
-) -> dict[str, Any]:
+) -> NewToken:
     """A new token for ``user``; the plain token is in the result and nowhere else."""
     actor.require(Permission.ADMIN)
     expires_at = expiry(ctx, expires_in)
@@ -135,18 +149,12 @@ def create_token(
             conn, row["id"], hash_token(token), token[:8], name or "", expires_at
         )
         audit.record(conn, actor.name, "token.create", "user", user, {"token_id": token_id})
-    return {
-        "id": token_id,
-        "user": user,
-        "role": row["role"],
-        "token": token,
-        "expires_at": expires_at,
-    }
+    return NewToken(token_id, user, row["role"], token, expires_at)
 
 
 def rotate_token(
     ctx: Context, actor: Principal, token_id: int, expires_in: str | None = None
-) -> dict[str, Any]:
+) -> NewToken:
     """Replace a live token by a new one for the same user and name; the old one stops
     working at once. Admins rotate any token, users their own."""
     expires_at = expiry(ctx, expires_in)
@@ -169,23 +177,26 @@ def rotate_token(
         audit.record(
             conn, actor.name, "token.rotate", "token", str(token_id), {"new_token_id": new_id}
         )
-    return {
-        "id": new_id,
-        "user": old["user"],
-        "role": old["role"],
-        "token": token,
-        "expires_at": expires_at,
-        "replaces": token_id,
-    }
+    return NewToken(new_id, old["user"], old["role"], token, expires_at, replaces=token_id)
 
 
-def list_tokens(ctx: Context, actor: Principal, user: str) -> list[dict[str, Any]]:
+def list_tokens(ctx: Context, actor: Principal, user: str) -> list[TokenInfo]:
     actor.require(Permission.ADMIN)
     with ctx.db.read() as conn:
         row = repo.get_user(conn, user)
         if row is None:
             raise NotFoundError(f"User '{user}' not found", user=user)
-        return repo.list_tokens(conn, row["id"])
+        return [_token_info(r) for r in repo.list_tokens(conn, row["id"])]
+
+
+def list_all_tokens(
+    ctx: Context, actor: Principal, limit: int, offset: int, *, live_only: bool = False
+) -> tuple[list[UserToken], int]:
+    """Every user's tokens, newest first (never the tokens themselves)."""
+    actor.require(Permission.ADMIN)
+    with ctx.db.read() as conn:
+        rows, total = repo.list_all_tokens(conn, limit, offset, live_only=live_only)
+    return [UserToken(r["user"], r["role"], _token_info(r)) for r in rows], total
 
 
 def revoke_token(ctx: Context, actor: Principal, token_id: int) -> None:
@@ -245,12 +256,50 @@ def audit_entries(
     user: str | None = None,
     action: str | None = None,
     after: Key | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+    *,
+    target: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[list[AuditEntry], int]:
     """Audit records newest first: from ``offset``, or after the key ``after`` of
-    :data:`AUDIT_ORDER`."""
+    :data:`AUDIT_ORDER`; ``user`` is the actor, ``since``/``until`` bound the time."""
+    actor.require(Permission.ADMIN)
+    if since is not None and until is not None and since >= until:
+        raise InvalidInputError(
+            f"The time range is empty: 'from' ({since.isoformat()}) is not before 'to' "
+            f"({until.isoformat()})",
+            field="until",
+        )
+    with ctx.db.read() as conn:
+        rows, total = audit.list_entries(
+            conn, limit, offset, user, action, after, target=target, since=since, until=until
+        )
+    return [AuditEntry(**r) for r in rows], total
+
+
+def search_audit(
+    ctx: Context, actor: Principal, where: AuditFilter, limit: int, offset: int
+) -> tuple[list[AuditEntry], int]:
+    """Audit records matching ``where``, newest first, from ``offset``."""
+    return audit_entries(
+        ctx,
+        actor,
+        limit,
+        offset,
+        where.actor,
+        where.action,
+        target=where.target,
+        since=where.since,
+        until=where.until,
+    )
+
+
+def audit_actions(ctx: Context, actor: Principal) -> list[str]:
+    """The actions of the newest audit records (suggestions for the action filter, which
+    takes any action)."""
     actor.require(Permission.ADMIN)
     with ctx.db.read() as conn:
-        return audit.list_entries(conn, limit, offset, user, action, after)
+        return audit.recent_actions(conn)
 
 
 AUDIT_ORDER = audit.AUDIT_ORDER

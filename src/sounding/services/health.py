@@ -14,8 +14,17 @@ import sqlalchemy as sa
 from sounding import __version__
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.credentials import redact
+from sounding.domain.health import (
+    ExecutionLoad,
+    ExecutorState,
+    RuntimeHealth,
+    ScheduledTick,
+    SchedulerState,
+    SourceLoad,
+)
 from sounding.errors import SoundingError
-from sounding.orchestration.load import EngineLoad
+from sounding.orchestration.load import EngineLoad, SourceLoadNow
+from sounding.orchestration.load import ExecutionLoad as EngineExecutionLoad
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import next_tick
 from sounding.services import executors
@@ -157,3 +166,98 @@ def _scheduler(ctx: Context, now: datetime, step_types: Collection[str]) -> dict
         "ticks_started": found.ticks_started if found is not None else 0,
         "next": ticks,
     }
+
+
+# -- the administration page: typed, and never starting the engine --------------------------
+
+SCHEDULER_LAG_WARN = 60.0  # seconds a due tick may wait before health calls it a problem
+
+
+def runtime_health(ctx: Context, actor: Principal) -> RuntimeHealth:
+    """What this server process runs, for the administration page (admins only). Unlike
+    :func:`system_health` it reads the engine only when it already runs here
+    (``ctx.running_engine``): reading health never starts one."""
+    actor.require(Permission.ADMIN)
+    now = datetime.now(UTC)
+    problems: list[str] = []
+    store = _store(ctx)
+    if not store["reachable"]:
+        problems.append(f"metadata store unreachable: {store['error']}")
+    host = ctx.running_engine
+    load: EngineLoad | None = None
+    executor: ExecutorState | None = None
+    if host is None:
+        problems.append("the orchestration engine does not run in this server process")
+    else:
+
+        async def snapshot() -> EngineLoad:
+            return host.engine.load()
+
+        load = host.call(snapshot())
+        executor = _executor_state(load, host.call(executors.describe(host.executor)))
+        if executor.error:
+            problems.append(f"executor {executor.name}: {executor.error}")
+        elif executor.workers == 0:
+            problems.append(f"executor {executor.name} has no workers")
+    scheduler = SchedulerState(False, 0, 0.0)
+    if store["reachable"]:
+        scheduler = _scheduler_state(_scheduler(ctx, now, ctx.step_types.names()))
+    if scheduler.lag_seconds > SCHEDULER_LAG_WARN:
+        late = [t.workflow for t in scheduler.ticks if t.overdue_seconds > SCHEDULER_LAG_WARN]
+        runs = "the scheduler is behind" if scheduler.running else "no scheduler runs"
+        problems.append(f"scheduled ticks are overdue ({runs}): {', '.join(late)}")
+    return RuntimeHealth(
+        status="degraded" if problems else "ok",
+        problems=problems,
+        at=now,
+        version=__version__,
+        store_backend=str(store["backend"]),
+        store_reachable=bool(store["reachable"]),
+        store_error=store["error"],
+        engine_running=host is not None,
+        queued=load.queued if load else None,
+        retry_wait=load.retry_wait if load else None,
+        running_tasks=load.running if load else None,
+        executor=executor,
+        sources=[_source_load(s) for s in load.sources] if load else [],
+        executions=[_execution(e) for e in load.executions] if load else [],
+        scheduler=scheduler,
+    )
+
+
+def _executor_state(load: EngineLoad, described: dict[str, Any]) -> ExecutorState:
+    return ExecutorState(
+        name=str(described.get("name") or load.executor),
+        started=load.started and bool(described.get("started", True)),
+        workers=described.get("workers"),
+        scheduler=described.get("scheduler"),
+        max_concurrency=load.max_concurrency,
+        utilization=(
+            round(load.running / load.max_concurrency, 4) if load.max_concurrency else None
+        ),
+        error=described.get("error"),
+    )
+
+
+def _source_load(s: SourceLoadNow) -> SourceLoad:
+    utilization = round(s.running / s.limit, 4) if s.limit else None
+    return SourceLoad(s.source, s.running, s.queued, s.limit, utilization)
+
+
+def _execution(e: EngineExecutionLoad) -> ExecutionLoad:
+    return ExecutionLoad(
+        id=e.id,
+        workflow=e.workflow,
+        status=e.status,
+        strategy=e.strategy,
+        queued=e.queued,
+        retry_wait=e.retry_wait,
+        running=e.running,
+        elapsed_seconds=round(e.elapsed_seconds, 1),
+    )
+
+
+def _scheduler_state(found: dict[str, Any]) -> SchedulerState:
+    ticks = [ScheduledTick(**t) for t in found["next"]]
+    lag = max((t.overdue_seconds for t in ticks if t.due), default=0.0)
+    return SchedulerState(found["running"], found["ticks_started"], round(lag, 1), ticks)

@@ -14,6 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from sounding.ui import (
+    admin,
     assets,
     auth,
     compliance,
@@ -43,6 +44,7 @@ PAGES: tuple[ModuleType, ...] = (
     compliance,
     workflows,
     executions,
+    admin,
 )
 
 API_PATHS = ("/api/", "/openapi.json", "/docs", "/static/api", "/metrics", "/healthz")

@@ -60,6 +60,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Compliance", "/compliance", Permission.CATALOG_READ),
     ("Workflows", "/workflows", Permission.CATALOG_READ),
     ("Executions", "/executions", Permission.CATALOG_READ),
+    ("Admin", "/admin", Permission.ADMIN),
 )
 
 

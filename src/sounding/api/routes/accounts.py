@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from sounding.api.deps import Admin, CtxDep, PageDep, get_principal
 from sounding.api.paging import Id
@@ -20,6 +21,7 @@ from sounding.api.schemas import (
     UserPublic,
     UserUpdate,
 )
+from sounding.domain.accounts import NewToken, User
 from sounding.domain.auth import Principal
 from sounding.services import accounts
 
@@ -38,12 +40,12 @@ def list_users(ctx: CtxDep, who: Admin, page: PageDep) -> dict[str, Any]:
 
 
 @router.post("/users", status_code=201, response_model=UserPublic)
-def create_user(ctx: CtxDep, who: Admin, body: UserCreate) -> dict[str, Any]:
+def create_user(ctx: CtxDep, who: Admin, body: UserCreate) -> User:
     return accounts.create_user(ctx, who, body.name, body.role)
 
 
 @router.patch("/users/{name}", response_model=UserPublic)
-def update_user(ctx: CtxDep, who: Admin, name: str, body: UserUpdate) -> dict[str, Any]:
+def update_user(ctx: CtxDep, who: Admin, name: str, body: UserUpdate) -> User:
     return accounts.update_user(ctx, who, name, body.role, body.disabled)
 
 
@@ -54,9 +56,7 @@ def list_tokens(ctx: CtxDep, who: Admin, name: str) -> dict[str, Any]:
 
 
 @router.post("/users/{name}/tokens", status_code=201, response_model=TokenCreated)
-def create_token(
-    ctx: CtxDep, who: Admin, name: str, body: TokenCreate | None = None
-) -> dict[str, Any]:
+def create_token(ctx: CtxDep, who: Admin, name: str, body: TokenCreate | None = None) -> NewToken:
     body = body or TokenCreate()
     return accounts.create_token(ctx, who, name, body.name, body.expires_in)
 
@@ -67,7 +67,7 @@ def rotate_token(
     who: Annotated[Principal, Depends(get_principal)],
     token_id: int,
     body: TokenRotate | None = None,
-) -> dict[str, Any]:
+) -> NewToken:
     """A new token in place of this one (which stops working now): admins rotate any token,
     users their own."""
     return accounts.rotate_token(ctx, who, token_id, body.expires_in if body else None)
@@ -84,11 +84,23 @@ def audit_log(
     ctx: CtxDep,
     who: Admin,
     page: PageDep,
-    user: str | None = None,
-    action: str | None = None,
+    user: Annotated[str | None, Query(max_length=200, description="Only this actor")] = None,
+    action: Annotated[str | None, Query(max_length=100)] = None,
+    target: Annotated[str | None, Query(max_length=2000, description="Only this target")] = None,
+    since: Annotated[datetime | None, Query(description="From this time (inclusive)")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time")] = None,
 ) -> dict[str, Any]:
     order = accounts.AUDIT_ORDER
     items, total = accounts.audit_entries(
-        ctx, who, page.limit, page.offset, user, action, page.after(order)
+        ctx,
+        who,
+        page.limit,
+        page.offset,
+        user,
+        action,
+        page.after(order),
+        target=target,
+        since=since,
+        until=until,
     )
     return page.result(items, total, order)

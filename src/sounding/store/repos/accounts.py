@@ -126,6 +126,29 @@ def list_tokens(conn: Connection, user_id: int) -> list[dict[str, Any]]:
     return [dict(r) for r in rows.mappings()]
 
 
+def list_all_tokens(
+    conn: Connection, limit: int, offset: int, *, live_only: bool = False
+) -> tuple[list[dict[str, Any]], int]:
+    """Every user's tokens, newest first, each with its user's name and role."""
+    query = sa.select(
+        api_tokens.c.id,
+        api_tokens.c.prefix,
+        api_tokens.c.name,
+        api_tokens.c.created_at,
+        api_tokens.c.last_used_at,
+        api_tokens.c.expires_at,
+        api_tokens.c.revoked_at,
+        api_tokens.c.replaced_by,
+        users.c.name.label("user"),
+        users.c.role,
+    ).join(users, users.c.id == api_tokens.c.user_id)
+    if live_only:
+        query = query.where(api_tokens.c.revoked_at.is_(None))
+    total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(query.order_by(api_tokens.c.id.desc()).limit(limit).offset(offset))
+    return [dict(r) for r in rows.mappings()], int(total)
+
+
 def revoke_token(conn: Connection, token_id: int) -> int:
     result = conn.execute(
         sa.update(api_tokens)
