@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from sounding.domain.insights import Anomaly
 from sounding.domain.orchestration import (
     ExecutionRecord,
     RunStatus,
@@ -278,19 +279,6 @@ def execution_eta(
 
 
 # --- anomalies ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Anomaly:
-    kind: str  # "step_duration" | "execution_duration" | "failure_rate"
-    workflow: str
-    execution_id: str
-    step_id: str | None
-    value: float  # seconds, or a failure rate
-    expected: float  # the forecast, or the median failure rate
-    score: float  # (x - median) / max(MAD, floor)
-    at: datetime | None
-    message: str
 
 
 def duration_anomalies(
