@@ -38,13 +38,20 @@ def test_see_an_anomaly_then_apply_and_roll_back_a_recommendation(
     page.wait_for_selector("#done")
     assert f"to {made['spread']}" in page.inner_text("#done")
     assert _limits(site, made["spread"]) == {"per_source": 4}
-    row = page.locator("tr.action.applied", has_text=made["spread"])
+    assert page.locator("tr.action.applied", has_text=made["spread"]).count() == 1
     assert axe(page) == []
     screenshot(page, "applied", full_page=False)
-    row.get_by_role("button", name="Roll back").click()
+
+    page.click(f"tr.action.applied a[href='/insights/workflows/{made['spread']}']")
+    page.wait_for_url(f"{site.base}/insights/workflows/{made['spread']}")
+    page.get_by_role("button", name="Roll back").click()
     page.wait_for_selector("#done:has-text('Rolled back')")
+    assert page.url.startswith(f"{site.base}/insights/workflows/{made['spread']}?rolled_back=")
     assert _limits(site, made["spread"]) == {"per_source": 2}
-    assert page.locator("tr.action.rolled_back", has_text=made["spread"]).count() >= 1
+    assert page.locator("tr.action.rolled_back", has_text=made["spread"]).count() == 1
+    assert axe(page) == []
+    screenshot(page, "rolled-back")
+    page.goto(f"{site.base}/insights")
 
     page.click(f"a[href='/insights/workflows/{made['fan']}']")
     page.wait_for_url(f"{site.base}/insights/workflows/{made['fan']}")

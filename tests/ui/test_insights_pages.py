@@ -87,18 +87,26 @@ def test_a_steward_applies_and_rolls_back_a_recommendation(
     assert f"Applied “{rec['title']}” to {history['spread']}" in shown
     assert f'action="/insights/recommendations/{rec["id"]}/rollback"' in shown
 
-    again = steward.post(f"/insights/recommendations/{rec['id']}/apply", data={"csrf_token": token})
+    again = steward.post(
+        f"/insights/recommendations/{rec['id']}/apply",
+        data={"csrf_token": token, "back": "https://elsewhere.example/insights"},
+    )
     assert again.status_code == 404  # no longer a current recommendation: nothing applied twice
     assert _limits(site, history["spread"]) == {"per_source": 4}
 
+    workflow_page = f"/insights/workflows/{history['spread']}"
+    shown = unescape(steward.get(workflow_page).text)
+    assert f'action="/insights/recommendations/{rec["id"]}/rollback"' in shown
     rolled = steward.post(
-        f"/insights/recommendations/{rec['id']}/rollback", data={"csrf_token": token}
+        f"/insights/recommendations/{rec['id']}/rollback",
+        data={"csrf_token": token, "back": workflow_page},
     )
     assert rolled.status_code == 303
+    assert rolled.headers["location"].startswith(f"{workflow_page}?rolled_back=")
     assert _limits(site, history["spread"]) == {"per_source": 2}
     shown = unescape(steward.get(rolled.headers["location"]).text)
     assert f"Rolled back “{rec['title']}” on {history['spread']}" in shown
-    assert "rolled back" in shown
+    assert 'class="badge medium">rolled back' in shown
     twice = steward.post(
         f"/insights/recommendations/{rec['id']}/rollback", data={"csrf_token": token}
     )
