@@ -99,19 +99,21 @@ def test_analytics_over_real_runs(any_ctx: Any, operator: Any) -> None:
     }
     assert run_once(ctx, operator, flaky, "flaky").status == "failed"
     result = insights.orchestration_analytics(ctx, VIEWER, days=3)
-    overall = result["overall"]
-    assert overall["executions"] == 3 and overall["by_status"] == {"completed": 2, "failed": 1}
-    assert overall["success_rate"] == pytest.approx(2 / 3)
-    assert overall["tasks_completed"] == (1 + 3) + (1 + 4) + 4 and overall["tasks_failed"] == 2
-    assert overall["throughput"] > 0 and overall["p95_seconds"] >= overall["p50_seconds"] > 0
-    assert {w["workflow"]: w["success_rate"] for w in result["workflows"]} == {
+    overall = result.overall
+    assert overall.executions == 3 and overall.by_status == {"completed": 2, "failed": 1}
+    assert overall.success_rate == pytest.approx(2 / 3)
+    assert overall.tasks_completed == (1 + 3) + (1 + 4) + 4 and overall.tasks_failed == 2
+    assert overall.throughput is not None and overall.throughput > 0
+    assert overall.p50_seconds is not None and overall.p95_seconds is not None
+    assert overall.p95_seconds >= overall.p50_seconds > 0
+    assert {w.workflow: w.success_rate for w in result.workflows} == {
         "fan": 1.0,
         "flaky": 0.0,
     }
-    (shop,) = result["sources"]
-    assert (shop["source"], shop["attempts"], shop["failed"]) == ("shop", 6, 2)
-    assert shop["error_types"] == {"ValueError": 2}
-    assert [t["executions"] for t in result["trend"]] == [0, 0, 3]
+    (shop,) = result.sources
+    assert (shop.source, shop.attempts, shop.failed) == ("shop", 6, 2)
+    assert shop.error_types == {"ValueError": 2}
+    assert [t.executions for t in result.trend] == [0, 0, 3]
     with pytest.raises(InvalidInputError):
         insights.orchestration_analytics(ctx, VIEWER, days=0)
 

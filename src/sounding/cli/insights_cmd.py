@@ -193,10 +193,10 @@ def analytics(
         "throughput": lambda v: "" if v is None else f"{v:.3g}/s",
     }
     cols = ["executions", "success_rate", "p50_seconds", "p95_seconds", "throughput"]
-    print_table([result["overall"]], cols, title=f"Last {days} day(s)", fmt=fmt)
-    print_table(result["workflows"], ["workflow", *cols], title="Workflows", fmt=fmt)
+    print_table([result.overall], cols, title=f"Last {days} day(s)", fmt=fmt)
+    print_table(result.workflows, ["workflow", *cols], title="Workflows", fmt=fmt)
     print_table(
-        result["sources"],
+        result.sources,
         [
             "source",
             "attempts",
@@ -209,4 +209,4 @@ def analytics(
         title="Sources",
         fmt={"error_rate": _pct, "p50_seconds": _secs, "p95_seconds": _secs},
     )
-    print_table(result["trend"], ["day", *cols], title="Trend", fmt=fmt)
+    print_table(result.trend, ["day", *cols], title="Trend", fmt=fmt)

@@ -8,7 +8,7 @@ the web UI renders them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -174,3 +174,54 @@ class DurationHistory:
     coverage: float | None  # the share of past runs inside their own (leave-one-out) band
     anomalies: list[Anomaly]
     steps: list[str]  # the workflow's steps with a history, for navigation
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLoad:
+    """Task attempts on one source: volume, errors, latency and concurrency."""
+
+    source: str
+    attempts: int = 0
+    failed: int = 0
+    error_rate: float = 0.0
+    p50_seconds: float | None = None
+    p95_seconds: float | None = None
+    peak_concurrency: int = 0  # most attempts on the source at once within one execution
+    error_types: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Executions of a period: counts, success rate, durations, throughput."""
+
+    executions: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    success_rate: float | None = None  # completed / ended
+    p50_seconds: float | None = None  # durations of ended executions
+    p95_seconds: float | None = None
+    tasks_completed: int = 0
+    tasks_failed: int = 0
+    throughput: float | None = None  # completed tasks per second of execution time
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowSummary(Summary):
+    workflow: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DaySummary(Summary):
+    day: str = ""  # the UTC day, YYYY-MM-DD
+
+
+@dataclass(frozen=True, slots=True)
+class OrchestrationAnalytics:
+    """Executions of the last ``days`` UTC days: overall, per workflow, per source, per day."""
+
+    days: int
+    since: datetime  # the start of the first UTC day counted
+    overall: Summary
+    workflows: list[WorkflowSummary]
+    sources: list[SourceLoad]
+    sources_from_executions: int  # how many executions the source loads come from
+    trend: list[DaySummary]

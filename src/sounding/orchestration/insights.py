@@ -31,10 +31,10 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sounding.domain.insights import Anomaly
+from sounding.domain.insights import Anomaly, SourceLoad, Summary
 from sounding.domain.orchestration import (
     ExecutionRecord,
     RunStatus,
@@ -422,20 +422,6 @@ def mean_concurrency(attempts: Sequence[TaskAttemptRecord]) -> list[float]:
     return out
 
 
-@dataclass(slots=True)
-class SourceLoad:
-    """Task attempts on one source: volume, errors, latency and concurrency."""
-
-    source: str
-    attempts: int = 0
-    failed: int = 0
-    error_rate: float = 0.0
-    p50_seconds: float | None = None
-    p95_seconds: float | None = None
-    peak_concurrency: int = 0  # most attempts on the source at once within one execution
-    error_types: dict[str, int] = field(default_factory=dict)
-
-
 def source_loads(attempts: Iterable[TaskAttemptRecord]) -> dict[str, SourceLoad]:
     """Per source, over ended attempts (cancelled ones excluded)."""
     by_source: dict[str, list[TaskAttemptRecord]] = defaultdict(list)
@@ -472,20 +458,6 @@ def _by_execution(attempts: Iterable[TaskAttemptRecord]) -> dict[str, list[TaskA
 
 
 # --- analytics ----------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Summary:
-    """Executions of a period: counts, success rate, durations, throughput."""
-
-    executions: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    success_rate: float | None = None  # completed / ended
-    p50_seconds: float | None = None  # durations of ended executions
-    p95_seconds: float | None = None
-    tasks_completed: int = 0
-    tasks_failed: int = 0
-    throughput: float | None = None  # completed tasks per second of execution time
 
 
 def summarize(executions: Sequence[ExecutionRecord], steps: Sequence[StepRecord]) -> Summary:

@@ -17,8 +17,10 @@ from typing import Any
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.insights import (
     AnomalyReport,
+    DaySummary,
     ForecastFigures,
     Forecasts,
+    OrchestrationAnalytics,
     RecommendationAction,
     RecommendationItem,
     Recommendations,
@@ -27,6 +29,7 @@ from sounding.domain.insights import (
     RunningStepEta,
     StepForecast,
     WorkflowForecast,
+    WorkflowSummary,
 )
 from sounding.domain.orchestration import ExecutionRecord, RunStatus, StepRecord, Strategy
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
@@ -68,7 +71,9 @@ def _history(
 # --- analytics ----------------------------------------------------------------------------
 
 
-def orchestration_analytics(ctx: Context, actor: Principal, days: int = 7) -> dict[str, Any]:
+def orchestration_analytics(
+    ctx: Context, actor: Principal, days: int = 7
+) -> OrchestrationAnalytics:
     """Success rate, p50/p95 durations, throughput, per-source load and a daily trend over the
     last ``days`` UTC days (today included)."""
     actor.require(Permission.CATALOG_READ)
@@ -81,21 +86,21 @@ def orchestration_analytics(ctx: Context, actor: Principal, days: int = 7) -> di
     by_workflow: dict[str, list[ExecutionRecord]] = defaultdict(list)
     for e in execs:
         by_workflow[e.workflow].append(e)
-    return {
-        "days": days,
-        "since": since,
-        "overall": asdict(stats.summarize(execs, steps)),
-        "workflows": [
-            {"workflow": name, **asdict(stats.summarize(items, steps))}
+    return OrchestrationAnalytics(
+        days=days,
+        since=since,
+        overall=stats.summarize(execs, steps),
+        workflows=[
+            WorkflowSummary(workflow=name, **asdict(stats.summarize(items, steps)))
             for name, items in sorted(by_workflow.items())
         ],
-        "sources": [asdict(s) for s in stats.source_loads(attempts).values()],
-        "sources_from_executions": min(len(execs), ATTEMPTS_LIMIT),
-        "trend": [
-            {"day": day.date().isoformat(), **asdict(summary)}
+        sources=list(stats.source_loads(attempts).values()),
+        sources_from_executions=min(len(execs), ATTEMPTS_LIMIT),
+        trend=[
+            DaySummary(day=day.date().isoformat(), **asdict(summary))
             for day, summary in stats.daily_trend(execs, steps, start=since, days=days)
         ],
-    }
+    )
 
 
 # --- forecasts and ETAs -------------------------------------------------------------------

@@ -56,7 +56,7 @@ def system_health(ctx: CtxDep, who: Reader) -> dict[str, Any]:
 
 @router.get("/analytics/orchestration", response_model=OrchestrationAnalytics)
 def orchestration_analytics(ctx: CtxDep, who: Reader, days: Days = 7) -> dict[str, Any]:
-    return insights.orchestration_analytics(ctx, who, days)
+    return asdict(insights.orchestration_analytics(ctx, who, days))
 
 
 @router.get("/insights/forecasts", response_model=Forecasts)
