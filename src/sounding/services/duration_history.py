@@ -7,7 +7,6 @@ draw; the figures come from ``orchestration.insights`` and ``orchestration.bands
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.insights import DurationHistory, DurationPoint
@@ -50,8 +49,7 @@ def duration_history(
         samples = stats.step_samples(steps, {e.id: e.workflow for e in execs}).get(
             (workflow, step), []
         )
-    samples = sorted(samples, key=lambda s: (s.at is None, s.at or datetime.min))
-    samples = samples[-stats.MAX_SAMPLES :]
+    samples = stats.newest(samples)
     fitted = bands.fit_band(samples)
     forecast = stats.forecast(samples)
     low = high = None
