@@ -76,9 +76,11 @@ def percentile(values: Iterable[float], q: float) -> float | None:
 
 
 def mad(values: Sequence[float]) -> tuple[float, float]:
-    """(median, median absolute deviation) of non-empty ``values``."""
-    med = statistics.median(values)
-    return med, statistics.median(abs(v - med) for v in values)
+    """(median, median absolute deviation) of non-empty ``values`` (numpy: the anomaly checks
+    call this once per run of a series)."""
+    data = np.asarray(values, dtype=np.float64)
+    med = float(np.median(data))
+    return med, float(np.median(np.abs(data - med)))
 
 
 def robust_outlier(
@@ -176,6 +178,8 @@ def _loo_fit(samples: Sequence[Sample]) -> list[float | None]:
     first, second = first[distinct], second[distinct]
     slopes = (ys[second] - ys[first]) / dx[distinct]
     everyone = np.arange(n)
+    per_count = Counter(s.tasks for s in samples)
+    zeros = per_count[0]
     out: list[float | None] = []
     for i in range(n):
         others = everyone != i
@@ -183,11 +187,13 @@ def _loo_fit(samples: Sequence[Sample]) -> list[float | None]:
         if n - 1 == 0:
             out.append(None)
             continue
-        if n - 1 >= 3 and np.unique(ox).size >= 2:
+        own = samples[i].tasks
+        distinct_others = len(per_count) - (per_count[own] == 1)
+        if n - 1 >= 3 and distinct_others >= 2:
             kept = slopes[(first != i) & (second != i)]
             slope = max(0.0, float(np.median(kept)))
             model = Model("linear", float(np.median(oy - slope * ox)), slope, n - 1)
-        elif bool((ox > 0).all()):
+        elif zeros - (own == 0) == 0:
             model = Model("per_task", 0.0, float(np.median(oy / ox)), n - 1)
         else:
             model = Model("median", float(np.median(oy)), 0.0, n - 1)
