@@ -25,6 +25,7 @@ the services read the history and present it. The figures, and how far to trust 
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import logging
@@ -34,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -165,10 +167,35 @@ def loo_predictions(
 
 
 def _loo_fit(samples: Sequence[Sample]) -> list[float | None]:
-    """``loo_predictions`` for :func:`fit`, the same figures computed with numpy: the pairwise
-    slopes are computed once and each fit takes the median of those not involving the left-out
-    run. Refitting Theil-Sen in Python for each run costs O(n^3) (3 s at 200 runs); this
-    is O(n^2) per run in C (milliseconds)."""
+    """``loo_predictions`` for :func:`fit`, the same figures computed with numpy (and kept for
+    the same runs: a page asks for the same history's predictions several times).
+    Refitting Theil-Sen in Python for each run costs O(n^3) (3 s at 200 runs); here the
+    pairwise slopes are sorted once and each fit finds the median of those not involving the
+    left-out run by rank, skipping that run's pairs."""
+    return list(_loo_fit_cached(tuple(samples)))
+
+
+def _kth_kept(k: int, removed: np.ndarray[Any, Any]) -> int:
+    """The position in a sorted array of its ``k``-th element (from 0) once the sorted
+    positions ``removed`` are left out: the smallest ``p = k + #(removed <= p)``."""
+    p = k
+    while True:
+        q = k + int(np.searchsorted(removed, p, side="right"))
+        if q == p:
+            return p
+        p = q
+
+
+def _median_kept(ordered: np.ndarray[Any, Any], removed: np.ndarray[Any, Any]) -> float:
+    kept = ordered.size - removed.size
+    mid = kept // 2
+    if kept % 2:
+        return float(ordered[_kth_kept(mid, removed)])
+    return float((ordered[_kth_kept(mid - 1, removed)] + ordered[_kth_kept(mid, removed)]) / 2)
+
+
+@functools.lru_cache(maxsize=256)
+def _loo_fit_cached(samples: tuple[Sample, ...]) -> tuple[float | None, ...]:
     n = len(samples)
     xs = np.array([s.tasks for s in samples], dtype=np.float64)
     ys = np.array([s.seconds for s in samples], dtype=np.float64)
@@ -177,6 +204,8 @@ def _loo_fit(samples: Sequence[Sample]) -> list[float | None]:
     distinct = dx != 0
     first, second = first[distinct], second[distinct]
     slopes = (ys[second] - ys[first]) / dx[distinct]
+    order = np.argsort(slopes, kind="stable")
+    ordered, first, second = slopes[order], first[order], second[order]
     everyone = np.arange(n)
     per_count = Counter(s.tasks for s in samples)
     zeros = per_count[0]
@@ -190,15 +219,15 @@ def _loo_fit(samples: Sequence[Sample]) -> list[float | None]:
         own = samples[i].tasks
         distinct_others = len(per_count) - (per_count[own] == 1)
         if n - 1 >= 3 and distinct_others >= 2:
-            kept = slopes[(first != i) & (second != i)]
-            slope = max(0.0, float(np.median(kept)))
+            removed = np.flatnonzero((first == i) | (second == i))
+            slope = max(0.0, _median_kept(ordered, removed))
             model = Model("linear", float(np.median(oy - slope * ox)), slope, n - 1)
         elif zeros - (own == 0) == 0:
             model = Model("per_task", 0.0, float(np.median(oy / ox)), n - 1)
         else:
             model = Model("median", float(np.median(oy)), 0.0, n - 1)
         out.append(model.predict(samples[i].tasks))
-    return out
+    return tuple(out)
 
 
 def mape(samples: Sequence[Sample], predictions: Sequence[float | None]) -> float | None:
