@@ -12,6 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from sounding.domain.auth import Principal, Role
+from sounding.domain.insights import RecommendedChange
 from sounding.errors import (
     ConflictError,
     InvalidInputError,
@@ -61,17 +62,20 @@ def test_forecasts_scale_with_task_counts_and_report_their_error(ctx: Any, opera
     for n in (2, 6, 4, 10, 8, 3, 5):
         assert run_once(ctx, operator, fan("fan", n), "fan").status == "completed"
     result = insights.forecasts(ctx, VIEWER, "fan", tasks=20)
-    (item,) = result["items"]
-    work = next(s["forecast"] for s in item["steps"] if s["step"] == "work")
-    assert work["model"] == "linear" and work["runs"] == 7 and work["tasks"] == 20
-    assert work["seconds_per_task"] >= 0.02  # each task sleeps 20 ms, one at a time
-    assert work["seconds"] > 20 * 0.02
-    assert work["loo_mape"] is not None and work["loo_mape"] < 0.5
-    assert work["baseline_loo_mape"] > work["loo_mape"]  # the task count explains durations
-    assert item["execution"]["runs"] == 7 and item["execution"]["tasks"] == 20
-    at_latest = insights.forecasts(ctx, VIEWER, "fan")["items"][0]
-    assert next(s for s in at_latest["steps"] if s["step"] == "work")["forecast"]["tasks"] == 5
-    assert result["running"] == []
+    (item,) = result.items
+    work = next(s.forecast for s in item.steps if s.step == "work")
+    assert work is not None and item.execution is not None
+    assert work.model == "linear" and work.runs == 7 and work.tasks == 20
+    assert work.seconds_per_task >= 0.02  # each task sleeps 20 ms, one at a time
+    assert work.seconds > 20 * 0.02
+    assert work.loo_mape is not None and work.loo_mape < 0.5
+    assert work.baseline_loo_mape is not None
+    assert work.baseline_loo_mape > work.loo_mape  # the task count explains durations
+    assert item.execution.runs == 7 and item.execution.tasks == 20
+    at_latest = insights.forecasts(ctx, VIEWER, "fan").items[0]
+    latest_work = next(s.forecast for s in at_latest.steps if s.step == "work")
+    assert latest_work is not None and latest_work.tasks == 5
+    assert result.running == []
     with pytest.raises(NotFoundError):
         insights.forecasts(ctx, VIEWER, "never")
 
@@ -95,19 +99,21 @@ def test_analytics_over_real_runs(any_ctx: Any, operator: Any) -> None:
     }
     assert run_once(ctx, operator, flaky, "flaky").status == "failed"
     result = insights.orchestration_analytics(ctx, VIEWER, days=3)
-    overall = result["overall"]
-    assert overall["executions"] == 3 and overall["by_status"] == {"completed": 2, "failed": 1}
-    assert overall["success_rate"] == pytest.approx(2 / 3)
-    assert overall["tasks_completed"] == (1 + 3) + (1 + 4) + 4 and overall["tasks_failed"] == 2
-    assert overall["throughput"] > 0 and overall["p95_seconds"] >= overall["p50_seconds"] > 0
-    assert {w["workflow"]: w["success_rate"] for w in result["workflows"]} == {
+    overall = result.overall
+    assert overall.executions == 3 and overall.by_status == {"completed": 2, "failed": 1}
+    assert overall.success_rate == pytest.approx(2 / 3)
+    assert overall.tasks_completed == (1 + 3) + (1 + 4) + 4 and overall.tasks_failed == 2
+    assert overall.throughput is not None and overall.throughput > 0
+    assert overall.p50_seconds is not None and overall.p95_seconds is not None
+    assert overall.p95_seconds >= overall.p50_seconds > 0
+    assert {w.workflow: w.success_rate for w in result.workflows} == {
         "fan": 1.0,
         "flaky": 0.0,
     }
-    (shop,) = result["sources"]
-    assert (shop["source"], shop["attempts"], shop["failed"]) == ("shop", 6, 2)
-    assert shop["error_types"] == {"ValueError": 2}
-    assert [t["executions"] for t in result["trend"]] == [0, 0, 3]
+    (shop,) = result.sources
+    assert (shop.source, shop.attempts, shop.failed) == ("shop", 6, 2)
+    assert shop.error_types == {"ValueError": 2}
+    assert [t.executions for t in result.trend] == [0, 0, 3]
     with pytest.raises(InvalidInputError):
         insights.orchestration_analytics(ctx, VIEWER, days=0)
 
@@ -118,12 +124,12 @@ def test_a_slow_run_is_flagged_as_an_anomaly(ctx: Any, operator: Any) -> None:
     slow = run_once(ctx, operator, fan("fan", 3, seconds=0.25), "fan").id
     ids.append(run_once(ctx, operator, fan("fan", 3), "fan").id)
     found = insights.anomalies(ctx, VIEWER, days=1)
-    flagged = {(a["kind"], a["execution_id"], a["step_id"]) for a in found["items"]}
+    flagged = {(a.kind, a.execution_id, a.step_id) for a in found.items}
     assert ("step_duration", slow, "work") in flagged
     assert not any(eid in ids for _, eid, _ in flagged)
-    step = next(a for a in found["items"] if a["kind"] == "step_duration")
-    assert step["value"] > 5 * step["expected"] and "slower" in step["message"]
-    assert insights.anomalies(ctx, VIEWER, days=1, k=1000)["items"] == []
+    step = next(a for a in found.items if a.kind == "step_duration")
+    assert step.value > 5 * step.expected and "slower" in step.message
+    assert insights.anomalies(ctx, VIEWER, days=1, k=1000).items == []
 
 
 RAISE = {
@@ -149,37 +155,37 @@ def test_apply_and_roll_back_a_concurrency_recommendation(any_ctx: Any, operator
     for _ in range(3):
         assert run_once(ctx, operator, RAISE, "spread").status == "completed"
     found = insights.recommendations(ctx, VIEWER, "spread")
-    (rec,) = found["items"]
-    assert rec["kind"] == "raise_source_concurrency" and rec["applicable"]
-    assert rec["change"] == {"field": "limits.per_source", "value": 4, "step": None}
-    ev = rec["evidence"]
+    (rec,) = found.items
+    assert rec.kind == "raise_source_concurrency" and rec.applicable
+    assert rec.change == RecommendedChange(field="limits.per_source", value=4, step=None)
+    ev = rec.evidence
     assert ev["executions_at_limit_with_tasks_waiting"] == 3 and ev["peak_concurrency"] == 2
     with pytest.raises(PermissionDeniedError):
-        insights.apply_recommendation(ctx, VIEWER, rec["id"])
+        insights.apply_recommendation(ctx, VIEWER, rec.id)
 
-    action = insights.apply_recommendation(ctx, operator, rec["id"])
-    assert action["status"] == "applied" and action["previous"] == {"present": True, "value": 2}
+    action = insights.apply_recommendation(ctx, operator, rec.id)
+    assert action.status == "applied" and action.previous == {"present": True, "value": 2}
     stored = workflows.get_workflow(ctx, operator, "spread")
     assert stored["spec"]["limits"] == {"per_source": 4} and stored["version"] == 2
-    assert action["applied_version"] == 2
+    assert action.applied_version == 2
     # the old runs ran with other limits: the rule no longer fires on them
-    assert insights.recommendations(ctx, VIEWER, "spread")["items"] == []
-    assert insights.recommendations(ctx, VIEWER)["applied"][0]["recommendation_id"] == rec["id"]
+    assert insights.recommendations(ctx, VIEWER, "spread").items == []
+    assert insights.recommendations(ctx, VIEWER).applied[0].recommendation_id == rec.id
 
-    done = insights.rollback_recommendation(ctx, operator, rec["id"])
-    assert done["status"] == "rolled_back" and done["rolled_back_version"] == 3
+    done = insights.rollback_recommendation(ctx, operator, rec.id)
+    assert done.status == "rolled_back" and done.rolled_back_version == 3
     assert workflows.get_workflow(ctx, operator, "spread")["spec"]["limits"] == {"per_source": 2}
     with pytest.raises(NotFoundError):
-        insights.rollback_recommendation(ctx, operator, rec["id"])
+        insights.rollback_recommendation(ctx, operator, rec.id)
     with ctx.db.read() as conn:
         actions = [e["action"] for e in audit.list_entries(conn, 50, 0)[0]]
     assert "insight.apply" in actions and "insight.rollback" in actions
 
     # applied again, then edited by hand: a rollback would overwrite that edit, so it refuses
-    insights.apply_recommendation(ctx, operator, rec["id"])
+    insights.apply_recommendation(ctx, operator, rec.id)
     workflows.apply_workflow(ctx, operator, {**RAISE, "limits": {"per_source": 3}})
     with pytest.raises(ConflictError):
-        insights.rollback_recommendation(ctx, operator, rec["id"])
+        insights.rollback_recommendation(ctx, operator, rec.id)
     with pytest.raises(NotFoundError):
         insights.apply_recommendation(ctx, operator, "nope")
 
@@ -191,11 +197,11 @@ def test_an_always_failing_step_is_advice_only(ctx: Any, operator: Any) -> None:
     }
     for _ in range(3):
         assert run_once(ctx, operator, broken, "broken").status == "failed"
-    (rec,) = insights.recommendations(ctx, VIEWER, "broken")["items"]
-    assert rec["kind"] == "step_always_fails" and not rec["applicable"]
-    assert rec["evidence"]["consecutive_failures"] == 3
+    (rec,) = insights.recommendations(ctx, VIEWER, "broken").items
+    assert rec.kind == "step_always_fails" and not rec.applicable
+    assert rec.evidence["consecutive_failures"] == 3
     with pytest.raises(ConflictError):
-        insights.apply_recommendation(ctx, operator, rec["id"])
+        insights.apply_recommendation(ctx, operator, rec.id)
 
 
 def test_incremental_classification_is_recommended_applied_and_acts(
@@ -211,19 +217,19 @@ def test_incremental_classification_is_recommended_applied_and_acts(
         assert workflows.wait(ctx, started.id, timeout=60).status == "completed"
         runs.append(workflows.get_execution(ctx, operator, started.id))
     assert [r.steps[1].tasks_total for r in runs] == [3, 3, 3]  # every object, each run
-    (rec,) = insights.recommendations(ctx, VIEWER, name)["items"]
-    assert rec["kind"] == "incremental_classification"
-    assert rec["evidence"]["median_unchanged_fraction"] == 1.0
-    assert rec["evidence"]["objects_classified_per_run"] == [3, 3, 3]
+    (rec,) = insights.recommendations(ctx, VIEWER, name).items
+    assert rec.kind == "incremental_classification"
+    assert rec.evidence["median_unchanged_fraction"] == 1.0
+    assert rec.evidence["objects_classified_per_run"] == [3, 3, 3]
 
-    action = insights.apply_recommendation(ctx, operator, rec["id"])
-    assert action["previous"] == {"present": True, "value": False}
+    action = insights.apply_recommendation(ctx, operator, rec.id)
+    assert action.previous == {"present": True, "value": False}
     started = workflows.execute(ctx, operator, name)
     assert workflows.wait(ctx, started.id, timeout=60).status == "completed"
     detail = workflows.get_execution(ctx, operator, started.id)
     assert detail.steps[1].tasks_total == 0  # nothing changed since the last run
 
-    insights.rollback_recommendation(ctx, operator, rec["id"])
+    insights.rollback_recommendation(ctx, operator, rec.id)
     spec = workflows.get_workflow(ctx, operator, name)["spec"]
     assert spec["steps"][1]["config"] == {"source": "shop", "incremental": False}
 
@@ -305,12 +311,12 @@ def test_health_shows_queue_running_tasks_and_per_source_load(ctx: Any, operator
     assert shop["execution_limits"] == {started.id: 1}
     assert [e["id"] for e in h["executions"]] == [started.id]
     while time.monotonic() < deadline:  # one task ended: the ETA follows the progress
-        (eta,) = insights.forecasts(ctx, VIEWER)["running"]
-        if eta["steps"][0]["done"] >= 1:
+        (eta,) = insights.forecasts(ctx, VIEWER).running
+        if eta.steps[0].done >= 1:
             break
         time.sleep(0.05)
-    assert eta["execution_id"] == started.id and eta["eta_seconds"] > 0
-    assert eta["steps"][0]["total"] == 4
+    assert eta.execution_id == started.id and eta.eta_seconds is not None and eta.eta_seconds > 0
+    assert eta.steps[0].total == 4
     workflows.control(ctx, operator, started.id, "cancel")
     assert workflows.wait(ctx, started.id, timeout=30).status == "cancelled"
     assert health.system_health(ctx, VIEWER)["running_tasks"] == 0

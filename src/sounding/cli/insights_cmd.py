@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
@@ -105,11 +106,11 @@ def forecast(
         print_json(result)
         return
     rows = []
-    for item in result["items"]:
-        parts = [("(workflow)", item["execution"])]
-        parts += [(s["step"], s["forecast"]) for s in item["steps"]]
+    for item in result.items:
+        parts = [("(workflow)", item.execution)]
+        parts += [(s.step, s.forecast) for s in item.steps]
         for step, f in parts:
-            rows.append({"workflow": item["workflow"], "step": step, **(f or {})})
+            rows.append({"workflow": item.workflow, "step": step, **(asdict(f) if f else {})})
     print_table(
         rows,
         ["workflow", "step", "seconds", "tasks", "model", "runs", "loo_mape", "baseline_loo_mape"],
@@ -130,9 +131,7 @@ def anomalies(
     if json_:
         print_json(result)
     else:
-        print_table(
-            result["items"], ["at", "kind", "workflow", "step_id", "execution_id", "message"]
-        )
+        print_table(result.items, ["at", "kind", "workflow", "step_id", "execution_id", "message"])
 
 
 @insights_app.command("recommendations")
@@ -143,12 +142,12 @@ def recommendations(workflow: WorkflowOpt = None, json_: JsonOpt = False) -> Non
     if json_:
         print_json(result)
         return
-    print_table(result["items"], ["id", "kind", "workflow", "applicable", "title"])
-    for item in result["items"]:
-        say(f"{item['id']}: {item['rationale']}")
-    if result["applied"]:
+    print_table(result.items, ["id", "kind", "workflow", "applicable", "title"])
+    for item in result.items:
+        say(f"{item.id}: {item.rationale}")
+    if result.applied:
         print_table(
-            result["applied"],
+            result.applied,
             ["recommendation_id", "workflow", "status", "applied_at", "applied_by", "title"],
             title="Applied",
         )
@@ -162,10 +161,7 @@ def apply(rec_id: str, json_: JsonOpt = False) -> None:
     if json_:
         print_json(action)
     else:
-        say(
-            f"Applied {rec_id} to {action['workflow']} (v{action['applied_version']}): "
-            f"{action['title']}"
-        )
+        say(f"Applied {rec_id} to {action.workflow} (v{action.applied_version}): {action.title}")
 
 
 @insights_app.command("rollback")
@@ -176,7 +172,7 @@ def rollback(rec_id: str, json_: JsonOpt = False) -> None:
     if json_:
         print_json(action)
     else:
-        say(f"Rolled back {rec_id} on {action['workflow']} (v{action['rolled_back_version']})")
+        say(f"Rolled back {rec_id} on {action.workflow} (v{action.rolled_back_version})")
 
 
 @insights_app.command("analytics")
@@ -197,10 +193,10 @@ def analytics(
         "throughput": lambda v: "" if v is None else f"{v:.3g}/s",
     }
     cols = ["executions", "success_rate", "p50_seconds", "p95_seconds", "throughput"]
-    print_table([result["overall"]], cols, title=f"Last {days} day(s)", fmt=fmt)
-    print_table(result["workflows"], ["workflow", *cols], title="Workflows", fmt=fmt)
+    print_table([result.overall], cols, title=f"Last {days} day(s)", fmt=fmt)
+    print_table(result.workflows, ["workflow", *cols], title="Workflows", fmt=fmt)
     print_table(
-        result["sources"],
+        result.sources,
         [
             "source",
             "attempts",
@@ -213,4 +209,4 @@ def analytics(
         title="Sources",
         fmt={"error_rate": _pct, "p50_seconds": _secs, "p95_seconds": _secs},
     )
-    print_table(result["trend"], ["day", *cols], title="Trend", fmt=fmt)
+    print_table(result.trend, ["day", *cols], title="Trend", fmt=fmt)

@@ -19,11 +19,13 @@ the services read the history and present it. The figures, and how far to trust 
   MAD is floored at 0.05 (a perfectly regular history flags runs about 28 % off), and a run
   within 0.1 s of its forecast is never flagged (millisecond jitter of tiny steps). For failure
   rates, ``x`` is an execution's failed / total tasks, one-sided (only higher is flagged), MAD
-  floored at 0.02 (10 points above the median with ``k = 5``). At least 5 other runs needed.
+  floored at 0.02 (10 points above the median with ``k = 5``). At least 5 other runs needed;
+  each series is judged over its newest ``MAX_SAMPLES`` runs, as forecasts are fitted.
 """
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import logging
@@ -31,9 +33,13 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import numpy as np
+
+from sounding.domain.insights import Anomaly, SourceLoad, Summary
 from sounding.domain.orchestration import (
     ExecutionRecord,
     RunStatus,
@@ -72,9 +78,10 @@ def percentile(values: Iterable[float], q: float) -> float | None:
 
 
 def mad(values: Sequence[float]) -> tuple[float, float]:
-    """(median, median absolute deviation) of non-empty ``values``."""
+    """(median, median absolute deviation) of non-empty ``values``. Plain Python: for the
+    few hundred values of a series it is faster than numpy's per-call overhead."""
     med = statistics.median(values)
-    return med, statistics.median(abs(v - med) for v in values)
+    return med, statistics.median([abs(v - med) for v in values])
 
 
 def robust_outlier(
@@ -149,11 +156,77 @@ def loo_predictions(
     samples: Sequence[Sample], fitter: Callable[[Sequence[Sample]], Model | None] = fit
 ) -> list[float | None]:
     """Each sample predicted by the model fitted on all the others (None with no others)."""
+    if fitter is fit:
+        return _loo_fit(samples)
     out: list[float | None] = []
     for i, s in enumerate(samples):
         model = fitter([o for j, o in enumerate(samples) if j != i])
         out.append(model.predict(s.tasks) if model is not None else None)
     return out
+
+
+def _loo_fit(samples: Sequence[Sample]) -> list[float | None]:
+    """``loo_predictions`` for :func:`fit`, the same figures computed with numpy (and kept for
+    the same runs: a page asks for the same history's predictions several times).
+    Refitting Theil-Sen in Python for each run costs O(n^3) (3 s at 200 runs); here the
+    pairwise slopes are sorted once and each fit finds the median of those not involving the
+    left-out run by rank, skipping that run's pairs."""
+    return list(_loo_fit_cached(tuple(samples)))
+
+
+def _kth_kept(k: int, removed: np.ndarray[Any, Any]) -> int:
+    """The position in a sorted array of its ``k``-th element (from 0) once the sorted
+    positions ``removed`` are left out: the smallest ``p = k + #(removed <= p)``."""
+    p = k
+    while True:
+        q = k + int(np.searchsorted(removed, p, side="right"))
+        if q == p:
+            return p
+        p = q
+
+
+def _median_kept(ordered: np.ndarray[Any, Any], removed: np.ndarray[Any, Any]) -> float:
+    kept = ordered.size - removed.size
+    mid = kept // 2
+    if kept % 2:
+        return float(ordered[_kth_kept(mid, removed)])
+    return float((ordered[_kth_kept(mid - 1, removed)] + ordered[_kth_kept(mid, removed)]) / 2)
+
+
+@functools.lru_cache(maxsize=256)
+def _loo_fit_cached(samples: tuple[Sample, ...]) -> tuple[float | None, ...]:
+    n = len(samples)
+    xs = np.array([s.tasks for s in samples], dtype=np.float64)
+    ys = np.array([s.seconds for s in samples], dtype=np.float64)
+    first, second = np.triu_indices(n, 1)
+    dx = xs[second] - xs[first]
+    distinct = dx != 0
+    first, second = first[distinct], second[distinct]
+    slopes = (ys[second] - ys[first]) / dx[distinct]
+    order = np.argsort(slopes, kind="stable")
+    ordered, first, second = slopes[order], first[order], second[order]
+    everyone = np.arange(n)
+    per_count = Counter(s.tasks for s in samples)
+    zeros = per_count[0]
+    out: list[float | None] = []
+    for i in range(n):
+        others = everyone != i
+        ox, oy = xs[others], ys[others]
+        if n - 1 == 0:
+            out.append(None)
+            continue
+        own = samples[i].tasks
+        distinct_others = len(per_count) - (per_count[own] == 1)
+        if n - 1 >= 3 and distinct_others >= 2:
+            removed = np.flatnonzero((first == i) | (second == i))
+            slope = max(0.0, _median_kept(ordered, removed))
+            model = Model("linear", float(np.median(oy - slope * ox)), slope, n - 1)
+        elif zeros - (own == 0) == 0:
+            model = Model("per_task", 0.0, float(np.median(oy / ox)), n - 1)
+        else:
+            model = Model("median", float(np.median(oy)), 0.0, n - 1)
+        out.append(model.predict(samples[i].tasks))
+    return tuple(out)
 
 
 def mape(samples: Sequence[Sample], predictions: Sequence[float | None]) -> float | None:
@@ -179,10 +252,15 @@ class Forecast:
     seconds: float
 
 
+def newest(samples: Iterable[Sample]) -> list[Sample]:
+    """The newest ``MAX_SAMPLES`` of ``samples``, oldest first: what models are fitted on."""
+    return sorted(samples, key=lambda s: (s.at is None, s.at or datetime.min))[-MAX_SAMPLES:]
+
+
 def forecast(samples: Sequence[Sample], tasks: int | None = None) -> Forecast | None:
     """Fit ``samples`` (newest ``MAX_SAMPLES``) and forecast for ``tasks`` (default: the task
     count of the newest sample)."""
-    samples = sorted(samples, key=lambda s: (s.at is None, s.at or datetime.min))[-MAX_SAMPLES:]
+    samples = newest(samples)
     model = fit(samples)
     if model is None:
         return None
@@ -280,19 +358,6 @@ def execution_eta(
 # --- anomalies ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Anomaly:
-    kind: str  # "step_duration" | "execution_duration" | "failure_rate"
-    workflow: str
-    execution_id: str
-    step_id: str | None
-    value: float  # seconds, or a failure rate
-    expected: float  # the forecast, or the median failure rate
-    score: float  # (x - median) / max(MAD, floor)
-    at: datetime | None
-    message: str
-
-
 def duration_anomalies(
     samples: Sequence[Sample], *, k: float = K_MAD
 ) -> list[tuple[Sample, float, float]]:
@@ -303,9 +368,10 @@ def duration_anomalies(
         for s, p in zip(samples, preds, strict=True)
         if p is not None and p > 0 and s.seconds > 0
     ]
+    values = [r for _, _, r in ratios]
     out = []
     for i, (s, p, x) in enumerate(ratios):
-        history = [r for j, (_, _, r) in enumerate(ratios) if j != i]
+        history = values[:i] + values[i + 1 :]
         if len(history) < MIN_HISTORY:
             continue
         flagged, _, score = robust_outlier(x, history, k=k, floor=DURATION_MAD_FLOOR)
@@ -338,14 +404,16 @@ def find_anomalies(
     workflow_of = {e.id: e.workflow for e in executions}
     found: list[Anomaly] = []
     for (workflow, step_id), samples in step_samples(steps, workflow_of).items():
-        for s, p, score in duration_anomalies(samples, k=k):
+        for s, p, score in duration_anomalies(newest(samples), k=k):
             found.append(_duration_anomaly("step_duration", workflow, step_id, s, p, score))
     for workflow, samples in execution_samples(executions, steps).items():
-        for s, p, score in duration_anomalies(samples, k=k):
+        for s, p, score in duration_anomalies(newest(samples), k=k):
             found.append(_duration_anomaly("execution_duration", workflow, None, s, p, score))
-    for workflow, rates in failure_rates(executions, steps).items():
+    for workflow, all_rates in failure_rates(executions, steps).items():
+        rates = sorted(all_rates, key=lambda r: r[0].created_at)[-MAX_SAMPLES:]
+        values = [r for _, r in rates]
         for i, (e, rate) in enumerate(rates):
-            history = [r for j, (_, r) in enumerate(rates) if j != i]
+            history = values[:i] + values[i + 1 :]
             if len(history) < MIN_HISTORY:
                 continue
             flagged, med, score = robust_outlier(
@@ -434,20 +502,6 @@ def mean_concurrency(attempts: Sequence[TaskAttemptRecord]) -> list[float]:
     return out
 
 
-@dataclass(slots=True)
-class SourceLoad:
-    """Task attempts on one source: volume, errors, latency and concurrency."""
-
-    source: str
-    attempts: int = 0
-    failed: int = 0
-    error_rate: float = 0.0
-    p50_seconds: float | None = None
-    p95_seconds: float | None = None
-    peak_concurrency: int = 0  # most attempts on the source at once within one execution
-    error_types: dict[str, int] = field(default_factory=dict)
-
-
 def source_loads(attempts: Iterable[TaskAttemptRecord]) -> dict[str, SourceLoad]:
     """Per source, over ended attempts (cancelled ones excluded)."""
     by_source: dict[str, list[TaskAttemptRecord]] = defaultdict(list)
@@ -484,20 +538,6 @@ def _by_execution(attempts: Iterable[TaskAttemptRecord]) -> dict[str, list[TaskA
 
 
 # --- analytics ----------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class Summary:
-    """Executions of a period: counts, success rate, durations, throughput."""
-
-    executions: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    success_rate: float | None = None  # completed / ended
-    p50_seconds: float | None = None  # durations of ended executions
-    p95_seconds: float | None = None
-    tasks_completed: int = 0
-    tasks_failed: int = 0
-    throughput: float | None = None  # completed tasks per second of execution time
 
 
 def summarize(executions: Sequence[ExecutionRecord], steps: Sequence[StepRecord]) -> Summary:

@@ -15,6 +15,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.insights import (
+    AnomalyReport,
+    DaySummary,
+    ForecastFigures,
+    Forecasts,
+    OrchestrationAnalytics,
+    RecommendationAction,
+    RecommendationItem,
+    Recommendations,
+    RecommendedChange,
+    RunningEta,
+    RunningStepEta,
+    StepForecast,
+    WorkflowForecast,
+    WorkflowSummary,
+)
 from sounding.domain.orchestration import ExecutionRecord, RunStatus, StepRecord, Strategy
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.orchestration import advice
@@ -55,7 +71,9 @@ def _history(
 # --- analytics ----------------------------------------------------------------------------
 
 
-def orchestration_analytics(ctx: Context, actor: Principal, days: int = 7) -> dict[str, Any]:
+def orchestration_analytics(
+    ctx: Context, actor: Principal, days: int = 7
+) -> OrchestrationAnalytics:
     """Success rate, p50/p95 durations, throughput, per-source load and a daily trend over the
     last ``days`` UTC days (today included)."""
     actor.require(Permission.CATALOG_READ)
@@ -68,44 +86,45 @@ def orchestration_analytics(ctx: Context, actor: Principal, days: int = 7) -> di
     by_workflow: dict[str, list[ExecutionRecord]] = defaultdict(list)
     for e in execs:
         by_workflow[e.workflow].append(e)
-    return {
-        "days": days,
-        "since": since,
-        "overall": asdict(stats.summarize(execs, steps)),
-        "workflows": [
-            {"workflow": name, **asdict(stats.summarize(items, steps))}
+    return OrchestrationAnalytics(
+        days=days,
+        since=since,
+        overall=stats.summarize(execs, steps),
+        workflows=[
+            WorkflowSummary(workflow=name, **asdict(stats.summarize(items, steps)))
             for name, items in sorted(by_workflow.items())
         ],
-        "sources": [asdict(s) for s in stats.source_loads(attempts).values()],
-        "sources_from_executions": min(len(execs), ATTEMPTS_LIMIT),
-        "trend": [
-            {"day": day.date().isoformat(), **asdict(summary)}
+        sources=list(stats.source_loads(attempts).values()),
+        sources_from_executions=min(len(execs), ATTEMPTS_LIMIT),
+        trend=[
+            DaySummary(day=day.date().isoformat(), **asdict(summary))
             for day, summary in stats.daily_trend(execs, steps, start=since, days=days)
         ],
-    }
+    )
 
 
 # --- forecasts and ETAs -------------------------------------------------------------------
 
 
-def _forecast_dict(f: stats.Forecast | None) -> dict[str, Any] | None:
+def forecast_figures(f: stats.Forecast | None) -> ForecastFigures | None:
+    """A forecast as it is handed out: its model's figures and its measured error, rounded."""
     if f is None:
         return None
-    return {
-        "seconds": round(f.seconds, 3),
-        "tasks": f.tasks,
-        "model": f.model.kind,
-        "intercept_seconds": round(f.model.intercept, 4),
-        "seconds_per_task": round(f.model.slope, 6),
-        "runs": f.n,
-        "loo_mape": round(f.mape, 4) if f.mape is not None else None,
-        "baseline_loo_mape": round(f.baseline_mape, 4) if f.baseline_mape is not None else None,
-    }
+    return ForecastFigures(
+        seconds=round(f.seconds, 3),
+        tasks=f.tasks,
+        model=f.model.kind,
+        intercept_seconds=round(f.model.intercept, 4),
+        seconds_per_task=round(f.model.slope, 6),
+        runs=f.n,
+        loo_mape=round(f.mape, 4) if f.mape is not None else None,
+        baseline_loo_mape=round(f.baseline_mape, 4) if f.baseline_mape is not None else None,
+    )
 
 
 def forecasts(
     ctx: Context, actor: Principal, workflow: str | None = None, tasks: int | None = None
-) -> dict[str, Any]:
+) -> Forecasts:
     """Duration forecasts per workflow and step from completed runs (at ``tasks`` objects, or
     at the latest run's count), with their leave-one-out error; ETAs of running executions."""
     actor.require(Permission.CATALOG_READ)
@@ -123,25 +142,25 @@ def forecasts(
     items = []
     for name in sorted(wanted):
         step_items = [
-            {"step": step_id, "forecast": _forecast_dict(stats.forecast(samples, tasks))}
+            StepForecast(step_id, forecast_figures(stats.forecast(samples, tasks)))
             for (wf, step_id), samples in sorted(per_step.items())
             if wf == name
         ]
         items.append(
-            {
-                "workflow": name,
-                "execution": _forecast_dict(stats.forecast(per_execution.get(name, []), tasks)),
-                "steps": step_items,
-            }
+            WorkflowForecast(
+                workflow=name,
+                execution=forecast_figures(stats.forecast(per_execution.get(name, []), tasks)),
+                steps=step_items,
+            )
         )
-    return {"items": items, "running": _etas(ctx, per_step, workflow)}
+    return Forecasts(items=items, running=_etas(ctx, per_step, workflow))
 
 
 def _etas(
     ctx: Context,
     per_step: Mapping[tuple[str, str], list[stats.Sample]],
     workflow: str | None,
-) -> list[dict[str, Any]]:
+) -> list[RunningEta]:
     host = ctx.running_engine
     if host is None:  # no engine in this process: nothing runs here to estimate
         return []
@@ -167,7 +186,7 @@ def _etas(
             for s in specs.get(e.id, {}).get("steps", [])
         }
         remaining: dict[str, float | None] = {}
-        steps = []
+        steps: list[RunningStepEta] = []
         for s in e.steps:
             record = stored.get((e.id, s.id))
             started = record.started_at if record is not None else None
@@ -185,24 +204,24 @@ def _etas(
             )
             remaining[s.id] = left
             steps.append(
-                {
-                    "step": s.id,
-                    "status": s.status,
-                    "done": s.done,
-                    "total": s.total,
-                    "remaining_seconds": _round(left),
-                }
+                RunningStepEta(
+                    step=s.id,
+                    status=s.status,
+                    done=s.done,
+                    total=s.total,
+                    remaining_seconds=_round(left),
+                )
             )
         eta = stats.execution_eta(deps, remaining, sequential=e.strategy == Strategy.SEQUENTIAL)
         out.append(
-            {
-                "execution_id": e.id,
-                "workflow": e.workflow,
-                "status": e.status,
-                "eta_seconds": _round(eta),
-                "expected_end": now + timedelta(seconds=eta) if eta is not None else None,
-                "steps": steps,
-            }
+            RunningEta(
+                execution_id=e.id,
+                workflow=e.workflow,
+                status=e.status,
+                eta_seconds=_round(eta),
+                expected_end=now + timedelta(seconds=eta) if eta is not None else None,
+                steps=steps,
+            )
         )
     return out
 
@@ -226,7 +245,7 @@ def anomalies(
     days: int = 30,
     workflow: str | None = None,
     k: float = DEFAULT_K,
-) -> dict[str, Any]:
+) -> AnomalyReport:
     """Durations and failure rates far from their history (|x - median| > k MAD)."""
     actor.require(Permission.CATALOG_READ)
     _check_days(days)
@@ -234,13 +253,9 @@ def anomalies(
         raise InvalidInputError("k must be positive", field="k")
     execs, steps = _history(ctx, datetime.now(UTC) - timedelta(days=days), workflow)
     found = stats.find_anomalies(execs, steps, k=k)
-    return {
-        "days": days,
-        "k": k,
-        "rule": "|x - median| > k * max(MAD, floor)",
-        "items": [asdict(a) for a in found],
-        "total": len(found),
-    }
+    return AnomalyReport(
+        days=days, k=k, rule="|x - median| > k * max(MAD, floor)", items=found, total=len(found)
+    )
 
 
 # --- recommendations ----------------------------------------------------------------------
@@ -289,26 +304,32 @@ def _scans(conn: Any, sources: Sequence[str | None]) -> dict[str, list[advice.Sc
     return out
 
 
-def _public_recommendation(r: advice.Recommendation) -> dict[str, Any]:
-    out = asdict(r)
-    out["applicable"] = r.change is not None
-    return out
+def _public_recommendation(r: advice.Recommendation) -> RecommendationItem:
+    change = r.change
+    return RecommendationItem(
+        id=r.id,
+        kind=r.kind,
+        workflow=r.workflow,
+        title=r.title,
+        rationale=r.rationale,
+        evidence=r.evidence,
+        change=RecommendedChange(change.field, change.value, change.step) if change else None,
+        applicable=change is not None,
+    )
 
 
-def recommendations(ctx: Context, actor: Principal, workflow: str | None = None) -> dict[str, Any]:
+def recommendations(ctx: Context, actor: Principal, workflow: str | None = None) -> Recommendations:
     """Current recommendations with their evidence, and the ones applied so far."""
     actor.require(Permission.CATALOG_READ)
     found = _recommendations(ctx, workflow)
     with ctx.db.read() as conn:
         applied = repo.list_actions(conn, workflow=workflow)
-    return {
-        "items": [_public_recommendation(r) for r in found],
-        "total": len(found),
-        "applied": applied,
-    }
+    return Recommendations(
+        items=[_public_recommendation(r) for r in found], total=len(found), applied=applied
+    )
 
 
-def apply_recommendation(ctx: Context, actor: Principal, rec_id: str) -> dict[str, Any]:
+def apply_recommendation(ctx: Context, actor: Principal, rec_id: str) -> RecommendationAction:
     """Make the recommendation's change to its workflow (a new version), recording the value
     it replaced so that a rollback restores it."""
     actor.require(Permission.SCAN_RUN)
@@ -359,7 +380,7 @@ def apply_recommendation(ctx: Context, actor: Principal, rec_id: str) -> dict[st
     return action
 
 
-def rollback_recommendation(ctx: Context, actor: Principal, rec_id: str) -> dict[str, Any]:
+def rollback_recommendation(ctx: Context, actor: Principal, rec_id: str) -> RecommendationAction:
     """Restore the value an applied recommendation replaced. Refused (409) when the field was
     changed again since, so a rollback never overwrites someone else's edit."""
     actor.require(Permission.SCAN_RUN)
@@ -367,24 +388,24 @@ def rollback_recommendation(ctx: Context, actor: Principal, rec_id: str) -> dict
         action = repo.latest_applied(conn, rec_id)
     if action is None:
         raise NotFoundError(f"Recommendation '{rec_id}' is not applied", recommendation=rec_id)
-    raw = action["change"]
+    raw = action.change
     change = advice.Change(raw["field"], raw["value"], raw.get("step"))
-    document = workflows.get_workflow(ctx, actor, action["workflow"])["spec"]
+    document = workflows.get_workflow(ctx, actor, action.workflow)["spec"]
     current = advice.read_field(document, change)
     if current is advice.MISSING or current != change.value:
         raise ConflictError(
-            f"Workflow '{action['workflow']}' changed since the recommendation was applied "
+            f"Workflow '{action.workflow}' changed since the recommendation was applied "
             f"({change.field} is {None if current is advice.MISSING else current!r}, not "
             f"{change.value!r}); not rolled back",
             recommendation=rec_id,
         )
-    prev = action["previous"]
+    prev = action.previous
     restored = advice.write_field(
         document, change, prev["value"] if prev.get("present") else advice.MISSING
     )
     stored = workflows.apply_workflow(ctx, actor, restored)
     with ctx.db.write() as conn:
-        done = repo.mark_rolled_back(conn, action["id"], actor.name, stored["version"])
+        done = repo.mark_rolled_back(conn, action.id, actor.name, stored["version"])
         if done is None:
             raise ConflictError(f"Recommendation '{rec_id}' was rolled back already")
         audit.record(
@@ -392,7 +413,7 @@ def rollback_recommendation(ctx: Context, actor: Principal, rec_id: str) -> dict
             actor.name,
             "insight.rollback",
             "workflow",
-            action["workflow"],
+            action.workflow,
             {"recommendation": rec_id, "restored": prev},
         )
     return done

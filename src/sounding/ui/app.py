@@ -21,6 +21,7 @@ from sounding.ui import (
     executions,
     glossary,
     home,
+    insights,
     lineage,
     quality,
     review,
@@ -45,6 +46,7 @@ PAGES: tuple[ModuleType, ...] = (
     workflows,
     executions,
     admin,
+    insights,
 )
 
 API_PATHS = ("/api/", "/openapi.json", "/docs", "/static/api", "/metrics", "/healthz")

@@ -61,6 +61,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Workflows", "/workflows", Permission.CATALOG_READ),
     ("Executions", "/executions", Permission.CATALOG_READ),
     ("Admin", "/admin", Permission.ADMIN),
+    ("Insights", "/insights", Permission.CATALOG_READ),
 )
 
 

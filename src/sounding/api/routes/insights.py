@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -55,7 +56,7 @@ def system_health(ctx: CtxDep, who: Reader) -> dict[str, Any]:
 
 @router.get("/analytics/orchestration", response_model=OrchestrationAnalytics)
 def orchestration_analytics(ctx: CtxDep, who: Reader, days: Days = 7) -> dict[str, Any]:
-    return insights.orchestration_analytics(ctx, who, days)
+    return asdict(insights.orchestration_analytics(ctx, who, days))
 
 
 @router.get("/insights/forecasts", response_model=Forecasts)
@@ -67,7 +68,7 @@ def forecasts(
         int | None, Query(ge=0, le=10_000_000, description="Forecast at this task count")
     ] = None,
 ) -> dict[str, Any]:
-    return insights.forecasts(ctx, who, workflow, tasks)
+    return asdict(insights.forecasts(ctx, who, workflow, tasks))
 
 
 @router.get("/insights/anomalies", response_model=Anomalies)
@@ -78,18 +79,18 @@ def anomalies(
     workflow: str | None = None,
     k: Annotated[float, Query(gt=0, description="Flag beyond k MADs")] = insights.DEFAULT_K,
 ) -> dict[str, Any]:
-    return insights.anomalies(ctx, who, days, workflow, k)
+    return asdict(insights.anomalies(ctx, who, days, workflow, k))
 
 
 @router.get("/insights/recommendations", response_model=Recommendations)
 def recommendations(ctx: CtxDep, who: Reader, workflow: str | None = None) -> dict[str, Any]:
-    return insights.recommendations(ctx, who, workflow)
+    return asdict(insights.recommendations(ctx, who, workflow))
 
 
 @router.post("/insights/recommendations/{rec_id}/apply", response_model=RecommendationActionPublic)
 def apply_recommendation(ctx: CtxDep, who: Runner, rec_id: str) -> dict[str, Any]:
     """Change the workflow as recommended; 409 for advice-only recommendations."""
-    return insights.apply_recommendation(ctx, who, rec_id)
+    return asdict(insights.apply_recommendation(ctx, who, rec_id))
 
 
 @router.post(
@@ -97,4 +98,4 @@ def apply_recommendation(ctx: CtxDep, who: Runner, rec_id: str) -> dict[str, Any
 )
 def rollback_recommendation(ctx: CtxDep, who: Runner, rec_id: str) -> dict[str, Any]:
     """Restore the value the recommendation replaced; 409 if it was changed since."""
-    return insights.rollback_recommendation(ctx, who, rec_id)
+    return asdict(insights.rollback_recommendation(ctx, who, rec_id))

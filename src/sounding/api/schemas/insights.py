@@ -1,8 +1,9 @@
 """Response bodies of ``/api/v1/insights``, ``/api/v1/analytics/orchestration`` and
 ``/api/v1/system/health``.
 
-The fields follow the records of ``orchestration/insights.py`` (``Summary``, ``SourceLoad``,
-``Forecast``, ``Anomaly``) and ``services/health.py``.
+The fields follow the typed records of ``domain/insights.py`` (``Summary``, ``SourceLoad``,
+``ForecastFigures``, ``Anomaly``, ``RecommendationItem``, ...) one for one, and
+``services/health.py``.
 """
 
 from __future__ import annotations

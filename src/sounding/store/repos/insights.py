@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.domain.insights import RecommendationAction
 from sounding.domain.orchestration import (
     ExecutionRecord,
     RunStatus,
@@ -100,14 +101,14 @@ def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
 # --- applied recommendations --------------------------------------------------------------
 
 
-def _action(row: Any) -> dict[str, Any]:
-    out = dict(row._mapping)
+def _action(row: Any) -> RecommendationAction:
+    values = dict(row._mapping)
     for key in ("applied_at", "rolled_back_at"):
-        out[key] = to_utc(out[key])
-    return out
+        values[key] = to_utc(values[key])
+    return RecommendationAction(**values)
 
 
-def insert_action(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
+def insert_action(conn: Connection, values: dict[str, Any]) -> RecommendationAction:
     stmt = sa.insert(insight_actions).values(**values, status="applied", applied_at=utcnow())
     action_id = conn.execute(stmt.returning(insight_actions.c.id)).scalar_one()
     found = get_action(conn, int(action_id))
@@ -115,12 +116,12 @@ def insert_action(conn: Connection, values: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def get_action(conn: Connection, action_id: int) -> dict[str, Any] | None:
+def get_action(conn: Connection, action_id: int) -> RecommendationAction | None:
     row = conn.execute(sa.select(insight_actions).where(insight_actions.c.id == action_id)).first()
     return _action(row) if row is not None else None
 
 
-def latest_applied(conn: Connection, recommendation_id: str) -> dict[str, Any] | None:
+def latest_applied(conn: Connection, recommendation_id: str) -> RecommendationAction | None:
     """The newest action of a recommendation that is still applied."""
     query = (
         sa.select(insight_actions)
@@ -137,7 +138,7 @@ def latest_applied(conn: Connection, recommendation_id: str) -> dict[str, Any] |
 
 def mark_rolled_back(
     conn: Connection, action_id: int, actor: str, version: int | None
-) -> dict[str, Any] | None:
+) -> RecommendationAction | None:
     """Compare-and-set from ``applied``; None if someone rolled it back first."""
     result = conn.execute(
         sa.update(insight_actions)
@@ -156,7 +157,7 @@ def mark_rolled_back(
 
 def list_actions(
     conn: Connection, *, workflow: str | None = None, limit: int = 100
-) -> list[dict[str, Any]]:
+) -> list[RecommendationAction]:
     """Applied recommendations, newest first."""
     query = sa.select(insight_actions)
     if workflow is not None:
