@@ -11,6 +11,11 @@
 * Validators: presidio_validator_cases.jsonl (true/false expectations only).
 * piicatcher column names, values and tables; the helper-labelled sample databases and the
   FakeNameGenerator file (sanity checks).
+* Kinds (``kinds`` section): tests/golden/classification_kinds.jsonl, Sounding's own golden
+  columns for postal codes, street addresses and person names from values alone, SWIFT/BIC
+  look-alikes and e-mail addresses inside text (issue 17). Per kind: precision/recall/F1 of
+  the kind's labels (a column's top label, restricted to the kinds' labels) and the share of
+  negative columns that got the kind's label; macro-F1 over the labels.
 * Throughput: values per second through ``classify_column`` on one core, over generated
   columns of 10,000 values each (faker, fixed seed).
 
@@ -306,6 +311,63 @@ def score_helper_sets() -> dict[str, Any]:
     }
 
 
+KINDS = ROOT / "tests" / "golden" / "classification_kinds.jsonl"
+KIND_LABELS = {
+    "postal": {"PII.PostalCode"},
+    "address": {"PII.StreetAddress"},
+    "name": {"PII.PersonName"},
+    "bic": {"Finance.SwiftBic"},
+    "email": {"PII.Email", "PII.EmailInText"},
+}
+
+
+def score_kinds() -> dict[str, Any]:
+    if not KINDS.is_file():
+        return {}
+    every = set().union(*KIND_LABELS.values())
+    overall = Scores()
+    per_kind: dict[str, Any] = {}
+    negatives = negative_fp = 0
+    for kind, kind_labels in KIND_LABELS.items():
+        scores = Scores()
+        neg = fp = 0
+        for rec in jsonl(KINDS):
+            if rec["kind"] != kind:
+                continue
+            results = classify_column(rec["column_name"], None, rec["sample_values"])
+            top = next((r.label for r in results if r.label in every), None)
+            expected = [rec["expected"]] if rec["expected"] else []
+            scores.add(expected, top)
+            overall.add(expected, top)
+            if not expected:
+                neg += 1
+                hit = bool({r.label for r in results} & kind_labels)
+                fp += hit
+                if hit:
+                    FAILURES.append(f"kinds FP {rec['id']}: {[r.label for r in results]}")
+            elif top != rec["expected"]:
+                FAILURES.append(f"kinds miss {rec['id']}: expected {expected} got {top}")
+        macro, per = scores.report()
+        per_kind[kind] = {
+            "macro_f1": macro,
+            "per_label": per,
+            "negatives": neg,
+            "negative_fp_rate": round(fp / neg, 4) if neg else 0.0,
+        }
+        negatives += neg
+        negative_fp += fp
+    macro, _ = overall.report()
+    return {
+        "kinds": {
+            "file": KINDS.name,
+            "macro_f1": macro,
+            "negatives": negatives,
+            "negative_fp_rate": round(negative_fp / negatives, 4) if negatives else 0.0,
+            **per_kind,
+        }
+    }
+
+
 def throughput() -> dict[str, Any]:
     from faker import Faker
 
@@ -354,7 +416,7 @@ def main() -> None:
     builtin_ruleset()
     figures: dict[str, Any] = {}
     for step in (score_columns, score_text, score_validators, score_piicatcher,
-                 score_helper_sets, throughput):  # fmt: skip
+                 score_helper_sets, score_kinds, throughput):  # fmt: skip
         log(f"classification_eval: {step.__name__} ...")
         figures.update(step())
     if args.failures:

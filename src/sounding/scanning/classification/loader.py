@@ -19,6 +19,7 @@ from typing import Any
 
 from sounding.domain.documents import load_yaml
 from sounding.errors import ValidationFailedError
+from sounding.scanning.classification.distribution import COLUMN_CHECKS
 from sounding.scanning.classification.rules import (
     DEFAULT_TYPES,
     TYPE_FAMILIES,
@@ -37,6 +38,7 @@ _SET_KEYS = {"version", "name", "description", "min_confidence", "dictionaries",
 _RULE_KEYS = {
     "id", "label", "description", "data_types", "names", "exclude_names", "values",
     "requires_name", "min_distinct", "min_share", "min_share_with_name", "context", "text",
+    "column_check",
 }  # fmt: skip
 _VALUE_KEYS = {
     "pattern", "validator", "strength", "ignore_case", "min_length", "max_length",
@@ -193,6 +195,10 @@ def _rule(
         errors.add(f"{loc}.min_distinct", "must be a whole number >= 1")
         min_distinct = 1
     context = _as_list(raw.get("context", []), f"{loc}.context", errors)
+    column_check = raw.get("column_check")
+    if column_check is not None and column_check not in COLUMN_CHECKS:
+        errors.add(f"{loc}.column_check", f"unknown column check; known: {sorted(COLUMN_CHECKS)}")
+        column_check = None
     return Rule(
         id=rule_id,
         label=label,
@@ -208,6 +214,7 @@ def _rule(
         min_share_with_name=_number(raw, "min_share_with_name", 0.3, loc, errors),
         context=tuple(str(c).casefold() for c in context),
         text=bool(raw.get("text", True)),
+        column_check=column_check,
     )
 
 

@@ -24,6 +24,12 @@ _LABELS: tuple[Label, ...] = (
         "address pattern with a real-looking top-level domain.",
     ),
     Label(
+        "PII.EmailInText",
+        "E-mail addresses inside free text: message bodies, mail headers with display names.",
+        "Values that hold an e-mail address next to other words (30 %+ of short values, any in "
+        "free text); a column whose values are the addresses themselves is PII.Email.",
+    ),
+    Label(
         "PII.Phone",
         "Telephone or fax number.",
         "Name (phone, tel, mobile, fax, telefon...); "
