@@ -289,6 +289,74 @@ add(
     ],
     "hand (multi-line)",
 )
+add(
+    "address",
+    A,
+    [
+        "Unit 5/12 Smith St",
+        "3/45 George Street",
+        "Level 2, 100 Pitt St",
+        "Shop 4, 22 King Rd",
+        "7 Bondi Rd",
+        "15A Ocean Pde",
+        "Lot 12 Hill Cres",
+        "22 Wattle Ct",
+        "9/3 Beach Esplanade",
+        "101 Collins St",
+    ],
+    "hand (Australian)",
+)
+add(
+    "address",
+    A,
+    [
+        "Kungsgatan 12",
+        "Karl Johans gate 5",
+        "Nørregade 7",
+        "Drottninggatan 45",
+        "Mannerheimintie 10",
+        "ul. Marszałkowska 10/12",
+        "ul. Piotrkowska 104",
+        "Rua Augusta 120",
+        "Av. Paulista, 1578",
+        "Carrer de Mallorca 401",
+        "Rua das Flores 22",
+        "Strandvejen 100",
+    ],
+    "hand (Nordic, Polish, Portuguese, Catalan)",
+)
+add(
+    "address",
+    A,
+    [
+        "123 Main St, Springfield, IL 62704",
+        "1 Infinite Loop, Cupertino, CA 95014",
+        "350 5th Ave, New York, NY 10118",
+        "233 S Wacker Dr, Chicago, IL 60606",
+        "11 Wall St, New York, NY 10005",
+        "2 15th St NW, Washington, DC 20024",
+        "600 Montgomery St, San Francisco, CA 94111",
+        "400 Broad St, Seattle, WA 98109",
+    ],
+    "hand (US one-line with city, state and ZIP)",
+)
+add(
+    "address",
+    A,
+    [
+        "123 MAIN ST",
+        "45 OAK AVE APT 2",
+        "789 PINE RD",
+        "10 ELM BLVD",
+        "55 MAPLE DR UNIT 3",
+        "1200 BROADWAY",
+        "77 SUNSET BLVD",
+        "9 LAKE SHORE DR",
+        "300 RIVER RD",
+        "18 HILL ST",
+    ],
+    "hand (US upper case)",
+)
 # negatives
 add(
     "address",
@@ -367,6 +435,41 @@ add(
         for _ in range(N)
     ],
     "order lines, seed 17",
+)
+
+add(
+    "address",
+    None,
+    [
+        "2BR near Hyde Park",
+        "Studio by Central Park",
+        "Loft on 5th Avenue view",
+        "1BR steps to Ocean Drive",
+        "Apartment at 42nd Street",
+        "3BR by the Lake Road",
+        "2BD/2BA near Main St",
+        "Studio 5min to Union Square",
+        "4BR house, Oak Lane area",
+        "1BR off Sunset Blvd",
+    ],
+    "hand: listing titles naming a street",
+)
+add(
+    "address",
+    None,
+    [
+        "2 bedrooms",
+        "3 bathrooms",
+        "1 king bed",
+        "4 guests",
+        "2 queen beds",
+        "5 beds",
+        "1 bath",
+        "3 bedrooms",
+        "6 guests",
+        "2 baths",
+    ],
+    "hand: room facts",
 )
 
 # --- person names ---------------------------------------------------------------------
@@ -503,6 +606,214 @@ add(
 add("name", None, gen("en_US", "job"), "faker en_US seed 17 (job titles)")
 add("name", None, gen("en_US", "color_name"), "faker en_US seed 17 (colour names)")
 add("name", None, gen("en_US", "catch_phrase"), "faker en_US seed 17 (catch phrases)")
+
+add(
+    "name",
+    PN,
+    [
+        "JOHN SMITH",
+        "MARY JOHNSON",
+        "ROBERT BROWN",
+        "PATRICIA DAVIS",
+        "MICHAEL WILSON",
+        "LINDA MOORE",
+        "DAVID TAYLOR",
+        "BARBARA ANDERSON",
+        "JAMES THOMAS",
+        "SUSAN JACKSON",
+    ],
+    "hand (upper case)",
+)
+add(
+    "name",
+    PN,
+    [
+        "Zhang Wei",
+        "Priya Patel",
+        "Aarav Sharma",
+        "Yuki Tanaka",
+        "Siobhan O'Connor",
+        "Ngozi Okonjo",
+        "Kwame Mensah",
+        "Tomasz Kowalski",
+        "Aisling Murphy",
+        "Dmitri Ivanov",
+        "Olusegun Obasanjo",
+        "Bjørn Håkonsen",
+    ],
+    "hand (names from many countries)",
+)
+add(
+    "name",
+    PN,
+    [
+        "Liam",
+        "Olivia",
+        "Noah",
+        "Emma",
+        "Oliver",
+        "Ava",
+        "Elijah",
+        "Charlotte",
+        "William",
+        "Sophia",
+        "James",
+        "Amelia",
+        "Benjamin",
+        "Isabella",
+        "Lucas",
+        "Mia",
+    ],
+    "hand (frequent given names, some also place names)",
+)
+add(
+    "name",
+    None,
+    [
+        "Main Street",
+        "Park Avenue",
+        "Oak Lane",
+        "Elm Road",
+        "Maple Drive",
+        "Church Street",
+        "High Street",
+        "Victoria Road",
+        "King Street",
+        "Queen Street",
+        "George Street",
+        "Albert Road",
+        "Mill Lane",
+        "Station Road",
+        "Green Lane",
+    ],
+    "hand: street names without numbers",
+)
+add(
+    "name",
+    None,
+    [
+        "Maria's Cozy Room",
+        "Villa Rosa",
+        "Casa Bella",
+        "Chez Marie",
+        "Bella Vista",
+        "Casa Maria",
+        "Villa Sophia",
+        "Rosa's Place",
+        "Villa Anna",
+        "Casa Luna",
+        "Hotel Victoria",
+        "Pension Helga",
+        "Villa Carmen",
+        "Haus Anna",
+        "Casa Elena",
+    ],
+    "hand: listing names built on given names",
+    name="Name",
+)
+add(
+    "name",
+    None,
+    [
+        "Paris",
+        "London",
+        "Berlin",
+        "Madrid",
+        "Rome",
+        "Vienna",
+        "Prague",
+        "Lisbon",
+        "Dublin",
+        "Amsterdam",
+        "Brussels",
+        "Warsaw",
+        "Budapest",
+        "Athens",
+        "Oslo",
+        "Stockholm",
+        "Helsinki",
+        "Copenhagen",
+        "Zurich",
+        "Munich",
+    ],
+    "hand: European capitals",
+)
+add(
+    "name",
+    None,
+    [
+        "Rose",
+        "Violet",
+        "Amber",
+        "Olive",
+        "Ruby",
+        "Scarlett",
+        "Jade",
+        "Hazel",
+        "Coral",
+        "Ivory",
+        "Pearl",
+        "Sienna",
+        "Indigo",
+        "Lavender",
+        "Ginger",
+    ],
+    "hand: colour names that are also given names",
+)
+add(
+    "name",
+    None,
+    [
+        "The Great Gatsby",
+        "Moby Dick",
+        "Little Women",
+        "War and Peace",
+        "Brave New World",
+        "The Hobbit",
+        "Great Expectations",
+        "Wuthering Heights",
+        "Animal Farm",
+        "Middlemarch",
+        "Dracula",
+        "Frankenstein",
+    ],
+    "hand: book titles",
+)
+add(
+    "name",
+    None,
+    [
+        "Boston Celtics",
+        "Chicago Bulls",
+        "Miami Heat",
+        "Denver Nuggets",
+        "Utah Jazz",
+        "Orlando Magic",
+        "Phoenix Suns",
+        "Dallas Mavericks",
+        "Houston Rockets",
+        "Golden State Warriors",
+    ],
+    "hand: sports teams (city + nickname)",
+)
+add(
+    "name",
+    None,
+    [
+        "Morgan Stanley",
+        "Wells Fargo",
+        "Goldman Sachs",
+        "Lockheed Martin",
+        "Charles Schwab",
+        "Dow Jones",
+        "Ernst Young",
+        "Arthur Andersen",
+        "Ralph Lauren",
+        "Calvin Klein",
+    ],
+    "hand: companies named after their founders",
+    name="Name",
+)
 
 # --- SWIFT / BIC --------------------------------------------------------------------------
 B = "Finance.SwiftBic"
@@ -677,6 +988,25 @@ add(
     name="Name",
 )
 
+
+add(
+    "bic",
+    None,
+    [
+        "CHELSEA2 STUDIO CLOSE TO THE KINGS ROAD AND THE PARK",
+        "MAYFAIR1 PENTHOUSE WITH A VIEW OVER THE WHOLE CITY",
+        "BRIXTON3 ROOM NEXT TO THE MARKET AND THE TUBE STATION",
+        "HACKNEY5 LOFT IN A QUIET STREET NEAR THE CANAL",
+        "DOWNTOWN BUNGALOW WITH GARDEN AND PARKING SPACE",
+        "COTTAGES BY THE SEA FOR FAMILIES AND FRIENDS",
+        "HIDEAWAY CABIN IN THE WOODS WITH A HOT TUB",
+        "MANSIONS OF OLD TOWN, FOUR BEDROOMS AND A POOL",
+        "SEASIDES RETREAT WITH A BALCONY FACING THE OCEAN",
+        "BUNGALOW NEAR THE BEACH, TEN MINUTES ON FOOT",
+    ],
+    "hand: upper-case listing titles with glued codes (free text)",
+    name="name",
+)
 
 # --- e-mail columns vs e-mail inside text ---------------------------------------------
 E, T = "PII.Email", "PII.EmailInText"
