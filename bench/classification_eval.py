@@ -21,6 +21,10 @@
   columns of 10,000 values each (faker, fixed seed).
 
     .venv/bin/python bench/classification_eval.py [--failures]
+    PYTHONPATH=/path/to/older/checkout/src .venv/bin/python bench/classification_eval.py
+
+With PYTHONPATH set, the code under it is measured (with this checkout's cases and scoring),
+so the same run can give before and after figures.
 
 Prints one JSON line on stdout; progress and, with --failures, every miss go to stderr.
 """
@@ -41,7 +45,8 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+if not os.environ.get("PYTHONPATH"):  # set: measure that tree (before/after figures)
+    sys.path.insert(0, str(ROOT / "src"))
 
 from sounding.scanning.classification import (  # noqa: E402
     builtin_ruleset,

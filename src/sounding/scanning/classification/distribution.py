@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 # (fitting values, strength): strength 0 means "not convincing"
 ColumnCheck = Callable[[Sequence[str]], tuple[int, float]]
 
-MIN_VALUES = 8  # fewer distinct values say nothing about a distribution
+MIN_VALUES = 5  # fewer distinct values say nothing about a distribution
 
 _FIVE = re.compile(r"(\d{5})(?:-(\d{4}))?")
 # 3-digit US ZIP prefixes that USPS has never assigned (sectional centres that do not exist).
@@ -34,8 +34,9 @@ _US_UNUSED_PREFIXES = frozenset(_UNUSED.split())
 def postal_codes(values: Sequence[str]) -> tuple[int, float]:
     """Five-digit postal codes (US ZIP and ZIP+4, DE, FR, ES, IT, ...) judged as a column.
 
-    Nearly all values (90 %) must be ``ddddd`` or ``ddddd-dddd``, spread over the number range
-    (at least four different first digits and a span above 10,000: order numbers are dense).
+    At least five distinct values, nearly all (90 %) ``ddddd`` or ``ddddd-dddd``, spread over
+    the number range (four different first digits, or one for every two values in smaller
+    samples, and a span above 10,000: order numbers are dense).
     Then one more piece of evidence is needed, because a column of uniform random 5-digit
     numbers has exactly this shape:
 
@@ -71,7 +72,7 @@ def postal_codes(values: Sequence[str]) -> tuple[int, float]:
                 double_zero += 1
             else:
                 zero += 1
-    if fitting < 0.9 * n or len(first_digits) < 4 or high - low <= 10_000:
+    if fitting < 0.9 * n or len(first_digits) < min(4, (n + 1) // 2) or high - low <= 10_000:
         return 0, 0.0
     if plus4 >= 0.1 * fitting and plus4_ok >= 0.85 * plus4:
         return fitting, 0.85

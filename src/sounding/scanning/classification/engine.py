@@ -352,15 +352,18 @@ def _email_in_text(col: _Column, rules: RuleSet) -> None:
     ``"Ann Lee" <ann@example.com>`` headers) is ``PII.EmailInText``, not ``PII.Email``: the
     addresses are there, but the column is not one of addresses. Replaces the e-mail label
     found in free text, and adds the label for shorter values (headers) when at least
-    30 % of the sampled values hold an address next to other words. Nothing changes when the
-    values themselves are addresses (``PII.Email`` from values)."""
+    30 % of the sampled values hold an address next to other words; an ``email`` column name
+    the values contradict gives way too. Nothing changes when the values themselves are
+    addresses (``PII.Email`` from values)."""
     if any(r.label == EMAIL and r.evidence.source != "text" and r.evidence.validated_share > 0
            for r in col.results):  # fmt: skip
         return
+    values = col.sample.values[:TEXT_SAMPLE]
+    if not any("@" in v for v in values):
+        return
     in_text = [r for r in col.results if r.label == EMAIL and r.evidence.source == "text"]
     matchers = [m for r in rules.rules if r.label == EMAIL for m in r.values if m.search]
-    values = col.sample.values[:TEXT_SAMPLE]
-    if not matchers or not values:
+    if not matchers:
         return
     hits = 0
     for value in values:
@@ -376,7 +379,8 @@ def _email_in_text(col: _Column, rules: RuleSet) -> None:
     share = hits / len(values)
     if not hits or (share < IN_TEXT_SHARE and not in_text):
         return
-    col.results = [r for r in col.results if r not in in_text]
+    # the e-mail label from text, or from a name ("email") the values contradict, gives way
+    col.results = [r for r in col.results if r not in in_text and r.label != EMAIL]
     stats = ValueStats(sample_size=len(values), matched=hits, validated=hits)
     stats.strength_sum = float(hits)
     conf = min(0.95, 0.55 + 0.4 * min(1.0, 5 * share))

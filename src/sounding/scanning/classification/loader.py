@@ -19,6 +19,7 @@ from typing import Any
 
 from sounding.domain.documents import load_yaml
 from sounding.errors import ValidationFailedError
+from sounding.scanning.classification import validators
 from sounding.scanning.classification.distribution import COLUMN_CHECKS
 from sounding.scanning.classification.rules import (
     DEFAULT_TYPES,
@@ -360,5 +361,6 @@ def builtin_ruleset() -> RuleSet:
     parts = sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
     sets = [parse_ruleset(p.read_text(encoding="utf-8"), p.name) for p in parts]
     rules = tuple(r for s in sets for r in s.rules)
+    validators.preload()
     logger.debug("Loaded %d built-in classification rules from %d files", len(rules), len(sets))
     return RuleSet(name="builtin", rules=rules, description="Sounding built-in rules")

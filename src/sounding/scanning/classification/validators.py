@@ -409,6 +409,11 @@ def _name_vocabulary() -> tuple[frozenset[str], frozenset[str], frozenset[str], 
     return common, words("frequent_names"), words("person_names"), neutral
 
 
+def preload() -> None:
+    """Read the word lists validators use now rather than on the first value (rule-set load)."""
+    _name_vocabulary()
+
+
 def person_name(value: str) -> float:
     """Shape of a personal name: two or more words score 1, a single word 0.75 (a lone
     dictionary word is weaker evidence: colours, cities and names overlap). A company legal
@@ -417,8 +422,7 @@ def person_name(value: str) -> float:
     Name-frequency evidence: a word of everyday vocabulary (``common_words``: "Road",
     "Villa", "Heat", "Cozy") that is not one of the frequent given or family names (Mark,
     Rose, Brown, King stay names) rules a person out, and at least one word must be a name
-    that is *not* also an everyday word ("Casa Bella": both are names somewhere, neither
-    only a name)."""
+    that is not also an everyday word, or a frequent one."""
     words = _NAME_WORDS.findall(value.casefold())
     if any(w in _LEGAL_FORMS for w in words) or _NOT_A_NAME.search(value):
         return 0.0
