@@ -98,6 +98,8 @@ def test_person_name_needs_a_word_that_is_only_a_name() -> None:
     assert person_name("Hotel Victoria") == 0.0
     assert person_name("Bella Vista") == 0.0  # "vista" is an everyday word only
     assert person_name("Olivia") == 0.75
+    assert person_name("Hans-Peter Müller") == 1.0  # a hyphenated word is a name by its parts
+    assert person_name("Champs-Élysées") == 0.0
 
 
 def test_a_list_of_bare_addresses_stays_an_email_column() -> None:

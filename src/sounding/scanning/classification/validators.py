@@ -391,6 +391,7 @@ _LEGAL_FORMS = _words(
 )
 
 
+_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _NOT_A_NAME = re.compile(r"[a-z]\.[a-z]{2,}\b|&| and | und | et |@|/")
 
 
@@ -428,16 +429,15 @@ def person_name(value: str) -> float:
         return 0.0
     common, frequent, names, neutral = _name_vocabulary()
     plain = 0
-    for word in words:
-        if word in neutral:
-            continue
-        if word in frequent:
+    for compound in _COMPOUND.findall(value.casefold()):
+        # a hyphenated word (Hans-Peter, Min-jun) is a name if any part is one
+        parts = [p for p in compound.split("-") if len(p) >= 2 and p not in neutral]
+        if any(p in frequent or (p in names and p not in common) for p in parts):
             plain += 1
-        elif word in common:
-            if word not in names:
-                return 0.0  # an everyday word only
-        elif word in names:
-            plain += 1
+        elif any(p in common and p not in names for p in parts) and not any(
+            p in names for p in parts
+        ):
+            return 0.0  # everyday words only
     if not plain and words:
         return 0.0
     return 1.0 if len(words) >= 2 else 0.75
