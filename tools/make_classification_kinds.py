@@ -357,6 +357,22 @@ add(
     ],
     "hand (US upper case)",
 )
+add(
+    "address",
+    A,
+    [
+        "ACME Corp\n12 High St\nLondon",
+        "Haus am See\nHauptstraße 5\n10115 Berlin",
+        "c/o Smith\n22 Baker Street\nLondon NW1 6XE",
+        "The Old Rectory\nChurch Lane 4\nLittle Snoring\nNorfolk NR21 0AA\nUnited Kingdom",
+        "Firma Müller GmbH\nBahnhofstr. 12\n80335 München",
+        "Dept. of Physics\n1 Main St\nCambridge, MA 02139",
+        "Résidence Les Pins\n12 rue de la Paix\n75002 Paris\nFrance",
+        "Villa Rosa\nVia Roma 3\n00184 Roma RM",
+        "Building C\n500 Oracle Pkwy\nRedwood City, CA 94065",
+    ],
+    "hand (multi-line, first line without a number)",
+)
 # negatives
 add(
     "address",

@@ -448,12 +448,17 @@ _HOUSE_NUMBER = re.compile(r"(?<![^\W_])\d{1,6}[^\W\d_]?(?![^\W_])")
 
 
 def address_shape(value: str) -> float:
-    """Shape of a street address: at most 100 characters and 10 words, with a house or box
-    number of 1-6 digits and at most one letter standing as a word of its own (sentences
-    that mention a street word are not addresses, nor are "2BR near Hyde Park" or
+    """Shape of a street address: at most 100 characters and 10 words per line (up to five
+    lines: a multi-line address may start with a company, a "c/o" or a building name), with
+    a house or box number of 1-6 digits and at most one letter standing as a word of its own
+    (sentences that mention a street word are not addresses, nor are "2BR near Hyde Park" or
     "Loft on 5th Avenue")."""
-    if len(value) > 100 or len(_NAME_WORDS.findall(value)) > 10:
+    lines = [line for line in value.splitlines() if line.strip()]
+    if len(lines) > 5:
         return 0.0
+    for line in lines:
+        if len(line) > 100 or len(_NAME_WORDS.findall(line)) > 10:
+            return 0.0
     return 1.0 if _HOUSE_NUMBER.search(value) else 0.0
 
 
