@@ -20,7 +20,7 @@
 * Throughput: values per second through ``classify_column`` on one core, over generated
   columns of 10,000 values each (faker, fixed seed).
 
-    .venv/bin/python bench/classification_eval.py [--failures]
+    .venv/bin/python bench/classification_eval.py [--failures] [--cpu-time]
     PYTHONPATH=/path/to/older/checkout/src .venv/bin/python bench/classification_eval.py
 
 With PYTHONPATH set, the code under it is measured (with this checkout's cases and scoring),
@@ -395,29 +395,49 @@ def throughput() -> dict[str, Any]:
     for i, name in enumerate(list(columns)[:6]):  # a few sparse columns, 90 % NULL
         columns[name] = [v if j % 10 == i % 10 else None for j, v in enumerate(columns[name])]
     total = sum(len(v) for v in columns.values())
-    figures = {}
+    figures: dict[str, Any] = {}
     for label, cap in (("values_per_s", 1000), ("values_per_s_uncapped", None)):
-        started = time.perf_counter()
-        for name, values in columns.items():
+        elapsed = _best(lambda cap=cap: [
             classify_column(name, None, values, max_distinct=cap)
-        figures[label] = round(total / (time.perf_counter() - started))
+            for name, values in columns.items()
+        ])  # fmt: skip
+        figures[label] = round(total / elapsed)
     # small columns: the FakeNameGenerator file, 45 columns of 100 values (per-column cost)
     with (PII / "presidio_research_FakeNameGenerator.com_100.csv").open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     small = {h: [r[h] for r in rows] for h in rows[0]}
-    started = time.perf_counter()
-    for _ in range(5):
-        for name, values in small.items():
-            classify_column(name, None, values)
-    elapsed = time.perf_counter() - started
+    elapsed = _best(lambda: [
+        classify_column(name, None, values) for _ in range(5) for name, values in small.items()
+    ])  # fmt: skip
     figures["values_per_s_100_value_columns"] = round(5 * len(small) * len(rows) / elapsed)
+    if CLOCK["repeat"] > 1:
+        figures["throughput_clock"] = f"cpu time, best of {CLOCK['repeat']}"
     return {**figures, "throughput_columns": len(columns), "throughput_values": total}
+
+
+CLOCK: dict[str, Any] = {"now": time.perf_counter, "repeat": 1}
+
+
+def _best(run: Any) -> float:
+    """Seconds one call of ``run`` takes: wall clock once, or with --cpu-time the CPU time of
+    this process, best of several runs (figures on a machine other jobs load)."""
+    times = []
+    for _ in range(CLOCK["repeat"]):
+        started = CLOCK["now"]()
+        run()
+        times.append(CLOCK["now"]() - started)
+    return float(min(times))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--failures", action="store_true", help="list every miss on stderr")
+    parser.add_argument(
+        "--cpu-time", action="store_true", help="throughput in CPU time, best of 5 (busy machine)"
+    )
     args = parser.parse_args()
+    if args.cpu_time:
+        CLOCK.update(now=time.process_time, repeat=5)
     builtin_ruleset()
     figures: dict[str, Any] = {}
     for step in (score_columns, score_text, score_validators, score_piicatcher,
