@@ -39,8 +39,14 @@ from sounding.scanning.classification.columns import (
     sample_column,
     type_family,
 )
+from sounding.scanning.classification.distribution import COLUMN_CHECKS
 from sounding.scanning.classification.loader import builtin_ruleset
-from sounding.scanning.classification.matching import ValueMatch, rule_value_score, score_values
+from sounding.scanning.classification.matching import (
+    ValueMatch,
+    matcher_score,
+    rule_value_score,
+    score_values,
+)
 from sounding.scanning.classification.rules import Rule, RuleSet, ValueMatcher
 from sounding.scanning.classification.text import find_entities
 
@@ -224,6 +230,7 @@ def classify_column(
             _apply_rule(rule, col)
     if _looks_like_text(col.sample.values):
         col.results.extend(_text_results(col, rules))
+    _email_in_text(col, rules)
     return rank_results(col.results, rules.min_confidence)
 
 
@@ -245,9 +252,22 @@ def _apply_rule(rule: Rule, col: _Column) -> None:
     needed = rule.min_share_with_name if name_score >= STRONG_NAME else rule.min_share
     stats = evaluate_values(rule, values, needed, named=name_score > 0)
     decision = decide(rule, name_score, stats, name.whole)
+    if decision is None and rule.column_check and not rule.requires_name and not col.name.is_key:
+        stats, decision = _column_check(rule, values, name_score, name.whole)
     if decision is not None:
         conf, source = decision
         col.results.append(_result(rule, conf, col.evidence(source, name_score, pattern, stats)))
+
+
+def _column_check(
+    rule: Rule, values: Sequence[str], name_score: float, whole_name: bool
+) -> tuple[ValueStats, tuple[float, str] | None]:
+    """The rule's check of the whole value distribution, as if each fitting value had
+    validated with the strength the column earned (see :mod:`.distribution`)."""
+    fitting, strength = COLUMN_CHECKS[str(rule.column_check)](values)
+    stats = ValueStats(sample_size=len(values), matched=fitting, validated=fitting)
+    stats.strength_sum = strength * fitting
+    return stats, decide(rule, name_score, stats, whole_name) if fitting else None
 
 
 def _result(rule: Rule, confidence: float, evidence: Evidence) -> ClassificationResult:
@@ -318,6 +338,60 @@ def _text_results(col: _Column, rules: RuleSet) -> list[ClassificationResult]:
             )
         )
     return out
+
+
+EMAIL = "PII.Email"
+EMAIL_IN_TEXT = "PII.EmailInText"
+EMAIL_IN_TEXT_RULE = "builtin:email_in_text"
+IN_TEXT_SHARE = 0.3
+_ADDRESS_WRAPPING = re.compile(r"(?i)mailto:|[\s<>\[\]()\"',;:]+")
+
+
+def _email_in_text(col: _Column, rules: RuleSet) -> None:
+    """A column whose values *contain* e-mail addresses among other words (message bodies,
+    ``"Ann Lee" <ann@example.com>`` headers) is ``PII.EmailInText``, not ``PII.Email``: the
+    addresses are there, but the column is not one of addresses. Replaces the e-mail label
+    found in free text, and adds the label for shorter values (headers) when at least
+    30 % of the sampled values hold an address next to other words; an ``email`` column name
+    the values contradict gives way too. Nothing changes when the values themselves are
+    addresses (``PII.Email`` from values)."""
+    if any(r.label == EMAIL and r.evidence.source != "text" and r.evidence.validated_share > 0
+           for r in col.results):  # fmt: skip
+        return
+    values = col.sample.values[:TEXT_SAMPLE]
+    if not any("@" in v for v in values):
+        return
+    in_text = [r for r in col.results if r.label == EMAIL and r.evidence.source == "text"]
+    matchers = [m for r in rules.rules if r.label == EMAIL for m in r.values if m.search]
+    if not matchers:
+        return
+    hits = 0
+    for value in values:
+        if "@" not in value:
+            continue
+        rest, found = value, False
+        for matcher in matchers:
+            for m in matcher.search.finditer(value):  # type: ignore[union-attr]
+                if matcher_score(matcher, m.group().rstrip(".")) > 0:
+                    found = True
+                    rest = rest.replace(m.group(), " ")
+        hits += found and bool(_ADDRESS_WRAPPING.sub("", rest))
+    share = hits / len(values)
+    if not hits or (share < IN_TEXT_SHARE and not in_text):
+        return
+    # the e-mail label from text, or from a name ("email") the values contradict, gives way
+    col.results = [r for r in col.results if r not in in_text and r.label != EMAIL]
+    stats = ValueStats(sample_size=len(values), matched=hits, validated=hits)
+    stats.strength_sum = float(hits)
+    conf = min(0.95, 0.55 + 0.4 * min(1.0, 5 * share))
+    col.results.append(
+        ClassificationResult(
+            label=EMAIL_IN_TEXT,
+            confidence=round(conf, 4),
+            rule=EMAIL_IN_TEXT_RULE,
+            evidence=col.evidence("text", 0.0, None, stats),
+        )
+    )
 
 
 def match_value(value: str, ruleset: RuleSet | None = None) -> list[ValueMatch]:

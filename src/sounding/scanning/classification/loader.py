@@ -19,6 +19,8 @@ from typing import Any
 
 from sounding.domain.documents import load_yaml
 from sounding.errors import ValidationFailedError
+from sounding.scanning.classification import validators
+from sounding.scanning.classification.distribution import COLUMN_CHECKS
 from sounding.scanning.classification.rules import (
     DEFAULT_TYPES,
     TYPE_FAMILIES,
@@ -37,6 +39,7 @@ _SET_KEYS = {"version", "name", "description", "min_confidence", "dictionaries",
 _RULE_KEYS = {
     "id", "label", "description", "data_types", "names", "exclude_names", "values",
     "requires_name", "min_distinct", "min_share", "min_share_with_name", "context", "text",
+    "column_check",
 }  # fmt: skip
 _VALUE_KEYS = {
     "pattern", "validator", "strength", "ignore_case", "min_length", "max_length",
@@ -193,6 +196,10 @@ def _rule(
         errors.add(f"{loc}.min_distinct", "must be a whole number >= 1")
         min_distinct = 1
     context = _as_list(raw.get("context", []), f"{loc}.context", errors)
+    column_check = raw.get("column_check")
+    if column_check is not None and column_check not in COLUMN_CHECKS:
+        errors.add(f"{loc}.column_check", f"unknown column check; known: {sorted(COLUMN_CHECKS)}")
+        column_check = None
     return Rule(
         id=rule_id,
         label=label,
@@ -208,6 +215,7 @@ def _rule(
         min_share_with_name=_number(raw, "min_share_with_name", 0.3, loc, errors),
         context=tuple(str(c).casefold() for c in context),
         text=bool(raw.get("text", True)),
+        column_check=column_check,
     )
 
 
@@ -353,5 +361,6 @@ def builtin_ruleset() -> RuleSet:
     parts = sorted((p for p in folder.iterdir() if p.name.endswith(".yaml")), key=lambda p: p.name)
     sets = [parse_ruleset(p.read_text(encoding="utf-8"), p.name) for p in parts]
     rules = tuple(r for s in sets for r in s.rules)
+    validators.preload()
     logger.debug("Loaded %d built-in classification rules from %d files", len(rules), len(sets))
     return RuleSet(name="builtin", rules=rules, description="Sounding built-in rules")

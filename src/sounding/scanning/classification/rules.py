@@ -62,6 +62,7 @@ class Rule:
     min_share_with_name: float = 0.3
     context: tuple[str, ...] = ()
     text: bool = True
+    column_check: str | None = None  # a check of the whole value distribution (distribution.py)
 
     @property
     def strong_values(self) -> tuple[ValueMatcher, ...]:

@@ -24,6 +24,12 @@ _LABELS: tuple[Label, ...] = (
         "address pattern with a real-looking top-level domain.",
     ),
     Label(
+        "PII.EmailInText",
+        "E-mail addresses inside free text: message bodies, mail headers with display names.",
+        "Values that hold an e-mail address next to other words (30 %+ of short values, any in "
+        "free text); a column whose values are the addresses themselves is PII.Email.",
+    ),
+    Label(
         "PII.Phone",
         "Telephone or fax number.",
         "Name (phone, tel, mobile, fax, telefon...); "
@@ -33,8 +39,9 @@ _LABELS: tuple[Label, ...] = (
     Label(
         "PII.PersonName",
         "Given name, family name or full name of a person.",
-        "Name (first_name, surname, vorname...); values: 1-5 capitalised words, at least half "
-        "of them in a dictionary of ~40,000 given and family names from 60 locales.",
+        "Name (first_name, surname, vorname...); values: 1-5 words, at least half of them in a "
+        "dictionary of ~40,000 given and family names from 60 locales, none an everyday word "
+        "that is not a frequent name.",
     ),
     Label(
         "PII.StreetAddress",
@@ -45,8 +52,9 @@ _LABELS: tuple[Label, ...] = (
     Label(
         "PII.PostalCode",
         "Postal or ZIP code.",
-        "Name (zip, postcode, plz, cep...); values: "
-        "UK and Canadian postcodes on their own; other formats support a name.",
+        "Name (zip, postcode, plz, cep...); values: UK, Canadian, Dutch, Portuguese, Brazilian "
+        "formats on their own; 5-digit and ZIP+4 columns from the whole distribution (ZIP+4 "
+        "shape, leading zeros kept, spread); other formats support a name.",
     ),
     Label(
         "PII.City",
@@ -236,7 +244,8 @@ _LABELS: tuple[Label, ...] = (
     Label(
         "Finance.SwiftBic",
         "SWIFT/BIC bank identifier code.",
-        "Values: 8/11 characters with a real country code (all-letter codes need a name).",
+        "Values: 8/11 characters with a real country code and the ISO 9362 location/branch "
+        "structure (all-letter codes need a name; in free text a context word).",
     ),
     Label("Finance.RoutingNumber.US_ABA", "US ABA routing transit number.", f"{_C}: 3-7-1."),
     Label(

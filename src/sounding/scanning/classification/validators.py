@@ -15,6 +15,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import cache
 
 from stdnum import bic as _bic
 from stdnum import bitcoin as _bitcoin
@@ -61,9 +62,17 @@ def iban(value: str) -> float:
 
 
 def swift_bic(value: str) -> float:
-    """SWIFT/BIC: 8 or 11 characters with a real ISO country code in positions 5-6."""
+    """SWIFT/BIC: 8 or 11 characters with a real ISO country code in positions 5-6 and the
+    ISO 9362 location and branch structure: the location code (7-8) does not start with 0 or
+    1 and has no letter O second (it would read as the test digit 0); a branch code (9-11)
+    starting with X is ``XXX``. Upper-case words that pass (``DOWNTOWN``: TO is Tonga) are
+    weaker evidence, see below."""
     compact = value.replace(" ", "").upper()
     if not _bic.is_valid(compact):
+        return 0.0
+    if compact[6] in "01" or compact[7] == "O":
+        return 0.0
+    if len(compact) == 11 and compact[8] == "X" and compact[8:] != "XXX":
         return 0.0
     if compact[:4].isalpha() and compact[6:8].isalpha() and not any(c.isdigit() for c in compact):
         return 0.6  # all-letter codes collide with ordinary upper-case words
@@ -382,27 +391,74 @@ _LEGAL_FORMS = _words(
 )
 
 
+_COMPOUND = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 _NOT_A_NAME = re.compile(r"[a-z]\.[a-z]{2,}\b|&| and | und | et |@|/")
+
+
+@cache
+def _name_vocabulary() -> tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]]:
+    """(common words, frequent names, all names, titles and particles): word lists in
+    ``builtin/dictionaries``."""
+    from sounding.scanning.classification.loader import builtin_dictionary  # import cycle
+
+    def words(name: str) -> frozenset[str]:
+        return builtin_dictionary(name) or frozenset()
+
+    street = frozenset(w for w in words("street_types") if not w.startswith(("*", "~")))
+    neutral = frozenset(w.lstrip("~") for w in words("name_titles"))
+    common = (words("common_words") | street) - neutral
+    return common, words("frequent_names"), words("person_names"), neutral
+
+
+def preload() -> None:
+    """Read the word lists validators use now rather than on the first value (rule-set load)."""
+    _name_vocabulary()
 
 
 def person_name(value: str) -> float:
     """Shape of a personal name: two or more words score 1, a single word 0.75 (a lone
     dictionary word is weaker evidence: colours, cities and names overlap). A company legal
-    form (GmbH, Ltd, Inc, ...), "and"/"&" or a domain-like ``smith.com`` rule a person out."""
+    form (GmbH, Ltd, Inc, ...), "and"/"&" or a domain-like ``smith.com`` rule a person out.
+
+    Name-frequency evidence: a word of everyday vocabulary (``common_words``: "Road",
+    "Villa", "Heat", "Cozy") that is not one of the frequent given or family names (Mark,
+    Rose, Brown, King stay names) rules a person out, and at least one word must be a name
+    that is not also an everyday word, or a frequent one."""
     words = _NAME_WORDS.findall(value.casefold())
     if any(w in _LEGAL_FORMS for w in words) or _NOT_A_NAME.search(value):
+        return 0.0
+    common, frequent, names, neutral = _name_vocabulary()
+    plain = 0
+    for compound in _COMPOUND.findall(value.casefold()):
+        # a hyphenated word (Hans-Peter, Min-jun) is a name if any part is one
+        parts = [p for p in compound.split("-") if len(p) >= 2 and p not in neutral]
+        if any(p in frequent or (p in names and p not in common) for p in parts):
+            plain += 1
+        elif any(p in common and p not in names for p in parts) and not any(
+            p in names for p in parts
+        ):
+            return 0.0  # everyday words only
+    if not plain and words:
         return 0.0
     return 1.0 if len(words) >= 2 else 0.75
 
 
-_HOUSE_NUMBER = re.compile(r"(?<!\d)\d{1,6}[A-Za-z]?(?!\d)")
+# 1-6 digits with at most one letter (221B, 12a), a whole word: not 2BR, 5th, 42nd, 3km
+_HOUSE_NUMBER = re.compile(r"(?<![^\W_])\d{1,6}[^\W\d_]?(?![^\W_])")
 
 
 def address_shape(value: str) -> float:
-    """Shape of a street address: at most 100 characters and 10 words, with a house or box
-    number of 1-6 digits (sentences that mention a street word are not addresses)."""
-    if len(value) > 100 or len(_NAME_WORDS.findall(value)) > 10:
+    """Shape of a street address: at most 100 characters and 10 words per line (up to five
+    lines: a multi-line address may start with a company, a "c/o" or a building name), with
+    a house or box number of 1-6 digits and at most one letter standing as a word of its own
+    (sentences that mention a street word are not addresses, nor are "2BR near Hyde Park" or
+    "Loft on 5th Avenue")."""
+    lines = [line for line in value.splitlines() if line.strip()]
+    if len(lines) > 5:
         return 0.0
+    for line in lines:
+        if len(line) > 100 or len(_NAME_WORDS.findall(line)) > 10:
+            return 0.0
     return 1.0 if _HOUSE_NUMBER.search(value) else 0.0
 
 
