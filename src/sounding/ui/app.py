@@ -13,7 +13,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from sounding.ui import assets, auth, compliance, glossary, home, lineage, quality, review, search
+from sounding.ui import (
+    assets,
+    auth,
+    compliance,
+    glossary,
+    home,
+    lineage,
+    quality,
+    review,
+    search,
+    sources,
+)
 from sounding.ui.deps import LoginRequired, login_url
 from sounding.ui.render import STATIC, STATIC_PREFIX, render
 
@@ -29,6 +40,7 @@ PAGES: tuple[ModuleType, ...] = (
     glossary,
     quality,
     compliance,
+    sources,
 )
 
 API_PATHS = ("/api/", "/openapi.json", "/docs", "/static/api", "/metrics", "/healthz")
