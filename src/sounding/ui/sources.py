@@ -333,6 +333,7 @@ def source_page(
     elif detail.last_scan is not None and detail.last_scan.active:
         watched = source_pages.live(ctx, who, name, detail.last_scan.id)
     values = {
+        "name": name,
         "source": detail,
         "kind": kind_form(detail.kind),
         "runs": runs,
@@ -425,21 +426,28 @@ def scan_now(
 
 @router.get("/sources/{name}/scans/{scan_id}/live")
 def live_fragment(
-    request: Request, ctx: CtxDep, web: UiSourceReader, name: str, scan_id: int
+    request: Request,
+    ctx: CtxDep,
+    web: UiSourceReader,
+    name: str,
+    scan_id: int,
+    alone: bool = False,
 ) -> Response:
-    """The scan's progress; while it runs the fragment asks for itself again every second,
-    and once it ends it shows the final figures (and refreshes the counts and history)."""
+    """The scan's progress; while it runs the fragment asks for itself again every second.
+    On the source's page (not ``alone``) it also refreshes the catalog counts, and once the
+    scan ends the health, the Scan now button and the history."""
     if not 1 <= scan_id <= 2**62:
         raise InvalidInputError("A scan id is a positive integer", field="scan_id")
     who = web.principal
     watched = source_pages.live(ctx, who, name, scan_id)
-    values: dict[str, Any] = {"watched": watched, "name": name}
-    if not watched.scan.active:
-        detail = source_pages.detail(ctx, who, name)
+    values: dict[str, Any] = {"watched": watched, "name": name, "on_scan_page": alone}
+    if not alone:
+        values.update(source=source_pages.detail(ctx, who, name), oob=True)
+    if not alone and not watched.scan.active:
         runs, total = source_pages.history(ctx, who, name, HISTORY_SIZE, 0)
         values.update(
-            source=detail, runs=runs, runs_total=total, page=1,
-            pages=max(1, -(-total // HISTORY_SIZE)), oob=True,
+            runs=runs, runs_total=total, page=1, pages=max(1, -(-total // HISTORY_SIZE)),
+            finished=True,
         )  # fmt: skip
     return render(request, "sources/_live.html", values, web=web)
 
@@ -473,6 +481,7 @@ def scan_page(
         "total": total,
         "event": event,
         "event_types": EVENT_TYPES,
+        "on_scan_page": True,
         "page": page,
         "pages": max(1, -(-total // CHANGES_SIZE)),
     }
