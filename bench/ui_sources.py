@@ -51,8 +51,8 @@ PAGES: list[tuple[str, str]] = [
     ("list_by_kind_page_10", "/sources?sort=kind&page=10"),
     ("list_last_page", "/sources?page=20"),
     ("list_filtered", "/sources?q=src-04&kind=sql"),
-    ("source", "/sources/src-0500"),
-    ("scan_changes", "/sources/src-0500/scans/{scan}"),
+    ("source", "/sources/{mid}"),
+    ("scan_changes", "/sources/{mid}/scans/{scan}"),
 ]
 
 
@@ -78,8 +78,8 @@ def _asset(
 
 
 def build_store(home: Path, sources: int, tables: int, scans: int) -> tuple[float, int]:
-    """The sources, their assets and scan runs; returns seconds taken and a scan id of
-    ``src-0500``."""
+    """The sources, their assets and scan runs; returns seconds taken and the newest scan id
+    of the source in the middle (:func:`middle`)."""
     started = time.perf_counter()
     ctx = build_context(Settings(home=home))
     now = datetime.now(UTC)
@@ -143,7 +143,7 @@ def build_store(home: Path, sources: int, tables: int, scans: int) -> tuple[floa
                             "error": "Failed to connect" if status == "failed" else None,
                         },
                     )
-                    if name == "src-0500":
+                    if name == middle(sources):
                         watched = scan_id
                 source_repo.update(conn, source_id, {"last_scan_at": now - timedelta(minutes=i)})
             if i % 100 == 99:
@@ -151,6 +151,10 @@ def build_store(home: Path, sources: int, tables: int, scans: int) -> tuple[floa
     finally:
         ctx.stop()
     return time.perf_counter() - started, watched
+
+
+def middle(sources: int) -> str:
+    return f"src-{sources // 2:04}"
 
 
 def quantiles(values: list[float]) -> dict[str, float]:
@@ -191,7 +195,7 @@ def main() -> None:
             )
             assert answer.status_code == 303, answer.text[:300]
             for key, path in PAGES:
-                url = path.replace("{scan}", str(scan))
+                url = path.replace("{scan}", str(scan)).replace("{mid}", middle(args.sources))
                 for _ in range(5):  # warm up
                     client.get(url)
                 times, wall = [], []

@@ -81,7 +81,7 @@ class AssetCounts:
     tables: int = 0
     views: int = 0
     datasets: int = 0
-    columns: int = 0
+    columns: int | None = None  # None: not counted (the list counts objects only)
 
     @property
     def objects(self) -> int:

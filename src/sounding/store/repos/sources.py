@@ -91,15 +91,19 @@ def kinds(conn: Connection) -> list[str]:
     return [str(k) for k in conn.execute(sa.select(sources.c.kind).distinct().order_by("kind"))]
 
 
-def asset_counts(conn: Connection, source_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Live assets per source and type, for the given sources (an index range each)."""
+def asset_counts(
+    conn: Connection, source_ids: list[int], types: tuple[str, ...] | None = None
+) -> dict[int, dict[str, int]]:
+    """Live assets per source and type (only ``types`` when given), for the given sources:
+    an index range per source and type, each row read to see that it is live."""
     if not source_ids:
         return {}
-    rows = conn.execute(
-        sa.select(assets.c.source_id, assets.c.type, sa.func.count())
-        .where(assets.c.source_id.in_(source_ids), assets.c.deleted_at.is_(None))
-        .group_by(assets.c.source_id, assets.c.type)
+    query = sa.select(assets.c.source_id, assets.c.type, sa.func.count()).where(
+        assets.c.source_id.in_(source_ids), assets.c.deleted_at.is_(None)
     )
+    if types is not None:
+        query = query.where(assets.c.type.in_(types))
+    rows = conn.execute(query.group_by(assets.c.source_id, assets.c.type))
     out: dict[int, dict[str, int]] = {}
     for source_id, type_, count in rows:
         out.setdefault(int(source_id), {})[str(type_)] = int(count)
