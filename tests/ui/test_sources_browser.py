@@ -75,6 +75,9 @@ def test_add_test_scan_and_watch_a_source(
     screenshot(page, "bad-url")
 
     page.fill("#f-url", f"sqlite:///{db}")
+    page.click("form.source-form button:has-text('Test connection')")  # before saving
+    page.wait_for_selector("#test-result.alert.ok")
+    assert _api(site, f"/sources/{name}").status_code == 404  # a test saves nothing
     page.click("button:has-text('Add source')")
     page.wait_for_url(f"{site.base}/sources/{name}?added=1")
     stored = _api(site, f"/sources/{name}").json()

@@ -297,3 +297,46 @@ def test_viewers_see_no_controls_and_forged_posts_are_refused(site: Site, tmp_pa
     # and nobody changes anything without the session's CSRF token
     assert admin.post(f"/sources/{name}/scans", data={}).status_code == 403
     assert _api(site, "GET", f"/scans?source={name}").json()["total"] == 0
+
+
+def test_the_forms_test_what_they_hold_before_saving(site: Site, tmp_path: Path) -> None:
+    admin = site.login("admin")
+    token = site.csrf(admin, "/sources/_new?kind=sql")
+    hx = {"HX-Request": "true", "X-CSRF-Token": token}
+    before = {s["name"] for s in _api(site, "GET", "/sources?limit=500").json()["items"]}
+    missing = tmp_path / "none.db"
+    bad = admin.post("/sources/_test", data={"url": f"sqlite:///{missing}"}, headers=hx)
+    assert bad.status_code == 200 and "Connection failed" in bad.text
+    assert f"SQLite file not found: {missing}" in _text(bad)
+    db = _shop_db(tmp_path / "form.db")
+    good = admin.post("/sources/_test", data={"url": f"sqlite:///{db}"}, headers=hx)
+    assert "Connection works" in good.text and "sqlite" in good.text
+    timeout = admin.post(
+        "/sources/_test", data={"url": f"sqlite:///{db}", "statement_timeout": "0"}, headers=hx
+    )
+    assert "Connection failed" in timeout.text and "statement_timeout" in timeout.text
+    after = {s["name"] for s in _api(site, "GET", "/sources?limit=500").json()["items"]}
+    assert after == before  # testing saves nothing
+    # editing: the redacted URL stands for the stored one, secrets included
+    name = _unique("formtest")
+    url = "postgresql+psycopg://ann:pw-form@127.0.0.1:1/shop"
+    assert _add(site, admin, name=name, url=url, connect_timeout="2").status_code == 303
+    shown = "postgresql+psycopg://ann:***@127.0.0.1:1/shop"
+    edited = admin.post(
+        f"/sources/{name}/test-form", data={"url": shown, "connect_timeout": "2"}, headers=hx
+    )
+    api = _api(site, "POST", f"/sources/{name}/test").json()["error"]["message"]
+    shown_error = re.search(r'class="test-message">(.*?)</span>', edited.text, re.S)
+    assert "Connection failed" in edited.text and shown_error
+    assert unescape(shown_error.group(1)) == api
+    assert "pw-form" not in edited.text
+    nobody = admin.post(
+        f"/sources/{name}/test-form",
+        data={"url": "postgresql+psycopg://bob:***@127.0.0.1:1/shop"},
+        headers=hx,
+    )
+    assert "Connection failed" in nobody.text  # bob has no stored password: *** refused
+    viewer = site.as_user("viewer")
+    vtoken = site.csrf(viewer, "/sources")
+    assert viewer.post("/sources/_test", data={"url": f"sqlite:///{db}",
+                       "csrf_token": vtoken}).status_code == 403  # fmt: skip

@@ -233,21 +233,46 @@ def _fact(value: Any) -> str:
     return str(value)
 
 
-def test(ctx: Context, actor: Principal, name: str) -> ConnectionTest:
-    """Connect to the source: what the connector reports, or its exact error (a source that
-    cannot be reached is an answer here, not a failure of the request)."""
-    actor.require(Permission.SOURCE_MANAGE)
-    try:
-        answer = sources.test_connection(ctx, actor, name)
-    except (SourceError, InvalidInputError) as exc:
-        return ConnectionTest(ok=False, message=exc.message)
+def _outcome(answer: dict[str, Any], message: str) -> ConnectionTest:
     facts = tuple(
         (key, _fact(value))
         for key, value in answer.items()
         if key not in ("ok", "source", "warnings")
     )
     warnings = tuple(str(w) for w in answer.get("warnings") or ())
-    return ConnectionTest(ok=True, message=f"Connected to '{name}'", facts=facts, warnings=warnings)
+    return ConnectionTest(ok=True, message=message, facts=facts, warnings=warnings)
+
+
+def test(ctx: Context, actor: Principal, name: str) -> ConnectionTest:
+    """Connect to the source: what the connector reports, or its exact error (a source that
+    cannot be reached is an answer here, not a failure of the request)."""
+    actor.require(Permission.SOURCE_MANAGE)
+    try:
+        return _outcome(sources.test_connection(ctx, actor, name), f"Connected to '{name}'")
+    except (SourceError, InvalidInputError) as exc:
+        return ConnectionTest(ok=False, message=exc.message)
+
+
+def test_form(
+    ctx: Context,
+    actor: Principal,
+    url: str,
+    options: dict[str, Any],
+    editing: str | None = None,
+) -> ConnectionTest:
+    """Connect to what a form holds, before it is saved. Editing ``editing``, the URL shown
+    redacted stands for the stored one (its ``***`` for the stored secrets)."""
+    actor.require(Permission.SOURCE_MANAGE)
+    try:
+        if editing is not None:
+            row = sources.get_row(ctx, editing)
+            stored = ctx.secrets.decrypt(row["url_encrypted"])
+            url = url.strip()
+            url = stored if url == sources.public(row)["url"] else restore_masked(url, stored)
+        answer = sources.test_url(ctx, actor, url, options, name=editing or "new")
+        return _outcome(answer, "Connected, with the URL and options on the form")
+    except (SourceError, InvalidInputError) as exc:
+        return ConnectionTest(ok=False, message=exc.message)
 
 
 def _masked(value: str | None) -> bool:

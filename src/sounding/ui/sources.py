@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from sounding.domain.sources import ConnectionTest
 from sounding.errors import (
     ConflictError,
     InvalidInputError,
@@ -311,6 +312,55 @@ def create(
     else:
         status = 422
     return _form_page(request, ctx, web, form, kind_form(kind), status_code=status)
+
+
+@router.post("/sources/_test")
+def test_new(
+    request: Request,
+    ctx: CtxDep,
+    web: UiManager,
+    url: Annotated[str, Form(max_length=URL_MAX)] = "",
+    max_concurrent: Annotated[str, Form(max_length=20)] = "",
+    statement_timeout: Annotated[str, Form(max_length=20)] = "",
+    connect_timeout: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Test what the add form holds, before saving it (an htmx fragment)."""
+    return _test_form(request, ctx, web, None, url, max_concurrent, statement_timeout,
+                      connect_timeout)  # fmt: skip
+
+
+@router.post("/sources/{name}/test-form")
+def test_edited(
+    request: Request,
+    ctx: CtxDep,
+    web: UiManager,
+    name: str,
+    url: Annotated[str, Form(max_length=URL_MAX)] = "",
+    max_concurrent: Annotated[str, Form(max_length=20)] = "",
+    statement_timeout: Annotated[str, Form(max_length=20)] = "",
+    connect_timeout: Annotated[str, Form(max_length=20)] = "",
+) -> Response:
+    """Test what the edit form holds (its ``***`` stand for the stored secrets)."""
+    return _test_form(request, ctx, web, name, url, max_concurrent, statement_timeout,
+                      connect_timeout)  # fmt: skip
+
+
+def _test_form(
+    request: Request,
+    ctx: Context,
+    web: WebSession,
+    editing: str | None,
+    url: str,
+    *numbers: str,
+) -> Response:
+    form = SourceFormData(url=url.strip())
+    form.max_concurrent, form.statement_timeout, form.connect_timeout = numbers
+    options = form.options()
+    if form.errors:
+        outcome = ConnectionTest(ok=False, message="; ".join(form.errors.values()))
+    else:
+        outcome = source_pages.test_form(ctx, web.principal, form.url, options, editing)
+    return render(request, "sources/_test.html", {"test": outcome}, web=web)
 
 
 @router.get("/sources/{name}")
