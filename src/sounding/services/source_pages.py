@@ -269,8 +269,10 @@ def test_form(
             stored = ctx.secrets.decrypt(row["url_encrypted"])
             url = url.strip()
             url = stored if url == sources.public(row)["url"] else restore_masked(url, stored)
-        answer = sources.test_url(ctx, actor, url, options, name=editing or "new")
-        return _outcome(answer, "Connected, with the URL and options on the form")
+        config = sources.unsaved_config(ctx, url, options, name=editing or "new")
+        with ctx.registry.open(config) as connector:
+            facts = connector.test()
+        return _outcome(facts, "Connected, with the URL and options on the form")
     except (SourceError, InvalidInputError) as exc:
         return ConnectionTest(ok=False, message=exc.message)
 

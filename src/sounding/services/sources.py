@@ -286,25 +286,17 @@ def remove(ctx: Context, actor: Principal, name: str, *, if_match: str | None = 
     pools.refresh(ctx)
 
 
-def test_url(
-    ctx: Context,
-    actor: Principal,
-    url: str,
-    options: dict[str, Any] | None = None,
-    name: str = "new",
-) -> dict[str, Any]:
-    """Connect to a source not saved yet (what a form holds): the URL checked as ``add``
-    checks it, then tested; returns what the connector reports or raises its error."""
-    actor.require(Permission.SOURCE_MANAGE)
+def unsaved_config(
+    ctx: Context, url: str, options: dict[str, Any] | None = None, name: str = "new"
+) -> SourceConfig:
+    """What a connector needs to open a source not saved yet (what a form holds), its URL
+    checked as :func:`add` checks it (the connector's own check, the local path policy)."""
     if not url or not url.strip():
         raise InvalidInputError("The source URL is empty", field="url")
     options = check_options(dict(options or {}))
     url, _ = _resolve(ctx, url)
     timeout = float(options.get("statement_timeout", ctx.settings.source_statement_timeout))
-    config = SourceConfig(name=name, url=url, options=options, statement_timeout=timeout)
-    with ctx.registry.open(config) as connector:
-        facts = connector.test()
-    return {"ok": True, "source": name, "warnings": [], **facts}
+    return SourceConfig(name=name, url=url, options=options, statement_timeout=timeout)
 
 
 def test_connection(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
