@@ -97,8 +97,12 @@ def test_add_test_scan_and_watch_a_source(
     seen: list[int] = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        seen.append(int(page.get_attribute("#scan-progress", "value") or 0))
-        if page.get_attribute("#live", "data-status") not in ("pending", "running"):
+        value, status = page.evaluate(  # one read of the DOM: a swap may land between two
+            """() => [document.querySelector('#scan-progress').value,
+                      document.querySelector('#live').dataset.status]"""
+        )
+        seen.append(int(value))
+        if status not in ("pending", "running"):
             break
         if 0 < seen[-1] < 100 and seen.count(seen[-1]) == 1:
             screenshot(page, "scanning", full_page=False)  # the last one taken mid-way

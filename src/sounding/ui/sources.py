@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sounding.domain.sources import ConnectionTest
+from sounding.domain.sources import ConnectionTest, SourceDetail
 from sounding.errors import (
     ConflictError,
     InvalidInputError,
@@ -110,7 +110,7 @@ class SourceFormData:
     secret_dropped: bool = False  # the URL typed had a secret, not shown back: retype it
 
     @classmethod
-    def of(cls, detail: Any) -> SourceFormData:
+    def of(cls, detail: SourceDetail) -> SourceFormData:
         options = detail.options
 
         def text(key: str) -> str:
@@ -187,7 +187,7 @@ def _form_page(
     form: SourceFormData,
     kind: KindForm,
     *,
-    editing: Any = None,
+    editing: SourceDetail | None = None,
     status_code: int = 200,
 ) -> Response:
     shown = redact_url(form.url)  # a secret typed in is never sent back, even on an error
