@@ -91,6 +91,7 @@ def test_add_test_scan_and_watch_a_source(
     screenshot(page, "tested", full_page=False)
 
     page.check("input[name=profile]")
+    page.check("input[name=classify]")  # more stages: more of the page's updates to watch
     page.click("button:has-text('Scan now')")
     page.wait_for_selector("#live")
     scan_id = int(page.url.split("scan=")[1].split("#")[0])
@@ -121,6 +122,8 @@ def test_add_test_scan_and_watch_a_source(
     assert _number(page, "[data-count=tables]") == tables == TABLES
     assert _number(page, "[data-count=columns]") == columns == TABLES * 3 + 2
     execution = _api(site, f"/executions/{scan['execution_id']}").json()
+    assert [s["id"] for s in execution["steps"]] == ["discover", "profile", "classify", "lineage"]
+    assert page.locator("[data-stage]").count() == 4
     profiled = next(s for s in execution["steps"] if s["id"] == "profile")
     assert page.inner_text("[data-stage=profile] td.num").startswith(
         f"{profiled['tasks_done']} / {profiled['tasks_total']}"
