@@ -80,3 +80,4 @@ class ScanOptions:
     profile: bool = False
     classify: bool = False
     sample: str = "full"  # "full", "10%" or a row cap such as "100000"
+    lineage: bool = True  # refresh the views' lineage when discovery changed something

@@ -1,7 +1,8 @@
 """The scan pipeline, defined once as data: an ordered tuple of stages.
 
 A scan is ``discover``, then ``profile`` and ``classify`` when its options ask for them, and
-``lineage`` (views read tables: their lineage follows the catalog). :data:`STAGES` says, per
+``lineage`` (views read tables: their lineage follows the catalog; on unless the options turn
+it off). :data:`STAGES` says, per
 stage, whether a scan's options want it, which earlier stage it waits for, what its step config
 holds and how it runs in-process. The two ways a scan runs both read it:
 
@@ -106,7 +107,7 @@ STAGES: tuple[ScanStage, ...] = (
     ScanStage("discover", _always, (), _no_config, None),
     ScanStage("profile", lambda o: o.profile, ("discover",), _sample, _profile),
     ScanStage("classify", lambda o: o.classify, ("profile", "discover"), _no_config, _classify),
-    ScanStage("lineage", _always, ("discover",), _no_config, _lineage),
+    ScanStage("lineage", lambda o: o.lineage, ("discover",), _no_config, _lineage),
 )
 
 

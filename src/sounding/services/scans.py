@@ -114,13 +114,16 @@ def options_for(
     profile: bool | None = None,
     classify: bool | None = None,
     sample: str | None = None,
+    lineage: bool | None = None,
 ) -> ScanOptions:
-    """What this scan runs: explicit choices, else the source's defaults (its ``options``)."""
+    """What this scan runs: explicit choices, else the source's defaults (its ``options``;
+    lineage is refreshed unless turned off)."""
     defaults = get_row(ctx, source)["options"] or {}
     options = ScanOptions(
         profile=bool(defaults.get("profile", False)) if profile is None else profile,
         classify=bool(defaults.get("classify", False)) if classify is None else classify,
         sample=str(sample or defaults.get("sample") or "full"),
+        lineage=True if lineage is None else lineage,
     )
     SamplePolicy.parse(options.sample)  # a bad sample policy fails before the scan starts
     return options

@@ -286,6 +286,19 @@ def remove(ctx: Context, actor: Principal, name: str, *, if_match: str | None = 
     pools.refresh(ctx)
 
 
+def unsaved_config(
+    ctx: Context, url: str, options: dict[str, Any] | None = None, name: str = "new"
+) -> SourceConfig:
+    """What a connector needs to open a source not saved yet (what a form holds), its URL
+    checked as :func:`add` checks it (the connector's own check, the local path policy)."""
+    if not url or not url.strip():
+        raise InvalidInputError("The source URL is empty", field="url")
+    options = check_options(dict(options or {}))
+    url, _ = _resolve(ctx, url)
+    timeout = float(options.get("statement_timeout", ctx.settings.source_statement_timeout))
+    return SourceConfig(name=name, url=url, options=options, statement_timeout=timeout)
+
+
 def test_connection(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
     """Connect to the source; returns what the connector reports or raises ConnectionFailed."""
     actor.require(Permission.SOURCE_MANAGE)

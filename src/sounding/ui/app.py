@@ -26,6 +26,7 @@ from sounding.ui import (
     quality,
     review,
     search,
+    sources,
     workflows,
 )
 from sounding.ui.deps import LoginRequired, login_url
@@ -47,6 +48,7 @@ PAGES: tuple[ModuleType, ...] = (
     executions,
     admin,
     insights,
+    sources,
 )
 
 API_PATHS = ("/api/", "/openapi.json", "/docs", "/static/api", "/metrics", "/healthz")

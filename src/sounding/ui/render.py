@@ -58,10 +58,11 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Glossary", "/glossary", Permission.CATALOG_READ),
     ("Quality", "/quality", Permission.CATALOG_READ),
     ("Compliance", "/compliance", Permission.CATALOG_READ),
+    ("Sources", "/sources", Permission.SOURCE_READ),
     ("Workflows", "/workflows", Permission.CATALOG_READ),
     ("Executions", "/executions", Permission.CATALOG_READ),
-    ("Admin", "/admin", Permission.ADMIN),
     ("Insights", "/insights", Permission.CATALOG_READ),
+    ("Admin", "/admin", Permission.ADMIN),
 )
 
 

@@ -18,7 +18,9 @@ router = APIRouter(prefix="/scans", tags=["scans"])
 def start_scan(ctx: CtxDep, who: Runner, body: ScanCreate) -> dict[str, Any]:
     """Start a scan: an execution of the workflow ``scan:SOURCE``. Follow it at
     GET /executions/{execution_id} (or its alias GET /scans/{id})."""
-    options = scans.options_for(ctx, body.source, body.profile, body.classify, body.sample)
+    options = scans.options_for(
+        ctx, body.source, body.profile, body.classify, body.sample, body.lineage
+    )
     return scan_workflows.start_public(ctx, who, body.source, options)
 
 

@@ -17,6 +17,9 @@ class ScanCreate(RequestModel):
     profile: bool | None = Field(None, description="Profile after discovery (default: source)")
     classify: bool | None = Field(None, description="Classify after discovery (default: source)")
     sample: str | None = Field(None, description="full, 10% or a row cap; default: source")
+    lineage: bool | None = Field(
+        None, description="Refresh the views' lineage after discovery (default: yes)"
+    )
 
 
 class ScanPublic(BaseModel):

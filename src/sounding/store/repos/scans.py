@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sounding.domain.paging import Key, SortOrder
 from sounding.store.paging import seek
 from sounding.store.repos import utcnow
-from sounding.store.tables import scan_runs, sources
+from sounding.store.tables import assets, discovery_events, scan_runs, sources
 from sounding.store.tables_orchestration import executions
 
 
@@ -99,3 +99,41 @@ def mark_interrupted(conn: Connection) -> int:
         .values(status="failed", finished_at=utcnow(), error="Interrupted: the server stopped")
     )
     return int(result.rowcount)
+
+
+def latest_by_source(conn: Connection, source_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The newest scan run of each given source (as :func:`get` reads it)."""
+    if not source_ids:
+        return {}
+    newest = (
+        sa.select(sa.func.max(scan_runs.c.id))
+        .where(scan_runs.c.source_id.in_(source_ids))
+        .group_by(scan_runs.c.source_id)
+    )
+    rows = conn.execute(_select().where(scan_runs.c.id.in_(newest))).mappings()
+    return {int(r["source_id"]): dict(r) for r in rows}
+
+
+def changed_assets(
+    conn: Connection, scan_id: int, limit: int, offset: int, event_type: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """The discovery events of one scan with the asset each names (type, qualified name,
+    whether it is deleted now), in order."""
+    query = (
+        sa.select(
+            discovery_events.c.id,
+            discovery_events.c.event_type,
+            discovery_events.c.diff,
+            assets.c.id.label("asset_id"),
+            assets.c.type,
+            assets.c.qualified_name,
+            assets.c.deleted_at,
+        )
+        .join(assets, assets.c.id == discovery_events.c.asset_id)
+        .where(discovery_events.c.scan_run_id == scan_id)
+    )
+    if event_type:
+        query = query.where(discovery_events.c.event_type == event_type)
+    total = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(query.order_by(discovery_events.c.id).limit(limit).offset(offset))
+    return [dict(r) for r in rows.mappings()], int(total)
