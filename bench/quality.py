@@ -40,7 +40,7 @@ from sounding.connectors.sql_sqlite import sqlite_regexp
 from sounding.domain.assets import AssetType
 from sounding.domain.quality import validate_rule
 from sounding.domain.urn import join_qualified
-from sounding.services.quality_runs import check_table
+from sounding.features.quality.runs import check_table
 
 EMAIL = r"^user\d+@example\.com$"
 RULES = [

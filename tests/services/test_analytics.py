@@ -11,6 +11,12 @@ import sqlalchemy as sa
 
 from sounding.domain.auth import Principal, Role
 from sounding.errors import InvalidInputError
+from sounding.features.quality.tables import (
+    quality_results,
+    quality_rules,
+    quality_runs,
+    quality_scores,
+)
 from sounding.services import (
     analytics,
     catalog,
@@ -23,12 +29,6 @@ from sounding.services import (
 from sounding.services import compliance_findings as decisions
 from sounding.store.repos import usage as usage_repo
 from sounding.store.tables_compliance import compliance_finding_events, compliance_findings
-from sounding.store.tables_quality import (
-    quality_results,
-    quality_rules,
-    quality_runs,
-    quality_scores,
-)
 from tests.factories import SHOP_DDL, execute, sqlite_source
 
 U = "urn:sounding:shop:main."

@@ -29,6 +29,7 @@ from sounding.domain.search import (
     SuggestionKind,
 )
 from sounding.errors import InvalidInputError
+from sounding.features.quality import repo as quality_repo
 from sounding.governance.glossary import DEPRECATED, term_urn
 from sounding.search.index import SearchIndex, open_index
 from sounding.services import catalog
@@ -36,7 +37,6 @@ from sounding.services.context import Context
 from sounding.services.glossary_links import asset_term_names
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import glossary as glossary_repo
-from sounding.store.repos import quality as quality_repo
 from sounding.store.repos import scanning as label_repo
 from sounding.store.repos import search as outbox
 from sounding.store.repos import usage as usage_repo

@@ -27,28 +27,28 @@ from sounding.domain.quality import (
     RuleStatus,
     validate_rule,
 )
-from sounding.domain.quality_records import (
-    QualityResult,
-    QualityRule,
-    RuleFileResult,
-    RuleSuggestions,
-)
 from sounding.domain.urn import make_urn, split_qualified
 from sounding.errors import (
     ConflictError,
     InvalidInputError,
     NotFoundError,
 )
-from sounding.scanning.quality_reveal import revealed_fields
-from sounding.scanning.quality_suggest import suggest_rules
+from sounding.features.quality import repo
+from sounding.features.quality.records import (
+    QualityResult,
+    QualityRule,
+    RuleFileResult,
+    RuleSuggestions,
+)
+from sounding.features.quality.reveal import revealed_fields
+from sounding.features.quality.scores import refresh
+from sounding.features.quality.suggest import suggest_rules
+from sounding.features.quality.tables import quality_rules
 from sounding.services import catalog, profiling, versions
 from sounding.services.context import Context
-from sounding.services.quality_scores import refresh
 from sounding.services.sources import get_row
 from sounding.store.repos import audit, utcnow
-from sounding.store.repos import quality as repo
 from sounding.store.repos import scanning as scanning_repo
-from sounding.store.tables_quality import quality_rules
 
 logger = logging.getLogger(__name__)
 

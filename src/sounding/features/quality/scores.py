@@ -21,10 +21,10 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.quality import Dimension, RuleKind, dimension_scores, rule_score
 from sounding.domain.urn import join_qualified, split_qualified
 from sounding.errors import InvalidInputError
+from sounding.features.quality import repo
 from sounding.services import catalog
 from sounding.services.context import Context
 from sounding.services.sources import get_row
-from sounding.store.repos import quality as repo
 from sounding.store.repos import utcnow
 
 DIMENSIONS = [d.value for d in Dimension]

@@ -26,13 +26,13 @@ from sounding.domain.quality import (
     RuleStatus,
     judge,
 )
-from sounding.domain.quality_records import QualityResult, QualityRun, QualityRunDetail
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError
-from sounding.scanning import quality as sql
-from sounding.services import catalog
-from sounding.services.context import Context
-from sounding.services.quality import (
+from sounding.features.quality import checks as sql
+from sounding.features.quality import repo
+from sounding.features.quality.records import QualityResult, QualityRun, QualityRunDetail
+from sounding.features.quality.scores import rescore
+from sounding.features.quality.service import (
     SYSTEM,
     check_sql,
     parent_table,
@@ -40,10 +40,10 @@ from sounding.services.quality import (
     rule_of,
     table_of,
 )
-from sounding.services.quality_scores import rescore
+from sounding.services import catalog
+from sounding.services.context import Context
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import audit, utcnow
-from sounding.store.repos import quality as repo
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,8 @@ from typing import Any
 
 from sounding.domain.auth import workflow_principal
 from sounding.errors import InvalidInputError, SourceError
+from sounding.features.quality import repo
+from sounding.features.quality import runs as quality_runs
 from sounding.orchestration.steps import (
     StepContext,
     StepPlan,
@@ -19,10 +21,8 @@ from sounding.orchestration.steps import (
     TaskContext,
     TaskSpec,
 )
-from sounding.services import quality_runs
 from sounding.services.context import Context
 from sounding.services.sources import get_row
-from sounding.store.repos import quality as repo
 
 
 class QualityRulesFailedError(SourceError):

@@ -17,10 +17,11 @@ from typing import Any
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.timestamps import to_text
 from sounding.errors import InvalidInputError
+from sounding.features.quality import repo
+from sounding.features.quality import scores as quality_scores
+from sounding.features.quality import service as quality
 from sounding.governance.charts import Bar, bar_chart
-from sounding.services import quality, quality_scores
 from sounding.services.context import Context
-from sounding.store.repos import quality as repo
 from sounding.store.repos import utcnow
 
 FORMATS = {"json": "application/json", "csv": "text/csv", "html": "text/html"}

@@ -10,14 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sounding.domain.paging import Key, SortOrder
-from sounding.store.paging import seek
-from sounding.store.tables import assets, sources
-from sounding.store.tables_quality import (
+from sounding.features.quality.tables import (
     quality_results,
     quality_rules,
     quality_runs,
     quality_scores,
 )
+from sounding.store.paging import seek
+from sounding.store.tables import assets, sources
 from sounding.store.tables_search import search_outbox
 
 CHUNK = 500
