@@ -11,24 +11,17 @@ import sqlalchemy as sa
 
 from sounding.domain.auth import Principal, Role
 from sounding.errors import InvalidInputError
+from sounding.features.compliance import findings as decisions
+from sounding.features.compliance import service as compliance
+from sounding.features.compliance.tables import compliance_finding_events, compliance_findings
 from sounding.features.quality.tables import (
     quality_results,
     quality_rules,
     quality_runs,
     quality_scores,
 )
-from sounding.services import (
-    analytics,
-    catalog,
-    classification,
-    compliance,
-    scans,
-    sources,
-    usage,
-)
-from sounding.services import compliance_findings as decisions
+from sounding.services import analytics, catalog, classification, scans, sources, usage
 from sounding.store.repos import usage as usage_repo
-from sounding.store.tables_compliance import compliance_finding_events, compliance_findings
 from tests.factories import SHOP_DDL, execute, sqlite_source
 
 U = "urn:sounding:shop:main."

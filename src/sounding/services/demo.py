@@ -10,13 +10,14 @@ from typing import Any
 from sounding.demo.processing import processing_properties
 from sounding.demo.warehouse import TABLE_OWNERS, build_demo_workspace
 from sounding.domain.auth import Principal
-from sounding.domain.compliance import EvaluationResult
 from sounding.domain.urn import make_urn
 from sounding.errors import NotFoundError
+from sounding.features.compliance import service as compliance
+from sounding.features.compliance.records import EvaluationResult
 from sounding.features.quality import runs as quality_runs
 from sounding.features.quality import service as quality
 from sounding.features.quality.records import QualityRunDetail
-from sounding.services import catalog, classification, compliance, sources
+from sounding.services import catalog, classification, sources
 from sounding.services.context import Context
 from sounding.services.glossary import import_terms
 from sounding.services.glossary_links import generate_suggestions

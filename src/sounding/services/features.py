@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.services.context import Context
 
-DEFAULT_FEATURES: tuple[str, ...] = ("sounding.features.quality",)
+DEFAULT_FEATURES: tuple[str, ...] = (
+    "sounding.features.quality",
+    "sounding.features.compliance",
+)
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]
 

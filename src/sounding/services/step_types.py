@@ -26,7 +26,7 @@ from sounding.orchestration.steps import (
     TaskContext,
     TaskSpec,
 )
-from sounding.services import classification, compliance, features, lineage, profiling, scans
+from sounding.services import classification, features, lineage, profiling, scans
 from sounding.services.context import Context
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
@@ -142,5 +142,4 @@ def bind(ctx: Context, registry: StepTypeRegistry) -> None:
     registry.register("classify", lambda s: per_object(s, "classify"), replace=True)
     registry.register("lineage", lineage_step, replace=True)
     registry.register("notify", notify, replace=True)
-    registry.register("compliance", lambda s: compliance.plan_step(ctx, s), replace=True)
-    features.bind_step_types(ctx, registry)  # each feature's own (quality, ...)
+    features.bind_step_types(ctx, registry)  # each feature's own (quality, compliance)

@@ -11,13 +11,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sounding.store.tables import assets, sources
-from sounding.store.tables_compliance import (
+from sounding.features.compliance.tables import (
     compliance_evaluations,
     compliance_finding_events,
     compliance_findings,
     compliance_frameworks,
 )
+from sounding.store.tables import assets, sources
 from sounding.store.tables_scanning import classifications
 
 _CHUNK = 500

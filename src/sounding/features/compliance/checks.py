@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sounding.domain.checksums import all_same, luhn_ok
-from sounding.governance.frameworks import Control, Framework, Requirement, label_matches
+from sounding.features.compliance.frameworks import Control, Framework, Requirement, label_matches
 
 logger = logging.getLogger(__name__)
 

@@ -250,7 +250,7 @@ def parse_framework(text: str, origin: str) -> Framework:
 @cache
 def builtin_frameworks() -> tuple[Framework, ...]:
     """GDPR, CCPA, HIPAA and PCI DSS, as shipped in the package."""
-    folder = resources.files("sounding.governance") / "frameworks"
+    folder = resources.files("sounding.features.compliance") / "frameworks"
     out = [
         parse_framework(f.read_text(encoding="utf-8"), "builtin")
         for f in sorted(folder.iterdir(), key=lambda f: f.name)

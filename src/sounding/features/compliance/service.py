@@ -4,7 +4,7 @@ Frameworks come from three places, later ones replacing earlier ones with the sa
 built-in YAML files, ``<SOUNDING_HOME>/frameworks/*.yaml`` and frameworks uploaded through
 the API (kept in the store). An evaluation reads the catalog (curated fields, labels), samples
 the values of card-number columns through the source connector (bounded), runs the pure
-checks of :mod:`sounding.governance.compliance` and reconciles the findings in one
+checks of :mod:`sounding.features.compliance.checks` and reconciles the findings in one
 transaction: new failures open findings, resolved ones that fail again reopen, open and
 accepted ones that pass now are resolved, and the tables in scope get the framework's tag.
 Findings, tags and the run itself are audit-logged in that transaction, and every status
@@ -22,24 +22,23 @@ from typing import Any
 from sounding.connectors.base import Profiler
 from sounding.domain.assets import AssetType, ObjectRef
 from sounding.domain.auth import Permission, Principal, workflow_principal
-from sounding.domain.compliance import Evaluation, EvaluationResult
 from sounding.domain.documents import load_json
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError
-from sounding.governance import compliance as checks
-from sounding.governance.frameworks import (
+from sounding.features.compliance import checks, repo
+from sounding.features.compliance.frameworks import (
     Framework,
     builtin_frameworks,
     framework_from_dict,
     parse_framework,
     parse_yaml,
 )
+from sounding.features.compliance.records import Evaluation, EvaluationResult
 from sounding.orchestration.steps import StepContext, StepPlan, TaskContext, TaskSpec
 from sounding.services.context import Context
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
-from sounding.store.repos import compliance as repo
 
 logger = logging.getLogger(__name__)
 

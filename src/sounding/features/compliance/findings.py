@@ -16,13 +16,12 @@ from dataclasses import asdict
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.compliance import Finding, FindingEvent
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
-from sounding.governance import compliance as checks
-from sounding.governance.compliance_report import render
-from sounding.governance.frameworks import SEVERITIES, Framework
-from sounding.services import catalog, versions
-from sounding.services.compliance import (
+from sounding.features.compliance import checks, repo
+from sounding.features.compliance.frameworks import SEVERITIES, Framework
+from sounding.features.compliance.records import Finding, FindingEvent
+from sounding.features.compliance.report import render
+from sounding.features.compliance.service import (
     ACCEPTED,
     BY_HAND,
     EVENTS,
@@ -33,11 +32,11 @@ from sounding.services.compliance import (
     load_tables,
     resolve_frameworks,
 )
+from sounding.features.compliance.tables import compliance_findings
+from sounding.services import catalog, versions
 from sounding.services.context import Context
 from sounding.services.sources import get_row
 from sounding.store.repos import audit, utcnow
-from sounding.store.repos import compliance as repo
-from sounding.store.tables_compliance import compliance_findings
 
 logger = logging.getLogger(__name__)
 
