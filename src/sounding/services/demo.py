@@ -14,13 +14,13 @@ from sounding.domain.urn import make_urn
 from sounding.errors import NotFoundError
 from sounding.features.compliance import service as compliance
 from sounding.features.compliance.records import EvaluationResult
+from sounding.features.glossary.links import generate_suggestions
+from sounding.features.glossary.service import import_terms
 from sounding.features.quality import runs as quality_runs
 from sounding.features.quality import service as quality
 from sounding.features.quality.records import QualityRunDetail
 from sounding.services import catalog, classification, sources
 from sounding.services.context import Context
-from sounding.services.glossary import import_terms
-from sounding.services.glossary_links import generate_suggestions
 from sounding.store.repos import sources as source_repo
 
 logger = logging.getLogger(__name__)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.quality",
     "sounding.features.compliance",
+    "sounding.features.glossary",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]

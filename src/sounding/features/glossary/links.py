@@ -2,7 +2,7 @@
 
 A link is ``accepted`` (a person linked the term, or accepted a suggestion), ``suggested``
 (Sounding proposes it with a confidence and its reasons) or ``rejected`` (a person said no;
-that pair is never suggested again). Scoring is :mod:`sounding.governance.glossary_suggest`.
+that pair is never suggested again). Scoring is :mod:`sounding.features.glossary.suggest`.
 """
 
 from __future__ import annotations
@@ -15,18 +15,18 @@ from typing import Any
 import numpy as np
 
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.glossary import GlossaryLink, SuggestionRun
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
-from sounding.governance import glossary as g
-from sounding.governance import glossary_suggest as gs
+from sounding.features.glossary import repo
+from sounding.features.glossary import suggest as gs
+from sounding.features.glossary import terms as g
+from sounding.features.glossary.records import GlossaryLink, SuggestionRun
+from sounding.features.glossary.service import find_row
 from sounding.search.analysis import STOP_WORDS, split_words, stem
 from sounding.services import catalog
 from sounding.services.context import Context
-from sounding.services.glossary import find_row
 from sounding.services.sources import get_row
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
-from sounding.store.repos import glossary as repo
 from sounding.store.repos import scanning as label_repo
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """Use cases for the business glossary: terms in a hierarchy, their status, import and export.
 
-Links between terms and assets, and suggested links, are in :mod:`sounding.services.glossary_links`.
+Links between terms and assets, and suggested links, are in :mod:`sounding.features.glossary.links`.
 Every change is audit-logged in its own transaction; database triggers note it in the search
 outbox so the search index picks it up (see the ``glossary_0001`` migration).
 """
@@ -13,19 +13,19 @@ from dataclasses import asdict
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.glossary import (
+from sounding.errors import ConflictError, InvalidInputError, NotFoundError
+from sounding.features.glossary import repo
+from sounding.features.glossary import terms as g
+from sounding.features.glossary.records import (
     GlossaryImportResult,
     GlossaryTerm,
     GlossaryTermDetail,
     GlossaryTreeNode,
 )
-from sounding.errors import ConflictError, InvalidInputError, NotFoundError
-from sounding.governance import glossary as g
+from sounding.features.glossary.tables import glossary_terms
 from sounding.services import versions
 from sounding.services.context import Context
 from sounding.store.repos import audit, utcnow
-from sounding.store.repos import glossary as repo
-from sounding.store.tables_glossary import glossary_terms
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from sounding.services.glossary import find_row
-from sounding.store.repos import glossary as repo
+from sounding.features.glossary import repo
+from sounding.features.glossary.service import find_row
 from sounding.store.repos import utcnow
 
 ACCEPTED = "accepted"  # the status of a link a person made (services.glossary_links)

@@ -8,8 +8,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.features.glossary.tables import (
+    glossary_links,
+    glossary_term_relations,
+    glossary_terms,
+)
 from sounding.store.tables import assets, sources
-from sounding.store.tables_glossary import glossary_links, glossary_term_relations, glossary_terms
 
 _CHUNK = 500
 RELATED = "related"
