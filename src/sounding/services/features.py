@@ -25,6 +25,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.quality",
     "sounding.features.compliance",
     "sounding.features.glossary",
+    "sounding.features.insights",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]

@@ -1,7 +1,7 @@
 """Response bodies of ``/api/v1/insights``, ``/api/v1/analytics/orchestration`` and
 ``/api/v1/system/health``.
 
-The fields follow the records of ``orchestration/insights.py`` (``Summary``, ``SourceLoad``,
+The fields follow the records of ``features/insights/stats.py`` (``Summary``, ``SourceLoad``,
 ``Forecast``, ``Anomaly``) and ``services/health.py``.
 """
 

@@ -9,7 +9,6 @@ from sqlalchemy.engine import Engine
 
 from sounding.store import (  # noqa: F401 (their tables join the metadata)
     tables_changes,
-    tables_insights,
     tables_lineage,
     tables_orchestration,
     tables_scanning,

@@ -1,7 +1,7 @@
 """Use cases for orchestration insights: analytics, forecasts and ETAs, anomalies, and
 recommendations (applied and rolled back through the workflow service, with an audit trail).
 
-The statistics are pure functions in ``sounding.orchestration.insights`` and ``.advice``; this
+The statistics are pure functions in ``sounding.features.insights.stats`` and ``.advice``; this
 module reads the history from the store and the live state from the engine of this process.
 """
 
@@ -17,14 +17,12 @@ from typing import Any
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import ExecutionRecord, RunStatus, StepRecord, Strategy
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
-from sounding.orchestration import advice
-from sounding.orchestration import insights as stats
+from sounding.features.insights import advice, repo, stats
 from sounding.orchestration.load import EngineLoad
 from sounding.orchestration.parsing import parse_workflow
 from sounding.services import workflows
 from sounding.services.context import Context
 from sounding.store.repos import audit
-from sounding.store.repos import insights as repo
 from sounding.store.repos import scans as scan_repo
 from sounding.store.repos import sources as source_repo
 from sounding.store.repos import workflows as workflow_repo

@@ -17,6 +17,7 @@ from sounding.domain.orchestration import (
     StepRecord,
     TaskAttemptRecord,
 )
+from sounding.features.insights.tables import insight_actions
 from sounding.store.repos import utcnow
 from sounding.store.repos.orchestration import (
     attempt_record,
@@ -24,7 +25,6 @@ from sounding.store.repos.orchestration import (
     step_record,
     to_utc,
 )
-from sounding.store.tables_insights import insight_actions
 from sounding.store.tables_orchestration import executions, step_executions, task_attempts
 
 logger = logging.getLogger(__name__)

@@ -39,7 +39,7 @@ from sounding.domain.orchestration import (
     TaskAttemptRecord,
 )
 from sounding.errors import NotFoundError
-from sounding.orchestration.insights import (
+from sounding.features.insights.stats import (
     concurrency_at_start,
     mean_concurrency,
     percentile,

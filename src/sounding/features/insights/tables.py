@@ -1,6 +1,6 @@
 """Applied recommendations: what an insight changed, the value it replaced, and its rollback.
 
-One row per application of a recommendation (``sounding.orchestration.advice``). ``change`` is
+One row per application of a recommendation (``sounding.features.insights.advice``). ``change`` is
 ``{"field", "step", "value"}`` as applied to the workflow document; ``previous`` is
 ``{"present": bool, "value": ...}`` so a rollback restores the old value or removes the field.
 """
