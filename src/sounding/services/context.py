@@ -64,7 +64,7 @@ class Context:
     registry: ConnectorRegistry
     secrets: SecretBox
     scan_hooks: list[ScanHook] = field(default_factory=list)
-    # failed web logins per user name and per client address (services/web_sessions.py)
+    # failed web logins per user name and per client address (features/accounts/web_sessions.py)
     login_failures: LoginFailures = field(default_factory=LoginFailures, repr=False)
     _step_types: StepTypeRegistry | None = field(default=None, init=False, repr=False)
     _engine: EngineHost | None = field(default=None, init=False, repr=False)

@@ -26,6 +26,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.compliance",
     "sounding.features.glossary",
     "sounding.features.insights",
+    "sounding.features.accounts",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]

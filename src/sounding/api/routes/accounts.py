@@ -21,7 +21,7 @@ from sounding.api.schemas import (
     UserUpdate,
 )
 from sounding.domain.auth import Principal
-from sounding.services import accounts
+from sounding.features.accounts import service as accounts
 
 router = APIRouter(tags=["accounts"])
 

@@ -32,9 +32,9 @@ from sounding.errors import (
     NotFoundError,
     RateLimitedError,
 )
-from sounding.services.accounts import hash_token
+from sounding.features.accounts import repo
+from sounding.features.accounts.service import hash_token
 from sounding.services.context import Context
-from sounding.store.repos import accounts as repo
 from sounding.store.repos import audit, utcnow
 
 logger = logging.getLogger(__name__)

@@ -20,8 +20,8 @@ from sounding.domain.auth import Permission, Principal, Role
 from sounding.domain.paging import Key
 from sounding.domain.quality import parse_duration
 from sounding.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
+from sounding.features.accounts import repo
 from sounding.services.context import Context
-from sounding.store.repos import accounts as repo
 from sounding.store.repos import audit, utcnow
 
 logger = logging.getLogger(__name__)

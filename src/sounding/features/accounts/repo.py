@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.features.accounts.tables import api_tokens, ui_sessions, users
 from sounding.store.repos import utcnow
-from sounding.store.tables import api_tokens, ui_sessions, users
 
 
 def insert_user(conn: Connection, name: str, role: str) -> int:
