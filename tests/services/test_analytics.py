@@ -20,8 +20,9 @@ from sounding.features.quality.tables import (
     quality_runs,
     quality_scores,
 )
-from sounding.services import analytics, catalog, classification, scans, sources, usage
-from sounding.store.repos import usage as usage_repo
+from sounding.features.usage import repo as usage_repo
+from sounding.features.usage import service as usage
+from sounding.services import analytics, catalog, classification, scans, sources
 from tests.factories import SHOP_DDL, execute, sqlite_source
 
 U = "urn:sounding:shop:main."

@@ -13,7 +13,6 @@ from sounding.store import (  # noqa: F401 (their tables join the metadata)
     tables_orchestration,
     tables_scanning,
     tables_search,
-    tables_usage,
 )
 from sounding.store.migrations import locations
 from sounding.store.tables import metadata

@@ -14,16 +14,16 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
-from sounding.domain.usage import UsageCount, UsageKind
-from sounding.store.tables import assets
-from sounding.store.tables_search import search_outbox
-from sounding.store.tables_usage import (
+from sounding.features.usage.records import UsageCount, UsageKind
+from sounding.features.usage.tables import (
     asset_popularity,
     query_usage_state,
     search_queries,
     usage_daily,
     usage_users,
 )
+from sounding.store.tables import assets
+from sounding.store.tables_search import search_outbox
 
 _CHUNK = 500
 CountKey = tuple[int, date, str]  # (asset id, day, kind)

@@ -26,15 +26,15 @@ from typing import Any
 from sounding.domain.assets import QueryLogEntry
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.search import GLOSSARY_TERM
-from sounding.domain.usage import WINDOW_DAYS, UsageKind, changed_enough, popularity
 from sounding.errors import InvalidInputError
+from sounding.features.usage import repo
+from sounding.features.usage.records import WINDOW_DAYS, UsageKind, changed_enough, popularity
+from sounding.features.usage.repo import CountKey
 from sounding.lineage.parse import parse_lineage
 from sounding.services import catalog, lineage, querylog
 from sounding.services.context import Context
 from sounding.services.sources import get_row
 from sounding.store.repos import audit, utcnow
-from sounding.store.repos import usage as repo
-from sounding.store.repos.usage import CountKey
 
 logger = logging.getLogger(__name__)
 
