@@ -1,6 +1,6 @@
 """Quality runs: the active rules of each table pushed down through the source's connector.
 
-Per table: one aggregate query for every single-table rule (``scanning.quality``), separate
+Per table: one aggregate query for every single-table rule (``checks``), separate
 queries for referential integrity and custom SQL, then example rows for the rules that
 failed. Results are kept per run and the table is rescored in the same transaction.
 """

@@ -1,8 +1,8 @@
 """Use cases for data quality: rules (API, YAML, suggestions), runs pushed down to sources.
 
-A run compiles the active rules of each table into SQL (``scanning.quality``), runs it through
+A run compiles the active rules of each table into SQL (``checks``), runs it through
 the source's connector (``QualityRunner``: read-only), keeps one result per rule and rescores
-each table (``services.quality_scores``). Example failing values are kept as found and masked
+each table (``scores``). Example failing values are kept as found and masked
 when read: a column with a classification label that is not rejected shows ``"***"`` to
 anyone without ``pii:read``.
 """
@@ -126,7 +126,7 @@ def _mask_examples(
     revealed: frozenset[str] = frozenset(),
 ) -> list[dict[str, Any]]:
     """Values of sensitive columns masked by the profiles' one rule; a custom SQL row shows
-    only ``revealed`` fields (``scanning.quality_reveal``): everything else it returned may come
+    only ``revealed`` fields (``reveal``): everything else it returned may come
     from anywhere."""
     out = []
     for item in examples:

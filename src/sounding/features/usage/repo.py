@@ -161,7 +161,7 @@ def assets_with_usage(conn: Connection, since: date) -> set[int]:
 
 
 def popularity_for(conn: Connection, asset_ids: Iterable[int]) -> dict[int, float]:
-    """Stored popularity of these assets (0.0 for assets never used); see ``domain.usage``."""
+    """Stored popularity of these assets (0.0 for assets never used); see ``records``."""
     wanted = sorted(set(asset_ids))
     out = dict.fromkeys(wanted, 0.0)
     for chunk in _chunks(wanted):

@@ -7,7 +7,7 @@ the context stops. So
 ``GET /api/v1/assets/{ref}`` stays a read and never waits for SQLite's single writer.
 
 Each flush adds the counts (``usage_daily``), the distinct users, the search queries, and
-recomputes the popularity (``domain.usage.popularity``) of the assets it touched, noting those
+recomputes the popularity (``records.popularity``) of the assets it touched, noting those
 whose popularity changed noticeably in the search outbox so search ranking follows. Once a UTC
 day, the first flush also recomputes every asset with usage in the window (decay).
 """
