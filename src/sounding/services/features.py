@@ -6,7 +6,7 @@ types. The core never imports one by name: :data:`DEFAULT_FEATURES` lists them a
 names, the way datasette's ``DEFAULT_PLUGINS`` lists its built-in plugins, and each package
 exposes one :class:`Feature` as ``FEATURE``. Adding a feature is one line here; its routes,
 commands and pages are one line in the presentation's tuples (``api.routes.ROUTES``,
-``cli.app.COMMANDS``, ``ui.app.PAGES``).
+``cli.commands.COMMANDS``, ``ui.app.PAGES``).
 """
 
 from __future__ import annotations
