@@ -28,7 +28,9 @@ from cryptography.fernet import Fernet  # noqa: E402
 from sounding.config import Settings  # noqa: E402
 from sounding.domain.auth import Principal, Role  # noqa: E402
 from sounding.domain.scans import ScanOptions  # noqa: E402
-from sounding.services import compliance, compliance_findings, scans, sources  # noqa: E402
+from sounding.features.compliance import findings as compliance_findings  # noqa: E402
+from sounding.features.compliance import service as compliance  # noqa: E402
+from sounding.services import scans, sources  # noqa: E402
 from sounding.services.context import build_context  # noqa: E402
 
 

@@ -44,11 +44,12 @@ from cryptography.fernet import Fernet
 
 from sounding.config import Settings
 from sounding.domain.auth import Principal, Role
-from sounding.governance.glossary_suggest import DEFAULT_THRESHOLD
-from sounding.services import glossary_links, scans, sources
+from sounding.features.glossary import links as glossary_links
+from sounding.features.glossary.service import import_terms
+from sounding.features.glossary.suggest import DEFAULT_THRESHOLD
+from sounding.services import scans, sources
 from sounding.services.context import Context, build_context
 from sounding.services.demo import DEMO_GLOSSARY
-from sounding.services.glossary import import_terms
 from sounding.testing.corpora import corpora_dir
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
 For SQLite and Parquet (DuckDB) it times:
 
-1. **ours**: the product's path for one table (``services.quality_runs.check_table``): the rules
+1. **ours**: the product's path for one table (``features.quality.runs.check_table``): the rules
    compiled into one aggregate query through the connector, then example rows for the rules
    that failed;
 2. **the floor**: the same checks written by hand as ONE aggregate SQL query on a plain
@@ -40,7 +40,7 @@ from sounding.connectors.sql_sqlite import sqlite_regexp
 from sounding.domain.assets import AssetType
 from sounding.domain.quality import validate_rule
 from sounding.domain.urn import join_qualified
-from sounding.services.quality_runs import check_table
+from sounding.features.quality.runs import check_table
 
 EMAIL = r"^user\d+@example\.com$"
 RULES = [

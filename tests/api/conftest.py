@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 
 from sounding.api.app import create_app
 from sounding.domain.auth import Principal, Role
-from sounding.services import accounts, sources
+from sounding.features.accounts import service as accounts
+from sounding.services import sources
 from tests.factories import sqlite_source
 
 

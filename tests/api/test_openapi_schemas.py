@@ -18,7 +18,8 @@ import jsonschema
 import pytest
 
 from sounding.api.schemas import QueryUsageIngested
-from sounding.services import scans, sources, usage
+from sounding.features.usage import service as usage
+from sounding.services import scans, sources
 from sounding.testing.server import ServerProcess
 from tests.api.openapi_helpers import operations, success
 from tests.factories import sqlite_source

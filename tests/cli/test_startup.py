@@ -1,7 +1,7 @@
 """The ``sounding`` command as a user starts it: a child process of ``python -m sounding.cli``.
 
-Start-up is lazy (``sounding.cli.app.COMMANDS``): ``--help`` and ``--version`` import no command
-module, and a command imports only its own.
+Start-up is lazy (``sounding.cli.commands.COMMANDS``): ``--help`` and ``--version`` import no
+command module, and a command imports only its own.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from pathlib import Path
 import typer
 
 from sounding import __version__
-from sounding.cli.app import COMMANDS, app, load_command
+from sounding.cli.app import app, load_command
+from sounding.cli.commands import COMMANDS
 
 # what the web server, the ORM and the scanners bring in: none of it is needed to print help
 HEAVY = ("fastapi", "sqlalchemy", "uvicorn", "alembic", "duckdb", "sqlglot", "numpy", "httpx")

@@ -28,8 +28,8 @@ from sounding.domain.dialects import (
 from sounding.domain.dialects.sqlite import SQLITE
 from sounding.domain.profiling import SamplePolicy
 from sounding.domain.quality import QueryTarget, validate_rule
+from sounding.features.quality import checks as quality_sql
 from sounding.lineage.dialects import dialect_spec
-from sounding.scanning import quality as quality_sql
 from sounding.services.lineage import dialect_of
 from tests.connectors.helpers import open_source
 

@@ -9,9 +9,13 @@ from typing import Any
 import pytest
 
 from sounding.errors import ParseError, ValidationFailedError
-from sounding.governance import compliance as c
-from sounding.governance.compliance_report import render
-from sounding.governance.frameworks import builtin_frameworks, framework_from_dict, parse_framework
+from sounding.features.compliance import checks as c
+from sounding.features.compliance.frameworks import (
+    builtin_frameworks,
+    framework_from_dict,
+    parse_framework,
+)
+from sounding.features.compliance.report import render
 
 PAN = "4111111111111111"
 

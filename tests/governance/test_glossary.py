@@ -7,8 +7,8 @@ import json
 import pytest
 
 from sounding.errors import ConflictError, InvalidInputError, ParseError, ValidationFailedError
-from sounding.governance import glossary as g
-from sounding.governance.glossary_suggest import (
+from sounding.features.glossary import terms as g
+from sounding.features.glossary.suggest import (
     AssetProfile,
     TermProfile,
     combine,

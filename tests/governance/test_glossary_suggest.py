@@ -1,19 +1,19 @@
 """How suggestions read names: suffixes, report words, qualifiers, counts, flags, owners,
-grouping terms and inferred synonyms (governance/glossary_names.py, glossary_suggest.py).
+grouping terms and inferred synonyms (features/glossary/names.py, suggest.py).
 
 Profiles are built with the service's own word functions, as generate_suggestions does."""
 
 from __future__ import annotations
 
-from sounding.governance.glossary_names import shape_name
-from sounding.governance.glossary_suggest import (
+from sounding.features.glossary.links import plural_words, spanning, tokens, words
+from sounding.features.glossary.names import shape_name
+from sounding.features.glossary.suggest import (
     AssetProfile,
     LinkSuggestion,
     TermProfile,
     name_words,
     suggest_links,
 )
-from sounding.services.glossary_links import plural_words, spanning, tokens, words
 
 
 def term(

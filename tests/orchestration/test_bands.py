@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sounding.orchestration import bands
-from sounding.orchestration.insights import Sample
+from sounding.features.insights import bands
+from sounding.features.insights.stats import Sample
 
 
 def samples(*seconds: float, tasks: int = 10) -> list[Sample]:

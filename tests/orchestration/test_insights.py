@@ -17,8 +17,8 @@ from sounding.domain.orchestration import (
     TaskAttemptRecord,
 )
 from sounding.errors import NotFoundError, ValidationFailedError
-from sounding.orchestration import advice
-from sounding.orchestration import insights as st
+from sounding.features.insights import advice
+from sounding.features.insights import stats as st
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.templating import builtin_templates, instantiate, load_template
 from tests.orchestration.helpers import Probe, engine, run, workflow

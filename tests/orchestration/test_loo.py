@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sounding.orchestration import insights as stats
+from sounding.features.insights import stats
 
 
 def refit_each(samples: list[stats.Sample]) -> list[float | None]:

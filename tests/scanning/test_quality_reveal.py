@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sounding.scanning.quality_reveal import revealed_fields
+from sounding.features.quality.reveal import revealed_fields
 
 COLUMNS = ("id", "email", "amount")
 

@@ -12,7 +12,7 @@ from sounding.domain.quality import (
     rule_score,
     validate_rule,
 )
-from sounding.scanning import quality as sql
+from sounding.features.quality import checks as sql
 
 
 def test_one_aggregate_query_for_all_single_table_rules() -> None:

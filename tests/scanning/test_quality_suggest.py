@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sounding.scanning.quality_suggest import suggest_rules
+from sounding.features.quality.suggest import suggest_rules
 
 PROFILED_AT = datetime(2026, 1, 1, tzinfo=UTC)
 

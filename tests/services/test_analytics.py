@@ -11,24 +11,18 @@ import sqlalchemy as sa
 
 from sounding.domain.auth import Principal, Role
 from sounding.errors import InvalidInputError
-from sounding.services import (
-    analytics,
-    catalog,
-    classification,
-    compliance,
-    scans,
-    sources,
-    usage,
-)
-from sounding.services import compliance_findings as decisions
-from sounding.store.repos import usage as usage_repo
-from sounding.store.tables_compliance import compliance_finding_events, compliance_findings
-from sounding.store.tables_quality import (
+from sounding.features.compliance import findings as decisions
+from sounding.features.compliance import service as compliance
+from sounding.features.compliance.tables import compliance_finding_events, compliance_findings
+from sounding.features.quality.tables import (
     quality_results,
     quality_rules,
     quality_runs,
     quality_scores,
 )
+from sounding.features.usage import repo as usage_repo
+from sounding.features.usage import service as usage
+from sounding.services import analytics, catalog, classification, scans, sources
 from tests.factories import SHOP_DDL, execute, sqlite_source
 
 U = "urn:sounding:shop:main."

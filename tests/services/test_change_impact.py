@@ -12,7 +12,8 @@ import pytest
 
 from sounding.domain.changes import ChangeImpact, ChangeKind
 from sounding.errors import InvalidInputError, NotFoundError
-from sounding.services import catalog, change_impact, quality, scans, scheduler, sources, workflows
+from sounding.features.quality import service as quality
+from sounding.services import catalog, change_impact, scans, scheduler, sources, workflows
 from tests.factories import execute, sqlite_source
 
 U = "urn:sounding:shop:main."

@@ -17,16 +17,10 @@ from sounding.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
-from sounding.services import (
-    accounts,
-    catalog,
-    classification,
-    compliance,
-    compliance_findings,
-    scans,
-    sources,
-    workflows,
-)
+from sounding.features.accounts import service as accounts
+from sounding.features.compliance import findings as compliance_findings
+from sounding.features.compliance import service as compliance
+from sounding.services import catalog, classification, scans, sources, workflows
 from tests.factories import sqlite_source
 
 S = "urn:sounding:shop:main."

@@ -8,7 +8,8 @@ import pytest
 
 from sounding.demo.warehouse import build_demo_workspace
 from sounding.domain.scans import ScanOptions
-from sounding.services import compliance_findings, scans, sources
+from sounding.features.compliance import findings as compliance_findings
+from sounding.services import scans, sources
 from sounding.services.demo import assign_demo_owners, evaluate_demo_compliance
 
 EXPECTED = {

@@ -8,7 +8,9 @@ from typing import Any
 import pytest
 
 from sounding.errors import NotFoundError
-from sounding.services import duration_history, insights, workflows
+from sounding.features.insights import history as duration_history
+from sounding.features.insights import service as insights
+from sounding.services import workflows
 from tests.services.test_insights import VIEWER, fan, run_once, warm_up
 
 

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 
 from sounding.domain.auth import Principal, Role
-from sounding.domain.glossary import GlossaryImportResult
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
-from sounding.services import accounts, classification, glossary, glossary_links, scans, sources
+from sounding.features.accounts import service as accounts
+from sounding.features.glossary import links as glossary_links
+from sounding.features.glossary import service as glossary
+from sounding.features.glossary.records import GlossaryImportResult
+from sounding.services import classification, scans, sources
 from sounding.store.repos import audit
 from tests.factories import sqlite_source
 

@@ -14,10 +14,12 @@ import pytest
 
 from sounding.domain.search import SearchFilters, SearchMode, SearchQuery
 from sounding.errors import SoundingError
+from sounding.features.glossary import links as glossary_links
+from sounding.features.glossary import repo as glossary_repo
+from sounding.features.glossary import service as glossary
 from sounding.search.oracle import BruteForceMatcher
-from sounding.services import glossary, glossary_links, scans, search, sources
+from sounding.services import scans, search, sources
 from sounding.store.repos import assets as asset_repo
-from sounding.store.repos import glossary as glossary_repo
 from tests.factories import sqlite_source
 
 CUSTOMERS = "urn:sounding:shop:main.customers"

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sounding.services import glossary, glossary_links, scans, sources
+from sounding.features.glossary import links as glossary_links
+from sounding.features.glossary import service as glossary
+from sounding.services import scans, sources
 from tests.factories import sqlite_source
 
 DDL = """

@@ -20,7 +20,8 @@ from sounding.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
-from sounding.services import health, insights, sources, templates, workflows
+from sounding.features.insights import service as insights
+from sounding.services import health, sources, templates, workflows
 from sounding.store.repos import audit
 from sounding.store.repos import workflows as workflow_repo
 from sounding.store.tables import metadata

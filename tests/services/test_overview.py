@@ -8,15 +8,9 @@ from typing import Any
 import pytest
 
 from sounding.errors import SoundingError
-from sounding.services import (
-    catalog,
-    classification,
-    glossary,
-    glossary_links,
-    overview,
-    scans,
-    sources,
-)
+from sounding.features.glossary import links as glossary_links
+from sounding.features.glossary import service as glossary
+from sounding.services import catalog, classification, overview, scans, sources
 from tests.factories import sqlite_source
 
 U = "urn:sounding:shop:main."

@@ -12,7 +12,10 @@ import sqlalchemy as sa
 from sounding.domain.auth import Principal, Role
 from sounding.domain.urn import make_urn, split_qualified
 from sounding.errors import InvalidInputError
-from sounding.services import catalog, quality, quality_runs, quality_scores, scans, sources
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import scores as quality_scores
+from sounding.features.quality import service as quality
+from sounding.services import catalog, scans, sources
 from sounding.store.tables_search import search_outbox
 from tests import quality_sources as qs
 
@@ -196,7 +199,7 @@ def test_scores_roll_up_and_notify_search(
     ]
     assert result["sources"][0]["name"] == "src"
     with ctx.db.read() as conn:
-        from sounding.store.repos import quality as repo
+        from sounding.features.quality import repo
 
         after = conn.execute(sa.select(sa.func.count()).select_from(search_outbox)).scalar()
         ids = [catalog.get_asset(ctx, operator, u).id for u in (cust, orders)]

@@ -9,7 +9,9 @@ import duckdb
 import pytest
 
 from sounding.domain.auth import Principal
-from sounding.services import quality, quality_runs, scans, sources
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import service as quality
+from sounding.services import scans, sources
 from tests import quality_sources as qs
 
 

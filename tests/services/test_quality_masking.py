@@ -8,7 +8,9 @@ from typing import Any
 
 from sounding.domain.auth import Principal, Role
 from sounding.domain.scans import ScanOptions
-from sounding.services import classification, quality, quality_runs, scans, sources
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import service as quality
+from sounding.services import classification, scans, sources
 from tests import quality_sources as qs
 
 VIEWER = Principal("viewer1", Role.VIEWER)

@@ -6,7 +6,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sounding.services import quality, quality_reports, quality_runs, scans, sources
+from sounding.features.quality import reports as quality_reports
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import service as quality
+from sounding.services import scans, sources
 from tests import quality_sources as qs
 
 

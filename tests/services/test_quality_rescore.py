@@ -10,9 +10,12 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from sounding.services import analytics, quality, quality_runs, quality_scores, scans, search
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import scores as quality_scores
+from sounding.features.quality import service as quality
+from sounding.features.quality.tables import quality_runs as runs_table
+from sounding.services import analytics, scans, search
 from sounding.services import sources as source_service
-from sounding.store.tables_quality import quality_runs as runs_table
 from tests.factories import SHOP_DDL, sqlite_source
 
 ORDERS = "urn:sounding:shop:main.orders"

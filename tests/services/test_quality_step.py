@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sounding.services import accounts, quality, quality_runs, scans, sources, workflows
+from sounding.features.accounts import service as accounts
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import service as quality
+from sounding.services import scans, sources, workflows
 from tests import quality_sources as qs
 
 FLOW = """

@@ -90,7 +90,7 @@ def test_start_runs_the_server_parts_and_stop_ends_every_thread(ctx: Any, operat
 
 
 def test_counting_a_view_outside_a_server_starts_no_thread(ctx: Any) -> None:
-    from sounding.domain.usage import UsageKind
+    from sounding.features.usage.records import UsageKind
 
     before = _threads()
     ctx.usage.add_use(1, UsageKind.VIEW, "ann")

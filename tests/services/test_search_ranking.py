@@ -7,7 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from sounding.domain.auth import Principal, Role
-from sounding.services import catalog, quality, quality_runs, scans, search, sources, usage
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import service as quality
+from sounding.features.usage import service as usage
+from sounding.services import catalog, scans, search, sources
 from tests.factories import SHOP_DDL, sqlite_source
 
 U = "urn:sounding:shop:main."

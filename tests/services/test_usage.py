@@ -14,14 +14,15 @@ from alembic.migration import MigrationContext
 
 from sounding.domain.assets import AssetDetail, QueryLogEntry
 from sounding.domain.auth import Principal, Role
-from sounding.domain.usage import UsageCount, UsageKind, popularity
 from sounding.errors import InvalidInputError, NotFoundError, SourceError
-from sounding.services import catalog, scans, sources, usage
+from sounding.features.usage import repo
+from sounding.features.usage import service as usage
+from sounding.features.usage.records import UsageCount, UsageKind, popularity
+from sounding.features.usage.tables import usage_daily
+from sounding.services import catalog, scans, sources
 from sounding.services.context import build_context
 from sounding.services.sources import get_row
-from sounding.store.repos import usage as repo
 from sounding.store.tables import metadata
-from sounding.store.tables_usage import usage_daily
 from tests.conftest import make_settings
 from tests.factories import sqlite_source
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from sounding.errors import ConflictError, NotFoundError
-from sounding.services import accounts, catalog, scans, sources
+from sounding.features.accounts import service as accounts
+from sounding.services import catalog, scans, sources
 from sounding.store import migrations
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import utcnow
@@ -140,7 +141,7 @@ def test_unique_names_and_missing_things(any_ctx: Any, operator: Any, tmp_path: 
 
 def test_failed_write_leaves_nothing_behind(any_ctx: Any, operator: Any) -> None:
     with pytest.raises(RuntimeError), any_ctx.db.write() as conn:
-        accounts_repo = __import__("sounding.store.repos.accounts", fromlist=["x"])
+        accounts_repo = __import__("sounding.features.accounts.repo", fromlist=["x"])
         accounts_repo.insert_user(conn, "ghost", "viewer")
         raise RuntimeError("boom")
     items, _ = accounts.list_users(any_ctx, operator, 10, 0)

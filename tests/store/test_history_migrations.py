@@ -14,10 +14,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from sounding.features.compliance.tables import compliance_finding_events, compliance_findings
+from sounding.features.quality.tables import quality_scores
 from sounding.store import migrations
 from sounding.store.tables import assets, metadata, sources
-from sounding.store.tables_compliance import compliance_finding_events, compliance_findings
-from sounding.store.tables_quality import quality_scores
 
 T1, T2, T3 = (datetime(2026, 3, d, 9, tzinfo=UTC) for d in (1, 2, 3))
 

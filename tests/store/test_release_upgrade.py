@@ -19,7 +19,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from sounding.config import Settings
-from sounding.services import accounts, compliance_findings
+from sounding.features.accounts import service as accounts
+from sounding.features.compliance import findings as compliance_findings
 from sounding.services.context import build_context
 from sounding.store import migrations
 from sounding.store.tables import metadata

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
@@ -17,23 +17,7 @@ from sounding import __version__
 from sounding.api import errors, metrics
 from sounding.api.guards import RequestGuard
 from sounding.api.openapi import ERROR_RESPONSES
-from sounding.api.routes import (
-    accounts,
-    analytics,
-    assets,
-    changes,
-    classification,
-    compliance,
-    glossary,
-    insights,
-    lineage,
-    pools,
-    quality,
-    scans,
-    search,
-    sources,
-    workflows,
-)
+from sounding.api.routes import modules as route_modules
 from sounding.api.schemas import HealthPublic
 from sounding.config import Settings
 from sounding.services import health
@@ -75,25 +59,10 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     # body size and depth limits sit inside the latency middleware: refusals are measured too
     app.add_middleware(RequestGuard, settings=lambda: app.state.ctx.settings)
     metrics.install(app)
-    modules = (
-        sources,
-        scans,
-        search,
-        lineage,
-        changes,
-        classification,
-        compliance,
-        glossary,
-        quality,
-        workflows,
-        pools,
-        insights,
-        analytics,
-        assets,
-        accounts,
-    )
-    for module in modules:
-        app.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    modules = route_modules()  # api/routes/__init__.py ROUTES: one line per area
+    routers: list[APIRouter] = [module.router for module in modules]
+    for router in routers:
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
 
     _install_docs(app)
     # the web UI: pages at / over the same services (ui/app.py lists its page modules)
@@ -105,7 +74,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         return health.liveness(app.state.ctx)
 
     app.state.allowed_methods = errors.method_table(
-        [(API_PREFIX, route) for module in modules for route in module.router.routes]
+        [(API_PREFIX, route) for router in routers for route in router.routes]
         + [("", route) for route in app.router.routes]
     )
     return app

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from sounding.api.paging import PageParams, SearchPageParams
 from sounding.domain.auth import Permission, Principal
-from sounding.services import accounts
+from sounding.features.accounts import service as accounts
 from sounding.services.context import Context
 
 

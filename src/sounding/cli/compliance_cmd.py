@@ -12,7 +12,8 @@ from sounding.cli.output import fail, print_json, print_table, read_text, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.domain.timestamps import format_timestamp
-from sounding.services import compliance, compliance_findings
+from sounding.features.compliance import findings as compliance_findings
+from sounding.features.compliance import service as compliance
 
 app = typer.Typer(help="Compliance frameworks (GDPR, CCPA, HIPAA, PCI DSS) and findings.")
 app.info.no_args_is_help = True

@@ -76,7 +76,8 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the REST API on the store in SOUNDING_DATABASE_URL (default: SOUNDING_HOME)."""
-    from sounding.services import accounts, executors
+    from sounding.features.accounts import service as accounts
+    from sounding.services import executors
 
     with open_context() as ctx:
         ctx.settings = executors.with_executor(ctx.settings, executor, dask_scheduler)
@@ -98,7 +99,8 @@ def demo(
     """Build the demo workspace (warehouse + files), scan it, and serve it."""
     from sounding.cli.sources_cmd import print_scan_summary, run_scan_with_progress
     from sounding.domain.auth import local_operator
-    from sounding.services import accounts, web_sessions
+    from sounding.features.accounts import service as accounts
+    from sounding.features.accounts import web_sessions
     from sounding.services.demo import (
         assign_demo_owners,
         evaluate_demo_compliance,

@@ -18,8 +18,9 @@ from sounding.cli.output import (
 )
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
-from sounding.domain.glossary import GlossaryTreeNode
-from sounding.services import glossary, glossary_links
+from sounding.features.glossary import links as glossary_links
+from sounding.features.glossary import service as glossary
+from sounding.features.glossary.records import GlossaryTreeNode
 
 app = typer.Typer(
     help="The business glossary: terms, links to assets, suggestions.", no_args_is_help=True

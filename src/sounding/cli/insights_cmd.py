@@ -16,7 +16,8 @@ from sounding.cli.output import (
 )
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
-from sounding.services import insights, templates
+from sounding.features.insights import service as insights
+from sounding.services import templates
 
 template_app = typer.Typer(help="Built-in workflow templates.", no_args_is_help=True)
 insights_app = typer.Typer(

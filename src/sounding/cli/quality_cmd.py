@@ -11,7 +11,10 @@ import typer
 from sounding.cli.output import fail, print_json, print_table, read_text, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
-from sounding.services import quality, quality_reports, quality_runs, quality_scores
+from sounding.features.quality import reports as quality_reports
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import scores as quality_scores
+from sounding.features.quality import service as quality
 
 app = typer.Typer(help="Data quality rules, runs, scores and reports.", no_args_is_help=True)
 rules_app = typer.Typer(help="Quality rules: list, apply a file, suggest, decide.")

@@ -9,7 +9,8 @@ import typer
 from sounding.cli.output import print_json, print_table, say
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
-from sounding.services import analytics, usage
+from sounding.features.usage import service as usage
+from sounding.services import analytics
 
 usage_app = typer.Typer(
     help="Asset usage: query-log ingestion and per-asset usage.", no_args_is_help=True

@@ -12,7 +12,8 @@ from sounding.cli.state import open_context
 from sounding.domain.accounts import NewToken
 from sounding.domain.auth import local_operator
 from sounding.errors import InvalidInputError
-from sounding.services import accounts, web_sessions
+from sounding.features.accounts import service as accounts
+from sounding.features.accounts import web_sessions
 
 user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)

@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.usage import UsageKind
 from sounding.errors import InvalidInputError
-from sounding.services import usage
+from sounding.features.usage import service as usage
+from sounding.features.usage.records import UsageKind
 from sounding.services.context import Context
 from sounding.store.repos import analytics as repo
 

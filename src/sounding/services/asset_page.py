@@ -19,19 +19,14 @@ from typing import Any
 
 from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.compliance import Finding
 from sounding.domain.profiling import mask_column_profile
 from sounding.errors import InvalidInputError, NotFoundError
-from sounding.services import (
-    catalog,
-    classification,
-    compliance_findings,
-    lineage,
-    quality,
-    quality_runs,
-    quality_scores,
-    versions,
-)
+from sounding.features.compliance import findings as compliance_findings
+from sounding.features.compliance.records import Finding
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import scores as quality_scores
+from sounding.features.quality import service as quality
+from sounding.services import catalog, classification, lineage, versions
 from sounding.services.context import Context
 from sounding.services.gcpause import paused_gc
 from sounding.store.repos import assets as asset_repo

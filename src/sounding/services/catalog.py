@@ -19,7 +19,8 @@ from sounding.domain.assets import (
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.paging import Key
 from sounding.errors import InvalidInputError, NotFoundError
-from sounding.services import asset_terms, versions
+from sounding.features.glossary import asset_terms
+from sounding.services import versions
 from sounding.services.context import Context
 from sounding.services.sources import get_row
 from sounding.store import tables

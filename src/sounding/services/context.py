@@ -31,12 +31,12 @@ from sounding.store.db import Database
 from sounding.store.repos import scans as scan_repo
 
 if TYPE_CHECKING:  # the parts' modules import this one; they load on first use
+    from sounding.features.usage.service import UsageRecorder
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.search.embeddings import Embedder
     from sounding.services.scheduler import Scheduler
     from sounding.services.search import SearchState
     from sounding.services.sql_workers import SqlWorkers
-    from sounding.services.usage import UsageRecorder
     from sounding.services.workflows import EngineHost
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class Context:
     registry: ConnectorRegistry
     secrets: SecretBox
     scan_hooks: list[ScanHook] = field(default_factory=list)
-    # failed web logins per user name and per client address (services/web_sessions.py)
+    # failed web logins per user name and per client address (features/accounts/web_sessions.py)
     login_failures: LoginFailures = field(default_factory=LoginFailures, repr=False)
     _step_types: StepTypeRegistry | None = field(default=None, init=False, repr=False)
     _engine: EngineHost | None = field(default=None, init=False, repr=False)
@@ -130,7 +130,7 @@ class Context:
         :meth:`start` ran, and always by :meth:`stop`."""
         with self._lock:
             if self._usage is None:
-                from sounding.services.usage import UsageRecorder
+                from sounding.features.usage.service import UsageRecorder
 
                 self._usage = UsageRecorder(self)
             return self._usage

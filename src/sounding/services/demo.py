@@ -10,21 +10,17 @@ from typing import Any
 from sounding.demo.processing import processing_properties
 from sounding.demo.warehouse import TABLE_OWNERS, build_demo_workspace
 from sounding.domain.auth import Principal
-from sounding.domain.compliance import EvaluationResult
-from sounding.domain.quality_records import QualityRunDetail
 from sounding.domain.urn import make_urn
 from sounding.errors import NotFoundError
-from sounding.services import (
-    catalog,
-    classification,
-    compliance,
-    quality,
-    quality_runs,
-    sources,
-)
+from sounding.features.compliance import service as compliance
+from sounding.features.compliance.records import EvaluationResult
+from sounding.features.glossary.links import generate_suggestions
+from sounding.features.glossary.service import import_terms
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import service as quality
+from sounding.features.quality.records import QualityRunDetail
+from sounding.services import catalog, classification, sources
 from sounding.services.context import Context
-from sounding.services.glossary import import_terms
-from sounding.services.glossary_links import generate_suggestions
 from sounding.store.repos import sources as source_repo
 
 logger = logging.getLogger(__name__)

@@ -29,17 +29,17 @@ from sounding.domain.search import (
     SuggestionKind,
 )
 from sounding.errors import InvalidInputError
-from sounding.governance.glossary import DEPRECATED, term_urn
+from sounding.features.glossary import repo as glossary_repo
+from sounding.features.glossary.links import asset_term_names
+from sounding.features.glossary.terms import DEPRECATED, term_urn
+from sounding.features.quality import repo as quality_repo
+from sounding.features.usage import repo as usage_repo
 from sounding.search.index import SearchIndex, open_index
 from sounding.services import catalog
 from sounding.services.context import Context
-from sounding.services.glossary_links import asset_term_names
 from sounding.store.repos import assets as asset_repo
-from sounding.store.repos import glossary as glossary_repo
-from sounding.store.repos import quality as quality_repo
 from sounding.store.repos import scanning as label_repo
 from sounding.store.repos import search as outbox
-from sounding.store.repos import usage as usage_repo
 
 logger = logging.getLogger(__name__)
 

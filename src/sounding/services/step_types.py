@@ -26,9 +26,8 @@ from sounding.orchestration.steps import (
     TaskContext,
     TaskSpec,
 )
-from sounding.services import classification, compliance, lineage, profiling, scans
+from sounding.services import classification, features, lineage, profiling, scans
 from sounding.services.context import Context
-from sounding.services.quality_steps import bind_quality
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import scanning as scanning_repo
@@ -143,5 +142,4 @@ def bind(ctx: Context, registry: StepTypeRegistry) -> None:
     registry.register("classify", lambda s: per_object(s, "classify"), replace=True)
     registry.register("lineage", lineage_step, replace=True)
     registry.register("notify", notify, replace=True)
-    bind_quality(ctx, registry)
-    registry.register("compliance", lambda s: compliance.plan_step(ctx, s), replace=True)
+    features.bind_step_types(ctx, registry)  # each feature's own (quality, compliance)

@@ -32,7 +32,9 @@ from sounding.errors import (
     NotFoundError,
     SoundingError,
 )
-from sounding.services import accounts, health, web_sessions
+from sounding.features.accounts import service as accounts
+from sounding.features.accounts import web_sessions
+from sounding.services import health
 from sounding.ui.deps import CtxDep, UiAdmin
 from sounding.ui.render import render
 

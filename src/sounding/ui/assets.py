@@ -18,9 +18,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from sounding.domain.auth import Permission
 from sounding.errors import InvalidInputError, PreconditionFailedError
-from sounding.services import asset_page, catalog, glossary, usage
+from sounding.features.accounts.web_sessions import WebSession
+from sounding.features.glossary import service as glossary
+from sounding.features.usage import service as usage
+from sounding.services import asset_page, catalog
 from sounding.services.asset_page import AssetView
-from sounding.services.web_sessions import WebSession
 from sounding.ui.deps import CtxDep, UiReader, UiWriter
 from sounding.ui.render import render
 

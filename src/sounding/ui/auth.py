@@ -1,5 +1,5 @@
 """``/login`` and ``/logout``: a password makes a server-side session (see
-``services/web_sessions.py``); the cookie is ``HttpOnly``, ``SameSite=Lax`` and ``Secure``
+``features/accounts/web_sessions.py``); the cookie is ``HttpOnly``, ``SameSite=Lax`` and ``Secure``
 when the request came over HTTPS."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sounding.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
-from sounding.services import web_sessions
+from sounding.features.accounts import web_sessions
 from sounding.ui.deps import COOKIE, CtxDep, OptionalSession, check_csrf, safe_next, same_origin
 from sounding.ui.render import render
 

@@ -10,10 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sounding.domain.compliance import Finding
 from sounding.errors import InvalidInputError
-from sounding.governance.frameworks import SEVERITIES
-from sounding.services import compliance, compliance_findings, versions
+from sounding.features.compliance import findings as compliance_findings
+from sounding.features.compliance import service as compliance
+from sounding.features.compliance.frameworks import SEVERITIES
+from sounding.features.compliance.records import Finding
+from sounding.services import versions
 from sounding.ui.deps import CtxDep, UiReader, UiWriter
 from sounding.ui.render import render
 

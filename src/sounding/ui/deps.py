@@ -18,9 +18,9 @@ from fastapi import Depends, Request
 
 from sounding.domain.auth import Permission
 from sounding.errors import PermissionDeniedError
-from sounding.services import web_sessions
+from sounding.features.accounts import web_sessions
+from sounding.features.accounts.web_sessions import WebSession
 from sounding.services.context import Context
-from sounding.services.web_sessions import WebSession
 
 COOKIE = "sounding_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -10,10 +10,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from sounding.domain.glossary import GlossaryImportResult, GlossaryTreeNode
 from sounding.errors import InvalidInputError, ParseError, TooLargeError
-from sounding.governance import glossary as g
-from sounding.services import glossary, glossary_links, versions
+from sounding.features.glossary import links as glossary_links
+from sounding.features.glossary import service as glossary
+from sounding.features.glossary import terms as g
+from sounding.features.glossary.records import GlossaryImportResult, GlossaryTreeNode
+from sounding.services import versions
 from sounding.ui.deps import CtxDep, UiReader, UiWriter, safe_next
 from sounding.ui.render import render
 

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sounding.domain.insights import DurationHistory, RecommendationAction, Recommendations
-from sounding.services import duration_history, insights
+from sounding.features.insights import history as duration_history
+from sounding.features.insights import service as insights
 from sounding.ui.deps import CtxDep, UiReader, UiRunner, safe_next
 from sounding.ui.insights_chart import build_chart, seconds_text
 from sounding.ui.render import render

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sounding.errors import InvalidInputError
-from sounding.services import quality_reports, quality_runs
-from sounding.services.quality_scores import DIMENSIONS
+from sounding.features.quality import reports as quality_reports
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality.scores import DIMENSIONS
 from sounding.ui.deps import CtxDep, UiReader, UiRunner
 from sounding.ui.render import render
 

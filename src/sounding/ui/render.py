@@ -20,7 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from sounding import __version__
 from sounding.domain.auth import Permission
-from sounding.services.web_sessions import WebSession
+from sounding.features.accounts.web_sessions import WebSession
 
 UI_DIR = Path(__file__).resolve().parent
 TEMPLATES = UI_DIR / "templates"

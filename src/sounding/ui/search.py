@@ -28,7 +28,8 @@ from sounding.domain.search import (
 )
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError
-from sounding.services import search, usage
+from sounding.features.usage import service as usage
+from sounding.services import search
 from sounding.ui.deps import CtxDep, UiReader
 from sounding.ui.render import render
 

@@ -23,10 +23,10 @@ from sounding.errors import (
     PreconditionFailedError,
     SoundingError,
 )
+from sounding.features.accounts.web_sessions import WebSession
 from sounding.services import source_pages, sources, versions
 from sounding.services.context import Context
 from sounding.services.secrets import redact_url
-from sounding.services.web_sessions import WebSession
 from sounding.ui.deps import CtxDep, UiManager, UiRunner, UiSourceReader
 from sounding.ui.render import render
 

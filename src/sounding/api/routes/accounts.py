@@ -23,7 +23,7 @@ from sounding.api.schemas import (
 )
 from sounding.domain.accounts import NewToken, User
 from sounding.domain.auth import Principal
-from sounding.services import accounts
+from sounding.features.accounts import service as accounts
 
 router = APIRouter(tags=["accounts"])
 

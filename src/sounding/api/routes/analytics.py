@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.api.schemas import AssetUsagePublic, CatalogAnalyticsPublic, QueryUsageIngested
-from sounding.services import analytics, usage
+from sounding.features.usage import service as usage
+from sounding.services import analytics
 
 router = APIRouter(tags=["analytics"])
 Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]

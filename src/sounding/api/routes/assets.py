@@ -10,7 +10,8 @@ from sounding.api.deps import CtxDep, PageDep, Reader, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import OptionalIdQuery
 from sounding.api.schemas import AssetDetailPublic, AssetPage, AssetUpdate
-from sounding.services import catalog, usage
+from sounding.features.usage import service as usage
+from sounding.services import catalog
 
 router = APIRouter(prefix="/assets", tags=["assets"])
 

@@ -23,9 +23,10 @@ from sounding.api.schemas.compliance import (
     FrameworkList,
     FrameworkPublic,
 )
-from sounding.domain import compliance as records
-from sounding.domain.compliance import Finding
-from sounding.services import compliance, compliance_findings
+from sounding.features.compliance import findings as compliance_findings
+from sounding.features.compliance import records
+from sounding.features.compliance import service as compliance
+from sounding.features.compliance.records import Finding
 
 router = APIRouter(prefix="/compliance", tags=["compliance"])
 

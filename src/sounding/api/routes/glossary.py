@@ -26,9 +26,10 @@ from sounding.api.schemas.glossary import (
     GlossaryTermUpdate,
     GlossaryTree,
 )
-from sounding.domain.glossary import GlossaryImportResult as ImportResult
-from sounding.domain.glossary import GlossaryLink, GlossaryTermDetail, SuggestionRun
-from sounding.services import glossary, glossary_links
+from sounding.features.glossary import links as glossary_links
+from sounding.features.glossary import service as glossary
+from sounding.features.glossary.records import GlossaryImportResult as ImportResult
+from sounding.features.glossary.records import GlossaryLink, GlossaryTermDetail, SuggestionRun
 
 router = APIRouter(prefix="/glossary/terms", tags=["glossary"])
 

@@ -22,7 +22,8 @@ from sounding.api.schemas.workflows import (
     TemplateList,
     TemplatePublic,
 )
-from sounding.services import health, insights, templates
+from sounding.features.insights import service as insights
+from sounding.services import health, templates
 
 router = APIRouter(tags=["insights"])
 Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]

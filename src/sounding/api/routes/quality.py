@@ -26,13 +26,16 @@ from sounding.api.schemas.quality import (
     QualitySuggestionsCreate,
     QualityTrend,
 )
-from sounding.domain.quality_records import (
+from sounding.features.quality import reports as quality_reports
+from sounding.features.quality import runs as quality_runs
+from sounding.features.quality import scores as quality_scores
+from sounding.features.quality import service as quality
+from sounding.features.quality.records import (
     QualityRule,
     QualityRunDetail,
     RuleFileResult,
     RuleSuggestions,
 )
-from sounding.services import quality, quality_reports, quality_runs, quality_scores
 
 router = APIRouter(prefix="/quality", tags=["quality"])
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query
 
 from sounding.api.deps import CtxDep, Reader, SearchPageDep
 from sounding.api.schemas import SearchPage, SuggestionsPublic
-from sounding.services import search, usage
+from sounding.features.usage import service as usage
+from sounding.services import search
 
 router = APIRouter(prefix="/search", tags=["search"])
 Many = Annotated[list[str] | None, Query()]

@@ -36,7 +36,8 @@ from sounding.domain.executions import ExecutionDetail
 from sounding.domain.orchestration import RunEvent, RunStatus
 from sounding.domain.timestamps import to_text
 from sounding.errors import SoundingError
-from sounding.services import accounts, scheduler, workflows
+from sounding.features.accounts import service as accounts
+from sounding.services import scheduler, workflows
 from sounding.services.context import Context
 
 router = APIRouter(tags=["orchestration"])

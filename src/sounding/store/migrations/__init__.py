@@ -5,12 +5,19 @@ cost milliseconds, not Alembic's import. ``declared_heads`` reads the heads from
 files' literal ``revision`` / ``down_revision`` assignments (as Alembic writes them), and
 ``upgrade`` skips Alembic when the store records exactly those; anything it cannot read that
 way falls back to Alembic.
+
+The revisions live in ``versions/`` (the catalog and the engines) and in each feature package's
+``migrations/`` folder (``sounding/features/<name>/migrations``, :func:`locations`): a feature
+brings its tables' history with it, and the revision ids stay what they were, so a store made
+before the features became packages upgrades as before. The store finds those folders on disk
+by that convention; it imports no feature.
 """
 
 from __future__ import annotations
 
 import ast
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +30,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
+FEATURES = HERE.parents[1] / "features"  # sounding/features
+
+
+def locations() -> list[Path]:
+    """Every folder of revisions: ``versions/`` and each feature's ``migrations/``."""
+    return [HERE / "versions", *sorted(p.parent for p in FEATURES.glob("*/migrations/__init__.py"))]
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -30,6 +43,8 @@ def alembic_config(engine: Engine) -> Config:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
+    cfg.set_main_option("path_separator", "os")
+    cfg.set_main_option("version_locations", os.pathsep.join(str(p) for p in locations()))
     cfg.attributes["engine"] = engine
     return cfg
 
@@ -53,7 +68,7 @@ def declared_heads() -> set[str] | None:
     file does not spell its revisions as literals."""
     revisions: set[str] = set()
     parents: set[str] = set()
-    for path in sorted((HERE / "versions").glob("*.py")):
+    for path in sorted(p for folder in locations() for p in folder.glob("*.py")):
         if path.name == "__init__.py":
             continue
         try:

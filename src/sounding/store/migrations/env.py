@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
+
 from alembic import context
 from sqlalchemy.engine import Engine
 
 from sounding.store import (  # noqa: F401 (their tables join the metadata)
     tables_changes,
-    tables_compliance,
-    tables_glossary,
-    tables_insights,
     tables_lineage,
     tables_orchestration,
-    tables_quality,
     tables_scanning,
     tables_search,
-    tables_usage,
 )
+from sounding.store.migrations import locations
 from sounding.store.tables import metadata
+
+# each feature with migrations has a ``tables`` module; importing it adds its tables to the
+# metadata (a script Alembic runs, not a module the store imports: the features stay above)
+for folder in locations()[1:]:
+    importlib.import_module(f"sounding.features.{folder.parent.name}.tables")
 
 config = context.config
 engine: Engine = config.attributes["engine"]

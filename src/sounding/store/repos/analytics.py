@@ -13,13 +13,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.features.compliance.tables import compliance_finding_events, compliance_findings
+from sounding.features.quality.tables import quality_results, quality_rules, quality_scores
+from sounding.features.usage.tables import asset_popularity, search_queries, usage_daily
 from sounding.store.tables import assets, discovery_events, scan_runs, sources
-from sounding.store.tables_compliance import compliance_finding_events, compliance_findings
 from sounding.store.tables_lineage import lineage_edges
 from sounding.store.tables_orchestration import executions, task_attempts
-from sounding.store.tables_quality import quality_results, quality_rules, quality_scores
 from sounding.store.tables_scanning import classifications
-from sounding.store.tables_usage import asset_popularity, search_queries, usage_daily
 
 OBJECTS = ("table", "view", "dataset")
 LIVE = assets.c.deleted_at.is_(None)

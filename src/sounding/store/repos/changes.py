@@ -9,10 +9,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.features.quality.tables import quality_rules
 from sounding.store.tables import assets, discovery_events, scan_runs, sources
 from sounding.store.tables_changes import change_impacts
 from sounding.store.tables_lineage import lineage_edges as edges
-from sounding.store.tables_quality import quality_rules
 
 _CHUNK = 500
 BREAKING = ("deleted", "schema_changed")  # the event types a change can be

@@ -8,8 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.features.glossary.tables import glossary_links
 from sounding.store.tables import assets, discovery_events, sources
-from sounding.store.tables_glossary import glossary_links
 from sounding.store.tables_scanning import classifications
 
 OBJECTS = ("table", "view", "dataset")

@@ -1,0 +1,1 @@
+"""The governance features, one package each (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the compliance tables (branch ``compliance_*``)."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the insights tables (branch ``insights_*``)."""

@@ -1,0 +1,64 @@
+"""The governance features the runtime loads, and what each contributes to it.
+
+A feature is a package under ``sounding/features/`` (quality, glossary, compliance, usage,
+insights, accounts) holding its records, service, repository, tables, migrations and step
+types. The core never imports one by name: :data:`DEFAULT_FEATURES` lists them as module
+names, the way datasette's ``DEFAULT_PLUGINS`` lists its built-in plugins, and each package
+exposes one :class:`Feature` as ``FEATURE``. Adding a feature is one line here; its routes,
+commands and pages are one line in the presentation's tuples (``api.routes.ROUTES``,
+``cli.commands.COMMANDS``, ``ui.app.PAGES``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sounding.orchestration.steps import StepTypeRegistry
+    from sounding.services.context import Context
+
+DEFAULT_FEATURES: tuple[str, ...] = (
+    "sounding.features.quality",
+    "sounding.features.compliance",
+    "sounding.features.glossary",
+    "sounding.features.insights",
+    "sounding.features.accounts",
+    "sounding.features.usage",
+)
+
+StepBinder = Callable[["Context", "StepTypeRegistry"], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """What one feature contributes to the runtime.
+
+    ``bind_step_types`` registers the feature's workflow step types with their handlers bound
+    to the context (called when ``ctx.step_types`` is first read; it must start nothing).
+    """
+
+    name: str
+    bind_step_types: StepBinder | None = None
+
+
+@cache
+def load(modules: tuple[str, ...] = DEFAULT_FEATURES) -> tuple[Feature, ...]:
+    """The features of ``modules``, imported once per process, in the order listed."""
+    found = []
+    for name in modules:
+        feature = getattr(importlib.import_module(name), "FEATURE", None)
+        if not isinstance(feature, Feature):
+            raise TypeError(f"{name} does not define FEATURE = Feature(...)")
+        found.append(feature)
+    return tuple(found)
+
+
+def bind_step_types(ctx: Context, registry: StepTypeRegistry) -> None:
+    """Every feature's step types into ``registry``."""
+    for feature in load():
+        if feature.bind_step_types is not None:
+            feature.bind_step_types(ctx, registry)
