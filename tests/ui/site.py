@@ -63,7 +63,10 @@ class Site:
 
     def login(self, user: str, password: str | None = None) -> httpx.Client:
         """A new client logged in as ``user`` (its cookie jar holds the session)."""
-        client = httpx.Client(base_url=self.base, follow_redirects=False, timeout=30)
+        # pooled connections idle for 2 s are dropped: the server closes its keep-alive
+        # connections after 5 s, and a request sent just as it does fails with a reset
+        limits = httpx.Limits(keepalive_expiry=2)
+        client = httpx.Client(base_url=self.base, follow_redirects=False, timeout=30, limits=limits)
         self.opened.append(client)  # closed with the site
         answer = client.post(
             "/login",

@@ -107,7 +107,7 @@ def _problems(path: str, answer: httpx.Response) -> list[str]:
 
 
 def test_a_viewer_opens_every_linked_page_and_sees_no_mutating_control(site: Site) -> None:
-    viewer = site.as_user("viewer")
+    viewer = site.login("viewer")  # fresh: no keep-alive connection the server timed out
     allowed = [href for _, href, permission in NAV if VIEWER.can(permission)]
     assert allowed, "the viewer sees no nav entry at all"
     queue = list(allowed)
@@ -144,7 +144,7 @@ def test_a_viewer_opens_every_linked_page_and_sees_no_mutating_control(site: Sit
 
 
 def test_nav_entries_a_viewer_may_not_see_are_hidden_and_refused(site: Site) -> None:
-    viewer = site.as_user("viewer")
+    viewer = site.login("viewer")  # fresh: no keep-alive connection the server timed out
     nav = _parse(viewer.get("/").text).nav_links
     hidden = [href for _, href, permission in NAV if not VIEWER.can(permission)]
     assert "/admin" in hidden
