@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,12 +18,11 @@ BIG = 2**64
 class Client:
     def __init__(self, server: ServerProcess) -> None:
         self.server = server
-        self.log: list[str] = []  # what the server printed, drained so it never blocks
 
-    def drain(self) -> None:
-        assert self.server.proc is not None and self.server.proc.stdout is not None
-        for line in self.server.proc.stdout:
-            self.log.append(line)
+    @property
+    def log(self) -> list[str]:
+        """What the server printed (``ServerProcess`` reads it so it never blocks)."""
+        return list(self.server.output)
 
     def send(self, method: str, path: str, body: Any = None, raw: str | None = None) -> Any:
         """``raw`` is sent as is (JSON text with escapes such as \\ud800 that Python's own
@@ -48,7 +46,6 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Client]:
     server.start()
     try:
         found = Client(server)
-        threading.Thread(target=found.drain, daemon=True).start()
         url = sqlite_source(tmp / "shop.db")
         assert found.send("POST", "/sources", {"name": "shop", "url": url}).status_code == 201
         scan = found.send("POST", "/scans", {"source": "shop"})

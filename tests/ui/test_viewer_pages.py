@@ -111,6 +111,7 @@ def test_a_viewer_opens_every_linked_page_and_sees_no_mutating_control(site: Sit
     allowed = [href for _, href, permission in NAV if VIEWER.can(permission)]
     assert allowed, "the viewer sees no nav entry at all"
     queue = list(allowed)
+    printed_before = len(site.server.output)
     seen = {_kind(p) for p in queue}
     variants = Counter(path for path, _ in seen)
     shapes = Counter(_shape(path) for path, _ in seen)
@@ -118,7 +119,13 @@ def test_a_viewer_opens_every_linked_page_and_sees_no_mutating_control(site: Sit
     visited = 0
     while queue and visited < MAX_PAGES:
         path = queue.pop(0)
-        answer = viewer.get(path, headers={"Accept": "text/html"}, follow_redirects=True)
+        try:
+            answer = viewer.get(path, headers={"Accept": "text/html"}, follow_redirects=True)
+        except httpx.TransportError as error:
+            said = "".join(list(site.server.output)[-40:])
+            raise AssertionError(
+                f"{path}: the server dropped the connection ({error}); it printed:\n{said}"
+            ) from error
         visited += 1
         problems += _problems(path, answer)
         if answer.status_code != 200 or "text/html" not in answer.headers.get("content-type", ""):
@@ -139,6 +146,8 @@ def test_a_viewer_opens_every_linked_page_and_sees_no_mutating_control(site: Sit
     assert not problems, "pages a viewer reaches that fail or offer changes:\n" + "\n".join(
         problems
     )
+    printed = list(site.server.output)[printed_before:]
+    assert not [line for line in printed if "Traceback" in line], "".join(printed[-60:])
     assert visited > len(allowed)  # the walk went beyond the nav itself
     assert not queue, f"more than {MAX_PAGES} kinds of pages: raise the bound"
 

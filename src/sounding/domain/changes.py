@@ -42,6 +42,8 @@ class ChangedAsset:
     qualified_name: str
     type: str
     owner: str | None  # its own, else its table's (for a column)
+    # the lineage explorer can show it: it is live, or it is a dropped column of a live table
+    explorable: bool = True
 
 
 @dataclass(frozen=True, slots=True)

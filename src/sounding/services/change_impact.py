@@ -325,6 +325,7 @@ def _build(conn: Any, changes: Sequence[_Change], max_affected: int) -> list[Cha
                     qualified_name=str(event["qualified_name"]),
                     type=str(event["type"]),
                     owner=catalog.owner(changed),
+                    explorable=catalog.object_of(changed)["deleted_at"] is None,
                 ),
                 level=change.level,
                 old_type=change.old_type,

@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
-from sounding.errors import InvalidInputError
+from sounding.errors import InvalidInputError, NotFoundError
 from sounding.lineage.graph import walk
 from sounding.lineage.layout import (
     Box,
@@ -272,7 +272,13 @@ def _focus(ctx: Context, actor: Principal, ref: str, level: str) -> tuple[Explor
     if level == "table" and asset.type == AssetType.COLUMN.value and asset.parent_id:
         target = asset.parent_id
     with ctx.db.read() as conn:
-        row = _load(conn, [target]).get(target) or _load(conn, [asset.id])[asset.id]
+        row = _load(conn, [target]).get(target) or _load(conn, [asset.id]).get(asset.id)
+        if row is None:  # the asset page still shows a removed asset; its lineage is gone
+            raise NotFoundError(
+                f"{asset.qualified_name} was removed from the catalog by a later scan: it has "
+                "no lineage to explore; search for the asset that replaced it",
+                asset=ref,
+            )
         if level == "column" and row.type != AssetType.COLUMN.value:
             start = _columns_of(conn, [row.id])
         else:

@@ -8,7 +8,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from pathlib import Path
 
 import httpx
@@ -40,6 +42,7 @@ class ServerProcess:
             self.env.pop("SOUNDING_DATABASE_URL", None)
         self.token = ""
         self.proc: subprocess.Popen[str] | None = None
+        self.output: deque[str] = deque(maxlen=20_000)  # the server's last lines of output
 
     def start(self, timeout: float = 30) -> float:
         """Start and wait until /healthz answers; returns the seconds that took."""
@@ -61,6 +64,7 @@ class ServerProcess:
                 match = re.search(r"(snd_[\w-]+)", line)
                 if match:
                     self.token = match.group(1)
+        self._drain()
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
@@ -70,6 +74,21 @@ class ServerProcess:
                     raise ServerExitedError(self.proc.returncode) from None
                 time.sleep(0.05)
         raise RuntimeError(f"sounding serve did not answer on {self.base} in {timeout} s")
+
+    def _drain(self) -> None:
+        """Read the server's output for as long as it runs, keeping the last lines: a pipe
+        nobody reads fills up (64 KiB of warnings over a long test session) and the server
+        then blocks on its next log line."""
+        proc = self.proc
+        assert proc is not None and proc.stdout is not None
+        stream = proc.stdout
+
+        def read() -> None:  # until the server (and any child holding the pipe) exits
+            with stream:
+                for line in stream:
+                    self.output.append(line)
+
+        threading.Thread(target=read, name=f"server-output-{self.port}", daemon=True).start()
 
     @property
     def headers(self) -> dict[str, str]:
@@ -93,6 +112,6 @@ class ServerProcess:
         self._close()
 
     def _close(self) -> None:
-        if self.proc is not None and self.proc.stdout is not None:
-            self.proc.stdout.close()
+        # the output's reader closes the pipe when it reaches its end; closing it here, while
+        # that thread reads, could wait on the reader for as long as a child holds the pipe
         self.proc = None
