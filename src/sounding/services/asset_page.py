@@ -26,7 +26,7 @@ from sounding.features.compliance.records import Finding
 from sounding.features.quality import runs as quality_runs
 from sounding.features.quality import scores as quality_scores
 from sounding.features.quality import service as quality
-from sounding.services import catalog, classification, lineage, versions
+from sounding.services import catalog, classification, lineage, profiling, versions
 from sounding.services.context import Context
 from sounding.services.gcpause import paused_gc
 from sounding.store.repos import assets as asset_repo
@@ -258,14 +258,15 @@ def _summary(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _asset_view(ctx: Context, actor: Principal, ref: str | int) -> AssetView:
-    asset = catalog.get_asset(ctx, actor, ref, children=False).public()
+    record = catalog.get_asset(ctx, actor, ref, children=False)
+    asset = record.public()
     with ctx.db.read() as conn:
         kids = [_summary(k) for k in asset_repo.child_summaries(conn, int(asset["id"]))]
     asset["children"] = kids
     if asset["type"] in OBJECT_TYPES:
         asset["columns"] = kids
     crumbs = _crumbs(ctx, asset)
-    reveal = actor.can(Permission.PII_READ)
+    reveal = profiling.may_reveal(ctx, actor, record)  # globally or by a policy on its scope
     cols: list[Mapping[str, Any]] = list(asset.get("columns") or [])
     if asset["type"] == AssetType.COLUMN.value:
         cols = [asset]
@@ -289,12 +290,15 @@ def _asset_view(ctx: Context, actor: Principal, ref: str | int) -> AssetView:
         )
     fks = _foreign_keys(asset)
     views = []
+    unmasked: list[Mapping[str, Any]] = []
     for c in cols:
         mine = tuple(_label(r) for r in labels.get(int(c["id"]), []))
         sensitive = any(lab.status != "rejected" for lab in mine)
         prof_col = by_name.get(str(c["name"]))
         masked = bool(prof_col) and sensitive and not reveal
         shown = mask_column_profile(prof_col) if masked and prof_col else prof_col
+        if prof_col and sensitive and reveal:
+            unmasked.append(prof_col)
         views.append(
             ColumnView(
                 id=int(c["id"]),
@@ -312,6 +316,11 @@ def _asset_view(ctx: Context, actor: Principal, ref: str | int) -> AssetView:
                 masked=masked,
             )
         )
+    if unmasked:
+        names = tuple(str(c.get("name")) for c in unmasked)
+        fields = profiling.value_fields([dict(c) for c in unmasked])
+        read = profiling.UnmaskedRead(str(asset["urn"]), names, fields, "asset page")
+        profiling.audit_unmasked(ctx, actor, [read])
     return AssetView(
         asset=asset,
         etag=versions.etag_of(asset),

@@ -207,10 +207,11 @@ def decide(
     ctx: Context, actor: Principal, ref: str, label: str, status: str, note: str | None = None
 ) -> ColumnClassifications:
     """A steward confirms or rejects a label on a column (a new label can be confirmed too)."""
-    actor.require(Permission.CATALOG_WRITE)
+    actor.require_somewhere(Permission.CATALOG_WRITE)
     if status not in (CONFIRMED, REJECTED):
         raise InvalidInputError("status must be confirmed or rejected")
-    asset = catalog.get_asset(ctx, actor, ref)
+    asset = catalog.get_asset(ctx, actor, ref, children=False)
+    catalog.require_on(ctx, actor, Permission.CATALOG_WRITE, asset)
     if asset.type != AssetType.COLUMN.value:
         raise InvalidInputError(f"Labels belong to columns; {asset.urn} is a {asset.type}")
     if taxonomy.get_label(label) is None and not LABEL_RE.fullmatch(label):

@@ -17,6 +17,7 @@ from typing import Any
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import mask_column_profile
 from sounding.errors import InvalidInputError
+from sounding.services import catalog, profiling
 from sounding.services.classification import CONFIRMED, REJECTED, SUGGESTED
 from sounding.services.context import Context
 from sounding.services.sources import get_row
@@ -90,13 +91,38 @@ def _samples(profile: Mapping[str, Any] | None, reveal: bool) -> tuple[tuple[str
     return texts, bool(texts) and not reveal
 
 
+def _revealing(ctx: Context, actor: Principal, column_ids: Sequence[int]) -> set[int]:
+    """The columns among ``column_ids`` whose samples ``actor`` may see unmasked: all with
+    ``pii:read`` held globally, those in a scope a policy reveals, else none."""
+    if actor.can(Permission.PII_READ):
+        return set(column_ids)
+    if not actor.can_somewhere(Permission.PII_READ):
+        return set()
+    found = set()
+    for cid in column_ids:
+        column = catalog.get_asset(ctx, actor, cid, children=False)
+        if profiling.may_reveal(ctx, actor, column):
+            found.add(cid)
+    return found
+
+
 def _items(ctx: Context, actor: Principal, rows: Sequence[dict[str, Any]]) -> list[ReviewItem]:
-    reveal = actor.can(Permission.PII_READ)
+    ids = sorted({int(r["asset_id"]) for r in rows})
+    reveal = _revealing(ctx, actor, ids)
     with ctx.db.read() as conn:
-        profiles = repo.newest_profiles(conn, sorted({int(r["asset_id"]) for r in rows}))
+        profiles = repo.newest_profiles(conn, ids)
     out = []
+    reads: list[profiling.UnmaskedRead] = []
     for r in rows:
-        samples, masked = _samples(profiles.get(int(r["asset_id"])), reveal)
+        shown = int(r["asset_id"]) in reveal
+        samples, masked = _samples(profiles.get(int(r["asset_id"])), shown)
+        if shown and samples:
+            fields = ("top_values",) if profiles[int(r["asset_id"])].get("top_values") else ()
+            reads.append(
+                profiling.UnmaskedRead(
+                    str(r["urn"]), (str(r["column"]),), fields or ("min", "max"), "review"
+                )
+            )
         out.append(
             ReviewItem(
                 id=int(r["id"]),

@@ -27,6 +27,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.glossary",
     "sounding.features.insights",
     "sounding.features.accounts",
+    "sounding.features.access",
     "sounding.features.usage",
 )
 

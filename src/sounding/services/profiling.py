@@ -3,29 +3,38 @@
 Every profile is kept per scan run (history); the newest is the asset's current profile.
 Every figure derived from the values of a column with a label that is not rejected (min, max,
 mean, quantiles, histogram bounds, top values...) is shown as ``"***"`` to anyone without
-``pii:read``; ``domain.profiling.mask_column_profile`` is the one rule, applied here, on the
-only read path of stored profiles (API, CLI and reports call ``get_profile`` and
-``profile_history``).
+``pii:read`` on the asset (globally, or through a policy granting unmasked reads on its
+domain or source); ``domain.profiling.mask_column_profile`` is the one rule, applied here, on
+the only read path of stored profiles (API, CLI and reports call ``get_profile`` and
+``profile_history``). Every read that shows a sensitive column's values unmasked is audited
+(``pii.read``: actor, asset, columns, fields; :func:`audit_unmasked`), wherever it happens:
+profiles, quality examples, classification samples, the asset page.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sounding.connectors.base import Profiler
-from sounding.domain.assets import AssetDetail, AssetType, DiscoveredColumn, ObjectRef
+from sounding.domain.assets import Asset, AssetDetail, AssetType, DiscoveredColumn, ObjectRef
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.profiling import SamplePolicy, StoredProfile, mask_column_profile
+from sounding.domain.profiling import (
+    VALUE_FREE_FIELDS,
+    SamplePolicy,
+    StoredProfile,
+    mask_column_profile,
+)
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError, SourceError
 from sounding.services import catalog, sources
 from sounding.services.context import Context
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
+from sounding.store.repos import audit, utcnow
 from sounding.store.repos import scanning as repo
-from sounding.store.repos import utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -135,33 +144,91 @@ def sensitive_columns(ctx: Context, column_ids: list[int]) -> set[int]:
     return {cid for cid, rows in found.items() if any(r["status"] != "rejected" for r in rows)}
 
 
-def _view(ctx: Context, actor: Principal, asset: AssetDetail, row: dict[str, Any]) -> StoredProfile:
+@dataclass(frozen=True, slots=True)
+class UnmaskedRead:
+    """A read that showed sensitive values: which asset, columns and fields, and where."""
+
+    urn: str
+    columns: tuple[str, ...]
+    fields: tuple[str, ...]
+    via: str
+
+
+def may_reveal(ctx: Context, actor: Principal, asset: Asset) -> bool:
+    """Whether ``actor`` may read ``asset``'s sensitive values unmasked: ``pii:read`` held
+    globally, or granted on one of the asset's scopes by a policy (``unmasked``)."""
+    return catalog.can(ctx, actor, Permission.PII_READ, asset)
+
+
+def audit_unmasked(ctx: Context, actor: Principal, reads: Iterable[UnmaskedRead]) -> None:
+    """One ``pii.read`` audit record per read that showed sensitive values."""
+    reads = [r for r in reads if r.columns]
+    if not reads:
+        return
+    with ctx.db.write() as conn:
+        for r in reads:
+            audit.record(
+                conn,
+                actor.name,
+                "pii.read",
+                "asset",
+                r.urn,
+                {"columns": list(r.columns), "fields": list(r.fields), "via": r.via},
+            )
+
+
+def value_fields(profiles: Iterable[dict[str, Any]]) -> tuple[str, ...]:
+    """The value-derived fields (what masking would hide) present in column profiles."""
+    return tuple(sorted({k for p in profiles for k in p if k not in VALUE_FREE_FIELDS}))
+
+
+def _view(
+    ctx: Context,
+    actor: Principal,
+    asset: AssetDetail,
+    row: dict[str, Any],
+    reads: list[UnmaskedRead],
+) -> StoredProfile:
     return StoredProfile(
         asset_id=asset.id,
         urn=asset.urn,
         scan_run_id=row["scan_run_id"],
         created_at=row["created_at"],
         policy=row["policy"],
-        profile=_masked(ctx, actor, asset, dict(row["profile"])),
+        profile=_masked(ctx, actor, asset, dict(row["profile"]), reads),
     )
 
 
 def _masked(
-    ctx: Context, actor: Principal, asset: AssetDetail, profile: dict[str, Any]
+    ctx: Context,
+    actor: Principal,
+    asset: AssetDetail,
+    profile: dict[str, Any],
+    reads: list[UnmaskedRead],
 ) -> dict[str, Any]:
     """``profile`` as ``actor`` may see it: sensitive columns' values masked without
-    ``pii:read``."""
-    if actor.can(Permission.PII_READ):
-        return profile
+    ``pii:read`` on the asset; an unmasked sensitive column is added to ``reads``."""
     if asset.type == AssetType.COLUMN.value:
-        if sensitive_columns(ctx, [asset.id]):
-            profile = mask_column_profile(profile)
-        return profile
+        if not sensitive_columns(ctx, [asset.id]):
+            return profile
+        if may_reveal(ctx, actor, asset):
+            reads.append(
+                UnmaskedRead(asset.urn, (asset.name,), value_fields([profile]), "profile")
+            )
+            return profile
+        return mask_column_profile(profile)
     ids = {c.name: c.id for c in asset.columns}
     sensitive = sensitive_columns(ctx, list(ids.values()))
+    cols: Sequence[dict[str, Any]] = profile.get("columns", [])
+    hit = [c for c in cols if ids.get(c["name"]) in sensitive]
+    if not hit:
+        return profile
+    if may_reveal(ctx, actor, asset):
+        names = tuple(str(c["name"]) for c in hit)
+        reads.append(UnmaskedRead(asset.urn, names, value_fields(hit), "profile"))
+        return profile
     profile["columns"] = [
-        mask_column_profile(c) if ids.get(c["name"]) in sensitive else c
-        for c in profile.get("columns", [])
+        mask_column_profile(c) if ids.get(c["name"]) in sensitive else c for c in cols
     ]
     return profile
 
@@ -175,7 +242,10 @@ def get_profile(ctx: Context, actor: Principal, ref: str) -> StoredProfile:
             f"{asset.urn} has no profile yet; run `sounding scan {asset.source} --profile`",
             asset=asset.urn,
         )
-    return _view(ctx, actor, asset, rows[0])
+    reads: list[UnmaskedRead] = []
+    view = _view(ctx, actor, asset, rows[0], reads)
+    audit_unmasked(ctx, actor, reads)
+    return view
 
 
 def profile_history(
@@ -185,4 +255,7 @@ def profile_history(
     with ctx.db.read() as conn:
         rows = repo.profile_history(conn, asset.id, limit, offset)
         total = repo.count_profiles(conn, asset.id)
-    return [_view(ctx, actor, asset, r) for r in rows], total
+    reads: list[UnmaskedRead] = []
+    views = [_view(ctx, actor, asset, r, reads) for r in rows]
+    audit_unmasked(ctx, actor, reads)
+    return views, total

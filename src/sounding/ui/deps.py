@@ -18,6 +18,7 @@ from fastapi import Depends, Request
 
 from sounding.domain.auth import Permission
 from sounding.errors import PermissionDeniedError
+from sounding.features.access import service as access
 from sounding.features.accounts import web_sessions
 from sounding.features.accounts.web_sessions import WebSession
 from sounding.services.context import Context
@@ -59,6 +60,7 @@ def safe_next(value: str | None) -> str:
 def current_session(request: Request, ctx: CtxDep) -> WebSession | None:
     web = web_sessions.session(ctx, request.cookies.get(COOKIE))
     if web is not None:
+        access.attach_grants(ctx, web.principal)  # the user's policies (per-process cache)
         request.state.principal = web.principal  # the access log and metrics name the user
     return web
 

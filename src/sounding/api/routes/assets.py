@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from sounding.api.deps import CtxDep, PageDep, Reader, Writer
+from sounding.api.deps import AssetWriter, CtxDep, PageDep, Reader
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import OptionalIdQuery
 from sounding.api.schemas import AssetDetailPublic, AssetPage, AssetUpdate
@@ -68,7 +68,12 @@ def get_asset(
 
 @router.patch("/{ref}", response_model=AssetDetailPublic, response_model_exclude_unset=True)
 def update_asset(
-    ctx: CtxDep, who: Writer, response: Response, ref: str, body: AssetUpdate, if_match: IfMatch
+    ctx: CtxDep,
+    who: AssetWriter,
+    response: Response,
+    ref: str,
+    body: AssetUpdate,
+    if_match: IfMatch,
 ) -> dict[str, Any]:
     """Edit curated metadata: description, owner, steward, domain, tags, criticality, ...
     ``add_tags``/``remove_tags`` and ``add_terms``/``remove_terms`` change the lists as

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Response
 
-from sounding.api.deps import CtxDep, Manager, PageDep, Reader, SourceReader, Writer
+from sounding.api.deps import AssetWriter, CtxDep, Manager, PageDep, Reader, SourceReader
 from sounding.api.schemas import (
     ClassificationDecision,
     ColumnClassificationList,
@@ -46,7 +46,7 @@ def asset_classifications(ctx: CtxDep, who: Reader, ref: str) -> ColumnClassific
     "/assets/{ref}/classifications/{label}/confirm", response_model=ColumnClassificationList
 )
 def confirm(
-    ctx: CtxDep, who: Writer, ref: str, label: str, body: ClassificationDecision | None = None
+    ctx: CtxDep, who: AssetWriter, ref: str, label: str, body: ClassificationDecision | None = None
 ) -> ColumnClassifications:
     """Confirm a label on a column; rescans never change it again."""
     return classification.decide(ctx, who, ref, label, "confirmed", body.note if body else None)
@@ -56,7 +56,7 @@ def confirm(
     "/assets/{ref}/classifications/{label}/reject", response_model=ColumnClassificationList
 )
 def reject(
-    ctx: CtxDep, who: Writer, ref: str, label: str, body: ClassificationDecision | None = None
+    ctx: CtxDep, who: AssetWriter, ref: str, label: str, body: ClassificationDecision | None = None
 ) -> ColumnClassifications:
     """Reject a label on a column; rescans never suggest it again."""
     return classification.decide(ctx, who, ref, label, "rejected", body.note if body else None)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Response
 
-from sounding.api.deps import CtxDep, PageDep, Reader, Writer
+from sounding.api.deps import AssetWriter, CtxDep, PageDep, Reader, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
@@ -208,7 +208,7 @@ def term_assets(
 
 @router.post("/{ref}/assets", status_code=201, response_model=GlossaryLinkPublic)
 def link_asset(
-    ctx: CtxDep, who: Writer, ref: str, body: Annotated[GlossaryLinkCreate, Body()]
+    ctx: CtxDep, who: AssetWriter, ref: str, body: Annotated[GlossaryLinkCreate, Body()]
 ) -> GlossaryLink:
     """Link the term to an asset (accepts a pending suggestion)."""
     return glossary_links.link(ctx, who, ref, body.asset)
@@ -216,7 +216,7 @@ def link_asset(
 
 @router.delete("/{ref}/assets", status_code=204)
 def unlink_asset(
-    ctx: CtxDep, who: Writer, ref: str, asset: str = Query(description="Asset id or URN")
+    ctx: CtxDep, who: AssetWriter, ref: str, asset: str = Query(description="Asset id or URN")
 ) -> Response:
     glossary_links.unlink(ctx, who, ref, asset)
     return Response(status_code=204)

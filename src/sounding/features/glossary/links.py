@@ -110,7 +110,8 @@ def term_assets(
 def _decide(
     ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str | int, status: str
 ) -> GlossaryLink:
-    asset = catalog.get_asset(ctx, actor, asset_ref)
+    asset = catalog.get_asset(ctx, actor, asset_ref, children=False)
+    catalog.require_on(ctx, actor, Permission.CATALOG_WRITE, asset)
     now = utcnow()
     with ctx.db.write() as conn:
         term = find_row(conn, term_ref)
@@ -156,8 +157,9 @@ def _decide(
 
 
 def link(ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str | int) -> GlossaryLink:
-    """Link a term to an asset (accepting a suggestion or overriding a rejection)."""
-    actor.require(Permission.CATALOG_WRITE)
+    """Link a term to an asset (accepting a suggestion or overriding a rejection); needs
+    ``catalog:write`` on the asset (globally or through a policy on its scope)."""
+    actor.require_somewhere(Permission.CATALOG_WRITE)
     return _decide(ctx, actor, term_ref, asset_ref, ACCEPTED)
 
 
@@ -165,15 +167,16 @@ def reject(
     ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str | int
 ) -> GlossaryLink:
     """Say a term does not describe an asset: Sounding never suggests the pair again."""
-    actor.require(Permission.CATALOG_WRITE)
+    actor.require_somewhere(Permission.CATALOG_WRITE)
     return _decide(ctx, actor, term_ref, asset_ref, REJECTED)
 
 
 def unlink(ctx: Context, actor: Principal, term_ref: str | int, asset_ref: str | int) -> None:
     """Remove a link or a suggestion (a later ``suggest`` may propose it again; reject it to
     prevent that)."""
-    actor.require(Permission.CATALOG_WRITE)
-    asset = catalog.get_asset(ctx, actor, asset_ref)
+    actor.require_somewhere(Permission.CATALOG_WRITE)
+    asset = catalog.get_asset(ctx, actor, asset_ref, children=False)
+    catalog.require_on(ctx, actor, Permission.CATALOG_WRITE, asset)
     with ctx.db.write() as conn:
         term = find_row(conn, term_ref)
         existing = repo.get_link(conn, term["id"], asset.id)

@@ -175,26 +175,37 @@ def _revealed(
 def public_results(
     ctx: Context, actor: Principal, rows: Sequence[Mapping[str, Any]]
 ) -> list[QualityResult]:
-    """Results as the caller may see them (examples of sensitive columns masked)."""
-    reveal = actor.can(Permission.PII_READ)
-    tables: dict[int, tuple[dict[str, Any], set[str]]] = {}
+    """Results as the caller may see them: examples of sensitive columns masked unless the
+    caller holds ``pii:read`` on the table (globally or by a policy); an unmasked example of
+    a sensitive column is audited (``pii.read``)."""
+    tables: dict[int, tuple[dict[str, Any], set[str], bool]] = {}
     revealed: dict[int, frozenset[str]] = {}
+    reads: dict[str, set[str]] = {}
     out = []
     for r in rows:
         examples, observed = r.get("examples") or [], r["observed"]
         masked = False
-        if (examples or observed) and not reveal:
+        if examples or observed:
             if r["asset_id"] not in tables:
-                table = catalog.get_asset(ctx, actor, r["asset_id"]).public()
-                tables[r["asset_id"]] = (table, _sensitive(ctx, table))
-            table, sensitive = tables[r["asset_id"]]
-            if r.get("kind") == RuleKind.CUSTOM_SQL.value and r["rule_id"] not in revealed:
-                revealed[r["rule_id"]] = _revealed(ctx, table, r["rule_id"], sensitive)
-            fields = revealed.get(r["rule_id"], frozenset())
-            shown = _mask_examples(examples, r.get("column_name"), sensitive, fields)
-            masked = shown != examples
-            examples = shown
-            observed = _mask_observed(observed, r.get("column_name"), sensitive)
+                asset = catalog.get_asset(ctx, actor, r["asset_id"])
+                table = asset.public()
+                reveal = profiling.may_reveal(ctx, actor, asset)
+                tables[r["asset_id"]] = (table, _sensitive(ctx, table), reveal)
+            table, sensitive, reveal = tables[r["asset_id"]]
+            if reveal:
+                column = r.get("column_name")
+                custom = r.get("kind") == RuleKind.CUSTOM_SQL.value
+                shown = sensitive if custom else ({column} & sensitive)
+                if shown:
+                    reads.setdefault(str(table["urn"]), set()).update(str(c) for c in shown)
+            else:
+                if r.get("kind") == RuleKind.CUSTOM_SQL.value and r["rule_id"] not in revealed:
+                    revealed[r["rule_id"]] = _revealed(ctx, table, r["rule_id"], sensitive)
+                fields = revealed.get(r["rule_id"], frozenset())
+                shown_examples = _mask_examples(examples, r.get("column_name"), sensitive, fields)
+                masked = shown_examples != examples
+                examples = shown_examples
+                observed = _mask_observed(observed, r.get("column_name"), sensitive)
         out.append(
             QualityResult(
                 id=r["id"],
@@ -218,6 +229,14 @@ def public_results(
                 created_at=r["created_at"],
             )
         )
+    profiling.audit_unmasked(
+        ctx,
+        actor,
+        [
+            profiling.UnmaskedRead(urn, tuple(sorted(cols)), ("examples", "observed"), "quality")
+            for urn, cols in reads.items()
+        ],
+    )
     return out
 
 

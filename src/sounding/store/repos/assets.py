@@ -365,3 +365,19 @@ def columns_of(conn: Connection, parent_ids: Sequence[int]) -> dict[int, list[di
 def all_ids(conn: Connection, after: int, limit: int) -> list[int]:
     query = sa.select(assets.c.id).where(assets.c.id > after).order_by(assets.c.id).limit(limit)
     return [int(r[0]) for r in conn.execute(query)]
+
+
+def ancestor_domains(conn: Connection, parent_id: int | None, depth: int = 8) -> list[str]:
+    """The domains set on an asset's ancestors, nearest first (walks at most ``depth``
+    levels: column, table, schema, database, source)."""
+    found: list[str] = []
+    while parent_id is not None and depth > 0:
+        row = conn.execute(
+            sa.select(assets.c.parent_id, assets.c.domain).where(assets.c.id == parent_id)
+        ).first()
+        if row is None:
+            break
+        if row.domain:
+            found.append(str(row.domain))
+        parent_id, depth = row.parent_id, depth - 1
+    return found

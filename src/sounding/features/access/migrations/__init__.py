@@ -1,0 +1,1 @@
+"""Alembic revisions of the access tables (branch ``access_*``)."""
