@@ -93,6 +93,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "user": LazyCommand("sounding.cli.users_cmd", "user_app", "Manage users."),
     "token": LazyCommand("sounding.cli.users_cmd", "token_app", "Manage API tokens."),
     "audit": LazyCommand("sounding.cli.users_cmd", "audit_app", "Read the audit log."),
+    "policies": LazyCommand(
+        "sounding.cli.policies_cmd",
+        "app",
+        "Access policies: a role's permissions on a domain, source or data product.",
+    ),
     "quality": LazyCommand(
         "sounding.cli.quality_cmd", "app", "Data quality rules, runs, scores and reports."
     ),

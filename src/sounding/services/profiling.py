@@ -212,9 +212,7 @@ def _masked(
         if not sensitive_columns(ctx, [asset.id]):
             return profile
         if may_reveal(ctx, actor, asset):
-            reads.append(
-                UnmaskedRead(asset.urn, (asset.name,), value_fields([profile]), "profile")
-            )
+            reads.append(UnmaskedRead(asset.urn, (asset.name,), value_fields([profile]), "profile"))
             return profile
         return mask_column_profile(profile)
     ids = {c.name: c.id for c in asset.columns}

@@ -26,6 +26,7 @@ ROUTES: tuple[str, ...] = (
     "sounding.api.routes.analytics",
     "sounding.api.routes.assets",
     "sounding.api.routes.accounts",
+    "sounding.api.routes.policies",
 )
 
 

@@ -30,7 +30,17 @@ router = APIRouter(tags=["accounts"])
 
 @router.get("/me", response_model=MePublic)
 def me(who: Annotated[Principal, Depends(get_principal)]) -> dict[str, Any]:
-    return {"name": who.name, "role": who.role.value, "permissions": sorted(who.permissions)}
+    scoped = sorted(
+        f"{perm.value} on {g.scope.kind.value} {g.scope.name}"
+        for g in who.grants
+        for perm in g.permissions
+    )
+    return {
+        "name": who.name,
+        "role": who.role.value,
+        "permissions": sorted(who.permissions),
+        "scoped_permissions": scoped,
+    }
 
 
 @router.get("/users", response_model=UserPage)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from sounding.api.schemas.access import PolicyCreate, PolicyPage, PolicyPublic
 from sounding.api.schemas.accounts import (
     AuditEntryPublic,
     AuditPage,
@@ -89,6 +90,9 @@ __all__ = [
     "MePublic",
     "OpenLineageIngested",
     "Page",
+    "PolicyCreate",
+    "PolicyPage",
+    "PolicyPublic",
     "ProfilePage",
     "ProfilePublic",
     "QueryUsageIngested",

@@ -39,6 +39,11 @@ class MePublic(BaseModel):
     name: str
     role: str
     permissions: list[str]
+    scoped_permissions: list[str] = Field(
+        default_factory=list,
+        description="What the caller's policies grant on scopes: 'catalog:write on domain "
+        "finance', ... (docs/access.md)",
+    )
 
 
 class TokenCreate(RequestModel):
