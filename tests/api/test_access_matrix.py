@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -266,7 +265,7 @@ def test_unmasked_reads_are_audited_with_actor_asset_and_fields(estate: dict[str
 
 def _cli(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**server.env, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run(  # noqa: S603 (our own interpreter and module)
+    return subprocess.run(
         [sys.executable, "-m", "sounding.cli", "policies", *args],
         env=env,
         capture_output=True,
