@@ -145,6 +145,7 @@ def _items(ctx: Context, actor: Principal, rows: Sequence[dict[str, Any]]) -> li
                 masked=masked,
             )
         )
+    profiling.audit_unmasked(ctx, actor, reads)
     return out
 
 
