@@ -6,6 +6,7 @@ entry of the nav is hidden from them).
 - ``/admin/tokens``: API tokens of every user; create one (its only showing is the answer to
   the form that made it: a resubmitted form is refused, lists show its first characters
   only), revoke one (it stops working against the API at once).
+- ``/admin/policies``: access policies (``ui/policies.py``).
 - ``/admin/audit``: the audit log, filtered by actor, action, target and time, paged.
 - ``/admin/health``: queue, running tasks, per-source load, executor and scheduler lag of
   this server process (read from the engine only when it runs: nothing is started).
@@ -54,6 +55,7 @@ EXPIRY_CHOICES: tuple[tuple[str, str], ...] = (
 SECTIONS = (
     ("Users", "/admin/users"),
     ("API tokens", "/admin/tokens"),
+    ("Policies", "/admin/policies"),
     ("Audit log", "/admin/audit"),
     ("Health", "/admin/health"),
 )

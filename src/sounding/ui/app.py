@@ -23,6 +23,7 @@ from sounding.ui import (
     home,
     insights,
     lineage,
+    policies,
     quality,
     review,
     search,
@@ -47,6 +48,7 @@ PAGES: tuple[ModuleType, ...] = (
     workflows,
     executions,
     admin,
+    policies,
     insights,
     sources,
 )
