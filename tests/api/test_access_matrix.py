@@ -148,8 +148,8 @@ def _attempt(client: httpx.Client, action: str, who: dict[str, str], n: int) -> 
         body = {"description": f"salaries, edit {n}"}
         return _allowed(client.patch(f"/assets/{_ref(TABLE)}", json=body, headers=who))
     if action == "set tag":
-        body = {"add_tags": [f"tag{n}"]}
-        return _allowed(client.patch(f"/assets/{_ref(TABLE)}", json=body, headers=who))
+        tags = {"add_tags": [f"tag{n}"]}
+        return _allowed(client.patch(f"/assets/{_ref(TABLE)}", json=tags, headers=who))
     if action == "decide classification":
         url = f"/assets/{_ref(COLUMN)}/classifications/Custom.Salary/confirm"
         return _allowed(client.post(url, json={"note": f"n{n}"}, headers=who))
@@ -292,7 +292,7 @@ def test_policy_changes_reach_a_running_server(estate: dict[str, Any]) -> None:
 
     def can_edit() -> bool:
         r = client.patch(f"/assets/{_ref(OTHER)}", json={"description": "c"}, headers=who)
-        return r.status_code == 200
+        return bool(r.status_code == 200)
 
     assert not can_edit()
     made = _cli(server, "create", "viewer-none", "--domain", "sales", "--json")

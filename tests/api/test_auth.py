@@ -204,6 +204,16 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/users/{name}/tokens", "/api/v1/users/viewer1/tokens", None, "admin"),
     ("POST", "/api/v1/users/{name}/tokens", "/api/v1/users/viewer1/tokens", {}, "admin"),
     ("DELETE", "/api/v1/tokens/{token_id}", "/api/v1/tokens/999", None, "admin"),
+    ("GET", "/api/v1/policies", "/api/v1/policies", None, "admin"),
+    (
+        "POST",
+        "/api/v1/policies",
+        "/api/v1/policies",
+        {"user": "viewer1", "role": "steward", "scope_kind": "domain", "scope": "x"},
+        "admin",
+    ),
+    ("GET", "/api/v1/policies/{policy_id}", "/api/v1/policies/999", None, "admin"),
+    ("DELETE", "/api/v1/policies/{policy_id}", "/api/v1/policies/999", None, "admin"),
     # any user may rotate their own token; someone else's (here: none) only an admin
     ("POST", "/api/v1/tokens/{token_id}/rotate", "/api/v1/tokens/999/rotate", None, "admin"),
     ("GET", "/api/v1/quality/rules", "/api/v1/quality/rules", None, "viewer"),

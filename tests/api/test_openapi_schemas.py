@@ -25,6 +25,7 @@ from tests.api.openapi_helpers import operations, success
 from tests.factories import sqlite_source
 
 ENFORCED_TAGS = {
+    "access",
     "accounts",
     "analytics",
     "assets",
@@ -206,6 +207,14 @@ def test_source_scan_and_account_answers_keep_to_their_schemas(live: Live) -> No
         live, "get", "/api/v1/users/{name}/tokens", live.call("GET", "/users/ann/tokens")
     )
     assert tokens["items"][0]["name"] == "ci" and "token" not in tokens["items"][0]
+    body = {"user": "ann", "role": "steward", "scope_kind": "source", "scope": "shop"}
+    policy = _check(live, "post", "/api/v1/policies", live.call("POST", "/policies", json=body))
+    assert policy["permissions"] == ["catalog:write"]
+    _check(live, "get", "/api/v1/policies", live.call("GET", "/policies"))
+    one = live.call("GET", f"/policies/{policy['id']}")
+    _check(live, "get", "/api/v1/policies/{policy_id}", one)
+    gone = live.call("DELETE", f"/policies/{policy['id']}")
+    _check(live, "delete", "/api/v1/policies/{policy_id}", gone)
 
 
 def test_lineage_answers_keep_to_their_schemas(live: Live) -> None:

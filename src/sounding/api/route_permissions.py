@@ -59,7 +59,7 @@ def route_permissions(app: FastAPI) -> dict[tuple[str, str], str]:
     for context in iter_route_contexts(app.router.routes):
         route = context.original_route
         path = context.path_format
-        if not isinstance(route, APIRoute) or path not in documented:
+        if not isinstance(route, APIRoute) or path is None or path not in documented:
             continue
         for method in sorted(route.methods or ()):
             if method.lower() in documented[path]:
