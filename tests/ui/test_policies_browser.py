@@ -91,3 +91,49 @@ def test_a_viewer_cannot_open_the_policies_page(page: Any, site: Site, browser_e
     answer = page.goto(f"{site.base}/admin/policies")
     assert answer is not None and answer.status == 403
     assert "admin" in page.inner_text("main")
+
+
+def test_a_policy_lets_a_viewer_curate_its_domain_on_the_asset_page(site: Site) -> None:
+    """The asset page's edit controls and edits follow the policy: a viewer holding steward on
+    a domain edits that domain's table and is refused on another's."""
+    admin = {**site.server.headers}
+    api = httpx.Client(base_url=f"{site.base}/api/v1", headers=admin, timeout=30)
+    tables = api.get("/assets", params={"type": "table", "limit": 2}).json()["items"]
+    mine, other = tables[0], tables[1]
+    before = {t["id"]: (t.get("domain"), t.get("owner")) for t in tables}
+    policy_id = None
+    try:
+        for table, domain in ((mine, "pol-ui-fin"), (other, "pol-ui-other")):
+            assert api.patch(f"/assets/{table['id']}", json={"domain": domain}).is_success
+        made = api.post(
+            "/policies",
+            json={
+                "user": "viewer",
+                "role": "steward",
+                "scope_kind": "domain",
+                "scope": "pol-ui-fin",
+            },
+        )
+        assert made.status_code == 201, made.text
+        policy_id = made.json()["id"]
+        viewer = site.login("viewer")
+        page = viewer.get(f"/assets/{mine['id']}")
+        assert page.status_code == 200
+        assert f'action="/assets/{mine["id"]}/field"' in page.text  # edit controls shown
+        refused = viewer.get(f"/assets/{other['id']}")
+        assert f'action="/assets/{other["id"]}/field"' not in refused.text
+        token = site.csrf(viewer, f"/assets/{mine['id']}")
+        form = {"field": "owner", "value": "pol-ui-owner", "csrf_token": token}
+        done = viewer.post(f"/assets/{mine['id']}/field", data=form)
+        assert done.status_code in (200, 303), done.text[:300]
+        assert api.get(f"/assets/{mine['id']}").json()["owner"] == "pol-ui-owner"
+        denied = viewer.post(f"/assets/{other['id']}/field", data=form)
+        assert denied.status_code == 403
+        assert "pol-ui-fin" in denied.text  # the refusal says where the policy does grant it
+        assert api.get(f"/assets/{other['id']}").json().get("owner") != "pol-ui-owner"
+    finally:
+        if policy_id is not None:
+            api.delete(f"/policies/{policy_id}")
+        for table_id, (domain, owner) in before.items():
+            api.patch(f"/assets/{table_id}", json={"domain": domain, "owner": owner})
+        api.close()

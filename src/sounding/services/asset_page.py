@@ -158,6 +158,7 @@ class AssetView:
     profile: ProfileInfo | None
     pii_visible: bool
     pending_labels: int = field(default=0)
+    editable: bool = False  # catalog:write on this asset (globally or by a policy on its scope)
 
     @property
     def is_object(self) -> bool:
@@ -329,6 +330,7 @@ def _asset_view(ctx: Context, actor: Principal, ref: str | int) -> AssetView:
         profile=info,
         pii_visible=reveal,
         pending_labels=sum(v.pending_labels for v in views),
+        editable=catalog.can(ctx, actor, Permission.CATALOG_WRITE, record),
     )
 
 
@@ -351,8 +353,9 @@ def decide_label(
     status: str,
     note: str | None = None,
 ) -> ColumnView:
-    """Confirm or reject a label of one of the asset's columns; the column as it is now."""
-    actor.require(Permission.CATALOG_WRITE)
+    """Confirm or reject a label of one of the asset's columns; the column as it is now
+    (``catalog:write`` on the column: ``classification.decide`` checks its scopes)."""
+    actor.require_somewhere(Permission.CATALOG_WRITE)
     column_of(asset_view(ctx, actor, table_ref), column_id)
     classification.decide(ctx, actor, str(column_id), label, status, note)
     return column_of(asset_view(ctx, actor, table_ref), column_id)

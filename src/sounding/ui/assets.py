@@ -23,7 +23,7 @@ from sounding.features.glossary import service as glossary
 from sounding.features.usage import service as usage
 from sounding.services import asset_page, catalog
 from sounding.services.asset_page import AssetView
-from sounding.ui.deps import CtxDep, UiReader, UiWriter
+from sounding.ui.deps import CtxDep, UiAssetWriter, UiReader
 from sounding.ui.render import render
 
 
@@ -106,7 +106,7 @@ def _choices(ctx: Any, web: WebSession) -> dict[str, Any]:
     """The values the header's edit forms offer: criticality and lifecycle, and (for those
     who may edit) glossary term paths to pick from when linking one."""
     terms: list[str] = []
-    if web.principal.can(Permission.CATALOG_WRITE):
+    if web.principal.can_somewhere(Permission.CATALOG_WRITE):
         found, _ = glossary.list_terms(ctx, web.principal, limit=MAX_TERM_CHOICES)
         terms = [str(t.path) for t in found]
     return {
@@ -160,7 +160,7 @@ def asset(
 def edit_field(
     request: Request,
     ctx: CtxDep,
-    web: UiWriter,
+    web: UiAssetWriter,
     asset_id: int,
     field: Annotated[str, Form()],
     value: Annotated[str, Form(max_length=20_000)] = "",
@@ -182,7 +182,7 @@ def edit_field(
 def edit_tags(
     request: Request,
     ctx: CtxDep,
-    web: UiWriter,
+    web: UiAssetWriter,
     asset_id: int,
     add: Annotated[str, Form(max_length=200)] = "",
     remove: Annotated[str, Form(max_length=200)] = "",
@@ -197,7 +197,7 @@ def edit_tags(
 def edit_terms(
     request: Request,
     ctx: CtxDep,
-    web: UiWriter,
+    web: UiAssetWriter,
     asset_id: int,
     add: Annotated[str, Form(max_length=200)] = "",
     remove: Annotated[str, Form(max_length=200)] = "",
@@ -233,7 +233,7 @@ def _after_edit(
 def decide_label(
     request: Request,
     ctx: CtxDep,
-    web: UiWriter,
+    web: UiAssetWriter,
     asset_id: int,
     column_id: int,
     label: Annotated[str, Form(min_length=1, max_length=200)],
@@ -250,7 +250,7 @@ def decide_label(
     return render(
         request,
         "assets/_column_row.html",
-        {"asset_id": asset_id, "col": col},
+        {"asset_id": asset_id, "col": col, "column_editable": True},
         web=web,
         headers=headers,
     )

@@ -90,8 +90,9 @@ async def check_csrf(request: Request, web: WebSession) -> None:
         )
 
 
-def require_ui(permission: Permission) -> Callable[..., object]:
-    """A dependency: the live session, holding ``permission``, CSRF-checked when mutating."""
+def require_ui(permission: Permission, *, scoped: bool = False) -> Callable[..., object]:
+    """A dependency: the live session, holding ``permission`` (``scoped``: globally or by a
+    policy on some scope, the service checking the asset), CSRF-checked when mutating."""
 
     async def dependency(
         request: Request, web: Annotated[WebSession | None, Depends(current_session)]
@@ -104,16 +105,22 @@ def require_ui(permission: Permission) -> Callable[..., object]:
         request.state.ui = True  # errors from here on are pages (or htmx fragments), not JSON
         request.state.web = web  # error pages show the nav bar of who is logged in
         await check_csrf(request, web)
-        web.principal.require(permission)
+        if scoped:  # the service checks the asset's own scopes (catalog.require_on)
+            web.principal.require_somewhere(permission)
+        else:
+            web.principal.require(permission)
         return web
 
-    dependency.__name__ = f"ui_{permission.name.lower()}"
+    dependency.__name__ = f"ui_{permission.name.lower()}" + ("_on_asset" if scoped else "")
     return dependency
 
 
 # one alias per permission, as in api/deps.py
 UiReader = Annotated[WebSession, Depends(require_ui(Permission.CATALOG_READ))]
 UiWriter = Annotated[WebSession, Depends(require_ui(Permission.CATALOG_WRITE))]
+UiAssetWriter = Annotated[
+    WebSession, Depends(require_ui(Permission.CATALOG_WRITE, scoped=True))
+]  # the asset page's edits: catalog:write on the asset, globally or by a policy
 UiRunner = Annotated[WebSession, Depends(require_ui(Permission.SCAN_RUN))]
 UiSourceReader = Annotated[WebSession, Depends(require_ui(Permission.SOURCE_READ))]
 UiManager = Annotated[WebSession, Depends(require_ui(Permission.SOURCE_MANAGE))]
