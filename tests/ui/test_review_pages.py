@@ -198,11 +198,13 @@ def test_a_steward_decides_several_labels_at_once_and_stale_ones_are_left(site: 
         ]
     finally:
         conn.close()
-    assert sorted(a for a, _ in actions) == [
+    # the decisions; the pages showing these columns' sample values unmasked are audited too
+    assert sorted(a for a, _ in actions if a != "pii.read") == [
         "classification.confirm",
         "classification.confirm",
         "classification.reject",
     ]
+    assert "pii.read" in {a for a, _ in actions}
 
 
 def test_htmx_decides_one_row_and_redraws_it(site: Site) -> None:

@@ -117,14 +117,20 @@ def domain_of(conn: Connection, asset: Asset) -> str | None:
     when domains become entities, this answers the domain's name."""
     if asset.domain:
         return asset.domain
-    found = repo.ancestor_domains(conn, asset.parent_id)
-    return found[0] if found else None
+    return repo.nearest_domain(conn, asset.parent_id)
 
 
 def scope_of(ctx: Context, asset: Asset, conn: Connection | None = None) -> AssetScope:
     """The scopes ``asset`` is in: its domain, its source and whatever :data:`SCOPE_HOOKS`
     add."""
     if conn is None:
+        if asset.domain and not SCOPE_HOOKS:  # everything is on the record: no read
+            return AssetScope(
+                asset.urn,
+                frozenset(
+                    {Scope(ScopeKind.SOURCE, asset.source), Scope(ScopeKind.DOMAIN, asset.domain)}
+                ),
+            )
         with ctx.db.read() as c:
             return scope_of(ctx, asset, c)
     scopes = {Scope(ScopeKind.SOURCE, asset.source)}

@@ -80,8 +80,21 @@ def list_policies(
     return [dict(r) for r in rows], total
 
 
-def all_policies(conn: Connection) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(_select().order_by(policies.c.id)).mappings()]
+def grant_rows(conn: Connection) -> list[tuple[int, int, str, str, str, bool]]:
+    """Every policy as (id, user_id, role, scope_kind, scope_name, unmasked): plain tuples,
+    what the per-process cache is built from (no mapping per row: it is read whole)."""
+    query = sa.select(
+        policies.c.id,
+        policies.c.user_id,
+        policies.c.role,
+        policies.c.scope_kind,
+        policies.c.scope_name,
+        policies.c.unmasked,
+    ).order_by(policies.c.id)
+    return [
+        (int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), bool(r[5]))
+        for r in conn.execute(query)
+    ]
 
 
 def generation(conn: Connection) -> int:

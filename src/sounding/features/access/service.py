@@ -26,7 +26,9 @@ from sounding.domain.auth import (
     Permission,
     Principal,
     Role,
+    Scope,
     ScopeKind,
+    policy_permissions,
 )
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.features.access import repo
@@ -83,10 +85,14 @@ class GrantCache:
             with ctx.db.read() as conn:
                 current = repo.generation(conn)
                 if current != self.generation:
-                    rows = repo.all_policies(conn)
                     by_user: dict[int, list[Grant]] = {}
-                    for row in rows:
-                        by_user.setdefault(int(row["user_id"]), []).append(_policy(row).grant())
+                    perms = {}
+                    for pid, user_id, role, kind, name, unmasked in repo.grant_rows(conn):
+                        key = (role, unmasked)
+                        if key not in perms:
+                            perms[key] = policy_permissions(Role(role), unmasked)
+                        grant = Grant(Scope(ScopeKind(kind), name), perms[key], pid)
+                        by_user.setdefault(user_id, []).append(grant)
                     self.by_user = {k: tuple(v) for k, v in by_user.items()}
                     self.generation = current
                     self.loads += 1

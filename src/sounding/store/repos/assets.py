@@ -367,17 +367,16 @@ def all_ids(conn: Connection, after: int, limit: int) -> list[int]:
     return [int(r[0]) for r in conn.execute(query)]
 
 
-def ancestor_domains(conn: Connection, parent_id: int | None, depth: int = 8) -> list[str]:
-    """The domains set on an asset's ancestors, nearest first (walks at most ``depth``
-    levels: column, table, schema, database, source)."""
-    found: list[str] = []
+def nearest_domain(conn: Connection, parent_id: int | None, depth: int = 8) -> str | None:
+    """The domain of an asset's nearest ancestor that has one (one primary-key read per level
+    climbed, at most ``depth``: a column's table answers at once)."""
     while parent_id is not None and depth > 0:
         row = conn.execute(
             sa.select(assets.c.parent_id, assets.c.domain).where(assets.c.id == parent_id)
         ).first()
         if row is None:
-            break
+            return None
         if row.domain:
-            found.append(str(row.domain))
+            return str(row.domain)
         parent_id, depth = row.parent_id, depth - 1
-    return found
+    return None
