@@ -85,7 +85,7 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
     (files / "people.csv").write_text("\n".join(rows) + "\n")
     (files / "cities.csv").write_text("name,country\nOslo,NO\nLima,PE\n")
     server = ServerProcess(root / "home")
-    server.start()
+    server.start(timeout=120)  # a loaded CI machine can take a while to import and migrate
     api, admin = f"{server.base}/api/v1", server.headers
     client = httpx.Client(base_url=api, timeout=30)
     try:

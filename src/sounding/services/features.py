@@ -1,7 +1,7 @@
 """The governance features the runtime loads, and what each contributes to it.
 
 A feature is a package under ``sounding/features/`` (quality, glossary, compliance, usage,
-insights, accounts) holding its records, service, repository, tables, migrations and step
+insights, accounts, access) holding its records, service, repository, tables, migrations and step
 types. The core never imports one by name: :data:`DEFAULT_FEATURES` lists them as module
 names, the way datasette's ``DEFAULT_PLUGINS`` lists its built-in plugins, and each package
 exposes one :class:`Feature` as ``FEATURE``. Adding a feature is one line here; its routes,
