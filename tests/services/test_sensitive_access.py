@@ -165,9 +165,11 @@ def test_the_grant_cache_reads_policies_once_and_sees_other_processes_changes(
 ) -> None:
     user = accounts.create_user(ctx, operator, "ana", "viewer")
     access.create_policy(ctx, operator, "ana", "steward", "domain", "finance")
+    accounts.create_user(ctx, operator, "bo", "viewer")  # the newest policy is someone else's
+    access.create_policy(ctx, operator, "bo", "steward", "domain", "hr")
     clock = Clock()
     cache = access.GrantCache(clock)
-    first = cache.grants(ctx, user.id)
+    first = cache.grants(ctx, user.id)  # read on a reload: ana's, not the last row's
     assert [str(g.scope) for g in first] == ["domain 'finance'"] and cache.loads == 1
     for _ in range(100):
         assert cache.grants(ctx, user.id) == first

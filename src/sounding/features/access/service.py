@@ -87,12 +87,12 @@ class GrantCache:
                 if current != self.generation:
                     by_user: dict[int, list[Grant]] = {}
                     perms = {}
-                    for pid, user_id, role, kind, name, unmasked in repo.grant_rows(conn):
+                    for pid, holder, role, kind, name, unmasked in repo.grant_rows(conn):
                         key = (role, unmasked)
                         if key not in perms:
                             perms[key] = policy_permissions(Role(role), unmasked)
                         grant = Grant(Scope(ScopeKind(kind), name), perms[key], pid)
-                        by_user.setdefault(user_id, []).append(grant)
+                        by_user.setdefault(holder, []).append(grant)
                     self.by_user = {k: tuple(v) for k, v in by_user.items()}
                     self.generation = current
                     self.loads += 1

@@ -1,7 +1,10 @@
 """Access policies: a user holds a role's permissions on a domain, a source or a data product
 
 Revision ID: access_0001
-Revises: accounts_0002
+Revises: 0001
+
+A chain of its own (``users`` exists from the initial schema), so the accounts chain can grow
+without meeting this one.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "access_0001"
-down_revision = "accounts_0002"
-branch_labels = None
+down_revision = "0001"
+branch_labels = ("access",)
 depends_on = None
 
 
