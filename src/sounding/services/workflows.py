@@ -33,6 +33,7 @@ from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import sources as sources_repo
 from sounding.store.repos import workflows as repo
+from sounding.store.run_leases import SqlLeases
 from sounding.store.run_storage import RunReads, SqlRunStorage
 from sounding.store.tables_orchestration import workflows as workflows_table
 
@@ -60,6 +61,7 @@ class EngineHost:
             registry=self.registry,
             executor=self.executor,
             config=config or pools.engine_config(ctx),  # the stored pools and source caps
+            leases=SqlLeases(ctx.db),  # servers sharing the store share the executions
         )
         self.started = False
 
