@@ -86,10 +86,8 @@ class SqlLeases:
                 .values(heartbeat_at=now)
             )
             conn.execute(sa.update(leases).where(mine).values(expires_at=expires_at))
-            owned = {
-                row.execution_id: row.request
-                for row in conn.execute(sa.select(leases.c.execution_id, leases.c.request).where(mine))
-            }  # fmt: skip
+            rows = conn.execute(sa.select(leases.c.execution_id, leases.c.request).where(mine))
+            owned = {row.execution_id: row.request for row in rows}
         found = Beat(owned=owned, at=now)
         if scan:
             found.claimable = self._claimable(me, now, stale_before, force)
@@ -111,9 +109,14 @@ class SqlLeases:
             sa.select(executions.c.id, leases.c.epoch, leases.c.owner_id)
             .select_from(joined)
             .where(executions.c.status.in_(_UNFINISHED))
-            .where(sa.or_(leases.c.execution_id.is_(None) & unleased, leases.c.execution_id.is_not(None) & lapsed))
+            .where(
+                sa.or_(
+                    leases.c.execution_id.is_(None) & unleased,
+                    leases.c.execution_id.is_not(None) & lapsed,
+                )
+            )
             .order_by(executions.c.pk)
-        )  # fmt: skip
+        )
         with self.db.read() as conn:
             return [Claimable(r.id, r.epoch, r.owner_id) for r in conn.execute(query)]
 
