@@ -9,11 +9,13 @@ import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sounding.domain.leases import ServerIdentity
 from sounding.domain.orchestration import ExecutionRecord, RunStatus
+from sounding.orchestration import Engine, EngineConfig
 from sounding.store.db import Database
 from sounding.store.run_leases import SqlLeases
 from sounding.store.run_storage import SqlRunStorage
@@ -118,3 +120,54 @@ def test_a_clean_stop_hands_over_at_once_and_old_unleased_executions_are_claimab
         "e1",
         "legacy",
     }
+
+
+def test_an_owner_that_lost_its_lease_stops_and_writes_nothing_more(tmp_path: Path) -> None:
+    """Server B takes over an execution A runs (SQLite: a starting server claims every
+    unfinished execution); on its next heartbeat A abandons it without writing anything, and
+    B runs it to the end, every task completed once."""
+    db = open_store(f"sqlite:///{tmp_path}/store.db")
+    cfg = EngineConfig(lease_seconds=2.0, heartbeat_seconds=0.5)
+    doc = {
+        "name": "slow",
+        "steps": [{"id": "work", "type": "sleep", "config": {"seconds": 2.0, "tasks": 2}}],
+    }
+
+    async def main() -> list[Any]:
+        a = Engine(SqlRunStorage(db), config=cfg, leases=SqlLeases(db))
+        b = Engine(SqlRunStorage(db), config=cfg, leases=SqlLeases(db))
+        await a.start(recover=False)
+        try:
+            execution_id = await a.submit(doc)
+            while len(await a.storage.list_task_attempts(execution_id)) < 2:
+                await asyncio.sleep(0.02)
+            assert a._keeper is not None
+            a._keeper.stop()  # A stalls: no heartbeat until it is asked for one below
+            assert await b.start(recover=True) == [execution_id]
+            await asyncio.to_thread(a._keeper.beat_once)
+            async with asyncio.timeout(5):  # A's tasks would run 2 s more: it drops them
+                while a.get_run(execution_id) is not None:
+                    await asyncio.sleep(0.02)
+            record = await b.wait(execution_id, timeout=20)
+            assert record.status is RunStatus.COMPLETED
+            return await b.storage.list_task_attempts(execution_id)
+        finally:
+            await a.shutdown()
+            await b.shutdown()
+
+    try:
+        attempts = asyncio.run(main())
+    finally:
+        db.dispose()
+    by_task: dict[str, list[Any]] = {}
+    for att in attempts:
+        by_task.setdefault(att.task_key, []).append(att)
+    assert len(by_task) == 2
+    for tries in by_task.values():
+        # A's attempt closed as interrupted by B's takeover (A's "stopped" record refused),
+        # B's completed: one result per task
+        assert [(t.attempt, t.status) for t in tries] == [
+            (1, RunStatus.CANCELLED),
+            (2, RunStatus.COMPLETED),
+        ]
+        assert tries[0].error_type == "Interrupted"
