@@ -305,6 +305,7 @@ class Engine:
         execution whose lease lapsed; on a single-server store every unfinished one), then
         start the heartbeat."""
         cfg = self.rt.config
+        self.me = ServerIdentity.here()  # a new identity at every start
         await asyncio.to_thread(leases.register, self.me, utcnow())
         resumed: list[str] = []
         if recover:
@@ -352,7 +353,7 @@ class Engine:
     def _on_beat(self, beat: Beat, held_then: frozenset[str]) -> None:
         """On the loop, after each heartbeat: give up what was lost, carry out the control
         requests recorded for this server's executions, take over what lapsed."""
-        if not self._started:
+        if not self._started or self._keeper is None:  # stopping
             return
         loop = asyncio.get_running_loop()
         with self._held_lock:
