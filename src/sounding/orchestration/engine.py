@@ -106,6 +106,7 @@ class Engine:
         self._held_lock = threading.Lock()
         self._applying: set[str] = set()  # control requests being carried out
         self._taking = False  # a takeover round is under way
+        self._stopping = False  # shutdown() runs: its end releases every lease at once
         self._background: set[asyncio.Task[Any]] = set()
 
     @property
@@ -153,9 +154,10 @@ class Engine:
         ``start`` on the same storage resumes their executions.
         """
         self.rt.dispatcher.set_paused(self.rt.dispatcher.global_limit, True)
+        # heartbeats go on renewing the leases until the tasks stopped, but nothing they find
+        # is acted on any more (no takeover, no request)
         keeper, self._keeper = self._keeper, None
-        if keeper is not None:
-            await asyncio.to_thread(keeper.stop)
+        self._stopping = True
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -170,6 +172,7 @@ class Engine:
         await asyncio.gather(*jobs, return_exceptions=True)
         self._runs.clear()
         if self.leases is not None and keeper is not None:
+            await asyncio.to_thread(keeper.stop)
             try:  # released: another server (or this one's next start) resumes them at once
                 await asyncio.to_thread(self.leases.stop, self.me.id, utcnow())
             except Exception as exc:  # they expire instead
@@ -177,7 +180,7 @@ class Engine:
             with self._held_lock:
                 self._held.clear()
         await self.rt.executor.shutdown()
-        self._started = False
+        self._started = self._stopping = False
 
     # -- executions --
 
@@ -346,7 +349,7 @@ class Engine:
     def _release(self, execution_id: str) -> None:
         """The execution ended here: its lease is no longer renewed."""
         self._hold(execution_id, False)
-        if self.leases is not None and self._started:
+        if self.leases is not None and self._started and not self._stopping:
             call = asyncio.to_thread(self.leases.release, self.me.id, [execution_id], utcnow())
             spawn_background(asyncio.get_running_loop(), self._background, call)
 
