@@ -2,10 +2,12 @@
 server that owns a running execution and the other takes it over within 10 s (its lease
 lapsed), finishing it with every task's result stored exactly once; a paused execution is
 taken over paused and stays paused. A pause sent to the server that does not own the
-execution reaches its owner."""
+execution reaches its owner, and that server's event stream shows what the owner stored."""
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 import uuid
 from collections import Counter
@@ -91,6 +93,23 @@ def _server_id(store: sa.Engine, server: ServerProcess) -> str:
     return str(_rows(store, "SELECT id FROM orchestration_servers WHERE pid = :p", p=pid)[0][0])
 
 
+def _follow(url: str, headers: dict[str, str]) -> list[tuple[str, str | None]]:
+    """Read a server-sent event stream in a thread: (kind, status) of each event, as they
+    come."""
+    seen: list[tuple[str, str | None]] = []
+
+    def read() -> None:
+        timeout = httpx.Timeout(10.0, read=60.0)  # keep-alives come every 15 s
+        with httpx.stream("GET", url, headers=headers, timeout=timeout) as response:
+            for line in response.iter_lines():
+                if line.startswith("data: "):
+                    data = json.loads(line[6:])
+                    seen.append((data["kind"], data["status"]))
+
+    threading.Thread(target=read, name="sse-follow", daemon=True).start()
+    return seen
+
+
 def _wait(what: str, check: Any, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -118,10 +137,13 @@ def test_kill_9_of_the_owner_the_other_server_takes_over(failover_db: str, tmp_p
         # an execution A runs, paused through B (which does not own it): the request reaches A
         held = api.post(f"{a.base}/api/v1/orchestrations/held/execute").json()["id"]
         _wait("held to run", lambda: _status(store, held) == "running", 20)
+        seen = _follow(f"{b.base}/api/v1/executions/{held}/events", a.headers)
         paused = api.post(f"{b.base}/api/v1/executions/{held}/pause")
         assert paused.status_code == 200, paused.text
         assert paused.json()["status"] == "paused"
         assert _lease(store, held).owner_id == a_id and _lease(store, held).request is None
+        # B's event stream of an execution A runs shows what A stored (read from the store)
+        _wait("B's stream to show the pause", lambda: ("execution_status", "paused") in seen, 10)
 
         run = api.post(f"{a.base}/api/v1/orchestrations/fanout/execute").json()["id"]
         assert _lease(store, run).owner_id == a_id

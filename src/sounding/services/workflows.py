@@ -379,6 +379,13 @@ def _await_started(engine: EngineHost, execution_id: str, timeout: float = 5.0) 
         time.sleep(0.02)
 
 
+def runs_here(ctx: Context, execution_id: str) -> bool:
+    """Whether this process runs the execution (only then are its live events published
+    here; with several servers on one store another may run it)."""
+    engine = ctx.running_engine
+    return engine is not None and engine.engine.get_run(execution_id) is not None
+
+
 def events_since(ctx: Context, execution_id: str, after: int = 0) -> list[RunEvent]:
     return RunReads(ctx.db).list_events(execution_id, after=after)
 
