@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveFloat, SecretStr, field_validator
+from pydantic import Field, PositiveFloat, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sounding.domain.quality import parse_duration
@@ -107,6 +107,25 @@ class Settings(BaseSettings):
     task_max_crashes: int = Field(default=3, ge=1)
     """A task whose attempts were cut short this many times by its worker or the server dying
     (``os._exit``, a crash, a kill) is quarantined: failed for good instead of resumed again."""
+
+    execution_lease_seconds: float = Field(default=5.0, ge=1, le=600)
+    """Several servers on one PostgreSQL store: how long a server's lease on an execution it
+    runs lasts without a heartbeat. Once it has lapsed (the server died), another server takes
+    the execution over; a takeover thus begins at most this long, plus one heartbeat, after
+    the owner died. At least twice the heartbeat."""
+
+    execution_heartbeat_seconds: float = Field(default=1.5, ge=0.1, le=300)
+    """How often a server renews the leases of the executions it runs, takes over lapsed ones
+    and carries out control requests other servers recorded for its executions."""
+
+    @model_validator(mode="after")
+    def _check_lease(self) -> Settings:
+        if self.execution_heartbeat_seconds * 2 > self.execution_lease_seconds:
+            raise ValueError(
+                "SOUNDING_EXECUTION_HEARTBEAT_SECONDS must be at most half of "
+                "SOUNDING_EXECUTION_LEASE_SECONDS (a lease must outlive two heartbeats)"
+            )
+        return self
 
     @field_validator("allowed_callable_modules", mode="before")
     @classmethod

@@ -19,3 +19,7 @@ class EngineConfig:
     cancel_grace: float = 10.0  # seconds running tasks get to stop before being cancelled
     max_crashes: int = 3  # interrupted attempts (the process died) before a task is quarantined
     progress_interval: float = 0.2  # minimum seconds between progress events of one step
+    # several servers on one store (orchestration.leases): a lease not renewed for
+    # lease_seconds lets another server take the execution over; renewed every heartbeat
+    lease_seconds: float = 5.0
+    heartbeat_seconds: float = 1.5

@@ -97,6 +97,8 @@ def engine_config(ctx: Context) -> EngineConfig:
         source_limits=caps.source_limits,
         default_source_limit=ctx.settings.default_source_limit,
         max_crashes=ctx.settings.task_max_crashes,
+        lease_seconds=ctx.settings.execution_lease_seconds,
+        heartbeat_seconds=ctx.settings.execution_heartbeat_seconds,
     )
 
 

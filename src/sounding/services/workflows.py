@@ -33,6 +33,7 @@ from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import sources as sources_repo
 from sounding.store.repos import workflows as repo
+from sounding.store.run_leases import SqlLeases
 from sounding.store.run_storage import RunReads, SqlRunStorage
 from sounding.store.tables_orchestration import workflows as workflows_table
 
@@ -60,6 +61,7 @@ class EngineHost:
             registry=self.registry,
             executor=self.executor,
             config=config or pools.engine_config(ctx),  # the stored pools and source caps
+            leases=SqlLeases(ctx.db),  # servers sharing the store share the executions
         )
         self.started = False
 
@@ -375,6 +377,13 @@ def _await_started(engine: EngineHost, execution_id: str, timeout: float = 5.0) 
         if status not in (RunStatus.PENDING, RunStatus.INITIALIZING):
             return
         time.sleep(0.02)
+
+
+def runs_here(ctx: Context, execution_id: str) -> bool:
+    """Whether this process runs the execution (only then are its live events published
+    here; with several servers on one store another may run it)."""
+    engine = ctx.running_engine
+    return engine is not None and engine.engine.get_run(execution_id) is not None
 
 
 def events_since(ctx: Context, execution_id: str, after: int = 0) -> list[RunEvent]:

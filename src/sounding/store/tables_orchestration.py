@@ -131,3 +131,39 @@ pools = sa.Table(
     sa.Column("updated_at", TS, nullable=False),
     sa.Column("updated_by", sa.String(200)),
 )
+
+# The engines (``sounding serve`` processes, CLI processes running executions) that share this
+# store: one row per start, with a generated id, where it runs and its last heartbeat.
+orchestration_servers = sa.Table(
+    "orchestration_servers",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("started_at", TS, nullable=False),
+    sa.Column("heartbeat_at", TS, nullable=False),
+    sa.Column("stopped_at", TS),  # a clean stop; a crashed server's row keeps it empty
+)
+
+# Who runs each execution: its owner renews ``expires_at`` on every heartbeat; once it is past,
+# another server may claim the execution with an UPDATE that compares ``epoch`` (bumped on
+# every change of owner), so of several claimers exactly one wins. ``request`` carries a
+# pause/resume/cancel sent to a server that is not the owner, for the owner to carry out.
+execution_leases = sa.Table(
+    "execution_leases",
+    metadata,
+    sa.Column(
+        "execution_id",
+        sa.ForeignKey("executions.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("owner_id", sa.String(64), nullable=False),
+    sa.Column("epoch", sa.Integer, nullable=False),
+    sa.Column("expires_at", TS, nullable=False),
+    sa.Column("acquired_at", TS, nullable=False),  # when the owner got it (a takeover's time)
+    sa.Column("previous_owner_id", sa.String(64)),  # whom a takeover took it from
+    sa.Column("takeovers", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("request", sa.String(20)),
+    sa.Column("released_at", TS),  # the execution ended (or the owner stopped cleanly)
+    sa.Index(None, "owner_id"),
+)

@@ -151,10 +151,16 @@ for _action in ("pause", "resume", "cancel", "retry"):
     )
 
 
+STORE_POLL = 1.0  # seconds between reads of the stored events of an execution run elsewhere
+KEEP_ALIVE = 15.0  # seconds of silence before a keep-alive
+
+
 async def _events(
     ctx: Context, who: Principal, execution_id: str, after: int
 ) -> AsyncIterator[dict[str, Any] | None]:
-    """Stored events after ``after``, then live ones; ``None`` every 15 s of silence."""
+    """Stored events after ``after``, then live ones; ``None`` every 15 s of silence. An
+    execution another server runs (several servers on one store) has no live events here: its
+    stored events are read every second instead."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[RunEvent] = asyncio.Queue()
 
@@ -169,14 +175,33 @@ async def _events(
             yield workflows.event_dict(ev)
             if workflows.is_final(ev):
                 return
+        silent = 0.0
         while True:
             try:
-                ev = await asyncio.wait_for(queue.get(), 15)
+                ev = await asyncio.wait_for(queue.get(), STORE_POLL)
             except TimeoutError:
-                yield None
+                if not await run_in_threadpool(workflows.runs_here, ctx, execution_id):
+                    stored = await run_in_threadpool(
+                        workflows.events_since, ctx, execution_id, last
+                    )
+                    for ev in stored:
+                        last = ev.seq or last
+                        yield workflows.event_dict(ev)
+                        if workflows.is_final(ev):
+                            return
+                    if stored:
+                        silent = 0.0
+                        continue
+                silent += STORE_POLL
+                if silent >= KEEP_ALIVE:
+                    silent = 0.0
+                    yield None
                 continue
-            if ev.seq is not None and ev.seq <= last:
-                continue
+            if ev.seq is not None:
+                if ev.seq <= last:
+                    continue
+                last = ev.seq
+            silent = 0.0
             yield workflows.event_dict(ev)
             if workflows.is_final(ev):
                 return
