@@ -241,24 +241,30 @@ def step_status(conn: Connection, execution_id: str, step_id: str) -> RunStatus 
 
 def insert_attempt(conn: Connection, rec: TaskAttemptRecord) -> bool:
     """False if an attempt with this key exists (the unique key decides, even between servers)."""
-    return insert_or_ignore(
-        conn,
-        task_attempts,
-        {
-            "execution_id": rec.execution_id,
-            "step_id": rec.step_id,
-            "task_key": rec.task_key,
-            "attempt": rec.attempt,
-            "status": rec.status.value,
-            "source": rec.source,
-            "started_at": _utc(rec.started_at),
-            "finished_at": to_utc(rec.finished_at),
-            "result": jsonable(rec.result),
-            "error": rec.error,
-            "error_type": rec.error_type,
-            "final": rec.final,
-        },
-    )
+    return insert_or_ignore(conn, task_attempts, _attempt_row(rec))
+
+
+def _attempt_row(rec: TaskAttemptRecord) -> dict[str, Any]:
+    return {
+        "execution_id": rec.execution_id,
+        "step_id": rec.step_id,
+        "task_key": rec.task_key,
+        "attempt": rec.attempt,
+        "status": rec.status.value,
+        "source": rec.source,
+        "started_at": _utc(rec.started_at),
+        "finished_at": to_utc(rec.finished_at),
+        "result": jsonable(rec.result),
+        "error": rec.error,
+        "error_type": rec.error_type,
+        "final": rec.final,
+    }
+
+
+def insert_attempts(conn: Connection, records: Sequence[TaskAttemptRecord]) -> None:
+    """Insert every attempt in one ``executemany``; a taken key raises ``IntegrityError`` (the
+    caller then inserts them one by one with :func:`insert_attempt` to learn which)."""
+    conn.execute(sa.insert(task_attempts), [_attempt_row(r) for r in records])
 
 
 def _key_where(key: TaskKey) -> sa.ColumnElement[bool]:
@@ -297,6 +303,48 @@ def finish_attempt(conn: Connection, key: TaskKey, outcome: Outcome) -> bool:
         )
     )
     return int(conn.execute(stmt).rowcount) == 1
+
+
+_t = task_attempts.c
+_FINISH_MANY = (
+    sa.update(task_attempts)
+    .where(
+        _t.execution_id == sa.bindparam("k_execution_id"),
+        _t.step_id == sa.bindparam("k_step_id"),
+        _t.task_key == sa.bindparam("k_task_key"),
+        _t.attempt == sa.bindparam("k_attempt"),
+        _t.status == RunStatus.RUNNING.value,
+    )
+    .values(
+        status=sa.bindparam("v_status"),
+        finished_at=sa.bindparam("v_finished_at"),
+        result=sa.bindparam("v_result", type_=_t.result.type),
+        error=sa.bindparam("v_error"),
+        error_type=sa.bindparam("v_error_type"),
+        final=sa.bindparam("v_final", type_=_t.final.type),
+    )
+)
+
+
+def finish_attempts(conn: Connection, finishes: Sequence[tuple[TaskKey, Outcome]]) -> int:
+    """:func:`finish_attempt` for many attempts in one ``executemany``; returns how many rows
+    changed (fewer than asked: some attempt was not running, and the caller finds out which)."""
+    rows = [
+        {
+            "k_execution_id": key.execution_id,
+            "k_step_id": key.step_id,
+            "k_task_key": key.task_key,
+            "k_attempt": key.attempt,
+            "v_status": out.status.value,
+            "v_finished_at": _utc(out.finished_at),
+            "v_result": jsonable(out.result),
+            "v_error": out.error,
+            "v_error_type": out.error_type,
+            "v_final": out.final,
+        }
+        for key, out in finishes
+    ]
+    return int(conn.execute(_FINISH_MANY, rows).rowcount)
 
 
 def attempt_status(conn: Connection, key: TaskKey) -> RunStatus | None:
@@ -353,19 +401,40 @@ def next_event_seq(conn: Connection, execution_id: str) -> int | None:
     return int(value) if value is not None else None
 
 
-def insert_event(conn: Connection, event: RunEvent, seq: int) -> None:
-    conn.execute(
-        sa.insert(execution_events).values(
-            execution_id=event.execution_id,
-            seq=seq,
-            kind=event.kind.value,
-            step_id=event.step_id,
-            task_key=event.task_key,
-            status=event.status.value if event.status is not None else None,
-            data=jsonable(event.data),
-            at=_utc(event.at),
-        )
+def take_event_seqs(conn: Connection, execution_id: str, count: int) -> int | None:
+    """Hand out the execution's next ``count`` seqs at once; returns the last of them (None if
+    the execution is unknown). Row-locks the execution as :func:`next_event_seq` does."""
+    stmt = (
+        sa.update(executions)
+        .where(executions.c.id == execution_id)
+        .values(event_seq=executions.c.event_seq + count)
+        .returning(executions.c.event_seq)
     )
+    value = conn.execute(stmt).scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
+def _event_row(event: RunEvent, seq: int) -> dict[str, Any]:
+    return {
+        "execution_id": event.execution_id,
+        "seq": seq,
+        "kind": event.kind.value,
+        "step_id": event.step_id,
+        "task_key": event.task_key,
+        "status": event.status.value if event.status is not None else None,
+        "data": jsonable(event.data),
+        "at": _utc(event.at),
+    }
+
+
+def insert_event(conn: Connection, event: RunEvent, seq: int) -> None:
+    conn.execute(sa.insert(execution_events).values(**_event_row(event, seq)))
+
+
+def insert_events(conn: Connection, events: Sequence[tuple[RunEvent, int]]) -> None:
+    """Insert (event, seq) pairs in one ``executemany``."""
+    if events:
+        conn.execute(sa.insert(execution_events), [_event_row(e, s) for e, s in events])
 
 
 def list_events(
