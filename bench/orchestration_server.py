@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PEER_VENV = ROOT / "bench" / ".peer-venvs" / "prefect"
 PEER_REQUIREMENTS = ["prefect", "fastapi<0.140"]
 CHAIN = 40
+POLL = 0.02  # seconds between two status requests while an execution runs
 ADMIN_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
@@ -227,7 +228,7 @@ def _run(client: httpx.Client, name: str, doc: dict[str, Any]) -> tuple[str, flo
     eid = run.json()["id"]
     status = run.json()["status"]
     while status not in ("completed", "failed", "cancelled"):
-        time.sleep(0.01)
+        time.sleep(POLL)
         status = client.get(f"/api/v1/executions/{eid}").json()["status"]
     elapsed = time.perf_counter() - began
     assert status == "completed", f"execution {eid} ended {status}"

@@ -264,7 +264,10 @@ def _attempt_row(rec: TaskAttemptRecord) -> dict[str, Any]:
 def insert_attempts(conn: Connection, records: Sequence[TaskAttemptRecord]) -> None:
     """Insert every attempt in one ``executemany``; a taken key raises ``IntegrityError`` (the
     caller then inserts them one by one with :func:`insert_attempt` to learn which)."""
-    conn.execute(sa.insert(task_attempts), [_attempt_row(r) for r in records])
+    # with RETURNING, SQLAlchemy sends the rows as multi-row INSERTs ("insertmanyvalues")
+    conn.execute(
+        sa.insert(task_attempts).returning(task_attempts.c.pk), [_attempt_row(r) for r in records]
+    )
 
 
 def _key_where(key: TaskKey) -> sa.ColumnElement[bool]:
@@ -316,14 +319,49 @@ _FINISH_MANY = (
         _t.status == RunStatus.RUNNING.value,
     )
     .values(
-        status=sa.bindparam("v_status"),
-        finished_at=sa.bindparam("v_finished_at"),
+        status=sa.bindparam("v_status", type_=_t.status.type),
+        finished_at=sa.bindparam("v_finished_at", type_=_t.finished_at.type),
         result=sa.bindparam("v_result", type_=_t.result.type),
-        error=sa.bindparam("v_error"),
-        error_type=sa.bindparam("v_error_type"),
+        error=sa.bindparam("v_error", type_=_t.error.type),
+        error_type=sa.bindparam("v_error_type", type_=_t.error_type.type),
         final=sa.bindparam("v_final", type_=_t.final.type),
     )
 )
+_FINISH_COLUMNS = ("execution_id", "step_id", "task_key", "attempt", "status", "finished_at",
+                   "result", "error", "error_type", "final")  # fmt: skip
+
+
+def _finish_from_arrays() -> sa.Update:
+    """PostgreSQL: one ``UPDATE ... FROM unnest(arrays)`` for all rows: one statement for the
+    server to run (not one per row), of one shape whatever the number of rows (compiled once).
+    Each array's items go through their column's type (redaction, JSON, UTC times)."""
+    arrays = [sa.bindparam(f"a_{c}", type_=postgresql.ARRAY(_t[c].type)) for c in _FINISH_COLUMNS]
+    v = (
+        sa.func.unnest(*arrays)
+        .table_valued(*[sa.column(c, _t[c].type) for c in _FINISH_COLUMNS], name="v")
+        .render_derived()
+    )
+    return (
+        sa.update(task_attempts)
+        .where(
+            _t.execution_id == v.c.execution_id,
+            _t.step_id == v.c.step_id,
+            _t.task_key == v.c.task_key,
+            _t.attempt == v.c.attempt,
+            _t.status == RunStatus.RUNNING.value,
+        )
+        .values(
+            status=v.c.status,
+            finished_at=v.c.finished_at,
+            result=v.c.result,
+            error=v.c.error,
+            error_type=v.c.error_type,
+            final=v.c.final,
+        )
+    )
+
+
+_FINISH_ARRAYS = _finish_from_arrays()
 
 
 def finish_attempts(conn: Connection, finishes: Sequence[tuple[TaskKey, Outcome]]) -> int:
@@ -331,20 +369,25 @@ def finish_attempts(conn: Connection, finishes: Sequence[tuple[TaskKey, Outcome]
     changed (fewer than asked: some attempt was not running, and the caller finds out which)."""
     rows = [
         {
-            "k_execution_id": key.execution_id,
-            "k_step_id": key.step_id,
-            "k_task_key": key.task_key,
-            "k_attempt": key.attempt,
-            "v_status": out.status.value,
-            "v_finished_at": _utc(out.finished_at),
-            "v_result": jsonable(out.result),
-            "v_error": out.error,
-            "v_error_type": out.error_type,
-            "v_final": out.final,
+            "execution_id": key.execution_id,
+            "step_id": key.step_id,
+            "task_key": key.task_key,
+            "attempt": key.attempt,
+            "status": out.status.value,
+            "finished_at": _utc(out.finished_at),
+            "result": jsonable(out.result),
+            "error": out.error,
+            "error_type": out.error_type,
+            "final": out.final,
         }
         for key, out in finishes
     ]
-    return int(conn.execute(_FINISH_MANY, rows).rowcount)
+    if conn.dialect.name == "postgresql":
+        arrays = {f"a_{c}": [row[c] for row in rows] for c in _FINISH_COLUMNS}
+        return int(conn.execute(_FINISH_ARRAYS, arrays).rowcount)
+    many = [{f"{'k' if i < 4 else 'v'}_{c}": row[c] for i, c in enumerate(_FINISH_COLUMNS)}
+            for row in rows]  # fmt: skip
+    return int(conn.execute(_FINISH_MANY, many).rowcount)
 
 
 def attempt_status(conn: Connection, key: TaskKey) -> RunStatus | None:
