@@ -429,7 +429,12 @@ def prefect(script: str) -> dict[str, Any]:
         return {"prefect_error": f"could not install prefect: {exc}"}
     with tempfile.TemporaryDirectory() as home:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-        env |= {"PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+        env |= {
+            "PREFECT_HOME": home,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            # its temporary server starts in well over 20 s on a busy machine
+            "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180",
+        }
         log("running the same work on Prefect (ephemeral server) ...")
         proc = subprocess.run(
             [str(python), "-c", script], env=env, cwd=home, capture_output=True, text=True,

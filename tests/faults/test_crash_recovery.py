@@ -86,11 +86,11 @@ def test_kill_9_at_several_points_then_restart(tmp_path: Path) -> None:
         server.stop()
 
 
-WIDE_TASKS = 1500
+WIDE_TASKS = 3000
 WIDE = {
     "name": "wide",
     "limits": {"max_concurrent": 64},
-    "steps": [{"id": "work", "type": "sleep", "config": {"seconds": 0.01, "tasks": WIDE_TASKS}}],
+    "steps": [{"id": "work", "type": "sleep", "config": {"seconds": 0.1, "tasks": WIDE_TASKS}}],
 }
 
 
@@ -100,7 +100,7 @@ def test_kill_9_while_writes_are_committed_in_groups(tmp_path: Path) -> None:
     group had committed stays (a completed task never runs again), whatever it had not is
     redone (none lost), and nothing is recorded twice."""
     server = ServerProcess(tmp_path / "home")
-    server.start()
+    server.start(timeout=120)
     try:
         made = httpx.post(f"{server.base}/api/v1/orchestrations", headers=server.headers, json=WIDE)
         assert made.status_code == 201, made.text
@@ -108,11 +108,11 @@ def test_kill_9_while_writes_are_committed_in_groups(tmp_path: Path) -> None:
             f"{server.base}/api/v1/orchestrations/wide/execute", headers=server.headers
         ).json()
         snapshots = []  # (completed keys, attempts per key) at each kill
-        for done in (200, 700):
+        for done in (300, 1200):
             _kill_when(server, done)
             attempts = Counter((a[0], a[1]) for a in _attempts(server.home))
             snapshots.append((_completed(server.home), attempts))
-            server.start()
+            server.start(timeout=120)
         deadline = time.monotonic() + 120
         status = ""
         while time.monotonic() < deadline and status not in ("completed", "failed"):
