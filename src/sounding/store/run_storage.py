@@ -304,12 +304,16 @@ class SqlRunStorage:
             del queue[:MAX_BATCH]
             try:
                 await asyncio.to_thread(self._commit, group)
-            except asyncio.CancelledError:  # the loop is closing: nobody is left to wait
+            except BaseException as exc:  # the loop is closing (or its threads are gone)
                 for w in [*group, *queue]:
                     if w.future is not None and not w.future.done():
-                        w.future.set_exception(StoreError("Run storage stopped while writing"))
+                        w.future.set_exception(
+                            StoreError(f"Run storage stopped while writing: {exc!r}")
+                        )
                 queue.clear()
-                raise
+                if not isinstance(exc, Exception):  # cancelled, or the process is exiting
+                    raise
+                return
             for w in group:
                 fut = w.future
                 if fut is None or fut.done():  # the caller gave up waiting (cancelled)
