@@ -58,6 +58,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PEER_VENV = ROOT / "bench" / ".peer-venvs" / "prefect"
 PEER_REQUIREMENTS = ["prefect", "fastapi<0.140"]
 CHAIN = 40
+START_TIMEOUT = 180  # seconds a server may take to start (far more than idle: a busy machine)
 POLL = 0.02  # seconds between two status requests while an execution runs
 ADMIN_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
@@ -121,7 +122,7 @@ def recovery(tasks: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as home_dir:
         home = Path(home_dir)
         server = ServerProcess(home)
-        server.start()
+        server.start(timeout=START_TIMEOUT)
         try:
             httpx.post(
                 f"{server.base}/api/v1/orchestrations",
@@ -151,7 +152,7 @@ def recovery(tasks: int) -> dict[str, object]:
                 )
             }
             seen = len(_query(home, "SELECT 1 FROM task_attempts"))
-            startup = server.start()
+            startup = server.start(timeout=START_TIMEOUT)
             while len(_query(home, "SELECT 1 FROM task_attempts")) <= seen:
                 time.sleep(0.01)
             resumed_s = time.monotonic() - killed_at
@@ -206,7 +207,7 @@ def served(store: str, admin_url: str) -> Iterator[tuple[ServerProcess, sa.Engin
             reader = sa.create_engine(url)
             dropdb = (admin, name)
         try:
-            server.start(timeout=60)
+            server.start(timeout=START_TIMEOUT)
             yield server, reader
         finally:
             server.stop()
