@@ -18,6 +18,7 @@ from alembic.migration import MigrationContext
 
 from sounding.domain.orchestration import EventKind, RunEvent, RunStatus, TaskKey
 from sounding.domain.timestamps import format_timestamp
+from sounding.errors import ConflictError, NotFoundError
 from sounding.orchestration import Engine
 from sounding.orchestration.storage import RunStorage
 from sounding.store import migrations, tables_orchestration
@@ -186,6 +187,107 @@ def test_event_loop_keeps_running_while_storage_waits_for_the_writer(sqlite_url:
     finally:
         released.set()
         database.dispose()
+
+
+def test_writes_committed_in_one_group_each_get_their_own_outcome(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the writer is busy, writes queue and are then committed as one group (starts,
+    finishes and events as one statement each). Writes of the group that fail for their own
+    reason (a key taken, an attempt never started, an outcome changed, an unknown execution, a
+    compare-and-set lost) fail alone with their usual error; the rest of the group is
+    committed, exactly once."""
+    storage = SqlRunStorage(db)
+    run(storage.create_execution(execution()))
+    run(storage.start_task_attempt(attempt(key="done")))
+    done = TaskKey("e1", "a", "done", 1)
+    run(storage.finish_task_attempt(done, status=RunStatus.FAILED, finished_at=T0, error="x"))
+    run(storage.start_task_attempt(attempt(key="same")))
+    same = TaskKey("e1", "a", "same", 1)
+    run(storage.finish_task_attempt(same, status=RunStatus.COMPLETED, finished_at=T0))
+    for i in range(10):
+        run(storage.start_task_attempt(attempt(key=f"f{i}")))
+    holding, released = threading.Event(), threading.Event()
+    groups: list[int] = []
+    commit = storage._commit
+
+    def counted(group: list[Any]) -> None:
+        groups.append(len(group))
+        commit(group)
+
+    monkeypatch.setattr(storage, "_commit", counted)
+
+    def hold_the_writer() -> None:
+        with db.write():
+            holding.set()
+            released.wait(5)
+
+    async def main() -> list[Any]:
+        holder = threading.Thread(target=hold_the_writer)
+        holder.start()
+        assert holding.wait(5)
+        first = asyncio.ensure_future(storage.start_task_attempt(attempt(key="first")))
+        await asyncio.sleep(0.05)  # the first write waits for the writer, the rest queue
+        writes: list[Any] = [storage.start_task_attempt(attempt(key=f"s{i}")) for i in range(10)]
+        writes += [
+            storage.finish_task_attempt(
+                TaskKey("e1", "a", f"f{i}", 1),
+                status=RunStatus.COMPLETED,
+                finished_at=T0,
+                result={"i": i},
+                error="password=hunter2" if i == 0 else None,
+            )
+            for i in range(10)
+        ]
+        writes += [storage.append_event(RunEvent("e1", EventKind.PROGRESS)) for _ in range(3)]
+        writes += [
+            storage.start_task_attempt(attempt(key="done")),  # 23: taken key
+            storage.start_task_attempt(attempt(key="x", ex="nope")),  # 24: unknown execution
+            storage.finish_task_attempt(  # 25: never started
+                TaskKey("e1", "a", "never", 1), status=RunStatus.COMPLETED, finished_at=T0
+            ),
+            storage.finish_task_attempt(  # 26: failed already, not completed
+                done, status=RunStatus.COMPLETED, finished_at=T0
+            ),
+            storage.finish_task_attempt(  # 27: the same outcome again: recorded once
+                same, status=RunStatus.COMPLETED, finished_at=T0
+            ),
+            storage.append_event(RunEvent("nope", EventKind.PROGRESS)),  # 28: unknown
+            storage.update_execution(  # 29: compare-and-set lost
+                execution(status=RunStatus.COMPLETED), expected=RunStatus.RUNNING
+            ),
+        ]
+        gathered = asyncio.gather(*writes, return_exceptions=True)
+        await asyncio.sleep(0.05)
+        released.set()
+        await first
+        holder.join()
+        return list(await gathered)
+
+    try:
+        out = run(main())
+    finally:
+        released.set()
+    assert groups == [1, 30]  # the first write alone, then all the others in one group
+    assert out[:10] == [None] * 10
+    assert out[10:20] == [True] * 10
+    assert sorted(out[20:23]) == [1, 2, 3]
+    assert isinstance(out[23], ConflictError) and "started already" in str(out[23])
+    assert isinstance(out[24], NotFoundError)
+    assert isinstance(out[25], NotFoundError)
+    assert isinstance(out[26], ConflictError) and "failed already" in str(out[26])
+    assert out[27] is False
+    assert isinstance(out[28], NotFoundError)
+    assert isinstance(out[29], ConflictError)
+    stored = {a.task_key: a for a in run(storage.list_task_attempts("e1"))}
+    assert {f"s{i}" for i in range(10)} | {"first"} <= set(stored)
+    assert all(stored[f"f{i}"].status is RunStatus.COMPLETED for i in range(10))
+    assert [stored[f"f{i}"].result for i in range(10)] == [{"i": i} for i in range(10)]
+    assert stored["f0"].error is not None and "hunter2" not in stored["f0"].error  # redacted
+    assert stored["done"].status is RunStatus.FAILED and stored["done"].error == "x"
+    assert len(run(storage.list_task_attempts("e1"))) == 23  # nothing written twice
+    assert [e.seq for e in run(storage.list_events("e1"))] == [1, 2, 3]
+    assert run(storage.get_execution("e1")).status is RunStatus.PENDING
 
 
 # --- crash recovery through a real store -------------------------------------------------

@@ -3,8 +3,19 @@
 ``SqlRunStorage`` behaves as ``sounding.orchestration.storage.InMemoryRunStorage`` does (both
 pass ``tests/orchestration/storage_contract.py``) and satisfies the protocol structurally, so
 the store never imports the engine. Each method runs its SQL in a worker thread so the event
-loop never waits on the database, and each write is one short transaction through
-``Database.write()`` (one writer at a time on SQLite), never held across an ``await``.
+loop never waits on the database; writes go through ``Database.write()`` (one writer at a time
+on SQLite), never held across an ``await``.
+
+Writes are committed in groups (group commit): a write waits in a queue while the one before it
+commits, then everything that queued meanwhile is committed in one transaction (at most
+``MAX_BATCH`` writes), task attempt starts and finishes and events as one ``executemany`` each.
+A caller's ``await`` returns only once its write is committed, as before, so whatever the
+caller decides next (an attempt's body runs only after its start is stored; a task counts as
+done only after its finish is stored) still follows a durable record. Writes that wait together
+are concurrent (each caller awaits its write before it makes the next), so their order within
+the group is free. If the group's transaction fails as a whole (a constraint, a lost race, a
+finish that changed fewer rows than asked) it is rolled back and every write in it is retried
+alone, so each caller gets exactly its own outcome or error.
 
 * Status updates are compare-and-set (``UPDATE ... WHERE status = :expected``); the row count
   tells whether this writer won, so two engines can never both move the same thing.
@@ -17,8 +28,10 @@ loop never waits on the database, and each write is one short transaction throug
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -40,6 +53,29 @@ from sounding.store.repos import orchestration as repo
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+MAX_BATCH = 512  # writes committed in one transaction at most
+
+
+class _GroupRolledBackError(Exception):
+    """A group's transaction must not commit: each of its writes is retried alone."""
+
+
+@dataclass(slots=True, eq=False)
+class _Write:
+    """One queued write: ``work`` does it alone on a connection (returns its value or raises a
+    ``SoundingError``); ``kind`` says whether a group may do it together with others of its kind
+    (``start``, ``finish``, ``event``) or on its own in the group's transaction (``other``)."""
+
+    what: str
+    work: Callable[[Connection], Any]
+    kind: str = "other"
+    arg: Any = None
+    on_integrity: Callable[[], SoundingError] | None = None
+    future: asyncio.Future[Any] | None = None
+    value: Any = None
+    error: BaseException | None = None
+    done: bool = field(default=False)
 
 
 class RunReads:
@@ -98,6 +134,8 @@ class SqlRunStorage:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.reads = RunReads(db)
+        self._queue: list[_Write] = []
+        self._flusher: asyncio.Task[None] | None = None
 
     # -- executions --
 
@@ -167,16 +205,20 @@ class SqlRunStorage:
     # -- task attempts --
 
     async def start_task_attempt(self, record: TaskAttemptRecord) -> None:
-        inserted = await self._write(
+        def work(conn: Connection) -> None:
+            if not repo.insert_attempt(conn, record):
+                raise ConflictError(
+                    f"Task attempt {record.key} was started already", key=str(record.key)
+                )
+
+        await self._write(
             "start a task attempt",
-            lambda c: repo.insert_attempt(c, record),
+            work,
             # a taken key only makes the insert a no-op: a violation is the unknown execution
             on_integrity=lambda: _execution_not_found(record.execution_id),
+            kind="start",
+            arg=record,
         )
-        if not inserted:
-            raise ConflictError(
-                f"Task attempt {record.key} was started already", key=str(record.key)
-            )
 
     async def finish_task_attempt(
         self,
@@ -206,7 +248,7 @@ class SqlRunStorage:
                 target=status.value,
             )
 
-        return await self._write("finish a task attempt", work)
+        return await self._write("finish a task attempt", work, kind="finish", arg=(key, outcome))
 
     async def list_task_attempts(
         self, execution_id: str, *, step_id: str | None = None
@@ -223,7 +265,7 @@ class SqlRunStorage:
             repo.insert_event(conn, event, seq)
             return seq
 
-        return await self._write("append an event", work)
+        return await self._write("append an event", work, kind="event", arg=event)
 
     async def list_events(
         self, execution_id: str, *, after: int = 0, limit: int | None = None
@@ -240,14 +282,115 @@ class SqlRunStorage:
         work: Callable[[Connection], T],
         *,
         on_integrity: Callable[[], SoundingError] | None = None,
+        kind: str = "other",
+        arg: Any = None,
     ) -> T:
-        """Run ``work`` in one write transaction in a worker thread; an error rolls it back."""
+        """Queue ``work`` for the next group commit; return its value once it is committed."""
+        loop = asyncio.get_running_loop()
+        write = _Write(what, work, kind, arg, on_integrity, loop.create_future())
+        self._queue.append(write)
+        flusher = self._flusher
+        if flusher is None or flusher.done() or flusher.get_loop() is not loop:
+            self._flusher = loop.create_task(self._flush())
+        assert write.future is not None
+        value: T = await write.future
+        return value
 
-        def run() -> T:
-            with self.db.write() as conn:
-                return work(conn)
+    async def _flush(self) -> None:
+        """Commit what is queued, group by group, until the queue is empty."""
+        queue = self._queue
+        while queue:
+            group = queue[:MAX_BATCH]
+            del queue[:MAX_BATCH]
+            try:
+                await asyncio.to_thread(self._commit, group)
+            except BaseException as exc:  # the loop is closing (or its threads are gone)
+                for w in [*group, *queue]:
+                    if w.future is not None and not w.future.done():
+                        w.future.set_exception(
+                            StoreError(f"Run storage stopped while writing: {exc!r}")
+                        )
+                queue.clear()
+                if not isinstance(exc, Exception):  # cancelled, or the process is exiting
+                    raise
+                return
+            for w in group:
+                fut = w.future
+                if fut is None or fut.done():  # the caller gave up waiting (cancelled)
+                    continue
+                if w.error is not None:
+                    fut.set_exception(w.error)
+                else:
+                    fut.set_result(w.value)
 
-        return await asyncio.to_thread(_boundary, what, run, on_integrity)
+    def _commit(self, group: list[_Write]) -> None:
+        """In a worker thread: commit ``group`` in one transaction, or each write alone."""
+        if len(group) > 1:
+            try:
+                with self.db.write() as conn:
+                    _apply_group(conn, group)
+                return
+            except SoundingError as exc:  # the store refused the write as a whole
+                for w in group:
+                    w.value, w.error = None, exc
+                return
+            except Exception:  # retried one by one below, so each gets its own outcome
+                logger.debug("A group of %d writes is retried one by one", len(group))
+        for w in group:
+            w.value, w.error = None, None
+            try:
+                w.value = _boundary(w.what, functools.partial(self._alone, w), w.on_integrity)
+            except Exception as exc:  # the caller's to raise
+                w.error = exc
+
+    def _alone(self, w: _Write) -> Any:
+        with self.db.write() as conn:
+            return w.work(conn)
+
+
+def _apply_group(conn: Connection, group: list[_Write]) -> None:
+    """Do every write of ``group`` on ``conn`` (one transaction): the others one by one, then
+    task attempt starts, finishes and events each as one ``executemany``. A write that fails
+    for its own reason (a ``SoundingError``: nothing written) gets that error and the rest go
+    on; a database error or a partial outcome rolls the whole group back."""
+    starts: list[_Write] = []
+    finishes: list[_Write] = []
+    events: list[_Write] = []
+    for w in group:
+        if w.kind == "start":
+            starts.append(w)
+        elif w.kind == "finish":
+            finishes.append(w)
+        elif w.kind == "event":
+            events.append(w)
+        else:
+            try:
+                w.value = w.work(conn)
+            except SoundingError as exc:
+                w.error = exc
+    if starts:
+        repo.insert_attempts(conn, [w.arg for w in starts])  # a taken key raises: one by one
+    if finishes:
+        changed = repo.finish_attempts(conn, [w.arg for w in finishes])
+        if changed != len(finishes):  # one of them is not running: find out one by one
+            raise _GroupRolledBackError
+        for w in finishes:
+            w.value = True
+    if events:
+        by_execution: dict[str, list[_Write]] = {}
+        for w in events:
+            by_execution.setdefault(w.arg.execution_id, []).append(w)
+        rows: list[tuple[RunEvent, int]] = []
+        for execution_id, writes in by_execution.items():
+            last = repo.take_event_seqs(conn, execution_id, len(writes))
+            if last is None:
+                for w in writes:
+                    w.error = _execution_not_found(execution_id)
+                continue
+            for i, w in enumerate(writes):
+                w.value = last - len(writes) + 1 + i
+                rows.append((w.arg, w.value))
+        repo.insert_events(conn, rows)
 
 
 def _boundary(

@@ -241,23 +241,32 @@ def step_status(conn: Connection, execution_id: str, step_id: str) -> RunStatus 
 
 def insert_attempt(conn: Connection, rec: TaskAttemptRecord) -> bool:
     """False if an attempt with this key exists (the unique key decides, even between servers)."""
-    return insert_or_ignore(
-        conn,
-        task_attempts,
-        {
-            "execution_id": rec.execution_id,
-            "step_id": rec.step_id,
-            "task_key": rec.task_key,
-            "attempt": rec.attempt,
-            "status": rec.status.value,
-            "source": rec.source,
-            "started_at": _utc(rec.started_at),
-            "finished_at": to_utc(rec.finished_at),
-            "result": jsonable(rec.result),
-            "error": rec.error,
-            "error_type": rec.error_type,
-            "final": rec.final,
-        },
+    return insert_or_ignore(conn, task_attempts, _attempt_row(rec))
+
+
+def _attempt_row(rec: TaskAttemptRecord) -> dict[str, Any]:
+    return {
+        "execution_id": rec.execution_id,
+        "step_id": rec.step_id,
+        "task_key": rec.task_key,
+        "attempt": rec.attempt,
+        "status": rec.status.value,
+        "source": rec.source,
+        "started_at": _utc(rec.started_at),
+        "finished_at": to_utc(rec.finished_at),
+        "result": jsonable(rec.result),
+        "error": rec.error,
+        "error_type": rec.error_type,
+        "final": rec.final,
+    }
+
+
+def insert_attempts(conn: Connection, records: Sequence[TaskAttemptRecord]) -> None:
+    """Insert every attempt in one ``executemany``; a taken key raises ``IntegrityError`` (the
+    caller then inserts them one by one with :func:`insert_attempt` to learn which)."""
+    # with RETURNING, SQLAlchemy sends the rows as multi-row INSERTs ("insertmanyvalues")
+    conn.execute(
+        sa.insert(task_attempts).returning(task_attempts.c.pk), [_attempt_row(r) for r in records]
     )
 
 
@@ -297,6 +306,88 @@ def finish_attempt(conn: Connection, key: TaskKey, outcome: Outcome) -> bool:
         )
     )
     return int(conn.execute(stmt).rowcount) == 1
+
+
+_t = task_attempts.c
+_FINISH_MANY = (
+    sa.update(task_attempts)
+    .where(
+        _t.execution_id == sa.bindparam("k_execution_id"),
+        _t.step_id == sa.bindparam("k_step_id"),
+        _t.task_key == sa.bindparam("k_task_key"),
+        _t.attempt == sa.bindparam("k_attempt"),
+        _t.status == RunStatus.RUNNING.value,
+    )
+    .values(
+        status=sa.bindparam("v_status", type_=_t.status.type),
+        finished_at=sa.bindparam("v_finished_at", type_=_t.finished_at.type),
+        result=sa.bindparam("v_result", type_=_t.result.type),
+        error=sa.bindparam("v_error", type_=_t.error.type),
+        error_type=sa.bindparam("v_error_type", type_=_t.error_type.type),
+        final=sa.bindparam("v_final", type_=_t.final.type),
+    )
+)
+_FINISH_COLUMNS = ("execution_id", "step_id", "task_key", "attempt", "status", "finished_at",
+                   "result", "error", "error_type", "final")  # fmt: skip
+
+
+def _finish_from_arrays() -> sa.Update:
+    """PostgreSQL: one ``UPDATE ... FROM unnest(arrays)`` for all rows: one statement for the
+    server to run (not one per row), of one shape whatever the number of rows (compiled once).
+    Each array's items go through their column's type (redaction, JSON, UTC times)."""
+    arrays = [sa.bindparam(f"a_{c}", type_=postgresql.ARRAY(_t[c].type)) for c in _FINISH_COLUMNS]
+    v = (
+        sa.func.unnest(*arrays)
+        .table_valued(*[sa.column(c, _t[c].type) for c in _FINISH_COLUMNS], name="v")
+        .render_derived()
+    )
+    return (
+        sa.update(task_attempts)
+        .where(
+            _t.execution_id == v.c.execution_id,
+            _t.step_id == v.c.step_id,
+            _t.task_key == v.c.task_key,
+            _t.attempt == v.c.attempt,
+            _t.status == RunStatus.RUNNING.value,
+        )
+        .values(
+            status=v.c.status,
+            finished_at=v.c.finished_at,
+            result=v.c.result,
+            error=v.c.error,
+            error_type=v.c.error_type,
+            final=v.c.final,
+        )
+    )
+
+
+_FINISH_ARRAYS = _finish_from_arrays()
+
+
+def finish_attempts(conn: Connection, finishes: Sequence[tuple[TaskKey, Outcome]]) -> int:
+    """:func:`finish_attempt` for many attempts in one ``executemany``; returns how many rows
+    changed (fewer than asked: some attempt was not running, and the caller finds out which)."""
+    rows = [
+        {
+            "execution_id": key.execution_id,
+            "step_id": key.step_id,
+            "task_key": key.task_key,
+            "attempt": key.attempt,
+            "status": out.status.value,
+            "finished_at": _utc(out.finished_at),
+            "result": jsonable(out.result),
+            "error": out.error,
+            "error_type": out.error_type,
+            "final": out.final,
+        }
+        for key, out in finishes
+    ]
+    if conn.dialect.name == "postgresql":
+        arrays = {f"a_{c}": [row[c] for row in rows] for c in _FINISH_COLUMNS}
+        return int(conn.execute(_FINISH_ARRAYS, arrays).rowcount)
+    many = [{f"{'k' if i < 4 else 'v'}_{c}": row[c] for i, c in enumerate(_FINISH_COLUMNS)}
+            for row in rows]  # fmt: skip
+    return int(conn.execute(_FINISH_MANY, many).rowcount)
 
 
 def attempt_status(conn: Connection, key: TaskKey) -> RunStatus | None:
@@ -353,19 +444,40 @@ def next_event_seq(conn: Connection, execution_id: str) -> int | None:
     return int(value) if value is not None else None
 
 
-def insert_event(conn: Connection, event: RunEvent, seq: int) -> None:
-    conn.execute(
-        sa.insert(execution_events).values(
-            execution_id=event.execution_id,
-            seq=seq,
-            kind=event.kind.value,
-            step_id=event.step_id,
-            task_key=event.task_key,
-            status=event.status.value if event.status is not None else None,
-            data=jsonable(event.data),
-            at=_utc(event.at),
-        )
+def take_event_seqs(conn: Connection, execution_id: str, count: int) -> int | None:
+    """Hand out the execution's next ``count`` seqs at once; returns the last of them (None if
+    the execution is unknown). Row-locks the execution as :func:`next_event_seq` does."""
+    stmt = (
+        sa.update(executions)
+        .where(executions.c.id == execution_id)
+        .values(event_seq=executions.c.event_seq + count)
+        .returning(executions.c.event_seq)
     )
+    value = conn.execute(stmt).scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
+def _event_row(event: RunEvent, seq: int) -> dict[str, Any]:
+    return {
+        "execution_id": event.execution_id,
+        "seq": seq,
+        "kind": event.kind.value,
+        "step_id": event.step_id,
+        "task_key": event.task_key,
+        "status": event.status.value if event.status is not None else None,
+        "data": jsonable(event.data),
+        "at": _utc(event.at),
+    }
+
+
+def insert_event(conn: Connection, event: RunEvent, seq: int) -> None:
+    conn.execute(sa.insert(execution_events).values(**_event_row(event, seq)))
+
+
+def insert_events(conn: Connection, events: Sequence[tuple[RunEvent, int]]) -> None:
+    """Insert (event, seq) pairs in one ``executemany``."""
+    if events:
+        conn.execute(sa.insert(execution_events), [_event_row(e, s) for e, s in events])
 
 
 def list_events(
