@@ -91,8 +91,9 @@ def test_start_runs_the_server_parts_and_stop_ends_every_thread(ctx: Any, operat
 
 def test_counting_a_view_outside_a_server_starts_no_thread(ctx: Any) -> None:
     from sounding.features.usage.records import UsageKind
+    from sounding.features.usage.service import recorder
 
     before = _threads()
-    ctx.usage.add_use(1, UsageKind.VIEW, "ann")
-    assert ctx.usage.pending == 1
+    recorder(ctx).add_use(1, UsageKind.VIEW, "ann")
+    assert recorder(ctx).pending == 1
     assert _threads() == before  # flushed when the context stops, not by a thread of its own

@@ -12,12 +12,16 @@ commands and pages are one line in the presentation's tuples (``api.routes.ROUTE
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection
+
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.services.context import Context
 
@@ -31,18 +35,76 @@ DEFAULT_FEATURES: tuple[str, ...] = (
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]
+ContextHook = Callable[["Context"], None]
+ConnFigures = Callable[["Connection"], Mapping[str, Any]]
+
+
+class AssetTerms(Protocol):
+    """The glossary terms shown and edited on an asset (``GET``/``PATCH /api/v1/assets``)."""
+
+    def term_paths(self, conn: Connection, asset_id: int) -> list[str]: ...
+
+    def edit_links(
+        self,
+        conn: Connection,
+        actor: str,
+        asset_id: int,
+        add: Sequence[str],
+        remove: Sequence[str],
+    ) -> object: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageQuery:
+    """One coverage figure a feature adds to the home page and catalog analytics: the ids of
+    the assets that have it (a column counts for its table)."""
+
+    key: str  # e.g. "with_quality_rules"
+    asset_ids: Callable[[], sa.Select[Any]]
+    in_analytics: bool = True  # also in ``GET /api/v1/analytics/catalog`` (else home only)
+    after: str | None = None  # the home page shows it after this figure (else last)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsWindow:
+    """The window of a catalog analytics read: ``days`` UTC days from ``since_day``."""
+
+    since_day: date
+    since: datetime
+    days: int
 
 
 @dataclass(frozen=True, slots=True)
 class Feature:
-    """What one feature contributes to the runtime.
+    """What one feature contributes to the runtime and the core's combined views.
 
-    ``bind_step_types`` registers the feature's workflow step types with their handlers bound
-    to the context (called when ``ctx.step_types`` is first read; it must start nothing).
+    Every hook is optional and imports its feature's modules when called, so loading the
+    registry imports no feature's service.
+
+    - ``bind_step_types``: its workflow step types, bound to the context (called when
+      ``ctx.step_types`` is first read; it must start nothing).
+    - ``start``: what a server starts for it (``Context.start``), e.g. a flusher thread on a
+      :class:`~sounding.services.context.RuntimePart`; ``Context.stop`` stops every part.
+    - ``flush``: writes what it buffers in memory, before a read that must count it.
+    - ``coverage``: coverage figures (home page, analytics).
+    - ``analytics``: sections of ``GET /api/v1/analytics/catalog`` over a window.
+    - ``metrics``: figures ``/metrics`` exports (read at scrape time).
+    - ``todo``: what waits for a steward, counted (home page).
+    - ``asset_terms``: the terms shown on and edited through an asset.
+    - ``impact_rules``: the active rules on tables (change impact).
+    - ``search_documents``: what it adds to search (see ``services.search``).
     """
 
     name: str
     bind_step_types: StepBinder | None = None
+    start: ContextHook | None = None
+    flush: ContextHook | None = None
+    coverage: tuple[CoverageQuery, ...] = ()
+    analytics: Callable[[Connection, AnalyticsWindow], Mapping[str, Any]] | None = None
+    metrics: Callable[[Context, Connection], Mapping[str, Any]] | None = None
+    todo: ConnFigures | None = None
+    asset_terms: Callable[[], AssetTerms] | None = None
+    impact_rules: Callable[[Connection, Sequence[int]], list[dict[str, Any]]] | None = None
 
 
 @cache
@@ -62,3 +124,26 @@ def bind_step_types(ctx: Context, registry: StepTypeRegistry) -> None:
     for feature in load():
         if feature.bind_step_types is not None:
             feature.bind_step_types(ctx, registry)
+
+
+def start(ctx: Context) -> None:
+    """What a server starts for the features (``Context.start``)."""
+    for feature in load():
+        if feature.start is not None:
+            feature.start(ctx)
+
+
+def flush(ctx: Context) -> None:
+    """Write what the features buffer in memory (before a read that counts it)."""
+    for feature in load():
+        if feature.flush is not None:
+            feature.flush(ctx)
+
+
+def coverage() -> tuple[CoverageQuery, ...]:
+    return tuple(q for f in load() for q in f.coverage)
+
+
+def asset_terms() -> AssetTerms | None:
+    """The provider of the terms on an asset (the glossary's), None without one."""
+    return next((f.asset_terms() for f in load() if f.asset_terms is not None), None)

@@ -1,10 +1,10 @@
 """Use cases for usage: record views and searches, ingest query-log calls, keep popularity.
 
 Recording never writes on the request's path: views and search hits are counted in memory
-(a thread-safe :class:`UsageRecorder` per context, ``ctx.usage``) and flushed in one write
-transaction every ``SOUNDING_USAGE_FLUSH_SECONDS`` in a server, before analytics reads, and when
-the context stops. So
-``GET /api/v1/assets/{ref}`` stays a read and never waits for SQLite's single writer.
+(a thread-safe :class:`UsageRecorder`, the context's part ``ctx.part(UsageRecorder)``) and
+flushed in one write transaction every ``SOUNDING_USAGE_FLUSH_SECONDS`` in a server, before
+analytics reads, and when the context stops. So ``GET /api/v1/assets/{ref}`` stays a read
+and never waits for SQLite's single writer.
 
 Each flush adds the counts (``usage_daily``), the distinct users, the search queries, and
 recomputes the popularity (``records.popularity``) of the assets it touched, noting those
@@ -32,7 +32,7 @@ from sounding.features.usage.records import WINDOW_DAYS, UsageKind, changed_enou
 from sounding.features.usage.repo import CountKey
 from sounding.lineage.parse import parse_lineage
 from sounding.services import catalog, lineage, querylog
-from sounding.services.context import Context
+from sounding.services.context import Context, RuntimePart
 from sounding.services.sources import get_row
 from sounding.store.repos import audit, utcnow
 
@@ -41,11 +41,13 @@ logger = logging.getLogger(__name__)
 QUERY_TEXT_MAX = 500
 
 
-class UsageRecorder:
-    """In-memory usage counts of one process, flushed to the store in one transaction."""
+class UsageRecorder(RuntimePart):
+    """In-memory usage counts of one process, flushed to the store in one transaction (the
+    context's part: ``ctx.part(UsageRecorder)``, started by ``Context.start`` through the
+    feature's ``start`` hook, stopped and flushed by ``Context.stop``)."""
 
     def __init__(self, ctx: Context) -> None:
-        self._ctx = ctx
+        super().__init__(ctx)
         self._lock = threading.Lock()
         self.flush_lock = threading.Lock()  # one flush at a time (periodic thread vs. reads)
         self._counts: Counter[CountKey] = Counter()
@@ -135,8 +137,8 @@ class UsageRecorder:
 
 
 def recorder(ctx: Context) -> UsageRecorder:
-    """The context's recorder (``ctx.usage``; ``Context.stop`` flushes and stops it)."""
-    return ctx.usage
+    """The context's recorder (``Context.stop`` flushes and stops it)."""
+    return ctx.part(UsageRecorder)
 
 
 def record_view(ctx: Context, actor: Principal, asset_id: int) -> None:
