@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from sounding.cli.demo import assign_demo_owners, evaluate_demo_compliance
 from sounding.demo.warehouse import build_demo_workspace
 from sounding.domain.scans import ScanOptions
 from sounding.features.compliance import findings as compliance_findings
 from sounding.services import scans, sources
-from sounding.services.demo import assign_demo_owners, evaluate_demo_compliance
 
 EXPECTED = {
     # the unmasked card column (PCI DSS 3.5.1), not yet confirmed by a steward (12.5.2)

@@ -362,3 +362,12 @@ def render_report(
     """The report as ``(media type, text)`` in ``json``, ``csv`` or ``html``."""
     _check_choice("format", fmt, FORMATS)
     return render(report(ctx, actor, framework_id, source), fmt)
+
+
+def asset_findings(
+    ctx: Context, actor: Principal, asset_id: int, status: str | None = None
+) -> tuple[list[Finding], int]:
+    """Findings on the asset and on its columns (the web UI asset page's compliance tab)."""
+    return list_findings(
+        ctx, actor, asset=str(asset_id), status=status, include_columns=True, limit=200
+    )
