@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any, Protocol
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
     from sqlalchemy.engine import Connection
 
+    from sounding.domain.search import SearchDocument
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.services.context import Context
 
@@ -75,6 +76,39 @@ class AnalyticsWindow:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchFields:
+    """What a feature adds to the search documents of some assets, by asset id: words and
+    names (a column's count for its table too) and the ranking inputs of tables, views and
+    datasets (``SearchDocument``'s fields of the same names)."""
+
+    glossary_terms: Mapping[int, Sequence[str]] = field(default_factory=dict)
+    terms: Mapping[int, Sequence[str]] = field(default_factory=dict)
+    popularity: Mapping[int, float] = field(default_factory=dict)
+    quality: Mapping[int, float] = field(default_factory=dict)
+
+
+class SearchSource(Protocol):
+    """Documents a feature indexes besides assets (the glossary's terms): ``kind`` is their
+    document type and their notes' kind in the search outbox."""
+
+    kind: str
+
+    def documents(
+        self, conn: Connection, ids: Sequence[int]
+    ) -> tuple[list[SearchDocument], set[int]]:
+        """The documents of these ids, and the ids that no longer exist."""
+        ...
+
+    def ids_after(self, conn: Connection, after: int, limit: int) -> list[int]:
+        """Up to ``limit`` ids after ``after``, in order (a rebuild pages through them)."""
+        ...
+
+
+SearchFieldsHook = Callable[["Connection", Sequence[int], Sequence[int]], SearchFields]
+"""(conn, assets and their columns, the tables/views/datasets among them) -> fields."""
+
+
+@dataclass(frozen=True, slots=True)
 class Feature:
     """What one feature contributes to the runtime and the core's combined views.
 
@@ -92,7 +126,8 @@ class Feature:
     - ``todo``: what waits for a steward, counted (home page).
     - ``asset_terms``: the terms shown on and edited through an asset.
     - ``impact_rules``: the active rules on tables (change impact).
-    - ``search_documents``: what it adds to search (see ``services.search``).
+    - ``search_fields``: what it adds to the assets' search documents.
+    - ``search_source``: documents of its own that search indexes (the glossary's terms).
     """
 
     name: str
@@ -105,6 +140,8 @@ class Feature:
     todo: ConnFigures | None = None
     asset_terms: Callable[[], AssetTerms] | None = None
     impact_rules: Callable[[Connection, Sequence[int]], list[dict[str, Any]]] | None = None
+    search_fields: SearchFieldsHook | None = None
+    search_source: Callable[[], SearchSource] | None = None
 
 
 @cache
@@ -147,3 +184,7 @@ def coverage() -> tuple[CoverageQuery, ...]:
 def asset_terms() -> AssetTerms | None:
     """The provider of the terms on an asset (the glossary's), None without one."""
     return next((f.asset_terms() for f in load() if f.asset_terms is not None), None)
+
+
+def search_sources() -> tuple[SearchSource, ...]:
+    return tuple(f.search_source() for f in load() if f.search_source is not None)

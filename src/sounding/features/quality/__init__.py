@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sounding.services.features import AnalyticsWindow, CoverageQuery, Feature
+from sounding.services.features import AnalyticsWindow, CoverageQuery, Feature, SearchFields
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -62,6 +62,15 @@ def _impact_rules(conn: Connection, table_ids: Sequence[int]) -> list[dict[str, 
     return analytics.active_rules(conn, table_ids)
 
 
+def _search_fields(
+    conn: Connection, asset_ids: Sequence[int], object_ids: Sequence[int]
+) -> SearchFields:
+    """The newest overall score of the tables, views and datasets (a ranking input)."""
+    from sounding.features.quality import repo
+
+    return SearchFields(quality=repo.scores_for(conn, object_ids))
+
+
 FEATURE = Feature(
     "quality",
     bind_step_types=_bind_step_types,
@@ -70,4 +79,5 @@ FEATURE = Feature(
     metrics=_metrics,
     todo=_todo,
     impact_rules=_impact_rules,
+    search_fields=_search_fields,
 )

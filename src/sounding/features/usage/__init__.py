@@ -9,10 +9,10 @@ reading counts), ``analytics`` (what it adds to catalog analytics and ``/metrics
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from sounding.services.features import AnalyticsWindow, Feature
+from sounding.services.features import AnalyticsWindow, Feature, SearchFields
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -44,10 +44,20 @@ def _metrics(ctx: Context, conn: Connection) -> Mapping[str, Any]:
     return analytics.metrics(ctx, conn)
 
 
+def _search_fields(
+    conn: Connection, asset_ids: Sequence[int], object_ids: Sequence[int]
+) -> SearchFields:
+    """The assets' stored popularity (a ranking input)."""
+    from sounding.features.usage import repo
+
+    return SearchFields(popularity=repo.popularity_for(conn, asset_ids))
+
+
 FEATURE = Feature(
     "usage",
     start=_start,
     flush=_flush,
     analytics=_analytics,
     metrics=_metrics,
+    search_fields=_search_fields,
 )
