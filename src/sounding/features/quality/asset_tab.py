@@ -49,13 +49,11 @@ def quality_tab(
     for r in history:  # newest first
         newest.setdefault(r.rule_id, asdict(r))
     statuses = tuple(RuleStatus(rule, newest.get(int(rule["id"]))) for rule in rules)
-    current = quality_scores.scores(ctx, actor, asset=urn)["scores"] or {}
+    current = quality_scores.scores(ctx, actor, asset=urn).scores
     trends = []
     for dim in ("overall", *quality_scores.DIMENSIONS):
         if dim not in current:
             continue
-        points = quality_scores.trend(ctx, actor, asset=urn, days=days, dimension=dim)["points"]
-        trends.append(
-            ScoreTrend(dim, current.get(dim), tuple((p["date"], p["score"]) for p in points))
-        )
+        points = quality_scores.trend(ctx, actor, asset=urn, days=days, dimension=dim).points
+        trends.append(ScoreTrend(dim, current.get(dim), tuple((p.date, p.score) for p in points)))
     return QualityTab(statuses, tuple(trends), total)
