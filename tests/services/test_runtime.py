@@ -39,9 +39,9 @@ def _settled(before: set[threading.Thread], timeout: float = 10.0) -> set[thread
 def test_applying_and_listing_workflows_starts_no_thread(ctx: Any, operator: Any) -> None:
     before = _threads()
     applied = workflows.apply_workflow(ctx, operator, FLOW)
-    assert applied["steps"] == ["a", "b"] and applied["changed"]
-    assert [w["name"] for w in workflows.list_workflows(ctx, operator)] == ["nightly"]
-    assert workflows.get_workflow(ctx, operator, "nightly")["schedule"] == {"interval": "1h"}
+    assert applied.steps == ("a", "b") and applied.changed
+    assert [w.name for w in workflows.list_workflows(ctx, operator)] == ["nightly"]
+    assert workflows.get_workflow(ctx, operator, "nightly").schedule == {"interval": "1h"}
     assert "discover" in ctx.step_types.names()  # the scan stages are known without an engine
     assert workflows.list_executions(ctx, operator) == []
     assert _threads() == before

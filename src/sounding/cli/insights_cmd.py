@@ -86,9 +86,9 @@ def instantiate(
     if json_:
         print_json(result)
         return
-    wf = result["workflow"]
-    change = "stored" if wf["changed"] else "unchanged"
-    say(f"Workflow {wf['name']} v{wf['version']} {change} from template {name}: {wf['steps']}")
+    wf = result.workflow
+    change = "stored" if wf.changed else "unchanged"
+    say(f"Workflow {wf.name} v{wf.version} {change} from template {name}: {list(wf.steps)}")
 
 
 # --- insights -----------------------------------------------------------------------------

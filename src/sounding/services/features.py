@@ -37,7 +37,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]
 ContextHook = Callable[["Context"], None]
-ConnFigures = Callable[["Connection"], Mapping[str, Any]]
+ConnFigures = Callable[["Connection"], Mapping[str, int]]
 
 
 class AssetTerms(Protocol):
@@ -135,8 +135,8 @@ class Feature:
     start: ContextHook | None = None
     flush: ContextHook | None = None
     coverage: tuple[CoverageQuery, ...] = ()
-    analytics: Callable[[Connection, AnalyticsWindow], Mapping[str, Any]] | None = None
-    metrics: Callable[[Context, Connection], Mapping[str, Any]] | None = None
+    analytics: Callable[[Connection, AnalyticsWindow], Mapping[str, object]] | None = None
+    metrics: Callable[[Context, Connection], Mapping[str, object]] | None = None
     todo: ConnFigures | None = None
     asset_terms: Callable[[], AssetTerms] | None = None
     impact_rules: Callable[[Connection, Sequence[int]], list[dict[str, Any]]] | None = None

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.executions import WorkflowFromTemplate
 from sounding.orchestration.templating import (
     Template,
     builtin_templates,
@@ -57,7 +58,7 @@ def get(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
 
 def instantiate_template(
     ctx: Context, actor: Principal, name: str, params: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> WorkflowFromTemplate:
     """Validate ``params`` against the template's schema, render the workflow and store it
     (a new version if a workflow of that name exists and changed)."""
     actor.require(Permission.SCAN_RUN)
@@ -71,7 +72,7 @@ def instantiate_template(
             actor.name,
             TEMPLATE_ACTION,
             "workflow",
-            stored["name"],
+            stored.name,
             {"template": name, "params": resolved},
         )
-    return {"template": name, "params": resolved, "workflow": stored}
+    return WorkflowFromTemplate(template=name, params=resolved, workflow=stored)

@@ -22,6 +22,7 @@ from sounding.api.schemas.workflows import (
     TemplateList,
     TemplatePublic,
 )
+from sounding.domain.executions import WorkflowFromTemplate
 from sounding.features.insights import service as insights
 from sounding.services import health, templates
 
@@ -44,7 +45,7 @@ def get_template(ctx: CtxDep, who: Reader, name: str) -> dict[str, Any]:
 @router.post("/templates/{name}/instantiate", status_code=201, response_model=TemplateInstance)
 def instantiate_template(
     ctx: CtxDep, who: Runner, name: str, body: TemplateInstantiate | None = None
-) -> dict[str, Any]:
+) -> WorkflowFromTemplate:
     """Validate the parameters (422 names each problem), render and store the workflow."""
     return templates.instantiate_template(ctx, who, name, body.params if body else {})
 

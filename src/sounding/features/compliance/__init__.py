@@ -11,7 +11,7 @@ core's combined views: the compliance trend, metrics, the home page's to-do).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sounding.services.features import AnalyticsWindow, Feature
 
@@ -28,13 +28,13 @@ def _bind_step_types(ctx: Context, registry: StepTypeRegistry) -> None:
     registry.register("compliance", lambda s: service.plan_step(ctx, s), replace=True)
 
 
-def _analytics(conn: Connection, window: AnalyticsWindow) -> Mapping[str, Any]:
+def _analytics(conn: Connection, window: AnalyticsWindow) -> Mapping[str, object]:
     from sounding.features.compliance import analytics
 
     return analytics.sections(conn, window)
 
 
-def _metrics(ctx: Context, conn: Connection) -> Mapping[str, Any]:
+def _metrics(ctx: Context, conn: Connection) -> Mapping[str, object]:
     from sounding.features.compliance import analytics
 
     return analytics.metrics(ctx, conn)

@@ -73,13 +73,13 @@ def _compliance_trend(
     }
 
 
-def sections(conn: Connection, window: AnalyticsWindow) -> Mapping[str, Any]:
+def sections(conn: Connection, window: AnalyticsWindow) -> Mapping[str, object]:
     return {
         "compliance_trend": _compliance_trend(conn, window.since_day, window.days, window.since)
     }
 
 
-def metrics(ctx: Context, conn: Connection) -> Mapping[str, Any]:
+def metrics(ctx: Context, conn: Connection) -> Mapping[str, object]:
     return {"compliance_findings": findings_by_state(conn)}
 
 

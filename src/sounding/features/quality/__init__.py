@@ -38,13 +38,13 @@ def _rule_assets() -> sa.Select[Any]:
     return analytics.active_rule_assets()
 
 
-def _analytics(conn: Connection, window: AnalyticsWindow) -> Mapping[str, Any]:
+def _analytics(conn: Connection, window: AnalyticsWindow) -> Mapping[str, object]:
     from sounding.features.quality import analytics
 
     return analytics.sections(conn, window)
 
 
-def _metrics(ctx: Context, conn: Connection) -> Mapping[str, Any]:
+def _metrics(ctx: Context, conn: Connection) -> Mapping[str, object]:
     from sounding.features.quality import analytics
 
     return analytics.metrics(ctx, conn)

@@ -115,11 +115,11 @@ def _quality_trend(
     return out
 
 
-def sections(conn: Connection, window: AnalyticsWindow) -> Mapping[str, Any]:
+def sections(conn: Connection, window: AnalyticsWindow) -> Mapping[str, object]:
     return {"quality_trend": _quality_trend(conn, window.since_day, window.days, window.since)}
 
 
-def metrics(ctx: Context, conn: Connection) -> Mapping[str, Any]:
+def metrics(ctx: Context, conn: Connection) -> Mapping[str, object]:
     return {"quality_rules": latest_rule_outcomes(conn)}
 
 

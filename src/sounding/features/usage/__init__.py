@@ -10,7 +10,7 @@ reading counts), ``analytics`` (what it adds to catalog analytics and ``/metrics
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sounding.services.features import AnalyticsWindow, Feature, SearchFields
 
@@ -32,13 +32,13 @@ def _flush(ctx: Context) -> None:
     flush(ctx)
 
 
-def _analytics(conn: Connection, window: AnalyticsWindow) -> Mapping[str, Any]:
+def _analytics(conn: Connection, window: AnalyticsWindow) -> Mapping[str, object]:
     from sounding.features.usage import analytics
 
     return analytics.sections(conn, window)
 
 
-def _metrics(ctx: Context, conn: Connection) -> Mapping[str, Any]:
+def _metrics(ctx: Context, conn: Connection) -> Mapping[str, object]:
     from sounding.features.usage import analytics
 
     return analytics.metrics(ctx, conn)

@@ -152,7 +152,7 @@ def _trend(conn: Connection, since_day: date, days: int, since: datetime) -> lis
     return out
 
 
-def sections(conn: Connection, window: AnalyticsWindow) -> Mapping[str, Any]:
+def sections(conn: Connection, window: AnalyticsWindow) -> Mapping[str, object]:
     """``most_used``, ``unused``, ``usage_trend`` and ``searches`` of catalog analytics."""
     return {
         **_usage_sections(conn, window.since_day),
@@ -161,7 +161,7 @@ def sections(conn: Connection, window: AnalyticsWindow) -> Mapping[str, Any]:
     }
 
 
-def metrics(ctx: Context, conn: Connection) -> Mapping[str, Any]:
+def metrics(ctx: Context, conn: Connection) -> Mapping[str, object]:
     from sounding.features.usage.service import recorder
 
     return {"search_queries": search_query_count(conn), "usage_pending": recorder(ctx).pending}
