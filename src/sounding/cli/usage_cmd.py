@@ -59,9 +59,9 @@ def show(
     if json_:
         print_json(result)
         return
-    totals = ", ".join(f"{k}: {v}" for k, v in result["totals"].items())
-    say(f"{result['asset']['urn']}  popularity {result['popularity']}  ({totals})")
-    print_table(result["daily"], ["day", "kind", "count", "users"])
+    totals = ", ".join(f"{k}: {v}" for k, v in result.totals.items())
+    say(f"{result.asset.urn}  popularity {result.popularity}  ({totals})")
+    print_table(result.daily, ["day", "kind", "count", "users"])
 
 
 def _pct(entry: Any) -> str:

@@ -28,7 +28,15 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.search import GLOSSARY_TERM
 from sounding.errors import InvalidInputError
 from sounding.features.usage import repo
-from sounding.features.usage.records import WINDOW_DAYS, UsageKind, changed_enough, popularity
+from sounding.features.usage.records import (
+    WINDOW_DAYS,
+    AssetUsage,
+    DailyUse,
+    UsageKind,
+    UsedAsset,
+    changed_enough,
+    popularity,
+)
 from sounding.features.usage.repo import CountKey
 from sounding.lineage.parse import parse_lineage
 from sounding.services import catalog, lineage, querylog
@@ -316,7 +324,7 @@ def apply_query_log(
 # --- reading ------------------------------------------------------------------------------
 
 
-def asset_usage(ctx: Context, actor: Principal, ref: str, days: int = 30) -> dict[str, Any]:
+def asset_usage(ctx: Context, actor: Principal, ref: str, days: int = 30) -> AssetUsage:
     """One asset's popularity and its own usage per day over the last ``days`` UTC days."""
     actor.require(Permission.CATALOG_READ)
     if not 1 <= days <= 366:
@@ -330,18 +338,18 @@ def asset_usage(ctx: Context, actor: Principal, ref: str, days: int = 30) -> dic
     totals = {k.value: 0 for k in UsageKind}
     for r in rows:
         totals[r["kind"]] += int(r["count"])
-    return {
-        "asset": {"id": row.id, "urn": row.urn, "name": row.name, "type": row.type},
-        "days": days,
-        "popularity": score,
-        "totals": totals,
-        "daily": [
-            {
-                "day": r["day"].isoformat(),
-                "kind": r["kind"],
-                "count": r["count"],
-                "users": r["users"],
-            }
+    return AssetUsage(
+        asset=UsedAsset(id=row.id, urn=row.urn, name=row.name, type=row.type),
+        days=days,
+        popularity=score,
+        totals=totals,
+        daily=tuple(
+            DailyUse(
+                day=r["day"].isoformat(),
+                kind=str(r["kind"]),
+                count=int(r["count"]),
+                users=int(r["users"]),
+            )
             for r in rows
-        ],
-    }
+        ),
+    )
