@@ -37,11 +37,11 @@ def ingest(
         print_json(result)
         return
     say(
-        f"{result['statements']} statements, {result['new_calls']} new calls, "
-        f"{result['mapped_statements']} mapped to {result['assets']} assets"
+        f"{result.statements} statements, {result.new_calls} new calls, "
+        f"{result.mapped_statements} mapped to {result.assets} assets"
         + (
-            f"; not in the catalog: {', '.join(result['unresolved'][:10])}"
-            if result["unresolved"]
+            f"; not in the catalog: {', '.join(result.unresolved[:10])}"
+            if result.unresolved
             else ""
         )
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.api.schemas import AssetUsagePublic, CatalogAnalyticsPublic, QueryUsageIngested
 from sounding.features.usage import service as usage
-from sounding.features.usage.records import AssetUsage
+from sounding.features.usage.records import AssetUsage, QueryUsageAdded
 from sounding.services import analytics
 
 router = APIRouter(tags=["analytics"])
@@ -29,6 +29,6 @@ def asset_usage(ctx: CtxDep, who: Reader, ref: str, days: Days = 30) -> AssetUsa
 
 
 @router.post("/sources/{name}/usage/ingest", response_model=QueryUsageIngested)
-def ingest_usage(ctx: CtxDep, who: Runner, name: str) -> dict[str, Any]:
+def ingest_usage(ctx: CtxDep, who: Runner, name: str) -> QueryUsageAdded:
     """Add the calls in the source's ``pg_stat_statements`` as query usage of its tables."""
     return usage.ingest_query_usage(ctx, who, name)

@@ -100,3 +100,15 @@ class AssetUsage:
     popularity: float
     totals: dict[str, int]  # per kind of use over the window
     daily: tuple[DailyUse, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryUsageAdded:
+    """What one ingestion of a source's query log added (``POST .../usage/ingest``)."""
+
+    statements: int  # distinct statements in the log
+    new_calls: int  # calls since the last ingestion
+    mapped_statements: int  # statements that named a known asset
+    assets: int  # assets that got usage
+    unparsed: int  # statements the SQL parser could not read
+    unresolved: tuple[str, ...]  # names matching no asset (at most 100)

@@ -32,6 +32,7 @@ from sounding.features.usage.records import (
     WINDOW_DAYS,
     AssetUsage,
     DailyUse,
+    QueryUsageAdded,
     UsageKind,
     UsedAsset,
     changed_enough,
@@ -239,7 +240,7 @@ def popularity_for(ctx: Context, asset_ids: Sequence[int]) -> dict[int, float]:
 
 def ingest_query_usage(
     ctx: Context, actor: Principal, source: str, file: str | None = None
-) -> dict[str, Any]:
+) -> QueryUsageAdded:
     """Add the calls of a source's query log (``pg_stat_statements``, or a log file) as
     ``query`` usage of the tables and views each statement reads or writes.
 
@@ -274,7 +275,7 @@ def apply_query_log(
     actor: Principal,
     src: dict[str, Any],
     entries: Sequence[tuple[str, QueryLogEntry]],
-) -> dict[str, Any]:
+) -> QueryUsageAdded:
     """Map each statement's new calls to the assets it names and add them as usage."""
     index = lineage.load_source_index(ctx, src["id"])
     schema, dialect = lineage.schema_for_parser(index), lineage.dialect_of(src)
@@ -318,7 +319,7 @@ def apply_query_log(
             "unparsed": unparsed,
         }
         audit.record(conn, actor.name, "usage.ingest", "source", src["name"], summary)
-    return {**summary, "unresolved": sorted(unresolved)[:100]}
+    return QueryUsageAdded(**summary, unresolved=tuple(sorted(unresolved)[:100]))
 
 
 # --- reading ------------------------------------------------------------------------------
