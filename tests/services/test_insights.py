@@ -237,7 +237,7 @@ def test_incremental_classification_is_recommended_applied_and_acts(
 
 def test_templates_through_the_services(ctx: Any, operator: Any, tmp_path: Path) -> None:
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
-    listed = {t["name"]: t for t in templates.list_templates(ctx, VIEWER)}
+    listed = {t.name: t for t in templates.list_templates(ctx, VIEWER)}
     assert set(listed) == {
         "data-discovery",
         "quality-assessment",
@@ -245,9 +245,9 @@ def test_templates_through_the_services(ctx: Any, operator: Any, tmp_path: Path)
         "security-audit",
         "custom",
     }
-    assert listed["custom"]["required"] == ["name", "callable"]
+    assert listed["custom"].required == ("name", "callable")
     shown = templates.get(ctx, VIEWER, "quality-assessment")
-    assert "quality rules" in shown["description"]
+    assert "quality rules" in shown.description
     assessed = templates.instantiate_template(
         ctx, operator, "quality-assessment", {"source": "shop", "fail_on_error": True}
     ).workflow.spec
@@ -261,7 +261,7 @@ def test_templates_through_the_services(ctx: Any, operator: Any, tmp_path: Path)
     ).workflow.spec
     assert [s["type"] for s in checked["steps"]] == ["discover", "classify", "compliance"]
     assert checked["steps"][2]["config"] == {"source": "shop", "frameworks": ["pci_dss"]}
-    assert shown["parameters"]["properties"]["retries"]["default"] == 2
+    assert shown.parameters["properties"]["retries"]["default"] == 2
     with pytest.raises(NotFoundError):
         templates.get(ctx, VIEWER, "nope")
     with pytest.raises(PermissionDeniedError):

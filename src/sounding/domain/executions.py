@@ -119,3 +119,31 @@ class WorkflowFromTemplate:
     template: str
     params: dict[str, Any]
     workflow: StoredWorkflowApplied
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSummaryRecord:
+    """A built-in workflow template as lists show it: its parameters' names."""
+
+    name: str
+    category: str
+    title: str
+    description: str
+    required: tuple[str, ...]
+    defaults: dict[str, Any]
+    parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRecord:
+    """A built-in workflow template with its parameters' JSON Schema and its workflow
+    document, placeholders kept (both documents, kept as dicts)."""
+
+    name: str
+    category: str
+    title: str
+    description: str
+    required: tuple[str, ...]
+    defaults: dict[str, Any]
+    parameters: dict[str, Any]
+    workflow: dict[str, Any]

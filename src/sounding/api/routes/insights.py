@@ -22,7 +22,7 @@ from sounding.api.schemas.workflows import (
     TemplateList,
     TemplatePublic,
 )
-from sounding.domain.executions import WorkflowFromTemplate
+from sounding.domain.executions import TemplateRecord, WorkflowFromTemplate
 from sounding.features.insights import service as insights
 from sounding.services import health, templates
 
@@ -37,7 +37,7 @@ def list_templates(ctx: CtxDep, who: Reader) -> dict[str, Any]:
 
 
 @router.get("/templates/{name}", response_model=TemplatePublic)
-def get_template(ctx: CtxDep, who: Reader, name: str) -> dict[str, Any]:
+def get_template(ctx: CtxDep, who: Reader, name: str) -> TemplateRecord:
     """A template: its parameters' JSON Schema, defaults and workflow document."""
     return templates.get(ctx, who, name)
 
