@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cryptography.fernet import Fernet
 
+from sounding.cli.demo import DEMO_GLOSSARY
 from sounding.config import Settings
 from sounding.domain.auth import Principal, Role
 from sounding.features.glossary import links as glossary_links
@@ -49,7 +50,6 @@ from sounding.features.glossary.service import import_terms
 from sounding.features.glossary.suggest import DEFAULT_THRESHOLD
 from sounding.services import scans, sources
 from sounding.services.context import Context, build_context
-from sounding.services.demo import DEMO_GLOSSARY
 from sounding.testing.corpora import corpora_dir
 
 ROOT = Path(__file__).resolve().parents[1]

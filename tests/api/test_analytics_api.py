@@ -47,6 +47,9 @@ def test_views_and_searches_through_the_api_show_in_analytics(api: Api) -> None:
     assert len(body["quality_trend"]) == 7 and body["compliance_trend"]["open_total"] == 0
     used = api.call("GET", f"/api/v1/assets/{U}orders/usage", role="viewer").json()
     assert used["totals"]["view"] == 3 and used["popularity"] >= 3.0
+    assert list(used) == ["asset", "days", "popularity", "totals", "daily"]  # the record's shape
+    assert set(used["asset"]) == {"id", "urn", "name", "type"}
+    assert set(used["daily"][0]) == {"day", "kind", "count", "users"}
     views = [d for d in used["daily"] if d["kind"] == "view"]
     assert [(d["count"], d["users"]) for d in views] == [(3, 2)]  # by viewer1 and steward1
     bad = api.call("GET", "/api/v1/analytics/catalog", role="viewer", params={"days": 0})

@@ -99,6 +99,20 @@ def test_report_in_json_csv_and_html(scanned: Api) -> None:
     api = scanned
     api.call("POST", f"{C}/evaluations", role="steward", json={})
     as_json = api.call("GET", f"{C}/reports/gdpr", role="viewer").json()
+    assert list(as_json) == [  # the typed report keeps the JSON's keys and their order
+        "framework",
+        "generated_at",
+        "source",
+        "last_evaluation",
+        "assets_in_scope",
+        "compliant_assets",
+        "coverage",
+        "open_by_severity",
+        "status_counts",
+        "requirements",
+        "findings",
+    ]
+    assert isinstance(as_json["findings"], list) and "requirements" not in as_json["framework"]
     assert as_json["assets_in_scope"] >= 1 and as_json["open_by_severity"]["high"] >= 1
     assert 0 <= as_json["coverage"] < 1
     as_csv = api.call("GET", f"{C}/reports/gdpr?format=csv", role="viewer")

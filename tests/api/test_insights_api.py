@@ -48,8 +48,12 @@ def test_roles(app: Api, method: str, path: str, least: str) -> None:
 def test_instantiate_a_template_and_run_it(app: Api) -> None:
     listed = app.call("GET", "/api/v1/templates", role="viewer").json()
     assert listed["total"] == 5
+    summary_keys = ["name", "category", "title", "description", "required", "defaults"]
+    assert list(listed["items"][0]) == [*summary_keys, "parameters"]  # the record's shape
+    assert all(isinstance(name, str) for name in listed["items"][0]["parameters"])
     shown = app.call("GET", "/api/v1/templates/data-discovery", role="viewer").json()
     assert shown["parameters"]["required"] == ["source"] and "workflow" in shown
+    assert list(shown) == [*summary_keys, "parameters", "workflow"]
     bad = app.call(
         "POST",
         "/api/v1/templates/data-discovery/instantiate",

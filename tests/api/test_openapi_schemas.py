@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -275,7 +276,8 @@ def test_query_usage_summary_passes_its_schema_whole(
     scans.run_scan(ctx, operator, "shop")
     log = tmp_path / "queries.sql"
     log.write_text("SELECT * FROM orders;\nSELECT * FROM nowhere;\n")
-    summary = usage.ingest_query_usage(ctx, operator, "shop", str(log))
+    summary = asdict(usage.ingest_query_usage(ctx, operator, "shop", str(log)))
+    summary["unresolved"] = list(summary["unresolved"])  # JSON has lists
     assert QueryUsageIngested.model_validate(summary).model_dump() == summary
     assert summary["unresolved"] == ["nowhere"]
 

@@ -64,6 +64,33 @@ def test_rules_runs_scores_and_reports(api: Api, ctx: Any, tmp_path: Path) -> No
     assert history["total"] == 1 and history["items"][0]["failing_count"] == 6
     scores = api.call("GET", "/api/v1/quality/scores?source=src", role="viewer").json()
     assert 0 < scores["scores"]["overall"] < 1 and scores["tables_scored"] == 2
+    # the typed records keep the JSON's shape: every key, "schema" (not "schema_") included
+    assert list(scores) == [
+        "scope",
+        "tables_in_scope",
+        "tables_scored",
+        "scores",
+        "tables",
+        "schemas",
+        "sources",
+        "domains",
+    ]
+    assert scores["scope"] == {"source": "src"} and scores["schemas"][0]["name"] == "src:main"
+    assert set(scores["tables"][0]) == {
+        "urn",
+        "qualified_name",
+        "source",
+        "schema",
+        "domain",
+        "computed_at",
+        "scores",
+    }
+    trend = api.call("GET", "/api/v1/quality/scores/trend?source=src&days=2", role="viewer")
+    assert trend.json()["days"] == 2 and list(trend.json()["points"][-1]) == [
+        "date",
+        "score",
+        "tables",
+    ]
 
     as_json = api.call("GET", "/api/v1/quality/report?source=src&format=json", role="viewer")
     assert as_json.headers["content-type"].startswith("application/json")

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from sounding.cli import demo
 from sounding.domain.scans import ScanOptions
-from sounding.services import demo, scans
+from sounding.services import scans
 
 
 @pytest.mark.slow

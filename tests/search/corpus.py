@@ -14,11 +14,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from sounding.cli.demo import assign_demo_owners, prepare_demo
 from sounding.domain.auth import Principal, Role
 from sounding.domain.search import SearchDocument
 from sounding.domain.urn import make_urn
 from sounding.services import catalog, scans, sources
-from sounding.services.demo import assign_demo_owners, prepare_demo
 from tests.conftest import SAMPLE_DBS, make_settings
 
 SAMPLE_SOURCES = ("chinook", "northwind", "sakila")

@@ -304,12 +304,12 @@ def test_report_coverage_and_severity(shop: Any, operator: Any) -> None:
     report = compliance_findings.report(shop, operator, "pci_dss")
     # in scope: payments, payments_masked (tables) and their two card columns; the masked
     # table and its column pass every control
-    assert (report["assets_in_scope"], report["compliant_assets"]) == (4, 2)
-    assert report["coverage"] == 0.5
-    assert report["open_by_severity"]["critical"] == 1
-    pan = next(r for r in report["requirements"] if r["id"] == "PCI-3.5.1")
+    assert (report.assets_in_scope, report.compliant_assets) == (4, 2)
+    assert report.coverage == 0.5
+    assert report.open_by_severity["critical"] == 1
+    pan = next(r for r in report.requirements if r["id"] == "PCI-3.5.1")
     assert (pan["assets_in_scope"], pan["open"], pan["coverage"]) == (2, 1, 0.5)
-    assert report["last_evaluation"] is not None
+    assert report.last_evaluation is not None
     media, html = compliance_findings.render_report(shop, operator, "pci_dss", "html")
     assert media == "text/html" and "<svg" in html and "main.payments#card_number" in html
     with pytest.raises(InvalidInputError, match="format"):

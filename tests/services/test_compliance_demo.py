@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from sounding.cli.demo import assign_demo_owners, evaluate_demo_compliance
 from sounding.demo.warehouse import build_demo_workspace
 from sounding.domain.scans import ScanOptions
 from sounding.features.compliance import findings as compliance_findings
 from sounding.services import scans, sources
-from sounding.services.demo import assign_demo_owners, evaluate_demo_compliance
 
 EXPECTED = {
     # the unmasked card column (PCI DSS 3.5.1), not yet confirmed by a steward (12.5.2)
@@ -67,5 +67,5 @@ def test_demo_findings_are_exactly_the_planted_defects(demo_findings: Any) -> No
 def test_the_masked_card_column_is_compliant(demo_findings: Any) -> None:
     _, items, report = demo_findings
     assert not [i for i in items if "stg_payment_methods" in i.qualified_name]
-    pan = next(r for r in report["requirements"] if r["id"] == "PCI-3.5.1")
+    pan = next(r for r in report.requirements if r["id"] == "PCI-3.5.1")
     assert (pan["assets_in_scope"], pan["open"], pan["coverage"]) == (2, 1, 0.5)

@@ -17,6 +17,7 @@ from sounding.errors import SoundingError
 from sounding.features.glossary import links as glossary_links
 from sounding.features.glossary import repo as glossary_repo
 from sounding.features.glossary import service as glossary
+from sounding.features.glossary.search import TermDocuments
 from sounding.search.oracle import BruteForceMatcher
 from sounding.services import scans, search, sources
 from sounding.store.repos import assets as asset_repo
@@ -98,8 +99,8 @@ def _store_oracle(ctx: Any) -> BruteForceMatcher:
     with ctx.db.read() as conn:
         ids = asset_repo.all_ids(conn, 0, 10**9)
         term_ids = glossary_repo.term_ids_after(conn, 0, 10**9)
+        terms, _ = TermDocuments().documents(conn, term_ids)
     docs, _ = search.documents(ctx, ids)
-    terms, _ = search.term_documents(ctx, term_ids)
     oracle = BruteForceMatcher()
     oracle.apply(docs + terms, [])
     return oracle

@@ -167,7 +167,7 @@ def test_apply_and_roll_back_a_concurrency_recommendation(any_ctx: Any, operator
     action = insights.apply_recommendation(ctx, operator, rec.id)
     assert action.status == "applied" and action.previous == {"present": True, "value": 2}
     stored = workflows.get_workflow(ctx, operator, "spread")
-    assert stored["spec"]["limits"] == {"per_source": 4} and stored["version"] == 2
+    assert stored.spec["limits"] == {"per_source": 4} and stored.version == 2
     assert action.applied_version == 2
     # the old runs ran with other limits: the rule no longer fires on them
     assert insights.recommendations(ctx, VIEWER, "spread").items == []
@@ -175,7 +175,7 @@ def test_apply_and_roll_back_a_concurrency_recommendation(any_ctx: Any, operator
 
     done = insights.rollback_recommendation(ctx, operator, rec.id)
     assert done.status == "rolled_back" and done.rolled_back_version == 3
-    assert workflows.get_workflow(ctx, operator, "spread")["spec"]["limits"] == {"per_source": 2}
+    assert workflows.get_workflow(ctx, operator, "spread").spec["limits"] == {"per_source": 2}
     with pytest.raises(NotFoundError):
         insights.rollback_recommendation(ctx, operator, rec.id)
     with ctx.db.read() as conn:
@@ -210,8 +210,8 @@ def test_incremental_classification_is_recommended_applied_and_acts(
 ) -> None:
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     made = templates.instantiate_template(ctx, operator, "compliance-scan", {"source": "shop"})
-    name = made["workflow"]["name"]
-    assert name == "compliance-shop" and made["params"]["incremental"] is False
+    name = made.workflow.name
+    assert name == "compliance-shop" and made.params["incremental"] is False
     runs = []
     for _ in range(3):
         started = workflows.execute(ctx, operator, name)
@@ -231,13 +231,13 @@ def test_incremental_classification_is_recommended_applied_and_acts(
     assert detail.steps[1].tasks_total == 0  # nothing changed since the last run
 
     insights.rollback_recommendation(ctx, operator, rec.id)
-    spec = workflows.get_workflow(ctx, operator, name)["spec"]
+    spec = workflows.get_workflow(ctx, operator, name).spec
     assert spec["steps"][1]["config"] == {"source": "shop", "incremental": False}
 
 
 def test_templates_through_the_services(ctx: Any, operator: Any, tmp_path: Path) -> None:
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
-    listed = {t["name"]: t for t in templates.list_templates(ctx, VIEWER)}
+    listed = {t.name: t for t in templates.list_templates(ctx, VIEWER)}
     assert set(listed) == {
         "data-discovery",
         "quality-assessment",
@@ -245,12 +245,12 @@ def test_templates_through_the_services(ctx: Any, operator: Any, tmp_path: Path)
         "security-audit",
         "custom",
     }
-    assert listed["custom"]["required"] == ["name", "callable"]
+    assert listed["custom"].required == ("name", "callable")
     shown = templates.get(ctx, VIEWER, "quality-assessment")
-    assert "quality rules" in shown["description"]
+    assert "quality rules" in shown.description
     assessed = templates.instantiate_template(
         ctx, operator, "quality-assessment", {"source": "shop", "fail_on_error": True}
-    )["workflow"]["spec"]
+    ).workflow.spec
     assert [s["type"] for s in assessed["steps"]] == ["discover", "profile", "quality"]
     assert assessed["steps"][2]["config"] == {"source": "shop", "fail_on_error": True}
     checked = templates.instantiate_template(
@@ -258,10 +258,10 @@ def test_templates_through_the_services(ctx: Any, operator: Any, tmp_path: Path)
         operator,
         "compliance-scan",
         {"source": "shop", "name": "pci-shop", "frameworks": ["pci_dss"]},
-    )["workflow"]["spec"]
+    ).workflow.spec
     assert [s["type"] for s in checked["steps"]] == ["discover", "classify", "compliance"]
     assert checked["steps"][2]["config"] == {"source": "shop", "frameworks": ["pci_dss"]}
-    assert shown["parameters"]["properties"]["retries"]["default"] == 2
+    assert shown.parameters["properties"]["retries"]["default"] == 2
     with pytest.raises(NotFoundError):
         templates.get(ctx, VIEWER, "nope")
     with pytest.raises(PermissionDeniedError):
@@ -275,7 +275,7 @@ def test_templates_through_the_services(ctx: Any, operator: Any, tmp_path: Path)
         "custom",
         {"name": "shout", "callable": "tests.orchestration.helpers:shout", "tasks": ["a", "b"]},
     )
-    assert made["workflow"]["version"] == 1
+    assert made.workflow.version == 1
     run = workflows.execute(ctx, operator, "shout")
     assert workflows.wait(ctx, run.id, timeout=30).status == "completed"
 

@@ -15,6 +15,7 @@ from sounding.errors import InvalidInputError
 from sounding.features.quality import runs as quality_runs
 from sounding.features.quality import scores as quality_scores
 from sounding.features.quality import service as quality
+from sounding.features.quality.records import ScoreRollup
 from sounding.services import catalog, scans, sources
 from sounding.store.tables_search import search_outbox
 from tests import quality_sources as qs
@@ -190,14 +191,14 @@ def test_scores_roll_up_and_notify_search(
         before = conn.execute(sa.select(sa.func.count()).select_from(search_outbox)).scalar()
     quality_runs.run_quality(ctx, operator, "src")
     result = quality_scores.scores(ctx, operator, source="src")
-    tables = {t["qualified_name"]: t["scores"] for t in result["tables"]}
+    tables = {t.qualified_name: t.scores for t in result.tables}
     assert tables[sqlite_src["customers"]] == {"completeness": 0.47, "overall": 0.47}
     assert tables[sqlite_src["orders"]] == {"completeness": 1.0, "overall": 1.0}
-    assert result["scores"]["overall"] == pytest.approx(0.735)
-    assert result["schemas"] == [
-        {"name": "src:main", "tables": 2, "scores": {"completeness": 0.735, "overall": 0.735}}
-    ]
-    assert result["sources"][0]["name"] == "src"
+    assert result.scores["overall"] == pytest.approx(0.735)
+    assert result.schemas == (
+        ScoreRollup("src:main", 2, {"completeness": 0.735, "overall": 0.735}),
+    )
+    assert result.sources[0].name == "src"
     with ctx.db.read() as conn:
         from sounding.features.quality import repo
 
@@ -209,8 +210,8 @@ def test_scores_roll_up_and_notify_search(
     with ctx.db.read() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(search_outbox)).scalar() == after
     trend = quality_scores.trend(ctx, operator, source="src", days=3)
-    assert trend["points"][-1]["score"] == pytest.approx(0.735)
-    assert trend["points"][-1]["tables"] == 2
+    assert trend.points[-1].score == pytest.approx(0.735)
+    assert trend.points[-1].tables == 2
 
 
 def test_suggestions_from_profiles_are_accepted_or_rejected(

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sounding.features.quality import runs as quality_runs
 from sounding.features.quality import scores as quality_scores
 from sounding.features.quality import service as quality
+from sounding.features.quality.records import TrendPoint
 from sounding.features.quality.tables import quality_runs as runs_table
 from sounding.services import analytics, scans, search
 from sounding.services import sources as source_service
@@ -28,7 +29,7 @@ def _orders_hits(ctx: Any, operator: Any, **filters: Any) -> list[str]:
 
 def _orders_scores(ctx: Any, operator: Any) -> dict[str, float] | None:
     result = quality_scores.scores(ctx, operator, asset=ORDERS)
-    return result["tables"][0]["scores"] if result["tables"] else None
+    return result.tables[0].scores if result.tables else None
 
 
 def _runs(ctx: Any) -> int:
@@ -71,12 +72,12 @@ def test_deleting_the_failing_rule_raises_the_score_without_a_run(
     assert _runs(any_ctx) == runs  # no quality run, and the source is gone anyway
     assert _orders_scores(any_ctx, operator) == {"completeness": 1.0, "overall": 1.0}
     assert _orders_hits(any_ctx, operator, quality_min=0.9) == ["orders"]
-    assert quality_scores.trend(any_ctx, operator, asset=ORDERS, days=1)["points"] == [
-        {"date": datetime.now(UTC).date().isoformat(), "score": 1.0, "tables": 1}
-    ]
+    assert quality_scores.trend(any_ctx, operator, asset=ORDERS, days=1).points == (
+        TrendPoint(datetime.now(UTC).date().isoformat(), 1.0, 1),
+    )
     # the validity dimension has no rule left: its trend drops the table
     validity = quality_scores.trend(any_ctx, operator, asset=ORDERS, days=1, dimension="validity")
-    assert validity["points"] == []
+    assert validity.points == ()
     today = analytics.catalog_analytics(any_ctx, operator, days=1)["quality_trend"]
     assert [(t["score"], t["objects"]) for t in today] == [(1.0, 1)]
 
@@ -89,9 +90,9 @@ def test_rejecting_the_last_rule_leaves_no_score_and_accepting_restores_it(
     quality.decide(any_ctx, operator, scored["failing"], "rejected")
     # no active rule left: no current score anywhere
     assert _orders_scores(any_ctx, operator) is None
-    assert quality_scores.scores(any_ctx, operator, source="shop")["tables_scored"] == 0
+    assert quality_scores.scores(any_ctx, operator, source="shop").tables_scored == 0
     assert _orders_hits(any_ctx, operator, quality_min=0.0) == []
-    assert quality_scores.trend(any_ctx, operator, source="shop", days=1)["points"] == []
+    assert quality_scores.trend(any_ctx, operator, source="shop", days=1).points == ()
     today = analytics.catalog_analytics(any_ctx, operator, days=1)["quality_trend"]
     assert [(t["score"], t["objects"]) for t in today] == [(None, 0)]
 
@@ -104,12 +105,12 @@ def test_rejecting_the_last_rule_leaves_no_score_and_accepting_restores_it(
 def test_rule_changes_that_do_not_move_the_score_keep_no_new_scoring(
     any_ctx: Any, operator: Any, scored: dict[str, int]
 ) -> None:
-    before = quality_scores.scores(any_ctx, operator, asset=ORDERS)["tables"][0]["computed_at"]
+    before = quality_scores.scores(any_ctx, operator, asset=ORDERS).tables[0].computed_at
     # a new rule has no result yet; a severity change scores the same
     quality.create_rule(any_ctx, operator, ORDERS, {"kind": "unique", "column": "id"})
     quality.update_rule(any_ctx, operator, scored["failing"], {"severity": "warning"})
-    after = quality_scores.scores(any_ctx, operator, asset=ORDERS)["tables"][0]
-    assert after["computed_at"] == before and after["scores"]["overall"] == 0.833333
+    after = quality_scores.scores(any_ctx, operator, asset=ORDERS).tables[0]
+    assert after.computed_at == before and after.scores["overall"] == 0.833333
     # moving the failing rule to another dimension does change it
     quality.update_rule(any_ctx, operator, scored["failing"], {"dimension": "accuracy"})
     assert _orders_scores(any_ctx, operator) == {

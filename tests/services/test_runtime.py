@@ -39,9 +39,9 @@ def _settled(before: set[threading.Thread], timeout: float = 10.0) -> set[thread
 def test_applying_and_listing_workflows_starts_no_thread(ctx: Any, operator: Any) -> None:
     before = _threads()
     applied = workflows.apply_workflow(ctx, operator, FLOW)
-    assert applied["steps"] == ["a", "b"] and applied["changed"]
-    assert [w["name"] for w in workflows.list_workflows(ctx, operator)] == ["nightly"]
-    assert workflows.get_workflow(ctx, operator, "nightly")["schedule"] == {"interval": "1h"}
+    assert applied.steps == ("a", "b") and applied.changed
+    assert [w.name for w in workflows.list_workflows(ctx, operator)] == ["nightly"]
+    assert workflows.get_workflow(ctx, operator, "nightly").schedule == {"interval": "1h"}
     assert "discover" in ctx.step_types.names()  # the scan stages are known without an engine
     assert workflows.list_executions(ctx, operator) == []
     assert _threads() == before
@@ -91,8 +91,9 @@ def test_start_runs_the_server_parts_and_stop_ends_every_thread(ctx: Any, operat
 
 def test_counting_a_view_outside_a_server_starts_no_thread(ctx: Any) -> None:
     from sounding.features.usage.records import UsageKind
+    from sounding.features.usage.service import recorder
 
     before = _threads()
-    ctx.usage.add_use(1, UsageKind.VIEW, "ann")
-    assert ctx.usage.pending == 1
+    recorder(ctx).add_use(1, UsageKind.VIEW, "ann")
+    assert recorder(ctx).pending == 1
     assert _threads() == before  # flushed when the context stops, not by a thread of its own

@@ -17,7 +17,7 @@ from sounding.domain.auth import Principal, Role
 from sounding.errors import InvalidInputError, NotFoundError, SourceError
 from sounding.features.usage import repo
 from sounding.features.usage import service as usage
-from sounding.features.usage.records import UsageCount, UsageKind, popularity
+from sounding.features.usage.records import QueryUsageAdded, UsageCount, UsageKind, popularity
 from sounding.features.usage.tables import usage_daily
 from sounding.services import catalog, scans, sources
 from sounding.services.context import build_context
@@ -199,14 +199,14 @@ def test_query_log_calls_become_query_usage_of_the_tables_named(shop: Any, opera
             ("6", "SELECT 1", 100),
         ),
     )
-    assert first == {
-        "statements": 6,
-        "new_calls": 159,
-        "mapped_statements": 4,
-        "assets": 3,
-        "unparsed": 0,
-        "unresolved": ["nowhere"],
-    }
+    assert first == QueryUsageAdded(
+        statements=6,
+        new_calls=159,
+        mapped_statements=4,
+        assets=3,
+        unparsed=0,
+        unresolved=("nowhere",),
+    )
     stored = _stored(shop)
     assert stored[(orders.id, "query")] == (48, 0)
     assert stored[(customers.id, "query")] == (5, 0)
@@ -215,7 +215,7 @@ def test_query_log_calls_become_query_usage_of_the_tables_named(shop: Any, opera
     again = usage.apply_query_log(
         shop, operator, src, _pgss(("1", "SELECT * FROM orders WHERE id = $1", 40))
     )
-    assert again["new_calls"] == 0 and _stored(shop)[(orders.id, "query")] == (48, 0)
+    assert again.new_calls == 0 and _stored(shop)[(orders.id, "query")] == (48, 0)
     usage.apply_query_log(
         shop, operator, src, _pgss(("1", "SELECT * FROM orders WHERE id = $1", 50))
     )
@@ -234,14 +234,14 @@ def test_query_usage_from_a_log_file_is_idempotent(
     log = tmp_path / "queries.sql"
     log.write_text("SELECT * FROM orders;\nSELECT * FROM orders;\nSELECT email FROM customers;\n")
     result = usage.ingest_query_usage(shop, operator, "shop", str(log))
-    assert (result["statements"], result["new_calls"], result["assets"]) == (2, 3, 2)
-    assert usage.ingest_query_usage(shop, operator, "shop", str(log))["new_calls"] == 0
+    assert (result.statements, result.new_calls, result.assets) == (2, 3, 2)
+    assert usage.ingest_query_usage(shop, operator, "shop", str(log)).new_calls == 0
     assert _stored(shop)[(_asset(shop, "orders").id, "query")] == (2, 0)
     log.write_text(log.read_text() + "SELECT * FROM orders;\n")  # the log grew
-    assert usage.ingest_query_usage(shop, operator, "shop", str(log))["new_calls"] == 1
+    assert usage.ingest_query_usage(shop, operator, "shop", str(log)).new_calls == 1
     rotated = tmp_path / "queries.1.sql"  # the next day's log: every statement is new
     rotated.write_text("SELECT * FROM orders;\nSELECT * FROM orders;\n")
-    assert usage.ingest_query_usage(shop, operator, "shop", str(rotated))["new_calls"] == 2
+    assert usage.ingest_query_usage(shop, operator, "shop", str(rotated)).new_calls == 2
     assert _stored(shop)[(_asset(shop, "orders").id, "query")] == (5, 0)
 
 
@@ -318,7 +318,7 @@ def test_pg_stat_statements_read_through_the_connector(
         )
     result = usage.ingest_query_usage(ctx, operator, "pg")
     source_db.dispose()
-    assert (result["statements"], result["new_calls"], result["assets"]) == (2, 47, 2)
+    assert (result.statements, result.new_calls, result.assets) == (2, 47, 2)
     by_name = {
         a.name: a.id
         for a in catalog.list_assets(ctx, operator, limit=100, offset=0, type="table")[0]
@@ -326,4 +326,4 @@ def test_pg_stat_statements_read_through_the_connector(
     stored = _stored(ctx)
     assert stored[(by_name["orders"], "query")] == (47, 0)
     assert stored[(by_name["customers"], "query")] == (5, 0)
-    assert usage.ingest_query_usage(ctx, operator, "pg")["new_calls"] == 0
+    assert usage.ingest_query_usage(ctx, operator, "pg").new_calls == 0

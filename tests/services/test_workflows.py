@@ -27,10 +27,10 @@ steps:
 def test_apply_validates_and_versions(ctx: Any, operator: Any, tmp_path: Path) -> None:
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     first = workflows.apply_workflow(ctx, operator, SCAN)
-    assert (first["name"], first["version"], first["changed"]) == ("shop-nightly", 1, True)
-    assert workflows.apply_workflow(ctx, operator, SCAN)["changed"] is False
+    assert (first.name, first.version, first.changed) == ("shop-nightly", 1, True)
+    assert workflows.apply_workflow(ctx, operator, SCAN).changed is False
     second = workflows.apply_workflow(ctx, operator, SCAN.replace("per_source: 2", "per_source: 3"))
-    assert second["version"] == 2
+    assert second.version == 2
     with pytest.raises(ValidationFailedError) as bad:
         workflows.apply_workflow(
             ctx,
@@ -44,7 +44,7 @@ steps:
         )
     locs = {e["loc"] for e in bad.value.details["errors"]}
     assert "steps[1].type" in locs and any("depends_on" in loc or loc == "steps" for loc in locs)
-    assert [w["name"] for w in workflows.list_workflows(ctx, operator)] == ["shop-nightly"]
+    assert [w.name for w in workflows.list_workflows(ctx, operator)] == ["shop-nightly"]
 
 
 def test_executing_a_workflow_scans_and_records_every_step(

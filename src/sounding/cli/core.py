@@ -97,17 +97,17 @@ def demo(
     port: PortOpt = None,
 ) -> None:
     """Build the demo workspace (warehouse + files), scan it, and serve it."""
-    from sounding.cli.sources_cmd import print_scan_summary, run_scan_with_progress
-    from sounding.domain.auth import local_operator
-    from sounding.features.accounts import service as accounts
-    from sounding.features.accounts import web_sessions
-    from sounding.services.demo import (
+    from sounding.cli.demo import (
         assign_demo_owners,
         evaluate_demo_compliance,
         load_demo_glossary,
         prepare_demo,
         run_demo_quality,
     )
+    from sounding.cli.sources_cmd import print_scan_summary, run_scan_with_progress
+    from sounding.domain.auth import local_operator
+    from sounding.features.accounts import service as accounts
+    from sounding.features.accounts import web_sessions
 
     with open_context(home) as ctx:
         host, port = host or ctx.settings.host, port or ctx.settings.port

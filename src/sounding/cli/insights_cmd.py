@@ -58,14 +58,14 @@ def show_template(name: str, json_: JsonOpt = False) -> None:
     if json_:
         print_json(t)
         return
-    say(f"{t['name']} ({t['category']}): {t['title']}")
-    say(t["description"])
-    props = t["parameters"].get("properties", {})
+    say(f"{t.name} ({t.category}): {t.title}")
+    say(t.description)
+    props = t.parameters.get("properties", {})
     rows = [
         {
             "parameter": key,
             "type": json.dumps(p.get("type", p.get("oneOf", ""))),
-            "required": key in t["required"],
+            "required": key in t.required,
             "default": json.dumps(p["default"]) if "default" in p else "",
             "description": p.get("description", ""),
         }
@@ -86,9 +86,9 @@ def instantiate(
     if json_:
         print_json(result)
         return
-    wf = result["workflow"]
-    change = "stored" if wf["changed"] else "unchanged"
-    say(f"Workflow {wf['name']} v{wf['version']} {change} from template {name}: {wf['steps']}")
+    wf = result.workflow
+    change = "stored" if wf.changed else "unchanged"
+    say(f"Workflow {wf.name} v{wf.version} {change} from template {name}: {list(wf.steps)}")
 
 
 # --- insights -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -169,12 +170,12 @@ def scores(
             ctx, local_operator(), source=source, domain=domain, asset=asset
         )
     if json_:
-        print_json(result)
+        print_json(asdict(result))
         return
-    rows = [{"table": t["qualified_name"], **t["scores"]} for t in result["tables"]]
+    rows = [{"table": t.qualified_name, **t.scores} for t in result.tables]
     dims = [*quality_scores.DIMENSIONS, "overall"]
     print_table(rows, ["table", *dims], fmt=dict.fromkeys(dims, _percent))
-    say(f"Overall: {_percent(result['scores'].get('overall')) or 'no scores yet'}")
+    say(f"Overall: {_percent(result.scores.get('overall')) or 'no scores yet'}")
 
 
 @app.command("report")

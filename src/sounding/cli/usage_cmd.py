@@ -37,11 +37,11 @@ def ingest(
         print_json(result)
         return
     say(
-        f"{result['statements']} statements, {result['new_calls']} new calls, "
-        f"{result['mapped_statements']} mapped to {result['assets']} assets"
+        f"{result.statements} statements, {result.new_calls} new calls, "
+        f"{result.mapped_statements} mapped to {result.assets} assets"
         + (
-            f"; not in the catalog: {', '.join(result['unresolved'][:10])}"
-            if result["unresolved"]
+            f"; not in the catalog: {', '.join(result.unresolved[:10])}"
+            if result.unresolved
             else ""
         )
     )
@@ -59,9 +59,9 @@ def show(
     if json_:
         print_json(result)
         return
-    totals = ", ".join(f"{k}: {v}" for k, v in result["totals"].items())
-    say(f"{result['asset']['urn']}  popularity {result['popularity']}  ({totals})")
-    print_table(result["daily"], ["day", "kind", "count", "users"])
+    totals = ", ".join(f"{k}: {v}" for k, v in result.totals.items())
+    say(f"{result.asset.urn}  popularity {result.popularity}  ({totals})")
+    print_table(result.daily, ["day", "kind", "count", "users"])
 
 
 def _pct(entry: Any) -> str:

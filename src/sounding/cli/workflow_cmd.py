@@ -45,10 +45,10 @@ def apply(
     if json_:
         print_json(result)
     else:
-        change = "stored" if result["changed"] else "unchanged"
+        change = "stored" if result.changed else "unchanged"
         say(
-            f"Workflow {result['name']} v{result['version']} {change}: "
-            f"{len(result['steps'])} steps, strategy {result['strategy']}"
+            f"Workflow {result.name} v{result.version} {change}: "
+            f"{len(result.steps)} steps, strategy {result.strategy}"
         )
 
 

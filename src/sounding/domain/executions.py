@@ -86,3 +86,64 @@ class ExecutionDetail:
     error: str | None
     steps: list[StepView]
     progress: ExecutionProgress | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWorkflow:
+    """A stored workflow document with what lists show of it (``GET /orchestrations/{name}``)."""
+
+    id: int
+    name: str
+    version: int  # increases when the stored document changes
+    enabled: bool
+    strategy: str
+    steps: tuple[str, ...]  # step ids in document order
+    schedule: dict[str, Any] | str | None  # as written in the document
+    spec: dict[str, Any]  # the workflow document
+    updated_at: datetime | None
+    updated_by: str | None
+    revision: int | None  # increases with every change; the ETag
+
+
+@dataclass(frozen=True, slots=True)
+class StoredWorkflowApplied(StoredWorkflow):
+    """A workflow as applying it left it; ``changed`` is False when it was stored already."""
+
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class WorkflowFromTemplate:
+    """A workflow made from a template: the template, its resolved parameters, the workflow."""
+
+    template: str
+    params: dict[str, Any]
+    workflow: StoredWorkflowApplied
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateSummaryRecord:
+    """A built-in workflow template as lists show it: its parameters' names."""
+
+    name: str
+    category: str
+    title: str
+    description: str
+    required: tuple[str, ...]
+    defaults: dict[str, Any]
+    parameters: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRecord:
+    """A built-in workflow template with its parameters' JSON Schema and its workflow
+    document, placeholders kept (both documents, kept as dicts)."""
+
+    name: str
+    category: str
+    title: str
+    description: str
+    required: tuple[str, ...]
+    defaults: dict[str, Any]
+    parameters: dict[str, Any]
+    workflow: dict[str, Any]

@@ -4,8 +4,10 @@ The page of a 1,000-column table must answer in well under a second: :func:`asse
 reads the asset with its columns, their labels and the newest profile once each (no query
 per column), and applies the profiles' masking rule (a column with a label that is not
 rejected is sensitive; its value figures are masked unless the caller holds ``pii:read``)
-exactly as ``GET /api/v1/assets/{ref}/profile`` does. The tabs' other reads (quality,
-lineage, usage, history, findings) are in the functions below, each one tab's worth.
+exactly as ``GET /api/v1/assets/{ref}/profile`` does. The core's other tabs (lineage,
+history) are in the functions below, each one tab's worth; the features' tabs are in their
+packages (``features/quality/asset_tab.py``, ``features/compliance/findings.py``
+``asset_findings``, ``features/usage/service.py`` ``asset_usage``).
 """
 
 from __future__ import annotations
@@ -21,11 +23,6 @@ from sounding.domain.assets import AssetType
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import mask_column_profile
 from sounding.errors import InvalidInputError, NotFoundError
-from sounding.features.compliance import findings as compliance_findings
-from sounding.features.compliance.records import Finding
-from sounding.features.quality import runs as quality_runs
-from sounding.features.quality import scores as quality_scores
-from sounding.features.quality import service as quality
 from sounding.services import catalog, classification, lineage, profiling, versions
 from sounding.services.context import Context
 from sounding.services.gcpause import paused_gc
@@ -365,52 +362,6 @@ def decide_label(
 
 
 @dataclass(frozen=True, slots=True)
-class RuleStatus:
-    """A quality rule with its newest result (examples masked as the API masks them)."""
-
-    rule: Mapping[str, Any]
-    last: Mapping[str, Any] | None
-
-
-@dataclass(frozen=True, slots=True)
-class ScoreTrend:
-    dimension: str
-    score: float | None
-    points: tuple[tuple[str, float], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class QualityTab:
-    rules: tuple[RuleStatus, ...]
-    scores: tuple[ScoreTrend, ...]
-    total_rules: int
-
-
-def quality_tab(ctx: Context, actor: Principal, view: AssetView, days: int = 30) -> QualityTab:
-    if not view.is_object:
-        return QualityTab((), (), 0)
-    ref = str(view.asset["id"])
-    found, total = quality.list_rules(ctx, actor, asset=ref, limit=200)
-    history, _ = quality_runs.result_history(ctx, actor, asset=ref, limit=500)
-    rules = [asdict(r) for r in found]  # the templates read them as the API's JSON
-    newest: dict[int, Mapping[str, Any]] = {}
-    for r in history:  # newest first
-        newest.setdefault(r.rule_id, asdict(r))
-    statuses = tuple(RuleStatus(rule, newest.get(int(rule["id"]))) for rule in rules)
-    urn = str(view.asset["urn"])
-    current = quality_scores.scores(ctx, actor, asset=urn)["scores"] or {}
-    trends = []
-    for dim in ("overall", *quality_scores.DIMENSIONS):
-        if dim not in current:
-            continue
-        points = quality_scores.trend(ctx, actor, asset=urn, days=days, dimension=dim)["points"]
-        trends.append(
-            ScoreTrend(dim, current.get(dim), tuple((p["date"], p["score"]) for p in points))
-        )
-    return QualityTab(statuses, tuple(trends), total)
-
-
-@dataclass(frozen=True, slots=True)
 class LineageTab:
     upstream: tuple[Mapping[str, Any], ...]
     downstream: tuple[Mapping[str, Any], ...]
@@ -432,15 +383,6 @@ def lineage_tab(ctx: Context, actor: Principal, view: AssetView) -> LineageTab:
     )
     total = lineage.impact(ctx, actor, ref).total
     return LineageTab(tuple(ups), tuple(downs), int(total), bool(graph["truncated"]))
-
-
-def findings_tab(
-    ctx: Context, actor: Principal, view: AssetView, status: str | None = None
-) -> tuple[list[Finding], int]:
-    """Compliance findings on the asset and on its columns."""
-    return compliance_findings.list_findings(
-        ctx, actor, asset=str(view.asset["id"]), status=status, include_columns=True, limit=200
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,8 +21,7 @@ from sounding.domain.assets import (
 from sounding.domain.auth import AssetScope, Permission, Principal, Scope, ScopeKind
 from sounding.domain.paging import Key
 from sounding.errors import InvalidInputError, NotFoundError
-from sounding.features.glossary import asset_terms
-from sounding.services import versions
+from sounding.services import features, versions
 from sounding.services.context import Context
 from sounding.services.sources import get_row
 from sounding.store import tables
@@ -215,7 +214,8 @@ def get_asset(
     with ctx.db.read() as conn:
         kids = repo.children(conn, row["id"], include_deleted) if children else []
         events = repo.events_for(conn, row["id"])
-        terms = asset_terms.term_paths(conn, row["id"])
+        provider = features.asset_terms()  # the glossary's, when it is installed
+        terms = provider.term_paths(conn, row["id"]) if provider is not None else []
     base = record(row)
     return AssetDetail(
         **{f.name: getattr(base, f.name) for f in fields(Asset)},
@@ -253,6 +253,9 @@ def update_asset(
         raise InvalidInputError(f"lifecycle must be one of {', '.join(LIFECYCLE)}")
     if "tags" in changes:
         changes["tags"] = sorted(set(_clean_list("tags", changes["tags"] or [])))
+    terms = features.asset_terms()
+    if terms is None and ("add_terms" in edits or "remove_terms" in edits):
+        raise InvalidInputError("Cannot edit terms: no glossary feature is installed")
     row = _find(ctx, ref)
     current = record(row)
     require_on(ctx, actor, Permission.CATALOG_WRITE, current)
@@ -266,8 +269,8 @@ def update_asset(
             changes["tags"] = sorted(
                 (now | set(edits.get("add_tags", []))) - set(edits.get("remove_tags", []))
             )
-        if "add_terms" in edits or "remove_terms" in edits:
-            asset_terms.edit_links(
+        if terms is not None and ("add_terms" in edits or "remove_terms" in edits):
+            terms.edit_links(
                 conn,
                 actor.name,
                 row["id"],

@@ -37,6 +37,7 @@ from sounding.domain.changes import (
 )
 from sounding.domain.timestamps import as_utc
 from sounding.errors import InvalidInputError
+from sounding.services import features
 from sounding.services.context import Context
 from sounding.services.sources import get_row
 from sounding.store.repos import changes as repo
@@ -258,13 +259,22 @@ class _Catalog:
         return tuple(_rule(r, str(obj["urn"])) for r in rules)
 
 
+def _active_rules(conn: Any, table_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The features' rules on these tables (the quality feature's ``impact_rules`` hook)."""
+    found: list[dict[str, Any]] = []
+    for feature in features.load():
+        if feature.impact_rules is not None:
+            found += feature.impact_rules(conn, table_ids)
+    return found
+
+
 def _load(conn: Any, ids: Iterable[int]) -> _Catalog:
     rows = repo.assets_by_id(conn, sorted(set(ids)))
     parents = {int(r["parent_id"]) for r in rows.values() if r["type"] == "column"}
     rows |= repo.assets_by_id(conn, sorted(parents - set(rows)))
     objects = [i for i, r in rows.items() if r["type"] != "column"]
     rules: dict[int, list[dict[str, Any]]] = {}
-    for rule in repo.active_rules(conn, objects):
+    for rule in _active_rules(conn, objects):
         rules.setdefault(int(rule["asset_id"]), []).append(rule)
     return _Catalog(rows, rules)
 

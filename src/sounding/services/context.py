@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sounding.config import Settings
 from sounding.connectors.registry import ConnectorRegistry, default_registry
@@ -31,7 +31,6 @@ from sounding.store.db import Database
 from sounding.store.repos import scans as scan_repo
 
 if TYPE_CHECKING:  # the parts' modules import this one; they load on first use
-    from sounding.features.usage.service import UsageRecorder
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.search.embeddings import Embedder
     from sounding.services.scheduler import Scheduler
@@ -43,6 +42,21 @@ logger = logging.getLogger(__name__)
 
 ScanHook = Callable[[Mapping[str, Any]], None]
 """Called with each finished scan run (the scheduler's ``source_changed`` triggers)."""
+
+
+class RuntimePart:
+    """A part of the runtime a feature brings (the usage recorder): made once per context on
+    first use by :meth:`Context.part`, given the context; :meth:`Context.stop` calls
+    :meth:`stop` on every part made (write what is buffered, end any thread it started)."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+
+    def stop(self) -> None:
+        """Stop what this part runs and write what it buffers (no-op by default)."""
+
+
+P = TypeVar("P", bound=RuntimePart)
 
 
 @dataclass
@@ -69,7 +83,9 @@ class Context:
     _step_types: StepTypeRegistry | None = field(default=None, init=False, repr=False)
     _engine: EngineHost | None = field(default=None, init=False, repr=False)
     _scheduler: Scheduler | None = field(default=None, init=False, repr=False)
-    _usage: UsageRecorder | None = field(default=None, init=False, repr=False)
+    _parts: dict[type[RuntimePart], RuntimePart] = field(
+        default_factory=dict, init=False, repr=False
+    )
     _search: SearchState | None = field(default=None, init=False, repr=False)
     _embedder: tuple[Embedder | None] | None = field(default=None, init=False, repr=False)
     _sql_workers: SqlWorkers | None = field(default=None, init=False, repr=False)
@@ -124,16 +140,15 @@ class Context:
         """The scheduler, when :meth:`start` started one in this process."""
         return self._scheduler
 
-    @property
-    def usage(self) -> UsageRecorder:
-        """Usage counts of this process, buffered in memory; flushed periodically once
-        :meth:`start` ran, and always by :meth:`stop`."""
+    def part(self, kind: type[P]) -> P:
+        """The context's one ``kind`` part (a feature's, e.g. the usage recorder), made on
+        first use; :meth:`stop` stops it and the next use makes a new one."""
         with self._lock:
-            if self._usage is None:
-                from sounding.features.usage.service import UsageRecorder
-
-                self._usage = UsageRecorder(self)
-            return self._usage
+            found = self._parts.get(kind)
+            if found is None:
+                found = self._parts[kind] = kind(self)
+            assert isinstance(found, kind)
+            return found
 
     def search_state(self, *, fresh: bool = True) -> SearchState:
         """The search index of this home (opened once per process); ``fresh`` brings a new
@@ -172,8 +187,8 @@ class Context:
     def start(self) -> None:
         """What a server runs: the engine (resuming executions a stopped server left, its
         executor connected now so health reports workers), the scheduler on it and the
-        periodic usage flusher. Idempotent."""
-        from sounding.services import executors
+        features' background parts (the usage flusher). Idempotent."""
+        from sounding.services import executors, features
         from sounding.services.scheduler import Scheduler
 
         with self._engine_lock:
@@ -186,18 +201,19 @@ class Context:
                 self.scan_hooks.append(scheduler.on_scan)
                 scheduler.start()
                 self._scheduler = scheduler
-        self.usage.start_flushing()
+        features.start(self)
 
     def stop(self) -> None:
         """Stop what runs in the background, keeping the store open; parts start again on
         next use. The server calls it when it shuts down."""
-        # usage first: it flushes its buffered counts to the store before anything stops;
-        # then the scheduler and the engine (which runs the scans), then what they feed
+        # the features' parts first (usage flushes its buffered counts to the store before
+        # anything stops); then the scheduler and the engine (which runs the scans), then
+        # what they feed
         with self._lock:
-            usage, self._usage = self._usage, None
+            parts, self._parts = list(self._parts.values()), {}
             workers, self._sql_workers = self._sql_workers, None
-        if usage is not None:
-            usage.stop()
+        for part in parts:
+            part.stop()
         with self._engine_lock:  # stopped outside the lock: their tasks may read the context
             scheduler, self._scheduler = self._scheduler, None
             engine, self._engine = self._engine, None

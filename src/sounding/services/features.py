@@ -12,12 +12,17 @@ commands and pages are one line in the presentation's tuples (``api.routes.ROUTE
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlalchemy.engine import Connection
+
+    from sounding.domain.search import SearchDocument
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.services.context import Context
 
@@ -32,18 +37,112 @@ DEFAULT_FEATURES: tuple[str, ...] = (
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]
+ContextHook = Callable[["Context"], None]
+ConnFigures = Callable[["Connection"], Mapping[str, int]]
+
+
+class AssetTerms(Protocol):
+    """The glossary terms shown and edited on an asset (``GET``/``PATCH /api/v1/assets``)."""
+
+    def term_paths(self, conn: Connection, asset_id: int) -> list[str]: ...
+
+    def edit_links(
+        self,
+        conn: Connection,
+        actor: str,
+        asset_id: int,
+        add: Sequence[str],
+        remove: Sequence[str],
+    ) -> object: ...
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageQuery:
+    """One coverage figure a feature adds to the home page and catalog analytics: the ids of
+    the assets that have it (a column counts for its table)."""
+
+    key: str  # e.g. "with_quality_rules"
+    asset_ids: Callable[[], sa.Select[Any]]
+    in_analytics: bool = True  # also in ``GET /api/v1/analytics/catalog`` (else home only)
+    after: str | None = None  # the home page shows it after this figure (else last)
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyticsWindow:
+    """The window of a catalog analytics read: ``days`` UTC days from ``since_day``."""
+
+    since_day: date
+    since: datetime
+    days: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFields:
+    """What a feature adds to the search documents of some assets, by asset id: words and
+    names (a column's count for its table too) and the ranking inputs of tables, views and
+    datasets (``SearchDocument``'s fields of the same names)."""
+
+    glossary_terms: Mapping[int, Sequence[str]] = field(default_factory=dict)
+    terms: Mapping[int, Sequence[str]] = field(default_factory=dict)
+    popularity: Mapping[int, float] = field(default_factory=dict)
+    quality: Mapping[int, float] = field(default_factory=dict)
+
+
+class SearchSource(Protocol):
+    """Documents a feature indexes besides assets (the glossary's terms): ``kind`` is their
+    document type and their notes' kind in the search outbox."""
+
+    kind: str
+
+    def documents(
+        self, conn: Connection, ids: Sequence[int]
+    ) -> tuple[list[SearchDocument], set[int]]:
+        """The documents of these ids, and the ids that no longer exist."""
+        ...
+
+    def ids_after(self, conn: Connection, after: int, limit: int) -> list[int]:
+        """Up to ``limit`` ids after ``after``, in order (a rebuild pages through them)."""
+        ...
+
+
+SearchFieldsHook = Callable[["Connection", Sequence[int], Sequence[int]], SearchFields]
+"""(conn, assets and their columns, the tables/views/datasets among them) -> fields."""
 
 
 @dataclass(frozen=True, slots=True)
 class Feature:
-    """What one feature contributes to the runtime.
+    """What one feature contributes to the runtime and the core's combined views.
 
-    ``bind_step_types`` registers the feature's workflow step types with their handlers bound
-    to the context (called when ``ctx.step_types`` is first read; it must start nothing).
+    Every hook is optional and imports its feature's modules when called, so loading the
+    registry imports no feature's service.
+
+    - ``bind_step_types``: its workflow step types, bound to the context (called when
+      ``ctx.step_types`` is first read; it must start nothing).
+    - ``start``: what a server starts for it (``Context.start``), e.g. a flusher thread on a
+      :class:`~sounding.services.context.RuntimePart`; ``Context.stop`` stops every part.
+    - ``flush``: writes what it buffers in memory, before a read that must count it.
+    - ``coverage``: coverage figures (home page, analytics).
+    - ``analytics``: sections of ``GET /api/v1/analytics/catalog`` over a window.
+    - ``metrics``: figures ``/metrics`` exports (read at scrape time).
+    - ``todo``: what waits for a steward, counted (home page).
+    - ``asset_terms``: the terms shown on and edited through an asset.
+    - ``impact_rules``: the active rules on tables (change impact).
+    - ``search_fields``: what it adds to the assets' search documents.
+    - ``search_source``: documents of its own that search indexes (the glossary's terms).
     """
 
     name: str
     bind_step_types: StepBinder | None = None
+    start: ContextHook | None = None
+    flush: ContextHook | None = None
+    coverage: tuple[CoverageQuery, ...] = ()
+    analytics: Callable[[Connection, AnalyticsWindow], Mapping[str, object]] | None = None
+    metrics: Callable[[Context, Connection], Mapping[str, object]] | None = None
+    todo: ConnFigures | None = None
+    asset_terms: Callable[[], AssetTerms] | None = None
+    impact_rules: Callable[[Connection, Sequence[int]], list[dict[str, Any]]] | None = None
+    search_fields: SearchFieldsHook | None = None
+    search_source: Callable[[], SearchSource] | None = None
 
 
 @cache
@@ -63,3 +162,30 @@ def bind_step_types(ctx: Context, registry: StepTypeRegistry) -> None:
     for feature in load():
         if feature.bind_step_types is not None:
             feature.bind_step_types(ctx, registry)
+
+
+def start(ctx: Context) -> None:
+    """What a server starts for the features (``Context.start``)."""
+    for feature in load():
+        if feature.start is not None:
+            feature.start(ctx)
+
+
+def flush(ctx: Context) -> None:
+    """Write what the features buffer in memory (before a read that counts it)."""
+    for feature in load():
+        if feature.flush is not None:
+            feature.flush(ctx)
+
+
+def coverage() -> tuple[CoverageQuery, ...]:
+    return tuple(q for f in load() for q in f.coverage)
+
+
+def asset_terms() -> AssetTerms | None:
+    """The provider of the terms on an asset (the glossary's), None without one."""
+    return next((f.asset_terms() for f in load() if f.asset_terms is not None), None)
+
+
+def search_sources() -> tuple[SearchSource, ...]:
+    return tuple(f.search_source() for f in load() if f.search_source is not None)

@@ -15,7 +15,7 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.changes import ChangeImpact
 from sounding.domain.scans import ScanStatus
 from sounding.domain.timestamps import as_utc
-from sounding.services import change_impact, scans
+from sounding.services import change_impact, features, scans
 from sounding.services.context import Context
 from sounding.store.repos import analytics as analytics_repo
 from sounding.store.repos import overview as repo
@@ -135,18 +135,18 @@ def home(ctx: Context, actor: Principal) -> HomeOverview:
     with ctx.db.read() as conn:
         by_type = analytics_repo.counts_by_type(conn)
         by_source = {r["source"]: int(r["count"]) for r in analytics_repo.objects_by_source(conn)}
-        counts = analytics_repo.coverage_counts(conn)
-        counts["with_terms"] = repo.objects_with_terms(conn)
-        outcomes = analytics_repo.latest_rule_outcomes(conn)
-        critical = sum(
-            int(r["count"])
-            for r in analytics_repo.findings_by_state(conn, status="open")
-            if r["severity"] == "critical"
-        )
+        added = features.coverage()
+        counts = analytics_repo.coverage_counts(conn, {q.key: q.asset_ids() for q in added})
+        todo: dict[str, int] = {}
+        for feature in features.load():
+            if feature.todo is not None:
+                todo.update(feature.todo(conn))
         pending = repo.pending_classifications(conn)
         events = repo.recent_events(conn, RECENT_EVENTS)
     total = counts["total"]
-    keys = ("owned", "described", "classified", "with_terms", "with_lineage", "with_quality_rules")
+    keys = ["owned", "described", "classified", "with_lineage"]
+    for query in added:  # each after the figure it names (else last)
+        keys.insert(keys.index(query.after) + 1 if query.after in keys else len(keys), query.key)
     runs, _ = scans.list_scans(ctx, actor, SCANS_LOOKED_AT, 0)
     now = datetime.now(UTC)
     changes, more = change_impact.impact_page(ctx, actor, now - CHANGES_WITHIN, limit=CHANGES)
@@ -164,9 +164,9 @@ def home(ctx: Context, actor: Principal) -> HomeOverview:
         coverage=tuple(Coverage(k, counts[k], total) for k in keys),
         todo=Todo(
             pending_classifications=pending,
-            failing_rules=outcomes["failed"],
-            erroring_rules=outcomes["errored"],
-            open_critical_findings=critical,
+            failing_rules=todo.get("failing_rules", 0),
+            erroring_rules=todo.get("erroring_rules", 0),
+            open_critical_findings=todo.get("open_critical_findings", 0),
             unowned_objects=total - counts["owned"],
         ),
         recent_events=tuple(

@@ -29,13 +29,8 @@ from sounding.domain.search import (
     SuggestionKind,
 )
 from sounding.errors import InvalidInputError
-from sounding.features.glossary import repo as glossary_repo
-from sounding.features.glossary.links import asset_term_names
-from sounding.features.glossary.terms import DEPRECATED, term_urn
-from sounding.features.quality import repo as quality_repo
-from sounding.features.usage import repo as usage_repo
 from sounding.search.index import SearchIndex, open_index
-from sounding.services import catalog
+from sounding.services import catalog, features
 from sounding.services.context import Context
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import scanning as label_repo
@@ -121,10 +116,14 @@ def _state(ctx: Context, *, fresh: bool = True) -> SearchState:
 def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], set[int]]:
     """Search documents of these assets, and the ids that no longer exist.
 
-    A document carries the names, synonyms and abbreviations of its accepted glossary terms
-    (a table also those of its columns), so searching a term's synonym finds the asset. Its
-    ranking inputs are the asset's stored popularity and the newest overall quality score
-    (tables, views and datasets that were scored); both services note changes in the outbox."""
+    The features add to it (their ``search_fields`` hook): the glossary the names, synonyms
+    and abbreviations of its accepted terms (a table also those of its columns), so searching
+    a term's synonym finds the asset; usage the asset's stored popularity and quality the
+    newest overall score, the ranking inputs. Each notes its changes in the outbox."""
+    terms: dict[int, list[str]] = {}
+    term_names: dict[int, list[str]] = {}
+    popularity: dict[int, float] = {}
+    quality: dict[int, float] = {}
     with ctx.db.read() as conn:
         rows = {r["id"]: r for r in asset_repo.get_many(conn, ids)}
         objects = [i for i, r in rows.items() if r["type"] in OBJECTS]
@@ -132,13 +131,15 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
         column_ids = [c["id"] for cols in columns.values() for c in cols]
         column_ids += [i for i, r in rows.items() if r["type"] == "column"]
         labels = label_repo.labels_for(conn, column_ids)
-        terms = asset_term_names(conn, [*rows, *column_ids])
-        term_names = {
-            a: [t["name"] for t in ts]
-            for a, ts in glossary_repo.accepted_terms(conn, [*rows, *column_ids]).items()
-        }
-        popularity = usage_repo.popularity_for(conn, rows)
-        quality = quality_repo.scores_for(conn, objects)
+        for feature in features.load():
+            if feature.search_fields is not None:
+                added = feature.search_fields(conn, [*rows, *column_ids], objects)
+                for asset_id, words in added.glossary_terms.items():
+                    terms.setdefault(asset_id, []).extend(words)
+                for asset_id, names in added.terms.items():
+                    term_names.setdefault(asset_id, []).extend(names)
+                popularity.update(added.popularity)
+                quality.update(added.quality)
 
     def live(asset_id: int) -> list[str]:
         return [x["label"] for x in labels.get(asset_id, []) if x["status"] != "rejected"]
@@ -165,33 +166,6 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
     return docs, set(ids) - set(rows)
 
 
-def term_documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], set[int]]:
-    """Search documents of glossary terms (type ``glossary_term``), and the ids gone.
-
-    Name, path (as qualified name), definition (as description), synonyms and abbreviations
-    (as the document's glossary terms); the top-level category is its domain."""
-    with ctx.db.read() as conn:
-        rows = glossary_repo.terms_by_ids(conn, ids)
-    docs = [
-        SearchDocument(
-            id=t["id"],
-            urn=term_urn(t["id"]),
-            name=t["name"],
-            qualified_name=t["path"],
-            type=GLOSSARY_TERM,
-            description=t["definition"],
-            owner=t["owner"],
-            steward=t["steward"],
-            domain=t["path"].strip("/").split("/")[0],
-            glossary_terms=(*(t["synonyms"] or []), *(t["abbreviations"] or [])),
-            lifecycle="deprecated" if t["status"] == DEPRECATED else None,
-            terms=(t["name"],),
-        )
-        for t in rows.values()
-    ]
-    return docs, set(ids) - set(rows)
-
-
 def catch_up(ctx: Context) -> int:
     """Apply every outbox note after the index's cursor; returns how many assets changed."""
     state = _state(ctx)
@@ -203,12 +177,17 @@ def catch_up(ctx: Context) -> int:
             if last is None:
                 return applied
             assets = [(ref, urn) for kind, ref, urn in notes if kind == outbox.ASSET]
-            terms = [(ref, urn) for kind, ref, urn in notes if kind == GLOSSARY_TERM]
             docs, gone = documents(ctx, [ref for ref, _ in assets])
-            term_docs, terms_gone = term_documents(ctx, [ref for ref, _ in terms])
             deletes = [urn for ref, urn in assets if ref in gone and urn]
-            deletes += [urn for ref, urn in terms if ref in terms_gone and urn]
-            state.index.apply(docs + term_docs, deletes)
+            for source in features.search_sources():  # the glossary's terms
+                noted = [(ref, urn) for kind, ref, urn in notes if kind == source.kind]
+                if not noted:
+                    continue
+                with ctx.db.read() as conn:
+                    more, more_gone = source.documents(conn, [ref for ref, _ in noted])
+                docs += more
+                deletes += [urn for ref, urn in noted if ref in more_gone and urn]
+            state.index.apply(docs, deletes)
             state.index.commit()
             state.cursor = last
             applied += len(notes)
@@ -224,14 +203,16 @@ def _all_documents(ctx: Context) -> Iterator[SearchDocument]:
         docs, _ = documents(ctx, ids)
         yield from docs
         after = ids[-1]
-    after = 0
-    while True:
-        with ctx.db.read() as conn:
-            ids = glossary_repo.term_ids_after(conn, after, BATCH)
-        if not ids:
-            return
-        yield from term_documents(ctx, ids)[0]
-        after = ids[-1]
+    for source in features.search_sources():
+        after = 0
+        while True:
+            with ctx.db.read() as conn:
+                ids = source.ids_after(conn, after, BATCH)
+                found = source.documents(conn, ids)[0] if ids else []
+            if not ids:
+                break
+            yield from found
+            after = ids[-1]
 
 
 def reindex(ctx: Context) -> int:

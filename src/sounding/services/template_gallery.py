@@ -135,5 +135,5 @@ def create(
         made = templates.instantiate_template(ctx, actor, name, params)
     except ValidationFailedError as exc:
         return FormProblems(_field_errors(exc))
-    stored = made["workflow"]
-    return AppliedWorkflow(str(stored["name"]), int(stored["version"]), bool(stored["changed"]))
+    stored = made.workflow
+    return AppliedWorkflow(stored.name, stored.version, stored.changed)

@@ -8,6 +8,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.executions import (
+    TemplateRecord,
+    TemplateSummaryRecord,
+    WorkflowFromTemplate,
+)
 from sounding.orchestration.templating import (
     Template,
     builtin_templates,
@@ -28,36 +33,43 @@ def _templates() -> dict[str, Template]:
     return builtin_templates()
 
 
-def _public(t: Template, *, full: bool) -> dict[str, Any]:
+def _summary(t: Template) -> TemplateSummaryRecord:
     props = t.parameters.get("properties") or {}
-    out: dict[str, Any] = {
-        "name": t.name,
-        "category": t.category,
-        "title": t.title,
-        "description": t.description,
-        "required": list(t.parameters.get("required") or []),
-        "defaults": t.defaults(),
-        "parameters": t.parameters if full else sorted(props),
-    }
-    if full:
-        out["workflow"] = t.workflow
-    return out
+    return TemplateSummaryRecord(
+        name=t.name,
+        category=t.category,
+        title=t.title,
+        description=t.description,
+        required=tuple(t.parameters.get("required") or []),
+        defaults=t.defaults(),
+        parameters=tuple(sorted(props)),
+    )
 
 
-def list_templates(ctx: Context, actor: Principal) -> list[dict[str, Any]]:
+def list_templates(ctx: Context, actor: Principal) -> list[TemplateSummaryRecord]:
     actor.require(Permission.CATALOG_READ)
-    return [_public(t, full=False) for t in _templates().values()]
+    return [_summary(t) for t in _templates().values()]
 
 
-def get(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
+def get(ctx: Context, actor: Principal, name: str) -> TemplateRecord:
     """A template with its parameter schema and its workflow document (placeholders kept)."""
     actor.require(Permission.CATALOG_READ)
-    return _public(get_template(_templates(), name), full=True)
+    t = get_template(_templates(), name)
+    return TemplateRecord(
+        name=t.name,
+        category=t.category,
+        title=t.title,
+        description=t.description,
+        required=tuple(t.parameters.get("required") or []),
+        defaults=t.defaults(),
+        parameters=dict(t.parameters),
+        workflow=dict(t.workflow),
+    )
 
 
 def instantiate_template(
     ctx: Context, actor: Principal, name: str, params: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> WorkflowFromTemplate:
     """Validate ``params`` against the template's schema, render the workflow and store it
     (a new version if a workflow of that name exists and changed)."""
     actor.require(Permission.SCAN_RUN)
@@ -71,7 +83,7 @@ def instantiate_template(
             actor.name,
             TEMPLATE_ACTION,
             "workflow",
-            stored["name"],
+            stored.name,
             {"template": name, "params": resolved},
         )
-    return {"template": name, "params": resolved, "workflow": stored}
+    return WorkflowFromTemplate(template=name, params=resolved, workflow=stored)

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.executions import ExecutionDetail
+from sounding.domain.executions import ExecutionDetail, StoredWorkflowApplied
 from sounding.domain.workflow_pages import (
     AppliedWorkflow,
     EditorProblem,
@@ -206,20 +206,20 @@ def run_fields(doc: Mapping[str, Any], origin: TemplateOrigin | None) -> tuple[P
 
 def view(ctx: Context, actor: Principal, name: str) -> WorkflowView:
     stored = workflows.get_workflow(ctx, actor, name)
-    doc: Mapping[str, Any] = stored["spec"]
+    doc: Mapping[str, Any] = stored.spec
     origin = origin_of(ctx, name)
     with ctx.db.read() as conn:
         history = listing.history(conn, name, HISTORY)
     schedule = _safe_schedule(doc)
     return WorkflowView(
-        name=stored["name"],
-        version=stored["version"],
-        enabled=bool(stored["enabled"]),
+        name=stored.name,
+        version=stored.version,
+        enabled=stored.enabled,
         description=str(doc.get("description") or ""),
         yaml=to_yaml(doc),
-        revision=stored.get("revision"),
+        revision=stored.revision,
         schedule=schedule_words(schedule),
-        next_run=next_run(schedule, bool(stored["enabled"]), datetime.now(UTC)),
+        next_run=next_run(schedule, stored.enabled, datetime.now(UTC)),
         elements=dag_elements(doc),
         run_fields=run_fields(doc, origin),
         executions=tuple(
@@ -235,8 +235,8 @@ def view(ctx: Context, actor: Principal, name: str) -> WorkflowView:
             for h in history
         ),
         origin=origin,
-        updated_at=stored.get("updated_at"),
-        updated_by=stored.get("updated_by"),
+        updated_at=stored.updated_at,
+        updated_by=stored.updated_by,
     )
 
 
@@ -256,8 +256,8 @@ def place_problems(text: str, exc: SoundingError) -> tuple[EditorProblem, ...]:
     )
 
 
-def _applied(stored: Mapping[str, Any]) -> AppliedWorkflow:
-    return AppliedWorkflow(str(stored["name"]), int(stored["version"]), bool(stored["changed"]))
+def _applied(stored: StoredWorkflowApplied) -> AppliedWorkflow:
+    return AppliedWorkflow(stored.name, stored.version, stored.changed)
 
 
 def apply_yaml(
@@ -287,7 +287,7 @@ def run(
     does not read as its type (nothing starts then)."""
     actor.require(Permission.SCAN_RUN)
     stored = workflows.get_workflow(ctx, actor, name)
-    fields = run_fields(stored["spec"], origin_of(ctx, name))
+    fields = run_fields(stored.spec, origin_of(ctx, name))
     params, errors = param_forms.read_form(fields, form)
     if errors:
         return FormProblems(errors)

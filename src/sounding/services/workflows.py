@@ -21,7 +21,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.executions import ExecutionDetail, ExecutionSummary
+from sounding.domain.executions import (
+    ExecutionDetail,
+    ExecutionSummary,
+    StoredWorkflow,
+    StoredWorkflowApplied,
+)
 from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus
 from sounding.domain.timestamps import format_timestamp
 from sounding.errors import InvalidInputError, NotFoundError, ParseError
@@ -98,15 +103,15 @@ class EngineHost:
         self.loop.close()
 
 
-def _public_workflow(row: Mapping[str, Any]) -> dict[str, Any]:
+def _public_fields(row: Mapping[str, Any]) -> dict[str, Any]:
     spec = row["spec"]
     return {
         "id": row["id"],
         "name": row["name"],
         "version": row["version"],
-        "enabled": row["enabled"],
+        "enabled": bool(row["enabled"]),
         "strategy": spec.get("strategy", "graph_based"),
-        "steps": [s.get("id") for s in spec.get("steps", [])],
+        "steps": tuple(s.get("id") for s in spec.get("steps", [])),
         "schedule": spec.get("schedule"),
         "spec": spec,
         "updated_at": row.get("updated_at"),
@@ -115,13 +120,17 @@ def _public_workflow(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _public_workflow(row: Mapping[str, Any]) -> StoredWorkflow:
+    return StoredWorkflow(**_public_fields(row))
+
+
 def apply_workflow(
     ctx: Context,
     actor: Principal,
     document: str | Mapping[str, Any],
     *,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> StoredWorkflowApplied:
     """Validate and store a workflow definition (a new version when it changed);
     ``if_match`` replaces it only if it is still the one read (an ETag)."""
     actor.require(Permission.SCAN_RUN)
@@ -151,7 +160,7 @@ def apply_workflow(
                 spec.name,
                 {"version": row["version"]},
             )
-    return {**_public_workflow(row), "changed": changed}
+    return StoredWorkflowApplied(**_public_fields(row), changed=changed)
 
 
 def apply_workflow_body(
@@ -160,7 +169,7 @@ def apply_workflow_body(
     body: bytes,
     content_type: str,
     if_match: str | None = None,
-) -> dict[str, Any]:
+) -> StoredWorkflowApplied:
     """An HTTP request body: YAML when the content type says so, else JSON; ``if_match`` as
     for ``apply_workflow``."""
     actor.require(Permission.SCAN_RUN)
@@ -181,7 +190,7 @@ def apply_workflow_body(
     return apply_workflow(ctx, actor, doc, if_match=if_match)
 
 
-def set_enabled(ctx: Context, actor: Principal, name: str, enabled: bool) -> dict[str, Any]:
+def set_enabled(ctx: Context, actor: Principal, name: str, enabled: bool) -> StoredWorkflow:
     """Pause (``False``) or resume a workflow's schedule and triggers. On resuming, schedule
     ticks that fell while it was disabled are missed ticks: its ``catchup`` policy decides
     (``none`` runs none of them, ``latest`` the newest, ``all`` each)."""
@@ -216,7 +225,7 @@ def _known(ctx: Context) -> workflow_checks.Known:
 
 def list_workflows(
     ctx: Context, actor: Principal, *, include_adhoc: bool = False
-) -> list[dict[str, Any]]:
+) -> list[StoredWorkflow]:
     """Stored workflows; the ad-hoc ``scan:NAME`` ones of ``sounding scan`` only when asked."""
     actor.require(Permission.CATALOG_READ)
     with ctx.db.read() as conn:
@@ -224,7 +233,7 @@ def list_workflows(
     return [_public_workflow(r) for r in rows if include_adhoc or not r["name"].startswith("scan:")]
 
 
-def get_workflow(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
+def get_workflow(ctx: Context, actor: Principal, name: str) -> StoredWorkflow:
     actor.require(Permission.CATALOG_READ)
     with ctx.db.read() as conn:
         row = repo.get(conn, name)
@@ -261,9 +270,7 @@ def execute(
     workflow = get_workflow(ctx, actor, name)
     engine = ctx.engine
     pools.refresh(ctx)  # pools changed by another process (the CLI while a server runs)
-    execution_id = engine.call(
-        engine.engine.submit(workflow["spec"], params=params, trigger=trigger)
-    )
+    execution_id = engine.call(engine.engine.submit(workflow.spec, params=params, trigger=trigger))
     with ctx.db.write() as conn:
         audit.record(
             conn,

@@ -19,7 +19,9 @@ from fastapi.responses import RedirectResponse, Response
 from sounding.domain.auth import Permission
 from sounding.errors import InvalidInputError, PreconditionFailedError
 from sounding.features.accounts.web_sessions import WebSession
+from sounding.features.compliance.findings import asset_findings
 from sounding.features.glossary import service as glossary
+from sounding.features.quality.asset_tab import QualityTab, quality_tab
 from sounding.features.usage import service as usage
 from sounding.services import asset_page, catalog
 from sounding.services.asset_page import AssetView
@@ -80,13 +82,16 @@ def _tab_values(
     if tab == "lineage":
         return {"lineage": asset_page.lineage_tab(ctx, principal, view)}
     if tab == "quality":
-        return {"quality": asset_page.quality_tab(ctx, principal, view)}
+        if not view.is_object:
+            return {"quality": QualityTab((), (), 0)}
+        asset_id, urn = int(view.asset["id"]), str(view.asset["urn"])
+        return {"quality": quality_tab(ctx, principal, asset_id, urn)}
     if tab == "usage":
         return {"usage": usage.asset_usage(ctx, principal, str(view.asset["id"]), days=30)}
     if tab == "history":
         return {"history": asset_page.history_tab(view)}
     if tab == "compliance":
-        findings, total = asset_page.findings_tab(ctx, principal, view)
+        findings, total = asset_findings(ctx, principal, int(view.asset["id"]))
         return {"findings": findings, "findings_total": total}
     return {}
 

@@ -96,7 +96,7 @@ def set_enabled(
     stored = workflows.set_enabled(ctx, web.principal, name, enabled == "true")
     if request.headers.get("hx-request") != "true":
         return RedirectResponse(workflow_url(name), status_code=303)
-    values = {"name": stored["name"], "enabled": stored["enabled"]}
+    values = {"name": stored.name, "enabled": stored.enabled}
     return render(request, "workflows/_switch.html", values, web=web)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.api.schemas import AssetUsagePublic, CatalogAnalyticsPublic, QueryUsageIngested
 from sounding.features.usage import service as usage
+from sounding.features.usage.records import AssetUsage, QueryUsageAdded
 from sounding.services import analytics
 
 router = APIRouter(tags=["analytics"])
@@ -22,12 +23,12 @@ def catalog_analytics(ctx: CtxDep, who: Reader, days: Days = 30) -> dict[str, An
 
 
 @router.get("/assets/{ref}/usage", response_model=AssetUsagePublic)
-def asset_usage(ctx: CtxDep, who: Reader, ref: str, days: Days = 30) -> dict[str, Any]:
+def asset_usage(ctx: CtxDep, who: Reader, ref: str, days: Days = 30) -> AssetUsage:
     """An asset's popularity and its views, search hits and query calls per day."""
     return usage.asset_usage(ctx, who, ref, days)
 
 
 @router.post("/sources/{name}/usage/ingest", response_model=QueryUsageIngested)
-def ingest_usage(ctx: CtxDep, who: Runner, name: str) -> dict[str, Any]:
+def ingest_usage(ctx: CtxDep, who: Runner, name: str) -> QueryUsageAdded:
     """Add the calls in the source's ``pg_stat_statements`` as query usage of its tables."""
     return usage.ingest_query_usage(ctx, who, name)

@@ -22,6 +22,7 @@ from sounding.api.schemas.workflows import (
     TemplateList,
     TemplatePublic,
 )
+from sounding.domain.executions import TemplateRecord, WorkflowFromTemplate
 from sounding.features.insights import service as insights
 from sounding.services import health, templates
 
@@ -36,7 +37,7 @@ def list_templates(ctx: CtxDep, who: Reader) -> dict[str, Any]:
 
 
 @router.get("/templates/{name}", response_model=TemplatePublic)
-def get_template(ctx: CtxDep, who: Reader, name: str) -> dict[str, Any]:
+def get_template(ctx: CtxDep, who: Reader, name: str) -> TemplateRecord:
     """A template: its parameters' JSON Schema, defaults and workflow document."""
     return templates.get(ctx, who, name)
 
@@ -44,7 +45,7 @@ def get_template(ctx: CtxDep, who: Reader, name: str) -> dict[str, Any]:
 @router.post("/templates/{name}/instantiate", status_code=201, response_model=TemplateInstance)
 def instantiate_template(
     ctx: CtxDep, who: Runner, name: str, body: TemplateInstantiate | None = None
-) -> dict[str, Any]:
+) -> WorkflowFromTemplate:
     """Validate the parameters (422 names each problem), render and store the workflow."""
     return templates.instantiate_template(ctx, who, name, body.params if body else {})
 

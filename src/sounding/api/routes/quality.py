@@ -35,6 +35,8 @@ from sounding.features.quality.records import (
     QualityRunDetail,
     RuleFileResult,
     RuleSuggestions,
+    ScopeScores,
+    ScopeTrend,
 )
 
 router = APIRouter(prefix="/quality", tags=["quality"])
@@ -140,7 +142,7 @@ def scores(
     source: str | None = None,
     domain: str | None = None,
     asset: str | None = None,
-) -> dict[str, Any]:
+) -> ScopeScores:
     """Scores per dimension and overall, rolled up to tables, schemas, sources, domains."""
     return quality_scores.scores(ctx, who, source=source, domain=domain, asset=asset)
 
@@ -154,7 +156,7 @@ def trend(
     asset: str | None = None,
     days: Annotated[int, Query(ge=1, le=366)] = 30,
     dimension: str = "overall",
-) -> dict[str, Any]:
+) -> ScopeTrend:
     return quality_scores.trend(
         ctx, who, source=source, domain=domain, asset=asset, days=days, dimension=dimension
     )

@@ -32,7 +32,7 @@ from sounding.api.schemas.workflows import (
     WorkflowUpdate,
 )
 from sounding.domain.auth import Permission, Principal
-from sounding.domain.executions import ExecutionDetail
+from sounding.domain.executions import ExecutionDetail, StoredWorkflow, StoredWorkflowApplied
 from sounding.domain.orchestration import RunEvent, RunStatus
 from sounding.domain.timestamps import to_text
 from sounding.errors import SoundingError
@@ -68,14 +68,14 @@ _WORKFLOW_BODY = {
 )
 async def apply_orchestration(
     ctx: CtxDep, who: Runner, request: Request, response: Response, if_match: IfMatch
-) -> dict[str, Any]:
+) -> StoredWorkflowApplied:
     """Create or update a workflow: the document as JSON, or as YAML text with
     ``Content-Type: application/yaml``. 422 names every problem (structure, unknown sources,
     pools and resources, a notify step without a URL). With ``If-Match``, only replace the
     stored one if it is still at that ETag."""
     body = await request.body()
     kind = request.headers.get("content-type", "")
-    result: dict[str, Any] = await run_in_threadpool(
+    result: StoredWorkflowApplied = await run_in_threadpool(
         workflows.apply_workflow_body, ctx, who, body, kind, if_match
     )
     return tagged(response, result)
@@ -84,14 +84,14 @@ async def apply_orchestration(
 @router.patch("/orchestrations/{name}", response_model=WorkflowPublic)
 def update_orchestration(
     ctx: CtxDep, who: Runner, name: str, body: WorkflowUpdate
-) -> dict[str, Any]:
+) -> StoredWorkflow:
     """Enable or disable a workflow: a disabled one's schedule ticks and triggers start
     nothing (manual runs still work)."""
     return workflows.set_enabled(ctx, who, name, body.enabled)
 
 
 @router.get("/orchestrations/{name}", response_model=WorkflowPublic)
-def get_orchestration(ctx: CtxDep, who: Reader, response: Response, name: str) -> dict[str, Any]:
+def get_orchestration(ctx: CtxDep, who: Reader, response: Response, name: str) -> StoredWorkflow:
     return tagged(response, workflows.get_workflow(ctx, who, name))
 
 

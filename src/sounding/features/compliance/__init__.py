@@ -4,16 +4,20 @@ they raise with their history, reports, and the ``compliance`` step type.
 ``records`` (what the service returns), ``service`` (evaluate, the step's planner),
 ``findings`` (list, acknowledge, resolve, report), ``repo`` and ``tables`` with
 ``migrations/``, ``checks`` (pure control checks), ``frameworks`` (the framework files in
-``frameworks/``), ``report`` (the printable report).
+``frameworks/``), ``report`` (the printable report), ``analytics`` (what it adds to the
+core's combined views: the compliance trend, metrics, the home page's to-do).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from sounding.services.features import Feature
+from sounding.services.features import AnalyticsWindow, Feature
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.services.context import Context
 
@@ -24,4 +28,28 @@ def _bind_step_types(ctx: Context, registry: StepTypeRegistry) -> None:
     registry.register("compliance", lambda s: service.plan_step(ctx, s), replace=True)
 
 
-FEATURE = Feature("compliance", bind_step_types=_bind_step_types)
+def _analytics(conn: Connection, window: AnalyticsWindow) -> Mapping[str, object]:
+    from sounding.features.compliance import analytics
+
+    return analytics.sections(conn, window)
+
+
+def _metrics(ctx: Context, conn: Connection) -> Mapping[str, object]:
+    from sounding.features.compliance import analytics
+
+    return analytics.metrics(ctx, conn)
+
+
+def _todo(conn: Connection) -> Mapping[str, int]:
+    from sounding.features.compliance import analytics
+
+    return analytics.todo(conn)
+
+
+FEATURE = Feature(
+    "compliance",
+    bind_step_types=_bind_step_types,
+    analytics=_analytics,
+    metrics=_metrics,
+    todo=_todo,
+)

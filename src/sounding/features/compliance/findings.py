@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import asdict
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.features.compliance import checks, repo
 from sounding.features.compliance.frameworks import SEVERITIES, Framework
-from sounding.features.compliance.records import Finding, FindingEvent
+from sounding.features.compliance.records import ComplianceReport, Finding, FindingEvent
 from sounding.features.compliance.report import render
 from sounding.features.compliance.service import (
     ACCEPTED,
@@ -302,7 +301,7 @@ def open_finding_counts(ctx: Context) -> list[dict[str, Any]]:
 
 def report(
     ctx: Context, actor: Principal, framework_id: str, source: str | None = None
-) -> dict[str, Any]:
+) -> ComplianceReport:
     """Coverage, open findings by severity and the evidence, for one framework."""
     actor.require(Permission.CATALOG_READ)
     fw = resolve_frameworks(ctx, [framework_id])[0]
@@ -335,21 +334,21 @@ def report(
     failing_assets = {r["asset_id"] for r in open_rows} & all_scoped
     last = next((h for h in history if fw.id in (h["frameworks"] or [])), None)
     known = {fw.id: fw}
-    return {
-        "framework": {k: v for k, v in fw.to_dict().items() if k != "requirements"},
-        "generated_at": utcnow(),
-        "source": source,
-        "last_evaluation": {"id": last["id"], "finished_at": last["finished_at"]} if last else None,
-        "assets_in_scope": len(all_scoped),
-        "compliant_assets": len(all_scoped - failing_assets),
-        "coverage": _share(len(all_scoped - failing_assets), len(all_scoped)),
-        "open_by_severity": {
+    return ComplianceReport(
+        framework={k: v for k, v in fw.to_dict().items() if k != "requirements"},
+        generated_at=utcnow(),
+        source=source,
+        last_evaluation={"id": last["id"], "finished_at": last["finished_at"]} if last else None,
+        assets_in_scope=len(all_scoped),
+        compliant_assets=len(all_scoped - failing_assets),
+        coverage=_share(len(all_scoped - failing_assets), len(all_scoped)),
+        open_by_severity={
             s: sum(r["severity"] == s for r in open_rows) for s in reversed(SEVERITIES)
         },
-        "status_counts": {s: sum(r["status"] == s for r in rows) for s in STATUSES},
-        "requirements": requirements,
-        "findings": [asdict(_public(r, known)) for r in rows if r["status"] != RESOLVED],
-    }
+        status_counts={s: sum(r["status"] == s for r in rows) for s in STATUSES},
+        requirements=tuple(requirements),
+        findings=tuple(_public(r, known) for r in rows if r["status"] != RESOLVED),
+    )
 
 
 def _share(part: int, whole: int) -> float | None:
@@ -362,3 +361,12 @@ def render_report(
     """The report as ``(media type, text)`` in ``json``, ``csv`` or ``html``."""
     _check_choice("format", fmt, FORMATS)
     return render(report(ctx, actor, framework_id, source), fmt)
+
+
+def asset_findings(
+    ctx: Context, actor: Principal, asset_id: int, status: str | None = None
+) -> tuple[list[Finding], int]:
+    """Findings on the asset and on its columns (the web UI asset page's compliance tab)."""
+    return list_findings(
+        ctx, actor, asset=str(asset_id), status=status, include_columns=True, limit=200
+    )

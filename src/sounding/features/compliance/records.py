@@ -81,3 +81,25 @@ class EvaluationResult(Evaluation):
 
     tagged_tables: int = 0
     warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceReport:
+    """One framework's report: coverage, open findings by severity, each requirement's
+    coverage and the findings not resolved (``sounding compliance report``,
+    ``GET /api/v1/compliance/frameworks/{id}/report`` renders it as JSON, CSV or HTML).
+
+    ``framework`` is the framework's definition without its requirements and each entry of
+    ``requirements`` a requirement's definition with its counts: documents, kept as dicts."""
+
+    framework: dict[str, Any]
+    generated_at: datetime
+    source: str | None
+    last_evaluation: dict[str, Any] | None  # {"id", "finished_at"} of the newest evaluation
+    assets_in_scope: int
+    compliant_assets: int
+    coverage: float | None  # compliant share of the assets in scope; None without any
+    open_by_severity: dict[str, int]
+    status_counts: dict[str, int]
+    requirements: tuple[dict[str, Any], ...]
+    findings: tuple[Finding, ...]

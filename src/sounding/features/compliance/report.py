@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import asdict
 from datetime import date, datetime
 from html import escape
 from typing import Any
 
+from sounding.features.compliance.records import ComplianceReport
 from sounding.governance.charts import Bar, bar_chart
 
 SEVERITY_COLORS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#f59f00", "low": "#74b816"}
@@ -134,7 +136,10 @@ in scope</small></div>
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "html": "text/html"}
 
 
-def render(report: dict[str, Any], fmt: str) -> tuple[str, str]:
+def render(report: ComplianceReport, fmt: str) -> tuple[str, str]:
     """``(media type, text)`` of the report in ``json``, ``csv`` or ``html``."""
-    text = {"json": to_json, "csv": to_csv, "html": to_html}[fmt](report)
+    data = asdict(report)  # the renderers write plain JSON data
+    data["requirements"] = list(data["requirements"])
+    data["findings"] = list(data["findings"])
+    text = {"json": to_json, "csv": to_csv, "html": to_html}[fmt](data)
     return MEDIA_TYPES[fmt], text

@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sounding.features.glossary import repo
 from sounding.features.glossary.service import find_row
+from sounding.features.glossary.tables import glossary_links
 from sounding.store.repos import utcnow
 
 ACCEPTED = "accepted"  # the status of a link a person made (services.glossary_links)
@@ -60,3 +62,8 @@ def _accepted_link(term_id: int, asset_id: int, actor: str, now: Any) -> dict[st
 def term_paths(conn: Connection, asset_id: int) -> list[str]:
     """Paths of the terms accepted for the asset, in path order."""
     return [t["path"] for t in repo.accepted_terms(conn, [asset_id]).get(asset_id, [])]
+
+
+def linked_assets() -> sa.Select[Any]:
+    """Assets linked to an accepted term (coverage: ``with_terms``)."""
+    return sa.select(glossary_links.c.asset_id).where(glossary_links.c.status == ACCEPTED)

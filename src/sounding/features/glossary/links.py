@@ -375,15 +375,3 @@ def generate_suggestions(
         )
         audit.record(conn, actor.name, "glossary.suggest", "source", source, asdict(result))
     return result
-
-
-def asset_term_names(conn: Any, asset_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Per asset, its accepted terms' names, synonyms and abbreviations (what search indexes)."""
-    out: dict[int, list[str]] = {}
-    for asset_id, terms in repo.accepted_terms(conn, asset_ids).items():
-        names: dict[str, None] = {}
-        for t in terms:
-            for name in (t["name"], *(t["synonyms"] or []), *(t["abbreviations"] or [])):
-                names.setdefault(name, None)
-        out[asset_id] = list(names)
-    return out

@@ -342,7 +342,7 @@ def apply_recommendation(ctx: Context, actor: Principal, rec_id: str) -> Recomme
             f"Recommendation '{rec_id}' ({rec.kind}) is advice only: there is nothing to apply",
             recommendation=rec_id,
         )
-    document = workflows.get_workflow(ctx, actor, rec.workflow)["spec"]
+    document = workflows.get_workflow(ctx, actor, rec.workflow).spec
     previous = advice.read_field(document, rec.change)
     stored = workflows.apply_workflow(
         ctx, actor, advice.write_field(document, rec.change, rec.change.value)
@@ -364,7 +364,7 @@ def apply_recommendation(ctx: Context, actor: Principal, rec_id: str) -> Recomme
                 "previous": before,
                 "evidence": rec.evidence,
                 "applied_by": actor.name,
-                "applied_version": stored["version"],
+                "applied_version": stored.version,
             },
         )
         audit.record(
@@ -388,7 +388,7 @@ def rollback_recommendation(ctx: Context, actor: Principal, rec_id: str) -> Reco
         raise NotFoundError(f"Recommendation '{rec_id}' is not applied", recommendation=rec_id)
     raw = action.change
     change = advice.Change(raw["field"], raw["value"], raw.get("step"))
-    document = workflows.get_workflow(ctx, actor, action.workflow)["spec"]
+    document = workflows.get_workflow(ctx, actor, action.workflow).spec
     current = advice.read_field(document, change)
     if current is advice.MISSING or current != change.value:
         raise ConflictError(
@@ -403,7 +403,7 @@ def rollback_recommendation(ctx: Context, actor: Principal, rec_id: str) -> Reco
     )
     stored = workflows.apply_workflow(ctx, actor, restored)
     with ctx.db.write() as conn:
-        done = repo.mark_rolled_back(conn, action.id, actor.name, stored["version"])
+        done = repo.mark_rolled_back(conn, action.id, actor.name, stored.version)
         if done is None:
             raise ConflictError(f"Recommendation '{rec_id}' was rolled back already")
         audit.record(

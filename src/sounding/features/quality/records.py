@@ -108,3 +108,56 @@ class QualityRunDetail(QualityRun):
     """A run with the result of each rule it checked."""
 
     results: list[QualityResult] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class TableScore:
+    """A table's newest scores, per dimension and ``overall`` (0..1; unscored ones absent)."""
+
+    urn: str
+    qualified_name: str
+    source: str
+    schema: str  # source:schema (or the source)
+    domain: str | None
+    computed_at: datetime
+    scores: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreRollup:
+    """The mean scores of the scored tables of one schema, source or domain."""
+
+    name: str
+    tables: int
+    scores: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeScores:
+    """A scope's score and its roll-ups (``GET /api/v1/quality/scores``)."""
+
+    scope: dict[str, Any]  # {"asset": urn}, {"source": name}, {"domain": name}, {"all": True}
+    tables_in_scope: int
+    tables_scored: int
+    scores: dict[str, float]
+    tables: tuple[TableScore, ...]
+    schemas: tuple[ScoreRollup, ...]
+    sources: tuple[ScoreRollup, ...]
+    domains: tuple[ScoreRollup, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TrendPoint:
+    date: str  # UTC day, YYYY-MM-DD
+    score: float
+    tables: int
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeTrend:
+    """One point per day a table of the scope had a score (``GET .../scores/trend``)."""
+
+    scope: dict[str, Any]
+    dimension: str
+    days: int
+    points: tuple[TrendPoint, ...]

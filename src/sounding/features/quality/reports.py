@@ -53,8 +53,11 @@ def report_data(
 ) -> dict[str, Any]:
     """Scores with roll-ups, the trend, and every active rule with its newest result."""
     actor.require(Permission.CATALOG_READ)
-    scores = quality_scores.scores(ctx, actor, source=source, domain=domain, asset=asset)
-    trend = quality_scores.trend(ctx, actor, source=source, domain=domain, asset=asset, days=days)
+    found = quality_scores.scores(ctx, actor, source=source, domain=domain, asset=asset)
+    scores = asdict(found)  # the report's data is plain JSON
+    trend = asdict(
+        quality_scores.trend(ctx, actor, source=source, domain=domain, asset=asset, days=days)
+    )
     ids = [t["id"] for t in _tables(ctx, scores)]
     with ctx.db.read() as conn:
         rules, _ = repo.list_rules(conn, asset_ids=ids, status="active")
@@ -102,11 +105,11 @@ def report_data(
             "failing_rules": sum(1 for i in items if (i["result"] or {}).get("passed") is False),
         },
         "scores": scores["scores"],
-        "tables": scores["tables"],
-        "schemas": scores["schemas"],
-        "sources": scores["sources"],
-        "domains": scores["domains"],
-        "trend": trend["points"],
+        "tables": list(scores["tables"]),
+        "schemas": list(scores["schemas"]),
+        "sources": list(scores["sources"]),
+        "domains": list(scores["domains"]),
+        "trend": list(trend["points"]),
         "rules": items,
     }
 

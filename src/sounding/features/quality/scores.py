@@ -22,6 +22,13 @@ from sounding.domain.quality import Dimension, RuleKind, dimension_scores, rule_
 from sounding.domain.urn import join_qualified, split_qualified
 from sounding.errors import InvalidInputError
 from sounding.features.quality import repo
+from sounding.features.quality.records import (
+    ScopeScores,
+    ScopeTrend,
+    ScoreRollup,
+    TableScore,
+    TrendPoint,
+)
 from sounding.services import catalog
 from sounding.services.context import Context
 from sounding.services.sources import get_row
@@ -143,7 +150,7 @@ def scores(
     source: str | None = None,
     domain: str | None = None,
     asset: str | None = None,
-) -> dict[str, Any]:
+) -> ScopeScores:
     """The scope's score and its roll-ups: tables, schemas, sources and domains."""
     actor.require(Permission.CATALOG_READ)
     scope, tables = _scope(ctx, actor, source, domain, asset)
@@ -157,37 +164,38 @@ def scores(
         values = {k: v for k, v in entry.items() if k != "computed_at"}
         schema = join_qualified(list(split_qualified(t["qualified_name"])[:-1]))
         scored.append(
-            {
-                "urn": t["urn"],
-                "qualified_name": t["qualified_name"],
-                "source": t["source"],
-                "schema": f"{t['source']}:{schema}" if schema else t["source"],
-                "domain": t["domain"],
-                "computed_at": entry["computed_at"],
-                "scores": values,
-            }
+            TableScore(
+                urn=t["urn"],
+                qualified_name=t["qualified_name"],
+                source=t["source"],
+                schema=f"{t['source']}:{schema}" if schema else t["source"],
+                domain=t["domain"],
+                computed_at=entry["computed_at"],
+                scores=values,
+            )
         )
 
-    def roll(key: str) -> list[dict[str, Any]]:
-        groups: dict[str, list[dict[str, Any]]] = {}
+    def roll(key: str) -> tuple[ScoreRollup, ...]:
+        groups: dict[str, list[dict[str, float]]] = {}
         for item in scored:
-            if item[key]:
-                groups.setdefault(item[key], []).append(item["scores"])
-        return [
-            {"name": name, "tables": len(items), "scores": _mean(items)}
+            name = getattr(item, key)
+            if name:
+                groups.setdefault(name, []).append(item.scores)
+        return tuple(
+            ScoreRollup(name=name, tables=len(items), scores=_mean(items))
             for name, items in sorted(groups.items())
-        ]
+        )
 
-    return {
-        "scope": scope,
-        "tables_in_scope": len(tables),
-        "tables_scored": len(scored),
-        "scores": _mean([i["scores"] for i in scored]),
-        "tables": scored,
-        "schemas": roll("schema"),
-        "sources": roll("source"),
-        "domains": roll("domain"),
-    }
+    return ScopeScores(
+        scope=scope,
+        tables_in_scope=len(tables),
+        tables_scored=len(scored),
+        scores=_mean([i.scores for i in scored]),
+        tables=tuple(scored),
+        schemas=roll("schema"),
+        sources=roll("source"),
+        domains=roll("domain"),
+    )
 
 
 def trend(
@@ -199,7 +207,7 @@ def trend(
     asset: str | None = None,
     days: int = 30,
     dimension: str = "overall",
-) -> dict[str, Any]:
+) -> ScopeTrend:
     """One point per day of the last ``days``: the mean of each table's newest score as of
     the end of that day (tables not yet scored then do not count)."""
     actor.require(Permission.CATALOG_READ)
@@ -229,13 +237,13 @@ def trend(
             i += 1
         if current:
             points.append(
-                {
-                    "date": day.isoformat(),
-                    "score": round(sum(current.values()) / len(current), 6),
-                    "tables": len(current),
-                }
+                TrendPoint(
+                    date=day.isoformat(),
+                    score=round(sum(current.values()) / len(current), 6),
+                    tables=len(current),
+                )
             )
-    return {"scope": scope, "dimension": dimension, "days": days, "points": points}
+    return ScopeTrend(scope=scope, dimension=dimension, days=days, points=tuple(points))
 
 
 def _day(when: datetime) -> date:

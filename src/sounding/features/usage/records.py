@@ -71,3 +71,44 @@ def changed_enough(old: float, new: float) -> bool:
     """Whether a popularity change is worth reindexing the asset for search ranking."""
     diff = abs(new - old)
     return diff > 0.01 and diff > SIGNIFICANT_CHANGE * max(old, new)
+
+
+@dataclass(frozen=True, slots=True)
+class UsedAsset:
+    id: int
+    urn: str
+    name: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class DailyUse:
+    """One kind of use of an asset on one UTC day, by how many distinct users."""
+
+    day: str  # YYYY-MM-DD
+    kind: str  # view, search_hit or query
+    count: int
+    users: int
+
+
+@dataclass(frozen=True, slots=True)
+class AssetUsage:
+    """An asset's popularity and its own uses per day (``GET /api/v1/assets/{ref}/usage``)."""
+
+    asset: UsedAsset
+    days: int
+    popularity: float
+    totals: dict[str, int]  # per kind of use over the window
+    daily: tuple[DailyUse, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryUsageAdded:
+    """What one ingestion of a source's query log added (``POST .../usage/ingest``)."""
+
+    statements: int  # distinct statements in the log
+    new_calls: int  # calls since the last ingestion
+    mapped_statements: int  # statements that named a known asset
+    assets: int  # assets that got usage
+    unparsed: int  # statements the SQL parser could not read
+    unresolved: tuple[str, ...]  # names matching no asset (at most 100)

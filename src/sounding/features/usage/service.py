@@ -1,10 +1,10 @@
 """Use cases for usage: record views and searches, ingest query-log calls, keep popularity.
 
 Recording never writes on the request's path: views and search hits are counted in memory
-(a thread-safe :class:`UsageRecorder` per context, ``ctx.usage``) and flushed in one write
-transaction every ``SOUNDING_USAGE_FLUSH_SECONDS`` in a server, before analytics reads, and when
-the context stops. So
-``GET /api/v1/assets/{ref}`` stays a read and never waits for SQLite's single writer.
+(a thread-safe :class:`UsageRecorder`, the context's part ``ctx.part(UsageRecorder)``) and
+flushed in one write transaction every ``SOUNDING_USAGE_FLUSH_SECONDS`` in a server, before
+analytics reads, and when the context stops. So ``GET /api/v1/assets/{ref}`` stays a read
+and never waits for SQLite's single writer.
 
 Each flush adds the counts (``usage_daily``), the distinct users, the search queries, and
 recomputes the popularity (``records.popularity``) of the assets it touched, noting those
@@ -28,11 +28,20 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.search import GLOSSARY_TERM
 from sounding.errors import InvalidInputError
 from sounding.features.usage import repo
-from sounding.features.usage.records import WINDOW_DAYS, UsageKind, changed_enough, popularity
+from sounding.features.usage.records import (
+    WINDOW_DAYS,
+    AssetUsage,
+    DailyUse,
+    QueryUsageAdded,
+    UsageKind,
+    UsedAsset,
+    changed_enough,
+    popularity,
+)
 from sounding.features.usage.repo import CountKey
 from sounding.lineage.parse import parse_lineage
 from sounding.services import catalog, lineage, querylog
-from sounding.services.context import Context
+from sounding.services.context import Context, RuntimePart
 from sounding.services.sources import get_row
 from sounding.store.repos import audit, utcnow
 
@@ -41,11 +50,13 @@ logger = logging.getLogger(__name__)
 QUERY_TEXT_MAX = 500
 
 
-class UsageRecorder:
-    """In-memory usage counts of one process, flushed to the store in one transaction."""
+class UsageRecorder(RuntimePart):
+    """In-memory usage counts of one process, flushed to the store in one transaction (the
+    context's part: ``ctx.part(UsageRecorder)``, started by ``Context.start`` through the
+    feature's ``start`` hook, stopped and flushed by ``Context.stop``)."""
 
     def __init__(self, ctx: Context) -> None:
-        self._ctx = ctx
+        super().__init__(ctx)
         self._lock = threading.Lock()
         self.flush_lock = threading.Lock()  # one flush at a time (periodic thread vs. reads)
         self._counts: Counter[CountKey] = Counter()
@@ -135,8 +146,8 @@ class UsageRecorder:
 
 
 def recorder(ctx: Context) -> UsageRecorder:
-    """The context's recorder (``ctx.usage``; ``Context.stop`` flushes and stops it)."""
-    return ctx.usage
+    """The context's recorder (``Context.stop`` flushes and stops it)."""
+    return ctx.part(UsageRecorder)
 
 
 def record_view(ctx: Context, actor: Principal, asset_id: int) -> None:
@@ -229,7 +240,7 @@ def popularity_for(ctx: Context, asset_ids: Sequence[int]) -> dict[int, float]:
 
 def ingest_query_usage(
     ctx: Context, actor: Principal, source: str, file: str | None = None
-) -> dict[str, Any]:
+) -> QueryUsageAdded:
     """Add the calls of a source's query log (``pg_stat_statements``, or a log file) as
     ``query`` usage of the tables and views each statement reads or writes.
 
@@ -264,7 +275,7 @@ def apply_query_log(
     actor: Principal,
     src: dict[str, Any],
     entries: Sequence[tuple[str, QueryLogEntry]],
-) -> dict[str, Any]:
+) -> QueryUsageAdded:
     """Map each statement's new calls to the assets it names and add them as usage."""
     index = lineage.load_source_index(ctx, src["id"])
     schema, dialect = lineage.schema_for_parser(index), lineage.dialect_of(src)
@@ -308,13 +319,13 @@ def apply_query_log(
             "unparsed": unparsed,
         }
         audit.record(conn, actor.name, "usage.ingest", "source", src["name"], summary)
-    return {**summary, "unresolved": sorted(unresolved)[:100]}
+    return QueryUsageAdded(**summary, unresolved=tuple(sorted(unresolved)[:100]))
 
 
 # --- reading ------------------------------------------------------------------------------
 
 
-def asset_usage(ctx: Context, actor: Principal, ref: str, days: int = 30) -> dict[str, Any]:
+def asset_usage(ctx: Context, actor: Principal, ref: str, days: int = 30) -> AssetUsage:
     """One asset's popularity and its own usage per day over the last ``days`` UTC days."""
     actor.require(Permission.CATALOG_READ)
     if not 1 <= days <= 366:
@@ -328,18 +339,18 @@ def asset_usage(ctx: Context, actor: Principal, ref: str, days: int = 30) -> dic
     totals = {k.value: 0 for k in UsageKind}
     for r in rows:
         totals[r["kind"]] += int(r["count"])
-    return {
-        "asset": {"id": row.id, "urn": row.urn, "name": row.name, "type": row.type},
-        "days": days,
-        "popularity": score,
-        "totals": totals,
-        "daily": [
-            {
-                "day": r["day"].isoformat(),
-                "kind": r["kind"],
-                "count": r["count"],
-                "users": r["users"],
-            }
+    return AssetUsage(
+        asset=UsedAsset(id=row.id, urn=row.urn, name=row.name, type=row.type),
+        days=days,
+        popularity=score,
+        totals=totals,
+        daily=tuple(
+            DailyUse(
+                day=r["day"].isoformat(),
+                kind=str(r["kind"]),
+                count=int(r["count"]),
+                users=int(r["users"]),
+            )
             for r in rows
-        ],
-    }
+        ),
+    )

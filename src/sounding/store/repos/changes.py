@@ -9,7 +9,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sounding.features.quality.tables import quality_rules
 from sounding.store.tables import assets, discovery_events, scan_runs, sources
 from sounding.store.tables_changes import change_impacts
 from sounding.store.tables_lineage import lineage_edges as edges
@@ -176,22 +175,4 @@ def assets_by_id(conn: Connection, ids: Sequence[int]) -> dict[int, dict[str, An
             assets.c.deleted_at,
         ).where(assets.c.id.in_(chunk))
         out |= {int(r["id"]): dict(r) for r in conn.execute(query).mappings()}
-    return out
-
-
-def active_rules(conn: Connection, table_ids: Sequence[int]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for chunk in _chunks(table_ids):
-        query = (
-            sa.select(
-                quality_rules.c.id,
-                quality_rules.c.name,
-                quality_rules.c.kind,
-                quality_rules.c.asset_id,
-                quality_rules.c.column_name,
-            )
-            .where(quality_rules.c.asset_id.in_(chunk), quality_rules.c.status == "active")
-            .order_by(quality_rules.c.id)
-        )
-        out += [dict(r) for r in conn.execute(query).mappings()]
     return out

@@ -8,17 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sounding.features.glossary.tables import glossary_links
 from sounding.store.tables import assets, discovery_events, sources
 from sounding.store.tables_scanning import classifications
 
 OBJECTS = ("table", "view", "dataset")
 LIVE = assets.c.deleted_at.is_(None)
-# built once: aliasing the wide assets table makes a proxy per column (~2 ms a call)
-_LINKED = assets.alias("linked_assets")
-_LINKED_ROLLED = sa.case(
-    (_LINKED.c.type == sa.literal_column("'column'"), _LINKED.c.parent_id), else_=_LINKED.c.id
-)
 
 
 def pending_classifications(conn: Connection) -> int:
@@ -28,18 +22,6 @@ def pending_classifications(conn: Connection) -> int:
         .select_from(classifications)
         .join(assets, assets.c.id == classifications.c.asset_id)
         .where(classifications.c.status == "suggested", LIVE)
-    )
-    return int(conn.execute(query).scalar_one())
-
-
-def objects_with_terms(conn: Connection) -> int:
-    """Live objects linked to an accepted glossary term, themselves or through a column."""
-    linked = sa.select(glossary_links.c.asset_id).where(glossary_links.c.status == "accepted")
-    rolled = sa.select(_LINKED_ROLLED).where(_LINKED.c.id.in_(linked))
-    query = (
-        sa.select(sa.func.count())
-        .select_from(assets)
-        .where(LIVE, assets.c.type.in_(OBJECTS), assets.c.id.in_(rolled))
     )
     return int(conn.execute(query).scalar_one())
 

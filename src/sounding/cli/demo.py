@@ -1,4 +1,8 @@
-"""The demo workspace: generated warehouse and files, registered as sources."""
+"""The demo workspace: generated warehouse and files, registered as sources, with owners,
+compliance findings, quality rules and a glossary (``sounding demo``).
+
+A composition of several features, so it lives with the presentation (which may import
+every feature) rather than in the core's services (which import none)."""
 
 from __future__ import annotations
 
@@ -83,7 +87,7 @@ def run_demo_quality(ctx: Context, actor: Principal) -> QualityRunDetail:
     return quality_runs.run_quality(ctx, actor, "warehouse")
 
 
-DEMO_GLOSSARY = Path(__file__).resolve().parents[1] / "demo" / "glossary.csv"
+DEMO_GLOSSARY = Path(__file__).resolve().parents[1] / "demo" / "glossary.csv"  # sounding/demo
 
 
 def load_demo_glossary(ctx: Context, actor: Principal, source: str = "warehouse") -> dict[str, Any]:
