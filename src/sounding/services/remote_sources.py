@@ -142,7 +142,8 @@ class RemoteConnector:
         self.container_types = facts["container_types"]
 
     def _call(self, method: str, *args: Any) -> Any:
-        return self._opener.executor.call(source_call, self._sealed, method, *args)
+        label = f"source-{method}-{self._config.name}"
+        return self._opener.executor.call(source_call, self._sealed, method, *args, label=label)
 
     def test(self) -> dict[str, Any]:
         found: dict[str, Any] = self._call("test")
@@ -193,7 +194,8 @@ class RemoteOpener:
         with self._lock:
             facts = self._facts.get(cache)
         if facts is None:
-            facts = self.executor.call(source_call, SealedSource.seal(config, self.key()), "facts")
+            sealed = SealedSource.seal(config, self.key())
+            facts = self.executor.call(source_call, sealed, "facts", label="source-facts")
             with self._lock:
                 self._facts[cache] = facts
         return RemoteConnector(self, config, facts)

@@ -224,7 +224,7 @@ class DaskExecutor:
                 self._signalled.discard(key)
                 self._to_clear.append((time.monotonic() + CLEAR_AFTER, key))
 
-    def call(self, fn: Any, *args: Any, timeout: float | None = None) -> Any:
+    def call(self, fn: Any, *args: Any, label: str = "call", timeout: float | None = None) -> Any:
         """Run ``fn(*args)`` on a worker and wait for its value; for a thread of this process
         (a :class:`ServerTask`), never the engine's loop. A worker dying mid-call has the call
         run again on another (Dask's ``allowed-failures``); ``fn`` raising raises here."""
@@ -233,8 +233,7 @@ class DaskExecutor:
             raise RuntimeError("The Dask executor is not connected")
         if loop.is_running() and _on_loop(loop):
             raise RuntimeError("DaskExecutor.call blocks: call it from a thread, not the loop")
-        name = getattr(fn, "__name__", "call")
-        key = f"sounding-call-{name}-{uuid.uuid4().hex}"
+        key = f"sounding-{label}-{uuid.uuid4().hex}"  # the label shows in Dask's dashboard
 
         async def submit() -> Any:
             return await self.client.submit(fn, *args, key=key, pure=False)
