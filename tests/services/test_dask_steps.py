@@ -101,3 +101,24 @@ def _sources_opened() -> int:
     from sounding.services.remote_sources import opened_on_worker
 
     return opened_on_worker[0]
+
+
+def test_a_worker_without_the_servers_worker_key_refuses_the_read(tmp_path: Path) -> None:
+    """A sealed source opens only with the key it was sealed with: a worker holding another
+    key (or none) fails the read saying what to set, and the URL is never in clear."""
+    from sounding.connectors.base import SourceConfig
+    from sounding.errors import InvalidInputError
+    from sounding.services.remote_sources import WORKER_KEY_ENV, SealedSource, new_worker_key
+
+    url = f"sqlite:///{tmp_path / 'secret-path.db'}"
+    sealed = SealedSource.seal(SourceConfig(name="shop", url=url), DASK_WORKER_KEY)
+    assert "secret-path" not in repr(sealed) and "secret-path" not in sealed.sealed_url
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(WORKER_KEY_ENV, DASK_WORKER_KEY)
+        assert sealed.unseal().url == url
+        mp.setenv(WORKER_KEY_ENV, new_worker_key())
+        with pytest.raises(InvalidInputError, match="not the Sounding server's"):
+            sealed.unseal()
+        mp.delenv(WORKER_KEY_ENV)
+        with pytest.raises(InvalidInputError, match="has no SOUNDING_DASK_WORKER_KEY"):
+            sealed.unseal()
