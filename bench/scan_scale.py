@@ -256,6 +256,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             failed = sum(s.tasks_failed for s in detail.steps)
             profiled = sum(s.tasks_done for s in detail.steps if s.id.startswith("p"))
             peaks = source_peaks(ctx, names)
+            discover_sum = sum(
+                (st.finished_at - st.started_at).total_seconds()
+                for st in detail.steps
+                if st.id.startswith("d") and st.started_at and st.finished_at
+            )
             log(f"run: {total:.1f} s ({detail.status}); profiling each table alone ...")
             alone = profile_alone(ctx, names)
             load_after = os.getloadavg()
@@ -285,6 +290,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "cores": cores,
         "usable_concurrency": usable,
         "total_s": round(total, 1),
+        "discover_steps_sum_s": round(discover_sum, 1),  # in total_s, not in the ideal
         "profile_alone_sum_s": round(sum(alone), 1),
         "profile_alone_s": {
             "min": round(min(alone), 3),

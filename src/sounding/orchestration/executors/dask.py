@@ -12,7 +12,7 @@ Each attempt is one ``Client.submit`` of :func:`run_task_call` with a unique key
 of the task context. What goes over the wire:
 
 * the task function, pickled by Dask (module-level functions travel by reference, so the
-  workers must be able to import them - the services layer wraps its scan steps that way);
+  workers must be able to import them);
 * the context's fields; ``cancel_event`` is rebuilt on the worker.
 
 Cooperative cancel: when the engine sets ``call.context.cancel_event`` the executor sets a
