@@ -132,14 +132,19 @@ def mysql_module_url() -> Iterator[str]:
     yield from _fresh_database(_server_url("SOUNDING_TEST_MYSQL_URL"), "`")
 
 
+DASK_WORKER_KEY = "Zm9yLXRlc3RzLW9ubHktbm90LWEtcmVhbC1zZWNyZXQ="
+"""The worker key (``SOUNDING_DASK_WORKER_KEY``) of the test clusters' workers."""
+
+
 @pytest.fixture(scope="module")
 def dask_cluster() -> Iterator[Any]:
     """A ``distributed.LocalCluster`` of two single-thread worker processes, one per module
-    (skipped without the ``dask`` extra)."""
+    (skipped without the ``dask`` extra); its workers hold :data:`DASK_WORKER_KEY`."""
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
-    ) as found:
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+        env={"SOUNDING_DASK_WORKER_KEY": DASK_WORKER_KEY},
+    ) as found:  # fmt: skip
         yield found
 
 

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     """Address of the Dask scheduler (``tcp://host:8786``) for ``executor=dask``; unset starts
     a local cluster of worker processes on this machine."""
 
+    dask_worker_key: SecretStr | None = None
+    """A Fernet key shared by the server and every Dask worker (and nothing else): source
+    credentials travel to the workers sealed with it, never in clear. Needed with a
+    ``dask_scheduler``; a local cluster the server starts itself gets a fresh key per start."""
+
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
     """The largest request body the API accepts (413 above it; counted as it streams in, so
     chunked bodies are held to it too)."""

@@ -158,3 +158,26 @@ def test_analyzed_tables_report_the_planner_estimate(pg_source_url: str) -> None
     customers, events = found.values()
     assert (customers.row_count, customers.row_count_exact) == (100, False)
     assert (events.row_count, events.row_count_exact) == (1, False)  # sum over partitions
+
+
+def test_connections_carry_the_sources_application_name(postgres_url: str) -> None:
+    """``application_name`` (a source option) names the source's connections in
+    ``pg_stat_activity``; without it they are ``sounding``."""
+    engine = sa.create_engine(postgres_url)
+    db = sa.make_url(postgres_url).database
+    sql = (
+        "SELECT application_name FROM pg_stat_activity "
+        f"WHERE datname = '{db}' AND pid <> pg_backend_pid()"
+    )
+    try:
+        for options, expected in (
+            ({"application_name": "scale_shop"}, "scale_shop"),
+            ({}, "sounding"),
+        ):
+            with open_source(postgres_url, **options) as source:
+                source.list_objects()
+                with engine.connect() as conn:
+                    names = {r[0] for r in conn.exec_driver_sql(sql)}
+            assert expected in names, names
+    finally:
+        engine.dispose()

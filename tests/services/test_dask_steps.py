@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from pydantic import SecretStr
 
 from sounding.services import executors, health, sources, workflows
 from sounding.services.context import Context, build_context
 from sounding.store.tables import assets
 from sounding.store.tables_scanning import classifications, profiles
-from tests.conftest import make_settings
+from tests.conftest import DASK_WORKER_KEY, make_settings
 from tests.factories import sqlite_source
 
 distributed = pytest.importorskip("distributed")
@@ -33,6 +34,8 @@ def _context(home: Path, scheduler: str | None) -> Context:
     ctx = build_context(make_settings(home))
     if scheduler is not None:
         ctx.settings = executors.with_executor(ctx.settings, "dask", scheduler)
+        key = SecretStr(DASK_WORKER_KEY)
+        ctx.settings = ctx.settings.model_copy(update={"dask_worker_key": key})
     return ctx
 
 
@@ -81,9 +84,9 @@ def test_scan_steps_on_dask_build_the_same_catalog_as_local(
         expected = _catalog(local)
         assert expected["profiles"] and expected["labels"]
         assert _catalog(remote) == expected
-        # the tasks ran in the worker processes: each opened the store of the dask home
+        # the source was read in the worker processes (the store only ever here)
         with distributed.Client(dask_cluster.scheduler_address, set_as_default=False) as client:
-            opened = client.run(_stores_opened)
+            opened = client.run(_sources_opened)
         assert sum(opened.values()) >= 1
         reported = health.system_health(remote, operator)["executor"]
         assert (reported["name"], reported["workers"], reported["scheduler"]) == (
@@ -94,7 +97,28 @@ def test_scan_steps_on_dask_build_the_same_catalog_as_local(
         remote.close()
 
 
-def _stores_opened() -> int:
-    from sounding.services.executors import _worker
+def _sources_opened() -> int:
+    from sounding.services.remote_sources import opened_on_worker
 
-    return len(_worker._bound)
+    return opened_on_worker[0]
+
+
+def test_a_worker_without_the_servers_worker_key_refuses_the_read(tmp_path: Path) -> None:
+    """A sealed source opens only with the key it was sealed with: a worker holding another
+    key (or none) fails the read saying what to set, and the URL is never in clear."""
+    from sounding.connectors.base import SourceConfig
+    from sounding.errors import InvalidInputError
+    from sounding.services.remote_sources import WORKER_KEY_ENV, SealedSource, new_worker_key
+
+    url = f"sqlite:///{tmp_path / 'secret-path.db'}"
+    sealed = SealedSource.seal(SourceConfig(name="shop", url=url), DASK_WORKER_KEY)
+    assert "secret-path" not in repr(sealed) and "secret-path" not in sealed.sealed_url
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(WORKER_KEY_ENV, DASK_WORKER_KEY)
+        assert sealed.unseal().url == url
+        mp.setenv(WORKER_KEY_ENV, new_worker_key())
+        with pytest.raises(InvalidInputError, match="not the Sounding server's"):
+            sealed.unseal()
+        mp.delenv(WORKER_KEY_ENV)
+        with pytest.raises(InvalidInputError, match="has no SOUNDING_DASK_WORKER_KEY"):
+            sealed.unseal()

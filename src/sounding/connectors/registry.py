@@ -5,12 +5,19 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from importlib.metadata import entry_points
 
 from sounding.connectors.base import Connector, ConnectorFactory, SourceConfig
 from sounding.errors import UnsupportedSourceError
 
 logger = logging.getLogger(__name__)
+
+Opener = Callable[[SourceConfig], Connector]
+remote_opener: ContextVar[Opener | None] = ContextVar("sounding_remote_opener", default=None)
+"""When set (by the services while a scan step's task runs on a remote executor), ``open``
+returns what it makes of the config - a connector whose calls run on the executor's workers -
+instead of opening the source in this process."""
 
 ENTRY_POINT_GROUP = "sounding.connectors"
 DEFAULT_CONNECTORS = (
@@ -66,7 +73,11 @@ class ConnectorRegistry:
         )
 
     def open(self, config: SourceConfig) -> Connector:
-        return self.factory_for(config.url).create(config)
+        factory = self.factory_for(config.url)  # a bad URL fails here, in this process
+        opener = remote_opener.get()
+        if opener is not None:
+            return opener(config)
+        return factory.create(config)
 
 
 def _load(spec: str) -> ConnectorFactory:

@@ -270,7 +270,8 @@ def postgres_engine(url: sa.URL, config: SourceConfig) -> sa.Engine:
     timeout = config.statement_timeout
     connect_args: dict[str, Any] = {
         "connect_timeout": max(2, math.ceil(connect_timeout(config))),  # whole seconds, >= 2
-        "application_name": "sounding",
+        # per source (an option), so pg_stat_activity tells its connections apart
+        "application_name": str(config.options.get("application_name") or "sounding"),
         "keepalives": 1,
         "keepalives_idle": whole_seconds(min(timeout, 30)),
         "keepalives_interval": whole_seconds(min(timeout, 10) / 3),

@@ -27,14 +27,16 @@ QUEUED, STARTED, DONE = 0, 1, 2
 
 
 class Constraint:
-    """A named capacity (None = unlimited); ``paused`` admits nothing new."""
+    """A named capacity (None = unlimited); ``paused`` admits nothing new. ``peak`` is the most
+    ever in use at once (how a benchmark shows a source never went over its limit)."""
 
-    __slots__ = ("capacity", "name", "paused", "used", "waiting")
+    __slots__ = ("capacity", "name", "paused", "peak", "used", "waiting")
 
     def __init__(self, name: str, capacity: float | None = None) -> None:
         self.name = name
         self.capacity = capacity
         self.used = 0.0
+        self.peak = 0.0
         self.paused = False
         self.waiting: list[Ticket] = []
 
@@ -155,6 +157,8 @@ class Dispatcher:
     def _start(self, ticket: Ticket) -> None:
         for constraint, amount in ticket.demands:
             constraint.used += amount
+            if constraint.used > constraint.peak:
+                constraint.peak = constraint.used
         ticket.state = STARTED
         try:
             self._on_start(ticket)

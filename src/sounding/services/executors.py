@@ -1,36 +1,27 @@
-"""Which executor runs workflow tasks, and step types that can run on remote workers.
+"""Which executor runs workflow tasks, and how the services' step types run on a remote one.
 
-The scan step types (``services.step_types``) plan and run through closures over this
-process's :class:`Context` (engine, locks, caches), which cannot be pickled. For a remote
-executor each of their plans keeps its task list (planned here) but its per-task function
-becomes a :class:`RemoteStepTask`: a small picklable object (step type, workflow name, step
-spec and the settings that open the store). On a worker it opens a Context from those settings
-(once per worker process), binds the same step types to it through the same registry code the
-local executor uses, plans the step there (cached per execution and step) and runs the task.
-So every step type bound by the services layer - the scan stages and any added later - runs
-unchanged on Dask.
+The scan step types (``services.step_types`` and the features' own, such as ``quality``) plan
+and run through closures over this process's :class:`Context`. On the Dask executor their
+tasks stay closures here - each becomes a :class:`ServerTask` run in a thread of the server -
+but every source they open is a :class:`~sounding.services.remote_sources.RemoteConnector`
+whose calls (the reads of the source) run on the workers. The store is read and written in
+this process only. See ``services/remote_sources.py`` and docs/operations.md.
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import inspect
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import Any
-
-from pydantic import SecretStr
 
 from sounding.config import Settings
 from sounding.domain.credentials import redact
 from sounding.errors import InvalidInputError, NotFoundError
-from sounding.orchestration.executors.base import Executor
+from sounding.orchestration.executors.base import Executor, ServerTask
 from sounding.orchestration.executors.dask import DaskExecutor, import_distributed
 from sounding.orchestration.executors.local import LocalExecutor
-from sounding.orchestration.spec import StepSpec
 from sounding.orchestration.steps import (
     StepContext,
     StepHandler,
@@ -39,11 +30,10 @@ from sounding.orchestration.steps import (
     TaskContext,
 )
 from sounding.services import step_types
-from sounding.services.context import Context, build_context
+from sounding.services.context import Context
+from sounding.services.remote_sources import WORKER_KEY_ENV, RemoteOpener, new_worker_key, routed
 
 logger = logging.getLogger(__name__)
-
-PLANS_KEPT = 32  # per worker process: plans of the steps it ran tasks of lately
 
 
 def build_executor(settings: Settings) -> Executor:
@@ -51,7 +41,11 @@ def build_executor(settings: Settings) -> Executor:
     without a scheduler address, starts a local cluster) when the first task is submitted or
     :func:`connect` is called - so a process that only reads executions starts no cluster."""
     if settings.executor == "dask":
-        return DaskExecutor(settings.dask_scheduler, lazy=True)
+        env = {}
+        if settings.dask_scheduler is None:  # our own LocalCluster: its workers get the key
+            key = settings.dask_worker_key
+            env[WORKER_KEY_ENV] = key.get_secret_value() if key else new_worker_key()
+        return DaskExecutor(settings.dask_scheduler, lazy=True, worker_env=env)
     return LocalExecutor()
 
 
@@ -112,10 +106,12 @@ def step_types_for(ctx: Context, executor: Executor) -> StepTypeRegistry:
     registry = StepTypeRegistry.default(allowed_modules=ctx.settings.allowed_callable_modules)
     before = _handlers(registry)
     step_types.bind(ctx, registry)
-    store = StoreSettings.of(ctx.settings)
+    if not isinstance(executor, DaskExecutor):
+        return registry
+    opener = RemoteOpener(executor, worker_key(ctx.settings, executor))
     for name, handler in _handlers(registry).items():
         if before.get(name) is not handler:
-            registry.register(name, _remote_handler(name, handler, store), replace=True)
+            registry.register(name, _server_handler(handler, opener), replace=True)
     return registry
 
 
@@ -129,98 +125,32 @@ def _handlers(registry: StepTypeRegistry) -> dict[str, StepHandler]:
     return found
 
 
-def _remote_handler(name: str, handler: StepHandler, store: StoreSettings) -> StepHandler:
+def _server_handler(handler: StepHandler, opener: RemoteOpener) -> StepHandler:
     def remote(step: StepContext) -> StepPlan | Awaitable[StepPlan]:
         planned = handler(step)
         if inspect.isawaitable(planned):
-            return _remote_async(planned, name, step, store)
-        return StepPlan(RemoteStepTask(store, name, step.workflow, step.step), planned.tasks)
+            return _server_async(planned, opener)
+        return _server_plan(planned, opener)
 
     return remote
 
 
-async def _remote_async(
-    planned: Awaitable[StepPlan], name: str, step: StepContext, store: StoreSettings
-) -> StepPlan:
-    plan = await planned
-    return StepPlan(RemoteStepTask(store, name, step.workflow, step.step), plan.tasks)
+async def _server_async(planned: Awaitable[StepPlan], opener: RemoteOpener) -> StepPlan:
+    return _server_plan(await planned, opener)
 
 
-@dataclass(frozen=True, slots=True)
-class StoreSettings:
-    """What a worker needs to open the same store: URL, home, secret key (when the server
-    has one set; otherwise the worker's own ``SOUNDING_SECRET_KEY`` or ``<home>/secret.key``)."""
-
-    database_url: str
-    home: str
-    secret_key: SecretStr | None = None
-
-    @classmethod
-    def of(cls, settings: Settings) -> StoreSettings:
-        return cls(settings.resolved_database_url(), str(settings.home), settings.secret_key)
-
-    def settings(self) -> Settings:
-        extra = {"secret_key": self.secret_key} if self.secret_key is not None else {}
-        return Settings(database_url=self.database_url, home=self.home, **extra)  # type: ignore[arg-type]
-
-    def cache_key(self) -> tuple[str, str, str | None]:
-        key = self.secret_key.get_secret_value() if self.secret_key is not None else None
-        return self.database_url, self.home, key
+def _server_plan(plan: StepPlan, opener: RemoteOpener) -> StepPlan:
+    return StepPlan(ServerTask(functools.partial(_run_routed, plan.run, opener)), plan.tasks)
 
 
-@dataclass(frozen=True, slots=True)
-class RemoteStepTask:
-    """The per-task function of a services step type, as sent to a worker."""
-
-    store: StoreSettings
-    step_type: str
-    workflow: str
-    step: StepSpec
-
-    def __call__(self, task: TaskContext) -> Any:
-        plan = _worker.plan(self, task)
-        return plan.run(task)
+def _run_routed(fn: Any, opener: RemoteOpener, task: TaskContext) -> Any:
+    with routed(opener):
+        return fn(task)
 
 
-class _WorkerState:
-    """Per worker process: one Context and registry per store, recent plans."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._bound: dict[tuple[str, str, str | None], StepTypeRegistry] = {}
-        self._plans: OrderedDict[tuple[Any, ...], StepPlan] = OrderedDict()
-
-    def registry(self, store: StoreSettings) -> StepTypeRegistry:
-        key = store.cache_key()
-        with self._lock:
-            found = self._bound.get(key)
-            if found is None:
-                logger.info("Worker: opening the store %s", store.database_url.split("@")[-1])
-                ctx = build_context(store.settings(), migrate=False)
-                found = StepTypeRegistry.default()
-                step_types.bind(ctx, found)
-                self._bound[key] = found
-            return found
-
-    def plan(self, remote: RemoteStepTask, task: TaskContext) -> StepPlan:
-        key = (remote.store.cache_key(), task.execution_id, remote.step.id, remote.step_type)
-        with self._lock:
-            found = self._plans.get(key)
-            if found is not None:
-                self._plans.move_to_end(key)
-                return found
-        step = StepContext(task.execution_id, remote.workflow, remote.step, task.params)
-        planned = self.registry(remote.store).handler(remote.step_type)(step)
-        plan = asyncio.run(_awaited(planned)) if inspect.isawaitable(planned) else planned
-        with self._lock:
-            self._plans[key] = plan
-            while len(self._plans) > PLANS_KEPT:
-                self._plans.popitem(last=False)
-        return plan
-
-
-async def _awaited(planned: Awaitable[StepPlan]) -> StepPlan:
-    return await planned
-
-
-_worker = _WorkerState()
+def worker_key(settings: Settings, executor: DaskExecutor) -> str | None:
+    """The key source URLs are sealed with for the workers: the configured one, else the one
+    made for the executor's own local cluster."""
+    if settings.dask_worker_key is not None:
+        return settings.dask_worker_key.get_secret_value()
+    return executor.worker_env.get(WORKER_KEY_ENV)

@@ -73,7 +73,9 @@ OPTION_TYPES: dict[str, type] = {
     "statement_timeout": float,
     "connect_timeout": float,
     "max_concurrent": int,
+    "application_name": str,
 }
+APPLICATION_NAME_MAX = 63  # PostgreSQL keeps the first 63 bytes
 MAX_TIMEOUT_SECONDS = 86400
 
 
@@ -92,8 +94,9 @@ def _check_seconds(key: str, value: Any) -> None:
 
 def check_options(options: dict[str, Any]) -> dict[str, Any]:
     """What a source may carry: scan-stage defaults (profile, classify: bools; sample: a
-    policy), limits (statement_timeout, connect_timeout: seconds) and ``max_concurrent``, the
-    most workflow tasks on the source at once (all executions)."""
+    policy), limits (statement_timeout, connect_timeout: seconds), ``max_concurrent``, the
+    most workflow tasks on the source at once (all executions), and ``application_name``, what
+    a PostgreSQL source's ``pg_stat_activity`` shows for Sounding's connections to it."""
     for key, value in options.items():
         expected = OPTION_TYPES.get(key)
         if expected is None:
@@ -106,6 +109,14 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
         elif not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             raise InvalidInputError(
                 f"Source option {key!r} must be a {expected.__name__}", field=f"options.{key}"
+            )
+        if key == "application_name" and not (
+            0 < len(value) <= APPLICATION_NAME_MAX and value.isascii() and value.isprintable()
+        ):
+            raise InvalidInputError(
+                f"Source option 'application_name' must be 1 to {APPLICATION_NAME_MAX} "
+                "printable ASCII characters",
+                field=f"options.{key}",
             )
         if key == "max_concurrent" and options[key] < 1:
             raise InvalidInputError(

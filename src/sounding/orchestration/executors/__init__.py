@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sounding.orchestration.executors.base import Executor, TaskCall
+from sounding.orchestration.executors.base import Executor, ServerTask, TaskCall
 from sounding.orchestration.executors.local import LocalExecutor
 
-__all__ = ["Executor", "LocalExecutor", "TaskCall"]
+__all__ = ["Executor", "LocalExecutor", "ServerTask", "TaskCall"]

@@ -18,7 +18,10 @@ Contract:
 * ``start`` and ``shutdown`` are idempotent; ``shutdown`` waits for nothing still running.
 
 For a remote executor the function and ``call.context`` (minus its ``cancel_event``) must be
-picklable; built-in step functions are module-level for that reason.
+picklable; built-in step functions are module-level for that reason. A function wrapped in
+:class:`ServerTask` runs in the engine's own process on every executor (a remote one in a
+thread of its own): it does its remote work itself, through the executor (the services' scan
+steps send their source reads to the workers and write the store here).
 """
 
 from __future__ import annotations
@@ -38,6 +41,16 @@ class TaskCall:
     fn: TaskFn
     context: TaskContext
     resources: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ServerTask:
+    """A task function that runs where the engine runs, whatever the executor (see above)."""
+
+    fn: TaskFn
+
+    def __call__(self, ctx: TaskContext) -> Any:
+        return self.fn(ctx)
 
 
 @runtime_checkable

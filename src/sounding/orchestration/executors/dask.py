@@ -12,7 +12,7 @@ Each attempt is one ``Client.submit`` of :func:`run_task_call` with a unique key
 of the task context. What goes over the wire:
 
 * the task function, pickled by Dask (module-level functions travel by reference, so the
-  workers must be able to import them - the services layer wraps its scan steps that way);
+  workers must be able to import them);
 * the context's fields; ``cancel_event`` is rebuilt on the worker.
 
 Cooperative cancel: when the engine sets ``call.context.cancel_event`` the executor sets a
@@ -24,6 +24,12 @@ cost no extra round trip) and sets the worker-side ``cancel_event``. Cancelling 
 A worker dying mid-task: the scheduler reschedules the task on another worker (up to
 ``distributed.scheduler.allowed-failures`` times), else ``run`` raises ``KilledWorker`` and the
 engine's retry policy applies. Either way the engine records the attempt once.
+
+A :class:`~sounding.orchestration.executors.base.ServerTask` runs here, in a thread of this
+process (``server_threads`` of them), not on a worker: it sends its own remote work with
+:meth:`call` (the services' scan steps read their sources on the workers that way and write
+the store here). ``worker_env`` is set in the processes of an owned ``LocalCluster`` (never
+sent over the network).
 
 Connecting (and starting an owned ``LocalCluster``) happens in ``start``, or with ``lazy=True``
 on the first ``run``: a process that only reads run records never starts a cluster.
@@ -46,7 +52,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sounding.errors import InvalidInputError
-from sounding.orchestration.executors.base import TaskCall
+from sounding.orchestration.executors.base import ServerTask, TaskCall
+from sounding.orchestration.executors.local import DaemonThreadPool
 from sounding.orchestration.steps import TaskAbortedError, TaskContext, TaskFn
 
 logger = logging.getLogger(__name__)
@@ -88,6 +95,8 @@ class DaskExecutor:
         watch_after: float = 0.2,
         relay_interval: float = 0.05,
         lazy: bool = False,
+        worker_env: Mapping[str, str] | None = None,
+        server_threads: int = 64,
     ) -> None:
         if address is not None and cluster is not None:
             raise InvalidInputError("Give the Dask executor an address or a cluster, not both")
@@ -98,7 +107,11 @@ class DaskExecutor:
         self.watch_after = watch_after
         self.relay_interval = relay_interval
         self.lazy = lazy
+        self.worker_env = dict(worker_env or {})
+        self.server_threads = server_threads
         self.client: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pool: DaemonThreadPool | None = None
         self._connecting = asyncio.Lock()  # concurrent first runs connect once
         self._own_cluster: Any = None
         self._inflight: dict[str, threading.Event] = {}
@@ -141,6 +154,7 @@ class DaskExecutor:
                 processes=True,
                 asynchronous=True,
                 dashboard_address=":0",
+                env=self.worker_env,
             )
             target = self._own_cluster
         try:
@@ -151,7 +165,8 @@ class DaskExecutor:
                 f"Cannot reach the Dask scheduler at {self.scheduler_address or target}: {exc}"
             ) from exc
         await self._workers()
-        self._relay = asyncio.get_running_loop().create_task(self._relay_cancels())
+        self._loop = asyncio.get_running_loop()
+        self._relay = self._loop.create_task(self._relay_cancels())
 
     async def shutdown(self) -> None:
         relay, self._relay = self._relay, None
@@ -164,6 +179,9 @@ class DaskExecutor:
         if client is not None:
             await client.close()
         await self._close_cluster()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         self._inflight.clear()
         self._signalled.clear()
 
@@ -177,6 +195,11 @@ class DaskExecutor:
     async def run(self, call: TaskCall) -> Any:
         if self.client is None:
             await self.connect()
+        if isinstance(call.fn, ServerTask):
+            if self._pool is None:
+                self._pool = DaemonThreadPool(self.server_threads, "sounding-server-task")
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._pool, call.fn, call.context)
         client = self.client
         c = call.context
         key = f"sounding-{c.step_id}-{c.task_key}-{c.attempt}-{uuid.uuid4().hex}"
@@ -200,6 +223,22 @@ class DaskExecutor:
             if key in self._signalled:  # the worker may still be looking: clear it later
                 self._signalled.discard(key)
                 self._to_clear.append((time.monotonic() + CLEAR_AFTER, key))
+
+    def call(self, fn: Any, *args: Any, label: str = "call", timeout: float | None = None) -> Any:
+        """Run ``fn(*args)`` on a worker and wait for its value; for a thread of this process
+        (a :class:`ServerTask`), never the engine's loop. A worker dying mid-call has the call
+        run again on another (Dask's ``allowed-failures``); ``fn`` raising raises here."""
+        loop = self._loop
+        if loop is None or self.client is None:
+            raise RuntimeError("The Dask executor is not connected")
+        if loop.is_running() and _on_loop(loop):
+            raise RuntimeError("DaskExecutor.call blocks: call it from a thread, not the loop")
+        key = f"sounding-{label}-{uuid.uuid4().hex}"  # the label shows in Dask's dashboard
+
+        async def submit() -> Any:
+            return await self.client.submit(fn, *args, key=key, pure=False)
+
+        return asyncio.run_coroutine_threadsafe(submit(), loop).result(timeout)
 
     async def _abandon(self, key: str, future: Any) -> None:
         await self._event(key).set()
@@ -274,6 +313,13 @@ class DaskExecutor:
             "workers": workers,
             "local_cluster": self._own_cluster is not None,
         }
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def cancel_event_name(key: str) -> str:
