@@ -8,9 +8,10 @@ server is not pinned (it shares both cores with wrk and anything else running).
 
 Scenarios: ``idle`` (only the load) and ``workflow`` (a workflow of 1,000 ``sleep`` tasks of
 0.05 s with ``max_concurrent: 20`` is started before the load and restarted whenever it
-finishes, so one always runs; its time alone is measured first and compared with the mean
-time of the runs under load). Each scenario repeats the measurement ``--runs`` times (3) on
-the same server, to show whether its memory grows.
+finishes, so one always runs through all the repeated measurements; its time alone is
+measured first and compared with the mean time of the runs that finished under load). Each
+scenario repeats the measurement ``--runs`` times (3) on the same server, to show whether its
+memory grows.
 
 One JSON line per scenario on stdout: req/s, p50/p95/p99 latency, non-2xx answers, the
 server's RSS before the first run and after each, the server's CPU milliseconds per request
@@ -215,7 +216,6 @@ class Workflow:
                     self.times.append(took)
 
         self._stop.clear()
-        self.times, self.partial = [], 0.0
         self._thread = threading.Thread(target=loop, daemon=True)
         self._thread.start()
 
@@ -244,14 +244,13 @@ def _scenario(
         log(f"the workflow alone: {alone:.2f} s")
     rss = [_rss_mb(pid)]
     runs = []
+    if workflow is not None:  # one always runs, across all the repeated measurements
+        workflow.start()
     for i in range(args.runs):
-        if workflow is not None:
-            workflow.start()
+        done_before = len(workflow.times) if workflow is not None else 0
         cpu_before = _cpu_s(pid)
         result = _wrk(server.base, paths, token, args.connections, args.duration)
         cpu = _cpu_s(pid) - cpu_before
-        if workflow is not None:
-            workflow.stop()
         rss.append(_rss_mb(pid))
         run = {
             "req_s": round(result["requests"] / (result["duration_us"] / 1e6), 1),
@@ -267,10 +266,11 @@ def _scenario(
         if result["first_bad"]:
             run["first_bad"] = result["first_bad"]
         if workflow is not None:
-            run["workflow_runs_s"] = [round(t, 2) for t in workflow.times]
-            run["workflow_unfinished_s"] = round(workflow.partial, 2)
+            run["workflow_runs_finished_s"] = [round(t, 2) for t in workflow.times[done_before:]]
         log(f"{name} run {i + 1}: {json.dumps(run)}")
         runs.append(run)
+    if workflow is not None:
+        workflow.stop()
     best = sorted(runs, key=lambda r: r["req_s"])[len(runs) // 2]  # the median run
     line: dict[str, Any] = {
         "bench": "load",
@@ -290,7 +290,8 @@ def _scenario(
         "runs": runs,
     }
     if workflow is not None:
-        under = [t for r in runs for t in r["workflow_runs_s"]]
+        under = list(workflow.times)
+        line["workflow_unfinished_s"] = round(workflow.partial, 2)
         line["workflow_alone_s"] = round(alone or 0, 2)
         line["workflow_under_load_s"] = round(sum(under) / len(under), 2) if under else None
         line["workflow_ratio"] = (
