@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     """How long parsing one SQL text may take (422 past it: checked between statements and at
     the end; a worker still busy 2 s past it is killed)."""
 
+    request_threads: int = Field(default=8, ge=2, le=256)
+    """How many threads run the server's synchronous request work at once (others wait their
+    turn). More threads than cores only contend for the interpreter lock: with 40 (the
+    default of the web stack) a running workflow got a sliver of it and took 3x as long."""
+
     heavy_requests: int = Field(default=2, ge=1)
     """How many CPU-heavy requests (SQL parsing) run at once; others wait for a slot."""
 

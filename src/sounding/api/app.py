@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import APIRouter, FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -38,6 +39,11 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if app.state.ctx is None:
             app.state.ctx = build_context(settings or Settings())
+        # sync routes and dependencies run in this many threads (issue 20): fewer threads
+        # contending for the interpreter lock answer as many requests with less CPU and
+        # leave the engine's threads their share
+        limiter = anyio.to_thread.current_default_thread_limiter()
+        limiter.total_tokens = app.state.ctx.settings.request_threads
         # the server owns unfinished executions and the schedule: it resumes the executions a
         # stopped server left, runs due ticks and flushes usage (a CLI process does none)
         await run_in_threadpool(app.state.ctx.start)

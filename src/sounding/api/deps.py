@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,7 +14,10 @@ from sounding.features.accounts import service as accounts
 from sounding.services.context import Context
 
 
-def get_ctx(request: Request) -> Context:
+# Dependencies that do no I/O are ``async``: FastAPI runs a sync dependency in the thread
+# pool, and under load those hand-offs (three per request before the route ran) cost more
+# than the work itself (issue 20)
+async def get_ctx(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
 
@@ -28,11 +31,11 @@ def get_principal(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) -
     return principal
 
 
-def require(permission: Permission) -> Callable[..., Principal]:
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """A dependency that authenticates and checks one permission globally before anything
     else runs (``tools/api_permissions.py`` reads ``permission`` off it for docs/api.md)."""
 
-    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         principal.require(permission)
         return principal
 
@@ -42,13 +45,13 @@ def require(permission: Permission) -> Callable[..., Principal]:
     return dependency
 
 
-def require_scoped(permission: Permission) -> Callable[..., Principal]:
+def require_scoped(permission: Permission) -> Callable[..., Awaitable[Principal]]:
     """A dependency for asset-scoped routes: the caller holds ``permission`` globally or
     through a policy on some scope; the service then checks the asset's own scopes
     (``catalog.require_on``) and answers 403 naming the permission, the asset and its
     scopes."""
 
-    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         principal.require_somewhere(permission)
         return principal
 

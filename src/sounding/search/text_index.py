@@ -13,7 +13,8 @@ import json
 import logging
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ _IN_PROCESS: weakref.WeakValueDictionary[Path, TextIndex] = weakref.WeakValueDic
 _IN_PROCESS_LOCK = threading.Lock()
 Q = tantivy.Query
 MUST = tantivy.Occur.Must
+PAYLOAD_CACHE = 5_000  # decoded payloads kept per snapshot (a few KB each at most)
 
 
 def build_schema() -> tantivy.Schema:
@@ -121,6 +123,7 @@ class TextIndex:
             _IN_PROCESS[self._path] = self
         self._lock = threading.Lock()
         self._searcher = self._index.searcher()
+        self._decoded = _Payloads(self._searcher)
 
     @property
     def searcher(self) -> tantivy.Searcher:
@@ -148,6 +151,7 @@ class TextIndex:
             self._writer.commit()
             self._index.reload()
             self._searcher = self._index.searcher()
+            self._decoded = _Payloads(self._searcher)
 
     def wait_merges(self, *, reopen: bool = True) -> None:
         """Finish background merges; the writer (and its directory lock) is released and,
@@ -191,10 +195,8 @@ class TextIndex:
         searcher = searcher or self._searcher
         limit = _top_k(limit, searcher)
         result = searcher.search(query, limit, count=count, weight_by_field="boost")
-        hits = [
-            (float(score), read_payload(searcher.doc(addr)["payload"][0]))
-            for score, addr in result.hits
-        ]
+        read = self._payload_reader(searcher)
+        hits = [(float(score), read(addr)) for score, addr in result.hits]
         # ``count`` is missing from tantivy's type stubs
         return hits, int(getattr(result, "count", None) or 0)
 
@@ -206,11 +208,16 @@ class TextIndex:
         result = searcher.search(query, _top_k(limit, searcher), count=False)
         addrs = [addr for _, addr in result.hits]
         keys = searcher.fast_field_values("vkey", addrs) if addrs else []
-        return {
-            int(k): read_payload(searcher.doc(a)["payload"][0])
-            for k, a in zip(keys, addrs, strict=True)
-            if k is not None
-        }
+        read = self._payload_reader(searcher)
+        return {int(k): read(a) for k, a in zip(keys, addrs, strict=True) if k is not None}
+
+    def _payload_reader(self, searcher: tantivy.Searcher) -> Callable[[Any], dict[str, Any]]:
+        """Reads a document's payload: through the current snapshot's decoded payloads when
+        ``searcher`` is that snapshot, else straight from ``searcher``."""
+        decoded = self._decoded
+        if decoded.searcher is searcher:
+            return decoded.get
+        return lambda addr: read_payload(searcher.doc(addr)["payload"][0])
 
     def facets(self, query: tantivy.Query, size: int) -> dict[str, dict[str, int]]:
         return self.count_and_facets(query, size)[1]
@@ -266,3 +273,28 @@ def _top_k(limit: int, searcher: tantivy.Searcher) -> int:
     """The index pre-allocates ``limit`` slots for its top-k heap: never more than the number
     of documents it holds (a caller's deep page must not become a huge allocation)."""
     return max(1, min(limit, int(searcher.num_docs)))
+
+
+class _Payloads:
+    """Decoded payloads of one searcher snapshot, by document address, the most recently used
+    ``PAYLOAD_CACHE`` of them. A snapshot never changes, so an entry is never stale; a commit
+    starts a new snapshot with an empty cache. Fetching and decoding the stored payloads of
+    every candidate was a search's largest cost under load (issue 20). Callers only read the
+    payloads they get."""
+
+    def __init__(self, searcher: tantivy.Searcher) -> None:
+        self.searcher = searcher
+        self._items: OrderedDict[tuple[int, int], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, addr: Any) -> dict[str, Any]:
+        key = (int(addr.segment_ord), int(addr.doc))
+        found = self._items.get(key)
+        if found is not None:
+            return found
+        payload = read_payload(self.searcher.doc(addr)["payload"][0])
+        with self._lock:
+            self._items[key] = payload
+            while len(self._items) > PAYLOAD_CACHE:
+                self._items.popitem(last=False)
+        return payload

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
@@ -27,6 +27,9 @@ from sounding.services.sources import get_row
 from sounding.store import tables
 from sounding.store.repos import assets as repo
 from sounding.store.repos import audit
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -189,10 +192,14 @@ def list_assets(
 
 def _find(ctx: Context, ref: str | int) -> dict[str, Any]:
     with ctx.db.read() as conn:
-        if isinstance(ref, int) or (ref.isascii() and ref.isdigit()):
-            row = repo.get(conn, asset_id=int(ref))
-        else:
-            row = repo.get(conn, urn=ref)
+        return _find_in(conn, ref)
+
+
+def _find_in(conn: Connection, ref: str | int) -> dict[str, Any]:
+    if isinstance(ref, int) or (ref.isascii() and ref.isdigit()):
+        row = repo.get(conn, asset_id=int(ref))
+    else:
+        row = repo.get(conn, urn=ref)
     if row is None:
         raise NotFoundError(f"Asset {ref!r} not found (give an id or a URN)", asset=str(ref))
     return row
@@ -210,8 +217,8 @@ def get_asset(
     ``children=False`` leaves the children out (empty lists) for callers that read them
     their own way."""
     actor.require(Permission.CATALOG_READ)
-    row = _find(ctx, ref)
-    with ctx.db.read() as conn:
+    with ctx.db.read() as conn:  # one connection for the page (issue 20)
+        row = _find_in(conn, ref)
         kids = repo.children(conn, row["id"], include_deleted) if children else []
         events = repo.events_for(conn, row["id"])
         provider = features.asset_terms()  # the glossary's, when it is installed

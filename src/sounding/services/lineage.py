@@ -318,6 +318,18 @@ def _node(row: Mapping[str, Any], distance: int) -> LineageNode:
     )
 
 
+def _start_row(conn: sa.Connection, ref: str) -> dict[str, Any]:
+    """The asset a lineage read starts from, by id or URN (as ``catalog.get_asset`` finds
+    it)."""
+    if ref.isascii() and ref.isdigit():
+        row = asset_repo.get(conn, asset_id=int(ref))
+    else:
+        row = asset_repo.get(conn, urn=ref)
+    if row is None:
+        raise NotFoundError(f"Asset {ref!r} not found (give an id or a URN)", asset=str(ref))
+    return row
+
+
 def _load_nodes(ctx: Context, ids: list[int]) -> dict[int, dict[str, Any]]:
     with ctx.db.read() as conn:
         return {r["id"]: r for r in asset_repo.get_many(conn, ids)}
@@ -340,14 +352,16 @@ def lineage_graph(
         raise InvalidInputError("level must be table or column")
     if not 1 <= depth <= MAX_DEPTH:
         raise InvalidInputError(f"depth must be between 1 and {MAX_DEPTH}")
-    start = catalog.get_asset(ctx, actor, ref)
-    ids = [start.id]
-    if level == "column" and start.type in OBJECTS:
-        ids = [c.id for c in start.columns]
-    distance: dict[int, int] = dict.fromkeys(ids, 0)
     edges: dict[int, dict[str, Any]] = {}
     truncated = False
+    # one connection for the whole read, and only the start's row (and its columns' ids):
+    # the full asset page (events, terms, every column's row) cost more than the walk
     with ctx.db.read() as conn:
+        start = _start_row(conn, ref)
+        ids = [start["id"]]
+        if level == "column" and start["type"] in OBJECTS:
+            ids = asset_repo.child_ids(conn, start["id"])
+        distance: dict[int, int] = dict.fromkeys(ids, 0)
         for way in ("upstream", "downstream") if direction == "both" else (direction,):
 
             def fetch(frontier: list[int], way: str = way) -> list[dict[str, Any]]:
@@ -359,9 +373,9 @@ def lineage_graph(
                 distance.setdefault(node, sign * d)
             edges.update({e["id"]: e for e in result.edges})
             truncated |= result.truncated
-    rows = _load_nodes(ctx, list(distance))
+        rows = {r["id"]: r for r in asset_repo.get_many(conn, list(distance))}
     return LineageGraph(
-        root=start.id,
+        root=start["id"],
         nodes=tuple(_node(rows[i], distance[i]) for i in distance if i in rows),
         edges=tuple(
             LineageEdge(

@@ -55,9 +55,24 @@ class SearchState:
         self.lock = threading.Lock()
         self.users = 0  # contexts holding this state; the last to stop closes the index
         self._cursor_file = directory / "outbox.cursor"
+        self._cursor: int | None = None
 
     @property
     def cursor(self) -> int:
+        # read once: this process alone holds the index (and writes the cursor) from now on;
+        # every search reads the cursor, and a file read each time showed in the profile
+        if self._cursor is None:
+            self._cursor = self._read_cursor()
+        return self._cursor
+
+    @cursor.setter
+    def cursor(self, value: int) -> None:
+        tmp = self._cursor_file.with_suffix(".tmp")
+        tmp.write_text(str(value))
+        tmp.replace(self._cursor_file)
+        self._cursor = value
+
+    def _read_cursor(self) -> int:
         try:
             return int(self._cursor_file.read_text())
         except FileNotFoundError:  # a new index: every note is still to apply
@@ -69,12 +84,6 @@ class SearchState:
                 exc,
             )
             return 0
-
-    @cursor.setter
-    def cursor(self, value: int) -> None:
-        tmp = self._cursor_file.with_suffix(".tmp")
-        tmp.write_text(str(value))
-        tmp.replace(self._cursor_file)
 
     def stop(self) -> None:
         """Called by Context.stop(): let go of this context's share of the index."""
@@ -169,6 +178,11 @@ def documents(ctx: Context, ids: Sequence[int]) -> tuple[list[SearchDocument], s
 def catch_up(ctx: Context) -> int:
     """Apply every outbox note after the index's cursor; returns how many assets changed."""
     state = _state(ctx)
+    # the usual case, nothing new: one indexed look-up without the lock, so concurrent
+    # searches do not queue behind each other's outbox read (issue 20)
+    with ctx.db.read() as conn:
+        if not outbox.newer_than(conn, state.cursor):
+            return 0
     applied = 0
     with state.lock:
         while True:

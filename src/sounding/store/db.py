@@ -27,6 +27,7 @@ from sounding.errors import InvalidInputError, StoreError, StoreFullError, Store
 logger = logging.getLogger(__name__)
 
 
+SQLITE_POOL_SIZE, SQLITE_POOL_OVERFLOW = 16, 32
 # SQLite primary result codes (``sqlite3.Error.sqlite_errorcode & 0xFF``)
 _SQLITE_READONLY, _SQLITE_FULL = 8, 13
 # PostgreSQL SQLSTATEs
@@ -135,8 +136,15 @@ def _create_engine(url: str, parsed: sa.engine.URL, max_size_mb: int | None) -> 
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             owner_only(path)
+        # the pool keeps as many connections as the server's busy threads use at once: the
+        # default 5 closed and reopened connections (and re-ran the pragmas) on every
+        # request under load (issue 20)
         engine = sa.create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=False
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_pre_ping=False,
+            pool_size=SQLITE_POOL_SIZE,
+            max_overflow=SQLITE_POOL_OVERFLOW,
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         if max_size_mb:

@@ -234,6 +234,16 @@ def children(
     return [dict(r) for r in rows]
 
 
+def child_ids(conn: Connection, asset_id: int) -> list[int]:
+    """Ids of the live children of an asset, in ``children``'s order."""
+    query = (
+        sa.select(assets.c.id)
+        .where(assets.c.parent_id == asset_id, assets.c.deleted_at.is_(None))
+        .order_by(assets.c.ordinal, assets.c.name)
+    )
+    return [int(r[0]) for r in conn.execute(query)]
+
+
 SUMMARY_FIELDS = (
     "id",
     "urn",

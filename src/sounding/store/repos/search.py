@@ -38,6 +38,12 @@ def pending(
     return [(kind, ref, urn) for (kind, ref), urn in seen.items()], int(rows[-1].id)
 
 
+def newer_than(conn: Connection, after: int) -> bool:
+    """Whether any note was written after ``after``."""
+    query = sa.select(search_outbox.c.id).where(search_outbox.c.id > after).limit(1)
+    return conn.execute(query).first() is not None
+
+
 def last_id(conn: Connection) -> int:
     return int(
         conn.execute(sa.select(sa.func.coalesce(sa.func.max(search_outbox.c.id), 0))).scalar_one()
