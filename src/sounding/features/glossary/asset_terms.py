@@ -60,3 +60,14 @@ def _accepted_link(term_id: int, asset_id: int, actor: str, now: Any) -> dict[st
 def term_paths(conn: Connection, asset_id: int) -> list[str]:
     """Paths of the terms accepted for the asset, in path order."""
     return [t["path"] for t in repo.accepted_terms(conn, [asset_id]).get(asset_id, [])]
+
+
+def term_path(conn: Connection, ref: str) -> str:
+    """The path of the term ``ref`` (an id or a path), or NotFoundError naming it."""
+    return str(find_row(conn, ref)["path"])
+
+
+def term_paths_many(conn: Connection, asset_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Paths of the terms accepted for each asset (assets with none are left out)."""
+    found = repo.accepted_terms(conn, list(asset_ids))
+    return {a: [t["path"] for t in terms] for a, terms in found.items() if terms}

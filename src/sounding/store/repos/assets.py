@@ -365,3 +365,11 @@ def columns_of(conn: Connection, parent_ids: Sequence[int]) -> dict[int, list[di
 def all_ids(conn: Connection, after: int, limit: int) -> list[int]:
     query = sa.select(assets.c.id).where(assets.c.id > after).order_by(assets.c.id).limit(limit)
     return [int(r[0]) for r in conn.execute(query)]
+
+
+def delete_many(conn: Connection, ids: Sequence[int]) -> None:
+    """Delete assets for good (their tags, events and lineage edges go with them by cascade):
+    only assets created by hand are ever deleted this way."""
+    for chunk in _chunks(list(ids)):
+        conn.execute(sa.delete(asset_tags).where(asset_tags.c.asset_id.in_(chunk)))
+        conn.execute(sa.delete(assets).where(assets.c.id.in_(chunk)))
