@@ -15,7 +15,11 @@ from sounding.services.catalog_io import ImportResult
 router = APIRouter(prefix="/catalog", tags=["catalog"])
 
 
-@router.get("/export", responses=content_types("application/x-ndjson", "text/csv"))
+@router.get(
+    "/export",
+    response_class=Response,
+    responses=content_types("application/x-ndjson", "text/csv"),
+)
 def export_catalog(
     ctx: CtxDep,
     who: Reader,
