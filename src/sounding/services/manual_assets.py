@@ -366,3 +366,31 @@ def _subtree(conn: Connection, asset_id: int) -> list[tuple[int, str]]:
         out += [(int(k["id"]), str(k["urn"])) for k in kids]
         frontier = [int(k["id"]) for k in kids]
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ManualAssetRow:
+    id: int
+    urn: str
+    name: str
+    type: str
+    owner: str | None
+    source: str
+
+
+def list_manual(ctx: Context, actor: Principal, limit: int = 200) -> list[ManualAssetRow]:
+    """Assets created by hand, by source and name (the web UI's catalog page)."""
+    from sounding.store.repos import catalog_io as io_repo
+
+    actor.require(Permission.CATALOG_READ)
+    with ctx.db.read() as conn:
+        return [ManualAssetRow(**r) for r in io_repo.manual_asset_list(conn, limit)]
+
+
+def is_manual_asset(ctx: Context, asset_id: int) -> bool:
+    """Whether the asset was created by hand (it lives in a manual source)."""
+    with ctx.db.read() as conn:
+        row = asset_repo.get(conn, asset_id=asset_id)
+        if row is None or row["type"] == "source":
+            return False
+        return source_kind(conn, str(row["source"])) == MANUAL_KIND

@@ -99,3 +99,26 @@ def decisions(conn: Connection) -> list[dict[str, Any]]:
 
 def tagged_ids(conn: Connection) -> set[int]:
     return {int(r[0]) for r in conn.execute(sa.select(asset_tags.c.asset_id).distinct())}
+
+
+def manual_asset_list(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """Live assets of manual sources (not their roots), by source and qualified name."""
+    query = (
+        sa.select(
+            assets.c.id,
+            assets.c.urn,
+            assets.c.name,
+            assets.c.type,
+            assets.c.owner,
+            sources.c.name.label("source"),
+        )
+        .join(sources, sources.c.id == assets.c.source_id)
+        .where(
+            sources.c.kind == "manual",
+            assets.c.type != "source",
+            assets.c.deleted_at.is_(None),
+        )
+        .order_by(sources.c.name, assets.c.qualified_name)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
