@@ -394,3 +394,70 @@ def is_manual_asset(ctx: Context, asset_id: int) -> bool:
         if row is None or row["type"] == "source":
             return False
         return source_kind(conn, str(row["source"])) == MANUAL_KIND
+
+
+# --- jobs other tools report (OpenLineage runs, dbt models) ------------------------------
+
+EXTERNAL_KIND = "external"  # as services.sources: a source no connector opens
+JOB_ORIGIN = "job"  # lineage edges through a job: input -> job -> output
+
+
+def reported_job(
+    ctx: Context,
+    conn: Connection,
+    source: str,
+    job_name: str,
+    properties: dict[str, Any],
+    actor: str,
+) -> dict[str, Any]:
+    """The pipeline asset of a job another tool reports (an OpenLineage job, a dbt model),
+    created on first sight in the source ``source`` of kind external (created too): its URN
+    is ``urn:sounding:<source>:pipeline.<job>``. Scans never touch that source."""
+    row = source_repo.get_by_name(conn, source)
+    root_urn = make_urn(source, ())
+    if row is None:
+        url = f"jobs:{source}"
+        source_id = source_repo.insert(
+            conn,
+            {
+                "name": source,
+                "kind": EXTERNAL_KIND,
+                "url_encrypted": ctx.secrets.encrypt(url),
+                "url_redacted": redact_url(url),
+                "options": {},
+                "description": "Jobs reported by OpenLineage or dbt",
+            },
+        )
+        asset_repo.insert_many(conn, [_row(source_id, None, root_urn, "source", source, source)])
+        audit.record(conn, actor, "source.create", "source", source, {"kind": EXTERNAL_KIND})
+    else:
+        source_id = int(row["id"])
+    urn = urn_for(source, "pipeline", job_name)
+    found = asset_repo.get(conn, urn=urn)
+    if found is not None:
+        return {"id": int(found["id"]), "urn": urn, "type": "pipeline"}
+    root = asset_repo.get(conn, urn=root_urn)
+    ids = asset_repo.insert_many(
+        conn,
+        [
+            _row(
+                source_id,
+                root["id"] if root else None,
+                urn,
+                "pipeline",
+                job_name,
+                join_qualified((job_name,)),
+                source_properties=dict(properties),
+            )
+        ],
+    )
+    return {"id": ids[urn], "urn": urn, "type": "pipeline"}
+
+
+def job_edges(job_id: int, inputs: Sequence[int], outputs: Sequence[int]) -> list[dict[str, Any]]:
+    """Table-level edges from each input to the job and from the job to each output."""
+    edges = [{"source_id": i, "target_id": job_id, "level": "table"} for i in dict.fromkeys(inputs)]
+    edges += [
+        {"source_id": job_id, "target_id": o, "level": "table"} for o in dict.fromkeys(outputs)
+    ]
+    return [{**e, "confidence": 1.0} for e in edges]
