@@ -336,3 +336,22 @@ def _apply(
             item.urn,
             {"before": item.before, "after": item.after},
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SelectedAsset:
+    urn: str
+    name: str
+    type: str
+
+
+def describe(ctx: Context, actor: Principal, urns: Sequence[str]) -> list[SelectedAsset]:
+    """Name and type of each URN that is in the catalog (the web UI's ticked rows)."""
+    actor.require(Permission.CATALOG_READ)
+    out = []
+    with ctx.db.read() as conn:
+        for urn in list(dict.fromkeys(urns))[:MAX_SELECTION]:
+            row = asset_repo.get(conn, urn=urn)
+            if row is not None:
+                out.append(SelectedAsset(str(row["urn"]), str(row["name"]), str(row["type"])))
+    return out

@@ -327,8 +327,13 @@ def _require_manual(conn: Connection, row: dict[str, Any], what: str) -> None:
     src = source_repo.get_by_id(conn, row["source_id"])
     assert src is not None
     if src["kind"] != MANUAL_KIND or row["type"] == "source":
+        found = (
+            "reported by OpenLineage or dbt into"
+            if src["kind"] == EXTERNAL_KIND
+            else "found by scanning"
+        )
         raise ConflictError(
-            f"{row['urn']} was found by scanning source '{src['name']}' (kind {src['kind']}): "
+            f"{row['urn']} was {found} source '{src['name']}' (kind {src['kind']}): "
             f"a scan owns it, so you cannot {what}. Only assets created by hand can; to drop "
             "a scanned asset from the catalog, exclude it with the source's exclude pattern",
             urn=row["urn"],

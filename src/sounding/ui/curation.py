@@ -256,7 +256,7 @@ async def bulk_apply(request: Request, ctx: CtxDep, web: UiWriter) -> Response:
     context: dict[str, Any] = {
         "q": str(form.get("q") or ""),
         "filters": {},
-        "hits": [{"urn": u, "name": u, "type": ""} for u in urns],
+        "hits": bulk_curation.describe(ctx, web.principal, urns),
         "checked": set(urns),
         "total": len(urns),
         "change": {
