@@ -30,6 +30,7 @@ ENFORCED_TAGS = {
     "accounts",
     "analytics",
     "assets",
+    "catalog",
     "classification",
     "lineage",
     "scans",
@@ -45,6 +46,7 @@ NO_JSON_BODY = {
     ("delete", "/api/v1/scan-rule-sets/{name}"),
     ("delete", "/api/v1/tokens/{token_id}"),
     ("get", "/metrics"),
+    ("get", "/api/v1/catalog/export"),  # JSON Lines or CSV
 }
 """Operations that answer no JSON: 204 No Content, or another media type (Prometheus text)."""
 

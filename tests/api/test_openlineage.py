@@ -86,6 +86,13 @@ def test_openlineage_client_events_become_lineage(
     names = {n["id"]: n["urn"] for n in down["nodes"]}
     external = "urn:sounding:ol_postgres_warehouse_internal_5432:analytics.public.order_facts"
     assert {names[e["target"]] for e in down["edges"]} >= {external}
+    # the job is a pipeline asset between its input and its output
+    job_urn = "urn:sounding:ol_airflow:pipeline.daily_totals"
+    job = _get(base, token, "/api/v1/assets/by-urn", urn=job_urn)
+    assert job["type"] == "pipeline" and job["source"] == "ol_airflow"
+    through = {(names[e["source"]], names[e["target"]]) for e in down["edges"]}
+    assert ("urn:sounding:shop:main.orders", job_urn) in through
+    assert (job_urn, external) in through
     cols = _get(
         base,
         token,

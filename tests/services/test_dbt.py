@@ -71,10 +71,19 @@ def test_dbt_models_become_lineage(ctx: Any, operator: Any, tmp_path: Path) -> N
         ctx, operator, "urn:sounding:shop:main.customer_revenue", "upstream", depth=5
     )
     by_id = {n.id: n.name for n in graph.nodes}
-    assert {(by_id[e.source], by_id[e.target]) for e in graph.edges} == {
+    assert {(by_id[e.source], by_id[e.target]) for e in graph.edges if e.origin == "dbt"} == {
         ("raw_orders", "stg_orders"),
         ("stg_orders", "customer_revenue"),
     }
+    # each model is also a pipeline asset between what it reads and what it builds
+    assert {(by_id[e.source], by_id[e.target]) for e in graph.edges if e.origin == "job"} == {
+        ("raw_orders", "model.shop.stg_orders"),
+        ("model.shop.stg_orders", "stg_orders"),
+        ("stg_orders", "model.shop.customer_revenue"),
+        ("model.shop.customer_revenue", "customer_revenue"),
+    }
+    job = {n.type for n in graph.nodes if n.name == "model.shop.stg_orders"}
+    assert job == {"pipeline"}
     cols = lineage.lineage_graph(
         ctx,
         operator,

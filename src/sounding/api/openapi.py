@@ -47,6 +47,7 @@ _SCHEMAS = {
     "application/json": {"type": "object"},
     "text/csv": {"type": "string"},
     "text/html": {"type": "string"},
+    "application/x-ndjson": {"type": "string"},
 }
 
 

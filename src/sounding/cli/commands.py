@@ -42,7 +42,12 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "source": LazyCommand("sounding.cli.sources_cmd", "app", "Register and manage data sources."),
     "assets": LazyCommand(
-        "sounding.cli.assets_cmd", "app", "Browse the catalog and tag its assets."
+        "sounding.cli.assets_cmd", "app", "Browse the catalog, tag and curate its assets."
+    ),
+    "catalog": LazyCommand(
+        "sounding.cli.catalog_cmd",
+        "app",
+        "Export and import the curated catalog (owners, tags, terms, manual assets, ...).",
     ),
     "lineage": LazyCommand(
         "sounding.cli.lineage_cmd",

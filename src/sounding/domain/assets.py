@@ -18,10 +18,39 @@ class AssetType(StrEnum):
     VIEW = "view"
     DATASET = "dataset"  # a file, or a directory of same-schema part files
     COLUMN = "column"
+    # assets no scanner finds: created by hand (API, CLI, UI, catalog import) under a source
+    # of kind ``manual``, or reported as jobs by OpenLineage and dbt
+    DASHBOARD = "dashboard"
+    CHART = "chart"  # a chart or a report
+    PIPELINE = "pipeline"  # a pipeline or a job
+    ML_MODEL = "ml_model"
+    API_ENDPOINT = "api_endpoint"
 
 
 CONTAINER_TYPES = (AssetType.DATABASE, AssetType.SCHEMA)
 OBJECT_TYPES = (AssetType.TABLE, AssetType.VIEW, AssetType.DATASET)
+MANUAL_TYPES = (
+    AssetType.DASHBOARD,
+    AssetType.CHART,
+    AssetType.PIPELINE,
+    AssetType.ML_MODEL,
+    AssetType.API_ENDPOINT,
+)
+# other names people use for the same types
+MANUAL_TYPE_ALIASES = {
+    "report": "chart",
+    "job": "pipeline",
+    "model": "ml_model",
+    "api": "api_endpoint",
+}
+# where each type sits: under the source's root, or under an asset of one of these types
+MANUAL_PARENTS: dict[str, tuple[str, ...]] = {
+    "dashboard": (),
+    "chart": ("dashboard",),
+    "pipeline": ("pipeline",),
+    "ml_model": ("pipeline",),
+    "api_endpoint": (),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +208,9 @@ class Asset:
     revision: int | None
     column_facts: ColumnFacts | None = None
     object_facts: ObjectFacts | None = None
+    # dashboards, charts, pipelines, ML models, API endpoints: what was said about them
+    # (``url``, ``system`` ...) when they were created
+    manual_properties: dict[str, Any] | None = None
 
     @property
     def deleted(self) -> bool:
@@ -233,10 +265,13 @@ class Asset:
                 view_sql=o.view_sql,
                 properties=o.properties,
             )
+        elif self.manual_properties is not None:
+            out["properties"] = self.manual_properties
         return out
 
 
 OBJECT_TYPE_VALUES = frozenset(t.value for t in OBJECT_TYPES)
+MANUAL_TYPE_VALUES = frozenset(t.value for t in MANUAL_TYPES)
 
 
 @dataclass(frozen=True, slots=True)

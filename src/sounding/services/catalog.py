@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
 from sounding.domain.assets import (
+    MANUAL_TYPE_VALUES,
     OBJECT_TYPE_VALUES,
     Asset,
     AssetDetail,
@@ -61,6 +62,9 @@ def record(row: Mapping[str, Any]) -> Asset:
             default=row["default_value"],
             is_primary_key=bool(row["is_primary_key"]),
         )
+    manual = None
+    if row["type"] in MANUAL_TYPE_VALUES:
+        manual = {k: v for k, v in props.items() if k != "comment"}
     elif row["type"] in OBJECT_TYPE_VALUES:
         objekt = ObjectFacts(
             row_count=row["row_count"],
@@ -93,6 +97,7 @@ def record(row: Mapping[str, Any]) -> Asset:
         revision=row.get("row_version"),
         column_facts=column,
         object_facts=objekt,
+        manual_properties=manual,
     )
 
 
@@ -284,6 +289,12 @@ def update_asset(
                 edits.get("add_terms", []),
                 edits.get("remove_terms", []),
             )
+        if "domain" in changes:  # checked as set_asset_domain does, in the same write
+            changes["domain"] = check_domain(conn, changes["domain"])
+        if "custom_properties" in changes:
+            changes["custom_properties"] = check_custom_properties(
+                conn, row["type"], changes["custom_properties"]
+            )
         repo.update_curated(conn, row["id"], changes)  # a new revision, even for terms only
         audit.record(
             conn,
@@ -294,6 +305,52 @@ def update_asset(
             {"fields": sorted({*changes, *edits}), **edits},
         )
     return get_asset(ctx, actor, row["id"])
+
+
+MAX_DOMAIN = 200  # assets.domain
+
+
+def check_domain(conn: Connection, domain: Any) -> str | None:
+    """The domain an asset may be given: ``None`` (no domain) or a name. The one place that
+    decides; when domains become entities, this checks that the domain exists."""
+    del conn  # domains are free text for now; a domain registry reads it here
+    if domain is None:
+        return None
+    if not isinstance(domain, str):
+        raise InvalidInputError("domain must be a string (or null for none)", field="domain")
+    value = domain.strip()
+    if not value:
+        return None
+    if len(value) > MAX_DOMAIN:
+        raise InvalidInputError(
+            f"domain {value[:40]!r}... is longer than {MAX_DOMAIN} characters", field="domain"
+        )
+    return value
+
+
+def set_asset_domain(conn: Connection, asset_ids: Sequence[int], domain: Any) -> str | None:
+    """Put the assets in ``domain`` (``None``: in none), checked by :func:`check_domain`:
+    the catalog's one asset-domain setter (the single PATCH, bulk curation and catalog import
+    all call it). Returns the stored value."""
+    value = check_domain(conn, domain)
+    for asset_id in asset_ids:
+        repo.update_curated(conn, asset_id, {"domain": value})
+    return value
+
+
+def check_custom_properties(conn: Connection, asset_type: str, values: Any) -> dict[str, Any]:
+    """The custom properties an asset of ``asset_type`` may store: a JSON object with string
+    keys. The one place values are checked before they are stored; typed property schemas
+    (per asset type) validate here."""
+    del conn, asset_type  # no property schemas yet
+    if values is None:
+        return {}
+    if not isinstance(values, dict) or not all(isinstance(k, str) and k for k in values):
+        raise InvalidInputError(
+            "custom_properties must be an object with non-empty string keys",
+            field="custom_properties",
+        )
+    return dict(values)
 
 
 def _clean_list(field: str, values: Any) -> list[str]:
@@ -323,3 +380,32 @@ def _check_edits(changes: dict[str, Any], edits: dict[str, list[str]]) -> None:
                 f"{', '.join(sorted(both))} is in both add_{kind} and remove_{kind}",
                 field=f"add_{kind}",
             )
+
+
+# --- glossary terms of assets, for the services that curate many assets at once ----------
+
+
+def _terms() -> features.AssetTerms:
+    provider = features.asset_terms()  # the glossary's, when it is installed
+    if provider is None:
+        raise InvalidInputError("Cannot use glossary terms: no glossary feature is installed")
+    return provider
+
+
+def term_path(conn: Connection, ref: str) -> str:
+    """The path of a glossary term given by id or path; 404 naming it when there is none."""
+    return _terms().term_path(conn, ref)
+
+
+def term_paths(conn: Connection, asset_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The accepted glossary terms (paths) of each asset that has some (none without a
+    glossary)."""
+    provider = features.asset_terms()
+    return provider.term_paths_many(conn, asset_ids) if provider is not None else {}
+
+
+def edit_terms(
+    conn: Connection, actor: str, asset_id: int, add: Sequence[str], remove: Sequence[str]
+) -> None:
+    """Link ``add`` and unlink ``remove`` (term ids or paths) in the open write."""
+    _terms().edit_links(conn, actor, asset_id, add, remove)

@@ -46,6 +46,12 @@ class AssetTerms(Protocol):
 
     def term_paths(self, conn: Connection, asset_id: int) -> list[str]: ...
 
+    def term_path(self, conn: Connection, ref: str) -> str: ...
+
+    def term_paths_many(
+        self, conn: Connection, asset_ids: Sequence[int]
+    ) -> dict[int, list[str]]: ...
+
     def edit_links(
         self,
         conn: Connection,

@@ -36,7 +36,7 @@ from sounding.lineage.dbt import read_manifest
 from sounding.lineage.dialects import dialect_spec
 from sounding.lineage.graph import table_edges, walk
 from sounding.lineage.parse import make_catalog, parse_lineage
-from sounding.services import catalog
+from sounding.services import catalog, manual_assets
 from sounding.services.context import Context
 from sounding.services.gcpause import paused_gc
 from sounding.services.sources import get_row
@@ -514,6 +514,24 @@ def ingest_dbt(ctx: Context, actor: Principal, manifest_path: str, source: str) 
                 problems += [f"{model.unique_id}: {p.message}" for p in result.errors]
                 edges += [e for e in resolve(index, result, None).edges if e["level"] == "column"]
             repo.replace_origin(conn, "dbt", model.unique_id, edges, now, actor.name)
+            # the model as a job between what it reads and the relation it builds
+            job = manual_assets.reported_job(
+                ctx,
+                conn,
+                f"dbt_{source}"[:100],
+                model.unique_id,
+                {"dbt_model": model.unique_id},
+                actor.name,
+            )
+            inputs = [e["source_id"] for e in edges if e["level"] == "table"]
+            repo.replace_origin(
+                conn,
+                manual_assets.JOB_ORIGIN,
+                f"dbt:{model.unique_id}",
+                manual_assets.job_edges(job["id"], inputs, [target["id"]]),
+                now,
+                actor.name,
+            )
             edges_total += len(edges)
         audit.record(
             conn,

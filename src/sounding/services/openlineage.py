@@ -22,6 +22,7 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.dialects import dialect_for, scheme_of
 from sounding.domain.urn import join_qualified, make_urn
 from sounding.lineage.openlineage import Dataset, RunEvent, parse_event
+from sounding.services import manual_assets
 from sounding.services.context import Context
 from sounding.services.lineage import SourceIndex, load_source_index
 from sounding.services.secrets import redact_url
@@ -105,8 +106,12 @@ class _Matcher:
         return None
 
 
+def _source_name(namespace: str) -> str:
+    return "ol_" + (re.sub(r"[^A-Za-z0-9_-]+", "_", namespace).strip("_-") or "default")[:90]
+
+
 def _external_source(ctx: Context, conn: Any, namespace: str) -> int:
-    name = "ol_" + (re.sub(r"[^A-Za-z0-9_-]+", "_", namespace).strip("_-") or "default")[:90]
+    name = _source_name(namespace)
     row = source_repo.get_by_name(conn, name)
     if row is not None:
         return int(row["id"])
@@ -236,6 +241,21 @@ def ingest_event(ctx: Context, actor: Principal, payload: Any) -> dict[str, Any]
         added, _kept, removed = repo.replace_origin(
             conn, "openlineage", event.job_key, edges, now, actor.name
         )
+        # the job itself, between its inputs and outputs
+        job = manual_assets.reported_job(
+            ctx,
+            conn,
+            _source_name(event.job_namespace),
+            event.job_name,
+            {"openlineage_job": event.job_key},
+            actor.name,
+        )
+        through = manual_assets.job_edges(
+            job["id"],
+            [assets_by_key[(d.namespace, d.name)]["id"] for d in event.inputs],
+            [assets_by_key[(d.namespace, d.name)]["id"] for d in event.outputs],
+        )
+        repo.replace_origin(conn, manual_assets.JOB_ORIGIN, event.job_key, through, now, actor.name)
         audit.record(
             conn,
             actor.name,
@@ -248,6 +268,7 @@ def ingest_event(ctx: Context, actor: Principal, payload: Any) -> dict[str, Any]
         "status": "ok",
         "event_type": event.event_type,
         "job": event.job_key,
+        "job_urn": job["urn"],
         "edges": len(edges),
         "edges_added": added,
         "edges_removed": removed,

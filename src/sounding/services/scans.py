@@ -84,6 +84,11 @@ def create(ctx: Context, actor: Principal, source: str, execution_id: str | None
             "to scan",
             source=source,
         )
+    if row["kind"] == "manual":
+        raise InvalidInputError(
+            f"Source '{source}' holds assets created by hand; it has no connection to scan",
+            source=source,
+        )
     with ctx.db.write() as conn:
         runs, _ = repo.list_runs(conn, 1, 0, row["id"])
         if runs and _effective(runs[0])[0] in ACTIVE:

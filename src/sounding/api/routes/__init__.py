@@ -24,6 +24,7 @@ ROUTES: tuple[str, ...] = (
     "sounding.api.routes.pools",
     "sounding.api.routes.insights",
     "sounding.api.routes.analytics",
+    "sounding.api.routes.catalog",
     "sounding.api.routes.assets",
     "sounding.api.routes.accounts",
     "sounding.api.routes.policies",

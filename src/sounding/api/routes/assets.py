@@ -6,12 +6,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from sounding.api.deps import AssetWriter, CtxDep, PageDep, Reader
+from sounding.api.deps import AssetWriter, CtxDep, PageDep, Reader, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import OptionalIdQuery
 from sounding.api.schemas import AssetDetailPublic, AssetPage, AssetUpdate
+from sounding.api.schemas.curation import (
+    AssetBulkResult,
+    AssetBulkUpdate,
+    AssetCreate,
+    AssetDeleted,
+)
 from sounding.features.usage import service as usage
-from sounding.services import catalog
+from sounding.services import bulk_curation, catalog, manual_assets
+from sounding.services.bulk_curation import BulkChange, BulkResult
 
 router = APIRouter(prefix="/assets", tags=["assets"])
 
@@ -43,6 +50,46 @@ def list_assets(
         after=page.after(catalog.ASSET_ORDER),
     )
     return page.result([a.public() for a in items], total, catalog.ASSET_ORDER)
+
+
+@router.post(
+    "",
+    response_model=AssetDetailPublic,
+    response_model_exclude_unset=True,
+    status_code=201,
+)
+def create_asset(ctx: CtxDep, who: Writer, response: Response, body: AssetCreate) -> dict[str, Any]:
+    """Create an asset no scanner finds (dashboard, chart, pipeline, ML model, API endpoint)
+    in a source of kind ``manual`` (created on first use), with its lineage to and from
+    other assets."""
+    spec = manual_assets.ManualAssetSpec(
+        **{**body.model_dump(), "tags": tuple(body.tags)}
+        | {"upstream": tuple(body.upstream), "downstream": tuple(body.downstream)}
+    )
+    asset = manual_assets.create_asset(ctx, who, spec)
+    return tagged(response, asset.public())
+
+
+@router.post("/bulk", response_model=AssetBulkResult)
+def bulk_update(ctx: CtxDep, who: AssetWriter, body: AssetBulkUpdate) -> BulkResult:
+    """One change to many assets (by ``urns`` or a search), all or nothing, audited per
+    asset; ``dry_run`` returns the before/after of each asset and writes nothing."""
+    change = BulkChange(
+        set=body.set.model_dump(exclude_unset=True),
+        add_tags=tuple(body.add_tags),
+        remove_tags=tuple(body.remove_tags),
+        add_terms=tuple(body.add_terms),
+        remove_terms=tuple(body.remove_terms),
+    )
+    return bulk_curation.bulk_update(
+        ctx,
+        who,
+        change,
+        query=body.query,
+        filters=body.filters,
+        urns=body.urns,
+        dry_run=body.dry_run,
+    )
 
 
 @router.get("/by-urn", response_model=AssetDetailPublic, response_model_exclude_unset=True)
@@ -79,5 +126,12 @@ def update_asset(
     ``add_tags``/``remove_tags`` and ``add_terms``/``remove_terms`` change the lists as
     stored at the moment of the write, so concurrent edits all survive."""
     changes = body.model_dump(exclude_unset=True)
-    asset = catalog.update_asset(ctx, who, ref, changes, if_match=if_match)
+    asset = manual_assets.update_asset(ctx, who, ref, changes, if_match=if_match)
     return tagged(response, asset.public())
+
+
+@router.delete("/{ref}", response_model=AssetDeleted)
+def delete_asset(ctx: CtxDep, who: AssetWriter, ref: str, if_match: IfMatch) -> dict[str, Any]:
+    """Delete an asset created by hand (and the assets under it, and its lineage edges);
+    409 for an asset a scan found: the scan owns it."""
+    return {"deleted": manual_assets.delete_asset(ctx, who, ref, if_match=if_match)}

@@ -103,3 +103,13 @@ class AssetUpdate(RequestModel):
     criticality: str | None = None
     lifecycle: str | None = None
     custom_properties: dict[str, Any] | None = None
+    # assets created by hand only
+    properties: dict[str, Any] | None = Field(
+        None, description="An asset created by hand: what else to keep (url, ...), replaced"
+    )
+    add_upstream: list[str] | None = Field(
+        None, max_length=100, description="An asset created by hand: assets that feed it"
+    )
+    add_downstream: list[str] | None = Field(
+        None, max_length=100, description="An asset created by hand: assets it feeds"
+    )

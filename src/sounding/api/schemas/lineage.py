@@ -72,6 +72,9 @@ class OpenLineageIngested(BaseModel):
     event_type: str
     edges: int
     job: str | None = None
+    job_urn: str | None = Field(
+        None, description="The job's pipeline asset, between its inputs and outputs"
+    )
     edges_added: int | None = None
     edges_removed: int | None = None
     external_created: list[str] | None = Field(

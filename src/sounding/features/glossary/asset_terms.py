@@ -67,3 +67,14 @@ def term_paths(conn: Connection, asset_id: int) -> list[str]:
 def linked_assets() -> sa.Select[Any]:
     """Assets linked to an accepted term (coverage: ``with_terms``)."""
     return sa.select(glossary_links.c.asset_id).where(glossary_links.c.status == ACCEPTED)
+
+
+def term_path(conn: Connection, ref: str) -> str:
+    """The path of the term ``ref`` (an id or a path), or NotFoundError naming it."""
+    return str(find_row(conn, ref)["path"])
+
+
+def term_paths_many(conn: Connection, asset_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Paths of the terms accepted for each asset (assets with none are left out)."""
+    found = repo.accepted_terms(conn, list(asset_ids))
+    return {a: [t["path"] for t in terms] for a, terms in found.items() if terms}

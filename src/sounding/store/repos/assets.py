@@ -390,3 +390,11 @@ def nearest_domain(conn: Connection, parent_id: int | None, depth: int = 8) -> s
             return str(row.domain)
         parent_id, depth = row.parent_id, depth - 1
     return None
+
+
+def delete_many(conn: Connection, ids: Sequence[int]) -> None:
+    """Delete assets for good (their tags, events and lineage edges go with them by cascade):
+    only assets created by hand are ever deleted this way."""
+    for chunk in _chunks(list(ids)):
+        conn.execute(sa.delete(asset_tags).where(asset_tags.c.asset_id.in_(chunk)))
+        conn.execute(sa.delete(assets).where(assets.c.id.in_(chunk)))
