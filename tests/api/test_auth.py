@@ -424,6 +424,12 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
         None,
         "steward",
     ),
+    ("GET", "/api/v1/domains", "/api/v1/domains", None, "viewer"),
+    ("POST", "/api/v1/domains", "/api/v1/domains", {"name": "D"}, "steward"),
+    ("GET", "/api/v1/domains/{ref}", "/api/v1/domains/Nope", None, "viewer"),
+    ("GET", "/api/v1/domains/{ref}/assets", "/api/v1/domains/Nope/assets", None, "viewer"),
+    ("PATCH", "/api/v1/domains/{ref}", "/api/v1/domains/Nope", {"description": "x"}, "steward"),
+    ("DELETE", "/api/v1/domains/{ref}", "/api/v1/domains/Nope", None, "steward"),
     ("GET", "/api/v1/audit", "/api/v1/audit", None, "admin"),
 ]
 RANK = {"viewer": 0, "steward": 1, "admin": 2}

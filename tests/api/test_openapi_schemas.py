@@ -29,6 +29,7 @@ ENFORCED_TAGS = {
     "analytics",
     "assets",
     "classification",
+    "domains",
     "lineage",
     "scans",
     "search",
@@ -42,6 +43,7 @@ NO_JSON_BODY = {
     ("delete", "/api/v1/lineage/edges/{edge_id}"),
     ("delete", "/api/v1/scan-rule-sets/{name}"),
     ("delete", "/api/v1/tokens/{token_id}"),
+    ("delete", "/api/v1/domains/{ref}"),
     ("get", "/metrics"),
 }
 """Operations that answer no JSON: 204 No Content, or another media type (Prometheus text)."""

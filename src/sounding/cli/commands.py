@@ -63,6 +63,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         "The business glossary: terms, links to assets, suggestions.",
     ),
+    "domains": LazyCommand(
+        "sounding.cli.domains_cmd",
+        "app",
+        "Domains: named, owned areas of the business that assets belong to.",
+    ),
     "workflow": LazyCommand(
         "sounding.cli.workflow_cmd", "workflow_app", "Define and run scan workflows."
     ),

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
 from sounding.domain.assets import (
     OBJECT_TYPE_VALUES,
     Asset,
@@ -20,7 +22,7 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.paging import Key
 from sounding.errors import InvalidInputError, NotFoundError
 from sounding.features.glossary import asset_terms
-from sounding.services import versions
+from sounding.services import features, versions
 from sounding.services.context import Context
 from sounding.services.sources import get_row
 from sounding.store import tables
@@ -113,6 +115,7 @@ def list_assets(
     tag: str | None = None,
     include_deleted: bool = False,
     after: Key | None = None,
+    domain: str | None = None,
 ) -> tuple[list[Asset], int]:
     """A page of assets by qualified name: from ``offset``, or after the key ``after`` of
     :data:`ASSET_ORDER`."""
@@ -123,7 +126,7 @@ def list_assets(
             field="type",
         )
     source_id = get_row(ctx, source)["id"] if source else None
-    f = repo.AssetFilter(source_id, type, parent_id, q, tag, include_deleted)
+    f = repo.AssetFilter(source_id, type, parent_id, q, tag, include_deleted, domain)
     with ctx.db.read() as conn:
         rows, total = repo.list_assets(conn, f, limit, offset, after)
     return [record(r) for r in rows], total
@@ -196,6 +199,8 @@ def update_asset(
     row = _find(ctx, ref)
     with ctx.db.write() as conn:
         versions.check(conn, tables.assets, row["id"], if_match, f"Asset {row['urn']}")
+        if "domain" in changes:
+            changes["domain"] = check_domain(conn, changes["domain"])
         if "add_tags" in edits or "remove_tags" in edits:
             now = set(repo.tags_for_update(conn, row["id"]))
             changes["tags"] = sorted(
@@ -219,6 +224,34 @@ def update_asset(
             {"fields": sorted({*changes, *edits}), **edits},
         )
     return get_asset(ctx, actor, row["id"])
+
+
+def check_domain(conn: Connection, name: Any) -> str | None:
+    """The domain to store on an asset: ``None`` or blank takes it out of its domain, a name
+    must be a domain's (``InvalidInputError`` otherwise) and is stored as that domain spells
+    it. The one check every path that sets an asset's domain goes through; call it inside the
+    transaction that writes the asset."""
+    if name is None:
+        return None
+    if not isinstance(name, str):
+        raise InvalidInputError("domain must be a domain's name (a string)", field="domain")
+    if not name.strip():
+        return None
+    return features.check_asset_domain(conn, name.strip())
+
+
+def set_asset_domain(
+    ctx: Context,
+    actor: Principal,
+    ref: str | int,
+    domain: str | None,
+    *,
+    if_match: str | None = None,
+) -> AssetDetail:
+    """Put an asset in a domain (by name) or, with ``None``, in none: the one function that
+    sets an asset's domain (bulk curation and imports call it, or :func:`check_domain` in
+    their own transaction); an unknown domain is an ``InvalidInputError``."""
+    return update_asset(ctx, actor, ref, {"domain": domain}, if_match=if_match)
 
 
 def _clean_list(field: str, values: Any) -> list[str]:

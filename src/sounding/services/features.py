@@ -18,6 +18,8 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.services.context import Context
 
@@ -28,9 +30,12 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.insights",
     "sounding.features.accounts",
     "sounding.features.usage",
+    "sounding.features.domains",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]
+# the canonical name of a domain an asset is put in, or an error saying why it cannot be
+DomainCheck = Callable[["Connection", str], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,10 +44,13 @@ class Feature:
 
     ``bind_step_types`` registers the feature's workflow step types with their handlers bound
     to the context (called when ``ctx.step_types`` is first read; it must start nothing).
+    ``check_asset_domain`` validates the domain an asset is put in (the domains feature:
+    the name must be a domain's), inside the transaction that writes it.
     """
 
     name: str
     bind_step_types: StepBinder | None = None
+    check_asset_domain: DomainCheck | None = None
 
 
 @cache
@@ -62,3 +70,12 @@ def bind_step_types(ctx: Context, registry: StepTypeRegistry) -> None:
     for feature in load():
         if feature.bind_step_types is not None:
             feature.bind_step_types(ctx, registry)
+
+
+def check_asset_domain(conn: Connection, name: str) -> str:
+    """The name to store as an asset's domain: what the feature that owns domains says (its
+    canonical spelling, or an error for an unknown domain); the name as given if none does."""
+    for feature in load():
+        if feature.check_asset_domain is not None:
+            name = feature.check_asset_domain(conn, name)
+    return name

@@ -19,6 +19,7 @@ ROUTES: tuple[str, ...] = (
     "sounding.api.routes.classification",
     "sounding.api.routes.compliance",
     "sounding.api.routes.glossary",
+    "sounding.api.routes.domains",
     "sounding.api.routes.quality",
     "sounding.api.routes.workflows",
     "sounding.api.routes.pools",
