@@ -18,7 +18,6 @@ from sounding.store import migrations
 from tests.factories import sqlite_source
 
 
-
 def _shop(ctx: Any, operator: Any, tmp_path: Path) -> None:
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     scans.run_scan(ctx, operator, "shop")
