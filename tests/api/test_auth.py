@@ -430,6 +430,22 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/domains/{ref}/assets", "/api/v1/domains/Nope/assets", None, "viewer"),
     ("PATCH", "/api/v1/domains/{ref}", "/api/v1/domains/Nope", {"description": "x"}, "steward"),
     ("DELETE", "/api/v1/domains/{ref}", "/api/v1/domains/Nope", None, "steward"),
+    ("GET", "/api/v1/data-products", "/api/v1/data-products", None, "viewer"),
+    ("POST", "/api/v1/data-products", "/api/v1/data-products", {"name": "P"}, "steward"),
+    ("GET", "/api/v1/data-products/{ref}", "/api/v1/data-products/Nope", None, "viewer"),
+    (
+        "PATCH",
+        "/api/v1/data-products/{ref}",
+        "/api/v1/data-products/Nope",
+        {"sla": "x"},
+        "steward",
+    ),
+    ("DELETE", "/api/v1/data-products/{ref}", "/api/v1/data-products/Nope", None, "steward"),
+    ("GET", "/api/v1/tag-groups", "/api/v1/tag-groups", None, "viewer"),
+    ("POST", "/api/v1/tag-groups", "/api/v1/tag-groups", {"name": "g"}, "steward"),
+    ("GET", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", None, "viewer"),
+    ("PATCH", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", {}, "steward"),
+    ("DELETE", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", None, "steward"),
     ("GET", "/api/v1/audit", "/api/v1/audit", None, "admin"),
 ]
 RANK = {"viewer": 0, "steward": 1, "admin": 2}

@@ -29,12 +29,14 @@ ENFORCED_TAGS = {
     "analytics",
     "assets",
     "classification",
+    "data-products",
     "domains",
     "lineage",
     "scans",
     "search",
     "sources",
     "system",
+    "tag-groups",
 }
 """Tags whose every operation must declare a response schema (extend as areas get theirs)."""
 
@@ -44,6 +46,8 @@ NO_JSON_BODY = {
     ("delete", "/api/v1/scan-rule-sets/{name}"),
     ("delete", "/api/v1/tokens/{token_id}"),
     ("delete", "/api/v1/domains/{ref}"),
+    ("delete", "/api/v1/data-products/{ref}"),
+    ("delete", "/api/v1/tag-groups/{name}"),
     ("get", "/metrics"),
 }
 """Operations that answer no JSON: 204 No Content, or another media type (Prometheus text)."""

@@ -68,6 +68,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         "Domains: named, owned areas of the business that assets belong to.",
     ),
+    "products": LazyCommand(
+        "sounding.cli.products_cmd",
+        "app",
+        "Data products: owned, versioned bundles of assets with input and output ports.",
+    ),
     "workflow": LazyCommand(
         "sounding.cli.workflow_cmd", "workflow_app", "Define and run scan workflows."
     ),

@@ -201,11 +201,14 @@ def update_asset(
         versions.check(conn, tables.assets, row["id"], if_match, f"Asset {row['urn']}")
         if "domain" in changes:
             changes["domain"] = check_domain(conn, changes["domain"])
-        if "add_tags" in edits or "remove_tags" in edits:
+        if "tags" in changes or "add_tags" in edits or "remove_tags" in edits:
             now = set(repo.tags_for_update(conn, row["id"]))
-            changes["tags"] = sorted(
-                (now | set(edits.get("add_tags", []))) - set(edits.get("remove_tags", []))
-            )
+            if "tags" not in changes:
+                changes["tags"] = sorted(
+                    (now | set(edits.get("add_tags", []))) - set(edits.get("remove_tags", []))
+                )
+            # only tags being applied are checked: stored ones stay as they are
+            features.check_asset_tags(conn, actor, sorted(set(changes["tags"]) - now))
         if "add_terms" in edits or "remove_terms" in edits:
             asset_terms.edit_links(
                 conn,

@@ -18,8 +18,11 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.engine import Connection
 
+    from sounding.domain.auth import Principal
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.services.context import Context
 
@@ -31,11 +34,15 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.accounts",
     "sounding.features.usage",
     "sounding.features.domains",
+    "sounding.features.data_products",
+    "sounding.features.tag_taxonomy",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]
 # the canonical name of a domain an asset is put in, or an error saying why it cannot be
 DomainCheck = Callable[["Connection", str], str]
+# refuses tags ``Principal`` may not apply to an asset (unknown or forbidden ones)
+TagCheck = Callable[["Connection", "Principal", "Sequence[str]"], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,12 +52,14 @@ class Feature:
     ``bind_step_types`` registers the feature's workflow step types with their handlers bound
     to the context (called when ``ctx.step_types`` is first read; it must start nothing).
     ``check_asset_domain`` validates the domain an asset is put in (the domains feature:
-    the name must be a domain's), inside the transaction that writes it.
+    the name must be a domain's), inside the transaction that writes it;
+    ``check_asset_tags`` the tags an actor applies to an asset (the tag taxonomy).
     """
 
     name: str
     bind_step_types: StepBinder | None = None
     check_asset_domain: DomainCheck | None = None
+    check_asset_tags: TagCheck | None = None
 
 
 @cache
@@ -79,3 +88,12 @@ def check_asset_domain(conn: Connection, name: str) -> str:
         if feature.check_asset_domain is not None:
             name = feature.check_asset_domain(conn, name)
     return name
+
+
+def check_asset_tags(conn: Connection, actor: Principal, tags: Sequence[str]) -> None:
+    """Every feature's check of the tags ``actor`` is applying to an asset (new ones only)."""
+    if not tags:
+        return
+    for feature in load():
+        if feature.check_asset_tags is not None:
+            feature.check_asset_tags(conn, actor, tags)

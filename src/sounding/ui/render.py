@@ -57,6 +57,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Review", "/review", Permission.CATALOG_READ),
     ("Glossary", "/glossary", Permission.CATALOG_READ),
     ("Domains", "/domains", Permission.CATALOG_READ),
+    ("Products", "/data-products", Permission.CATALOG_READ),
     ("Quality", "/quality", Permission.CATALOG_READ),
     ("Compliance", "/compliance", Permission.CATALOG_READ),
     ("Sources", "/sources", Permission.SOURCE_READ),

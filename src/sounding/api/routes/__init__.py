@@ -20,6 +20,8 @@ ROUTES: tuple[str, ...] = (
     "sounding.api.routes.compliance",
     "sounding.api.routes.glossary",
     "sounding.api.routes.domains",
+    "sounding.api.routes.data_products",
+    "sounding.api.routes.tag_taxonomy",
     "sounding.api.routes.quality",
     "sounding.api.routes.workflows",
     "sounding.api.routes.pools",
