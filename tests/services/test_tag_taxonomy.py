@@ -43,9 +43,9 @@ def test_groups_tags_and_who_applies_them(ctx: Any, operator: Any, tmp_path: Pat
         taxonomy.create_group(ctx, operator, {"name": "x", "apply_roles": ["owner"]})
 
     steward = Principal("stew", Role.STEWARD)
-    with pytest.raises(InvalidInputError, match="group 'tier' defines tier.gold, tier.silver"):
+    with pytest.raises(InvalidInputError, match=r"group 'tier' defines tier\.gold, tier\.silver"):
         catalog.update_asset(ctx, operator, ORDERS, {"add_tags": ["tier.platinum"]})
-    with pytest.raises(PermissionDeniedError, match="may not apply 'tier.gold'"):
+    with pytest.raises(PermissionDeniedError, match=r"may not apply 'tier\.gold'"):
         catalog.update_asset(ctx, steward, ORDERS, {"add_tags": ["tier.gold"]})
     assert set(catalog.get_asset(ctx, operator, ORDERS).tags) == {"tier.legacy", "hot"}
     # free tags, and stored tags the taxonomy no longer knows, keep working

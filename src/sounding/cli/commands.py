@@ -73,6 +73,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         "Data products: owned, versioned bundles of assets with input and output ports.",
     ),
+    "tags": LazyCommand(
+        "sounding.cli.tags_cmd",
+        "app",
+        "The tag taxonomy: tag groups (tier.gold) and who may apply them.",
+    ),
     "workflow": LazyCommand(
         "sounding.cli.workflow_cmd", "workflow_app", "Define and run scan workflows."
     ),

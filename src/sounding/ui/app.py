@@ -29,6 +29,7 @@ from sounding.ui import (
     review,
     search,
     sources,
+    tag_taxonomy,
     workflows,
 )
 from sounding.ui.deps import LoginRequired, login_url
@@ -46,6 +47,7 @@ PAGES: tuple[ModuleType, ...] = (
     glossary,
     domains,
     data_products,
+    tag_taxonomy,
     quality,
     compliance,
     workflows,
