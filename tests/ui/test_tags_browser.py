@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 def test_a_steward_creates_a_tag_group(
     page: Any, site: Site, screenshot: Callable[..., Path], axe: Callable[..., list[Any]]
 ) -> None:
-    browser_login(page, site, "steward", "/tags")
+    browser_login(page, site, "steward", "/taxonomy")
     assert axe(page) == []
     page.fill("#t-name", "brtier")
     page.fill("#t-description", "How much we care about an asset")

@@ -19,11 +19,11 @@ HTML = {"Accept": "text/html"}
 
 def test_create_add_apply_and_delete_a_group(site: Site) -> None:
     client = site.as_user("steward")
-    assert 'id="new-group"' in client.get("/tags").text
-    assert 'id="new-group"' not in site.as_user("viewer").get("/tags").text
-    token = site.csrf(client, "/tags")
+    assert 'id="new-group"' in client.get("/taxonomy").text
+    assert 'id="new-group"' not in site.as_user("viewer").get("/taxonomy").text
+    token = site.csrf(client, "/taxonomy")
     made = client.post(
-        "/tags",
+        "/taxonomy",
         data={
             "csrf_token": token,
             "name": "UiTier",
@@ -32,14 +32,16 @@ def test_create_add_apply_and_delete_a_group(site: Site) -> None:
             "apply_roles": ["admin", "steward"],
         },
     )
-    assert made.status_code == 303 and made.headers["location"] == "/tags?done=create"
-    page = unescape(client.get("/tags?done=create").text)
+    assert made.status_code == 303 and made.headers["location"] == "/taxonomy?done=create"
+    page = unescape(client.get("/taxonomy?done=create").text)
     assert "Tag group created." in page and "uitier.gold" in page and "Top tier" in page
     dotted = client.post(
-        "/tags", data={"csrf_token": token, "name": "a.b", "tags": "x"}, headers=HTML
+        "/taxonomy", data={"csrf_token": token, "name": "a.b", "tags": "x"}, headers=HTML
     )
     assert dotted.status_code == 422 and 'value="a.b"' in dotted.text
-    assert client.post("/tags/uitier/add", data={"csrf_token": token, "tags": "bronze"}).is_redirect
+    assert client.post(
+        "/taxonomy/uitier/add", data={"csrf_token": token, "tags": "bronze"}
+    ).is_redirect
     api = httpx.Client(base_url=f"{site.base}/api/v1", headers=site.server.headers, timeout=30)
     group = api.get("/tag-groups/uitier").json()
     assert [t["name"] for t in group["tags"]] == ["bronze", "gold", "silver"]
@@ -51,7 +53,7 @@ def test_create_add_apply_and_delete_a_group(site: Site) -> None:
     )
     assert "Unknown tag" in unescape(refused.text)
     assert "uitier.platinum" not in api.get(f"/assets/{table['id']}").json()["tags"]
-    gone = client.post("/tags/uitier/delete", data={"csrf_token": token})
+    gone = client.post("/taxonomy/uitier/delete", data={"csrf_token": token})
     assert gone.status_code == 303
     assert api.get("/tag-groups/uitier").status_code == 404
     api.close()

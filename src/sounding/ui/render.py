@@ -58,7 +58,7 @@ NAV: tuple[tuple[str, str, Permission], ...] = (
     ("Glossary", "/glossary", Permission.CATALOG_READ),
     ("Domains", "/domains", Permission.CATALOG_READ),
     ("Products", "/data-products", Permission.CATALOG_READ),
-    ("Tags", "/tags", Permission.CATALOG_READ),
+    ("Tags", "/taxonomy", Permission.CATALOG_READ),
     ("Quality", "/quality", Permission.CATALOG_READ),
     ("Compliance", "/compliance", Permission.CATALOG_READ),
     ("Sources", "/sources", Permission.SOURCE_READ),

@@ -1,4 +1,4 @@
-"""``/tags``: the tag taxonomy (groups, their tags with descriptions, who may apply them);
+"""``/taxonomy``: the tag taxonomy (groups, their tags with descriptions, who may apply them);
 stewards and admins create groups, add tags to them and delete them. A refused form comes
 back with the reason."""
 
@@ -53,7 +53,7 @@ def _index(
     return render(request, "tags/index.html", values, web=web, status_code=status_code)
 
 
-@router.get("/tags")
+@router.get("/taxonomy")
 def index(
     request: Request,
     ctx: CtxDep,
@@ -63,7 +63,7 @@ def index(
     return _index(request, ctx, web, done=done)
 
 
-@router.post("/tags")
+@router.post("/taxonomy")
 def create(
     request: Request,
     ctx: CtxDep,
@@ -85,10 +85,10 @@ def create(
         form = {"name": name, "description": description, "tags": tags, "roles": apply_roles}
         code = 409 if isinstance(exc, ConflictError) else 422
         return _index(request, ctx, web, error=exc.message, form=form, status_code=code)
-    return RedirectResponse("/tags?done=create", status_code=303)
+    return RedirectResponse("/taxonomy?done=create", status_code=303)
 
 
-@router.post("/tags/{group}/add")
+@router.post("/taxonomy/{group}/add")
 def add(
     request: Request,
     ctx: CtxDep,
@@ -103,12 +103,12 @@ def add(
     except Refused as exc:
         code = 404 if isinstance(exc, NotFoundError) else 422
         return _index(request, ctx, web, error=exc.message, status_code=code)
-    return RedirectResponse("/tags?done=add", status_code=303)
+    return RedirectResponse("/taxonomy?done=add", status_code=303)
 
 
-@router.post("/tags/{group}/delete")
+@router.post("/taxonomy/{group}/delete")
 def delete(ctx: CtxDep, web: UiWriter, group: str) -> Response:
     if len(group) > 99:
         raise InvalidInputError("A tag group's name has at most 99 characters", field="group")
     taxonomy.delete_group(ctx, web.principal, group)
-    return RedirectResponse("/tags?done=delete", status_code=303)
+    return RedirectResponse("/taxonomy?done=delete", status_code=303)
