@@ -24,7 +24,8 @@ U = "urn:sounding:shop:main."
 
 
 @pytest.fixture
-def shop(ctx: Any, operator: Any, tmp_path: Path) -> Any:
+def shop(any_ctx: Any, operator: Any, tmp_path: Path) -> Any:
+    ctx = any_ctx
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     scans.run_scan(ctx, operator, "shop", options=ScanOptions(classify=True))
     return ctx

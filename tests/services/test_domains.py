@@ -28,7 +28,8 @@ def _urn(ctx: Any, operator: Any, name: str) -> str:
     return str(items[0].urn)
 
 
-def test_tree_cycles_names_and_owners(ctx: Any, operator: Any) -> None:
+def test_tree_cycles_names_and_owners(any_ctx: Any, operator: Any) -> None:
+    ctx = any_ctx
     fin = domains.create_domain(ctx, operator, {"name": "Finance", "owners": ["ann", "ann", ""]})
     assert fin.owners == ("ann",) and fin.parent is None and fin.path == ()
     rev = domains.create_domain(ctx, operator, {"name": " Revenue ", "parent": "finance"})
@@ -61,8 +62,9 @@ def test_tree_cycles_names_and_owners(ctx: Any, operator: Any) -> None:
 
 
 def test_assets_belong_to_known_domains_and_follow_renames(
-    ctx: Any, operator: Any, tmp_path: Path
+    any_ctx: Any, operator: Any, tmp_path: Path
 ) -> None:
+    ctx = any_ctx
     _shop(ctx, operator, tmp_path)
     orders = _urn(ctx, operator, "orders")
     domains.create_domain(ctx, operator, {"name": "Sales"})

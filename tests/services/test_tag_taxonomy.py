@@ -18,7 +18,8 @@ from tests.factories import sqlite_source
 ORDERS = "urn:sounding:shop:main.orders"
 
 
-def test_groups_tags_and_who_applies_them(ctx: Any, operator: Any, tmp_path: Path) -> None:
+def test_groups_tags_and_who_applies_them(any_ctx: Any, operator: Any, tmp_path: Path) -> None:
+    ctx = any_ctx
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
     scans.run_scan(ctx, operator, "shop")
     # a free tag with a dot, stored before the group existed, stays
