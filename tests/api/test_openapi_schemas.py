@@ -32,11 +32,14 @@ ENFORCED_TAGS = {
     "assets",
     "catalog",
     "classification",
+    "data-products",
+    "domains",
     "lineage",
     "scans",
     "search",
     "sources",
     "system",
+    "tag-groups",
 }
 """Tags whose every operation must declare a response schema (extend as areas get theirs)."""
 
@@ -45,6 +48,9 @@ NO_JSON_BODY = {
     ("delete", "/api/v1/lineage/edges/{edge_id}"),
     ("delete", "/api/v1/scan-rule-sets/{name}"),
     ("delete", "/api/v1/tokens/{token_id}"),
+    ("delete", "/api/v1/domains/{ref}"),
+    ("delete", "/api/v1/data-products/{ref}"),
+    ("delete", "/api/v1/tag-groups/{name}"),
     ("get", "/metrics"),
     ("get", "/api/v1/catalog/export"),  # JSON Lines or CSV
 }

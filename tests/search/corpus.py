@@ -18,6 +18,7 @@ from sounding.cli.demo import assign_demo_owners, prepare_demo
 from sounding.domain.auth import Principal, Role
 from sounding.domain.search import SearchDocument
 from sounding.domain.urn import make_urn
+from sounding.features.domains import service as domains
 from sounding.services import catalog, scans, sources
 from tests.conftest import SAMPLE_DBS, make_settings
 
@@ -90,6 +91,9 @@ def build_catalog(home: Path) -> Any:
     for name in names:
         scans.run_scan(ctx, actor, name)
     assign_demo_owners(ctx, actor)
+    # an asset's domain must be a domain's (features/domains): create the ones curated below
+    for name in sorted({str(c["domain"]) for c in CURATION.values() if c.get("domain")}):
+        domains.create_domain(ctx, actor, {"name": name})
     for table, changes in CURATION.items():
         catalog.update_asset(ctx, actor, make_urn("warehouse", ("main", table)), dict(changes))
     return ctx

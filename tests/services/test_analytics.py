@@ -14,6 +14,7 @@ from sounding.errors import InvalidInputError
 from sounding.features.compliance import findings as decisions
 from sounding.features.compliance import service as compliance
 from sounding.features.compliance.tables import compliance_finding_events, compliance_findings
+from sounding.features.domains import service as domains
 from sounding.features.quality.tables import (
     quality_results,
     quality_rules,
@@ -46,6 +47,7 @@ def _id(ctx: Any, name: str) -> int:
 
 def test_counts_and_coverage(any_ctx: Any, operator: Any, shop: Path) -> None:
     catalog.update_asset(any_ctx, operator, U + "orders", {"description": "Orders", "owner": "o"})
+    domains.create_domain(any_ctx, operator, {"name": "sales"})  # assets name known domains
     catalog.update_asset(any_ctx, operator, U + "customers", {"owner": "c", "domain": "sales"})
     catalog.update_asset(any_ctx, operator, U + "notes", {"description": "  "})  # blank
     classification.decide(any_ctx, operator, U + "customers#email", "PII.Email", "confirmed")

@@ -68,6 +68,21 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         "The business glossary: terms, links to assets, suggestions.",
     ),
+    "domains": LazyCommand(
+        "sounding.cli.domains_cmd",
+        "app",
+        "Domains: named, owned areas of the business that assets belong to.",
+    ),
+    "products": LazyCommand(
+        "sounding.cli.products_cmd",
+        "app",
+        "Data products: owned, versioned bundles of assets with input and output ports.",
+    ),
+    "tags": LazyCommand(
+        "sounding.cli.tags_cmd",
+        "app",
+        "The tag taxonomy: tag groups (tier.gold) and who may apply them.",
+    ),
     "workflow": LazyCommand(
         "sounding.cli.workflow_cmd", "workflow_app", "Define and run scan workflows."
     ),

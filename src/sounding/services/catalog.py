@@ -179,6 +179,7 @@ def list_assets(
     tag: str | None = None,
     include_deleted: bool = False,
     after: Key | None = None,
+    domain: str | None = None,
 ) -> tuple[list[Asset], int]:
     """A page of assets by qualified name: from ``offset``, or after the key ``after`` of
     :data:`ASSET_ORDER`."""
@@ -189,7 +190,7 @@ def list_assets(
             field="type",
         )
     source_id = get_row(ctx, source)["id"] if source else None
-    f = repo.AssetFilter(source_id, type, parent_id, q, tag, include_deleted)
+    f = repo.AssetFilter(source_id, type, parent_id, q, tag, include_deleted, domain)
     with ctx.db.read() as conn:
         rows, total = repo.list_assets(conn, f, limit, offset, after)
     return [record(r) for r in rows], total
@@ -276,11 +277,16 @@ def update_asset(
         actor.require(Permission.CATALOG_WRITE, moved)
     with ctx.db.write() as conn:
         versions.check(conn, tables.assets, row["id"], if_match, f"Asset {row['urn']}")
-        if "add_tags" in edits or "remove_tags" in edits:
+        if "domain" in changes:
+            changes["domain"] = check_domain(conn, changes["domain"])
+        if "tags" in changes or "add_tags" in edits or "remove_tags" in edits:
             now = set(repo.tags_for_update(conn, row["id"]))
-            changes["tags"] = sorted(
-                (now | set(edits.get("add_tags", []))) - set(edits.get("remove_tags", []))
-            )
+            if "tags" not in changes:
+                changes["tags"] = sorted(
+                    (now | set(edits.get("add_tags", []))) - set(edits.get("remove_tags", []))
+                )
+            # only tags being applied are checked: stored ones stay as they are
+            features.check_asset_tags(conn, actor, sorted(set(changes["tags"]) - now))
         if terms is not None and ("add_terms" in edits or "remove_terms" in edits):
             terms.edit_links(
                 conn,
@@ -307,25 +313,18 @@ def update_asset(
     return get_asset(ctx, actor, row["id"])
 
 
-MAX_DOMAIN = 200  # assets.domain
-
-
-def check_domain(conn: Connection, domain: Any) -> str | None:
-    """The domain an asset may be given: ``None`` (no domain) or a name. The one place that
-    decides; when domains become entities, this checks that the domain exists."""
-    del conn  # domains are free text for now; a domain registry reads it here
-    if domain is None:
+def check_domain(conn: Connection, name: Any) -> str | None:
+    """The domain to store on an asset: ``None`` or blank takes it out of its domain, a name
+    must be a domain's (``InvalidInputError`` otherwise) and is stored as that domain spells
+    it. The one check every path that sets an asset's domain goes through; call it inside the
+    transaction that writes the asset."""
+    if name is None:
         return None
-    if not isinstance(domain, str):
-        raise InvalidInputError("domain must be a string (or null for none)", field="domain")
-    value = domain.strip()
-    if not value:
+    if not isinstance(name, str):
+        raise InvalidInputError("domain must be a domain's name (a string)", field="domain")
+    if not name.strip():
         return None
-    if len(value) > MAX_DOMAIN:
-        raise InvalidInputError(
-            f"domain {value[:40]!r}... is longer than {MAX_DOMAIN} characters", field="domain"
-        )
-    return value
+    return features.check_asset_domain(conn, name.strip())
 
 
 def set_asset_domain(conn: Connection, asset_ids: Sequence[int], domain: Any) -> str | None:
@@ -351,6 +350,20 @@ def check_custom_properties(conn: Connection, asset_type: str, values: Any) -> d
             field="custom_properties",
         )
     return dict(values)
+
+
+def assign_domain(
+    ctx: Context,
+    actor: Principal,
+    ref: str | int,
+    domain: str | None,
+    *,
+    if_match: str | None = None,
+) -> AssetDetail:
+    """Put an asset in a domain (by name) or, with ``None``, in none: the one function that
+    sets an asset's domain (bulk curation and imports call it, or :func:`check_domain` in
+    their own transaction); an unknown domain is an ``InvalidInputError``."""
+    return update_asset(ctx, actor, ref, {"domain": domain}, if_match=if_match)
 
 
 def _clean_list(field: str, values: Any) -> list[str]:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
     from sqlalchemy.engine import Connection
 
+    from sounding.domain.auth import Principal
     from sounding.domain.search import SearchDocument
     from sounding.orchestration.steps import StepTypeRegistry
     from sounding.services.context import Context
@@ -34,6 +35,9 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.accounts",
     "sounding.features.access",
     "sounding.features.usage",
+    "sounding.features.domains",
+    "sounding.features.data_products",
+    "sounding.features.tag_taxonomy",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]
@@ -115,6 +119,12 @@ SearchFieldsHook = Callable[["Connection", Sequence[int], Sequence[int]], Search
 """(conn, assets and their columns, the tables/views/datasets among them) -> fields."""
 
 
+# the canonical name of a domain an asset is put in, or an error saying why it cannot be
+DomainCheck = Callable[["Connection", str], str]
+# refuses tags ``Principal`` may not apply to an asset (unknown or forbidden ones)
+TagCheck = Callable[["Connection", "Principal", "Sequence[str]"], None]
+
+
 @dataclass(frozen=True, slots=True)
 class Feature:
     """What one feature contributes to the runtime and the core's combined views.
@@ -135,6 +145,9 @@ class Feature:
     - ``impact_rules``: the active rules on tables (change impact).
     - ``search_fields``: what it adds to the assets' search documents.
     - ``search_source``: documents of its own that search indexes (the glossary's terms).
+    - ``check_asset_domain``: validates the domain an asset is put in (the domains feature:
+      the name must be a domain's), inside the transaction that writes it.
+    - ``check_asset_tags``: the tags an actor applies to an asset (the tag taxonomy).
     """
 
     name: str
@@ -149,6 +162,8 @@ class Feature:
     impact_rules: Callable[[Connection, Sequence[int]], list[dict[str, Any]]] | None = None
     search_fields: SearchFieldsHook | None = None
     search_source: Callable[[], SearchSource] | None = None
+    check_asset_domain: DomainCheck | None = None
+    check_asset_tags: TagCheck | None = None
 
 
 @cache
@@ -195,3 +210,21 @@ def asset_terms() -> AssetTerms | None:
 
 def search_sources() -> tuple[SearchSource, ...]:
     return tuple(f.search_source() for f in load() if f.search_source is not None)
+
+
+def check_asset_domain(conn: Connection, name: str) -> str:
+    """The name to store as an asset's domain: what the feature that owns domains says (its
+    canonical spelling, or an error for an unknown domain); the name as given if none does."""
+    for feature in load():
+        if feature.check_asset_domain is not None:
+            name = feature.check_asset_domain(conn, name)
+    return name
+
+
+def check_asset_tags(conn: Connection, actor: Principal, tags: Sequence[str]) -> None:
+    """Every feature's check of the tags ``actor`` is applying to an asset (new ones only)."""
+    if not tags:
+        return
+    for feature in load():
+        if feature.check_asset_tags is not None:
+            feature.check_asset_tags(conn, actor, tags)

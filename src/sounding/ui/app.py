@@ -19,6 +19,8 @@ from sounding.ui import (
     auth,
     compliance,
     curation,
+    data_products,
+    domains,
     executions,
     glossary,
     home,
@@ -29,6 +31,7 @@ from sounding.ui import (
     review,
     search,
     sources,
+    tag_taxonomy,
     workflows,
 )
 from sounding.ui.deps import LoginRequired, login_url
@@ -45,6 +48,9 @@ PAGES: tuple[ModuleType, ...] = (
     lineage,
     review,
     glossary,
+    domains,
+    data_products,
+    tag_taxonomy,
     quality,
     compliance,
     workflows,

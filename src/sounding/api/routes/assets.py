@@ -34,6 +34,9 @@ def list_assets(
     parent_id: OptionalIdQuery = None,
     q: Annotated[str | None, Query(description="Name prefix or qualified-name part")] = None,
     tag: str | None = None,
+    domain: Annotated[
+        str | None, Query(max_length=200, description="Only assets of this domain (its name)")
+    ] = None,
     include_deleted: bool = False,
 ) -> dict[str, Any]:
     items, total = catalog.list_assets(
@@ -48,6 +51,7 @@ def list_assets(
         tag=tag,
         include_deleted=include_deleted,
         after=page.after(catalog.ASSET_ORDER),
+        domain=domain,
     )
     return page.result([a.public() for a in items], total, catalog.ASSET_ORDER)
 

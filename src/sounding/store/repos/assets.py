@@ -166,6 +166,7 @@ class AssetFilter:
     q: str | None = None  # name prefix (case-insensitive), or qualified-name substring
     tag: str | None = None
     include_deleted: bool = False
+    domain: str | None = None
 
 
 def _select_public() -> sa.Select[Any]:
@@ -195,6 +196,8 @@ def _apply_filter(query: sa.Select[Any], f: AssetFilter) -> sa.Select[Any]:
         query = query.where(
             assets.c.id.in_(sa.select(asset_tags.c.asset_id).where(asset_tags.c.tag == f.tag))
         )
+    if f.domain is not None:
+        query = query.where(assets.c.domain == f.domain)
     if not f.include_deleted:
         query = query.where(assets.c.deleted_at.is_(None))
     return query

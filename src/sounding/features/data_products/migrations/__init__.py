@@ -1,0 +1,1 @@
+"""Alembic revisions of the data products tables (branch ``data_products_*``)."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the domains tables (branch ``domains_*``)."""

@@ -1,0 +1,1 @@
+"""Alembic revisions of the tag taxonomy tables (branch ``tag_taxonomy_*``)."""
