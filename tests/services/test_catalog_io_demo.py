@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sounding.services.demo import (
+
+from sounding.cli.demo import (
     assign_demo_owners,
     evaluate_demo_compliance,
     load_demo_glossary,
 )
-
 from sounding.demo.warehouse import build_demo_workspace
 from sounding.domain.auth import Principal, Role
 from sounding.domain.scans import ScanOptions
