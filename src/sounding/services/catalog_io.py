@@ -1,7 +1,8 @@
 """Export and import the curated catalog: what people added, not what scans find.
 
 A file is a list of records, as JSON Lines (one object a line) or CSV (one row a record, the
-columns of :func:`csv_columns`; lists, objects and numbers as JSON text). Each record has a ``kind``:
+columns of :func:`csv_columns`; lists, objects and numbers as JSON text). Each record has a
+``kind``:
 
 - ``manual_asset``: an asset created by hand (``source``, ``type``, ``name``, ``parent``,
   ``properties``) with its curated fields;
