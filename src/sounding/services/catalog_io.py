@@ -235,8 +235,7 @@ def parse(text: str, fmt: str) -> list[tuple[int, dict[str, Any] | str]]:
         if not reader.fieldnames or "kind" not in reader.fieldnames or unknown:
             raise InvalidInputError(
                 "The CSV header must name a kind column and only these: "
-                f"{', '.join(columns)}"
-                + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+                f"{', '.join(columns)}" + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
                 field="file",
             )
         for row in reader:

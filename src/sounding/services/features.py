@@ -253,6 +253,4 @@ def check_asset_tags(conn: Connection, actor: Principal, tags: Sequence[str]) ->
 @cache
 def catalog_records() -> tuple[CatalogRecords, ...]:
     """The features' kinds of catalog export record, in the order the features are listed."""
-    return tuple(
-        r for f in load() if f.catalog_records is not None for r in f.catalog_records()
-    )
+    return tuple(r for f in load() if f.catalog_records is not None for r in f.catalog_records())

@@ -157,9 +157,7 @@ def apply(conn: Connection, actor: str, rec: dict[str, Any]) -> str:
     if name != row["name"]:
         values["name"] = name
     changed = sorted(
-        k
-        for k, v in values.items()
-        if (list(row[k] or []) != v if k == "owners" else row[k] != v)
+        k for k, v in values.items() if (list(row[k] or []) != v if k == "owners" else row[k] != v)
     )
     live = _live_ports(conn, row["id"])
     for direction, ids in ports.items():

@@ -112,4 +112,3 @@ def providers() -> tuple[CatalogRecords, ...]:
             json_fields=("owners",),
         ),
     )
-

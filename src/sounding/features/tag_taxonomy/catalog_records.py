@@ -87,7 +87,9 @@ def apply(conn: Connection, actor: str, rec: dict[str, Any]) -> str:
             changed.append("tags")
     if not changed:
         return "unchanged"
-    repo.update(conn, row["id"], {**{k: values[k] for k in changed if k in values}, "updated_at": now})
+    repo.update(
+        conn, row["id"], {**{k: values[k] for k in changed if k in values}, "updated_at": now}
+    )
     audit.record(conn, actor, "tag_group.import", "tag_group", name, {"fields": changed})
     return "updated"
 
