@@ -261,7 +261,7 @@ def _curate(live: Live) -> None:
         json={
             "name": "tier",
             "description": "How much we promise",
-            "tags": [{"name": "gold", "description": "Watched"}, "silver"],
+            "tags": [{"name": "gold", "description": "Watched"}, {"name": "silver"}],
         },
     )
     assert tier.status_code == 201, tier.text
