@@ -224,6 +224,18 @@ def test_bulk_update_dry_run_then_apply_all_or_nothing(live: Live) -> None:
     assert again["matched"] == 2 and again["changed"] == 0
     audit = live.http.get("/audit", params={"action": "asset.bulk_update"}).json()["items"]
     assert {a["target"] for a in audit} == {f"{SHOP}.customers", f"{SHOP}.orders"}
+    # a domain must be one of the catalog's: an unknown one fails the whole change, named
+    unknown = live.http.post(
+        "/assets/bulk",
+        json={"urns": [f"{SHOP}.orders"], "set": {"domain": "sales"}, "remove_tags": ["bulk"]},
+    )
+    assert unknown.status_code == 422 and "'sales'" in unknown.text, unknown.text
+    orders = live.asset(f"{SHOP}.orders").json()
+    assert orders["domain"] is None and "bulk" in orders["tags"]  # nothing written
+    sales = live.http.post(
+        "/domains", json={"name": "sales", "description": "Selling", "owners": ["ann"]}
+    )
+    assert sales.status_code == 201, sales.text
     # by URN, a domain through the catalog's setter, and a tag taken off
     by_urn = live.http.post(
         "/assets/bulk",
@@ -238,6 +250,21 @@ def _curate(live: Live) -> None:
     assert live.http.post("/glossary/terms", json={"path": "/Sales"}).status_code == 201
     term = live.http.post("/glossary/terms", json={"path": "/Sales/Order", "definition": "x"})
     assert term.status_code == 201, term.text
+    # the organisation the assets refer to: a sub-domain, a tag group ("sales" exists when
+    # the bulk test ran first)
+    sales = live.http.post("/domains", json={"name": "sales"})
+    assert sales.status_code in (201, 409), sales.text
+    emea = live.http.post("/domains", json={"name": "EMEA sales", "parent": "sales"})
+    assert emea.status_code == 201, emea.text
+    tier = live.http.post(
+        "/tag-groups",
+        json={
+            "name": "tier",
+            "description": "How much we promise",
+            "tags": [{"name": "gold", "description": "Watched"}, {"name": "silver"}],
+        },
+    )
+    assert tier.status_code == 201, tier.text
     orders = live.asset(f"{SHOP}.orders").json()
     ok = live.http.patch(
         f"/assets/{orders['id']}",
@@ -258,7 +285,8 @@ def _curate(live: Live) -> None:
             "source": "bi2",
             "upstream": [f"{SHOP}.orders"],
             "properties": {"url": "https://bi/1"},
-            "tags": ["kpi"],
+            "tags": ["kpi", "tier.gold"],
+            "domain": "EMEA sales",
         },
     )
     assert board.status_code == 201, board.text
@@ -285,6 +313,26 @@ def _curate(live: Live) -> None:
     assert conf.status_code == 200, conf.text
     rej = live.http.post(f"/assets/{col['id']}/classifications/PII.Phone/reject")
     assert rej.status_code == 200, rej.text
+    # a data product whose ports are a scanned table and the manual assets
+    product = live.http.post(
+        "/data-products",
+        json={
+            "name": "Weekly sales",
+            "description": "Orders by week",
+            "owners": ["ann"],
+            "domain": "sales",
+            "sla": "Mondays by 9",
+            "freshness_hours": 168,
+            "inputs": [f"{SHOP}.orders"],
+            "outputs": [board.json()["urn"]],
+        },
+    )
+    assert product.status_code == 201, product.text
+    published = live.http.patch(
+        "/data-products/Weekly sales",
+        json={"status": "published", "outputs": [board.json()["urn"], chart.json()["urn"]]},
+    )
+    assert published.status_code == 200 and published.json()["version"] == 2, published.text
 
 
 def test_export_import_round_trip_into_an_empty_store(
@@ -295,8 +343,18 @@ def test_export_import_round_trip_into_an_empty_store(
     assert jsonl.status_code == 200 and "ndjson" in jsonl.headers["content-type"]
     csv_ = live.http.get("/catalog/export", params={"format": "csv"}).text
     text = jsonl.text
-    kinds = {line.split('"kind": "')[1].split('"')[0] for line in text.splitlines()}
-    assert kinds == {"manual_asset", "asset", "edge", "classification"}
+    kinds = [line.split('"kind": "')[1].split('"')[0] for line in text.splitlines()]
+    # the organisation first, then the assets, then what names assets
+    assert list(dict.fromkeys(kinds)) == [
+        "domain",
+        "tag_group",
+        "manual_asset",
+        "asset",
+        "edge",
+        "classification",
+        "data_product",
+    ]
+    assert '"name": "EMEA sales", "parent": "sales"' in text and '"version": 2' in text
     glossary = live.http.get("/glossary/terms/export", params={"format": "csv"}).text
     for other in _start(tmp_path / "home2", shop_db):  # the same source scanned, nothing curated
         # terms are the glossary's: it travels by its own export/import, first
@@ -322,3 +380,9 @@ def test_export_import_round_trip_into_an_empty_store(
         assert again.json()["unchanged"] == result["rows"]  # idempotent
         chart = other.asset('urn:sounding:bi2:chart."By week"').json()
         assert chart["description"] == "Bars"
+        product = other.http.get("/data-products/Weekly sales").json()
+        assert product["status"] == "published" and product["version"] == 2
+        outputs = {a["urn"] for a in product["outputs"]}
+        assert chart["urn"] in outputs and len(outputs) == 2
+        emea = other.http.get("/domains/EMEA sales").json()
+        assert emea["parent"] == "sales" and emea["asset_count"] == 1

@@ -18,7 +18,10 @@ from sounding.demo.warehouse import build_demo_workspace
 from sounding.domain.auth import Principal, Role
 from sounding.domain.scans import ScanOptions
 from sounding.domain.urn import make_urn
+from sounding.features.data_products.service import create_product, update_product
+from sounding.features.domains.service import create_domain
 from sounding.features.glossary.service import export_terms, import_terms
+from sounding.features.tag_taxonomy.service import create_group
 from sounding.services import bulk_curation, catalog_io, manual_assets, scans, sources
 from sounding.services.context import build_context
 from tests.conftest import make_settings
@@ -45,7 +48,11 @@ def test_demo_catalog_round_trips(tmp_path: Path) -> None:
         evaluate_demo_compliance(demo, ACTOR)
         load_demo_glossary(demo, ACTOR)
         orders = make_urn("warehouse", ("main", "stg_orders"))
-        manual_assets.create_asset(
+        # the organisation: domains nested, a tag group, a product over scanned and manual assets
+        create_domain(demo, ACTOR, {"name": "Sales", "owners": ["ann", "bob"]})
+        create_domain(demo, ACTOR, {"name": "Web sales", "parent": "sales", "description": "x"})
+        create_group(demo, ACTOR, {"name": "tier", "tags": [{"name": "gold", "description": "y"}]})
+        board = manual_assets.create_asset(
             demo,
             ACTOR,
             manual_assets.ManualAssetSpec(
@@ -55,14 +62,29 @@ def test_demo_catalog_round_trips(tmp_path: Path) -> None:
         bulk_curation.bulk_update(
             demo,
             ACTOR,
-            bulk_curation.BulkChange(set={"domain": "sales"}, add_tags=("demo",)),
+            bulk_curation.BulkChange(set={"domain": "sales"}, add_tags=("demo", "tier.gold")),
             filters={"source": "warehouse", "type": "view"},
         )
+        create_product(
+            demo,
+            ACTOR,
+            {"name": "Revenue", "domain": "Web sales", "inputs": [orders], "sla": "daily"},
+        )
+        update_product(demo, ACTOR, "Revenue", {"status": "published", "outputs": [board.urn]})
         jsonl = catalog_io.export_text(demo, ACTOR, "jsonl")
         csv_ = catalog_io.export_text(demo, ACTOR, "csv")
         kinds = {r["kind"] for r in catalog_io.records(demo, ACTOR)}
-        assert kinds == {"manual_asset", "asset", "edge", "classification"}
-        assert '"domain": "sales"' in jsonl and '"owner":' in jsonl
+        assert kinds == {
+            "domain",
+            "tag_group",
+            "manual_asset",
+            "asset",
+            "edge",
+            "classification",
+            "data_product",
+        }
+        # assets name the domain as it is spelled, whatever case the change gave
+        assert '"domain": "Sales"' in jsonl and '"owner":' in jsonl and "tier.gold" in jsonl
 
         import_terms(empty, ACTOR, export_terms(demo, ACTOR, "csv"), "csv")
         assert catalog_io.export_text(empty, ACTOR, "jsonl") == ""

@@ -28,8 +28,8 @@ def export(
     ] = None,
     format_: FormatOpt = "jsonl",
 ) -> None:
-    """Write the curated metadata: descriptions, owners, domains, tags, terms, custom
-    properties, manual assets and edges, classification decisions."""
+    """Write the curated metadata: domains, tag groups, descriptions, owners, tags, terms,
+    custom properties, manual assets and edges, classification decisions, data products."""
     with open_context() as ctx:
         text = catalog_io.export_text(ctx, local_operator(), format_)
     if out is None:

@@ -1,7 +1,8 @@
 """Export and import the curated catalog: what people added, not what scans find.
 
 A file is a list of records, as JSON Lines (one object a line) or CSV (one row a record, the
-columns of :data:`CSV_COLUMNS`; lists and objects as JSON text). Each record has a ``kind``:
+columns of :func:`csv_columns`; lists, objects and numbers as JSON text). Each record has a
+``kind``:
 
 - ``manual_asset``: an asset created by hand (``source``, ``type``, ``name``, ``parent``,
   ``properties``) with its curated fields;
@@ -9,14 +10,20 @@ columns of :data:`CSV_COLUMNS`; lists and objects as JSON text). Each record has
   ``description``, ``owner``, ``steward``, ``domain``, ``tags``, ``terms`` (glossary paths),
   ``criticality``, ``lifecycle``, ``custom_properties``;
 - ``edge``: a lineage edge a person drew (``from``, ``to``, ``level``, ``description``);
-- ``classification``: a label a person confirmed or rejected on a column.
+- ``classification``: a label a person confirmed or rejected on a column;
+- the kinds features register (``Feature.catalog_records``): the curated organisation the
+  assets refer to, e.g. ``domain`` and ``tag_group`` before the asset records, and
+  ``data_product`` (whose ports name assets) after them.
 
-Export writes only fields with a value, in a stable order (manual assets parents first, then
-assets, edges and decisions, each by URN), so the same catalog always gives the same file.
-Import checks every record first and writes nothing when any is wrong (a 422 listing each
-line and what to fix); then it writes, in one transaction, only what differs from the store,
-so importing the same file twice changes nothing the second time. A field left out of a
-record is left as it is; ``tags`` and ``terms`` replace the asset's whole lists.
+Export writes only fields with a value, in a stable order (the features' kinds that come
+first, manual assets parents first, then assets, edges and decisions, each by URN, then the
+features' kinds that name assets), so the same catalog always gives the same file. Import
+checks and applies the records in the file's order, in one transaction, each against the
+store as the records before it left it; when any record is wrong the transaction is rolled
+back: nothing is written, and a 422 lists each line and what to fix. Each record writes only
+what differs from the store, so importing the same file twice changes nothing the second
+time. A field left out of a record is left as it is; ``tags`` and ``terms`` replace the
+asset's whole lists.
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, SoundingError, ValidationFailedError
 from sounding.scanning.classification import taxonomy
-from sounding.services import catalog, manual_assets
+from sounding.services import catalog, features, manual_assets
 from sounding.services.context import Context
 from sounding.store.repos import assets as asset_repo
 from sounding.store.repos import audit, utcnow
@@ -42,7 +49,7 @@ from sounding.store.repos import catalog_io as repo
 from sounding.store.repos import scanning as label_repo
 
 FORMATS = ("jsonl", "csv")
-KINDS = ("manual_asset", "asset", "edge", "classification")
+KINDS = ("manual_asset", "asset", "edge", "classification")  # the core's; see kinds()
 CURATED = (
     "description",
     "owner",
@@ -60,7 +67,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "edge": ("from", "to", "level", "description"),
     "classification": ("urn", "label", "status", "note"),
 }
-CSV_COLUMNS = ("kind", *dict.fromkeys(f for fs in FIELDS.values() for f in fs))
 JSON_FIELDS = ("tags", "terms", "custom_properties", "properties")
 MAX_ROWS = 100_000
 MAX_ERRORS = 200  # errors reported at once
@@ -76,9 +82,41 @@ class RowError:
 @dataclass(frozen=True, slots=True)
 class ImportResult:
     rows: int
-    created: int  # manual assets, edges and decisions new to the store
+    created: int  # manual assets, edges, decisions, domains, groups, products new to the store
     updated: int  # records that changed something already there
     unchanged: int
+
+
+def _providers() -> dict[str, features.CatalogRecords]:
+    return {p.kind: p for p in features.catalog_records()}
+
+
+def kinds() -> tuple[str, ...]:
+    """Every kind of record, in the order an export lists them."""
+    extra = features.catalog_records()
+    return (
+        *(p.kind for p in extra if not p.after_assets),
+        *KINDS,
+        *(p.kind for p in extra if p.after_assets),
+    )
+
+
+def fields_of(kind: str) -> tuple[str, ...]:
+    """The fields of a kind of record besides ``kind``."""
+    if kind in FIELDS:
+        return FIELDS[kind]
+    return _providers()[kind].fields
+
+
+def csv_columns() -> tuple[str, ...]:
+    """The CSV header: ``kind``, the core's fields, then those the features' kinds add."""
+    names = [*FIELDS.values(), *(p.fields for p in features.catalog_records())]
+    return ("kind", *dict.fromkeys(f for fs in names for f in fs))
+
+
+def json_fields() -> frozenset[str]:
+    """The CSV columns written as JSON text (lists, objects and numbers)."""
+    return frozenset(JSON_FIELDS).union(*(p.json_fields for p in features.catalog_records()))
 
 
 # --- export ----------------------------------------------------------------------------
@@ -101,7 +139,10 @@ def _curated(row: dict[str, Any], terms: list[str]) -> dict[str, Any]:
 def records(ctx: Context, actor: Principal) -> list[dict[str, Any]]:
     """The curated catalog as records, in the order a file lists them."""
     actor.require(Permission.CATALOG_READ)
+    extra = features.catalog_records()
     with ctx.db.read() as conn:
+        first = [r for p in extra if not p.after_assets for r in p.export(conn)]
+        last = [r for p in extra if p.after_assets for r in p.export(conn)]
         rows = list(repo.live_assets(conn))
         terms = catalog.term_paths(conn, [r["id"] for r in rows])
         parents = repo.urns_of(conn, sorted({r["parent_id"] for r in rows if r["parent_id"]}))
@@ -126,7 +167,7 @@ def records(ctx: Context, actor: Principal) -> list[dict[str, Any]]:
             manual.append((len(split_qualified(row["qualified_name"])), row["urn"], rec | fields))
         elif fields:
             curated.append({"kind": "asset", "urn": row["urn"], **fields})
-    out = [rec for _, _, rec in sorted(manual, key=lambda m: (m[0], m[1]))]
+    out = [*first, *(rec for _, _, rec in sorted(manual, key=lambda m: (m[0], m[1])))]
     out += sorted(curated, key=lambda r: str(r["urn"]))
     for e in sorted(edges, key=lambda e: (e["from_urn"], e["to_urn"], e["level"])):
         edge = {"kind": "edge", "from": e["from_urn"], "to": e["to_urn"], "level": e["level"]}
@@ -139,7 +180,7 @@ def records(ctx: Context, actor: Principal) -> list[dict[str, Any]]:
         if d["note"]:
             rec["note"] = d["note"]
         out.append(rec)
-    return out
+    return out + last
 
 
 def _root(source: str) -> str:
@@ -156,12 +197,13 @@ def export_text(ctx: Context, actor: Principal, fmt: str = "jsonl") -> str:
     if fmt == "jsonl":
         return "".join(json.dumps(r, sort_keys=True, ensure_ascii=False) + "\n" for r in recs)
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    as_json = json_fields()
+    writer = csv.DictWriter(buf, fieldnames=csv_columns(), lineterminator="\n")
     writer.writeheader()
     for r in recs:
         writer.writerow(
             {
-                k: (json.dumps(v, sort_keys=True, ensure_ascii=False) if k in JSON_FIELDS else v)
+                k: (json.dumps(v, sort_keys=True, ensure_ascii=False) if k in as_json else v)
                 for k, v in r.items()
             }
         )
@@ -188,12 +230,12 @@ def parse(text: str, fmt: str) -> list[tuple[int, dict[str, Any] | str]]:
             out.append((n, value if isinstance(value, dict) else "not a JSON object"))
     else:
         reader = csv.DictReader(io.StringIO(text))
-        unknown = sorted(set(reader.fieldnames or ()) - set(CSV_COLUMNS))
+        columns, as_json = csv_columns(), json_fields()
+        unknown = sorted(set(reader.fieldnames or ()) - set(columns))
         if not reader.fieldnames or "kind" not in reader.fieldnames or unknown:
             raise InvalidInputError(
                 "The CSV header must name a kind column and only these: "
-                f"{', '.join(CSV_COLUMNS)}"
-                + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
+                f"{', '.join(columns)}" + (f" (unknown: {', '.join(unknown)})" if unknown else ""),
                 field="file",
             )
         for row in reader:
@@ -203,7 +245,7 @@ def parse(text: str, fmt: str) -> list[tuple[int, dict[str, Any] | str]]:
             for key, value in row.items():
                 if key is None or value in (None, ""):
                     continue
-                if key in JSON_FIELDS:
+                if key in as_json:
                     try:
                         rec[key] = json.loads(value)
                     except json.JSONDecodeError:
@@ -222,8 +264,9 @@ def parse(text: str, fmt: str) -> list[tuple[int, dict[str, Any] | str]]:
 class _Plan:
     """What the store will hold once the earlier records of the file are applied."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, actor: Principal) -> None:
         self.conn = conn
+        self.actor = actor
         self.new_urns: dict[str, str] = {}  # urn -> type of manual assets the file creates
         self.new_roots: set[str] = set()
 
@@ -249,7 +292,9 @@ def _str(rec: dict[str, Any], key: str, required: bool = False) -> str | None:
     return value
 
 
-def _check_curated(plan: _Plan, rec: dict[str, Any], asset_type: str) -> None:
+def _check_curated(
+    plan: _Plan, rec: dict[str, Any], asset_type: str, current_tags: list[str]
+) -> None:
     for key in ("description", "owner", "steward", "domain", "criticality", "lifecycle"):
         _str(rec, key)
     for key in ("owner", "steward"):
@@ -270,24 +315,36 @@ def _check_curated(plan: _Plan, rec: dict[str, Any], asset_type: str) -> None:
             not isinstance(rec[key], list) or not all(isinstance(v, str) for v in rec[key])
         ):
             raise InvalidInputError(f"{key} must be a list of strings")
-    catalog._clean_list("tags", rec.get("tags") or [])
+    tags = catalog._clean_list("tags", rec.get("tags") or [])
+    # the tags it applies (not those the asset has): the taxonomy says which are known and
+    # who may apply them, as for one asset's PATCH
+    features.check_asset_tags(
+        plan.conn, plan.actor, sorted({t for t in tags if t not in current_tags})
+    )
     for term in rec.get("terms") or []:
         catalog.term_path(plan.conn, term)
     if "custom_properties" in rec:
         catalog.check_custom_properties(plan.conn, asset_type, rec["custom_properties"])
 
 
-def _check(plan: _Plan, rec: dict[str, Any]) -> None:
-    """Raise a SoundingError saying what is wrong with the record (given the ones before)."""
+def _check_kind(rec: dict[str, Any]) -> str:
+    """The record's kind, known, with only that kind's fields."""
     kind = rec.get("kind")
-    if kind not in KINDS:
-        raise InvalidInputError(f"kind {kind!r}: use one of {', '.join(KINDS)}")
-    unknown = sorted(set(rec) - {"kind", *FIELDS[kind]})
+    every = kinds()
+    if not isinstance(kind, str) or kind not in every:
+        raise InvalidInputError(f"kind {kind!r}: use one of {', '.join(every)}")
+    unknown = sorted(set(rec) - {"kind", *fields_of(kind)})
     if unknown:
         raise InvalidInputError(
             f"unknown field {', '.join(unknown)} for a {kind}; its fields: "
-            f"{', '.join(FIELDS[kind])}"
+            f"{', '.join(fields_of(kind))}"
         )
+    return kind
+
+
+def _check(plan: _Plan, rec: dict[str, Any]) -> None:
+    """Raise a SoundingError saying what is wrong with the record (given the ones before)."""
+    kind = _check_kind(rec)
     if kind == "manual_asset":
         source = _str(rec, "source", True)
         type_ = manual_assets.asset_type(_str(rec, "type", True) or "")
@@ -314,7 +371,7 @@ def _check(plan: _Plan, rec: dict[str, Any]) -> None:
                     f"source {source!r} is scanned (kind {src}); manual assets go in a source "
                     "of kind manual"
                 )
-        _check_curated(plan, rec, type_)
+        _check_curated(plan, rec, type_, list(existing["tags"] or []) if existing else [])
         plan.new_urns[urn] = type_
         plan.new_roots.add(_root(source or ""))
     elif kind == "asset":
@@ -325,7 +382,8 @@ def _check(plan: _Plan, rec: dict[str, Any]) -> None:
                 f"asset {urn!r} is not in the catalog: scan its source first (or add a "
                 "manual_asset record before this one)"
             )
-        _check_curated(plan, rec, found)
+        row = asset_repo.get(plan.conn, urn=urn)
+        _check_curated(plan, rec, found, list(row["tags"] or []) if row else [])
     elif kind == "edge":
         ends = [_str(rec, "from", True) or "", _str(rec, "to", True) or ""]
         types = [plan.type_of(u) for u in ends]
@@ -357,23 +415,36 @@ def _check(plan: _Plan, rec: dict[str, Any]) -> None:
 
 
 def import_text(ctx: Context, actor: Principal, text: str, fmt: str = "jsonl") -> ImportResult:
-    """Check every record, then apply them all in one transaction (or none: a 422 listing
-    each bad line with what to fix)."""
+    """Check and apply the records in the file's order, all in one transaction (or none: a
+    422 listing each bad line with what to fix)."""
     actor.require(Permission.CATALOG_WRITE)
     parsed = parse(text, fmt)
+    providers = _providers()
     with ctx.db.write() as conn:
-        plan = _Plan(conn)
+        plan = _Plan(conn, actor)
         errors: list[RowError] = []
         good: list[dict[str, Any]] = []
+        counts = {"created": 0, "updated": 0, "unchanged": 0}
         for line, rec in parsed:
             if isinstance(rec, str):
                 errors.append(RowError(line, rec))
                 continue
+            # each record is checked against the store as the records before it left it
+            # (a sub-domain's parent, an asset's domain, a product's ports), then applied; an
+            # error anywhere rolls the whole transaction back below
             try:
-                _check(plan, rec)
+                kind = _check_kind(rec)
+                provider = providers.get(kind)
+                if provider is not None:
+                    provider.check(conn, rec)
+                    outcome = provider.apply(conn, actor.name, rec)
+                else:
+                    _check(plan, rec)
+                    outcome = _apply(ctx, conn, actor.name, rec)
             except SoundingError as exc:
                 errors.append(RowError(line, exc.message))
                 continue
+            counts[outcome] += 1
             good.append(rec)
         if errors:
             raise ValidationFailedError(
@@ -381,9 +452,6 @@ def import_text(ctx: Context, actor: Principal, text: str, fmt: str = "jsonl") -
                 f"Line {errors[0].line}: {errors[0].message}",
                 errors=[{"line": e.line, "message": e.message} for e in errors[:MAX_ERRORS]],
             )
-        counts = {"created": 0, "updated": 0, "unchanged": 0}
-        for rec in good:
-            counts[_apply(ctx, conn, actor.name, rec)] += 1
         audit.record(
             conn, actor.name, "catalog.import", "catalog", None, {"rows": len(good), **counts}
         )

@@ -126,6 +126,24 @@ TagCheck = Callable[["Connection", "Principal", "Sequence[str]"], None]
 
 
 @dataclass(frozen=True, slots=True)
+class CatalogRecords:
+    """A kind of record a feature adds to the catalog export and import
+    (``services/catalog_io.py``): ``fields`` its names besides ``kind`` (``json_fields`` the
+    ones CSV writes as JSON text), ``export(conn)`` its records in a stable order (parents
+    before children), ``check(conn, rec)`` raises ``InvalidInputError`` saying what to fix,
+    ``apply(conn, actor, rec)`` writes what differs: ``created``, ``updated`` or
+    ``unchanged``. ``after_assets``: its records name assets, so they come after them."""
+
+    kind: str
+    fields: tuple[str, ...]
+    export: Callable[[Connection], list[dict[str, Any]]]
+    check: Callable[[Connection, dict[str, Any]], None]
+    apply: Callable[[Connection, str, dict[str, Any]], str]
+    json_fields: tuple[str, ...] = ()
+    after_assets: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Feature:
     """What one feature contributes to the runtime and the core's combined views.
 
@@ -148,6 +166,7 @@ class Feature:
     - ``check_asset_domain``: validates the domain an asset is put in (the domains feature:
       the name must be a domain's), inside the transaction that writes it.
     - ``check_asset_tags``: the tags an actor applies to an asset (the tag taxonomy).
+    - ``catalog_records``: its kinds of record in the catalog export and import.
     """
 
     name: str
@@ -164,6 +183,7 @@ class Feature:
     search_source: Callable[[], SearchSource] | None = None
     check_asset_domain: DomainCheck | None = None
     check_asset_tags: TagCheck | None = None
+    catalog_records: Callable[[], tuple[CatalogRecords, ...]] | None = None
 
 
 @cache
@@ -228,3 +248,9 @@ def check_asset_tags(conn: Connection, actor: Principal, tags: Sequence[str]) ->
     for feature in load():
         if feature.check_asset_tags is not None:
             feature.check_asset_tags(conn, actor, tags)
+
+
+@cache
+def catalog_records() -> tuple[CatalogRecords, ...]:
+    """The features' kinds of catalog export record, in the order the features are listed."""
+    return tuple(r for f in load() if f.catalog_records is not None for r in f.catalog_records())

@@ -25,8 +25,9 @@ def export_catalog(
     who: Reader,
     format: Annotated[Literal["jsonl", "csv"], Query(description="jsonl or csv")] = "jsonl",
 ) -> Response:
-    """The curated metadata (descriptions, owners, domains, tags, terms, custom properties,
-    manual assets and edges, classification decisions) as JSON Lines or CSV."""
+    """The curated metadata (domains, tag groups, descriptions, owners, tags, terms, custom
+    properties, manual assets and edges, classification decisions, data products) as JSON
+    Lines or CSV."""
     text = catalog_io.export_text(ctx, who, format)
     media = "text/csv" if format == "csv" else "application/x-ndjson"
     return Response(

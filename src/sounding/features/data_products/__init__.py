@@ -7,6 +7,13 @@ SLA, a lifecycle (draft, published, deprecated) and health rolled up from their 
 
 from __future__ import annotations
 
-from sounding.services.features import Feature
+from sounding.services.features import CatalogRecords, Feature
 
-FEATURE = Feature("data_products")
+
+def _catalog_records() -> tuple[CatalogRecords, ...]:
+    from sounding.features.data_products.catalog_records import providers
+
+    return providers()
+
+
+FEATURE = Feature("data_products", catalog_records=_catalog_records)

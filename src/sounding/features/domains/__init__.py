@@ -8,6 +8,15 @@ the free-text domains assets had into domains).
 from __future__ import annotations
 
 from sounding.features.domains.service import check_asset_domain
-from sounding.services.features import Feature
+from sounding.services.features import CatalogRecords, Feature
 
-FEATURE = Feature("domains", check_asset_domain=check_asset_domain)
+
+def _catalog_records() -> tuple[CatalogRecords, ...]:
+    from sounding.features.domains.catalog_records import providers
+
+    return providers()
+
+
+FEATURE = Feature(
+    "domains", check_asset_domain=check_asset_domain, catalog_records=_catalog_records
+)

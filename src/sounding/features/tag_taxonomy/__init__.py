@@ -7,6 +7,15 @@ apply them; the check the catalog calls when tags are applied to an asset.
 from __future__ import annotations
 
 from sounding.features.tag_taxonomy.service import check_asset_tags
-from sounding.services.features import Feature
+from sounding.services.features import CatalogRecords, Feature
 
-FEATURE = Feature("tag_taxonomy", check_asset_tags=check_asset_tags)
+
+def _catalog_records() -> tuple[CatalogRecords, ...]:
+    from sounding.features.tag_taxonomy.catalog_records import providers
+
+    return providers()
+
+
+FEATURE = Feature(
+    "tag_taxonomy", check_asset_tags=check_asset_tags, catalog_records=_catalog_records
+)
