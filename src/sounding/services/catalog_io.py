@@ -274,7 +274,9 @@ def _check_curated(plan: _Plan, rec: dict[str, Any], asset_type: str) -> None:
     for term in rec.get("terms") or []:
         catalog.term_path(plan.conn, term)
     if "custom_properties" in rec:
-        catalog.check_custom_properties(plan.conn, asset_type, rec["custom_properties"])
+        held = asset_repo.get(plan.conn, urn=rec["urn"]) if rec.get("urn") else None
+        stored = held["custom_properties"] if held else None
+        catalog.check_custom_properties(plan.conn, asset_type, rec["custom_properties"], stored)
 
 
 def _check(plan: _Plan, rec: dict[str, Any]) -> None:
@@ -439,7 +441,9 @@ def _curate(
         if sorted(row["tags"] or []) != tags:
             values["tags"] = tags
     if "custom_properties" in rec:
-        props = catalog.check_custom_properties(conn, asset_type, rec["custom_properties"])
+        props = catalog.check_custom_properties(
+            conn, asset_type, rec["custom_properties"], row["custom_properties"]
+        )
         if (row["custom_properties"] or {}) != props:
             values["custom_properties"] = props
     changed = bool(values)
