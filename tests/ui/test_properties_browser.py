@@ -58,7 +58,7 @@ def test_a_steward_defines_and_sets_a_property(
         page.wait_for_selector("[data-property=uitier] .value .badge:has-text('gold')")
         budget = page.locator("[data-property=uibudget]")
         budget.locator("summary").click()
-        assert budget.locator("input").get_attribute("type") == "number"
+        assert budget.locator("input[name=value]").get_attribute("type") == "number"
         assert axe(page) == []
         screenshot(page, "asset")
         held = httpx.get(f"{api}/assets/{asset_id}", headers=headers).json()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -11,6 +11,7 @@ from sounding.api.schemas.common import Page
 from sounding.api.validation import RequestModel
 from sounding.features.custom_properties.records import PropertyType
 
+AllowedValue = Annotated[str, Field(min_length=1, max_length=200)]
 PropertyTypeName = Literal["string", "number", "enum", "date", "user", "url"]
 AssetTypeName = Literal[
     "source",
@@ -54,7 +55,7 @@ class PropertyCreate(RequestModel):
     )
     description: str | None = Field(None, max_length=2000)
     type: PropertyTypeName
-    allowed_values: list[str] | None = Field(
+    allowed_values: list[AllowedValue] | None = Field(
         None, max_length=200, description="Required for an enum property, refused otherwise"
     )
     asset_types: list[AssetTypeName] | None = Field(
@@ -65,6 +66,6 @@ class PropertyCreate(RequestModel):
 
 class PropertyUpdate(RequestModel):
     description: str | None = Field(None, max_length=2000)
-    allowed_values: list[str] | None = Field(None, max_length=200)
+    allowed_values: list[AllowedValue] | None = Field(None, max_length=200)
     asset_types: list[AssetTypeName] | None = Field(None, max_length=12)
     required: bool | None = None
