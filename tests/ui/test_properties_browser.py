@@ -55,7 +55,7 @@ def test_a_steward_defines_and_sets_a_property(
         ]
         box.locator("select").select_option("gold")
         box.locator("button[type=submit]").click()
-        page.wait_for_selector("[data-property=uitier] .value .badge:has-text('gold')")
+        page.wait_for_selector("[data-property=uitier] .value a:has-text('gold')")
         budget = page.locator("[data-property=uibudget]")
         budget.locator("summary").click()
         assert budget.locator("input[name=value]").get_attribute("type") == "number"
