@@ -473,6 +473,35 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", None, "viewer"),
     ("PATCH", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", {}, "steward"),
     ("DELETE", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", None, "steward"),
+    ("GET", "/api/v1/custom-properties", "/api/v1/custom-properties", None, "viewer"),
+    (
+        "POST",
+        "/api/v1/custom-properties",
+        "/api/v1/custom-properties",
+        {"name": "p", "type": "string"},
+        "steward",
+    ),
+    (
+        "GET",
+        "/api/v1/custom-properties/{name}",
+        "/api/v1/custom-properties/nope",
+        None,
+        "viewer",
+    ),
+    (
+        "PATCH",
+        "/api/v1/custom-properties/{name}",
+        "/api/v1/custom-properties/nope",
+        {},
+        "steward",
+    ),
+    (
+        "DELETE",
+        "/api/v1/custom-properties/{name}",
+        "/api/v1/custom-properties/nope",
+        None,
+        "steward",
+    ),
     ("GET", "/api/v1/audit", "/api/v1/audit", None, "admin"),
 ]
 RANK = {"viewer": 0, "steward": 1, "admin": 2}

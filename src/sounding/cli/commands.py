@@ -83,6 +83,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         "The tag taxonomy: tag groups (tier.gold) and who may apply them.",
     ),
+    "properties": LazyCommand(
+        "sounding.cli.properties_cmd",
+        "app",
+        "Custom properties: typed properties (string, number, enum, date, user, url) of assets.",
+    ),
     "workflow": LazyCommand(
         "sounding.cli.workflow_cmd", "workflow_app", "Define and run scan workflows."
     ),

@@ -30,8 +30,10 @@ FACET_FIELDS = (
     "lifecycle",
     "criticality",
     "term",
+    "property",
 )
-"""Fields a page reports facet counts for, in this order (``term``: accepted glossary terms)."""
+"""Fields a page reports facet counts for, in this order (``term``: accepted glossary terms;
+``property``: custom property values as ``name:value``)."""
 
 MISSING_FIELDS = FACET_FIELDS[1:]
 """Facet fields a search may ask to be empty (``SearchFilters.missing``): every one but type."""
@@ -94,6 +96,7 @@ class SearchDocument:
     popularity: float = 0.0
     deleted: bool = False
     terms: tuple[str, ...] = ()
+    properties: tuple[str, ...] = ()  # custom property values as ``name:value``
 
     @classmethod
     def from_asset(
@@ -134,7 +137,25 @@ class SearchDocument:
             popularity=popularity,
             deleted=bool(asset.get("deleted") or asset.get("deleted_at")),
             terms=tuple(terms),
+            properties=property_values(asset.get("custom_properties")),
         )
+
+
+MAX_PROPERTY_VALUE = 200
+
+
+def property_values(values: Any) -> tuple[str, ...]:
+    """An asset's custom properties as ``name:value`` facet values (scalars only; a value is
+    cut at :data:`MAX_PROPERTY_VALUE` characters), sorted."""
+    if not isinstance(values, Mapping):
+        return ()
+    out = set()
+    for name, value in values.items():
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        if isinstance(value, str | int | float) and str(value).strip():
+            out.add(f"{name}:{str(value).strip()[:MAX_PROPERTY_VALUE]}")
+    return tuple(sorted(out))
 
 
 def container_of(asset_type: str, qualified_name: str) -> str | None:
@@ -169,6 +190,7 @@ class SearchFilters:
     lifecycles: tuple[str, ...] = ()
     criticalities: tuple[str, ...] = ()
     terms: tuple[str, ...] = ()
+    properties: tuple[str, ...] = ()  # ``name:value``
     quality_min: float | None = None
     quality_max: float | None = None
     deleted: bool | None = False
@@ -187,6 +209,7 @@ class SearchFilters:
             "lifecycle": self.lifecycles,
             "criticality": self.criticalities,
             "term": self.terms,
+            "property": self.properties,
         }
         return {k: v for k, v in pairs.items() if v}
 

@@ -26,7 +26,14 @@ def text_fields(doc: SearchDocument) -> dict[str, list[str]]:
     return {
         "name": analyze(doc.name),
         "qualified_name": analyze_all((doc.source, doc.qualified_name)),
-        "labels": analyze_all((*doc.classifications, *doc.glossary_terms, *doc.tags)),
+        "labels": analyze_all(
+            (
+                *doc.classifications,
+                *doc.glossary_terms,
+                *doc.tags,
+                *(p.partition(":")[2] for p in doc.properties),
+            )
+        ),
         "description": analyze(doc.description),
         "people": analyze_all((doc.owner, doc.steward, doc.domain)),
         "columns": analyze_all(doc.columns),
@@ -61,6 +68,7 @@ def facet_values(doc: SearchDocument) -> dict[str, list[str]]:
         "lifecycle": one(doc.lifecycle),
         "criticality": one(doc.criticality),
         "term": sorted(set(doc.terms)),
+        "property": sorted(set(doc.properties)),
     }
 
 

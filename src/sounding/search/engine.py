@@ -45,7 +45,7 @@ from sounding.search.vectors import VectorIndex
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2  # 2: the term facet
+FORMAT_VERSION = 3  # 2: the term facet; 3: the property facet
 BATCH = 4096
 
 Payload = dict[str, Any]

@@ -462,6 +462,30 @@ def set_field(
     return catalog.update_asset(ctx, actor, ref, {name: text or None}, if_match=if_match).public()
 
 
+def set_property(
+    ctx: Context,
+    actor: Principal,
+    ref: str | int,
+    name: str,
+    value: str,
+    revision: int | None,
+) -> Mapping[str, Any]:
+    """Set one custom property from a form (blank removes it), checked against its typed
+    definition by the catalog; with ``revision`` only if nobody changed the asset since."""
+    key = name.strip()
+    if not key or len(key) > 200:
+        raise InvalidInputError("A property name has 1-200 characters", field="name")
+    asset = catalog.get_asset(ctx, actor, ref, children=False)
+    values = dict(asset.custom_properties)
+    if value.strip():
+        values[key] = value.strip()
+    else:
+        values.pop(key, None)
+    if_match = versions.etag(asset.id, revision) if revision is not None else None
+    changes = {"custom_properties": values}
+    return catalog.update_asset(ctx, actor, ref, changes, if_match=if_match).public()
+
+
 def edit_list(
     ctx: Context,
     actor: Principal,

@@ -38,6 +38,7 @@ FILTERS = {
     "lifecycle": "lifecycles",
     "criticality": "criticalities",
     "term": "terms",
+    "property": "properties",
     "missing": "missing",
 }
 MAX_PERSON = 200  # assets.owner / assets.steward
@@ -245,7 +246,9 @@ def _after(
                     merged.pop(k, None)
                 else:
                     merged[k] = v
-            after[name] = catalog.check_custom_properties(conn, row["type"], merged)
+            after[name] = catalog.check_custom_properties(
+                conn, row["type"], merged, row["custom_properties"]
+            )
         else:
             after[name] = value
     if change.add_tags or change.remove_tags:

@@ -299,7 +299,7 @@ def update_asset(
             changes["domain"] = check_domain(conn, changes["domain"])
         if "custom_properties" in changes:
             changes["custom_properties"] = check_custom_properties(
-                conn, row["type"], changes["custom_properties"]
+                conn, row["type"], changes["custom_properties"], row["custom_properties"]
             )
         repo.update_curated(conn, row["id"], changes)  # a new revision, even for terms only
         audit.record(
@@ -337,19 +337,25 @@ def set_asset_domain(conn: Connection, asset_ids: Sequence[int], domain: Any) ->
     return value
 
 
-def check_custom_properties(conn: Connection, asset_type: str, values: Any) -> dict[str, Any]:
+def check_custom_properties(
+    conn: Connection,
+    asset_type: str,
+    values: Any,
+    stored: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The custom properties an asset of ``asset_type`` may store: a JSON object with string
-    keys. The one place values are checked before they are stored; typed property schemas
-    (per asset type) validate here."""
-    del conn, asset_type  # no property schemas yet
+    keys, then checked by the features' typed property definitions (per asset type;
+    :func:`features.check_asset_properties`). ``stored``: what the asset holds now (a value
+    kept unchanged is kept as it is, even one no definition allows). The one place values
+    are checked before they are stored: call it inside the transaction that writes them."""
     if values is None:
-        return {}
+        values = {}
     if not isinstance(values, dict) or not all(isinstance(k, str) and k for k in values):
         raise InvalidInputError(
             "custom_properties must be an object with non-empty string keys",
             field="custom_properties",
         )
-    return dict(values)
+    return features.check_asset_properties(conn, asset_type, values, stored)
 
 
 def assign_domain(

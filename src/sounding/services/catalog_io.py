@@ -324,7 +324,9 @@ def _check_curated(
     for term in rec.get("terms") or []:
         catalog.term_path(plan.conn, term)
     if "custom_properties" in rec:
-        catalog.check_custom_properties(plan.conn, asset_type, rec["custom_properties"])
+        held = asset_repo.get(plan.conn, urn=rec["urn"]) if rec.get("urn") else None
+        stored = held["custom_properties"] if held else None
+        catalog.check_custom_properties(plan.conn, asset_type, rec["custom_properties"], stored)
 
 
 def _check_kind(rec: dict[str, Any]) -> str:
@@ -507,7 +509,9 @@ def _curate(
         if sorted(row["tags"] or []) != tags:
             values["tags"] = tags
     if "custom_properties" in rec:
-        props = catalog.check_custom_properties(conn, asset_type, rec["custom_properties"])
+        props = catalog.check_custom_properties(
+            conn, asset_type, rec["custom_properties"], row["custom_properties"]
+        )
         if (row["custom_properties"] or {}) != props:
             values["custom_properties"] = props
     changed = bool(values)

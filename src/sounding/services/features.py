@@ -38,6 +38,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.domains",
     "sounding.features.data_products",
     "sounding.features.tag_taxonomy",
+    "sounding.features.custom_properties",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]
@@ -123,6 +124,11 @@ SearchFieldsHook = Callable[["Connection", Sequence[int], Sequence[int]], Search
 DomainCheck = Callable[["Connection", str], str]
 # refuses tags ``Principal`` may not apply to an asset (unknown or forbidden ones)
 TagCheck = Callable[["Connection", "Principal", "Sequence[str]"], None]
+# the custom properties to store on an asset of a type (given the ones it holds now), or an
+# error naming the bad property
+PropertyCheck = Callable[
+    ["Connection", str, "Mapping[str, Any]", "Mapping[str, Any]"], "dict[str, Any]"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +173,8 @@ class Feature:
       the name must be a domain's), inside the transaction that writes it.
     - ``check_asset_tags``: the tags an actor applies to an asset (the tag taxonomy).
     - ``catalog_records``: its kinds of record in the catalog export and import.
+    - ``check_asset_properties``: the custom properties stored on an asset, checked against
+      their typed definitions (custom properties).
     """
 
     name: str
@@ -184,6 +192,7 @@ class Feature:
     check_asset_domain: DomainCheck | None = None
     check_asset_tags: TagCheck | None = None
     catalog_records: Callable[[], tuple[CatalogRecords, ...]] | None = None
+    check_asset_properties: PropertyCheck | None = None
 
 
 @cache
@@ -254,3 +263,19 @@ def check_asset_tags(conn: Connection, actor: Principal, tags: Sequence[str]) ->
 def catalog_records() -> tuple[CatalogRecords, ...]:
     """The features' kinds of catalog export record, in the order the features are listed."""
     return tuple(r for f in load() if f.catalog_records is not None for r in f.catalog_records())
+
+
+def check_asset_properties(
+    conn: Connection,
+    asset_type: str,
+    values: Mapping[str, Any],
+    stored: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The custom properties to store on an asset of ``asset_type`` that holds ``stored``
+    now: what every feature that defines a schema for them makes of ``values`` (as given if
+    none does)."""
+    out = dict(values)
+    for feature in load():
+        if feature.check_asset_properties is not None:
+            out = feature.check_asset_properties(conn, asset_type, out, stored or {})
+    return out

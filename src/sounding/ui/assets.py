@@ -20,6 +20,7 @@ from sounding.domain.auth import Permission
 from sounding.errors import InvalidInputError, PreconditionFailedError
 from sounding.features.accounts.web_sessions import WebSession
 from sounding.features.compliance.findings import asset_findings
+from sounding.features.custom_properties import service as custom_properties
 from sounding.features.glossary import service as glossary
 from sounding.features.quality.asset_tab import QualityTab, quality_tab
 from sounding.features.usage import service as usage
@@ -102,7 +103,13 @@ def _header(
     return render(
         request,
         "assets/_header.html",
-        {"view": view, "asset": view.asset, "message": message, **_choices(ctx, web)},
+        {
+            "view": view,
+            "asset": view.asset,
+            "message": message,
+            **_choices(ctx, web),
+            **_properties(ctx, web, view),
+        },
         web=web,
     )
 
@@ -118,6 +125,20 @@ def _choices(ctx: Any, web: WebSession) -> dict[str, Any]:
         "criticality_choices": catalog.CRITICALITY,
         "lifecycle_choices": catalog.LIFECYCLE,
         "term_choices": terms,
+    }
+
+
+def _properties(ctx: Any, web: WebSession, view: AssetView) -> dict[str, Any]:
+    """The custom properties defined for the asset's type (each edited with the input its
+    type calls for) and the values it holds that no definition covers."""
+    defs, _ = custom_properties.list_properties(
+        ctx, web.principal, limit=1000, offset=0, asset_type=str(view.asset["type"])
+    )
+    held = dict(view.asset.get("custom_properties") or {})
+    names = {d.name for d in defs}
+    return {
+        "property_defs": defs,
+        "free_properties": {k: v for k, v in held.items() if k not in names},
     }
 
 
@@ -155,6 +176,7 @@ def asset(
         "q": q or "",
         "message": None,
         **_choices(ctx, web),
+        **_properties(ctx, web, view),
         **_columns_page(view, q, page, PROFILE_PER_PAGE if tab == "profile" else PER_PAGE),
         **_tab_values(request, ctx, web, view, tab),
     }
@@ -178,6 +200,28 @@ def edit_field(
     except PreconditionFailedError:
         message = (
             f"Someone else changed this asset after you opened it, so your change to {field} "
+            "was not saved. The current values are shown below: check them and edit again."
+        )
+    return _after_edit(request, ctx, web, asset_id, message)
+
+
+@router.post("/assets/{asset_id}/properties")
+def edit_property(
+    request: Request,
+    ctx: CtxDep,
+    web: UiAssetWriter,
+    asset_id: int,
+    name: Annotated[str, Form(max_length=200)],
+    value: Annotated[str, Form(max_length=2000)] = "",
+    revision: Annotated[int | None, Form()] = None,
+) -> Response:
+    """Set one custom property (blank removes it), checked against its definition."""
+    message = None
+    try:
+        asset_page.set_property(ctx, web.principal, asset_id, name, value, revision)
+    except PreconditionFailedError:
+        message = (
+            f"Someone else changed this asset after you opened it, so your change to {name} "
             "was not saved. The current values are shown below: check them and edit again."
         )
     return _after_edit(request, ctx, web, asset_id, message)
@@ -228,6 +272,7 @@ def _after_edit(
             "q": "",
             "message": message,
             **_choices(ctx, web),
+            **_properties(ctx, web, view),
             **_columns_page(view, None, 1),
         }
         return render(request, "assets/page.html", values, web=web, status_code=409)

@@ -52,6 +52,7 @@ FILTERS: tuple[tuple[str, str, str, str], ...] = (
     ("tag", "tags", "tag", "Tag"),
     ("lifecycle", "lifecycles", "lifecycle", "Lifecycle"),
     ("criticality", "criticalities", "criticality", "Criticality"),
+    ("property", "properties", "property", "Property"),
 )
 FIELD_PARAM = {field: param for param, _, field, _ in FILTERS}
 MISSING_LABELS = {field: f"No {heading.lower()}" for _, _, field, heading in FILTERS}
@@ -184,6 +185,7 @@ def search_page(
     owner: Many = None,
     lifecycle: Many = None,
     criticality: Many = None,
+    property: Many = None,
     missing: Many = None,
     page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE)] = 1,
 ) -> Response:
@@ -198,6 +200,7 @@ def search_page(
         "owner": owner,
         "lifecycle": lifecycle,
         "criticality": criticality,
+        "property": property,
     }
     for field in missing or ():
         if field not in MISSING_FIELDS:

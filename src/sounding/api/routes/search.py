@@ -31,6 +31,10 @@ def search_assets(
     lifecycle: Many = None,
     criticality: Many = None,
     term: Annotated[list[str] | None, Query(description="Accepted glossary term names")] = None,
+    property: Annotated[
+        list[str] | None,
+        Query(description="Custom property values as name:value (tier:gold)"),
+    ] = None,
     quality_min: Annotated[float | None, Query(ge=0, le=1)] = None,
     quality_max: Annotated[float | None, Query(ge=0, le=1)] = None,
     deleted: Annotated[bool | None, Query(description="true: only deleted; omit: live")] = False,
@@ -52,6 +56,7 @@ def search_assets(
         "lifecycles": tuple(lifecycle or ()),
         "criticalities": tuple(criticality or ()),
         "terms": tuple(term or ()),
+        "properties": tuple(property or ()),
         "quality_min": quality_min,
         "quality_max": quality_max,
         "deleted": deleted,

@@ -1,0 +1,1 @@
+"""Alembic revisions of the custom property tables (branch ``custom_properties_*``)."""
