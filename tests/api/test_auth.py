@@ -473,6 +473,33 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", None, "viewer"),
     ("PATCH", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", {}, "steward"),
     ("DELETE", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", None, "steward"),
+    # any reader keeps collections; 404 for one they may not see, 403 for another's
+    ("GET", "/api/v1/collections", "/api/v1/collections", None, "viewer"),
+    ("POST", "/api/v1/collections", "/api/v1/collections", {"name": "C"}, "viewer"),
+    ("GET", "/api/v1/collections/{collection_id}", "/api/v1/collections/999", None, "viewer"),
+    ("PATCH", "/api/v1/collections/{collection_id}", "/api/v1/collections/999", {}, "viewer"),
+    ("DELETE", "/api/v1/collections/{collection_id}", "/api/v1/collections/999", None, "viewer"),
+    (
+        "GET",
+        "/api/v1/collections/{collection_id}/items",
+        "/api/v1/collections/999/items",
+        None,
+        "viewer",
+    ),
+    (
+        "POST",
+        "/api/v1/collections/{collection_id}/items",
+        "/api/v1/collections/999/items",
+        {"urns": ["u"]},
+        "viewer",
+    ),
+    (
+        "POST",
+        "/api/v1/collections/{collection_id}/items/remove",
+        "/api/v1/collections/999/items/remove",
+        {"urns": ["u"]},
+        "viewer",
+    ),
     ("GET", "/api/v1/audit", "/api/v1/audit", None, "admin"),
 ]
 RANK = {"viewer": 0, "steward": 1, "admin": 2}

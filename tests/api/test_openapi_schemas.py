@@ -32,6 +32,7 @@ ENFORCED_TAGS = {
     "assets",
     "catalog",
     "classification",
+    "collections",
     "data-products",
     "domains",
     "lineage",
@@ -51,6 +52,7 @@ NO_JSON_BODY = {
     ("delete", "/api/v1/domains/{ref}"),
     ("delete", "/api/v1/data-products/{ref}"),
     ("delete", "/api/v1/tag-groups/{name}"),
+    ("delete", "/api/v1/collections/{collection_id}"),
     ("get", "/metrics"),
     ("get", "/api/v1/catalog/export"),  # JSON Lines or CSV
 }

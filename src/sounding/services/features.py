@@ -38,6 +38,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.domains",
     "sounding.features.data_products",
     "sounding.features.tag_taxonomy",
+    "sounding.features.collections",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]

@@ -22,6 +22,7 @@ ROUTES: tuple[str, ...] = (
     "sounding.api.routes.domains",
     "sounding.api.routes.data_products",
     "sounding.api.routes.tag_taxonomy",
+    "sounding.api.routes.collections",
     "sounding.api.routes.quality",
     "sounding.api.routes.workflows",
     "sounding.api.routes.pools",
