@@ -131,7 +131,7 @@ def add_from_asset(
         return _control(request, ctx, web, asset_id, error=exc.message)
     name = done.collection.name
     message = f"Added to {name}." if done.added else f"Already in {name}."
-    if not request.headers.get("hx-request") == "true":
+    if request.headers.get("hx-request") != "true":
         return RedirectResponse(f"/assets/{asset_id}", status_code=303)
     return _control(request, ctx, web, asset_id, message=message)
 
@@ -205,9 +205,7 @@ def edit(
             ctx, web.principal, collection_id, {"name": name, "description": description}
         )
     except (InvalidInputError, ConflictError) as exc:
-        return _page(
-            request, ctx, web, collection_id, error=exc.message, status_code=_status(exc)
-        )
+        return _page(request, ctx, web, collection_id, error=exc.message, status_code=_status(exc))
     return RedirectResponse(f"/collections/{collection_id}?done=edit", status_code=303)
 
 
@@ -227,9 +225,7 @@ def share(
     try:
         collections.update_collection(ctx, web.principal, collection_id, data)
     except (InvalidInputError, ConflictError) as exc:
-        return _page(
-            request, ctx, web, collection_id, error=exc.message, status_code=_status(exc)
-        )
+        return _page(request, ctx, web, collection_id, error=exc.message, status_code=_status(exc))
     return RedirectResponse(f"/collections/{collection_id}?done=share", status_code=303)
 
 

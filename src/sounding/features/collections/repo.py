@@ -150,7 +150,7 @@ def items(conn: Connection, collection_id: int, *, limit: int, offset: int) -> l
         sa.select(
             collection_items.c.position,
             collection_items.c.urn,
-            collection_items.c.asset_id,
+            assets.c.id.label("asset_id"),  # None once the store no longer holds the asset
             collection_items.c.note,
             collection_items.c.added_by,
             collection_items.c.added_at,
