@@ -36,6 +36,11 @@ def _check_id(collection_id: int) -> None:
         raise InvalidInputError("A collection id is a positive integer", field="collection_id")
 
 
+def _check_asset_id(asset_id: int) -> None:
+    if not 1 <= asset_id <= 2**62:
+        raise InvalidInputError("An asset id is a positive integer", field="asset_id")
+
+
 def _index(
     request: Request,
     ctx: CtxDep,
@@ -106,6 +111,7 @@ def create(
 @router.get("/collections/for-asset/{asset_id}")
 def for_asset(request: Request, ctx: CtxDep, web: UiReader, asset_id: int) -> Response:
     """The asset page's "Add to collection" control (an htmx fragment)."""
+    _check_asset_id(asset_id)
     return _control(request, ctx, web, asset_id)
 
 
@@ -119,6 +125,7 @@ def add_from_asset(
     new_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Add the asset to one of the reader's collections, or to a new one named here."""
+    _check_asset_id(asset_id)
     asset = catalog.get_asset(ctx, web.principal, asset_id, children=False)
     try:
         if new_name.strip():

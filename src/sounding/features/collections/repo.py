@@ -27,10 +27,8 @@ def _counted() -> sa.Select[Any]:
 
 
 def _visible_to(user: str) -> Any:
-    shared_with_user = (
-        sa.select(collection_shares.c.collection_id)
-        .where(collection_shares.c.user_name == user)
-        .scalar_subquery()
+    shared_with_user = sa.select(collection_shares.c.collection_id).where(
+        collection_shares.c.user_name == user
     )
     return sa.or_(
         collections.c.owner == user,
