@@ -382,9 +382,10 @@ def add_items(
     if text is not None and len(text) > MAX_NOTE:
         raise InvalidInputError(f"note is longer than {MAX_NOTE} characters", field="note")
     with ctx.db.write() as conn:
+        # lock first: the count and the last position read below are then this write's own
+        repo.lock(conn, _id(ref))
         row = _editable(conn, actor, ref)
         collection_id = int(row["id"])
-        repo.lock(conn, collection_id)
         ids = repo.assets_by_urn(conn, wanted)
         unknown = [u for u in wanted if u not in ids]
         if unknown:
