@@ -55,7 +55,10 @@ def test_a_viewer_collects_and_shares_assets(
     page.click("#my-collections a:has-text('BrPicks')")
     page.wait_for_selector("#collection-items")
     rows = page.inner_text("#collection-items")
-    assert table["name"] in rows and "removed" in rows
+    assert table["name"] in rows
+    # the board's row keeps its name and type, marked removed (the badge is upper case)
+    board_row = page.inner_text("#collection-items tr.removed")
+    assert "BrBoard" in board_row and "dashboard" in board_row and "removed" in board_row.lower()
     page.check("#share-form input[value=shared]")
     page.click("#share-form button[type=submit]")
     page.wait_for_selector("text=Collection shared.")

@@ -152,8 +152,8 @@ def items(conn: Connection, collection_id: int, *, limit: int, offset: int) -> l
             collection_items.c.note,
             collection_items.c.added_by,
             collection_items.c.added_at,
-            assets.c.name,
-            assets.c.type,
+            sa.func.coalesce(assets.c.name, collection_items.c.name).label("name"),
+            sa.func.coalesce(assets.c.type, collection_items.c.type).label("type"),
             assets.c.domain,
             assets.c.deleted_at,
             sources.c.name.label("source"),
@@ -213,12 +213,14 @@ def remove_items(conn: Connection, collection_id: int, urns: Sequence[str]) -> N
         )
 
 
-def assets_by_urn(conn: Connection, urns: Sequence[str]) -> dict[str, int]:
-    """The ids of the assets of these URNs (deleted ones too) that the store holds."""
+def assets_by_urn(conn: Connection, urns: Sequence[str]) -> dict[str, tuple[int, str, str]]:
+    """(id, name, type) of the assets of these URNs (deleted ones too) the store holds."""
     if not urns:
         return {}
-    query = sa.select(assets.c.urn, assets.c.id).where(assets.c.urn.in_(list(urns)))
-    return {u: int(i) for u, i in conn.execute(query)}
+    query = sa.select(assets.c.urn, assets.c.id, assets.c.name, assets.c.type).where(
+        assets.c.urn.in_(list(urns))
+    )
+    return {u: (int(i), n, t) for u, i, n, t in conn.execute(query)}
 
 
 def containing(conn: Connection, asset_id: int, ids: Sequence[int]) -> set[int]:

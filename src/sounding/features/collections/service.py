@@ -386,7 +386,8 @@ def add_items(
         repo.lock(conn, _id(ref))
         row = _editable(conn, actor, ref)
         collection_id = int(row["id"])
-        ids = repo.assets_by_urn(conn, wanted)
+        found = repo.assets_by_urn(conn, wanted)
+        ids = {u: a[0] for u, a in found.items()}
         unknown = [u for u in wanted if u not in ids]
         if unknown:
             more = f" and {len(unknown) - 3} more" if len(unknown) > 3 else ""
@@ -413,6 +414,8 @@ def add_items(
                     "collection_id": collection_id,
                     "asset_id": ids[u],
                     "urn": u,
+                    "name": found[u][1],
+                    "type": found[u][2],
                     "position": start + i + 1,
                     "note": text,
                     "added_by": actor.name,

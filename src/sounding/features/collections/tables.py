@@ -41,6 +41,8 @@ collection_items = sa.Table(
     # the asset while the store holds it; its URN stays when it is purged
     sa.Column("asset_id", sa.ForeignKey("assets.id", ondelete="SET NULL")),
     sa.Column("urn", sa.String(2000), nullable=False),
+    sa.Column("name", sa.String(1000)),  # the asset's, when added (shown once it is gone)
+    sa.Column("type", sa.String(20)),
     sa.Column("position", sa.Integer, nullable=False),
     sa.Column("note", sa.Text),
     sa.Column("added_by", sa.String(200), nullable=False),

@@ -54,6 +54,8 @@ def upgrade() -> None:
         sa.Column("collection_id", sa.Integer(), nullable=False),
         sa.Column("asset_id", sa.Integer(), nullable=True),
         sa.Column("urn", sa.String(length=2000), nullable=False),
+        sa.Column("name", sa.String(length=1000), nullable=True),
+        sa.Column("type", sa.String(length=20), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("added_by", sa.String(length=200), nullable=False),
