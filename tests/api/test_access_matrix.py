@@ -98,6 +98,8 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]
             scan = client.get(f"/scans/{scan['id']}", headers=admin).json()
         assert scan["status"] == "completed", scan
         for urn, domain in ((TABLE, "finance"), (OTHER, "sales")):
+            made = client.post("/domains", json={"name": domain}, headers=admin)
+            assert made.status_code == 201, made.text  # domains are entities
             r = client.patch(f"/assets/{_ref(urn)}", json={"domain": domain}, headers=admin)
             assert r.status_code == 200, r.text
         r = client.post(

@@ -33,6 +33,7 @@ ENFORCED_TAGS = {
     "catalog",
     "classification",
     "custom-properties",
+    "collections",
     "data-products",
     "domains",
     "lineage",
@@ -53,6 +54,7 @@ NO_JSON_BODY = {
     ("delete", "/api/v1/data-products/{ref}"),
     ("delete", "/api/v1/tag-groups/{name}"),
     ("delete", "/api/v1/custom-properties/{name}"),
+    ("delete", "/api/v1/collections/{collection_id}"),
     ("get", "/metrics"),
     ("get", "/api/v1/catalog/export"),  # JSON Lines or CSV
 }

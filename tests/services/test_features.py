@@ -27,8 +27,8 @@ def test_every_feature_package_is_registered_once() -> None:
     names = [name.rpartition(".")[2] for name in features.DEFAULT_FEATURES]
     assert len(names) == len(set(names))
     assert set(names) == _packages() == {
-        "access", "accounts", "compliance", "custom_properties", "data_products", "domains",
-        "glossary",
+        "access", "accounts", "collections", "compliance", "custom_properties",
+        "data_products", "domains", "glossary",
         "insights", "quality", "tag_taxonomy", "usage",
     }  # fmt: skip
     assert [f.name for f in features.load()] == names

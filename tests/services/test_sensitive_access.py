@@ -22,6 +22,7 @@ from sounding.domain.scans import ScanOptions
 from sounding.features.access import repo as access_repo
 from sounding.features.access import service as access
 from sounding.features.accounts import service as accounts
+from sounding.features.domains import service as domains
 from sounding.features.quality import runs as quality_runs
 from sounding.features.quality import service as quality
 from sounding.services import (
@@ -49,6 +50,8 @@ def estate(ctx: Any, operator: Principal, tmp_path: Path) -> dict[str, Principal
     sources.add(ctx, operator, "src", url)
     scans.run_scan(ctx, operator, "src", options=ScanOptions(profile=True))
     classification.decide(ctx, operator, QTY, "Custom.Secret", "confirmed")
+    for name in ("finance", "sales"):  # domains are entities: made before use
+        domains.create_domain(ctx, operator, {"name": name})
     catalog.update_asset(ctx, operator, TABLE, {"domain": "finance"})
     people = {}
     for name, domain in (("fin", "finance"), ("other", "sales")):

@@ -102,8 +102,14 @@ def test_a_policy_lets_a_viewer_curate_its_domain_on_the_asset_page(site: Site) 
     mine, other = tables[0], tables[1]
     before = {t["id"]: (t.get("domain"), t.get("owner")) for t in tables}
     policy_id = None
+    made_domains: list[str] = []
     try:
         for table, domain in ((mine, "pol-ui-fin"), (other, "pol-ui-other")):
+            # domains are entities: an asset can only be put in one that exists
+            created = api.post("/domains", json={"name": domain})
+            assert created.status_code in (201, 409), created.text
+            if created.status_code == 201:
+                made_domains.append(domain)
             assert api.patch(f"/assets/{table['id']}", json={"domain": domain}).is_success
         made = api.post(
             "/policies",
@@ -136,4 +142,6 @@ def test_a_policy_lets_a_viewer_curate_its_domain_on_the_asset_page(site: Site) 
             api.delete(f"/policies/{policy_id}")
         for table_id, (domain, owner) in before.items():
             api.patch(f"/assets/{table_id}", json={"domain": domain, "owner": owner})
+        for domain in made_domains:
+            api.delete(f"/domains/{domain}")
         api.close()

@@ -78,6 +78,11 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         "Data products: owned, versioned bundles of assets with input and output ports.",
     ),
+    "collections": LazyCommand(
+        "sounding.cli.collections_cmd",
+        "app",
+        "Collections: named lists of assets (bookmarks) you keep and may share.",
+    ),
     "tags": LazyCommand(
         "sounding.cli.tags_cmd",
         "app",

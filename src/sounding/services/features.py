@@ -39,6 +39,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.data_products",
     "sounding.features.tag_taxonomy",
     "sounding.features.custom_properties",
+    "sounding.features.collections",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]
