@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date, datetime
 from html import escape
@@ -136,9 +137,11 @@ in scope</small></div>
 MEDIA_TYPES = {"json": "application/json", "csv": "text/csv", "html": "text/html"}
 
 
-def render(report: ComplianceReport, fmt: str) -> tuple[str, str]:
-    """``(media type, text)`` of the report in ``json``, ``csv`` or ``html``."""
-    data = asdict(report)  # the renderers write plain JSON data
+def render(report: ComplianceReport | Mapping[str, Any], fmt: str) -> tuple[str, str]:
+    """``(media type, text)`` of the report in ``json``, ``csv`` or ``html``: a report the
+    service built, or its plain JSON form (one read back from ``GET .../report``)."""
+    # the renderers write plain JSON data
+    data = dict(report) if isinstance(report, Mapping) else asdict(report)
     data["requirements"] = list(data["requirements"])
     data["findings"] = list(data["findings"])
     text = {"json": to_json, "csv": to_csv, "html": to_html}[fmt](data)
