@@ -46,7 +46,12 @@ from sounding.domain.orchestration import (
     TaskAttemptRecord,
     utcnow,
 )
-from sounding.errors import ConflictError, InvalidInputError, ValidationFailedError
+from sounding.errors import (
+    ConflictError,
+    InvalidInputError,
+    StoreUnavailableError,
+    ValidationFailedError,
+)
 from sounding.orchestration import state as st
 from sounding.orchestration.config import EngineConfig
 from sounding.orchestration.core import ExecutionCore
@@ -309,7 +314,14 @@ class Engine:
         start the heartbeat."""
         cfg = self.rt.config
         self.me = ServerIdentity.here()  # a new identity at every start
-        await asyncio.to_thread(leases.register, self.me, utcnow())
+        try:
+            await asyncio.to_thread(leases.register, self.me, utcnow())
+        except StoreUnavailableError as exc:
+            # a read-only store (or one that refuses writes) still serves reads: this server
+            # then owns no execution and takes none over; starting one answers 503 as any
+            # other write does
+            logger.warning("execution leases are off, the store refuses writes: %s", exc)
+            return []
         resumed: list[str] = []
         if recover:
             now, until = self._lease_until()
