@@ -4,16 +4,13 @@ or none), items paged, bad input as 4xx, and answers that keep to the declared s
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import jsonschema
 import pytest
 
-from sounding.testing.server import ServerProcess
-from tests.factories import sqlite_source
+from tests.live import check_answer, scanned_server
 
 pytestmark = pytest.mark.slow
 
@@ -23,44 +20,13 @@ U = "urn:sounding:shop:main."
 
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, httpx.Client]]:
-    home = tmp_path_factory.mktemp("collections")
-    url = sqlite_source(home / "shop.db")
-    server = ServerProcess(home / "home")
-    server.env.pop("SOUNDING_DATABASE_URL", None)
-    server.start(timeout=90)  # a shared, loaded machine
-    clients: dict[str, httpx.Client] = {}
-    try:
-        admin = httpx.Client(base_url=server.base, headers=server.headers, timeout=60)
-        clients["admin"] = admin
-        assert admin.post("/api/v1/sources", json={"name": "shop", "url": url}).status_code == 201
-        scan = admin.post("/api/v1/scans", json={"source": "shop"}).json()
-        deadline = time.monotonic() + 60
-        while scan["status"] in ("pending", "running") and time.monotonic() < deadline:
-            time.sleep(0.05)
-            scan = admin.get(f"/api/v1/scans/{scan['id']}").json()
-        assert scan["status"] == "completed", scan
-        for name in ("ann", "bob"):
-            made = admin.post("/api/v1/users", json={"name": name, "role": "viewer"})
-            assert made.is_success, made.text
-            token = admin.post(f"/api/v1/users/{name}/tokens", json={}).json()["token"]
-            clients[name] = httpx.Client(
-                base_url=server.base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-            )
+    with scanned_server(
+        tmp_path_factory.mktemp("collections"), {"ann": ("ann", "viewer"), "bob": ("bob", "viewer")}
+    ) as clients:
         yield clients
-    finally:
-        for c in clients.values():
-            c.close()
-        server.stop()
 
 
-def _check(doc: dict[str, Any], answer: httpx.Response, method: str, template: str) -> Any:
-    assert answer.status_code < 300, answer.text
-    op = doc["paths"][template][method.lower()]
-    status = min(code for code in op["responses"] if code.startswith("2"))
-    ref = op["responses"][status]["content"]["application/json"]["schema"]["$ref"]
-    body = answer.json()
-    jsonschema.validate(body, {"$ref": ref, "components": doc["components"]})
-    return body
+_check = check_answer
 
 
 def test_private_is_404_and_shared_is_read_only_for_others(

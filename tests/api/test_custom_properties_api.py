@@ -5,15 +5,12 @@ in use (409 saying how many assets, then ``?force=true``)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import httpx
-import jsonschema
 import pytest
 
-from sounding.testing.server import ServerProcess
-from tests.factories import sqlite_source
+from tests.live import answer_checker, scanned_server
 
 pytestmark = pytest.mark.slow
 BASE = "/api/v1/custom-properties"
@@ -21,46 +18,15 @@ BASE = "/api/v1/custom-properties"
 
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, httpx.Client]]:
-    home = tmp_path_factory.mktemp("props")
-    url = sqlite_source(home / "shop.db")
-    server = ServerProcess(home / "home")
-    server.env.pop("SOUNDING_DATABASE_URL", None)
-    server.start(timeout=90)  # a shared, loaded machine
-    clients: dict[str, httpx.Client] = {}
-    try:
-        admin = httpx.Client(base_url=server.base, headers=server.headers, timeout=60)
-        clients["admin"] = admin
-        assert admin.post("/api/v1/sources", json={"name": "shop", "url": url}).status_code == 201
-        scan = admin.post("/api/v1/scans", json={"source": "shop"}).json()
-        deadline = time.monotonic() + 60
-        while scan["status"] in ("pending", "running") and time.monotonic() < deadline:
-            time.sleep(0.05)
-            scan = admin.get(f"/api/v1/scans/{scan['id']}").json()
-        assert scan["status"] == "completed", scan
-        assert admin.post("/api/v1/users", json={"name": "vic", "role": "viewer"}).is_success
-        token = admin.post("/api/v1/users/vic/tokens", json={}).json()["token"]
-        clients["viewer"] = httpx.Client(
-            base_url=server.base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-        )
+    with scanned_server(tmp_path_factory.mktemp("props"), {"viewer": ("vic", "viewer")}) as clients:
         yield clients
-    finally:
-        for c in clients.values():
-            c.close()
-        server.stop()
 
 
 def test_definitions_validate_search_and_delete(http: dict[str, httpx.Client]) -> None:
     admin, viewer = http["admin"], http["viewer"]
     doc = admin.get("/openapi.json").json()
 
-    def check(answer: httpx.Response, method: str, template: str) -> dict[str, object]:
-        assert answer.status_code < 300, answer.text
-        op = doc["paths"][template][method]
-        status = min(code for code in op["responses"] if code.startswith("2"))
-        ref = op["responses"][status]["content"]["application/json"]["schema"]["$ref"]
-        body: dict[str, object] = answer.json()
-        jsonschema.validate(body, {"$ref": ref, "components": doc["components"]})
-        return body
+    check = answer_checker(doc)
 
     tier = {
         "name": "tier",

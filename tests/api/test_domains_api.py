@@ -4,7 +4,6 @@ domain is a 422), permissions by role, and the OpenAPI schemas."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,8 +11,7 @@ import httpx
 import jsonschema
 import pytest
 
-from sounding.testing.server import ServerProcess
-from tests.factories import sqlite_source
+from tests.live import scanned_server
 
 BASE = "/api/v1/domains"
 
@@ -21,34 +19,11 @@ BASE = "/api/v1/domains"
 @pytest.fixture(scope="module")
 def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, httpx.Client]]:
     """A server with a scanned source ``shop``; clients for admin, steward and viewer."""
-    home = tmp_path_factory.mktemp("domains")
-    url = sqlite_source(home / "shop.db")
-    server = ServerProcess(home / "home")
-    server.env.pop("SOUNDING_DATABASE_URL", None)
-    server.start(timeout=90)  # a shared, loaded machine
-    clients: dict[str, httpx.Client] = {}
-    try:
-        admin = httpx.Client(base_url=server.base, headers=server.headers, timeout=60)
-        clients["admin"] = admin
-        assert admin.post("/api/v1/sources", json={"name": "shop", "url": url}).status_code == 201
-        scan = admin.post("/api/v1/scans", json={"source": "shop"}).json()
-        deadline = time.monotonic() + 60
-        while scan["status"] in ("pending", "running") and time.monotonic() < deadline:
-            time.sleep(0.05)
-            scan = admin.get(f"/api/v1/scans/{scan['id']}").json()
-        assert scan["status"] == "completed", scan
-        for role in ("steward", "viewer"):
-            user = {"name": f"{role}1", "role": role}
-            assert admin.post("/api/v1/users", json=user).status_code == 201
-            token = admin.post(f"/api/v1/users/{role}1/tokens", json={}).json()["token"]
-            clients[role] = httpx.Client(
-                base_url=server.base, headers={"Authorization": f"Bearer {token}"}, timeout=60
-            )
+    with scanned_server(
+        tmp_path_factory.mktemp("domains"),
+        {"steward": ("steward1", "steward"), "viewer": ("viewer1", "viewer")},
+    ) as clients:
         yield clients
-    finally:
-        for c in clients.values():
-            c.close()
-        server.stop()
 
 
 def _table(http: dict[str, httpx.Client], name: str) -> dict[str, Any]:
