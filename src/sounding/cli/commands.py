@@ -136,4 +136,19 @@ COMMANDS: dict[str, LazyCommand] = {
         "pool_app",
         "Pools: slots that workflow steps with `pool: NAME` share.",
     ),
+    "db": LazyCommand(
+        "sounding.cli.db_cmd",
+        "db_app",
+        "The store's schema: check it is current, upgrade it.",
+    ),
+    "backup": LazyCommand(
+        "sounding.cli.db_cmd",
+        "backup",
+        "Write a consistent copy of the SQLite store to FILE (safe while the server runs).",
+    ),
+    "restore": LazyCommand(
+        "sounding.cli.db_cmd",
+        "restore",
+        "Restore a backup into an empty SOUNDING_HOME (--force replaces an existing store).",
+    ),
 }

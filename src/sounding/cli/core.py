@@ -12,7 +12,7 @@ import typer
 from sounding.api.app import create_app
 from sounding.cli import server_logs
 from sounding.cli.output import say
-from sounding.cli.state import open_context
+from sounding.cli.state import open_context, settings
 
 SHUTDOWN_GRACE = 5  # seconds open connections get after SIGTERM before the server stops
 if TYPE_CHECKING:
@@ -77,8 +77,12 @@ def serve(
 ) -> None:
     """Serve the REST API on the store in SOUNDING_DATABASE_URL (default: SOUNDING_HOME)."""
     from sounding.features.accounts import service as accounts
+    from sounding.services import backup as backups
     from sounding.services import executors
 
+    applied = backups.upgrade_store(settings())
+    if applied:
+        say(f"Applied migrations: {', '.join(applied)}")
     with open_context() as ctx:
         ctx.settings = executors.with_executor(ctx.settings, executor, dask_scheduler)
         if ctx.settings.executor == "dask":

@@ -43,7 +43,10 @@ class SecretBox:
         except InvalidToken as exc:
             raise StoreError(
                 "Cannot decrypt a stored source URL: SOUNDING_SECRET_KEY (or "
-                "SOUNDING_HOME/secret.key) is not the key it was stored with"
+                "SOUNDING_HOME/secret.key) is not the key it was stored with. A store "
+                "restored from a backup made without --include-secret-key needs the original "
+                "key: set SOUNDING_SECRET_KEY to it or copy the original secret.key into "
+                "SOUNDING_HOME"
             ) from exc
 
 

@@ -119,3 +119,44 @@ def heads(engine: Engine) -> set[str]:
     from alembic.script import ScriptDirectory
 
     return set(ScriptDirectory.from_config(alembic_config(engine)).get_heads())
+
+
+def stored_revisions(engine: Engine) -> set[str]:
+    """The revisions the store records (empty for a new store)."""
+    try:
+        with engine.connect() as conn:
+            return set(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+    except SQLAlchemyError:  # no store yet, or no version table
+        return set()
+
+
+def pending(engine: Engine) -> tuple[list[str], list[str]]:
+    """What ``upgrade`` would apply to this store, without changing it: the pending revisions
+    (oldest first) and the revisions the store records that this Sounding does not know (a
+    store written by a newer release)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    stored = stored_revisions(engine)
+    known = {rev.revision for rev in script.walk_revisions()}
+    unknown = sorted(stored - known)
+    applied = {
+        rev.revision
+        for rev in script.revision_map.iterate_revisions(
+            tuple(stored & known), "base", inclusive=True
+        )
+        if rev is not None
+    }
+    order = [rev.revision for rev in reversed(list(script.walk_revisions()))]
+    return [r for r in order if r not in applied], unknown
+
+
+def upgrade_reporting(engine: Engine) -> list[str]:
+    """``upgrade`` to the heads, returning the revisions it applied (oldest first)."""
+    if is_current(engine):
+        return []
+    todo, _unknown = pending(engine)
+    upgrade(engine)
+    if todo:
+        logger.info("Applied migrations: %s", ", ".join(todo))
+    return todo
