@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from sounding.config import Settings
@@ -54,30 +55,56 @@ def sounding(
     )
 
 
-def test_db_check_and_upgrade_migrate_a_release_store(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def release_store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A home (and the environment naming its store) holding a store at the release's schema."""
     home = tmp_path / "home"
     home.mkdir()
-    _release_store(f"sqlite:///{home / 'sounding.db'}")
+    if request.param == "sqlite":
+        _release_store(f"sqlite:///{home / 'sounding.db'}")
+        return home, {}
+    url = str(request.getfixturevalue("postgres_url"))
+    _release_store(url)
+    return home, {"SOUNDING_DATABASE_URL": url}
 
-    check = sounding(home, "db", "check")
+
+def test_db_check_and_upgrade_migrate_a_release_store(
+    release_store: tuple[Path, dict[str, str]],
+) -> None:
+    home, env = release_store
+    check = sounding(home, "db", "check", env=env)
     assert check.returncode == 1, check.stdout + check.stderr
     assert "needs upgrade" in check.stdout
     assert "pending migration changes_0001" in check.stdout
     assert "pending migration accounts_0002" in check.stdout
     assert "pending migration versions_0001" not in check.stdout  # the release had it
 
-    again = sounding(home, "db", "check")  # checking changed nothing
+    again = sounding(home, "db", "check", env=env)  # checking changed nothing
     assert again.returncode == 1 and again.stdout == check.stdout
 
-    upgrade = sounding(home, "db", "upgrade")
+    upgrade = sounding(home, "db", "upgrade", env=env)
     assert upgrade.returncode == 0, upgrade.stdout + upgrade.stderr
     assert "Applied migrations:" in upgrade.stdout and "changes_0001" in upgrade.stdout
 
-    current = sounding(home, "db", "check")
+    current = sounding(home, "db", "check", env=env)
     assert current.returncode == 0, current.stdout + current.stderr
     assert "is current" in current.stdout
-    idempotent = sounding(home, "db", "upgrade")
+    idempotent = sounding(home, "db", "upgrade", env=env)
     assert idempotent.returncode == 0 and "nothing to apply" in idempotent.stdout
+
+
+def test_db_check_names_migrations_of_a_newer_release(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert sounding(home, "db", "upgrade").returncode == 0
+    engine = sa.create_engine(f"sqlite:///{home / 'sounding.db'}")
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO alembic_version VALUES ('future_0001')"))
+    engine.dispose()
+    check = sounding(home, "db", "check")
+    assert check.returncode == 1
+    assert "unknown migration future_0001" in check.stderr
+    refused = sounding(home, "db", "upgrade")
+    assert refused.returncode == 2 and "newer release" in refused.stderr
 
 
 def test_serve_says_which_migrations_it_applied(tmp_path: Path) -> None:
