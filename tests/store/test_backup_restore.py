@@ -256,3 +256,19 @@ def test_backup_while_serving_restores_to_the_same_answers(tmp_path: Path) -> No
         int(p.rsplit(" ", 1)[1]) for p in terms_after if p.startswith("/Backup Term ")
     )
     assert written_in_copy == list(range(len(written_in_copy)))  # a prefix of the writes
+
+
+def test_serve_on_a_new_store_says_it_created_the_schema(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "new")
+    server.token = "-"  # keep every line of output (the token is not needed here)
+    server.start(timeout=60)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(
+            "Created the store's schema" in line for line in server.output
+        ):
+            time.sleep(0.1)
+        assert any("Created the store's schema" in line for line in server.output)
+        assert not any("Applied migrations:" in line for line in server.output)
+    finally:
+        server.stop()

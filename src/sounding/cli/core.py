@@ -81,7 +81,9 @@ def serve(
     from sounding.services import executors
 
     applied = backups.upgrade_store(settings())
-    if applied:
+    if "0001" in applied:  # a new store: its whole schema, not a list of every migration
+        say(f"Created the store's schema ({len(applied)} migrations)")
+    elif applied:
         say(f"Applied migrations: {', '.join(applied)}")
     with open_context() as ctx:
         ctx.settings = executors.with_executor(ctx.settings, executor, dask_scheduler)
