@@ -272,3 +272,26 @@ def test_serve_on_a_new_store_says_it_created_the_schema(tmp_path: Path) -> None
         assert not any("Applied migrations:" in line for line in server.output)
     finally:
         server.stop()
+
+
+def test_the_secret_key_only_when_asked_and_force_replaces_a_store(tmp_path: Path) -> None:
+    home, other = tmp_path / "home", tmp_path / "other"
+    assert sounding(home, "user", "create", "ann", "--role", "steward").returncode == 0
+    key = (home / "secret.key").read_bytes().strip()
+    archive = tmp_path / "with-key.tar.gz"
+    made = sounding(home, "backup", str(archive), "--include-secret-key")
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert "warning" in made.stderr and "secret key" in made.stderr
+    assert oct(archive.stat().st_mode & 0o777) == "0o600"
+    again = sounding(home, "backup", str(archive))  # never overwrites a backup
+    assert again.returncode == 2 and "already exists" in again.stderr
+
+    assert sounding(other, "user", "create", "bob", "--role", "viewer").returncode == 0
+    refused = sounding(other, "restore", str(archive))
+    assert refused.returncode == 2 and "already holds a store" in refused.stderr
+    assert (other / "secret.key").read_bytes().strip() != key  # untouched
+    forced = sounding(other, "restore", str(archive), "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert (other / "secret.key").read_bytes().strip() == key
+    users = sounding(other, "user", "list")
+    assert "ann" in users.stdout and "bob" not in users.stdout
