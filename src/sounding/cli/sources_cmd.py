@@ -21,7 +21,7 @@ from sounding.cli.output import (
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.domain.orchestration import EventKind, RunEvent
-from sounding.domain.scans import ScanOptions
+from sounding.domain.scans import ScanOptions, ScanSummary
 from sounding.services import scan_workflows, scans, sources, workflows
 from sounding.services.context import Context
 
@@ -172,7 +172,7 @@ def remove(name: str) -> None:
 
 def run_scan_with_progress(
     ctx: Context, name: str, quiet: bool = False, options: ScanOptions | None = None
-) -> dict[str, Any]:
+) -> ScanSummary:
     """Scan as a workflow run (``scan:NAME``) with a live progress bar per stage (objects
     done / total) on stderr; returns the summary (``scan_workflows.summary``)."""
     actor = local_operator()
@@ -220,8 +220,8 @@ def _follow(
     """Wait for the execution; meanwhile show discovery's objects from its scan run."""
     while True:
         run = scans.get_scan(ctx, local_operator(), scan_id)
-        if run["objects_total"]:
-            progress("discover", run["objects_done"], run["objects_total"])
+        if run.objects_total:
+            progress("discover", run.objects_done, run.objects_total)
         try:
             workflows.wait(ctx, execution_id, timeout=0.2)
             return
@@ -229,12 +229,11 @@ def _follow(
             continue
 
 
-def print_scan_summary(run: dict[str, Any]) -> None:
-    rep = run["report"]
-    execution = run.get("execution") or {}
-    via = f" (execution {execution['id'][:8]})" if execution else ""
+def print_scan_summary(run: ScanSummary) -> None:
+    rep = run.report
+    via = f" (execution {run.execution.id[:8]})"
     say(
-        f"Scan {run['id']} of [bold]{run['source']}[/bold]{via}: {run['status']} — "
+        f"Scan {run.id} of [bold]{run.source}[/bold]{via}: {run.status} — "
         f"{rep.get('objects_done', 0)} objects ({rep.get('objects_skipped_unchanged', 0)} "
         f"unchanged), created {rep.get('created', 0)}, updated {rep.get('updated', 0)}, "
         f"schema changes {rep.get('schema_changed', 0)}, deleted {rep.get('deleted', 0)}, "
@@ -278,7 +277,7 @@ def scan(
         run = run_scan_with_progress(ctx, name, quiet=json_, options=options)
     if json_:
         print_json(run)
-    elif run["id"] is not None:
+    elif run.id is not None:
         print_scan_summary(run)
-    if run["error"]:
-        fail(f"Scan of '{name}' {run['status']}: {run['error']}", EXIT_FAILURE)
+    if run.error:
+        fail(f"Scan of '{name}' {run.status}: {run.error}", EXIT_FAILURE)

@@ -17,6 +17,7 @@ from sounding.api.schemas import (
     SourceTestPublic,
     SourceUpdate,
 )
+from sounding.domain.scans import ScanRun
 from sounding.services import scan_workflows, sources
 
 router = APIRouter(prefix="/sources", tags=["sources"])
@@ -63,5 +64,5 @@ def test_source(ctx: CtxDep, who: Manager, name: str) -> dict[str, Any]:
 
 
 @router.post("/{name}/scans", status_code=202, response_model=ScanPublic)
-def scan_source(ctx: CtxDep, who: Runner, name: str) -> dict[str, Any]:
+def scan_source(ctx: CtxDep, who: Runner, name: str) -> ScanRun:
     return scan_workflows.start_public(ctx, who, name)
