@@ -147,14 +147,13 @@ def list_(json_: JsonOpt = False) -> None:
 def test(name: str, json_: JsonOpt = False) -> None:
     """Connect to a source and report what it is."""
     with open_context() as ctx:
-        facts = sources.test_connection(ctx, local_operator(), name)
+        tested = sources.test_connection(ctx, local_operator(), name)
     if json_:
-        print_json(facts)
+        print_json(tested.public())
     else:
-        shown = {k: v for k, v in facts.items() if k not in ("ok", "source", "warnings")}
-        details = ", ".join(f"{k}={v}" for k, v in shown.items())
+        details = ", ".join(f"{k}={v}" for k, v in tested.facts.items())
         say(f"[green]ok[/green] {name}: {details}")
-        warn_all(facts.get("warnings", []))
+        warn_all(tested.warnings)
 
 
 def warn_all(warnings: list[str]) -> None:

@@ -29,6 +29,7 @@ from sounding.domain.sources import (
     SourceDetail,
     SourceLine,
     SourceListing,
+    SourceTestResult,
     StageProgress,
 )
 from sounding.errors import InvalidInputError, NotFoundError, SourceError
@@ -234,14 +235,9 @@ def _fact(value: Any) -> str:
     return str(value)
 
 
-def _outcome(answer: dict[str, Any], message: str) -> ConnectionTest:
-    facts = tuple(
-        (key, _fact(value))
-        for key, value in answer.items()
-        if key not in ("ok", "source", "warnings")
-    )
-    warnings = tuple(str(w) for w in answer.get("warnings") or ())
-    return ConnectionTest(ok=True, message=message, facts=facts, warnings=warnings)
+def _outcome(answer: SourceTestResult, message: str) -> ConnectionTest:
+    facts = tuple((key, _fact(value)) for key, value in answer.facts.items())
+    return ConnectionTest(ok=True, message=message, facts=facts, warnings=tuple(answer.warnings))
 
 
 def test(ctx: Context, actor: Principal, name: str) -> ConnectionTest:
@@ -273,7 +269,10 @@ def test_form(
         config = sources.unsaved_config(ctx, url, options, name=editing or "new")
         with ctx.registry.open(config) as connector:
             facts = connector.test()
-        return _outcome(facts, "Connected, with the URL and options on the form")
+        return _outcome(
+            sources.tested(editing or "new", facts),
+            "Connected, with the URL and options on the form",
+        )
     except (SourceError, InvalidInputError) as exc:
         return ConnectionTest(ok=False, message=exc.message)
 

@@ -60,7 +60,8 @@ def delete_source(ctx: CtxDep, who: Manager, name: str, if_match: IfMatch) -> Re
 
 @router.post("/{name}/test", response_model=SourceTestPublic)
 def test_source(ctx: CtxDep, who: Manager, name: str) -> dict[str, Any]:
-    return sources.test_connection(ctx, who, name)
+    """Connect to the source: the fields below and the connector's own facts beside them."""
+    return sources.test_connection(ctx, who, name).public()
 
 
 @router.post("/{name}/scans", status_code=202, response_model=ScanPublic)
