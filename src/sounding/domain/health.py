@@ -33,6 +33,18 @@ class ExecutionLoad:
 
 
 @dataclass(frozen=True, slots=True)
+class ExecutorDescription:
+    """What an executor says of itself: a lazy Dask executor not started yet reports no
+    workers; an unreachable Dask scheduler reports its error."""
+
+    name: str
+    scheduler: str | None  # a Dask scheduler's address
+    workers: int | None
+    started: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ExecutorState:
     name: str
     started: bool

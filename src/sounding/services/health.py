@@ -7,7 +7,6 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,6 +16,7 @@ from sounding.domain.credentials import redact
 from sounding.domain.health import (
     ExecutionLoad,
     ExecutionLoadDetail,
+    ExecutorDescription,
     ExecutorState,
     QueueState,
     RuntimeHealth,
@@ -71,10 +71,10 @@ def system_health(ctx: Context, actor: Principal) -> SystemHealthReport:
 
     load = host.call(snapshot())
     executor = host.call(executors.describe(host.executor))
-    if executor.get("error"):
-        problems.append(f"executor {executor['name']}: {executor['error']}")
-    elif executor.get("workers") == 0:
-        problems.append(f"executor {executor['name']} has no workers")
+    if executor.error:
+        problems.append(f"executor {executor.name}: {executor.error}")
+    elif executor.workers == 0:
+        problems.append(f"executor {executor.name} has no workers")
     if not load.started:
         problems.append("the orchestration engine is not started")
     names = host.registry.names()
@@ -95,14 +95,14 @@ def system_health(ctx: Context, actor: Principal) -> SystemHealthReport:
         executor=ExecutorState(
             name=load.executor,
             # a lazy (Dask) executor outside the server starts with the first task
-            started=load.started and bool(executor.get("started", True)),
-            workers=executor.get("workers"),
-            scheduler=executor.get("scheduler"),
+            started=load.started and executor.started,
+            workers=executor.workers,
+            scheduler=executor.scheduler,
             max_concurrency=load.max_concurrency,
             utilization=(
                 round(load.running / load.max_concurrency, 4) if load.max_concurrency else None
             ),
-            error=executor.get("error"),
+            error=executor.error,
         ),
         sources=[_source(s, load) for s in load.sources],
         executions=[_execution_detail(e) for e in load.executions],
@@ -234,17 +234,17 @@ def runtime_health(ctx: Context, actor: Principal) -> RuntimeHealth:
     )
 
 
-def _executor_state(load: EngineLoad, described: dict[str, Any]) -> ExecutorState:
+def _executor_state(load: EngineLoad, described: ExecutorDescription) -> ExecutorState:
     return ExecutorState(
-        name=str(described.get("name") or load.executor),
-        started=load.started and bool(described.get("started", True)),
-        workers=described.get("workers"),
-        scheduler=described.get("scheduler"),
+        name=described.name or load.executor,
+        started=load.started and described.started,
+        workers=described.workers,
+        scheduler=described.scheduler,
         max_concurrency=load.max_concurrency,
         utilization=(
             round(load.running / load.max_concurrency, 4) if load.max_concurrency else None
         ),
-        error=described.get("error"),
+        error=described.error,
     )
 
 
