@@ -139,3 +139,16 @@ class ScanSummary:
     report: dict[str, Any]
     error: str | None
     execution: ScanExecution
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEvent:
+    """A change one scan found on an asset (``GET /scans/{id}/events``), with the asset's URN."""
+
+    id: int
+    asset_id: int
+    scan_run_id: int | None
+    event_type: str
+    diff: dict[str, Any]  # what changed (e.g. columns added or removed)
+    created_at: datetime
+    urn: str

@@ -17,7 +17,7 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import RunStatus
 from sounding.domain.paging import Key
 from sounding.domain.profiling import SamplePolicy
-from sounding.domain.scans import ScanOptions, ScanReport, ScanRun, ScanStatus
+from sounding.domain.scans import ScanEvent, ScanOptions, ScanReport, ScanRun, ScanStatus
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.services import scan_stages
 from sounding.services.context import Context
@@ -210,9 +210,22 @@ def scan_events(
     limit: int,
     offset: int,
     after: Key | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[ScanEvent], int]:
     """A scan's discovery events in order: from ``offset``, or after the key ``after`` of
     :data:`EVENT_ORDER`."""
     get_scan(ctx, actor, scan_id)
     with ctx.db.read() as conn:
-        return asset_repo.events_for_scan(conn, scan_id, limit, offset, after)
+        rows, total = asset_repo.events_for_scan(conn, scan_id, limit, offset, after)
+    return [_event(r) for r in rows], total
+
+
+def _event(row: dict[str, Any]) -> ScanEvent:
+    return ScanEvent(
+        id=int(row["id"]),
+        asset_id=int(row["asset_id"]),
+        scan_run_id=row["scan_run_id"],
+        event_type=str(row["event_type"]),
+        diff=row["diff"] or {},
+        created_at=row["created_at"],
+        urn=str(row["urn"]),
+    )
