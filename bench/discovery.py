@@ -130,7 +130,7 @@ def time_scans(url: str) -> dict[str, Any]:
         again = scans.run_scan(ctx, who, "bench")
         rescan_s = time.perf_counter() - started
         started = time.perf_counter()
-        execution_id, _ = scan_workflows.start(ctx, who, "bench", ScanOptions())
+        execution_id = scan_workflows.start(ctx, who, "bench", ScanOptions()).execution_id
         flow = workflows.wait(ctx, execution_id, timeout=600)
         workflow_rescan_s = time.perf_counter() - started
         assert flow.status == "completed", flow
@@ -168,16 +168,16 @@ def main() -> None:
     log("timing full scan and re-scan ...")
     result = time_scans(url)
     full, again = result["full"], result["again"]
-    assert full["status"] == "completed", full
-    assert full["report"]["objects_done"] == args.tables + args.views
-    assert again["report"]["created"] == 0 and again["report"]["schema_changed"] == 0
+    assert full.status == "completed", full
+    assert full.report["objects_done"] == args.tables + args.views
+    assert again.report["created"] == 0 and again.report["schema_changed"] == 0
     print(
         json.dumps(
             {
                 "tables": args.tables,
                 "views": args.views,
                 "columns_per_table": args.columns,
-                "assets_created": full["report"]["created"],
+                "assets_created": full.report["created"],
                 "full_scan_s": round(result["full_s"], 3),
                 "rescan_s": round(result["rescan_s"], 3),
                 "raw_catalog_s": round(raw_s, 3),

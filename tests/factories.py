@@ -44,9 +44,9 @@ def events_of(ctx: Any, actor: Any, scan_id: int) -> set[tuple[str, str]]:
     items, _ = scans.scan_events(ctx, actor, scan_id, 100000, 0)
     out = set()
     for ev in items:
-        _, path, column = parse_urn(ev["urn"])
+        _, path, column = parse_urn(ev.urn)
         name = ".".join(path) + (f"#{column}" if column else "")
-        out.add((name, ev["event_type"]))
+        out.add((name, ev.event_type))
     return out
 
 
@@ -54,4 +54,4 @@ def diffs_of(ctx: Any, actor: Any, scan_id: int) -> dict[tuple[str, str], Any]:
     from sounding.services import scans
 
     items, _ = scans.scan_events(ctx, actor, scan_id, 100000, 0)
-    return {(ev["urn"].split(":", 3)[-1], ev["event_type"]): ev["diff"] for ev in items}
+    return {(ev.urn.split(":", 3)[-1], ev.event_type): ev.diff for ev in items}

@@ -39,7 +39,7 @@ def _sqlite_truth(path: Path) -> dict[str, Any]:
 def test_sample_databases_match_sqlite_catalog(ctx: Any, operator: Any, sample_db: Path) -> None:
     sources.add(ctx, operator, "sample", f"sqlite:///{sample_db}")
     run = scans.run_scan(ctx, operator, "sample")
-    assert run["status"] == "completed", run["report"]["failures"]
+    assert run.status == "completed", run.report["failures"]
     truth = _sqlite_truth(sample_db)
     listed = {
         a.name: a
@@ -82,7 +82,7 @@ CREATE VIEW "view.with.dots" AS SELECT "Id", "has.dot" FROM "Mixed Case";
 
 def _assert_odd_round_trip(ctx: Any, operator: Any, name: str, prefix: tuple[str, ...]) -> None:
     run = scans.run_scan(ctx, operator, name)
-    assert run["status"] == "completed", run["report"]["failures"]
+    assert run.status == "completed", run.report["failures"]
     urn = make_urn(name, (*prefix, "Mixed Case"))
     table = catalog.get_asset(ctx, operator, urn)
     assert table.name == "Mixed Case"
@@ -94,7 +94,7 @@ def _assert_odd_round_trip(ctx: Any, operator: Any, name: str, prefix: tuple[str
     view = catalog.get_asset(ctx, operator, make_urn(name, (*prefix, "view.with.dots")))
     assert view.type == "view"
     again = scans.run_scan(ctx, operator, name)
-    assert again["report"]["created"] == 0 and again["report"]["schema_changed"] == 0
+    assert again.report["created"] == 0 and again.report["schema_changed"] == 0
 
 
 def test_odd_identifiers_round_trip_sqlite(ctx: Any, operator: Any, tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ def test_queue_filters_samples_and_decisions(any_ctx: Any, operator: Any, wareho
     run = scans.run_scan(
         ctx, operator, "warehouse", options=ScanOptions(profile=True, classify=True, sample="full")
     )
-    assert run["status"] == "completed"
+    assert run.status == "completed"
     items, total = review.queue(ctx, operator, limit=500)
     assert total == len(items) > 10 and all(i.pending for i in items)
     assert [i.qualified_name for i in items] == sorted(i.qualified_name for i in items)

@@ -27,7 +27,7 @@ def scanned(ctx: Any, operator: Any, warehouse: Path) -> Any:
     run = scans.run_scan(
         ctx, operator, "warehouse", options=ScanOptions(profile=True, classify=True, sample="full")
     )
-    assert run["status"] == "completed", run["report"]["failures"]
+    assert run.status == "completed", run.report["failures"]
     return run
 
 
@@ -41,7 +41,7 @@ def _labels(ctx: Any, operator: Any, table: str) -> dict[str, set[str]]:
 def test_scan_labels_sensitive_columns_and_leaves_clean_ones(
     ctx: Any, operator: Any, scanned: Any
 ) -> None:
-    stages = scanned["report"]["stages"]
+    stages = scanned.report["stages"]
     assert stages["classify"]["classified"] == stages["classify"]["objects"] > 15
     customers = _labels(ctx, operator, "raw_customers")
     assert "PII.Email" in customers.get("email", set())

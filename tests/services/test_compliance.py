@@ -66,7 +66,7 @@ def shop_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def shop(any_ctx: Any, operator: Any, shop_db: Path) -> Any:
     sources.add(any_ctx, operator, "shop", f"sqlite:///{shop_db}")
     run = scans.run_scan(any_ctx, operator, "shop", options=ScanOptions(classify=True))
-    assert run["status"] == "completed"
+    assert run.status == "completed"
     classification.decide(
         any_ctx, operator, S + "payments_masked#card_number", "PCI.CardNumber", "confirmed"
     )

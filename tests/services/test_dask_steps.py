@@ -88,8 +88,8 @@ def test_scan_steps_on_dask_build_the_same_catalog_as_local(
         with distributed.Client(dask_cluster.scheduler_address, set_as_default=False) as client:
             opened = client.run(_sources_opened)
         assert sum(opened.values()) >= 1
-        reported = health.system_health(remote, operator)["executor"]
-        assert (reported["name"], reported["workers"], reported["scheduler"]) == (
+        reported = health.system_health(remote, operator).executor
+        assert (reported.name, reported.workers, reported.scheduler) == (
             "dask", 2, dask_cluster.scheduler_address,
         )  # fmt: skip
     finally:

@@ -21,16 +21,16 @@ def shop(any_ctx: Any, operator: Any, tmp_path: Path) -> Path:
 
 def test_first_scan_creates_every_asset(any_ctx: Any, operator: Any, shop: Path) -> None:
     run = scans.run_scan(any_ctx, operator, "shop")
-    assert run["status"] == "completed"
-    events = events_of(any_ctx, operator, run["id"])
+    assert run.status == "completed"
+    events = events_of(any_ctx, operator, run.id)
     assert ("", "created") in events  # the source itself
     assert ("main", "created") in events
     for name in ("main.customers", "main.orders", "main.big_orders"):
         assert (name, "created") in events
     assert {e for e in events if e[1] != "created" or "#" in e[0]} == set()
-    diff = diffs_of(any_ctx, operator, run["id"])[("main.orders", "created")]
+    diff = diffs_of(any_ctx, operator, run.id)[("main.orders", "created")]
     assert diff == {"columns": ["id", "customer_id", "amount"]}
-    assert run["report"]["created"] == 3 + 3 + 3 + 2 + 2  # source, db, 3 objects, 8 columns
+    assert run.report["created"] == 3 + 3 + 3 + 2 + 2  # source, db, 3 objects, 8 columns
     orders = catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main.orders")
     assert [c.name for c in orders.columns] == ["id", "customer_id", "amount"]
     assert orders.object_facts.row_count == 3
@@ -44,8 +44,8 @@ def test_rescan_of_unchanged_source_produces_no_events(
 ) -> None:
     scans.run_scan(any_ctx, operator, "shop")
     run = scans.run_scan(any_ctx, operator, "shop")
-    assert events_of(any_ctx, operator, run["id"]) == set()
-    assert run["report"]["objects_skipped_unchanged"] == 3
+    assert events_of(any_ctx, operator, run.id) == set()
+    assert run.report["objects_skipped_unchanged"] == 3
 
 
 def test_schema_changes_produce_exact_events(any_ctx: Any, operator: Any, shop: Path) -> None:
@@ -60,7 +60,7 @@ def test_schema_changes_produce_exact_events(any_ctx: Any, operator: Any, shop: 
         """,
     )
     run = scans.run_scan(any_ctx, operator, "shop")
-    assert events_of(any_ctx, operator, run["id"]) == {
+    assert events_of(any_ctx, operator, run.id) == {
         ("main.customers#phone", "created"),
         ("main.customers", "schema_changed"),
         ("main.orders#amount", "deleted"),
@@ -68,12 +68,12 @@ def test_schema_changes_produce_exact_events(any_ctx: Any, operator: Any, shop: 
         ("main.refunds", "created"),
         ("main.big_orders", "deleted"),
     }
-    diffs = diffs_of(any_ctx, operator, run["id"])
+    diffs = diffs_of(any_ctx, operator, run.id)
     assert diffs[("main.customers", "schema_changed")]["added_columns"] == ["phone"]
     assert diffs[("main.orders", "schema_changed")]["removed_columns"] == ["amount"]
     assert diffs[("main.big_orders", "deleted")] == {"columns": ["id", "email"]}
     assert diffs[("main.refunds", "created")] == {"columns": ["id", "order_id"]}
-    assert run["report"]["created"] == 4 and run["report"]["deleted"] == 4
+    assert run.report["created"] == 4 and run.report["deleted"] == 4
     gone = catalog.list_assets(any_ctx, operator, limit=10, offset=0, q="big_orders")
     assert gone[1] == 0
     kept = catalog.list_assets(
@@ -93,10 +93,10 @@ def test_type_change_and_restore(any_ctx: Any, operator: Any, shop: Path) -> Non
         """,
     )
     run = scans.run_scan(any_ctx, operator, "shop")
-    events = events_of(any_ctx, operator, run["id"])
+    events = events_of(any_ctx, operator, run.id)
     assert ("main.customers#email", "schema_changed") in events
     assert ("main.customers", "schema_changed") in events
-    diff = diffs_of(any_ctx, operator, run["id"])[("main.customers#email", "schema_changed")]
+    diff = diffs_of(any_ctx, operator, run.id)[("main.customers#email", "schema_changed")]
     assert diff["data_type"] == {"old": "TEXT", "new": "VARCHAR(200)"}
     assert diff["nullable"] == {"old": False, "new": True}
     execute(
@@ -105,9 +105,9 @@ def test_type_change_and_restore(any_ctx: Any, operator: Any, shop: Path) -> Non
         "JOIN customers c ON c.id = o.customer_id WHERE o.amount > 100;",
     )
     run = scans.run_scan(any_ctx, operator, "shop")
-    events = events_of(any_ctx, operator, run["id"])
+    events = events_of(any_ctx, operator, run.id)
     assert events == {("main.big_orders", "restored")}
-    assert run["report"]["restored"] == 3
+    assert run.report["restored"] == 3
     view = catalog.get_asset(any_ctx, operator, "urn:sounding:shop:main.big_orders")
     assert [c.name for c in view.columns] == ["id", "email"] and not view.deleted
 
@@ -120,9 +120,9 @@ def test_view_redefinition_is_an_update(any_ctx: Any, operator: Any, shop: Path)
         "FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.amount > 200;",
     )
     run = scans.run_scan(any_ctx, operator, "shop")
-    events = events_of(any_ctx, operator, run["id"])
+    events = events_of(any_ctx, operator, run.id)
     assert events == {("main.big_orders", "updated")}
-    diff = diffs_of(any_ctx, operator, run["id"])[("main.big_orders", "updated")]
+    diff = diffs_of(any_ctx, operator, run.id)[("main.big_orders", "updated")]
     assert "200" in diff["view_sql"]["new"]
 
 
@@ -133,10 +133,10 @@ def test_broken_view_is_a_failure_and_the_scan_goes_on(
         shop, "CREATE TABLE tmp (x INT); CREATE VIEW broken AS SELECT x FROM tmp; DROP TABLE tmp;"
     )
     run = scans.run_scan(any_ctx, operator, "shop")
-    assert run["status"] == "completed_with_failures"
-    assert run["report"]["failures_total"] == 1
-    assert run["report"]["failures"][0]["target"].endswith("main.broken")
-    assert ("main.orders", "created") in events_of(any_ctx, operator, run["id"])
+    assert run.status == "completed_with_failures"
+    assert run.report["failures_total"] == 1
+    assert run.report["failures"][0]["target"].endswith("main.broken")
+    assert ("main.orders", "created") in events_of(any_ctx, operator, run.id)
 
 
 def test_curated_metadata_survives_rescans(any_ctx: Any, operator: Any, shop: Path) -> None:

@@ -48,9 +48,9 @@ def test_dask_without_the_extra_names_it(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_health_reports_the_local_executor(ctx: Any, operator: Any) -> None:
-    found = health.system_health(ctx, operator)["executor"]
-    assert found["name"] == "local" and found["scheduler"] is None
-    assert found["workers"] == LocalExecutor().workers >= 1
+    found = health.system_health(ctx, operator).executor
+    assert found.name == "local" and found.scheduler is None
+    assert found.workers == LocalExecutor().workers >= 1
 
 
 class _NoCluster:
@@ -86,9 +86,9 @@ def test_reading_executions_with_dask_starts_no_cluster(
     finally:
         ctx.close()
     assert no_cluster.starts == 0
-    assert found["executor"]["name"] == "dask"
-    assert (found["executor"]["started"], found["executor"]["workers"]) == (False, None)
-    assert not any("executor" in p for p in found["problems"])
+    assert found.executor.name == "dask"
+    assert (found.executor.started, found.executor.workers) == (False, None)
+    assert not any("executor" in p for p in found.problems)
 
 
 def test_only_the_server_start_connects_the_dask_executor_at_once(

@@ -66,13 +66,13 @@ def test_terms_and_linked_assets_are_found_by_synonyms(shop: Any, operator: Any)
 
 def test_suggest_completes_glossary_term_names(shop: Any, operator: Any) -> None:
     glossary.create_term(shop, operator, {"path": "/Customer Lifetime Value"})
-    items = search.suggest(shop, operator, "cust")["items"]
-    kinds = {(i["text"], i["kind"]) for i in items}
+    items = search.suggest(shop, operator, "cust").items
+    kinds = {(i.text, i.kind) for i in items}
     assert ("Customer Lifetime Value", "term") in kinds and ("customers", "asset") in kinds
     glossary.update_term(shop, operator, "/Customer Lifetime Value", {"name": "Lifetime Value"})
-    texts = [i["text"] for i in search.suggest(shop, operator, "cust")["items"]]
+    texts = [i.text for i in search.suggest(shop, operator, "cust").items]
     assert "Customer Lifetime Value" not in texts
-    assert "Lifetime Value" in [i["text"] for i in search.suggest(shop, operator, "life")["items"]]
+    assert "Lifetime Value" in [i.text for i in search.suggest(shop, operator, "life").items]
 
 
 def test_reindex_includes_terms(ctx: Any, operator: Any, tmp_path: Path) -> None:

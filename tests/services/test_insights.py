@@ -303,14 +303,14 @@ def test_health_shows_queue_running_tasks_and_per_source_load(ctx: Any, operator
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         h = health.system_health(ctx, VIEWER)
-        if h["running_tasks"] == 1 and h["queue"]["queued"] >= 2:
+        if h.running_tasks == 1 and h.queue.queued >= 2:
             break
         time.sleep(0.02)
-    assert h["status"] == "ok" and h["store"]["reachable"] and h["executor"]["started"]
-    (shop,) = h["sources"]
-    assert shop["source"] == "shop" and shop["running"] == 1
-    assert shop["execution_limits"] == {started.id: 1}
-    assert [e["id"] for e in h["executions"]] == [started.id]
+    assert h.status == "ok" and h.store.reachable and h.executor.started
+    (shop,) = h.sources
+    assert shop.source == "shop" and shop.running == 1
+    assert shop.execution_limits == {started.id: 1}
+    assert [e.id for e in h.executions] == [started.id]
     while time.monotonic() < deadline:  # one task ended: the ETA follows the progress
         (eta,) = insights.forecasts(ctx, VIEWER).running
         if eta.steps[0].done >= 1:
@@ -320,7 +320,7 @@ def test_health_shows_queue_running_tasks_and_per_source_load(ctx: Any, operator
     assert eta.steps[0].total == 4
     workflows.control(ctx, operator, started.id, "cancel")
     assert workflows.wait(ctx, started.id, timeout=30).status == "cancelled"
-    assert health.system_health(ctx, VIEWER)["running_tasks"] == 0
+    assert health.system_health(ctx, VIEWER).running_tasks == 0
 
 
 def test_health_reports_overdue_schedules_without_a_scheduler(ctx: Any, operator: Any) -> None:
@@ -330,13 +330,13 @@ def test_health_reports_overdue_schedules_without_a_scheduler(ctx: Any, operator
         {"name": "often", "schedule": {"interval": "15m"}, "steps": [{"id": "a", "type": "noop"}]},
     )
     fresh = health.system_health(ctx, VIEWER)
-    (tick,) = fresh["scheduler"]["next"]
-    assert fresh["status"] == "ok" and not tick["due"] and not fresh["scheduler"]["running"]
+    (tick,) = fresh.scheduler.next
+    assert fresh.status == "ok" and not tick.due and not fresh.scheduler.running
     with ctx.db.write() as conn:
         workflow_repo.claim_tick(conn, "often", datetime.now(UTC) - timedelta(hours=1))
     late = health.system_health(ctx, VIEWER)
-    assert late["status"] == "degraded" and "overdue" in late["problems"][0]
-    assert late["scheduler"]["next"][0]["overdue_seconds"] > 60 * 40
+    assert late.status == "degraded" and "overdue" in late.problems[0]
+    assert late.scheduler.next[0].overdue_seconds > 60 * 40
 
 
 def test_insight_actions_table_matches_its_migration(ctx: Any) -> None:

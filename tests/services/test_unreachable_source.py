@@ -20,7 +20,7 @@ def _source(ctx: Any, operator: Any, path: Path) -> None:
     conn.commit()
     conn.close()
     sources.add(ctx, operator, "shop", f"sqlite:///{path}")
-    assert scans.run_scan(ctx, operator, "shop")["status"] == "completed"
+    assert scans.run_scan(ctx, operator, "shop").status == "completed"
 
 
 def test_profile_and_classify_stop_asking_a_source_that_is_gone(

@@ -21,7 +21,7 @@ from sounding.cli.output import (
 from sounding.cli.state import open_context
 from sounding.domain.auth import local_operator
 from sounding.domain.orchestration import EventKind, RunEvent
-from sounding.domain.scans import ScanOptions
+from sounding.domain.scans import ScanOptions, ScanSummary
 from sounding.services import scan_workflows, scans, sources, workflows
 from sounding.services.context import Context
 
@@ -147,14 +147,13 @@ def list_(json_: JsonOpt = False) -> None:
 def test(name: str, json_: JsonOpt = False) -> None:
     """Connect to a source and report what it is."""
     with open_context() as ctx:
-        facts = sources.test_connection(ctx, local_operator(), name)
+        tested = sources.test_connection(ctx, local_operator(), name)
     if json_:
-        print_json(facts)
+        print_json(tested.public())
     else:
-        shown = {k: v for k, v in facts.items() if k not in ("ok", "source", "warnings")}
-        details = ", ".join(f"{k}={v}" for k, v in shown.items())
+        details = ", ".join(f"{k}={v}" for k, v in tested.facts.items())
         say(f"[green]ok[/green] {name}: {details}")
-        warn_all(facts.get("warnings", []))
+        warn_all(tested.warnings)
 
 
 def warn_all(warnings: list[str]) -> None:
@@ -172,7 +171,7 @@ def remove(name: str) -> None:
 
 def run_scan_with_progress(
     ctx: Context, name: str, quiet: bool = False, options: ScanOptions | None = None
-) -> dict[str, Any]:
+) -> ScanSummary:
     """Scan as a workflow run (``scan:NAME``) with a live progress bar per stage (objects
     done / total) on stderr; returns the summary (``scan_workflows.summary``)."""
     actor = local_operator()
@@ -220,8 +219,8 @@ def _follow(
     """Wait for the execution; meanwhile show discovery's objects from its scan run."""
     while True:
         run = scans.get_scan(ctx, local_operator(), scan_id)
-        if run["objects_total"]:
-            progress("discover", run["objects_done"], run["objects_total"])
+        if run.objects_total:
+            progress("discover", run.objects_done, run.objects_total)
         try:
             workflows.wait(ctx, execution_id, timeout=0.2)
             return
@@ -229,12 +228,11 @@ def _follow(
             continue
 
 
-def print_scan_summary(run: dict[str, Any]) -> None:
-    rep = run["report"]
-    execution = run.get("execution") or {}
-    via = f" (execution {execution['id'][:8]})" if execution else ""
+def print_scan_summary(run: ScanSummary) -> None:
+    rep = run.report
+    via = f" (execution {run.execution.id[:8]})"
     say(
-        f"Scan {run['id']} of [bold]{run['source']}[/bold]{via}: {run['status']} — "
+        f"Scan {run.id} of [bold]{run.source}[/bold]{via}: {run.status} — "
         f"{rep.get('objects_done', 0)} objects ({rep.get('objects_skipped_unchanged', 0)} "
         f"unchanged), created {rep.get('created', 0)}, updated {rep.get('updated', 0)}, "
         f"schema changes {rep.get('schema_changed', 0)}, deleted {rep.get('deleted', 0)}, "
@@ -278,7 +276,7 @@ def scan(
         run = run_scan_with_progress(ctx, name, quiet=json_, options=options)
     if json_:
         print_json(run)
-    elif run["id"] is not None:
+    elif run.id is not None:
         print_scan_summary(run)
-    if run["error"]:
-        fail(f"Scan of '{name}' {run['status']}: {run['error']}", EXIT_FAILURE)
+    if run.error:
+        fail(f"Scan of '{name}' {run.status}: {run.error}", EXIT_FAILURE)

@@ -33,6 +33,18 @@ class ExecutionLoad:
 
 
 @dataclass(frozen=True, slots=True)
+class ExecutorDescription:
+    """What an executor says of itself: a lazy Dask executor not started yet reports no
+    workers; an unreachable Dask scheduler reports its error."""
+
+    name: str
+    scheduler: str | None  # a Dask scheduler's address
+    workers: int | None
+    started: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ExecutorState:
     name: str
     started: bool
@@ -80,3 +92,75 @@ class RuntimeHealth:
     sources: list[SourceLoad]
     executions: list[ExecutionLoad]
     scheduler: SchedulerState
+
+
+# -- what ``GET /api/v1/insights/health`` answers (``SystemHealth`` in api/schemas) ----------
+
+
+@dataclass(frozen=True, slots=True)
+class StoreState:
+    """Whether the metadata store answered a query, and the redacted error when not."""
+
+    reachable: bool
+    backend: str
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueState:
+    queued: int
+    retry_wait: int  # failed attempts waiting for their back-off
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLoadDetail:
+    """Tasks on one source now, its cap across executions and each execution's own cap."""
+
+    source: str
+    running: int
+    queued: int
+    limit: int | None
+    utilization: float | None
+    execution_limits: dict[str, int | None]  # cap per execution id
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionLoadDetail:
+    """One execution this engine runs now, with its cap per source it uses."""
+
+    id: str
+    workflow: str
+    status: str
+    strategy: str
+    queued: int
+    retry_wait: int
+    running: int
+    per_source_limit: dict[str, int | None]
+    elapsed_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleState:
+    """Whether a scheduler runs here, and the next tick of every scheduled workflow."""
+
+    running: bool
+    ticks_started: int
+    next: list[ScheduledTick]
+
+
+@dataclass(frozen=True, slots=True)
+class SystemHealthReport:
+    """The store, the engine (queue, running tasks, per-source load, executor) and the
+    scheduler as this process sees them; ``degraded`` with the reasons in ``problems``."""
+
+    status: str
+    problems: list[str]
+    version: str
+    at: datetime
+    store: StoreState
+    queue: QueueState
+    running_tasks: int
+    executor: ExecutorState
+    sources: list[SourceLoadDetail]
+    executions: list[ExecutionLoadDetail]
+    scheduler: ScheduleState

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
+
+from sounding.domain.executions import StepView
 
 
 class ScanStatus(StrEnum):
@@ -81,3 +84,71 @@ class ScanOptions:
     classify: bool = False
     sample: str = "full"  # "full", "10%" or a row cap such as "100000"
     lineage: bool = True  # refresh the views' lineage when discovery changed something
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRun:
+    """A scan run as ``/api/v1/scans`` shows it (``ScanPublic``): the alias, by integer id,
+    of the execution that runs the scan, with its status and progress as the execution's."""
+
+    id: int
+    execution_id: str | None
+    source: str
+    kind: str
+    status: str
+    triggered_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    objects_total: int
+    objects_done: int
+    progress: float
+    report: dict[str, Any]  # the ScanReport's JSON form, with each later stage's counts
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScanExecution:
+    """The execution a finished scan ran as, as its summary names it."""
+
+    id: str
+    workflow: str
+    status: str
+    steps: list[StepView]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ScanSummary:
+    """A finished scan (``sounding scan``): its scan run's fields (in the same order) with the
+    later stages and every failed task folded into ``report``, and its execution. Only
+    ``id``, ``source``, ``status``, ``report``, ``error`` and ``execution`` are set when the
+    execution never made a scan run."""
+
+    id: int | None
+    execution_id: str | None = None
+    source: str
+    kind: str | None = None
+    status: str
+    triggered_by: str | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    objects_total: int | None = None
+    objects_done: int | None = None
+    progress: float | None = None
+    report: dict[str, Any]
+    error: str | None
+    execution: ScanExecution
+
+
+@dataclass(frozen=True, slots=True)
+class ScanEvent:
+    """A change one scan found on an asset (``GET /scans/{id}/events``), with the asset's URN."""
+
+    id: int
+    asset_id: int
+    scan_run_id: int | None
+    event_type: str
+    diff: dict[str, Any]  # what changed (e.g. columns added or removed)
+    created_at: datetime
+    urn: str

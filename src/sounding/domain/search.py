@@ -310,3 +310,11 @@ class Suggestion:
             "urn": self.urn,
             "count": self.count,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestions:
+    """The completions of a prefix (``GET /search/suggest``): every one, and how many."""
+
+    items: list[Suggestion]
+    total: int

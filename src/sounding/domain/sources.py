@@ -198,3 +198,20 @@ class ConnectionTest:
     message: str
     facts: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTestResult:
+    """A successful connection test (``POST /sources/{name}/test``, ``sounding source test``):
+    the connector's warnings and its own facts, which differ by kind (databases:
+    ``dialect``, ``server_version``, ``databases``; file sources: ``path``, ``datasets``,
+    ``formats``, ``duckdb_version``)."""
+
+    source: str
+    warnings: list[str]
+    facts: dict[str, Any]  # the connector's report, kind by kind
+    ok: bool = True
+
+    def public(self) -> dict[str, Any]:
+        """The flat JSON form ``SourceTestPublic`` describes: the facts beside the fields."""
+        return {"ok": self.ok, "source": self.source, "warnings": self.warnings, **self.facts}

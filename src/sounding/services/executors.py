@@ -18,6 +18,7 @@ from typing import Any
 
 from sounding.config import Settings
 from sounding.domain.credentials import redact
+from sounding.domain.health import ExecutorDescription
 from sounding.errors import InvalidInputError, NotFoundError
 from sounding.orchestration.executors.base import Executor, ServerTask
 from sounding.orchestration.executors.dask import DaskExecutor, import_distributed
@@ -55,18 +56,22 @@ async def connect(executor: Executor) -> None:
         await executor.connect()
 
 
-async def describe(executor: Executor) -> dict[str, Any]:
+async def describe(executor: Executor) -> ExecutorDescription:
     """Name, whether it is started, workers and scheduler address of an executor (on the
     engine's loop). A lazy Dask executor not started yet reports no workers."""
     if isinstance(executor, DaskExecutor):
         try:
-            return {**await executor.describe(), "started": executor.connected}
+            found = await executor.describe()
         except Exception as exc:  # report, don't raise: this feeds the health probe
             logger.warning("Health check: Dask scheduler unreachable: %s", exc)
-            return {"name": executor.name, "scheduler": executor.scheduler_address,
-                    "workers": None, "started": True, "error": redact(str(exc))}  # fmt: skip
+            return ExecutorDescription(
+                executor.name, executor.scheduler_address, None, True, redact(str(exc))
+            )
+        return ExecutorDescription(
+            str(found["name"]), found["scheduler"], found["workers"], executor.connected
+        )
     workers = executor.workers if isinstance(executor, LocalExecutor) else None
-    return {"name": executor.name, "scheduler": None, "workers": workers, "started": True}
+    return ExecutorDescription(executor.name, None, workers, True)
 
 
 def with_executor(

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -16,11 +15,18 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.credentials import redact
 from sounding.domain.health import (
     ExecutionLoad,
+    ExecutionLoadDetail,
+    ExecutorDescription,
     ExecutorState,
+    QueueState,
     RuntimeHealth,
     ScheduledTick,
     SchedulerState,
+    ScheduleState,
     SourceLoad,
+    SourceLoadDetail,
+    StoreState,
+    SystemHealthReport,
 )
 from sounding.errors import SoundingError
 from sounding.orchestration.load import EngineLoad, SourceLoadNow
@@ -46,18 +52,18 @@ class Liveness:
 def liveness(ctx: Context) -> Liveness:
     """Whether this process can reach its metadata store (a load balancer's probe: cheap, no
     engine or scheduler state, no permission needed)."""
-    reachable = bool(_store(ctx)["reachable"])
+    reachable = _store(ctx).reachable
     return Liveness("ok" if reachable else "degraded", __version__, reachable)
 
 
-def system_health(ctx: Context, actor: Principal) -> dict[str, Any]:
+def system_health(ctx: Context, actor: Principal) -> SystemHealthReport:
     """``status`` is ``ok``, or ``degraded`` with the reasons in ``problems``."""
     actor.require(Permission.CATALOG_READ)
     now = datetime.now(UTC)
     problems: list[str] = []
     store = _store(ctx)
-    if not store["reachable"]:
-        problems.append(f"metadata store unreachable: {store['error']}")
+    if not store.reachable:
+        problems.append(f"metadata store unreachable: {store.error}")
     host = ctx.engine
 
     async def snapshot() -> EngineLoad:
@@ -65,77 +71,84 @@ def system_health(ctx: Context, actor: Principal) -> dict[str, Any]:
 
     load = host.call(snapshot())
     executor = host.call(executors.describe(host.executor))
-    if executor.get("error"):
-        problems.append(f"executor {executor['name']}: {executor['error']}")
-    elif executor.get("workers") == 0:
-        problems.append(f"executor {executor['name']} has no workers")
+    if executor.error:
+        problems.append(f"executor {executor.name}: {executor.error}")
+    elif executor.workers == 0:
+        problems.append(f"executor {executor.name} has no workers")
     if not load.started:
         problems.append("the orchestration engine is not started")
     names = host.registry.names()
-    scheduler: dict[str, Any] = {"running": False, "ticks_started": 0, "next": []}
-    if store["reachable"]:
+    scheduler = ScheduleState(False, 0, [])
+    if store.reachable:
         scheduler = _scheduler(ctx, now, names)
-    overdue = [t["workflow"] for t in scheduler["next"] if t["overdue_seconds"] > 60]
-    if overdue and not scheduler["running"]:
+    overdue = [t.workflow for t in scheduler.next if t.overdue_seconds > 60]
+    if overdue and not scheduler.running:
         problems.append(f"scheduled ticks are overdue and no scheduler runs: {overdue}")
-    return {
-        "status": "degraded" if problems else "ok",
-        "problems": problems,
-        "version": __version__,
-        "at": now,
-        "store": store,
-        "queue": {"queued": load.queued, "retry_wait": load.retry_wait},
-        "running_tasks": load.running,
-        "executor": {
-            "name": load.executor,
+    return SystemHealthReport(
+        status="degraded" if problems else "ok",
+        problems=problems,
+        version=__version__,
+        at=now,
+        store=store,
+        queue=QueueState(load.queued, load.retry_wait),
+        running_tasks=load.running,
+        executor=ExecutorState(
+            name=load.executor,
             # a lazy (Dask) executor outside the server starts with the first task
-            "started": load.started and executor.get("started", True),
-            "workers": executor.get("workers"),
-            "scheduler": executor.get("scheduler"),
-            "max_concurrency": load.max_concurrency,
-            "utilization": (
+            started=load.started and executor.started,
+            workers=executor.workers,
+            scheduler=executor.scheduler,
+            max_concurrency=load.max_concurrency,
+            utilization=(
                 round(load.running / load.max_concurrency, 4) if load.max_concurrency else None
             ),
-        },
-        "sources": [_source(s, load) for s in load.sources],
-        "executions": [
-            {k: v for k, v in asdict(e).items() if k != "steps"} for e in load.executions
-        ],
-        "scheduler": scheduler,
-    }
+            error=executor.error,
+        ),
+        sources=[_source(s, load) for s in load.sources],
+        executions=[_execution_detail(e) for e in load.executions],
+        scheduler=scheduler,
+    )
 
 
-def _store(ctx: Context) -> dict[str, Any]:
+def _store(ctx: Context) -> StoreState:
+    backend = ctx.db.engine.dialect.name
     try:
         with ctx.db.read() as conn:
             conn.execute(sa.text("SELECT 1"))
     except Exception as exc:  # report, don't raise: this is the probe
         logger.warning("Health check: store unreachable: %s", exc)
-        error = redact(str(exc))  # a driver's message may quote the store's DSN
-        return {"reachable": False, "backend": ctx.db.engine.dialect.name, "error": error}
-    return {"reachable": True, "backend": ctx.db.engine.dialect.name, "error": None}
+        return StoreState(False, backend, redact(str(exc)))  # a message may quote the DSN
+    return StoreState(True, backend, None)
 
 
-def _source(s: Any, load: EngineLoad) -> dict[str, Any]:
+def _source(s: SourceLoadNow, load: EngineLoad) -> SourceLoadDetail:
     caps = {
         e.id: e.per_source_limit[s.source]
         for e in load.executions
         if s.source in e.per_source_limit
     }
-    return {
-        "source": s.source,
-        "running": s.running,
-        "queued": s.queued,
-        "limit": s.limit,
-        "utilization": round(s.running / s.limit, 4) if s.limit else None,
-        "execution_limits": caps,
-    }
+    utilization = round(s.running / s.limit, 4) if s.limit else None
+    return SourceLoadDetail(s.source, s.running, s.queued, s.limit, utilization, caps)
 
 
-def _scheduler(ctx: Context, now: datetime, step_types: Collection[str]) -> dict[str, Any]:
+def _execution_detail(e: EngineExecutionLoad) -> ExecutionLoadDetail:
+    return ExecutionLoadDetail(
+        id=e.id,
+        workflow=e.workflow,
+        status=e.status,
+        strategy=e.strategy,
+        queued=e.queued,
+        retry_wait=e.retry_wait,
+        running=e.running,
+        per_source_limit=dict(e.per_source_limit),
+        elapsed_seconds=e.elapsed_seconds,
+    )
+
+
+def _scheduler(ctx: Context, now: datetime, step_types: Collection[str]) -> ScheduleState:
     found = ctx.scheduler
     running = found is not None and found.running
-    ticks = []
+    ticks: list[ScheduledTick] = []
     with ctx.db.read() as conn:
         rows = [
             r for r in workflow_repo.list_workflows(conn, enabled=True) if r["spec"].get("schedule")
@@ -152,20 +165,16 @@ def _scheduler(ctx: Context, now: datetime, step_types: Collection[str]) -> dict
         since = last[row["name"]] or row["created_at"]
         due = next_tick(schedule, since)
         ticks.append(
-            {
-                "workflow": row["name"],
-                "last_tick": last[row["name"]],
-                "next_tick": due if due > now else next_tick(schedule, now),
-                "due": due <= now,
-                "overdue_seconds": max(0.0, (now - due).total_seconds()),
-            }
+            ScheduledTick(
+                workflow=row["name"],
+                last_tick=last[row["name"]],
+                next_tick=due if due > now else next_tick(schedule, now),
+                due=due <= now,
+                overdue_seconds=max(0.0, (now - due).total_seconds()),
+            )
         )
-    ticks.sort(key=lambda t: t["next_tick"])
-    return {
-        "running": running,
-        "ticks_started": found.ticks_started if found is not None else 0,
-        "next": ticks,
-    }
+    ticks.sort(key=lambda t: t.next_tick)
+    return ScheduleState(running, found.ticks_started if found is not None else 0, ticks)
 
 
 # -- the administration page: typed, and never starting the engine --------------------------
@@ -181,8 +190,8 @@ def runtime_health(ctx: Context, actor: Principal) -> RuntimeHealth:
     now = datetime.now(UTC)
     problems: list[str] = []
     store = _store(ctx)
-    if not store["reachable"]:
-        problems.append(f"metadata store unreachable: {store['error']}")
+    if not store.reachable:
+        problems.append(f"metadata store unreachable: {store.error}")
     host = ctx.running_engine
     load: EngineLoad | None = None
     executor: ExecutorState | None = None
@@ -200,7 +209,7 @@ def runtime_health(ctx: Context, actor: Principal) -> RuntimeHealth:
         elif executor.workers == 0:
             problems.append(f"executor {executor.name} has no workers")
     scheduler = SchedulerState(False, 0, 0.0)
-    if store["reachable"]:
+    if store.reachable:
         scheduler = _scheduler_state(_scheduler(ctx, now, ctx.step_types.names()))
     if scheduler.lag_seconds > SCHEDULER_LAG_WARN:
         late = [t.workflow for t in scheduler.ticks if t.overdue_seconds > SCHEDULER_LAG_WARN]
@@ -211,9 +220,9 @@ def runtime_health(ctx: Context, actor: Principal) -> RuntimeHealth:
         problems=problems,
         at=now,
         version=__version__,
-        store_backend=str(store["backend"]),
-        store_reachable=bool(store["reachable"]),
-        store_error=store["error"],
+        store_backend=store.backend,
+        store_reachable=store.reachable,
+        store_error=store.error,
         engine_running=host is not None,
         queued=load.queued if load else None,
         retry_wait=load.retry_wait if load else None,
@@ -225,17 +234,17 @@ def runtime_health(ctx: Context, actor: Principal) -> RuntimeHealth:
     )
 
 
-def _executor_state(load: EngineLoad, described: dict[str, Any]) -> ExecutorState:
+def _executor_state(load: EngineLoad, described: ExecutorDescription) -> ExecutorState:
     return ExecutorState(
-        name=str(described.get("name") or load.executor),
-        started=load.started and bool(described.get("started", True)),
-        workers=described.get("workers"),
-        scheduler=described.get("scheduler"),
+        name=described.name or load.executor,
+        started=load.started and described.started,
+        workers=described.workers,
+        scheduler=described.scheduler,
         max_concurrency=load.max_concurrency,
         utilization=(
             round(load.running / load.max_concurrency, 4) if load.max_concurrency else None
         ),
-        error=described.get("error"),
+        error=described.error,
     )
 
 
@@ -257,7 +266,6 @@ def _execution(e: EngineExecutionLoad) -> ExecutionLoad:
     )
 
 
-def _scheduler_state(found: dict[str, Any]) -> SchedulerState:
-    ticks = [ScheduledTick(**t) for t in found["next"]]
-    lag = max((t.overdue_seconds for t in ticks if t.due), default=0.0)
-    return SchedulerState(found["running"], found["ticks_started"], round(lag, 1), ticks)
+def _scheduler_state(found: ScheduleState) -> SchedulerState:
+    lag = max((t.overdue_seconds for t in found.next if t.due), default=0.0)
+    return SchedulerState(found.running, found.ticks_started, round(lag, 1), list(found.next))

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.changes import ChangeImpact
-from sounding.domain.scans import ScanStatus
+from sounding.domain.scans import ScanRun, ScanStatus
 from sounding.domain.timestamps import as_utc
 from sounding.services import change_impact, features, scans
 from sounding.services.context import Context
@@ -117,16 +116,16 @@ class HomeOverview:
         return sum(self.objects_by_source.values())
 
 
-def _scan(run: dict[str, Any]) -> ScanLine:
+def _scan(run: ScanRun) -> ScanLine:
     return ScanLine(
-        id=int(run["id"]),
-        source=str(run["source"]),
-        status=str(run["status"]),
-        created_at=run["created_at"],
-        started_at=run["started_at"],
-        finished_at=run["finished_at"],
-        progress=float(run["progress"]),
-        error=run["error"],
+        id=run.id,
+        source=run.source,
+        status=run.status,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        progress=run.progress,
+        error=run.error,
     )
 
 
@@ -151,12 +150,11 @@ def home(ctx: Context, actor: Principal) -> HomeOverview:
     now = datetime.now(UTC)
     changes, more = change_impact.impact_page(ctx, actor, now - CHANGES_WITHIN, limit=CHANGES)
     since = now - FAILED_WITHIN
-    running = [_scan(r) for r in runs if r["status"] in ACTIVE]
+    running = [_scan(r) for r in runs if r.status in ACTIVE]
     failed = [
         _scan(r)
         for r in runs
-        if r["status"] == ScanStatus.FAILED.value
-        and as_utc(r["finished_at"] or r["created_at"]) >= since
+        if r.status == ScanStatus.FAILED.value and as_utc(r.finished_at or r.created_at) >= since
     ]
     return HomeOverview(
         assets_by_type=by_type,
@@ -187,7 +185,7 @@ def home(ctx: Context, actor: Principal) -> HomeOverview:
         running_scans=tuple(running),
         failed_scans=tuple(failed),
         last_finished_scan=next(
-            (_scan(r) for r in runs if r["status"] not in ACTIVE and r["finished_at"]), None
+            (_scan(r) for r in runs if r.status not in ACTIVE and r.finished_at), None
         ),
         changes=tuple(changes),
         more_changes=more,

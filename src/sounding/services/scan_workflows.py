@@ -15,14 +15,14 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.executions import ExecutionDetail
 from sounding.domain.orchestration import RunEvent, RunStatus, TaskAttemptRecord
 from sounding.domain.profiling import SamplePolicy
-from sounding.domain.scans import ScanOptions
+from sounding.domain.scans import ScanExecution, ScanOptions, ScanRun, ScanSummary
 from sounding.errors import SoundingError
 from sounding.orchestration.parsing import parse_workflow
 from sounding.services import scan_stages, scans, workflows
@@ -113,7 +113,7 @@ def start(
 
 def start_public(
     ctx: Context, actor: Principal, source: str, options: ScanOptions | None = None
-) -> dict[str, Any]:
+) -> ScanRun:
     """Start a scan (the source's default stages unless ``options``); returns its scan run,
     which names the execution (``execution_id``)."""
     options = options or scans.options_for(ctx, source)
@@ -125,9 +125,7 @@ def _nothing() -> None:
     return None
 
 
-def summary(
-    ctx: Context, actor: Principal, execution_id: str, options: ScanOptions
-) -> dict[str, Any]:
+def summary(ctx: Context, actor: Principal, execution_id: str, options: ScanOptions) -> ScanSummary:
     """The finished scan: its discovery run (report, counts) with the profile and classify
     stages and every failed task folded into the report, plus the execution."""
     execution = workflows.get_execution(ctx, actor, execution_id)
@@ -136,8 +134,7 @@ def summary(
     final = _final_attempts(attempts)
     source = execution.workflow[len(PREFIX) :]
     run = scans.of_execution(ctx, actor, execution_id, source)
-    out: dict[str, Any] = run or {"id": None, "source": source, "status": "failed", "report": {}}
-    report = out["report"] = dict(out["report"])
+    report = dict(run.report) if run is not None else {}
     report.setdefault("failures", [])
     stages = report["stages"] = dict(report.get("stages") or {})
     steps = {s.id: s for s in execution.steps}
@@ -163,19 +160,37 @@ def summary(
             report["failures"] = [*report["failures"], {
                 "target": target, "error": a.error, "type": a.error_type}]  # fmt: skip
             report["failures_total"] = int(report.get("failures_total") or 0) + 1
+    status = run.status if run is not None else "failed"
     if execution.status != RunStatus.COMPLETED.value:
-        out["status"] = execution.status
-    out["error"] = _error(execution, failed)
-    out["execution"] = {
-        "id": execution_id,
-        "workflow": execution.workflow,
-        "status": execution.status,
-        "steps": [asdict(s) for s in execution.steps],
-    }
-    return out
+        status = execution.status
+    ran = ScanExecution(execution_id, execution.workflow, execution.status, execution.steps)
+    error = _error(execution, failed)
+    if run is None:
+        return ScanSummary(
+            id=None, source=source, status=status, report=report, error=error, execution=ran
+        )
+    return ScanSummary(
+        id=run.id,
+        execution_id=run.execution_id,
+        source=run.source,
+        kind=run.kind,
+        status=status,
+        triggered_by=run.triggered_by,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        objects_total=run.objects_total,
+        objects_done=run.objects_done,
+        progress=run.progress,
+        report=report,
+        error=error,
+        execution=ran,
+    )
 
 
-def _final_attempts(attempts: list[TaskAttemptRecord]) -> dict[tuple[str, str], Any]:
+def _final_attempts(
+    attempts: list[TaskAttemptRecord],
+) -> dict[tuple[str, str], TaskAttemptRecord]:
     """The last attempt of every task."""
     last: dict[tuple[str, str], TaskAttemptRecord] = {}
     for a in attempts:
@@ -185,7 +200,9 @@ def _final_attempts(attempts: list[TaskAttemptRecord]) -> dict[tuple[str, str], 
     return last
 
 
-def _count(final: dict[tuple[str, str], Any], step: str, status: RunStatus | None = None) -> int:
+def _count(
+    final: dict[tuple[str, str], TaskAttemptRecord], step: str, status: RunStatus | None = None
+) -> int:
     return sum(1 for (s, _), a in final.items() if s == step and status in (None, a.status))
 
 

@@ -17,7 +17,7 @@ from sounding.domain.auth import Permission, Principal
 from sounding.domain.orchestration import RunStatus
 from sounding.domain.paging import Key
 from sounding.domain.profiling import SamplePolicy
-from sounding.domain.scans import ScanOptions, ScanReport, ScanStatus
+from sounding.domain.scans import ScanEvent, ScanOptions, ScanReport, ScanRun, ScanStatus
 from sounding.errors import ConflictError, InvalidInputError, NotFoundError
 from sounding.services import scan_stages
 from sounding.services.context import Context
@@ -52,25 +52,26 @@ def _effective(run: dict[str, Any]) -> tuple[str, Any, str | None]:
     return status, run.get("execution_finished_at") or finished, error
 
 
-def public(run: dict[str, Any]) -> dict[str, Any]:
+def public(run: dict[str, Any]) -> ScanRun:
+    """A scan run's row as the record ``/api/v1/scans`` shows."""
     total, done = run["objects_total"] or 0, run["objects_done"] or 0
     status, finished, error = _effective(run)
-    return {
-        "id": run["id"],
-        "execution_id": run.get("execution_id"),
-        "source": run["source"],
-        "kind": run["kind"],
-        "status": status,
-        "triggered_by": run["triggered_by"],
-        "created_at": run["created_at"],
-        "started_at": run["started_at"],
-        "finished_at": finished,
-        "objects_total": total,
-        "objects_done": done,
-        "progress": round(done / total, 4) if total else (1.0 if finished else 0.0),
-        "report": run["report"] or {},
-        "error": error,
-    }
+    return ScanRun(
+        id=int(run["id"]),
+        execution_id=run.get("execution_id"),
+        source=str(run["source"]),
+        kind=str(run["kind"]),
+        status=str(status),
+        triggered_by=run["triggered_by"],
+        created_at=run["created_at"],
+        started_at=run["started_at"],
+        finished_at=finished,
+        objects_total=total,
+        objects_done=done,
+        progress=round(done / total, 4) if total else (1.0 if finished else 0.0),
+        report=run["report"] or {},
+        error=error,
+    )
 
 
 def create(ctx: Context, actor: Principal, source: str, execution_id: str | None = None) -> int:
@@ -140,7 +141,7 @@ def run_scan(
     source: str,
     progress: Progress | None = None,
     options: ScanOptions | None = None,
-) -> dict[str, Any]:
+) -> ScanRun:
     """Scan now, in this thread, without the engine: discovery, then the later stages of
     :data:`scan_stages.STAGES` the options ask for; returns the finished run (raises if the
     scan failed). Users' scans run as executions (``scan_workflows.start``)."""
@@ -155,7 +156,7 @@ def run_scan(
     return public(execute_scan(ctx, scan_id, source, progress, then))
 
 
-def discover(ctx: Context, actor: Principal, source: str, execution_id: str) -> dict[str, Any]:
+def discover(ctx: Context, actor: Principal, source: str, execution_id: str) -> ScanRun:
     """The ``discover`` step: run the discovery of the scan run this execution created
     (``scan_workflows.start``), or of a new one (a workflow of the user's own); a retry runs
     the same scan run again. Returns the finished run (raises if discovery failed)."""
@@ -165,7 +166,7 @@ def discover(ctx: Context, actor: Principal, source: str, execution_id: str) -> 
     return public(execute_scan(ctx, scan_id, source))
 
 
-def get_scan(ctx: Context, actor: Principal, scan_id: int) -> dict[str, Any]:
+def get_scan(ctx: Context, actor: Principal, scan_id: int) -> ScanRun:
     actor.require(Permission.CATALOG_READ)
     with ctx.db.read() as conn:
         run = repo.get(conn, scan_id)
@@ -174,9 +175,7 @@ def get_scan(ctx: Context, actor: Principal, scan_id: int) -> dict[str, Any]:
     return public(run)
 
 
-def of_execution(
-    ctx: Context, actor: Principal, execution_id: str, source: str
-) -> dict[str, Any] | None:
+def of_execution(ctx: Context, actor: Principal, execution_id: str, source: str) -> ScanRun | None:
     """The scan run of ``source`` an execution runs, if it has one."""
     actor.require(Permission.CATALOG_READ)
     with ctx.db.read() as conn:
@@ -195,7 +194,7 @@ def list_scans(
     offset: int,
     source: str | None = None,
     after: Key | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[ScanRun], int]:
     """Scans newest first: from ``offset``, or after the key ``after`` of :data:`SCAN_ORDER`."""
     actor.require(Permission.CATALOG_READ)
     source_id = get_row(ctx, source)["id"] if source else None
@@ -211,9 +210,22 @@ def scan_events(
     limit: int,
     offset: int,
     after: Key | None = None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[ScanEvent], int]:
     """A scan's discovery events in order: from ``offset``, or after the key ``after`` of
     :data:`EVENT_ORDER`."""
     get_scan(ctx, actor, scan_id)
     with ctx.db.read() as conn:
-        return asset_repo.events_for_scan(conn, scan_id, limit, offset, after)
+        rows, total = asset_repo.events_for_scan(conn, scan_id, limit, offset, after)
+    return [_event(r) for r in rows], total
+
+
+def _event(row: dict[str, Any]) -> ScanEvent:
+    return ScanEvent(
+        id=int(row["id"]),
+        asset_id=int(row["asset_id"]),
+        scan_run_id=row["scan_run_id"],
+        event_type=str(row["event_type"]),
+        diff=row["diff"] or {},
+        created_at=row["created_at"],
+        urn=str(row["urn"]),
+    )

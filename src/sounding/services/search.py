@@ -27,6 +27,7 @@ from sounding.domain.search import (
     SearchQuery,
     Suggestion,
     SuggestionKind,
+    Suggestions,
 )
 from sounding.errors import InvalidInputError
 from sounding.search.index import SearchIndex, open_index
@@ -326,11 +327,12 @@ def quick(ctx: Context, actor: Principal, text: str, limit: int = 8) -> QuickMat
     return QuickMatches(tuple(ranked[:limit]), tuple(recent[:QUICK_RECENT]))
 
 
-def suggest(ctx: Context, actor: Principal, prefix: str, limit: int = 10) -> dict[str, Any]:
+def suggest(ctx: Context, actor: Principal, prefix: str, limit: int = 10) -> Suggestions:
+    """Completions of ``prefix``: asset and glossary term names, and recent searches."""
     actor.require(Permission.CATALOG_READ)
     catch_up(ctx)
-    items = [s.to_dict() for s in _state(ctx).index.suggest(prefix, limit)]
-    return {"items": items, "total": len(items)}
+    items = _state(ctx).index.suggest(prefix, limit)
+    return Suggestions(items, len(items))
 
 
 def index_path(ctx: Context) -> Path:

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.credentials import MASK, is_secret_name
+from sounding.domain.scans import ScanRun
 from sounding.domain.sources import (
     AssetCounts,
     ChangedAsset,
@@ -28,6 +29,7 @@ from sounding.domain.sources import (
     SourceDetail,
     SourceLine,
     SourceListing,
+    SourceTestResult,
     StageProgress,
 )
 from sounding.errors import InvalidInputError, NotFoundError, SourceError
@@ -60,21 +62,21 @@ def _changes(report: dict[str, Any], objects_total: int) -> ScanChanges:
     )
 
 
-def scan_line(run: dict[str, Any]) -> ScanLine:
-    """A scan run (as ``scans.public`` shows it) as a typed record."""
+def scan_line(run: ScanRun) -> ScanLine:
+    """A scan run as a line of the source pages."""
     return ScanLine(
-        id=int(run["id"]),
-        execution_id=run.get("execution_id"),
-        status=str(run["status"]),
-        triggered_by=run.get("triggered_by"),
-        created_at=run["created_at"],
-        started_at=run["started_at"],
-        finished_at=run["finished_at"],
-        objects_total=int(run["objects_total"] or 0),
-        objects_done=int(run["objects_done"] or 0),
-        progress=float(run["progress"]),
-        error=run["error"],
-        changes=_changes(run["report"] or {}, int(run["objects_total"] or 0)),
+        id=run.id,
+        execution_id=run.execution_id,
+        status=run.status,
+        triggered_by=run.triggered_by,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        objects_total=run.objects_total,
+        objects_done=run.objects_done,
+        progress=run.progress,
+        error=run.error,
+        changes=_changes(run.report, run.objects_total),
     )
 
 
@@ -161,7 +163,7 @@ def history(
 def scan_of(ctx: Context, actor: Principal, name: str, scan_id: int) -> ScanLine:
     """One scan of this source (404 when the scan belongs to another one)."""
     run = scans.get_scan(ctx, actor, scan_id)
-    if run["source"] != name:
+    if run.source != name:
         raise NotFoundError(f"Source '{name}' has no scan {scan_id}", scan_id=scan_id)
     return scan_line(run)
 
@@ -233,14 +235,9 @@ def _fact(value: Any) -> str:
     return str(value)
 
 
-def _outcome(answer: dict[str, Any], message: str) -> ConnectionTest:
-    facts = tuple(
-        (key, _fact(value))
-        for key, value in answer.items()
-        if key not in ("ok", "source", "warnings")
-    )
-    warnings = tuple(str(w) for w in answer.get("warnings") or ())
-    return ConnectionTest(ok=True, message=message, facts=facts, warnings=warnings)
+def _outcome(answer: SourceTestResult, message: str) -> ConnectionTest:
+    facts = tuple((key, _fact(value)) for key, value in answer.facts.items())
+    return ConnectionTest(ok=True, message=message, facts=facts, warnings=tuple(answer.warnings))
 
 
 def test(ctx: Context, actor: Principal, name: str) -> ConnectionTest:
@@ -272,7 +269,10 @@ def test_form(
         config = sources.unsaved_config(ctx, url, options, name=editing or "new")
         with ctx.registry.open(config) as connector:
             facts = connector.test()
-        return _outcome(facts, "Connected, with the URL and options on the form")
+        return _outcome(
+            sources.tested(editing or "new", facts),
+            "Connected, with the URL and options on the form",
+        )
     except (SourceError, InvalidInputError) as exc:
         return ConnectionTest(ok=False, message=exc.message)
 

@@ -16,6 +16,7 @@ from sounding.connectors.base import (
 )
 from sounding.domain.auth import Permission, Principal
 from sounding.domain.profiling import SamplePolicy
+from sounding.domain.sources import SourceTestResult
 from sounding.domain.urn import quote_part
 from sounding.errors import (
     ConflictError,
@@ -310,10 +311,17 @@ def unsaved_config(
     return SourceConfig(name=name, url=url, options=options, statement_timeout=timeout)
 
 
-def test_connection(ctx: Context, actor: Principal, name: str) -> dict[str, Any]:
+def test_connection(ctx: Context, actor: Principal, name: str) -> SourceTestResult:
     """Connect to the source; returns what the connector reports or raises ConnectionFailed."""
     actor.require(Permission.SOURCE_MANAGE)
     config = config_for(ctx, get_row(ctx, name))
     with ctx.registry.open(config) as connector:
-        facts = connector.test()
-    return {"ok": True, "source": name, "warnings": [], **facts}
+        return tested(name, connector.test())
+
+
+def tested(name: str, report: dict[str, Any]) -> SourceTestResult:
+    """A connector's test report as a record: its warnings apart from its facts."""
+    facts = dict(report)
+    warnings = [str(w) for w in facts.pop("warnings", None) or []]
+    facts.pop("ok", None)
+    return SourceTestResult(str(facts.pop("source", name)), warnings, facts)

@@ -73,11 +73,11 @@ def bind(ctx: Context, registry: StepTypeRegistry) -> None:
             result = scans.discover(
                 ctx, workflow_principal(task.execution_id), source, task.execution_id
             )
-            report = result["report"]
+            report = result.report
             counts = ("created", "updated", "schema_changed", "deleted", "restored")
             return {
-                "scan_id": result["id"],
-                "status": result["status"],
+                "scan_id": result.id,
+                "status": result.status,
                 **{k: report.get(k) for k in counts},
             }
 

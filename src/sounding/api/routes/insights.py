@@ -23,6 +23,7 @@ from sounding.api.schemas.workflows import (
     TemplatePublic,
 )
 from sounding.domain.executions import TemplateRecord, WorkflowFromTemplate
+from sounding.domain.health import SystemHealthReport
 from sounding.features.insights import service as insights
 from sounding.services import health, templates
 
@@ -51,7 +52,7 @@ def instantiate_template(
 
 
 @router.get("/system/health", response_model=SystemHealth)
-def system_health(ctx: CtxDep, who: Reader) -> dict[str, Any]:
+def system_health(ctx: CtxDep, who: Reader) -> SystemHealthReport:
     """Queue depth, running tasks, per-source load, executor, scheduler and store."""
     return health.system_health(ctx, who)
 

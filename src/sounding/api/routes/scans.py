@@ -9,13 +9,14 @@ from fastapi import APIRouter
 from sounding.api.deps import CtxDep, PageDep, Reader, Runner
 from sounding.api.paging import Id
 from sounding.api.schemas import ScanCreate, ScanEventPage, ScanPage, ScanPublic
+from sounding.domain.scans import ScanRun
 from sounding.services import scan_workflows, scans
 
 router = APIRouter(prefix="/scans", tags=["scans"])
 
 
 @router.post("", status_code=202, response_model=ScanPublic)
-def start_scan(ctx: CtxDep, who: Runner, body: ScanCreate) -> dict[str, Any]:
+def start_scan(ctx: CtxDep, who: Runner, body: ScanCreate) -> ScanRun:
     """Start a scan: an execution of the workflow ``scan:SOURCE``. Follow it at
     GET /executions/{execution_id} (or its alias GET /scans/{id})."""
     options = scans.options_for(
@@ -34,7 +35,7 @@ def list_scans(
 
 
 @router.get("/{scan_id}", response_model=ScanPublic)
-def get_scan(ctx: CtxDep, who: Reader, scan_id: Id) -> dict[str, Any]:
+def get_scan(ctx: CtxDep, who: Reader, scan_id: Id) -> ScanRun:
     return scans.get_scan(ctx, who, scan_id)
 
 

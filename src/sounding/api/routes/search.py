@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from sounding.api.deps import CtxDep, Reader, SearchPageDep
 from sounding.api.schemas import SearchPage, SuggestionsPublic
+from sounding.domain.search import Suggestions
 from sounding.features.usage import service as usage
 from sounding.services import search
 
@@ -76,6 +77,6 @@ def suggest(
     who: Reader,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-) -> dict[str, Any]:
+) -> Suggestions:
     """Completions: asset names and recent queries starting with (or close to) ``q``."""
     return search.suggest(ctx, who, q, limit)

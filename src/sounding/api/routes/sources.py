@@ -17,6 +17,7 @@ from sounding.api.schemas import (
     SourceTestPublic,
     SourceUpdate,
 )
+from sounding.domain.scans import ScanRun
 from sounding.services import scan_workflows, sources
 
 router = APIRouter(prefix="/sources", tags=["sources"])
@@ -59,9 +60,10 @@ def delete_source(ctx: CtxDep, who: Manager, name: str, if_match: IfMatch) -> Re
 
 @router.post("/{name}/test", response_model=SourceTestPublic)
 def test_source(ctx: CtxDep, who: Manager, name: str) -> dict[str, Any]:
-    return sources.test_connection(ctx, who, name)
+    """Connect to the source: the fields below and the connector's own facts beside them."""
+    return sources.test_connection(ctx, who, name).public()
 
 
 @router.post("/{name}/scans", status_code=202, response_model=ScanPublic)
-def scan_source(ctx: CtxDep, who: Runner, name: str) -> dict[str, Any]:
+def scan_source(ctx: CtxDep, who: Runner, name: str) -> ScanRun:
     return scan_workflows.start_public(ctx, who, name)
