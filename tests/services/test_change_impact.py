@@ -173,7 +173,7 @@ def test_a_source_changed_trigger_carries_the_impact(
     (run,) = runs
     params = workflows.get_execution(ctx, operator, run.id).params
     payload = params["source_changed"]
-    assert (payload["source"], payload["scan_id"]) == ("shop", scan["id"])
+    assert (payload["source"], payload["scan_id"]) == ("shop", scan.id)
     changes = {c["asset"]["urn"]: c for c in payload["changes"]}
     dropped = changes[U + "orders#amount"]
     assert dropped["kind"] == "column_dropped" and dropped["recorded"] is True
@@ -181,5 +181,5 @@ def test_a_source_changed_trigger_carries_the_impact(
         (U + "order_amounts#amount", 1, None),
         (U + "doubled#twice", 2, "bob"),
     ]
-    expected = change_impact.impact_of_scan(ctx, scan["id"])
+    expected = change_impact.impact_of_scan(ctx, scan.id)
     assert payload["changes"] == [c.to_dict() for c in expected]
