@@ -45,7 +45,7 @@ layers: $(STAMP)
 	$(VENV)/bin/lint-imports
 
 pytest: $(STAMP)
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q --durations=15
 
 # refresh the vendored browser assets (Swagger UI, the web UI's htmx/Cytoscape.js, the tests'
 # axe-core) with npm pack; versions pinned in tools/vendor_assets.py (see docs/development.md)
