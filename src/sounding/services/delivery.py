@@ -155,8 +155,9 @@ def get_delivery(ctx: Context, actor: Principal, delivery_id: int) -> Delivery:
     return _delivery(row._mapping)
 
 
-def send_test(ctx: Context, actor: Principal, name: str) -> Delivery:
-    """Enqueue a test message to channel ``name`` and wake the worker; the new delivery."""
+def send_test(ctx: Context, actor: Principal, name: str, *, attempt_now: bool = False) -> Delivery:
+    """Enqueue a test message to channel ``name`` and wake the worker (the server), or with
+    ``attempt_now`` make its first attempt in this process (the CLI); the delivery."""
     actor.require(Permission.ADMIN)
     key = f"test:{uuid.uuid4().hex}"
     now = datetime.now(UTC)
@@ -174,7 +175,12 @@ def send_test(ctx: Context, actor: Principal, name: str) -> Delivery:
         enqueue(conn, [message])
         found = repo.delivery_id(conn, name, key)
     assert found is not None
-    wake(ctx)
+    if attempt_now:
+        from sounding.services.delivery_worker import deliver_now
+
+        deliver_now(ctx, found)
+    else:
+        wake(ctx)
     return get_delivery(ctx, actor, found)
 
 

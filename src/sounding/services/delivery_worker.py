@@ -156,6 +156,40 @@ def send(ctx: Context, target: Target, work: DeliveryWork) -> Outcome:
     return post_webhook(ctx, target, work)
 
 
+def record(ctx: Context, work: DeliveryWork, outcome: Outcome) -> None:
+    """Store what an attempt came to: delivered, failed for good, or the next attempt."""
+    s = ctx.settings
+    now = datetime.now(UTC)
+    attempts = work.attempts + 1
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "updated_at": now,
+        "last_http_status": outcome.http_status,
+    }
+    if outcome.ok:
+        values.update(status="delivered", delivered_at=now, last_error=None)
+        logger.info("Delivered %s to %s", work.id, work.channel)
+    else:
+        values["last_error"] = (outcome.error or "failed")[:MAX_ERROR]
+        if outcome.permanent or attempts >= s.delivery_max_attempts:
+            values["status"] = "failed"
+            logger.warning(
+                "Delivery %s to %s failed for good after %d attempt(s): %s",
+                work.id, work.channel, attempts, outcome.error,
+            )  # fmt: skip
+        else:
+            wait = rules.backoff_seconds(
+                attempts, s.delivery_backoff_seconds, s.delivery_backoff_max_seconds
+            )
+            values["next_attempt_at"] = now + timedelta(seconds=wait)
+            logger.info(
+                "Delivery %s to %s failed (attempt %d), retrying in %.1f s: %s",
+                work.id, work.channel, attempts, wait, outcome.error,
+            )  # fmt: skip
+    with ctx.db.write() as conn:
+        repo.update_delivery(conn, work.id, values)
+
+
 class DeliveryWorker(RuntimePart):
     """The thread that sends due deliveries; one per server (``ctx.part(DeliveryWorker)``)."""
 
@@ -236,36 +270,22 @@ class DeliveryWorker(RuntimePart):
             if not repo.claim(conn, work.id, due, lease):
                 return  # another server took it
         outcome = send(self._ctx, target, work)
-        self._record(work, outcome)
+        record(self._ctx, work, outcome)
 
-    def _record(self, work: DeliveryWork, outcome: Outcome) -> None:
-        s = self._ctx.settings
-        now = datetime.now(UTC)
-        attempts = work.attempts + 1
-        values: dict[str, Any] = {
-            "attempts": attempts,
-            "updated_at": now,
-            "last_http_status": outcome.http_status,
-        }
-        if outcome.ok:
-            values.update(status="delivered", delivered_at=now, last_error=None)
-            logger.info("Delivered %s to %s", work.id, work.channel)
-        else:
-            values["last_error"] = (outcome.error or "failed")[:MAX_ERROR]
-            if outcome.permanent or attempts >= s.delivery_max_attempts:
-                values["status"] = "failed"
-                logger.warning(
-                    "Delivery %s to %s failed for good after %d attempt(s): %s",
-                    work.id, work.channel, attempts, outcome.error,
-                )  # fmt: skip
-            else:
-                wait = rules.backoff_seconds(
-                    attempts, s.delivery_backoff_seconds, s.delivery_backoff_max_seconds
-                )
-                values["next_attempt_at"] = now + timedelta(seconds=wait)
-                logger.info(
-                    "Delivery %s to %s failed (attempt %d), retrying in %.1f s: %s",
-                    work.id, work.channel, attempts, wait, outcome.error,
-                )  # fmt: skip
-        with self._ctx.db.write() as conn:
-            repo.update_delivery(conn, work.id, values)
+
+def deliver_now(ctx: Context, delivery_id: int) -> bool:
+    """Make one attempt at a pending delivery in this process, now (``sounding channels
+    test``, when no server may be running): claimed like the worker does, so a server's
+    worker does not send it at the same time. False if it was not pending or not claimable."""
+    with ctx.db.read() as conn:
+        row = repo.delivery_row(conn, delivery_id)
+    if row is None or row._mapping["status"] != "pending":
+        return False
+    work = _work(row)
+    target = _resolve(_targets(ctx), work.channel)
+    lease = datetime.now(UTC) + timedelta(seconds=ctx.settings.delivery_timeout_seconds * 2 + 30)
+    with ctx.db.write() as conn:
+        if not repo.claim(conn, work.id, row._mapping["next_attempt_at"], lease):
+            return False
+    record(ctx, work, send(ctx, target, work))
+    return True
