@@ -25,6 +25,8 @@ from tests.api.delivery_receivers import (
 )
 from tests.live import answer_checker
 
+pytestmark = pytest.mark.slow  # one real server for the module (about 8 s to start)
+
 SECRET = "whsec-for-tests"
 
 
@@ -254,7 +256,6 @@ def test_deliveries_are_for_admins_only(site: Site) -> None:
         )
 
 
-@pytest.mark.slow
 def test_pending_deliveries_go_out_after_a_restart(site: Site) -> None:
     site.channel("after", url=f"{site.web.base}/after", secret=SECRET)
     site.server.stop()

@@ -19,7 +19,7 @@ import smtplib
 import ssl
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -29,8 +29,10 @@ import httpx
 
 from sounding.domain import delivery as rules
 from sounding.domain.delivery import ChannelKind, DeliveryWork, Outcome, TokenBucket
+from sounding.errors import InvalidInputError
 from sounding.services.context import Context, RuntimePart
 from sounding.services.delivery import EMAIL_PREFIX
+from sounding.services.delivery_channels import check_address
 from sounding.store.repos import delivery as repo
 
 logger = logging.getLogger(__name__)
@@ -72,7 +74,10 @@ def _targets(ctx: Context) -> dict[str, Target]:
 def _resolve(targets: Mapping[str, Target], channel: str) -> Target:
     if channel.startswith(EMAIL_PREFIX):
         address = channel[len(EMAIL_PREFIX) :].strip()
-        problem = None if "@" in address else f"Not an e-mail address: {address!r}"
+        try:
+            address, problem = check_address(address), None
+        except InvalidInputError:
+            problem = f"Not an e-mail address: {address!r}"
         return Target(ChannelKind.EMAIL, None, (address,), None, rules.DIRECT_EMAIL_RATE, problem)
     found = targets.get(channel)
     if found is None:
@@ -108,19 +113,32 @@ def post_webhook(ctx: Context, target: Target, work: DeliveryWork) -> Outcome:
         headers[rules.SIGNATURE_HEADER] = rules.sign(target.secret, stamp, body)
     headers["X-Sounding-Delivery"] = str(work.id)
     try:
-        answer = httpx.post(
+        with httpx.stream(
+            "POST",
             target.url,
             content=body,
             headers=headers,
             timeout=ctx.settings.delivery_timeout_seconds,
             follow_redirects=False,
-        )
+        ) as answer:
+            status = answer.status_code
+            text = b"" if 200 <= status < 300 else _head(answer.iter_bytes())
     except httpx.HTTPError as exc:
         return Outcome(False, f"Failed to reach the webhook: {type(exc).__name__}: {exc}")
-    if 200 <= answer.status_code < 300:
-        return Outcome(True, http_status=answer.status_code)
-    text = answer.text[:300].strip()
-    return Outcome(False, f"HTTP {answer.status_code}: {text}", http_status=answer.status_code)
+    if 200 <= status < 300:
+        return Outcome(True, http_status=status)
+    said = text.decode("utf-8", "replace").strip()
+    return Outcome(False, f"HTTP {status}: {said}", http_status=status)
+
+
+def _head(chunks: Iterator[bytes], limit: int = 300) -> bytes:
+    """The first ``limit`` bytes of an answer's body (a receiver's error page may be huge)."""
+    out = b""
+    for chunk in chunks:
+        out += chunk
+        if len(out) >= limit:
+            break
+    return out[:limit]
 
 
 def send_email(ctx: Context, target: Target, work: DeliveryWork) -> Outcome:
