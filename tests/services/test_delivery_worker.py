@@ -33,7 +33,7 @@ def test_messages_without_a_usable_channel_fail_at_once(ctx: Any, operator: Any)
     off = ChannelInput(kind="webhook", url="http://127.0.0.1:9/", enabled=False)
     delivery_channels.create_channel(ctx, operator, "off", off)
     _send(ctx, ("nosuch", "a"), ("off", "b"), ("email:nobody", "c"))
-    assert DeliveryWorker(ctx).run_once() == 3
+    assert ctx.part(DeliveryWorker).run_once() == 3
     rows = _rows(ctx)
     assert {k: (r.status, r.attempts) for k, r in rows.items()} == {
         "a": ("failed", 1),
@@ -51,7 +51,7 @@ def test_over_the_rate_a_delivery_waits_without_an_attempt(any_ctx: Any, operato
         delivery_channels.create_channel(any_ctx, operator, "r", hook)
         _send(any_ctx, ("r", "1"), ("r", "2"))
         before = datetime.now(UTC)
-        DeliveryWorker(any_ctx).run_once()
+        any_ctx.part(DeliveryWorker).run_once()
         assert len(web.at("/r")) == 1
     rows = _rows(any_ctx)
     assert (rows["1"].status, rows["2"].status, rows["2"].attempts) == (
@@ -71,6 +71,6 @@ def test_a_row_claimed_by_another_worker_is_left_alone(any_ctx: Any, operator: A
         with any_ctx.db.write() as conn:  # another server claims it between our read and claim
             assert repo.claim(conn, _rows(any_ctx)["1"].id, due, due + timedelta(seconds=60))
             assert not repo.claim(conn, _rows(any_ctx)["1"].id, due, due + timedelta(seconds=60))
-        DeliveryWorker(any_ctx).run_once()
+        any_ctx.part(DeliveryWorker).run_once()
         assert web.at("/c") == []
     assert _rows(any_ctx)["1"].status == "pending"

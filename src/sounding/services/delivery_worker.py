@@ -100,7 +100,7 @@ def _work(row: Any) -> DeliveryWork:
     )
 
 
-def post_webhook(ctx: Context, target: Target, work: DeliveryWork) -> Outcome:
+def post_webhook(ctx: Context, client: httpx.Client, target: Target, work: DeliveryWork) -> Outcome:
     """POST the generic JSON or the Slack body, signed when the channel has a secret."""
     assert target.url is not None
     base = ctx.settings.public_url
@@ -113,14 +113,7 @@ def post_webhook(ctx: Context, target: Target, work: DeliveryWork) -> Outcome:
         headers[rules.SIGNATURE_HEADER] = rules.sign(target.secret, stamp, body)
     headers["X-Sounding-Delivery"] = str(work.id)
     try:
-        with httpx.stream(
-            "POST",
-            target.url,
-            content=body,
-            headers=headers,
-            timeout=ctx.settings.delivery_timeout_seconds,
-            follow_redirects=False,
-        ) as answer:
+        with client.stream("POST", target.url, content=body, headers=headers) as answer:
             status = answer.status_code
             text = b"" if 200 <= status < 300 else _head(answer.iter_bytes())
     except httpx.HTTPError as exc:
@@ -166,12 +159,21 @@ def send_email(ctx: Context, target: Target, work: DeliveryWork) -> Outcome:
     return Outcome(True)
 
 
-def send(ctx: Context, target: Target, work: DeliveryWork) -> Outcome:
+def http_client(ctx: Context) -> httpx.Client:
+    """One client per worker: its connections (and TLS set-up) are reused across sends."""
+    return httpx.Client(
+        timeout=ctx.settings.delivery_timeout_seconds,
+        follow_redirects=False,
+        limits=httpx.Limits(max_keepalive_connections=10, keepalive_expiry=30),
+    )
+
+
+def send(ctx: Context, client: httpx.Client, target: Target, work: DeliveryWork) -> Outcome:
     if target.problem is not None:
         return Outcome(False, target.problem, permanent=True)
     if target.kind is ChannelKind.EMAIL:
         return send_email(ctx, target, work)
-    return post_webhook(ctx, target, work)
+    return post_webhook(ctx, client, target, work)
 
 
 def record(ctx: Context, work: DeliveryWork, outcome: Outcome) -> None:
@@ -218,6 +220,7 @@ class DeliveryWorker(RuntimePart):
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._http: httpx.Client | None = None
 
     def start(self) -> None:
         with self._lock:
@@ -238,6 +241,9 @@ class DeliveryWorker(RuntimePart):
             thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout=self._ctx.settings.delivery_timeout_seconds + 10)
+        if self._http is not None and (thread is None or not thread.is_alive()):
+            self._http.close()
+            self._http = None
 
     def _run(self) -> None:
         poll = self._ctx.settings.delivery_poll_seconds
@@ -287,8 +293,9 @@ class DeliveryWorker(RuntimePart):
         with self._ctx.db.write() as conn:
             if not repo.claim(conn, work.id, due, lease):
                 return  # another server took it
-        outcome = send(self._ctx, target, work)
-        record(self._ctx, work, outcome)
+        if self._http is None:
+            self._http = http_client(self._ctx)
+        record(self._ctx, work, send(self._ctx, self._http, target, work))
 
 
 def deliver_now(ctx: Context, delivery_id: int) -> bool:
@@ -305,5 +312,6 @@ def deliver_now(ctx: Context, delivery_id: int) -> bool:
     with ctx.db.write() as conn:
         if not repo.claim(conn, work.id, row._mapping["next_attempt_at"], lease):
             return False
-    record(ctx, work, send(ctx, target, work))
+    with http_client(ctx) as client:
+        record(ctx, work, send(ctx, client, target, work))
     return True
