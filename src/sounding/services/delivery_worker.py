@@ -115,7 +115,8 @@ def post_webhook(ctx: Context, client: httpx.Client, target: Target, work: Deliv
     try:
         with client.stream("POST", target.url, content=body, headers=headers) as answer:
             status = answer.status_code
-            text = b"" if 200 <= status < 300 else _head(answer.iter_bytes())
+            # read (a bounded part of) the answer: a connection is reused only once it is read
+            text = _head(answer.iter_bytes(), 65536)[:300]
     except httpx.HTTPError as exc:
         return Outcome(False, f"Failed to reach the webhook: {type(exc).__name__}: {exc}")
     if 200 <= status < 300:
