@@ -240,6 +240,8 @@ def test_channel_edits_conflicts_and_unknown_names(site: Site) -> None:
     assert site.api.post("/api/v1/channels/edit-me/test").status_code == 404
     assert site.api.get("/api/v1/deliveries", params={"status": "lost"}).status_code == 422
     assert site.api.get("/api/v1/deliveries/999999").status_code == 404
+    assert site.api.get(f"/api/v1/deliveries/{2**70}").status_code == 422  # bounded id
+    assert site.api.get(f"/api/v1/channels/{'n' * 101}").status_code == 422
 
 
 def test_deliveries_are_for_admins_only(site: Site) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from sounding.api.deps import Admin, CtxDep, PageDep
+from sounding.api.paging import Id
 from sounding.api.schemas.delivery import (
     ChannelCreate,
     ChannelList,
@@ -21,6 +22,7 @@ from sounding.services import delivery, delivery_channels
 from sounding.services.delivery_channels import ChannelInput
 
 router = APIRouter(tags=["delivery"])
+ChannelName = Annotated[str, Path(max_length=100, description="The channel's name")]
 
 
 @router.get("/channels", response_model=ChannelList)
@@ -43,25 +45,25 @@ def create_channel(ctx: CtxDep, who: Admin, body: ChannelCreate) -> Channel:
 
 
 @router.get("/channels/{name}", response_model=ChannelPublic)
-def get_channel(ctx: CtxDep, who: Admin, name: str) -> Channel:
+def get_channel(ctx: CtxDep, who: Admin, name: ChannelName) -> Channel:
     return delivery_channels.get_channel(ctx, who, name)
 
 
 @router.patch("/channels/{name}", response_model=ChannelPublic)
-def update_channel(ctx: CtxDep, who: Admin, name: str, body: ChannelUpdate) -> Channel:
+def update_channel(ctx: CtxDep, who: Admin, name: ChannelName, body: ChannelUpdate) -> Channel:
     # only the fields sent change; null clears url, addresses or the secret
     given = ChannelInput(**{f: getattr(body, f) for f in body.model_fields_set})
     return delivery_channels.update_channel(ctx, who, name, given)
 
 
 @router.delete("/channels/{name}", status_code=204)
-def delete_channel(ctx: CtxDep, who: Admin, name: str) -> Response:
+def delete_channel(ctx: CtxDep, who: Admin, name: ChannelName) -> Response:
     delivery_channels.delete_channel(ctx, who, name)
     return Response(status_code=204)
 
 
 @router.post("/channels/{name}/test", status_code=202, response_model=DeliveryPublic)
-def test_channel(ctx: CtxDep, who: Admin, name: str) -> Delivery:
+def test_channel(ctx: CtxDep, who: Admin, name: ChannelName) -> Delivery:
     return delivery.send_test(ctx, who, name)
 
 
@@ -80,5 +82,5 @@ def list_deliveries(
 
 
 @router.get("/deliveries/{delivery_id}", response_model=DeliveryPublic)
-def get_delivery(ctx: CtxDep, who: Admin, delivery_id: int) -> Delivery:
+def get_delivery(ctx: CtxDep, who: Admin, delivery_id: Id) -> Delivery:
     return delivery.get_delivery(ctx, who, delivery_id)
