@@ -38,6 +38,7 @@ from sounding.store.repos import delivery as repo
 logger = logging.getLogger(__name__)
 
 BATCH = 50
+MAX_BUCKETS = 10_000  # rate-limit buckets kept in memory (channels and e-mail addresses)
 MAX_ERROR = 1000
 
 
@@ -275,6 +276,8 @@ class DeliveryWorker(RuntimePart):
     def _bucket(self, channel: str, rate: int) -> TokenBucket:
         bucket = self._buckets.get(channel)
         if bucket is None or bucket.rate != rate:
+            if len(self._buckets) >= MAX_BUCKETS:  # one per e-mail address: keep it bounded
+                self._buckets.clear()
             bucket = self._buckets[channel] = TokenBucket(rate)
         return bucket
 
