@@ -28,11 +28,14 @@ def asset_context(conn: Connection, asset_id: int) -> Mapping[str, Any] | None:
         .outerjoin(parent, parent.c.id == assets.c.parent_id)
         .where(assets.c.id == asset_id)
     )
-    return conn.execute(query).mappings().first()
+    found = conn.execute(query).mappings().first()
+    return dict(found) if found is not None else None
 
 
 def insert(conn: Connection, row: Mapping[str, Any]) -> int:
-    return int(conn.execute(sa.insert(catalog_events).values(**row)).inserted_primary_key[0])
+    key = conn.execute(sa.insert(catalog_events).values(**row)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def after(conn: Connection, event_id: int, limit: int) -> list[dict[str, Any]]:
