@@ -191,6 +191,46 @@ class Settings(BaseSettings):
     """At most this many workflow tasks at once on any one data source, across all
     executions; a source's ``max_concurrent`` option overrides it. Unset: no engine-wide cap."""
 
+    public_url: str | None = None
+    """The address people reach this server's web UI at (``https://sounding.example.com``):
+    links in alerts (webhook, Slack and e-mail bodies) are made absolute with it; unset, they
+    stay paths such as ``/assets/...``."""
+
+    smtp_host: str | None = None
+    """The SMTP server e-mail deliveries go through (unset: e-mail deliveries fail with
+    "SMTP is not configured" and are retried, so setting it later sends them)."""
+
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    """Its port."""
+
+    smtp_username: str | None = None
+    """The user to log in as (unset: no login)."""
+
+    smtp_password: SecretStr | None = None
+    """That user's password."""
+
+    smtp_from: str = "sounding@localhost"
+    """The ``From`` address of the e-mails Sounding sends."""
+
+    smtp_starttls: bool = True
+    """Upgrade the connection with STARTTLS before logging in and sending."""
+
+    delivery_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    """How long one webhook request or SMTP conversation may take before it counts as failed."""
+
+    delivery_max_attempts: int = Field(default=6, ge=1, le=20)
+    """How many times a delivery is tried before it is marked failed."""
+
+    delivery_backoff_seconds: float = Field(default=30.0, ge=0.01, le=3600)
+    """The wait before the first retry; each next one waits 4 times longer (30 s, 2 min,
+    8 min, 32 min, ...), at most ``delivery_backoff_max_seconds``, give or take 20% jitter."""
+
+    delivery_backoff_max_seconds: float = Field(default=6 * 3600.0, ge=0.01, le=7 * 86400)
+    """The longest wait between two attempts of a delivery."""
+
+    delivery_poll_seconds: float = Field(default=2.0, ge=0.05, le=300)
+    """How often the server's delivery worker looks for deliveries that are due."""
+
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url

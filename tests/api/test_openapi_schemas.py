@@ -35,6 +35,7 @@ ENFORCED_TAGS = {
     "custom-properties",
     "collections",
     "data-products",
+    "delivery",
     "domains",
     "lineage",
     "scans",
@@ -55,6 +56,7 @@ NO_JSON_BODY = {
     ("delete", "/api/v1/tag-groups/{name}"),
     ("delete", "/api/v1/custom-properties/{name}"),
     ("delete", "/api/v1/collections/{collection_id}"),
+    ("delete", "/api/v1/channels/{name}"),
     ("get", "/metrics"),
     ("get", "/api/v1/catalog/export"),  # JSON Lines or CSV
 }

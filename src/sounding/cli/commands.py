@@ -146,6 +146,11 @@ COMMANDS: dict[str, LazyCommand] = {
     "quality": LazyCommand(
         "sounding.cli.quality_cmd", "app", "Data quality rules, runs, scores and reports."
     ),
+    "channels": LazyCommand(
+        "sounding.cli.channels_cmd",
+        "app",
+        "Alert channels (webhook, Slack, e-mail) and the delivery log.",
+    ),
     "pool": LazyCommand(
         "sounding.cli.pool_cmd",
         "pool_app",

@@ -186,8 +186,8 @@ class Context:
 
     def start(self) -> None:
         """What a server runs: the engine (resuming executions a stopped server left, its
-        executor connected now so health reports workers), the scheduler on it and the
-        features' background parts (the usage flusher). Idempotent."""
+        executor connected now so health reports workers), the scheduler on it, the
+        features' background parts (the usage flusher) and the delivery worker. Idempotent."""
         from sounding.services import executors, features
         from sounding.services.scheduler import Scheduler
 
@@ -202,6 +202,9 @@ class Context:
                 scheduler.start()
                 self._scheduler = scheduler
         features.start(self)
+        from sounding.services.delivery_worker import DeliveryWorker
+
+        self.part(DeliveryWorker).start()  # sends the deliveries outbox (webhooks, e-mail)
 
     def stop(self) -> None:
         """Stop what runs in the background, keeping the store open; parts start again on

@@ -56,6 +56,8 @@ SECTIONS = (
     ("Users", "/admin/users"),
     ("API tokens", "/admin/tokens"),
     ("Policies", "/admin/policies"),
+    ("Channels", "/admin/channels"),
+    ("Deliveries", "/admin/deliveries"),
     ("Audit log", "/admin/audit"),
     ("Health", "/admin/health"),
 )

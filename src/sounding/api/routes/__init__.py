@@ -28,6 +28,7 @@ ROUTES: tuple[str, ...] = (
     "sounding.api.routes.quality",
     "sounding.api.routes.workflows",
     "sounding.api.routes.pools",
+    "sounding.api.routes.delivery",
     "sounding.api.routes.insights",
     "sounding.api.routes.analytics",
     "sounding.api.routes.catalog",
