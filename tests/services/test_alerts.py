@@ -43,11 +43,11 @@ BOB = Principal("bob", Role.VIEWER)
 
 
 @pytest.fixture
-def shop(ctx: Any, operator: Any, tmp_path: Path) -> Path:
+def shop(any_ctx: Any, operator: Any, tmp_path: Path) -> Path:
     db = tmp_path / "shop.db"
-    sources.add(ctx, operator, "shop", sqlite_source(db, DDL))
-    scans.run_scan(ctx, operator, "shop")
-    drain(ctx)  # what the first scan published is behind the cursor
+    sources.add(any_ctx, operator, "shop", sqlite_source(db, DDL))
+    scans.run_scan(any_ctx, operator, "shop")
+    drain(any_ctx)  # what the first scan published is behind the cursor
     return db
 
 
@@ -63,59 +63,88 @@ def _messages(ctx: Any) -> list[tuple[str, str]]:
 
 
 def test_schema_change_and_new_label_reach_source_subscribers_once(
-    ctx: Any, operator: Any, shop: Path
+    any_ctx: Any, operator: Any, shop: Path
 ) -> None:
-    alerts.subscribe(ctx, ANN, "source", "shop", channels=["email:ann@example.com"])
-    alerts.subscribe(ctx, BOB, "saved_search", "people", events=["sensitive_label"])
+    alerts.subscribe(any_ctx, ANN, "source", "shop", channels=["email:ann@example.com"])
+    alerts.subscribe(any_ctx, BOB, "saved_search", "people", events=["sensitive_label"])
     execute(shop, DROP_AMOUNT + PEOPLE)
-    scans.run_scan(ctx, operator, "shop", options=ScanOptions(profile=True, classify=True))
-    done = drain(ctx)
+    scans.run_scan(any_ctx, operator, "shop", options=ScanOptions(profile=True, classify=True))
+    done = drain(any_ctx)
     assert done.events >= 2
-    got = _kinds(ctx, ANN)
+    got = _kinds(any_ctx, ANN)
     assert ("schema_change", U + "orders#amount") in got
     assert ("sensitive_label", U + "people#email") in got
-    title = next(n.title for n in alerts.inbox(ctx, ANN).items if n.urn == U + "orders#amount")
+    title = next(n.title for n in alerts.inbox(any_ctx, ANN).items if n.urn == U + "orders#amount")
     assert title == "column dropped: main.orders.amount, 1 downstream"  # the view's column
-    assert _kinds(ctx, BOB) == [("sensitive_label", U + "people#email")]
-    sent = _messages(ctx)
+    assert _kinds(any_ctx, BOB) == [("sensitive_label", U + "people#email")]
+    sent = _messages(any_ctx)
     assert len(sent) == len(got) and {c for c, _ in sent} == {"email:ann@example.com"}
     assert all(k.startswith("event:") and k.endswith(":user:ann") for _, k in sent)
 
     # the outbox read again from the start tells nobody twice and sends nothing again
-    with ctx.db.write() as conn:
+    with any_ctx.db.write() as conn:
         repo.move_cursor(conn, 0, utcnow())
-    again = drain(ctx)
+    again = drain(any_ctx)
     assert again.events >= done.events and (again.notifications, again.messages) == (0, 0)
-    assert _kinds(ctx, ANN) == got and _messages(ctx) == sent
+    assert _kinds(any_ctx, ANN) == got and _messages(any_ctx) == sent
 
 
-def test_digest_subscribers_get_one_message_per_day(ctx: Any, operator: Any, shop: Path) -> None:
+def test_digest_subscribers_get_one_message_per_day(
+    any_ctx: Any, operator: Any, shop: Path
+) -> None:
     alerts.subscribe(
-        ctx, ANN, "asset", U + "orders", channels=["email:ann@example.com"], digest=True
+        any_ctx, ANN, "asset", U + "orders", channels=["email:ann@example.com"], digest=True
     )
     execute(shop, DROP_AMOUNT)
-    scans.run_scan(ctx, operator, "shop")
-    drain(ctx)
-    assert _kinds(ctx, ANN) == [("schema_change", U + "orders#amount")]  # the inbox at once
-    assert _messages(ctx) == []  # the e-mail waits for the day's digest
+    scans.run_scan(any_ctx, operator, "shop")
+    drain(any_ctx)
+    assert _kinds(any_ctx, ANN) == [("schema_change", U + "orders#amount")]  # the inbox at once
+    assert _messages(any_ctx) == []  # the e-mail waits for the day's digest
     tomorrow = datetime.now(UTC) + timedelta(days=1)
-    assert send_digests(ctx, tomorrow) == 1
+    assert send_digests(any_ctx, tomorrow) == 1
     day = datetime.now(UTC).date().isoformat()
-    assert _messages(ctx) == [("email:ann@example.com", f"digest:ann:{day}")]
-    assert send_digests(ctx, tomorrow) == 0
+    assert _messages(any_ctx) == [("email:ann@example.com", f"digest:ann:{day}")]
+    assert send_digests(any_ctx, tomorrow) == 0
 
 
-def test_owner_default_can_be_muted_and_back(ctx: Any, operator: Any, shop: Path) -> None:
+def test_owner_default_can_be_muted_and_back(any_ctx: Any, operator: Any, shop: Path) -> None:
     from sounding.services import catalog
 
-    catalog.update_asset(ctx, operator, U + "orders", {"owner": "ann"})
-    state = alerts.target_state(ctx, ANN, "asset", U + "orders")
+    catalog.update_asset(any_ctx, operator, U + "orders", {"owner": "ann"})
+    state = alerts.target_state(any_ctx, ANN, "asset", U + "orders")
     assert (state.subscribed, state.default_as, state.subscription_id) == (True, "owner", None)
-    muted = alerts.toggle(ctx, ANN, "asset", U + "orders")
+    muted = alerts.toggle(any_ctx, ANN, "asset", U + "orders")
     assert (muted.subscribed, muted.muted) == (False, True)
     execute(shop, DROP_AMOUNT)
-    scans.run_scan(ctx, operator, "shop")
-    drain(ctx)
-    assert _kinds(ctx, ANN) == []
-    back = alerts.toggle(ctx, ANN, "asset", U + "orders")
+    scans.run_scan(any_ctx, operator, "shop")
+    drain(any_ctx)
+    assert _kinds(any_ctx, ANN) == []
+    back = alerts.toggle(any_ctx, ANN, "asset", U + "orders")
     assert (back.subscribed, back.subscription_id) == (True, None)
+
+
+def test_compliance_findings_opened_and_reopened_are_told(
+    any_ctx: Any, operator: Any, shop: Path
+) -> None:
+    from sounding.features.compliance import findings
+    from sounding.features.compliance import service as compliance
+
+    alerts.subscribe(any_ctx, ANN, "source", "shop", events=["finding_opened"])
+    execute(shop, PEOPLE)
+    scans.run_scan(any_ctx, operator, "shop", options=ScanOptions(classify=True))
+    opened = compliance.evaluate(any_ctx, operator, "shop").opened
+    assert opened > 0
+    drain(any_ctx)
+    told = alerts.inbox(any_ctx, ANN, limit=1000).items
+    assert len(told) == opened and {n.kind for n in told} == {"finding_opened"}
+    assert any(n.urn == U + "people" and "GDPR" in n.title for n in told)
+    compliance.evaluate(any_ctx, operator, "shop")  # nothing new: nobody is told again
+    drain(any_ctx)
+    assert alerts.inbox(any_ctx, ANN).total == opened
+
+    items, _ = findings.list_findings(any_ctx, operator, limit=1)
+    findings.resolve(any_ctx, operator, items[0].id)
+    findings.reopen(any_ctx, operator, items[0].id)
+    drain(any_ctx)
+    newest = alerts.inbox(any_ctx, ANN, limit=1).items[0]
+    assert newest.title.startswith(f"Compliance finding {items[0].id} reopened")
