@@ -23,8 +23,13 @@ LABEL = "Custom.BrAlert"
 
 
 def test_a_viewer_subscribes_and_reads_the_inbox(
-    page: Any, site: Site, screenshot: Callable[..., Path], axe: Callable[..., list[Any]]
+    page: Any,
+    site: Site,
+    screenshot: Callable[..., Path],
+    axe: Callable[..., list[Any]],
+    browser_errors: Any,
 ) -> None:
+    browser_errors.allow(r"status of 422")  # the refused subscription below is answered with 422
     with httpx.Client(
         base_url=f"{site.base}/api/v1", headers=site.server.headers, timeout=30
     ) as api:
@@ -82,4 +87,20 @@ def _walk(
     screenshot(page, "asset", full_page=False)
     page.goto(f"{site.base}/subscriptions")
     assert table["urn"] not in page.inner_text("main")
+
+    # the form: a source, one event kind; then delete it
+    page.select_option("#sub-kind", "source")
+    page.fill("#sub-ref", table["source"])
+    page.check("input[name=events][value=source_unreachable]")
+    page.click("#subscribe-form button[type=submit]")
+    page.wait_for_url(f"{site.base}/subscriptions?done=add")
+    row = page.inner_text("#subscriptions")
+    assert table["source"] in row and "source unreachable" in row
+    page.fill("#sub-ref", "nosuch-source")
+    page.select_option("#sub-kind", "source")
+    page.click("#subscribe-form button[type=submit]")
+    assert "Source 'nosuch-source' not found" in page.inner_text("#form-error")
+    page.click("#subscriptions button:has-text('Delete')")
+    page.wait_for_url(f"{site.base}/subscriptions?done=delete")
+    assert page.query_selector("#no-subscriptions") is not None
     api.post(f"/assets/{column['id']}/classifications/{LABEL}/reject", json={})

@@ -138,9 +138,8 @@ def add(
 ) -> Response:
     try:
         alerts.subscribe(ctx, web.principal, kind, ref, events=events or [], digest=digest)
-    except (InvalidInputError, NotFoundError) as exc:
-        code = 404 if isinstance(exc, NotFoundError) else 422
-        return _subscriptions(request, ctx, web, error=exc.message, status_code=code)
+    except (InvalidInputError, NotFoundError) as exc:  # the form again, saying what to fix
+        return _subscriptions(request, ctx, web, error=exc.message, status_code=422)
     return RedirectResponse("/subscriptions?done=add", status_code=303)
 
 
