@@ -165,7 +165,7 @@ def dispatch_once(ctx: Context, now: datetime | None = None) -> DispatchRound:
     notes = messages = 0
     if batch:
         with ctx.db.write() as conn:
-            if repo.cursor(conn) != start:  # another server took this batch
+            if repo.cursor(conn, lock=True) != start:  # another server took this batch
                 return DispatchRound(0, 0, 0, 0)
             notes, messages = _write(conn, matched)
             repo.move_cursor(conn, batch[-1].id, utcnow())

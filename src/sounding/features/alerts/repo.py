@@ -182,8 +182,12 @@ def digest_done(conn: Connection, ids: Sequence[int]) -> None:
 # --- cursor ---------------------------------------------------------------------------------
 
 
-def cursor(conn: Connection) -> int:
+def cursor(conn: Connection, *, lock: bool = False) -> int:
+    """The last event dispatched; ``lock`` holds the row to the end of the transaction (two
+    servers on PostgreSQL: the second waits, then sees the cursor moved)."""
     query = sa.select(alert_cursor.c.event_id).where(alert_cursor.c.name == CURSOR)
+    if lock:
+        query = query.with_for_update()
     found = conn.execute(query).scalar_one_or_none()
     return int(found) if found is not None else 0
 

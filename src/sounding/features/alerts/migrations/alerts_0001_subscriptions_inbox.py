@@ -89,6 +89,11 @@ def upgrade() -> None:
         sa.Column("updated_at", TS, nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_alert_cursor")),
     )
+    # the dispatcher's row exists from the start, so servers sharing a store lock it
+    op.execute(
+        "INSERT INTO alert_cursor (name, event_id, updated_at) "
+        "VALUES ('dispatcher', 0, CURRENT_TIMESTAMP)"
+    )
 
 
 def downgrade() -> None:
