@@ -126,7 +126,12 @@ def test_failed_scan_tells_source_and_workflow_subscribers(
     admin, wes, nick = http["admin"], http["wes"], http["nick"]
     down = {"name": "down", "url": "postgresql://u:pw@127.0.0.1:1/x"}
     assert admin.post("/api/v1/sources", json=down).status_code == 201
-    source = {"target_kind": "source", "target": "down", "events": ["source_unreachable"]}
+    source = {
+        "target_kind": "source",
+        "target": "down",
+        "events": ["source_unreachable"],
+        "channels": ["email:wes@example.com"],  # handed to delivery, once per event
+    }
     assert wes.post("/api/v1/subscriptions", json=source).status_code == 201
     executions = []
     for attempt in range(2):
@@ -148,6 +153,11 @@ def test_failed_scan_tells_source_and_workflow_subscribers(
     unreachable = _wait_for(wes, "source_unreachable", 2)
     assert len(unreachable) == 2 and {n["link"] for n in unreachable} == {"/sources/down"}
     assert "Failed to connect" in unreachable[0]["title"] and "pw" not in unreachable[0]["title"]
+    log = admin.get("/api/v1/deliveries", params={"channel": "email:wes@example.com"})
+    assert log.status_code == 200, log.text
+    assert sorted(d["dedup_key"] for d in log.json()["items"]) == sorted(
+        f"event:{n['event_id']}:user:wes" for n in unreachable
+    )
     deadline = time.monotonic() + 60
     while executions[1] not in [n["link"] for n in _inbox(wes, "execution_failed")]:
         assert time.monotonic() < deadline, _inbox(wes)
