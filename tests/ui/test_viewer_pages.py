@@ -24,7 +24,8 @@ pytestmark = pytest.mark.slow
 VIEWER = Principal("viewer", Role.VIEWER)
 SKIP = ("/static/", "/api/", "/docs", "/openapi.json", "/metrics", "/healthz", "/logout")
 ALLOWED_POSTS = ("/logout",)  # the only form a viewer may send
-OWN = ("/collections",)  # a viewer keeps collections of their own (and changes only those)
+# a viewer keeps collections, subscriptions and an inbox of their own (and changes only those)
+OWN = ("/collections", "/subscriptions", "/inbox", "/alerts/")
 MUTATING_HX = ("hx-post", "hx-put", "hx-patch", "hx-delete")
 MAX_PAGES = 300  # a bound, far above what the UI has
 VARIANTS = 4  # kinds of query (filters, tabs, pages) visited per path

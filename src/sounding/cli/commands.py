@@ -68,6 +68,21 @@ COMMANDS: dict[str, LazyCommand] = {
         "app",
         "The business glossary: terms, links to assets, suggestions.",
     ),
+    "subscribe": LazyCommand(
+        "sounding.cli.alerts_cmd",
+        "subscribe",
+        "Subscribe to an asset, a domain, a source, a saved search or a workflow.",
+    ),
+    "subscriptions": LazyCommand(
+        "sounding.cli.alerts_cmd",
+        "subscriptions_app",
+        "Your subscriptions: list or delete them (subscribe with `sounding subscribe`).",
+    ),
+    "inbox": LazyCommand(
+        "sounding.cli.alerts_cmd",
+        "inbox",
+        "Your notifications, newest first (--read-all marks them read).",
+    ),
     "domains": LazyCommand(
         "sounding.cli.domains_cmd",
         "app",

@@ -35,9 +35,10 @@ from sounding.domain.changes import (
     ChangeKind,
     ImpactRule,
 )
+from sounding.domain.events import EventKind
 from sounding.domain.timestamps import as_utc
 from sounding.errors import InvalidInputError
-from sounding.services import features
+from sounding.services import events, features
 from sounding.services.context import Context
 from sounding.services.sources import get_row
 from sounding.store.repos import changes as repo
@@ -220,7 +221,39 @@ def record_scan(ctx: Context, scan_id: int) -> int:
             )
     with ctx.db.write() as conn:
         repo.save(conn, rows)
+        for change in changes:
+            _publish(conn, change, walked.get(int(change.event["asset_id"]), ([], False)))
     return len(rows)
+
+
+ALERT_DOWNSTREAM = 20  # downstream asset ids an event's payload lists, nearest first
+
+
+def _publish(conn: Any, change: _Change, walked: tuple[list[tuple[int, int]], bool]) -> None:
+    """The catalog event of one breaking change, with how far it reaches downstream."""
+    found, truncated = walked
+    event = change.event
+    detail = {
+        ChangeKind.COLUMN_RETYPED: f" ({change.old_type} → {change.new_type})",
+        ChangeKind.COLUMN_RENAMED: f" (now {change.new_name})",
+    }.get(change.kind, "")
+    events.publish(
+        conn,
+        EventKind.SCHEMA_CHANGE,
+        f"{change.kind.value.replace('_', ' ')}: {event['qualified_name']}{detail}"
+        f", {len(found)}{'+' if truncated else ''} downstream",
+        asset_id=int(event["asset_id"]),
+        payload={
+            "change": change.kind.value,
+            "scan_id": int(event["scan_run_id"]) if event["scan_run_id"] else None,
+            "old_type": change.old_type,
+            "new_type": change.new_type,
+            "new_name": change.new_name,
+            "downstream_total": len(found),
+            "downstream_truncated": truncated,
+            "downstream": [node for node, _ in found[:ALERT_DOWNSTREAM]],
+        },
+    )
 
 
 def _starts(changes: Sequence[_Change], level: str) -> list[int]:

@@ -26,13 +26,14 @@ from sounding.domain.classification import (
     RuleSetRecord,
 )
 from sounding.domain.documents import load_yaml
+from sounding.domain.events import EventKind
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError, SourceError
 from sounding.scanning.classification import taxonomy
 from sounding.scanning.classification.engine import classify_column
 from sounding.scanning.classification.loader import builtin_ruleset, ruleset_from_dict
 from sounding.scanning.classification.rules import RuleSet
-from sounding.services import catalog
+from sounding.services import catalog, events
 from sounding.services.context import Context
 from sounding.services.sources import config_for, get_row, skipped, unreachable
 from sounding.store.repos import assets as asset_repo
@@ -55,6 +56,17 @@ def effective_ruleset(ctx: Context, source_id: int) -> tuple[RuleSet, str]:
     ruleset = builtin_ruleset().combine(*sets)
     ident = [f"builtin:{__version__}", *(f"{r['name']}:{r['version']}" for r in customs)]
     return ruleset, hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:32]
+
+
+def _publish_label(conn: Any, column_id: int, label: str, status: str, confidence: float) -> None:
+    """The catalog event of a label new on a column (suggested by a scan or set by hand)."""
+    events.publish(
+        conn,
+        EventKind.SENSITIVE_LABEL,
+        f"New label {label} ({status})",
+        asset_id=column_id,
+        payload={"label": label, "status": status, "confidence": round(confidence, 4)},
+    )
 
 
 def _apply_labels(
@@ -90,6 +102,7 @@ def _apply_labels(
                     }
                 ],
             )
+            _publish_label(conn, column_id, r.label, SUGGESTED, r.confidence)
         elif old["status"] == SUGGESTED:
             repo.update_classification(conn, old["id"], values)
     stale = [e["id"] for e in existing if e["status"] == SUGGESTED and e["label"] not in found]
@@ -246,6 +259,8 @@ def decide(
                     }
                 ],
             )
+            if status == CONFIRMED:
+                _publish_label(conn, asset.id, label, status, 1.0)
         audit.record(
             conn,
             actor.name,

@@ -16,11 +16,12 @@ from typing import Any
 
 from sounding.connectors.base import Connector, SourceConfig
 from sounding.domain.assets import AssetType, DiscoveredObject, ObjectFailure, ObjectRef
+from sounding.domain.events import EventKind
 from sounding.domain.scans import EventType, ScanReport, ScanStatus
 from sounding.domain.urn import make_urn
-from sounding.errors import SoundingError
+from sounding.errors import ConnectionFailedError, SoundingError
 from sounding.scanning import discovery as diff
-from sounding.services import change_impact
+from sounding.services import change_impact, events
 from sounding.services.context import Context
 from sounding.services.gcpause import paused_gc
 from sounding.services.sources import config_for, get_row
@@ -307,7 +308,8 @@ def execute_scan(
         if then is not None:
             then(report)
     except SoundingError as exc:
-        _finish(ctx, scan_id, row["id"], report, ScanStatus.FAILED, exc.message)
+        unreachable = source_name if isinstance(exc, ConnectionFailedError) else None
+        _finish(ctx, scan_id, row["id"], report, ScanStatus.FAILED, exc.message, unreachable)
         raise
     except Exception as exc:
         logger.exception("Scan %s of source '%s' crashed", scan_id, source_name)
@@ -336,9 +338,18 @@ def _finish(
     report: ScanReport,
     status: ScanStatus,
     error: str | None,
+    unreachable: str | None = None,
 ) -> dict[str, Any]:
     now = utcnow()
     with ctx.db.write() as conn:
+        if unreachable is not None:  # the source's subscribers are told, with the scan's end
+            events.publish(
+                conn,
+                EventKind.SOURCE_UNREACHABLE,
+                f"Source {unreachable} unreachable: {error}",
+                source=unreachable,
+                payload={"scan_id": scan_id, "error": error},
+            )
         scan_repo.update(
             conn,
             scan_id,

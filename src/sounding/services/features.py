@@ -40,6 +40,7 @@ DEFAULT_FEATURES: tuple[str, ...] = (
     "sounding.features.tag_taxonomy",
     "sounding.features.custom_properties",
     "sounding.features.collections",
+    "sounding.features.alerts",
 )
 
 StepBinder = Callable[["Context", "StepTypeRegistry"], None]

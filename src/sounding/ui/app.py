@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from sounding.ui import (
     admin,
+    alerts,
     assets,
     auth,
     collections,
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 PAGES: tuple[ModuleType, ...] = (
     auth,
+    alerts,
     home,
     search,
     curation,

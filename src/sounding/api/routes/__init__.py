@@ -24,6 +24,7 @@ ROUTES: tuple[str, ...] = (
     "sounding.api.routes.tag_taxonomy",
     "sounding.api.routes.custom_properties",
     "sounding.api.routes.collections",
+    "sounding.api.routes.alerts",
     "sounding.api.routes.quality",
     "sounding.api.routes.workflows",
     "sounding.api.routes.pools",

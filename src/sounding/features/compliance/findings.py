@@ -29,6 +29,7 @@ from sounding.features.compliance.service import (
     all_frameworks,
     history_event,
     load_tables,
+    publish_finding,
     resolve_frameworks,
 )
 from sounding.features.compliance.tables import compliance_findings
@@ -220,6 +221,9 @@ def _change(
         repo.insert_events(
             conn, [history_event(finding_id, event, row["status"], actor, BY_HAND, now, note)]
         )
+        if event == "reopened":
+            key = (row["asset_id"], row["framework"], row["requirement_id"])
+            publish_finding(conn, finding_id, event, key, row["severity"])
         audit.record(
             conn,
             actor.name,

@@ -23,6 +23,7 @@ from sounding.connectors.base import Profiler
 from sounding.domain.assets import AssetType, ObjectRef
 from sounding.domain.auth import Permission, Principal, workflow_principal
 from sounding.domain.documents import load_json
+from sounding.domain.events import EventKind
 from sounding.domain.urn import split_qualified
 from sounding.errors import InvalidInputError, NotFoundError, SoundingError
 from sounding.features.compliance import checks, repo
@@ -35,6 +36,7 @@ from sounding.features.compliance.frameworks import (
 )
 from sounding.features.compliance.records import Evaluation, EvaluationResult
 from sounding.orchestration.steps import StepContext, StepPlan, TaskContext, TaskSpec
+from sounding.services import events as catalog_events
 from sounding.services.context import Context
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import assets as asset_repo
@@ -355,6 +357,26 @@ def _reconcile(
     return counts
 
 
+def publish_finding(
+    conn: Any, finding_id: int, how: str, key: repo.FindingKey, severity: str
+) -> None:
+    """The catalog event of a finding opened or reopened (``how``) on an asset."""
+    asset_id, framework, requirement = key
+    catalog_events.publish(
+        conn,
+        EventKind.FINDING_OPENED,
+        f"Compliance finding {finding_id} {how}: {framework} {requirement} ({severity})",
+        asset_id=asset_id,
+        payload={
+            "finding_id": finding_id,
+            "how": how,
+            "framework": framework,
+            "requirement": requirement,
+            "severity": severity,
+        },
+    )
+
+
 def _record_failure(
     conn: Any,
     actor: Principal,
@@ -386,6 +408,7 @@ def _record_failure(
         )
         events.append(history_event(fid, "opened", None, actor, BY_EVALUATION, now))
         audit.record(conn, actor.name, "compliance.finding.open", "compliance_finding", str(fid))
+        publish_finding(conn, fid, "opened", key, failure.requirement.severity)
         counts["opened"] += 1
         return OPEN
     if row["status"] == RESOLVED:
@@ -403,6 +426,7 @@ def _record_failure(
             conn, actor.name, "compliance.finding.reopen", "compliance_finding", str(row["id"]),
             {**details, "by": "evaluation"},
         )  # fmt: skip
+        publish_finding(conn, row["id"], "reopened", key, failure.requirement.severity)
         counts["reopened"] += 1
     elif row["evidence"] == failure.evidence and row["severity"] == values["severity"]:
         touched.append(row["id"])  # unchanged: only last_seen moves, in one batch

@@ -16,6 +16,7 @@ from typing import Any
 from sounding.connectors.base import QualityRunner
 from sounding.domain.assets import AssetType, ObjectRef
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.events import EventKind
 from sounding.domain.paging import Key
 from sounding.domain.quality import (
     COLUMN_KINDS,
@@ -40,7 +41,7 @@ from sounding.features.quality.service import (
     rule_of,
     table_of,
 )
-from sounding.services import catalog
+from sounding.services import catalog, events
 from sounding.services.context import Context
 from sounding.services.sources import config_for, get_row
 from sounding.store.repos import audit, utcnow
@@ -259,8 +260,50 @@ def _run_one_table(
             }
         )
     with ctx.db.write() as conn:
+        before = repo.latest_results(conn, [r.id for r in rules if r.id is not None])
         repo.insert_results(conn, results)
         rescore(conn, [(asset_id, table["urn"])], run_id, now)
+        _publish_changes(conn, table, rules, outcomes, before, run_id)
+
+
+def _publish_changes(
+    conn: Any,
+    table: Mapping[str, Any],
+    rules: Sequence[Rule],
+    outcomes: Sequence[RuleOutcome],
+    before: Mapping[int, Mapping[str, Any]],
+    run_id: int,
+) -> None:
+    """A catalog event for each rule that starts failing (its first failure, or a failure
+    after a pass) or recovers (a pass after a failure); a rule failing again says nothing."""
+    for rule, out in zip(rules, outcomes, strict=True):
+        if out.passed is None or rule.id is None:
+            continue
+        was = before.get(rule.id, {}).get("passed")
+        if out.passed is False and was is not False:
+            kind, verb = EventKind.QUALITY_FAILED, "fails"
+        elif out.passed is True and was is False:
+            kind, verb = EventKind.QUALITY_RECOVERED, "passes again"
+        else:
+            continue
+        where = (
+            f"{table['qualified_name']}.{rule.column}" if rule.column else table["qualified_name"]
+        )
+        events.publish(
+            conn,
+            kind,
+            f"Quality rule {rule.name!r} {verb} on {where}",
+            asset_id=int(table["id"]),
+            payload={
+                "rule_id": rule.id,
+                "rule": rule.name,
+                "severity": rule.severity.value,
+                "column": rule.column,
+                "run_id": run_id,
+                "failing_count": out.failing_count,
+                "total_count": out.total_count,
+            },
+        )
 
 
 def get_run(ctx: Context, actor: Principal, run_id: int) -> QualityRunDetail:

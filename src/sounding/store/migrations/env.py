@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sounding.store import (  # noqa: F401 (their tables join the metadata)
     tables_changes,
     tables_delivery,
+    tables_events,
     tables_lineage,
     tables_orchestration,
     tables_scanning,

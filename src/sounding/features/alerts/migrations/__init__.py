@@ -1,0 +1,1 @@
+"""Alembic revisions of the alerts tables (branch ``alerts_*``)."""

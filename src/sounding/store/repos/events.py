@@ -1,0 +1,54 @@
+"""The catalog event outbox's queries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sounding.store.tables import assets, sources
+from sounding.store.tables_events import catalog_events
+
+
+def asset_context(conn: Connection, asset_id: int) -> Mapping[str, Any] | None:
+    """What an event on an asset names besides it: its URN, source, table (a column's
+    parent, else itself) and domain (its own, else its table's)."""
+    parent = assets.alias("parent")
+    query = (
+        sa.select(
+            assets.c.urn,
+            assets.c.type,
+            assets.c.parent_id,
+            sources.c.name.label("source"),
+            sa.func.coalesce(assets.c.domain, parent.c.domain).label("domain"),
+        )
+        .join(sources, sources.c.id == assets.c.source_id)
+        .outerjoin(parent, parent.c.id == assets.c.parent_id)
+        .where(assets.c.id == asset_id)
+    )
+    found = conn.execute(query).mappings().first()
+    return dict(found) if found is not None else None
+
+
+def insert(conn: Connection, row: Mapping[str, Any]) -> int:
+    key = conn.execute(sa.insert(catalog_events).values(**row)).inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def after(conn: Connection, event_id: int, limit: int) -> list[dict[str, Any]]:
+    query = (
+        sa.select(catalog_events)
+        .where(catalog_events.c.id > event_id)
+        .order_by(catalog_events.c.id)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def last_id(conn: Connection) -> int:
+    return int(
+        conn.execute(sa.select(sa.func.coalesce(sa.func.max(catalog_events.c.id), 0))).scalar_one()
+    )
