@@ -1,0 +1,222 @@
+"""Retention: delete the history that is past its kind's retention, in short batches.
+
+Kinds (``domain.retention.RetentionKind``), each with its setting ``SOUNDING_RETENTION_<KIND>``:
+
+- ``attempts``: task attempts and events of executions that finished before the cutoff (the
+  execution and its steps stay, with their counts);
+- ``executions``: executions that finished before the cutoff, with their steps, attempts,
+  events and lease; a scan run keeps its record, its ``execution_id`` set to NULL;
+- ``usage`` and ``audit``, and any kind a table is registered under: the rows of a
+  :class:`~sounding.services.features.Prunable` older than the cutoff. The core registers the
+  audit log (:data:`CORE_PRUNABLE`); a feature registers its own tables (``Feature.prunable``:
+  the usage feature its daily counts and search log). A new table is one entry there.
+
+Running, paused and queued executions are never touched. Every batch (at most
+``SOUNDING_RETENTION_BATCH_SIZE`` rows) is its own write transaction through
+``Database.write()``, followed by a short pause, so the engine's group commits and the API's
+writes go in between: a prune never holds the store's writer for more than one batch.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import partial
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sounding.config import Settings
+from sounding.domain.quality import parse_duration
+from sounding.domain.retention import (
+    KindReport,
+    KindSetting,
+    PruneReport,
+    RetentionKind,
+    TableCount,
+)
+from sounding.services import features
+from sounding.services.context import Context
+from sounding.services.features import Prunable
+from sounding.store.repos import audit, utcnow
+from sounding.store.repos import retention as repo
+from sounding.store.tables import audit_log
+from sounding.store.tables_orchestration import execution_events, task_attempts
+
+logger = logging.getLogger(__name__)
+
+PAUSE_SECONDS = 0.005  # between two batches: the store's writer is free for others
+NEVER = "never"
+
+CORE_PRUNABLE: tuple[Prunable, ...] = (Prunable(RetentionKind.AUDIT, lambda: audit_log, "at"),)
+
+
+def _setting(settings: Settings, kind: str) -> str:
+    value = getattr(settings, f"retention_{kind}", None)
+    return str(value) if value is not None else NEVER
+
+
+def kind_settings(settings: Settings) -> tuple[KindSetting, ...]:
+    """Every kind's retention as set (``never``: kept forever)."""
+    out = []
+    for kind in RetentionKind:
+        text = _setting(settings, kind.value)
+        never = text.strip().lower() == NEVER
+        seconds = None if never else parse_duration(text, f"SOUNDING_RETENTION_{kind.upper()}")
+        out.append(KindSetting(kind.value, text, seconds))
+    return tuple(out)
+
+
+def interval_seconds(settings: Settings) -> float | None:
+    """How often the server prunes; None when ``SOUNDING_RETENTION_INTERVAL`` is 0 or off."""
+    text = settings.retention_interval.strip().lower()
+    if text in ("0", "off"):
+        return None
+    return parse_duration(text, "SOUNDING_RETENTION_INTERVAL")
+
+
+def _take_history(conn: Connection, *, table: sa.Table, cutoff: datetime, limit: int) -> int:
+    return repo.take_history(conn, table, cutoff, limit)
+
+
+class _Run:
+    """One prune: counts (dry run) or deletes in batches, each its own transaction."""
+
+    def __init__(self, ctx: Context, dry_run: bool, stop: threading.Event | None) -> None:
+        self.ctx = ctx
+        self.dry_run = dry_run
+        self.batch = ctx.settings.retention_batch_size
+        self.stop = stop
+        self.batches = 0
+
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
+
+    def repeat(self, take: Callable[[Connection], int]) -> int:
+        """Call ``take`` in write transactions until it deletes nothing (or we stop)."""
+        total = 0
+        while not self.stopped():
+            with self.ctx.db.write() as conn:
+                gone = take(conn)
+            if not gone:
+                break
+            total += gone
+            self.batches += 1
+            time.sleep(PAUSE_SECONDS)
+        return total
+
+    def history(self, cutoff: datetime) -> list[TableCount]:
+        out = []
+        for table in (task_attempts, execution_events):
+            if self.dry_run:
+                with self.ctx.db.read() as conn:
+                    rows = repo.count_history(conn, table, cutoff)
+            else:
+                take = partial(_take_history, table=table, cutoff=cutoff, limit=self.batch)
+                rows = self.repeat(take)
+            out.append(TableCount(table.name, rows))
+        return out
+
+    def executions(self, cutoff: datetime, history_done: bool) -> list[TableCount]:
+        """Old executions, after their attempts and events (unless the attempts kind already
+        took them: ``history_done``, so a dry run does not count them twice)."""
+        children = (
+            [TableCount(t, 0) for t in ("task_attempts", "execution_events")]
+            if history_done
+            else self.history(cutoff)
+        )
+        if self.dry_run:
+            with self.ctx.db.read() as conn:
+                found, steps = repo.count_executions(conn, cutoff)
+        else:
+            found = steps = 0
+            size = max(1, self.batch // 10)  # an execution holds a few steps
+
+            def take(conn: Connection) -> int:
+                nonlocal found, steps
+                gone, gone_steps = repo.take_executions(conn, cutoff, size)
+                found, steps = found + gone, steps + gone_steps
+                return gone
+
+            self.repeat(take)
+        return [*children, TableCount("step_executions", steps), TableCount("executions", found)]
+
+    def table(self, prunable: Prunable, cutoff: datetime) -> TableCount:
+        table = prunable.table()
+        where = repo.older_than(
+            table, prunable.at, cutoff, prunable.only() if prunable.only else None
+        )
+        if self.dry_run:
+            with self.ctx.db.read() as conn:
+                return TableCount(table.name, repo.count_older(conn, table, where))
+        rows = self.repeat(lambda c: repo.take_older(c, table, where, self.batch))
+        return TableCount(table.name, rows)
+
+
+def prune(
+    ctx: Context,
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    stop: threading.Event | None = None,
+    actor: str = "system",
+) -> PruneReport:
+    """Delete (or with ``dry_run`` count) every kind's rows past its retention at ``now``.
+
+    ``stop`` ends a prune between two batches (a server shutting down); what was deleted
+    until then is reported. A prune that deleted rows writes one audit entry (``actor``)."""
+    started_at = now or utcnow()
+    clock = time.monotonic()
+    run = _Run(ctx, dry_run, stop)
+    settings = {s.kind: s for s in kind_settings(ctx.settings)}
+    cutoffs = {
+        kind: (None if s.seconds is None else started_at - timedelta(seconds=s.seconds))
+        for kind, s in settings.items()
+    }
+    reports: dict[str, list[TableCount]] = {kind: [] for kind in settings}
+    attempts_cut = cutoffs[RetentionKind.ATTEMPTS]
+    executions_cut = cutoffs[RetentionKind.EXECUTIONS]
+    if attempts_cut is not None:
+        reports[RetentionKind.ATTEMPTS] = run.history(attempts_cut)
+    if executions_cut is not None:
+        covered = attempts_cut is not None and attempts_cut >= executions_cut
+        reports[RetentionKind.EXECUTIONS] = run.executions(executions_cut, covered)
+    for prunable in (*CORE_PRUNABLE, *features.prunable()):
+        cutoff = cutoffs.get(str(prunable.kind))
+        if cutoff is not None:
+            reports[str(prunable.kind)].append(run.table(prunable, cutoff))
+    kinds = tuple(
+        KindReport(kind, settings[kind].retention, cutoffs[kind], tuple(reports[kind]))
+        for kind in settings
+    )
+    store_bytes = free_bytes = None
+    if ctx.db.is_sqlite:
+        with ctx.db.read() as conn:
+            store_bytes, free_bytes = repo.sqlite_pages(conn)
+    report = PruneReport(
+        dry_run=dry_run,
+        started_at=started_at,
+        seconds=round(time.monotonic() - clock, 3),
+        batches=run.batches,
+        kinds=kinds,
+        store_bytes=store_bytes,
+        free_bytes=free_bytes,
+    )
+    if not dry_run and report.rows:
+        counts = {k.kind: {t.table: t.rows for t in k.tables if t.rows} for k in kinds}
+        with ctx.db.write() as conn:
+            audit.record(conn, actor, "retention.prune", None, None, {"deleted": counts})
+    return report
+
+
+def summary(report: PruneReport) -> str:
+    """One line: what a prune deleted per kind."""
+    verb = "would delete" if report.dry_run else "deleted"
+    parts = [f"{k.kind} {k.rows}" for k in report.kinds if k.cutoff is not None]
+    return (
+        f"Retention {verb} {report.rows} row(s) ({', '.join(parts) or 'nothing set'}) "
+        f"in {report.seconds:.1f} s, {report.batches} batch(es)"
+    )
