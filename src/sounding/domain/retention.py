@@ -51,15 +51,19 @@ class KindReport:
 @dataclass(frozen=True, slots=True)
 class PruneReport:
     """A prune: when it ran, whether it only counted, what it deleted per kind, how long it
-    took and how many transactions, and on SQLite the store's pages (size, free) after it."""
+    took and how many transactions, and on SQLite the store's pages (size, free)."""
 
     dry_run: bool
     started_at: datetime
     seconds: float
     batches: int
     kinds: tuple[KindReport, ...]
-    store_bytes: int | None = None  # SQLite: the file's size (pages x page size)
-    free_bytes: int | None = None  # SQLite: pages free for reuse (VACUUM returns them)
+    # SQLite: the store's size (pages x page size) and its free pages (reused by later
+    # writes; only VACUUM gives them back to the disk), before and after the prune
+    store_bytes_before: int | None = None
+    free_bytes_before: int | None = None
+    store_bytes: int | None = None
+    free_bytes: int | None = None
 
     @property
     def rows(self) -> int:

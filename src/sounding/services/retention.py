@@ -156,6 +156,14 @@ class _Run:
         return TableCount(table.name, rows)
 
 
+def _pages(ctx: Context) -> tuple[int | None, int | None]:
+    """(store bytes, free bytes) of a SQLite store; (None, None) on PostgreSQL."""
+    if not ctx.db.is_sqlite:
+        return None, None
+    with ctx.db.read() as conn:
+        return repo.sqlite_pages(conn)
+
+
 def prune(
     ctx: Context,
     *,
@@ -177,6 +185,7 @@ def prune(
         for kind, s in settings.items()
     }
     reports: dict[str, list[TableCount]] = {kind: [] for kind in settings}
+    pages_before = _pages(ctx)
     attempts_cut = cutoffs[RetentionKind.ATTEMPTS]
     executions_cut = cutoffs[RetentionKind.EXECUTIONS]
     if attempts_cut is not None:
@@ -192,18 +201,17 @@ def prune(
         KindReport(kind, settings[kind].retention, cutoffs[kind], tuple(reports[kind]))
         for kind in settings
     )
-    store_bytes = free_bytes = None
-    if ctx.db.is_sqlite:
-        with ctx.db.read() as conn:
-            store_bytes, free_bytes = repo.sqlite_pages(conn)
+    pages_after = _pages(ctx)
     report = PruneReport(
         dry_run=dry_run,
         started_at=started_at,
         seconds=round(time.monotonic() - clock, 3),
         batches=run.batches,
         kinds=kinds,
-        store_bytes=store_bytes,
-        free_bytes=free_bytes,
+        store_bytes_before=pages_before[0],
+        free_bytes_before=pages_before[1],
+        store_bytes=pages_after[0],
+        free_bytes=pages_after[1],
     )
     if not dry_run and report.rows:
         counts = {k.kind: {t.table: t.rows for t in k.tables if t.rows} for k in kinds}
