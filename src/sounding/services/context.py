@@ -187,8 +187,8 @@ class Context:
     def start(self) -> None:
         """What a server runs: the engine (resuming executions a stopped server left, its
         executor connected now so health reports workers), the scheduler on it and the
-        features' background parts (the usage flusher). Idempotent."""
-        from sounding.services import executors, features
+        features' background parts (the usage flusher) and the periodic prune. Idempotent."""
+        from sounding.services import executors, features, retention
         from sounding.services.scheduler import Scheduler
 
         with self._engine_lock:
@@ -202,6 +202,7 @@ class Context:
                 scheduler.start()
                 self._scheduler = scheduler
         features.start(self)
+        retention.start(self)
 
     def stop(self) -> None:
         """Stop what runs in the background, keeping the store open; parts start again on

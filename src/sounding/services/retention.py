@@ -30,16 +30,19 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sounding.config import Settings
+from sounding.domain.auth import Permission, Principal
 from sounding.domain.quality import parse_duration
 from sounding.domain.retention import (
     KindReport,
     KindSetting,
     PruneReport,
     RetentionKind,
+    RetentionState,
     TableCount,
 )
+from sounding.errors import ConflictError
 from sounding.services import features
-from sounding.services.context import Context
+from sounding.services.context import Context, RuntimePart
 from sounding.services.features import Prunable
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import retention as repo
@@ -228,3 +231,88 @@ def summary(report: PruneReport) -> str:
         f"Retention {verb} {report.rows} row(s) ({', '.join(parts) or 'nothing set'}) "
         f"in {report.seconds:.1f} s, {report.batches} batch(es)"
     )
+
+
+FIRST_RUN_SECONDS = 300.0  # a server's first prune: after start-up's own work has settled
+
+
+class RetentionJob(RuntimePart):
+    """The server's periodic prune (``ctx.part(RetentionJob)``, started by
+    :meth:`Context.start`): a thread that prunes every ``SOUNDING_RETENTION_INTERVAL``, the
+    first time 5 minutes after start (or one interval, if shorter). One prune at a time in a
+    process: a prune asked for through the API while one runs is refused (409).
+    :meth:`stop` ends a prune between two batches and the thread with it."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self._busy = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last: PruneReport | None = None
+
+    def start(self) -> None:
+        interval = interval_seconds(self._ctx.settings)
+        if interval is None or self._thread is not None:
+            return
+        self._thread = threading.Thread(
+            target=self._loop, args=(interval,), name="sounding-retention", daemon=True
+        )
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        return self._busy.locked()
+
+    def _loop(self, interval: float) -> None:
+        wait = min(FIRST_RUN_SECONDS, interval)
+        while not self._stop.wait(wait):
+            wait = interval
+            try:
+                self.run()
+            except ConflictError:  # one asked for through the API runs now
+                continue
+            except Exception:  # the next run tries again; the server goes on
+                logger.exception("The periodic prune failed")
+
+    def run(self, *, dry_run: bool = False, actor: str = "system") -> PruneReport:
+        """Prune now (or count, with ``dry_run``), unless a prune runs already (409)."""
+        if not self._busy.acquire(blocking=False):
+            raise ConflictError("A prune is running already: try again when it has finished")
+        try:
+            report = prune(self._ctx, dry_run=dry_run, stop=self._stop, actor=actor)
+        finally:
+            self._busy.release()
+        self.last = report
+        logger.info("%s", summary(report))
+        return report
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.join(timeout=30)
+
+
+def start(ctx: Context) -> None:
+    """Start the server's periodic prune (unless ``SOUNDING_RETENTION_INTERVAL`` is off)."""
+    ctx.part(RetentionJob).start()
+
+
+def state(ctx: Context, actor: Principal) -> RetentionState:
+    """The settings and this server's last prune."""
+    actor.require(Permission.ADMIN)
+    job = ctx.part(RetentionJob)
+    return RetentionState(
+        kinds=kind_settings(ctx.settings),
+        interval=ctx.settings.retention_interval,
+        interval_seconds=interval_seconds(ctx.settings),
+        batch_size=ctx.settings.retention_batch_size,
+        last=job.last,
+        running=job.running,
+    )
+
+
+def prune_now(ctx: Context, actor: Principal, *, dry_run: bool) -> PruneReport:
+    """A prune an administrator asked for (the API), through the server's one job."""
+    actor.require(Permission.ADMIN)
+    return ctx.part(RetentionJob).run(dry_run=dry_run, actor=actor.name)
