@@ -51,7 +51,9 @@ from sounding.store.tables_orchestration import execution_events, task_attempts
 
 logger = logging.getLogger(__name__)
 
-PAUSE_SECONDS = 0.005  # between two batches: the store's writer is free for others
+# between two batches the prune rests as long as the batch took (at least 5 ms): the store's
+# writer is free for others, and a prune takes at most about half of one core
+PAUSE_SECONDS = 0.005
 NEVER = "never"
 
 CORE_PRUNABLE: tuple[Prunable, ...] = (Prunable(RetentionKind.AUDIT, lambda: audit_log, "at"),)
@@ -102,13 +104,14 @@ class _Run:
         """Call ``take`` in write transactions until it deletes nothing (or we stop)."""
         total = 0
         while not self.stopped():
+            started = time.monotonic()
             with self.ctx.db.write() as conn:
                 gone = take(conn)
             if not gone:
                 break
             total += gone
             self.batches += 1
-            time.sleep(PAUSE_SECONDS)
+            time.sleep(max(PAUSE_SECONDS, time.monotonic() - started))
         return total
 
     def history(self, cutoff: datetime) -> list[TableCount]:
