@@ -15,6 +15,7 @@ from sounding.store.tables_orchestration import (
     execution_events,
     execution_leases,
     executions,
+    schedule_ticks,
     step_executions,
     task_attempts,
 )
@@ -97,6 +98,8 @@ def _build(ctx: Any) -> None:
             conn.execute(
                 sa.insert(usage_daily).values(asset_id=asset, day=day, kind="view", count=3)
             )
+        for at in (_days(400), _days(300), _days(250)):
+            conn.execute(sa.insert(schedule_ticks).values(workflow="w", tick_at=at, claimed_at=at))
         for at in (_days(400), _days(2)):
             conn.execute(sa.insert(search_queries).values(query="q", result_count=1, at=at))
             conn.execute(sa.insert(audit_log).values(at=at, actor="a", action="x", details={}))
@@ -141,6 +144,7 @@ EXPECTED = {
         "execution_events": 0,
         "step_executions": 3,
         "executions": 3,
+        "schedule_ticks": 2,  # of 3 old ticks, the workflow's latest stays
     },
     "usage": {"usage_daily": 1, "usage_users": 0, "search_queries": 1},
     "audit": {},  # never, by default
@@ -172,6 +176,8 @@ def test_prune_deletes_exactly_the_old_rows_and_keeps_running_ones(store: Any) -
             conn.execute(sa.select(task_attempts.c.execution_id).distinct()).scalars()
         )
         scan = conn.execute(sa.select(scan_runs.c.execution_id)).scalar_one()
+        ticks = conn.execute(sa.select(schedule_ticks.c.tick_at)).scalars().all()
+    assert ticks == [_days(250)]
     assert not any(x.startswith("old-") for x in left)
     # mid-age executions are kept (with their steps), without attempts
     assert {x[:4] for x in left} == {"mid-", "new-", "run-", "pau-"}
@@ -217,4 +223,5 @@ def test_executions_take_their_history_when_attempts_are_kept(store: Any) -> Non
         "execution_events": 3 * (TASKS + 2),
         "step_executions": 3,
         "executions": 3,
+        "schedule_ticks": 2,
     }

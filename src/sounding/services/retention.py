@@ -47,16 +47,21 @@ from sounding.services.features import Prunable
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import retention as repo
 from sounding.store.tables import audit_log
-from sounding.store.tables_orchestration import execution_events, task_attempts
+from sounding.store.tables_orchestration import execution_events, schedule_ticks, task_attempts
 
 logger = logging.getLogger(__name__)
 
 # between two batches the prune rests as long as the batch took (at least 5 ms): the store's
 # writer is free for others, and a prune takes at most about half of one core
 PAUSE_SECONDS = 0.005
+EXECUTIONS_PER_CHUNK = 200  # executions whose attempts and events are deleted together
 NEVER = "never"
 
-CORE_PRUNABLE: tuple[Prunable, ...] = (Prunable(RetentionKind.AUDIT, lambda: audit_log, "at"),)
+CORE_PRUNABLE: tuple[Prunable, ...] = (
+    # the ticks a schedule claimed (one per scheduled execution), but each workflow's latest
+    Prunable(RetentionKind.EXECUTIONS, lambda: schedule_ticks, "tick_at", repo.not_latest_tick),
+    Prunable(RetentionKind.AUDIT, lambda: audit_log, "at"),
+)
 
 
 def _setting(settings: Settings, kind: str) -> str:
@@ -83,8 +88,8 @@ def interval_seconds(settings: Settings) -> float | None:
     return parse_duration(text, "SOUNDING_RETENTION_INTERVAL")
 
 
-def _take_history(conn: Connection, *, table: sa.Table, cutoff: datetime, limit: int) -> int:
-    return repo.take_history(conn, table, cutoff, limit)
+def _take_history(conn: Connection, *, table: sa.Table, ids: list[str], limit: int) -> int:
+    return repo.take_history(conn, table, ids, limit)
 
 
 class _Run:
@@ -115,16 +120,23 @@ class _Run:
         return total
 
     def history(self, cutoff: datetime) -> list[TableCount]:
-        out = []
-        for table in (task_attempts, execution_events):
-            if self.dry_run:
-                with self.ctx.db.read() as conn:
-                    rows = repo.count_history(conn, table, cutoff)
-            else:
-                take = partial(_take_history, table=table, cutoff=cutoff, limit=self.batch)
-                rows = self.repeat(take)
-            out.append(TableCount(table.name, rows))
-        return out
+        """Attempts and events of the executions that finished before ``cutoff``: the
+        executions are walked in chunks, and each chunk's rows are deleted in batches."""
+        tables = (task_attempts, execution_events)
+        if self.dry_run:
+            with self.ctx.db.read() as conn:
+                return [TableCount(t.name, repo.count_history(conn, t, cutoff)) for t in tables]
+        totals = dict.fromkeys(tables, 0)
+        after = 0
+        while not self.stopped():
+            with self.ctx.db.read() as conn:
+                ids, after = repo.finished_chunk(conn, cutoff, after, EXECUTIONS_PER_CHUNK)
+            if not ids:
+                break
+            for table in tables:
+                take = partial(_take_history, table=table, ids=ids, limit=self.batch)
+                totals[table] += self.repeat(take)
+        return [TableCount(t.name, n) for t, n in totals.items()]
 
     def executions(self, cutoff: datetime, history_done: bool) -> list[TableCount]:
         """Old executions, after their attempts and events (unless the attempts kind already

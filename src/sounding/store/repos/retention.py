@@ -20,6 +20,7 @@ from sounding.store.tables import scan_runs
 from sounding.store.tables_orchestration import (
     execution_events,
     executions,
+    schedule_ticks,
     step_executions,
     task_attempts,
 )
@@ -41,13 +42,32 @@ def count_history(conn: Connection, table: sa.Table, cutoff: datetime) -> int:
     return int(conn.execute(query).scalar_one())
 
 
-def take_history(conn: Connection, table: sa.Table, cutoff: datetime, limit: int) -> int:
-    """Delete up to ``limit`` rows of ``table`` (attempts or events) of executions that
-    finished before ``cutoff``."""
+def finished_chunk(
+    conn: Connection, cutoff: datetime, after: int, limit: int
+) -> tuple[list[str], int]:
+    """Up to ``limit`` ids of executions that finished before ``cutoff``, in insertion order
+    after the one of ``pk`` ``after``; and the last one's ``pk`` (to go on from)."""
+    rows = conn.execute(
+        sa.select(executions.c.pk, executions.c.id)
+        .where(
+            executions.c.pk > after,
+            executions.c.status.in_(FINISHED_STATUSES),
+            executions.c.finished_at < cutoff,
+        )
+        .order_by(executions.c.pk)
+        .limit(limit)
+    ).all()
+    return [r.id for r in rows], (int(rows[-1].pk) if rows else after)
+
+
+def take_history(conn: Connection, table: sa.Table, ids: Sequence[str], limit: int) -> int:
+    """Delete up to ``limit`` rows of ``table`` (attempts or events) of the executions
+    ``ids`` (an index on ``execution_id`` finds them), if they are still finished."""
     keys = (
         conn.execute(
             sa.select(table.c.pk)
-            .where(table.c.execution_id.in_(finished_before(cutoff)))
+            .join(executions, executions.c.id == table.c.execution_id)
+            .where(table.c.execution_id.in_(ids), executions.c.status.in_(FINISHED_STATUSES))
             .limit(limit)
         )
         .scalars()
@@ -135,3 +155,12 @@ def sqlite_pages(conn: Connection) -> tuple[int, int]:
     pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
     free = int(conn.exec_driver_sql("PRAGMA freelist_count").scalar_one())
     return pages * size, free * size
+
+
+def not_latest_tick() -> sa.ColumnElement[bool]:
+    """A schedule tick with a later one of the same workflow: the scheduler reads each
+    workflow's latest tick, so that one always stays."""
+    later = schedule_ticks.alias("later")
+    return sa.exists().where(
+        later.c.workflow == schedule_ticks.c.workflow, later.c.tick_at > schedule_ticks.c.tick_at
+    )
