@@ -6,7 +6,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, PositiveFloat, SecretStr, field_validator, model_validator
+from pydantic import (
+    Field,
+    PositiveFloat,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from sounding.domain.quality import parse_duration
@@ -230,6 +237,45 @@ class Settings(BaseSettings):
 
     delivery_poll_seconds: float = Field(default=2.0, ge=0.05, le=300)
     """How often the server's delivery worker looks for deliveries that are due."""
+    retention_attempts: str = "30d"
+    """How long the task attempts and events of a finished execution are kept (``30d``,
+    ``12w``...; ``never`` keeps them). The execution and its steps stay until
+    ``retention_executions``."""
+
+    retention_executions: str = "180d"
+    """How long a finished execution is kept, with its steps, attempts, events and lease
+    (``never`` keeps them). Running, paused and queued executions are never pruned."""
+
+    retention_usage: str = "365d"
+    """How long daily usage counts and the search query log are kept (``never`` keeps them)."""
+
+    retention_audit: str = "never"
+    """How long audit log entries are kept (default ``never``: kept forever)."""
+
+    retention_interval: str = "1h"
+    """How often ``sounding serve`` prunes what is past its retention (first run a few minutes
+    after start); ``0`` or ``off`` disables the periodic prune (``sounding db prune`` still
+    works)."""
+
+    retention_batch_size: int = Field(default=1000, ge=10, le=10000)
+    """Rows one prune transaction deletes at most: each batch is its own short transaction, so
+    the API and the engine write between batches."""
+
+    @field_validator(
+        "retention_attempts", "retention_executions", "retention_usage", "retention_audit"
+    )
+    @classmethod
+    def _check_retention(cls, value: str, info: ValidationInfo) -> str:
+        if value.strip().lower() != "never":
+            parse_duration(value, f"SOUNDING_{str(info.field_name).upper()}")
+        return value
+
+    @field_validator("retention_interval")
+    @classmethod
+    def _check_retention_interval(cls, value: str) -> str:
+        if value.strip().lower() not in ("0", "off"):
+            parse_duration(value, "SOUNDING_RETENTION_INTERVAL")
+        return value
 
     def resolved_database_url(self) -> str:
         if self.database_url:

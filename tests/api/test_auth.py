@@ -223,6 +223,8 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
         None,
         "viewer",
     ),
+    ("GET", "/api/v1/admin/retention", "/api/v1/admin/retention", None, "admin"),
+    ("POST", "/api/v1/admin/retention/prune", "/api/v1/admin/retention/prune", None, "admin"),
     ("GET", "/api/v1/users", "/api/v1/users", None, "admin"),
     ("POST", "/api/v1/users", "/api/v1/users", {"name": "u9", "role": "viewer"}, "admin"),
     ("PATCH", "/api/v1/users/{name}", "/api/v1/users/viewer1", {"disabled": False}, "admin"),

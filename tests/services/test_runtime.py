@@ -66,7 +66,7 @@ def test_start_runs_the_server_parts_and_stop_ends_every_thread(ctx: Any, operat
     ctx.start()
     ctx.start()  # idempotent: one engine, one scheduler
     started = {t.name for t in _threads() - before}
-    assert {"sounding-engine", "sounding-usage-flush"} <= started
+    assert {"sounding-engine", "sounding-usage-flush", "sounding-retention"} <= started
     assert ctx.scheduler is not None and ctx.scheduler.running
     workflows.apply_workflow(ctx, operator, FLOW)
     run = workflows.execute(ctx, operator, "nightly")

@@ -361,6 +361,24 @@ def test_health_shows_queue_tasks_sources_executor_and_scheduler(site: Site) -> 
     assert 'hx-trigger="every 5s"' in page  # it refreshes itself
 
 
+def test_health_shows_retention_and_the_last_prune(site: Site) -> None:
+    admin = site.as_user("admin")
+    page = unescape(admin.get("/admin/health").text)
+    assert "Retention" in page
+    assert "Finished executions</th><td>kept 180d" in page
+    assert "Audit log</th><td>kept forever" in page
+    pruned = httpx.post(
+        f"{site.base}/api/v1/admin/retention/prune",
+        params={"dry_run": "true"},
+        headers=site.server.headers,
+        timeout=60,
+    )
+    assert pruned.status_code == 200, pruned.text
+    page = unescape(admin.get("/admin/health").text)
+    last = re.search(r'id="retention-last">(.*?)</td>', page)
+    assert last and "(dry run)" in last.group(1) and "executions 0" in last.group(1)
+
+
 def test_health_shows_a_running_execution_and_its_load_per_source(site: Site) -> None:
     """A workflow of the test's own (``adm-busy``) runs slow tasks on one source, one at a
     time: the page shows them running and queued, as the API does; then it is cancelled."""

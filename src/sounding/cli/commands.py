@@ -159,7 +159,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "db": LazyCommand(
         "sounding.cli.db_cmd",
         "db_app",
-        "The store's schema: check it is current, upgrade it.",
+        "The store's schema (check it is current, upgrade it) and its history (prune it).",
     ),
     "backup": LazyCommand(
         "sounding.cli.db_cmd",

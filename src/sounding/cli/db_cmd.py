@@ -1,4 +1,4 @@
-"""``sounding db check|upgrade``, ``sounding backup FILE`` and ``sounding restore FILE``."""
+"""``sounding db check|upgrade|prune``, ``sounding backup FILE`` and ``sounding restore FILE``."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ from typing import Annotated
 
 import typer
 
-from sounding.cli.output import EXIT_FAILURE, err_console, say
-from sounding.cli.state import describe_store, settings
+from sounding.cli.output import EXIT_FAILURE, err_console, print_json, print_table, say
+from sounding.cli.state import describe_store, open_context, settings
 from sounding.services import backup as backups
 
 db_app = typer.Typer(
-    help="The store's schema: check it is current, upgrade it.", no_args_is_help=True
+    help="The store's schema (check it is current, upgrade it) and its history (prune it).",
+    no_args_is_help=True,
 )
 
 
@@ -48,6 +49,45 @@ def upgrade() -> None:
         say(f"Applied migrations: {', '.join(applied)}")
     else:
         say(f"The store {describe_store(s)} is current: nothing to apply")
+
+
+def _mb(value: int | None) -> str:
+    return "" if value is None else f"{value / 1_000_000:.1f} MB"
+
+
+@db_app.command("prune")
+def prune(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would be deleted; delete nothing")
+    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Delete the history past its retention (SOUNDING_RETENTION_*), in short batches.
+
+    Safe while the server runs: each batch is its own short transaction. Running, paused and
+    queued executions are never touched."""
+    from sounding.services import retention
+
+    with open_context() as ctx:
+        report = retention.prune(ctx, dry_run=dry_run, actor="cli")
+    if json_out:
+        print_json(report)
+        return
+    rows: list[dict[str, object]] = []
+    for k in report.kinds:
+        kept = ({"table": "(kept)", "rows": 0},)  # a kind kept forever: no cutoff
+        for t in [{"table": t.table, "rows": t.rows} for t in k.tables] or kept:
+            rows.append({"kind": k.kind, "retention": k.retention, "cutoff": k.cutoff, **t})
+    title = "Would delete (dry run)" if dry_run else "Deleted"
+    fmt = {"cutoff": lambda v: "" if v is None else f"{v:%Y-%m-%d %H:%M} UTC"}
+    print_table(rows, ["kind", "retention", "cutoff", "table", "rows"], title=title, fmt=fmt)
+    say(retention.summary(report))
+    if report.store_bytes is not None:
+        say(
+            f"Store: {_mb(report.store_bytes_before)} before, {_mb(report.store_bytes)} after; "
+            f"free pages {_mb(report.free_bytes_before)} before, {_mb(report.free_bytes)} after "
+            "(reused by later writes; `VACUUM` on a stopped server gives them back to the disk)"
+        )
 
 
 def backup(

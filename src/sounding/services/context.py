@@ -187,8 +187,9 @@ class Context:
     def start(self) -> None:
         """What a server runs: the engine (resuming executions a stopped server left, its
         executor connected now so health reports workers), the scheduler on it, the
-        features' background parts (the usage flusher) and the delivery worker. Idempotent."""
-        from sounding.services import executors, features
+        features' background parts (the usage flusher), the delivery worker and the periodic
+        prune. Idempotent."""
+        from sounding.services import executors, features, retention
         from sounding.services.scheduler import Scheduler
 
         with self._engine_lock:
@@ -205,6 +206,7 @@ class Context:
         from sounding.services.delivery_worker import DeliveryWorker
 
         self.part(DeliveryWorker).start()  # sends the deliveries outbox (webhooks, e-mail)
+        retention.start(self)
 
     def stop(self) -> None:
         """Stop what runs in the background, keeping the store open; parts start again on

@@ -152,6 +152,20 @@ class CatalogRecords:
 
 
 @dataclass(frozen=True, slots=True)
+class Prunable:
+    """A table whose old rows retention deletes (``services/retention.py``): the rows whose
+    ``at`` column (a timestamp or a date) is older than the cutoff of ``kind`` (a
+    :class:`~sounding.services.retention.RetentionKind` value: ``usage``, ``audit``...), and,
+    with ``only``, that also match it (e.g. delivered rows only). Its primary key (one column
+    or several) picks each batch."""
+
+    kind: str
+    table: Callable[[], sa.Table]
+    at: str  # the column holding the row's time
+    only: Callable[[], sa.ColumnElement[bool]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Feature:
     """What one feature contributes to the runtime and the core's combined views.
 
@@ -177,6 +191,7 @@ class Feature:
     - ``catalog_records``: its kinds of record in the catalog export and import.
     - ``check_asset_properties``: the custom properties stored on an asset, checked against
       their typed definitions (custom properties).
+    - ``prunable``: its tables that grow per event, pruned past their kind's retention.
     """
 
     name: str
@@ -195,6 +210,7 @@ class Feature:
     check_asset_tags: TagCheck | None = None
     catalog_records: Callable[[], tuple[CatalogRecords, ...]] | None = None
     check_asset_properties: PropertyCheck | None = None
+    prunable: tuple[Prunable, ...] = ()
 
 
 @cache
@@ -228,6 +244,11 @@ def flush(ctx: Context) -> None:
     for feature in load():
         if feature.flush is not None:
             feature.flush(ctx)
+
+
+def prunable() -> tuple[Prunable, ...]:
+    """Every feature's tables that retention prunes."""
+    return tuple(p for f in load() for p in f.prunable)
 
 
 def coverage() -> tuple[CoverageQuery, ...]:

@@ -35,7 +35,7 @@ from sounding.errors import (
 )
 from sounding.features.accounts import service as accounts
 from sounding.features.accounts import web_sessions
-from sounding.services import health
+from sounding.services import health, retention
 from sounding.ui.deps import CtxDep, UiAdmin
 from sounding.ui.render import render
 
@@ -420,4 +420,5 @@ def audit(
 @router.get("/admin/health")
 def system_health(request: Request, ctx: CtxDep, web: UiAdmin) -> Response:
     found = health.runtime_health(ctx, web.principal)
-    return _admin_page(request, web, "admin/health.html", {"health": found})
+    kept = retention.state(ctx, web.principal)
+    return _admin_page(request, web, "admin/health.html", {"health": found, "retention": kept})

@@ -35,6 +35,7 @@ ROUTES: tuple[str, ...] = (
     "sounding.api.routes.assets",
     "sounding.api.routes.accounts",
     "sounding.api.routes.policies",
+    "sounding.api.routes.retention",
 )
 
 

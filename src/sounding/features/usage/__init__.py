@@ -12,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from sounding.services.features import AnalyticsWindow, Feature, SearchFields
+from sounding.services.features import AnalyticsWindow, Feature, Prunable, SearchFields
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from sqlalchemy.engine import Connection
 
     from sounding.services.context import Context
@@ -53,6 +54,21 @@ def _search_fields(
     return SearchFields(popularity=repo.popularity_for(conn, asset_ids))
 
 
+def _table(name: str) -> sa.Table:
+    from sounding.features.usage import tables
+
+    table: sa.Table = getattr(tables, name)
+    return table
+
+
+# daily counts by asset, the distinct users behind them, and the search query log
+PRUNABLE = (
+    Prunable("usage", lambda: _table("usage_daily"), "day"),
+    Prunable("usage", lambda: _table("usage_users"), "day"),
+    Prunable("usage", lambda: _table("search_queries"), "at"),
+)
+
+
 FEATURE = Feature(
     "usage",
     start=_start,
@@ -60,4 +76,5 @@ FEATURE = Feature(
     analytics=_analytics,
     metrics=_metrics,
     search_fields=_search_fields,
+    prunable=PRUNABLE,
 )
