@@ -28,9 +28,12 @@ from sounding.domain.dialects import (
 from sounding.domain.dialects.sqlite import SQLITE
 from sounding.domain.profiling import SamplePolicy
 from sounding.domain.quality import QueryTarget, validate_rule
+from sounding.errors import InvalidInputError, UnsupportedSourceError
 from sounding.features.quality import checks as quality_sql
+from sounding.lineage.dbt import adapter_dialect
 from sounding.lineage.dialects import dialect_spec
 from sounding.services.lineage import dialect_of
+from sounding.ui.sources import kind_form
 from tests.connectors.helpers import open_source
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "connectors.md"
@@ -66,6 +69,10 @@ def test_every_registered_dialect_is_complete(dialect: Dialect) -> None:
                 continue
             assert value is not None and value != "", f"{dialect.name}.{f.name} is not set"
     assert dialect.schemes and dialect.schemes[0] == dialect.name
+    assert dialect.examples, f"{dialect.name}.examples: no example URL for forms and messages"
+    for example in dialect.examples:  # each example is a URL of this backend a connector takes
+        assert dialect_for(example) is dialect, example
+        assert default_registry().factory_for(example.replace("/absolute/", "/")) is not None
     assert (dialect.driver is None) == (dialect.connector is None)  # SQLAlchemy: both or neither
     for template in (dialect.profiling.length, dialect.profiling.epoch):
         assert "{}" in template
@@ -129,6 +136,7 @@ TOY = Dialect(
     connector="sounding.connectors.sql_sqlite:BACKEND",  # its catalog, engine and sampling
     # lengths in bytes of UTF-16, say: a spelling of its own that a profile shows
     profiling=ProfilingSql(float_type="REAL", length="(2 * length({}))", epoch="julianday({})"),
+    examples=("toysql:////absolute/path/toy.db",),
 )
 
 
@@ -161,6 +169,26 @@ def test_a_dialect_registered_later_is_picked_up_everywhere(toy: Dialect, tmp_pa
         profile = source.profile(ref, described.columns, SamplePolicy())  # type: ignore[attr-defined]
     assert rows == [(3, 1)]  # three rows, one ("b2") failing
     assert profile.row_count == 3 and profile.columns[0].max_length == 4  # the toy's length
+
+
+def test_a_dialect_registered_later_is_offered_in_forms_and_messages(
+    toy: Dialect, tmp_path: Path
+) -> None:
+    """Its title and example URL where users pick a backend or typed a wrong URL, and its
+    sqlglot dialect for a dbt project on it: no list to edit outside its record."""
+    form = kind_form("sql")
+    assert "ToySQL" in form.label and "toysql:////absolute/path/toy.db" in form.examples
+    assert "PostgreSQL" in form.label  # the built-ins stay
+    with pytest.raises(UnsupportedSourceError) as wrong:
+        default_registry().factory_for("nosuchdb://h/x")
+    assert "toysql:////absolute/path/toy.db" in wrong.value.message
+    with pytest.raises(UnsupportedSourceError) as malformed:
+        SQL_FACTORY.check_url("toysql://h:port/x")
+    assert "toysql:////absolute/path/toy.db" in malformed.value.message
+    with pytest.raises(InvalidInputError, match="ToySQL file not found"):
+        SQL_FACTORY.resolve_url(f"toysql:///{tmp_path / 'missing.db'}")
+    assert adapter_dialect("toysql") == "sqlite"  # dbt's adapter type named like the backend
+    assert adapter_dialect("snowflake") == "snowflake" and adapter_dialect("") == "ansi"
 
 
 def test_a_backend_nobody_registered_gets_standard_sql() -> None:

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sounding.domain.dialects import dialect_for
 from sounding.errors import InvalidInputError, ParseError
 
-ADAPTER_DIALECTS = {
+ADAPTER_DIALECTS = {  # dbt adapter type -> sqlglot dialect; else a registered backend's
     "postgres": "postgres",
     "redshift": "redshift",
     "snowflake": "snowflake",
@@ -76,4 +77,13 @@ def read_manifest(path: Path) -> DbtManifest:
         )
         sql = node.get("compiled_code") or node.get("compiled_sql")
         models.append(DbtModel(uid, relations[uid], deps, sql))
-    return DbtManifest(ADAPTER_DIALECTS.get(adapter, "ansi"), tuple(models))
+    return DbtManifest(adapter_dialect(adapter), tuple(models))
+
+
+def adapter_dialect(adapter: str) -> str:
+    """The sqlglot dialect of a dbt adapter type: a known adapter's, else the registered SQL
+    backend of that name's (a new backend's adapter needs no entry here), else ansi."""
+    if adapter in ADAPTER_DIALECTS:
+        return ADAPTER_DIALECTS[adapter]
+    backend = dialect_for(adapter)
+    return backend.sqlglot if backend is not None and backend.sqlglot else "ansi"
