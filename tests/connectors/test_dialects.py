@@ -189,6 +189,9 @@ def test_a_dialect_registered_later_is_offered_in_forms_and_messages(
         SQL_FACTORY.resolve_url(f"toysql:///{tmp_path / 'missing.db'}")
     assert adapter_dialect("toysql") == "sqlite"  # dbt's adapter type named like the backend
     assert adapter_dialect("snowflake") == "snowflake" and adapter_dialect("") == "ansi"
+    for dbt_adapter, sqlglot_name in [("postgres", "postgres"), ("duckdb", "duckdb"),
+                                      ("mysql", "mysql"), ("sqlite", "sqlite")]:  # fmt: skip
+        assert adapter_dialect(dbt_adapter) == sqlglot_name  # the built-ins' records
 
 
 def test_a_backend_nobody_registered_gets_standard_sql() -> None:

@@ -11,16 +11,12 @@ from typing import Any
 from sounding.domain.dialects import dialect_for
 from sounding.errors import InvalidInputError, ParseError
 
-ADAPTER_DIALECTS = {  # dbt adapter type -> sqlglot dialect; else a registered backend's
-    "postgres": "postgres",
+ADAPTER_DIALECTS = {  # dbt adapters that are not a Sounding backend -> sqlglot dialect
     "redshift": "redshift",
     "snowflake": "snowflake",
     "bigquery": "bigquery",
     "databricks": "databricks",
     "spark": "sparksql",
-    "duckdb": "duckdb",
-    "mysql": "mysql",
-    "sqlite": "sqlite",
     "trino": "trino",
     "sqlserver": "tsql",
     "oracle": "oracle",
