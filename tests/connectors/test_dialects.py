@@ -107,7 +107,10 @@ def test_every_documented_source_url_has_a_connector_and_a_dialect(url: str) -> 
     "dialect", [d for d in registered_dialects() if d.driver], ids=lambda d: d.name
 )
 def test_every_sqlalchemy_scheme_is_taken_by_the_sql_connector(dialect: Dialect) -> None:
-    assert backend_for(dialect).dialect is dialect  # its module's catalog, engine, sampling
+    # the hooks it names (catalog, engine, sampling): its own module's, or a built-in's it
+    # speaks the protocol and catalog of (a backend made from PostgreSQL's record, say)
+    hooks = backend_for(dialect)
+    assert hooks.dialect.connector == dialect.connector
     for scheme in dialect.schemes:
         url = f"{scheme}:///x.db" if dialect.local_file else f"{scheme}://u@h/db"
         assert SQL_FACTORY.accepts(url)
@@ -206,3 +209,27 @@ def test_a_taken_name_cannot_be_registered_twice(toy: Dialect) -> None:
         register_dialect(toy)
     with pytest.raises(ValueError, match="sqlite"):
         register_dialect(dataclasses.replace(SQLITE, name="sqlite2"))
+
+
+def test_a_backend_made_from_a_builtins_record_passes_the_same_checks() -> None:
+    """A wire-compatible engine (here one speaking PostgreSQL's protocol and catalog) is one
+    record copied from the built-in's, with its own names, port and example."""
+    from sounding.domain.dialects.postgresql import POSTGRESQL
+
+    copy = dataclasses.replace(
+        POSTGRESQL,
+        name="cockroachdb",
+        title="CockroachDB",
+        schemes=("cockroachdb",),
+        default_port=26257,
+        openlineage="cockroachdb",
+        examples=("cockroachdb://user@host:26257/dbname",),
+    )
+    register_dialect(copy)
+    try:
+        test_every_registered_dialect_is_complete(copy)
+        test_every_sqlalchemy_scheme_is_taken_by_the_sql_connector(copy)
+        assert "CockroachDB" in kind_form("sql").label
+        assert dialect_of({"url_redacted": "cockroachdb://u@h/db"}) == "postgres"
+    finally:
+        unregister_dialect(copy.name)
