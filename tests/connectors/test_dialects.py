@@ -211,9 +211,10 @@ def test_a_taken_name_cannot_be_registered_twice(toy: Dialect) -> None:
         register_dialect(dataclasses.replace(SQLITE, name="sqlite2"))
 
 
-def test_a_backend_made_from_a_builtins_record_passes_the_same_checks() -> None:
-    """A wire-compatible engine (here one speaking PostgreSQL's protocol and catalog) is one
-    record copied from the built-in's, with its own names, port and example."""
+@pytest.fixture
+def wire_compatible() -> Iterator[Dialect]:
+    """A wire-compatible engine (one speaking PostgreSQL's protocol and catalog): one record
+    copied from the built-in's, with its own names, port and example."""
     from sounding.domain.dialects.postgresql import POSTGRESQL
 
     copy = dataclasses.replace(
@@ -226,10 +227,40 @@ def test_a_backend_made_from_a_builtins_record_passes_the_same_checks() -> None:
         examples=("cockroachdb://user@host:26257/dbname",),
     )
     register_dialect(copy)
-    try:
-        test_every_registered_dialect_is_complete(copy)
-        test_every_sqlalchemy_scheme_is_taken_by_the_sql_connector(copy)
-        assert "CockroachDB" in kind_form("sql").label
-        assert dialect_of({"url_redacted": "cockroachdb://u@h/db"}) == "postgres"
-    finally:
-        unregister_dialect(copy.name)
+    yield copy
+    unregister_dialect(copy.name)
+
+
+def test_a_backend_made_from_a_builtins_record_passes_the_same_checks(
+    wire_compatible: Dialect,
+) -> None:
+    test_every_registered_dialect_is_complete(wire_compatible)
+    test_every_sqlalchemy_scheme_is_taken_by_the_sql_connector(wire_compatible)
+    assert "CockroachDB" in kind_form("sql").label
+    assert dialect_of({"url_redacted": "cockroachdb://u@h/db"}) == "postgres"
+
+
+@pytest.mark.postgres
+def test_a_backend_made_from_a_builtins_record_reads_a_real_server(
+    wire_compatible: Dialect, postgres_url: str
+) -> None:
+    """Through its own scheme, on a PostgreSQL server: discovered, profiled, quality-checked
+    with the record's name on its targets."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE codes (code text)")
+        conn.exec_driver_sql("INSERT INTO codes VALUES ('A1'), ('b2'), ('C3')")
+    engine.dispose()
+    url = "cockroachdb://" + postgres_url.split("://", 1)[1]
+    rule = validate_rule({"kind": "regex", "column": "code", "pattern": "^[A-Z]"})
+    with open_source(url) as source:
+        (ref,) = source.list_objects()
+        (described,) = source.describe([ref])
+        assert isinstance(described, DiscoveredObject)
+        profile = source.profile(ref, described.columns, SamplePolicy())  # type: ignore[attr-defined]
+        target = source.quality_target(ref)  # type: ignore[attr-defined]
+        _, rows = source.run_quality_query(quality_sql.aggregate_query(target, [rule]).sql)  # type: ignore[attr-defined]
+    assert ref.path[-2:] == ("public", "codes") and target.dialect == "cockroachdb"
+    assert profile.row_count == 3 and rows == [(3, 1)]
