@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from sounding.testing.corpora import corpora_dir
+from tests.factories import fresh_database_name
 
 CORPORA = corpora_dir(Path(__file__).resolve().parents[1])
 SAMPLE_DBS = CORPORA / "sample_dbs"
@@ -90,7 +90,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _fresh_database(server_url: str, quote: str) -> Iterator[str]:
-    name = f"sounding_test_{uuid.uuid4().hex[:10]}"
+    name = fresh_database_name()
     admin = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE {quote}{name}{quote}")

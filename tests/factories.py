@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
+
+
+def fresh_database_name(kind: str = "test") -> str:
+    """A new, unique name for a database a test creates on a shared server:
+    ``$SOUNDING_TEST_DATABASE_PREFIX`` (default ``sounding_``), the kind, random hex. Several
+    runs sharing one server each set their own prefix to tell their databases apart."""
+    prefix = os.environ.get("SOUNDING_TEST_DATABASE_PREFIX") or "sounding_"
+    return f"{prefix}{kind}_{uuid.uuid4().hex[:10]}"
+
 
 SHOP_DDL = """
 CREATE TABLE customers (id INTEGER PRIMARY KEY, email TEXT NOT NULL, name TEXT);

@@ -28,9 +28,12 @@ from sounding.domain.dialects import (
 from sounding.domain.dialects.sqlite import SQLITE
 from sounding.domain.profiling import SamplePolicy
 from sounding.domain.quality import QueryTarget, validate_rule
+from sounding.errors import InvalidInputError, UnsupportedSourceError
 from sounding.features.quality import checks as quality_sql
+from sounding.lineage.dbt import adapter_dialect
 from sounding.lineage.dialects import dialect_spec
 from sounding.services.lineage import dialect_of
+from sounding.ui.sources import kind_form
 from tests.connectors.helpers import open_source
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "connectors.md"
@@ -66,6 +69,10 @@ def test_every_registered_dialect_is_complete(dialect: Dialect) -> None:
                 continue
             assert value is not None and value != "", f"{dialect.name}.{f.name} is not set"
     assert dialect.schemes and dialect.schemes[0] == dialect.name
+    assert dialect.examples, f"{dialect.name}.examples: no example URL for forms and messages"
+    for example in dialect.examples:  # each example is a URL of this backend a connector takes
+        assert dialect_for(example) is dialect, example
+        assert default_registry().factory_for(example.replace("/absolute/", "/")) is not None
     assert (dialect.driver is None) == (dialect.connector is None)  # SQLAlchemy: both or neither
     for template in (dialect.profiling.length, dialect.profiling.epoch):
         assert "{}" in template
@@ -100,7 +107,10 @@ def test_every_documented_source_url_has_a_connector_and_a_dialect(url: str) -> 
     "dialect", [d for d in registered_dialects() if d.driver], ids=lambda d: d.name
 )
 def test_every_sqlalchemy_scheme_is_taken_by_the_sql_connector(dialect: Dialect) -> None:
-    assert backend_for(dialect).dialect is dialect  # its module's catalog, engine, sampling
+    # the hooks it names (catalog, engine, sampling): its own module's, or a built-in's it
+    # speaks the protocol and catalog of (a backend made from PostgreSQL's record, say)
+    hooks = backend_for(dialect)
+    assert hooks.dialect.connector == dialect.connector
     for scheme in dialect.schemes:
         url = f"{scheme}:///x.db" if dialect.local_file else f"{scheme}://u@h/db"
         assert SQL_FACTORY.accepts(url)
@@ -129,6 +139,7 @@ TOY = Dialect(
     connector="sounding.connectors.sql_sqlite:BACKEND",  # its catalog, engine and sampling
     # lengths in bytes of UTF-16, say: a spelling of its own that a profile shows
     profiling=ProfilingSql(float_type="REAL", length="(2 * length({}))", epoch="julianday({})"),
+    examples=("toysql:////absolute/path/toy.db",),
 )
 
 
@@ -163,6 +174,29 @@ def test_a_dialect_registered_later_is_picked_up_everywhere(toy: Dialect, tmp_pa
     assert profile.row_count == 3 and profile.columns[0].max_length == 4  # the toy's length
 
 
+def test_a_dialect_registered_later_is_offered_in_forms_and_messages(
+    toy: Dialect, tmp_path: Path
+) -> None:
+    """Its title and example URL where users pick a backend or typed a wrong URL, and its
+    sqlglot dialect for a dbt project on it: no list to edit outside its record."""
+    form = kind_form("sql")
+    assert "ToySQL" in form.label and "toysql:////absolute/path/toy.db" in form.examples
+    assert "PostgreSQL" in form.label  # the built-ins stay
+    with pytest.raises(UnsupportedSourceError) as wrong:
+        default_registry().factory_for("nosuchdb://h/x")
+    assert "toysql:////absolute/path/toy.db" in wrong.value.message
+    with pytest.raises(UnsupportedSourceError) as malformed:
+        SQL_FACTORY.check_url("toysql://h:port/x")
+    assert "toysql:////absolute/path/toy.db" in malformed.value.message
+    with pytest.raises(InvalidInputError, match="ToySQL file not found"):
+        SQL_FACTORY.resolve_url(f"toysql:///{tmp_path / 'missing.db'}")
+    assert adapter_dialect("toysql") == "sqlite"  # dbt's adapter type named like the backend
+    assert adapter_dialect("snowflake") == "snowflake" and adapter_dialect("") == "ansi"
+    for dbt_adapter, sqlglot_name in [("postgres", "postgres"), ("duckdb", "duckdb"),
+                                      ("mysql", "mysql"), ("sqlite", "sqlite")]:  # fmt: skip
+        assert adapter_dialect(dbt_adapter) == sqlglot_name  # the built-ins' records
+
+
 def test_a_backend_nobody_registered_gets_standard_sql() -> None:
     rule = validate_rule({"kind": "regex", "column": "c", "pattern": "x"})
     plan = quality_sql.aggregate_query(QueryTarget("oracle", '"T"'), [rule])
@@ -175,3 +209,58 @@ def test_a_taken_name_cannot_be_registered_twice(toy: Dialect) -> None:
         register_dialect(toy)
     with pytest.raises(ValueError, match="sqlite"):
         register_dialect(dataclasses.replace(SQLITE, name="sqlite2"))
+
+
+@pytest.fixture
+def wire_compatible() -> Iterator[Dialect]:
+    """A wire-compatible engine (one speaking PostgreSQL's protocol and catalog): one record
+    copied from the built-in's, with its own names, port and example."""
+    from sounding.domain.dialects.postgresql import POSTGRESQL
+
+    copy = dataclasses.replace(
+        POSTGRESQL,
+        name="cockroachdb",
+        title="CockroachDB",
+        schemes=("cockroachdb",),
+        default_port=26257,
+        openlineage="cockroachdb",
+        examples=("cockroachdb://user@host:26257/dbname",),
+    )
+    register_dialect(copy)
+    yield copy
+    unregister_dialect(copy.name)
+
+
+def test_a_backend_made_from_a_builtins_record_passes_the_same_checks(
+    wire_compatible: Dialect,
+) -> None:
+    test_every_registered_dialect_is_complete(wire_compatible)
+    test_every_sqlalchemy_scheme_is_taken_by_the_sql_connector(wire_compatible)
+    assert "CockroachDB" in kind_form("sql").label
+    assert dialect_of({"url_redacted": "cockroachdb://u@h/db"}) == "postgres"
+
+
+@pytest.mark.postgres
+def test_a_backend_made_from_a_builtins_record_reads_a_real_server(
+    wire_compatible: Dialect, postgres_url: str
+) -> None:
+    """Through its own scheme, on a PostgreSQL server: discovered, profiled, quality-checked
+    with the record's name on its targets."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE codes (code text)")
+        conn.exec_driver_sql("INSERT INTO codes VALUES ('A1'), ('b2'), ('C3')")
+    engine.dispose()
+    url = "cockroachdb://" + postgres_url.split("://", 1)[1]
+    rule = validate_rule({"kind": "regex", "column": "code", "pattern": "^[A-Z]"})
+    with open_source(url) as source:
+        (ref,) = source.list_objects()
+        (described,) = source.describe([ref])
+        assert isinstance(described, DiscoveredObject)
+        profile = source.profile(ref, described.columns, SamplePolicy())  # type: ignore[attr-defined]
+        target = source.quality_target(ref)  # type: ignore[attr-defined]
+        _, rows = source.run_quality_query(quality_sql.aggregate_query(target, [rule]).sql)  # type: ignore[attr-defined]
+    assert ref.path[-2:] == ("public", "codes") and target.dialect == "cockroachdb"
+    assert profile.row_count == 3 and rows == [(3, 1)]

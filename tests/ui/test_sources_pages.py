@@ -17,6 +17,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
+from sounding.domain.dialects import url_examples
 from tests.ui.site import Site
 
 pytestmark = pytest.mark.slow
@@ -340,3 +341,14 @@ def test_the_forms_test_what_they_hold_before_saving(site: Site, tmp_path: Path)
     vtoken = site.csrf(viewer, "/sources")
     assert viewer.post("/sources/_test", data={"url": f"sqlite:///{db}",
                        "csrf_token": vtoken}).status_code == 403  # fmt: skip
+
+
+def test_the_kinds_page_lists_every_registered_sql_backend(site: Site) -> None:
+    """The SQL form's backends and example URLs come from the dialect registry."""
+    admin = site.login("admin")
+    kinds = _text(admin.get("/sources/_new"))
+    assert "SQL database (SQLite, PostgreSQL, MySQL/MariaDB)" in kinds
+    for example in url_examples(sql_connector=True):
+        assert example in kinds
+    form = _text(admin.get("/sources/_new?kind=sql"))
+    assert "postgresql://user@host:5432/dbname" in form

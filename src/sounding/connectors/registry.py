@@ -9,6 +9,7 @@ from contextvars import ContextVar
 from importlib.metadata import entry_points
 
 from sounding.connectors.base import Connector, ConnectorFactory, SourceConfig
+from sounding.domain.dialects import url_examples
 from sounding.errors import UnsupportedSourceError
 
 logger = logging.getLogger(__name__)
@@ -67,8 +68,7 @@ class ConnectorRegistry:
                 return factory
         raise UnsupportedSourceError(
             f"No connector accepts URL {url!r}. Known kinds: {', '.join(self.kinds)}. "
-            "Examples: sqlite:///path.db, postgresql://user@host/db, "
-            "mysql+pymysql://user@host/db, duckdb:///file.duckdb, file:///path/to/dir",
+            f"Examples: {', '.join(url_examples())}",
             url=url,
         )
 

@@ -34,7 +34,7 @@ from sounding.connectors.sql_catalog import (
 )
 from sounding.domain.assets import AssetType, DiscoveredColumn, ObjectRef, QueryLogEntry
 from sounding.domain.credentials import redact, secret_values
-from sounding.domain.dialects import Dialect, dialect_for, get_dialect, scheme_of
+from sounding.domain.dialects import Dialect, dialect_for, get_dialect, scheme_of, url_examples
 from sounding.domain.profiling import SamplePolicy, TableProfile
 from sounding.domain.quality import QueryTarget
 from sounding.errors import (
@@ -47,9 +47,10 @@ from sounding.errors import (
 
 logger = logging.getLogger(__name__)
 
-_EXAMPLES = (
-    "sqlite:///path/to/file.db, postgresql://user@host:5432/dbname, mysql://user@host:3306/dbname"
-)
+
+def _examples() -> str:
+    """The registered SQL backends' example URLs (a plugin's included)."""
+    return ", ".join(url_examples(sql_connector=True))
 
 
 def sql_dialect(url: str) -> Dialect | None:
@@ -66,7 +67,7 @@ def normalize_url(url: str) -> sa.URL:
     """Parse a source URL and pick our driver; raise UnsupportedSourceError when malformed."""
     dialect = sql_dialect(url)
     if dialect is None or dialect.driver is None:
-        raise UnsupportedSourceError(f"Not a SQL database URL. Examples: {_EXAMPLES}", url=url)
+        raise UnsupportedSourceError(f"Not a SQL database URL. Examples: {_examples()}", url=url)
     backend = scheme_of(url)
     driver = url.split("://", 1)[0].partition("+")[2].lower()
     drivername = dialect.driver
@@ -82,12 +83,12 @@ def normalize_url(url: str) -> sa.URL:
     except ValueError as exc:  # SQLAlchemy parses the port with int()
         raise UnsupportedSourceError(
             f"Malformed database URL: the host's port must be a number from 1 to 65535 "
-            f"(host:5432). Examples: {_EXAMPLES}",
+            f"(host:5432). Examples: {_examples()}",
             url=url,
         ) from exc
     except sa.exc.ArgumentError as exc:
         raise UnsupportedSourceError(
-            f"Malformed database URL ({exc}). Examples: {_EXAMPLES}", url=url
+            f"Malformed database URL ({exc}). Examples: {_examples()}", url=url
         ) from exc
     if port is not None and not 0 < port < 65536:
         raise UnsupportedSourceError(f"Port {port} is out of range (1-65535)", url=url)
@@ -347,22 +348,22 @@ class SqlConnectorFactory:
         return SqlConnector(config, normalize_url(config.url), sql_dialect(config.url))
 
     def local_paths(self, url: str) -> list[Path]:
-        parsed = normalize_url(url)
-        if not get_dialect(parsed.get_backend_name()).local_file or not parsed.database:
+        parsed, dialect = normalize_url(url), sql_dialect(url)
+        if dialect is None or not dialect.local_file or not parsed.database:
             return []
         return [Path(parsed.database).expanduser().resolve()]
 
     def resolve_url(self, url: str) -> str:
-        """A SQLite URL with its file absolute (it must exist: SQLite would create an empty
-        one); any other database URL unchanged."""
-        parsed = normalize_url(url)
-        if not get_dialect(parsed.get_backend_name()).local_file or not parsed.database:
+        """A local file's URL (SQLite) with its file absolute (it must exist: SQLite would
+        create an empty one); any other database URL unchanged."""
+        parsed, dialect = normalize_url(url), sql_dialect(url)  # the URL's: a plugin's own title
+        if dialect is None or not dialect.local_file or not parsed.database:
             return url
         if parsed.database.startswith("file:"):  # a URI filename: left as given
             return url
         path = Path(parsed.database).expanduser().resolve()
         if not path.is_file():
-            raise missing_path("SQLite file", path)
+            raise missing_path(f"{dialect.title} file", path)
         return sa.make_url(url).set(database=str(path)).render_as_string(hide_password=False)
 
 

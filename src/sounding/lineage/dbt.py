@@ -8,18 +8,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sounding.domain.dialects import dialect_for
 from sounding.errors import InvalidInputError, ParseError
 
-ADAPTER_DIALECTS = {
-    "postgres": "postgres",
+ADAPTER_DIALECTS = {  # dbt adapters that are not a Sounding backend -> sqlglot dialect
     "redshift": "redshift",
     "snowflake": "snowflake",
     "bigquery": "bigquery",
     "databricks": "databricks",
     "spark": "sparksql",
-    "duckdb": "duckdb",
-    "mysql": "mysql",
-    "sqlite": "sqlite",
     "trino": "trino",
     "sqlserver": "tsql",
     "oracle": "oracle",
@@ -76,4 +73,13 @@ def read_manifest(path: Path) -> DbtManifest:
         )
         sql = node.get("compiled_code") or node.get("compiled_sql")
         models.append(DbtModel(uid, relations[uid], deps, sql))
-    return DbtManifest(ADAPTER_DIALECTS.get(adapter, "ansi"), tuple(models))
+    return DbtManifest(adapter_dialect(adapter), tuple(models))
+
+
+def adapter_dialect(adapter: str) -> str:
+    """The sqlglot dialect of a dbt adapter type: a known adapter's, else the registered SQL
+    backend of that name's (a new backend's adapter needs no entry here), else ansi."""
+    if adapter in ADAPTER_DIALECTS:
+        return ADAPTER_DIALECTS[adapter]
+    backend = dialect_for(adapter)
+    return backend.sqlglot if backend is not None and backend.sqlglot else "ansi"

@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from sounding.domain.dialects import registered_dialects, url_examples
 from sounding.domain.sources import ConnectionTest, SourceDetail
 from sounding.errors import (
     ConflictError,
@@ -54,19 +55,21 @@ class KindForm:
     server: bool = False  # a server to connect to: a connect timeout applies
 
 
-KIND_FORMS: dict[str, KindForm] = {
-    "sql": KindForm(
+def _sql_form() -> KindForm:
+    """The SQL connector's form: its backends and example URLs from the dialect registry (a
+    backend registered later, a plugin's too, is listed)."""
+    backends = [d for d in registered_dialects() if d.connector]
+    return KindForm(
         "sql",
-        "SQL database (SQLite, PostgreSQL, MySQL / MariaDB)",
-        (
-            "sqlite:////absolute/path/shop.db",
-            "postgresql://user:password@host:5432/db",
-            "mysql+pymysql://user:password@host:3306/db",
-        ),
+        f"SQL database ({', '.join(d.title for d in backends)})",
+        tuple(url_examples(sql_connector=True)),
         "A SQLite file must exist (it is opened read-only). A server's password may be in "
         "the URL: it is stored encrypted and never shown again.",
         server=True,
-    ),
+    )
+
+
+KIND_FORMS: dict[str, KindForm] = {
     "duckdb": KindForm(
         "duckdb",
         "DuckDB file",
@@ -84,6 +87,8 @@ KIND_FORMS: dict[str, KindForm] = {
 
 def kind_form(kind: str) -> KindForm:
     """The form of a kind; a plugin's kind gets the generic one."""
+    if kind == "sql":
+        return _sql_form()
     return KIND_FORMS.get(kind) or KindForm(kind, kind, (), "A URL this plugin accepts.")
 
 

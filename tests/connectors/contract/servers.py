@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from tests.connectors.contract.backends import (
@@ -22,6 +23,7 @@ from tests.connectors.contract.backends import (
     shop_statements,
     views,
 )
+from tests.factories import fresh_database_name
 
 
 class ServerBackend(Backend):
@@ -60,7 +62,7 @@ class ServerBackend(Backend):
         if self._fresh is not None:  # dropped by its fixture
             url, self._fresh = self._fresh, None
             return url
-        name = f"sounding_contract_{uuid.uuid4().hex[:10]}"
+        name = fresh_database_name("contract")
         q = self.quote_char
         self._run_autocommit(f"CREATE DATABASE {q}{name}{q}")
         self._cleanups.append(lambda: self._drop_database(name))
@@ -231,6 +233,16 @@ class MysqlBackend(ServerBackend):
         )
         self._cleanups.append(lambda: self._run(url, [f"DROP USER IF EXISTS '{user}'@'%'"]))
         return sa.make_url(url).set(username=user).render_as_string(hide_password=False)
+
+
+SERVERS = [
+    pytest.param("postgres", marks=pytest.mark.postgres),
+    pytest.param("mysql", marks=pytest.mark.mysql),
+]
+ALL = ["sqlite", "duckdb", "files", *SERVERS]
+"""Every backend of the contract, as test parameters (a server's marked with its marker);
+the connector suite and the scan suite (``tests/services/test_scan_contract.py``) run on each."""
+SERVER_FIXTURES = ("postgres", "mysql")  # the conftest fixture ``<name>_url`` gives its server
 
 
 def backends(tmp_path: Path, name: str, server_url: str | None) -> Iterator[Backend]:

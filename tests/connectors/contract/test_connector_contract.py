@@ -30,21 +30,14 @@ from tests.connectors.contract.backends import (
     Backend,
     awkward_rows,
 )
-from tests.connectors.contract.servers import backends
+from tests.connectors.contract.servers import ALL, SERVER_FIXTURES, SERVERS, backends
 from tests.connectors.helpers import discover
-
-SERVERS = [
-    pytest.param("postgres", marks=pytest.mark.postgres),
-    pytest.param("mysql", marks=pytest.mark.mysql),
-]
-ALL = ["sqlite", "duckdb", "files", *SERVERS]
-_SERVER_FIXTURES = ("postgres", "mysql")
 
 
 def _make(request: pytest.FixtureRequest, tmp_path: Path, scope: str = "") -> Iterator[Backend]:
     name = request.param
     fixture = f"{name}{scope}_url"
-    server = request.getfixturevalue(fixture) if name in _SERVER_FIXTURES else None
+    server = request.getfixturevalue(fixture) if name in SERVER_FIXTURES else None
     yield from backends(tmp_path, name, server)
 
 

@@ -75,6 +75,7 @@ class Dialect:
     read_only: str | None = None  # statement that makes user SQL read-only (transaction/session)
     snapshot: str | None = None  # isolation level under which a profile's passes agree
     savepoints: bool = False  # a failed statement aborts the transaction: wrap in savepoints
+    examples: tuple[str, ...] = ()  # source URLs shown in forms, help and error messages
 
     def quote(self, name: str) -> str:
         """An identifier, always quoted, so any name round-trips (quotes inside doubled)."""
@@ -185,6 +186,17 @@ STANDARD_SQL = Dialect(
 )
 """What SQL is compiled for when a connector names a backend nobody registered (not in the
 registry: it answers no URL)."""
+
+
+def url_examples(*, sql_connector: bool = False) -> list[str]:
+    """Example source URLs of every registered backend, in registry order (``sql_connector``:
+    only those the SQL connector reads), for forms, help and error messages."""
+    return [
+        example
+        for dialect in registered_dialects()
+        if dialect.connector or not sql_connector
+        for example in dialect.examples
+    ]
 
 
 def dialect_or_standard(name: str) -> Dialect:

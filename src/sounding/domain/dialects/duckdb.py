@@ -14,6 +14,7 @@ DUCKDB = Dialect(
     sqlglot="duckdb",
     regex="regexp_matches(CAST({column} AS VARCHAR), {pattern})",
     local_file=True,
+    examples=("duckdb:////absolute/path/warehouse.duckdb", "file:///absolute/path/exports"),
     profiling=ProfilingSql(
         float_type="DOUBLE",
         length="length({})",

@@ -23,6 +23,7 @@ MYSQL = Dialect(
     # the session, not one transaction: DDL commits on its own and would escape the latter
     read_only="SET SESSION TRANSACTION READ ONLY",
     snapshot="REPEATABLE READ",
+    examples=("mysql://user@host:3306/dbname",),
     profiling=ProfilingSql(
         float_type="DOUBLE",
         length="CHAR_LENGTH({})",

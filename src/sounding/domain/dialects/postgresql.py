@@ -20,6 +20,7 @@ POSTGRESQL = Dialect(
     read_only="SET TRANSACTION READ ONLY",
     snapshot="REPEATABLE READ",
     savepoints=True,
+    examples=("postgresql://user@host:5432/dbname",),
     profiling=ProfilingSql(
         float_type="DOUBLE PRECISION",
         length="char_length({})",

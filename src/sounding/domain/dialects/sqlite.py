@@ -15,6 +15,7 @@ SQLITE = Dialect(
     # REGEXP is answered by a Python function the connector registers (re.search)
     regex="{column} REGEXP {pattern}",
     local_file=True,
+    examples=("sqlite:////absolute/path/shop.db",),
     profiling=ProfilingSql(
         float_type="REAL",
         length="length({})",
