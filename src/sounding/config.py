@@ -252,6 +252,10 @@ class Settings(BaseSettings):
     retention_audit: str = "never"
     """How long audit log entries are kept (default ``never``: kept forever)."""
 
+    retention_alerts: str = "90d"
+    """How long catalog events already dispatched, inbox notifications and finished (delivered
+    or failed) deliveries are kept (``never`` keeps them)."""
+
     retention_interval: str = "1h"
     """How often ``sounding serve`` prunes what is past its retention (first run a few minutes
     after start); ``0`` or ``off`` disables the periodic prune (``sounding db prune`` still
@@ -262,7 +266,11 @@ class Settings(BaseSettings):
     the API and the engine write between batches."""
 
     @field_validator(
-        "retention_attempts", "retention_executions", "retention_usage", "retention_audit"
+        "retention_attempts",
+        "retention_executions",
+        "retention_usage",
+        "retention_audit",
+        "retention_alerts",
     )
     @classmethod
     def _check_retention(cls, value: str, info: ValidationInfo) -> str:

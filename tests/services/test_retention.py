@@ -148,6 +148,7 @@ EXPECTED = {
     },
     "usage": {"usage_daily": 1, "usage_users": 0, "search_queries": 1},
     "audit": {},  # never, by default
+    "alerts": {"deliveries": 0, "alert_notifications": 0, "catalog_events": 0},
 }
 
 
@@ -204,7 +205,7 @@ def test_audit_is_pruned_when_set_and_the_prune_is_audited(store: Any) -> None:
 
 def test_never_keeps_everything(store: Any) -> None:
     store.settings = store.settings.model_copy(
-        update={f"retention_{k}": "never" for k in ("attempts", "executions", "usage")}
+        update={f"retention_{k}": "never" for k in ("attempts", "executions", "usage", "alerts")}
     )
     before = _counts(store)
     report = retention.prune(store, now=NOW)
@@ -225,3 +226,62 @@ def test_executions_take_their_history_when_attempts_are_kept(store: Any) -> Non
         "executions": 3,
         "schedule_ticks": 2,
     }
+
+
+def test_alerts_keep_what_is_still_to_be_told_or_sent(store: Any) -> None:
+    """Events past the dispatcher's cursor and pending deliveries stay whatever their age;
+    old notifications, told events and finished deliveries go."""
+    from sounding.features.alerts.tables import alert_cursor, alert_notifications
+    from sounding.store.tables_delivery import deliveries
+    from sounding.store.tables_events import catalog_events
+
+    with store.db.write() as conn:
+        for i, age in ((1, 100), (2, 100), (3, 1)):
+            conn.execute(
+                sa.insert(catalog_events).values(
+                    id=i, kind="quality_failed", title=f"e{i}", created_at=_days(age), payload={}
+                )
+            )
+        # the dispatcher has told event 1 only
+        conn.execute(sa.insert(alert_cursor).values(name="dispatcher", event_id=1, updated_at=NOW))
+        for event, age in ((1, 100), (3, 1)):
+            conn.execute(
+                sa.insert(alert_notifications).values(
+                    user_name="ann",
+                    event_id=event,
+                    kind="quality_failed",
+                    title="t",
+                    reason="owner",
+                    created_at=_days(age),
+                )
+            )
+        for key, status, age in (
+            ("a", "delivered", 100),
+            ("b", "pending", 100),
+            ("c", "failed", 1),
+        ):
+            conn.execute(
+                sa.insert(deliveries).values(
+                    channel="hook",
+                    dedup_key=key,
+                    subject="s",
+                    body="b",
+                    payload={},
+                    status=status,
+                    attempts=1,
+                    next_attempt_at=_days(age),
+                    created_at=_days(age),
+                    updated_at=_days(age),
+                )
+            )
+    report = retention.prune(store, now=NOW)
+    assert _deleted(report)["alerts"] == {
+        "deliveries": 1,
+        "alert_notifications": 1,
+        "catalog_events": 1,
+    }
+    with store.db.read() as conn:
+        events_left = sorted(conn.execute(sa.select(catalog_events.c.id)).scalars())
+        keys_left = sorted(conn.execute(sa.select(deliveries.c.dedup_key)).scalars())
+    assert events_left == [2, 3]  # 2 is old but not yet told
+    assert keys_left == ["b", "c"]  # the old pending one is still to be sent

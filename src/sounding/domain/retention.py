@@ -14,6 +14,7 @@ class RetentionKind(StrEnum):
     EXECUTIONS = "executions"  # finished executions with everything under them
     USAGE = "usage"  # daily usage counts and the search query log
     AUDIT = "audit"  # the audit log
+    ALERTS = "alerts"  # catalog events told, inbox notifications and finished deliveries
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ from sounding.services.features import Prunable
 from sounding.store.repos import audit, utcnow
 from sounding.store.repos import retention as repo
 from sounding.store.tables import audit_log
+from sounding.store.tables_delivery import deliveries
 from sounding.store.tables_orchestration import execution_events, schedule_ticks, task_attempts
 
 logger = logging.getLogger(__name__)
@@ -57,10 +58,17 @@ PAUSE_SECONDS = 0.005
 EXECUTIONS_PER_CHUNK = 200  # executions whose attempts and events are deleted together
 NEVER = "never"
 
+
+def _finished_delivery() -> sa.ColumnElement[bool]:
+    return deliveries.c.status.in_(("delivered", "failed"))
+
+
 CORE_PRUNABLE: tuple[Prunable, ...] = (
     # the ticks a schedule claimed (one per scheduled execution), but each workflow's latest
     Prunable(RetentionKind.EXECUTIONS, lambda: schedule_ticks, "tick_at", repo.not_latest_tick),
     Prunable(RetentionKind.AUDIT, lambda: audit_log, "at"),
+    # the delivery log: only finished deliveries (a pending one is still to be sent)
+    Prunable(RetentionKind.ALERTS, lambda: deliveries, "created_at", _finished_delivery),
 )
 
 

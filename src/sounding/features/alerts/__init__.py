@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sounding.services.features import Feature
+import sqlalchemy as sa
+
+from sounding.services.features import Feature, Prunable
 
 if TYPE_CHECKING:
     from sounding.services.context import Context
@@ -23,5 +25,32 @@ def _start(ctx: Context) -> None:
     dispatcher(ctx).start()
 
 
-FEATURE = Feature("alerts", start=_start)
+def _table(name: str) -> sa.Table:
+    from sounding.features.alerts import tables
+
+    table: sa.Table = getattr(tables, name)
+    return table
+
+
+def _events() -> sa.Table:
+    from sounding.store.tables_events import catalog_events
+
+    return catalog_events
+
+
+def _dispatched() -> sa.ColumnElement[bool]:
+    """Events the dispatcher has read (its cursor is past them): the ones still to be told
+    stay whatever their age."""
+    cursor = _table("alert_cursor")
+    told = sa.select(sa.func.coalesce(sa.func.max(cursor.c.event_id), 0)).scalar_subquery()
+    return _events().c.id <= told
+
+
+# inbox notifications first (they name their event), then the events already told
+PRUNABLE = (
+    Prunable("alerts", lambda: _table("alert_notifications"), "created_at"),
+    Prunable("alerts", _events, "created_at", _dispatched),
+)
+
+FEATURE = Feature("alerts", start=_start, prunable=PRUNABLE)
 """Alerts: subscriptions, the inbox and the dispatcher a server runs."""
