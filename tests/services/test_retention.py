@@ -243,6 +243,7 @@ def test_alerts_keep_what_is_still_to_be_told_or_sent(store: Any) -> None:
                 )
             )
         # the dispatcher has told event 1 only
+        conn.execute(sa.delete(alert_cursor))
         conn.execute(sa.insert(alert_cursor).values(name="dispatcher", event_id=1, updated_at=NOW))
         for event, age in ((1, 100), (3, 1)):
             conn.execute(
