@@ -172,6 +172,27 @@ def test_a_slack_channel_gets_a_slack_body(site: Site) -> None:
     assert "x-sounding-signature" not in sent.headers  # no secret, no signature
 
 
+def test_a_webhook_url_is_stored_encrypted_and_shown_with_its_path_hidden(site: Site) -> None:
+    """A Slack URL is its own credential: never shown back, never in the store in clear;
+    giving back the shown form (or no URL) keeps it."""
+    token = "T0AAA/B0BBB/s3cr3tTok3n"
+    shown = f"{site.web.base}/services/***"
+    made = site.channel("hidden", kind="slack", url=f"{site.web.base}/services/{token}")
+    assert made["url"] == shown
+    listed = site.api.get("/api/v1/channels").text + site.api.get("/api/v1/channels/hidden").text
+    assert "s3cr3tTok3n" not in listed and shown in listed
+    for change in ({"rate_per_minute": 30}, {"url": shown}):
+        patched = site.api.patch("/api/v1/channels/hidden", json=change)
+        assert patched.status_code == 200, patched.text
+        assert patched.json()["url"] == shown
+    answer = site.api.post("/api/v1/channels/hidden/test")
+    assert answer.status_code == 202, answer.text
+    assert site.settled(answer.json()["id"])["status"] == "delivered"
+    assert len(site.web.at(f"/services/{token}")) == 1  # sent to the real URL
+    for store_file in site.server.home.glob("sounding.db*"):  # the store and its WAL
+        assert b"s3cr3tTok3n" not in store_file.read_bytes(), store_file
+
+
 def test_e_mail_to_an_address_and_to_an_email_channel(site: Site) -> None:
     site.enqueue([_message("email:dpo@example.com", "mail-1")])
     site.channel("stewards", kind="email", addresses=["a@example.com", "b@example.com"])

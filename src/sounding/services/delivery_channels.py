@@ -1,9 +1,12 @@
 """The delivery channels admins configure (``/api/v1/channels``, ``sounding channels``).
 
 A channel is a webhook (the generic JSON body), a Slack incoming webhook or a list of e-mail
-addresses. A webhook's signing secret is stored encrypted with the store's key (as source
-credentials are) and never shown back. URLs must be http or https: like a workflow's
-``notify`` step, a channel may name any host, so only admins configure channels.
+addresses. A webhook's signing secret and its URL are stored encrypted with the store's key (as
+source credentials are): the secret is never shown back, and the URL only with its path hidden
+(``https://hooks.slack.com/services/***``), since a Slack or Teams webhook URL is itself the
+credential that lets anyone post to the channel. Sending the shown form back keeps the URL.
+URLs must be http or https: like a workflow's ``notify`` step, a channel may name any host, so
+only admins configure channels.
 """
 
 from __future__ import annotations
@@ -66,6 +69,21 @@ def check_url(url: str) -> str:
     return url
 
 
+def shown_url(url: str) -> str:
+    """The URL as shown: scheme, host and the path's first segment; the rest (where webhook
+    services put their token) and any query as ``***``."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    segments = [s for s in parts.path.split("/") if s]
+    if not segments and not parts.query:
+        return f"{parts.scheme}://{netloc}/"
+    first = f"/{segments[0]}" if len(segments) > 1 else ""
+    return f"{parts.scheme}://{netloc}{first}/***"
+
+
 def check_address(address: str) -> str:
     address = address.strip()
     if len(address) > 254 or not EMAIL_RE.match(address):
@@ -103,6 +121,8 @@ def _merge(ctx: Context, stored: Mapping[str, Any], given: ChannelInput) -> dict
     """The columns to store: ``given`` over ``stored``, checked as a whole."""
     kind = _kind(given.kind if given.kind is not UNSET else stored["kind"])
     url = given.url if given.url is not UNSET else stored.get("url")
+    # the stored URL, given back as shown (or not given): keep the encrypted one
+    keep_url = stored.get("url_encrypted") is not None and url == stored.get("url")
     addresses = given.addresses if given.addresses is not UNSET else stored.get("addresses")
     rate = given.rate_per_minute if given.rate_per_minute is not UNSET else stored["rate"]
     enabled = given.enabled if given.enabled is not UNSET else stored["enabled"]
@@ -122,7 +142,9 @@ def _merge(ctx: Context, stored: Mapping[str, Any], given: ChannelInput) -> dict
             raise InvalidInputError(
                 f"A {kind.value} channel has a URL, not addresses", field="addresses"
             )
-        url, addresses = check_url(url), []
+        addresses = []
+        if not keep_url:
+            url = check_url(url)
     if isinstance(rate, bool) or not isinstance(rate, int) or not MIN_RATE <= rate <= MAX_RATE:
         raise InvalidInputError(
             f"rate_per_minute must be a whole number from {MIN_RATE} to {MAX_RATE}",
@@ -132,11 +154,15 @@ def _merge(ctx: Context, stored: Mapping[str, Any], given: ChannelInput) -> dict
         raise InvalidInputError("enabled must be true or false", field="enabled")
     values: dict[str, Any] = {
         "kind": kind.value,
-        "url": url,
+        "url": shown_url(url) if url and not keep_url else url,
         "addresses": addresses,
         "rate_per_minute": rate,
         "enabled": bool(enabled),
     }
+    if url is None:
+        values["url_encrypted"] = None
+    elif not keep_url:
+        values["url_encrypted"] = ctx.secrets.encrypt(url)
     if given.secret is not UNSET:
         secret = given.secret or None
         if secret is not None and len(secret) > MAX_SECRET:
@@ -190,6 +216,7 @@ def update_channel(ctx: Context, actor: Principal, name: str, given: ChannelInpu
         if given.kind is not UNSET and given.kind != stored["kind"]:
             # a kind change brings its own target: the other kind's fields are dropped
             stored["url"] = None
+            stored["url_encrypted"] = None
             stored["addresses"] = []
         values = _merge(ctx, stored, given)
         repo.update_channel(conn, name, {**values, "updated_at": datetime.now(UTC)})

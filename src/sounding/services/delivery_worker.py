@@ -60,10 +60,10 @@ def _targets(ctx: Context) -> dict[str, Target]:
     out: dict[str, Target] = {}
     for row in rows:
         r = row._mapping
-        secret = r["secret_encrypted"]
+        secret, url = r["secret_encrypted"], r["url_encrypted"]
         out[r["name"]] = Target(
             kind=ChannelKind(r["kind"]),
-            url=r["url"],
+            url=None if url is None else ctx.secrets.decrypt(url),
             addresses=tuple(r["addresses"] or ()),
             secret=None if secret is None else ctx.secrets.decrypt(secret),
             rate=r["rate_per_minute"],

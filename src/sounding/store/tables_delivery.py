@@ -19,7 +19,10 @@ delivery_channels = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("name", sa.String(100), nullable=False, unique=True),
     sa.Column("kind", sa.String(20), nullable=False),  # webhook | slack | email
-    sa.Column("url", sa.String(2000)),  # webhook and slack
+    # webhook and slack: the URL as shown (its path hidden: a Slack URL is its own secret) and
+    # the URL itself, SecretBox-encrypted
+    sa.Column("url", sa.String(2000)),
+    sa.Column("url_encrypted", sa.Text),
     sa.Column("addresses", JSONType, nullable=False, default=list),  # email: [address, ...]
     sa.Column("secret_encrypted", sa.Text),  # the signing secret, SecretBox-encrypted
     sa.Column("rate_per_minute", sa.Integer, nullable=False),

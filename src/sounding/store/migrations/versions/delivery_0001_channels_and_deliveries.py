@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=True),
+        sa.Column("url_encrypted", sa.Text(), nullable=True),
         sa.Column("addresses", sa.JSON(none_as_null=True), nullable=False),
         sa.Column("secret_encrypted", sa.Text(), nullable=True),
         sa.Column("rate_per_minute", sa.Integer(), nullable=False),
