@@ -148,3 +148,60 @@ def test_compliance_findings_opened_and_reopened_are_told(
     drain(any_ctx)
     newest = alerts.inbox(any_ctx, ANN, limit=1).items[0]
     assert newest.title.startswith(f"Compliance finding {items[0].id} reopened")
+
+
+def _waiting(ctx: Any, per_user: dict[str, int], day: datetime) -> None:
+    """Notifications waiting for the digest of ``day``: ``per_user[name]`` for each user."""
+    from sounding.features.alerts.tables import alert_notifications
+    from sounding.store.tables_events import catalog_events
+
+    with ctx.db.write() as conn:
+        for user, count in per_user.items():
+            for i in range(count):
+                at = day + timedelta(minutes=i)
+                event = conn.execute(
+                    sa.insert(catalog_events).values(
+                        kind="quality_failed", title=f"{user} {i}", created_at=at, payload={}
+                    )
+                ).inserted_primary_key[0]
+                conn.execute(
+                    sa.insert(alert_notifications).values(
+                        user_name=user,
+                        event_id=event,
+                        kind="quality_failed",
+                        title=f"{user} {i}",
+                        reason="owner",
+                        created_at=at,
+                        digest_channels=[f"email:{user}@example.com"],
+                    )
+                )
+
+
+def test_a_digest_is_never_split_across_rounds(
+    any_ctx: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A digest is sent once per user and day (its key): past a round's row limit, a user's
+    day waits for the next round whole, or, alone past the limit, goes with a count of the
+    rest."""
+    from sounding.features.alerts import dispatcher
+
+    monkeypatch.setattr(dispatcher, "DIGEST_ROWS", 4)
+    day = datetime(2026, 5, 1, 9, tzinfo=UTC)
+    _waiting(any_ctx, {"ann": 3, "bob": 3}, day)
+    later = day + timedelta(days=1)
+    assert send_digests(any_ctx, later) == 1  # ann's 3; bob's day would be cut: it waits
+    assert send_digests(any_ctx, later) == 1  # bob's whole day
+    assert send_digests(any_ctx, later) == 0
+    with any_ctx.db.read() as conn:
+        rows = conn.execute(sa.select(deliveries.c.dedup_key, deliveries.c.body)).all()
+    bodies = {k: b for k, b in rows}
+    assert bodies["digest:bob:2026-05-01"].count("\n") == 2  # 3 lines: nothing lost
+
+    _waiting(any_ctx, {"cy": 6}, day)
+    assert send_digests(any_ctx, later) == 1
+    assert send_digests(any_ctx, later) == 0  # the rest closed with it, not a second digest
+    with any_ctx.db.read() as conn:
+        body = conn.execute(
+            sa.select(deliveries.c.body).where(deliveries.c.dedup_key == "digest:cy:2026-05-01")
+        ).scalar_one()
+    assert body.endswith("... and 2 more: see /inbox")

@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sounding.domain.events import CatalogEvent
@@ -230,10 +230,26 @@ def send_digests(ctx: Context, now: datetime | None = None) -> int:
         for row in rows:
             day = row["created_at"].astimezone(UTC).date()
             by_day.setdefault((row["user_name"], day), []).append(row)
+        # a digest is sent once (its key), so a user's day is never split across rounds: with
+        # the limit reached, the last user-day (rows come by user and time) waits for the next
+        # round, unless it is the only one: then it is sent with what it holds and the count
+        # of the rest, and the rest is closed with it
+        more: dict[tuple[str, date], int] = {}
+        if len(rows) >= DIGEST_ROWS:
+            last = (rows[-1]["user_name"], rows[-1]["created_at"].astimezone(UTC).date())
+            if len(by_day) > 1:
+                del by_day[last]
+            else:
+                user, day = last
+                start = _midnight(day)
+                closed = repo.digest_close_day(conn, user, start, start + timedelta(days=1))
+                more[last] = max(0, closed - len(by_day[last]))
         outgoing: list[OutgoingMessage] = []
         for (user, day), items in sorted(by_day.items()):
             channels = sorted({c for r in items for c in r["digest_channels"]})
             lines = [f"- {r['title']}" + (f" ({r['urn']})" if r["urn"] else "") for r in items]
+            if more.get((user, day)):
+                lines.append(f"... and {more[(user, day)]} more: see /inbox")
             outgoing.extend(
                 OutgoingMessage(
                     channel=channel,
@@ -251,7 +267,7 @@ def send_digests(ctx: Context, now: datetime | None = None) -> int:
                 for channel in channels
             )
         sent = delivery.enqueue(conn, outgoing)
-        repo.digest_done(conn, [int(r["id"]) for r in rows])
+        repo.digest_done(conn, [int(r["id"]) for items in by_day.values() for r in items])
     return sent
 
 

@@ -158,15 +158,33 @@ def mark_read(conn: Connection, user: str, now: datetime, notification_id: int |
 
 
 def digest_due(conn: Connection, before: datetime, limit: int) -> list[dict[str, Any]]:
-    """Notifications waiting for a digest, made before ``before``, oldest first."""
+    """Notifications waiting for a digest, made before ``before``, by user then time, so
+    each user's day is a run of rows and only the last run can be cut by ``limit``."""
     n = alert_notifications.c
     query = (
         sa.select(alert_notifications)
         .where(n.digest_channels.is_not(None), n.created_at < before)
-        .order_by(n.id)
+        .order_by(n.user_name, n.created_at, n.id)
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def digest_close_day(conn: Connection, user: str, start: datetime, end: datetime) -> int:
+    """Mark every notification of ``user`` waiting for the digest of one day as sent; how
+    many there were."""
+    n = alert_notifications.c
+    done = conn.execute(
+        sa.update(alert_notifications)
+        .where(
+            n.user_name == user,
+            n.digest_channels.is_not(None),
+            n.created_at >= start,
+            n.created_at < end,
+        )
+        .values(digest_channels=None)
+    )
+    return int(done.rowcount or 0)
 
 
 def digest_done(conn: Connection, ids: Sequence[int]) -> None:
