@@ -19,12 +19,13 @@ from tests.factories import sqlite_source
 
 @contextmanager
 def scanned_server(
-    home: Path, users: Mapping[str, tuple[str, str]]
+    home: Path, users: Mapping[str, tuple[str, str]], env: Mapping[str, str] | None = None
 ) -> Iterator[dict[str, httpx.Client]]:
     """A server whose source ``shop`` (``tests.factories.sqlite_source``) is scanned; clients
-    keyed ``admin`` and, for each ``key: (user name, role)`` of ``users``, that user's."""
+    keyed ``admin`` and, for each ``key: (user name, role)`` of ``users``, that user's.
+    ``env``: settings the server starts with besides the test defaults."""
     url = sqlite_source(home / "shop.db")
-    server = ServerProcess(home / "home")
+    server = ServerProcess(home / "home", env=dict(env or {}))
     server.env.pop("SOUNDING_DATABASE_URL", None)
     server.start(timeout=90)  # a shared, loaded machine
     clients: dict[str, httpx.Client] = {}

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.api.delivery_receivers import HttpReceiver, Mailbox, http_receiver, smtp_receiver
 from tests.factories import execute
 from tests.live import check_answer, scanned_server
 
@@ -22,9 +23,19 @@ U = "urn:sounding:shop:main."
 CUSTOMERS = U + "customers"
 
 
+SECRET = "alerts-hook-secret"
+
+
+@pytest.fixture(scope="module")
+def receivers() -> Iterator[tuple[HttpReceiver, Mailbox]]:
+    """A webhook receiver and an SMTP server the test runs, for the external channels."""
+    with http_receiver() as web, smtp_receiver() as mail:
+        yield web, mail
+
+
 @pytest.fixture(scope="module")
 def site(
-    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path_factory: pytest.TempPathFactory, receivers: tuple[HttpReceiver, Mailbox]
 ) -> Iterator[tuple[dict[str, httpx.Client], Path]]:
     home = tmp_path_factory.mktemp("alerts")
     users = {
@@ -33,7 +44,13 @@ def site(
         "nick": ("nick", "viewer"),  # subscribes to nothing
         "wes": ("wes", "viewer"),  # subscribes to a source and its scan workflow
     }
-    with scanned_server(home, users) as clients:
+    env = {
+        "SOUNDING_SMTP_HOST": "127.0.0.1",
+        "SOUNDING_SMTP_PORT": str(receivers[1].port),
+        "SOUNDING_SMTP_STARTTLS": "false",
+        "SOUNDING_DELIVERY_POLL_SECONDS": "0.2",
+    }
+    with scanned_server(home, users, env) as clients:
         yield clients, home / "shop.db"
 
 
@@ -172,6 +189,52 @@ def test_failed_scan_tells_source_and_workflow_subscribers(
     assert [s["target_kind"] for s in mine["items"]] == ["source", "workflow"]
     assert wes.delete(f"/api/v1/subscriptions/{mine['items'][0]['id']}").status_code == 204
     assert wes.get("/api/v1/subscriptions").json()["total"] == 1
+
+
+def test_an_alert_reaches_a_signed_webhook_and_an_e_mail_once(
+    site: tuple[dict[str, httpx.Client], Path], receivers: tuple[HttpReceiver, Mailbox]
+) -> None:
+    """From the event to the outside: a subscriber's webhook channel gets the event signed,
+    their e-mail gets it through SMTP, each once, and the delivery log says delivered."""
+    (http, _), (web, mail) = site, receivers
+    admin, ann = http["admin"], http["ann"]
+    hook = {"name": "alerts-hook", "kind": "webhook", "url": f"{web.base}/alerts"}
+    made = admin.post("/api/v1/channels", json={**hook, "secret": SECRET})
+    assert made.status_code == 201, made.text
+    gone = {"name": "gone", "url": "postgresql://u@127.0.0.1:1/gone"}  # nothing listens
+    assert admin.post("/api/v1/sources", json=gone).status_code == 201
+    sub = {
+        "target_kind": "source",
+        "target": "gone",
+        "channels": ["alerts-hook", "email:ann@example.com"],
+    }
+    assert ann.post("/api/v1/subscriptions", json=sub).status_code == 201, sub
+    scan = admin.post("/api/v1/scans", json={"source": "gone"}).json()
+    told = _wait_for(ann, "source_unreachable")
+    assert len(told) == 1, (scan, told)
+    event_id = told[0]["event_id"]
+
+    deadline = time.monotonic() + 60
+
+    def to_ann() -> list[Any]:  # the other tests' alerts go out by e-mail too
+        return [m for m in mail.messages if m["To"] == "ann@example.com"]
+
+    while not (web.at("/alerts") and to_ann()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (posted,) = web.at("/alerts")
+    assert posted.signature_ok(SECRET)
+    body = posted.json()
+    assert (body["payload"]["event_id"], body["payload"]["kind"]) == (
+        event_id,
+        "source_unreachable",
+    )
+    assert body["payload"]["source"] == "gone" and body["payload"]["user"] == "ann"
+    (letter,) = to_ann()
+    assert "gone" in letter["Subject"], letter["Subject"]
+    log = admin.get("/api/v1/deliveries", params={"limit": 100}).json()["items"]
+    mine = [d for d in log if d["dedup_key"] == f"event:{event_id}:user:ann"]
+    assert sorted(d["channel"] for d in mine) == ["alerts-hook", "email:ann@example.com"]
+    assert {d["status"] for d in mine} == {"delivered"}
 
 
 @pytest.mark.parametrize(
