@@ -305,3 +305,25 @@ def test_a_second_process_on_the_same_index_is_told_what_to_do(tmp_path: Path) -
     finally:
         first.close()
     TextIndex(tmp_path / "text", RankingConfig()).close()  # free again once closed
+
+
+def test_answered_pages_are_reused_until_the_next_commit(loaded: SearchEngine) -> None:
+    """Issue 20: a repeated query is answered from the snapshot's page cache, never after a
+    commit changed the index (a write must show at once), and the cache stays bounded."""
+    from sounding.search import engine as engine_module
+
+    query = SearchQuery("albums")
+    first = loaded.search(query)
+    assert loaded.search(SearchQuery("albums")) is first  # equal queries share the page
+    assert loaded.search(SearchQuery("albums", limit=5)) is not first
+    loaded.apply([replace(CORPUS[8], name="records", description="Every record")])
+    loaded.commit()
+    again = loaded.search(query)
+    assert again is not first
+    assert [h.name for h in again.items if h.qualified_name == "main.albums"] == ["records"]
+    loaded.apply([], deletes=[CORPUS[8].urn])
+    loaded.commit()
+    assert "main.albums" not in [h.qualified_name for h in loaded.search(query).items]
+    for n in range(engine_module.PAGE_CACHE + 50):
+        loaded.search(SearchQuery(f"albums {n}", mode=SearchMode.KEYWORD))
+    assert len(loaded._pages) == engine_module.PAGE_CACHE

@@ -16,6 +16,7 @@ import logging
 import queue
 import shutil
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import islice
@@ -47,6 +48,37 @@ logger = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3  # 2: the term facet; 3: the property facet
 BATCH = 4096
+PAGE_CACHE = 256  # answered pages kept per text snapshot (a page is a few KB)
+
+
+class _Pages:
+    """Pages answered from one text snapshot, the most recently used ``PAGE_CACHE`` of them
+    by query (issue 20: a catalog's searches repeat: the search box, saved links, API
+    clients polling). A page is a function of the query and the index, and every change
+    reaches the index through a commit, which starts a new snapshot and so a new, empty
+    cache: an entry is never served after a write was applied."""
+
+    def __init__(self, searcher: object) -> None:
+        self.searcher = searcher
+        self._items: OrderedDict[SearchQuery, SearchPage] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, query: SearchQuery) -> SearchPage | None:
+        with self._lock:
+            found = self._items.get(query)
+            if found is not None:
+                self._items.move_to_end(query)
+            return found
+
+    def put(self, query: SearchQuery, page: SearchPage) -> None:
+        with self._lock:
+            self._items[query] = page
+            while len(self._items) > PAGE_CACHE:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
 
 Payload = dict[str, Any]
 
@@ -80,6 +112,7 @@ class SearchEngine:
         # a query's total and facets are counted on this thread while the calling thread
         # ranks the top hits: tantivy releases the GIL, so the two passes overlap
         self._counter = ThreadPoolExecutor(max_workers=2, thread_name_prefix="search-count")
+        self._pages = _Pages(self.text.searcher)
 
     # --- writing -----------------------------------------------------------------------
 
@@ -236,6 +269,19 @@ class SearchEngine:
                 self._suggest.add(*live)
 
     def search(self, query: SearchQuery) -> SearchPage:
+        """A page of results: from the cache of the current snapshot's pages when this query
+        was answered on it already (see :class:`_Pages`)."""
+        pages = self._pages
+        searcher = self.text.searcher  # taken first: a page is never older than its key
+        if pages.searcher is not searcher:
+            pages = self._pages = _Pages(searcher)
+        found = pages.get(query)
+        if found is None:
+            found = self._search(query)
+            pages.put(query, found)
+        return found
+
+    def _search(self, query: SearchQuery) -> SearchPage:
         text = " ".join(query.text.split())
         terms = query_terms(text)
         mode = query.mode

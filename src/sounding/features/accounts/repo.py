@@ -82,25 +82,29 @@ def mark_replaced(conn: Connection, token_id: int, new_id: int) -> None:
     )
 
 
+# built once (issue 20): every API request looks its token up, and building the statement
+# and its cache key each time was most of that look-up's cost
+_FIND_TOKEN = (
+    sa.select(
+        api_tokens.c.id.label("token_id"),
+        api_tokens.c.last_used_at,
+        api_tokens.c.expires_at,
+        users.c.id.label("user_id"),
+        users.c.name,
+        users.c.role,
+    )
+    .join(users, users.c.id == api_tokens.c.user_id)
+    .where(
+        api_tokens.c.token_hash == sa.bindparam("token_hash"),
+        api_tokens.c.revoked_at.is_(None),
+        users.c.disabled.is_(False),
+    )
+)
+
+
 def find_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     """The live token with this hash joined to its enabled user, or None."""
-    query = (
-        sa.select(
-            api_tokens.c.id.label("token_id"),
-            api_tokens.c.last_used_at,
-            api_tokens.c.expires_at,
-            users.c.id.label("user_id"),
-            users.c.name,
-            users.c.role,
-        )
-        .join(users, users.c.id == api_tokens.c.user_id)
-        .where(
-            api_tokens.c.token_hash == token_hash,
-            api_tokens.c.revoked_at.is_(None),
-            users.c.disabled.is_(False),
-        )
-    )
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_FIND_TOKEN, {"token_hash": token_hash}).mappings().first()
     return dict(row) if row else None
 
 

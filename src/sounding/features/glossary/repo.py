@@ -231,23 +231,29 @@ def delete_links(conn: Connection, ids: Sequence[int]) -> None:
         conn.execute(sa.delete(glossary_links).where(glossary_links.c.id.in_(chunk)))
 
 
+# built once (issue 20): every asset page asks for its terms
+_ACCEPTED_TERMS = (
+    sa.select(
+        glossary_links.c.asset_id,
+        glossary_terms.c.name,
+        glossary_terms.c.path,
+        glossary_terms.c.synonyms,
+        glossary_terms.c.abbreviations,
+    )
+    .join(glossary_terms, glossary_terms.c.id == glossary_links.c.term_id)
+    .where(
+        glossary_links.c.asset_id.in_(sa.bindparam("ids", expanding=True)),
+        glossary_links.c.status == "accepted",
+    )
+    .order_by(glossary_terms.c.path_key)
+)
+
+
 def accepted_terms(conn: Connection, asset_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """Per asset, the terms linked to it and accepted (name, path, synonyms, abbreviations)."""
     out: dict[int, list[dict[str, Any]]] = {}
     for chunk in _chunks(list(asset_ids)):
-        query = (
-            sa.select(
-                glossary_links.c.asset_id,
-                glossary_terms.c.name,
-                glossary_terms.c.path,
-                glossary_terms.c.synonyms,
-                glossary_terms.c.abbreviations,
-            )
-            .join(glossary_terms, glossary_terms.c.id == glossary_links.c.term_id)
-            .where(glossary_links.c.asset_id.in_(chunk), glossary_links.c.status == "accepted")
-            .order_by(glossary_terms.c.path_key)
-        )
-        for r in conn.execute(query).mappings():
+        for r in conn.execute(_ACCEPTED_TERMS, {"ids": list(chunk)}).mappings():
             out.setdefault(r["asset_id"], []).append(dict(r))
     return out
 

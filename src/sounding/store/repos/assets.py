@@ -131,14 +131,19 @@ def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     bulk.insert_rows(conn, discovery_events, rows, with_ids=False)
 
 
+# built once (issue 20): the asset page's statements run on every read, and building them
+# and their cache keys each time cost more than the queries
+_EVENTS_FOR = (
+    sa.select(discovery_events)
+    .where(discovery_events.c.asset_id == sa.bindparam("asset_id"))
+    .order_by(discovery_events.c.id.desc())
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+
+
 def events_for(conn: Connection, asset_id: int, limit: int = 20) -> list[dict[str, Any]]:
-    query = (
-        sa.select(discovery_events)
-        .where(discovery_events.c.asset_id == asset_id)
-        .order_by(discovery_events.c.id.desc())
-        .limit(limit)
-    )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    rows = conn.execute(_EVENTS_FOR, {"asset_id": asset_id, "limit": limit})
+    return [dict(r) for r in rows.mappings()]
 
 
 EVENT_ORDER = SortOrder(("id",))
@@ -214,27 +219,33 @@ def list_assets(
     return [dict(r) for r in rows], int(total)
 
 
+_GET_BY_ID = _select_public().where(assets.c.id == sa.bindparam("key"))
+_GET_BY_URN = _select_public().where(assets.c.urn == sa.bindparam("key"))
+_CHILDREN_ALL = (
+    _select_public()
+    .where(assets.c.parent_id == sa.bindparam("asset_id"))
+    .order_by(assets.c.ordinal, assets.c.name)
+)
+_CHILDREN_LIVE = (
+    _select_public()
+    .where(assets.c.parent_id == sa.bindparam("asset_id"), assets.c.deleted_at.is_(None))
+    .order_by(assets.c.ordinal, assets.c.name)
+)
+
+
 def get(
     conn: Connection, asset_id: int | None = None, urn: str | None = None
 ) -> dict[str, Any] | None:
-    query = _select_public()
-    query = (
-        query.where(assets.c.id == asset_id)
-        if asset_id is not None
-        else query.where(assets.c.urn == urn)
-    )
-    row = conn.execute(query).mappings().first()
+    query, key = (_GET_BY_ID, asset_id) if asset_id is not None else (_GET_BY_URN, urn)
+    row = conn.execute(query, {"key": key}).mappings().first()
     return dict(row) if row else None
 
 
 def children(
     conn: Connection, asset_id: int, include_deleted: bool = False
 ) -> list[dict[str, Any]]:
-    query = _select_public().where(assets.c.parent_id == asset_id)
-    if not include_deleted:
-        query = query.where(assets.c.deleted_at.is_(None))
-    rows = conn.execute(query.order_by(assets.c.ordinal, assets.c.name)).mappings()
-    return [dict(r) for r in rows]
+    query = _CHILDREN_ALL if include_deleted else _CHILDREN_LIVE
+    return [dict(r) for r in conn.execute(query, {"asset_id": asset_id}).mappings()]
 
 
 def child_ids(conn: Connection, asset_id: int) -> list[int]:
@@ -306,10 +317,13 @@ def count_by_type(conn: Connection, source_id: int) -> dict[str, int]:
     return {t: int(n) for t, n in conn.execute(query)}
 
 
+_GET_MANY = _select_public().where(assets.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def get_many(conn: Connection, ids: Sequence[int]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for chunk in _chunks(list(ids)):
-        rows = conn.execute(_select_public().where(assets.c.id.in_(chunk))).mappings()
+        rows = conn.execute(_GET_MANY, {"ids": list(chunk)}).mappings()
         out += [dict(r) for r in rows]
     return out
 

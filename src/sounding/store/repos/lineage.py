@@ -103,32 +103,40 @@ def delete_origin(conn: Connection, origin: str, origin_key: str) -> int:
     return int(result.rowcount)
 
 
+def _neighbours_query(near: Any, far: Any) -> sa.Select[Any]:
+    return (
+        sa.select(
+            edges.c.id,
+            edges.c.source_id,
+            edges.c.target_id,
+            edges.c.kind,
+            edges.c.confidence,
+            edges.c.origin,
+        )
+        .join(_FAR_ASSET, _FAR_ASSET.c.id == far)
+        .where(near.in_(sa.bindparam("ids", expanding=True)))
+        .where(edges.c.level == sa.bindparam("level"))
+        .where(_FAR_ASSET.c.deleted_at.is_(None))
+    )
+
+
+# built once (issue 20): a lineage read runs one per hop and direction, and building the
+# statement (and its cache key) cost more than running it
+_NEIGHBOURS = {
+    "downstream": _neighbours_query(edges.c.source_id, edges.c.target_id),
+    "upstream": _neighbours_query(edges.c.target_id, edges.c.source_id),
+}
+
+
 def neighbours(
     conn: Connection, ids: Sequence[int], direction: str, level: str
 ) -> list[dict[str, Any]]:
     """Edges leaving (downstream) or entering (upstream) ``ids`` at ``level``, live ends only."""
-    near, far = (
-        (edges.c.source_id, edges.c.target_id)
-        if direction == "downstream"
-        else (edges.c.target_id, edges.c.source_id)
-    )
-    far_asset = _FAR_ASSET
+    query = _NEIGHBOURS["downstream" if direction == "downstream" else "upstream"]
     out: list[dict[str, Any]] = []
     for i in range(0, len(ids), _CHUNK):
-        query = (
-            sa.select(
-                edges.c.id,
-                edges.c.source_id,
-                edges.c.target_id,
-                edges.c.kind,
-                edges.c.confidence,
-                edges.c.origin,
-            )
-            .join(far_asset, far_asset.c.id == far)
-            .where(near.in_(ids[i : i + _CHUNK]), edges.c.level == level)
-            .where(far_asset.c.deleted_at.is_(None))
-        )
-        out += [dict(r) for r in conn.execute(query).mappings()]
+        params = {"ids": list(ids[i : i + _CHUNK]), "level": level}
+        out += [dict(r) for r in conn.execute(query, params).mappings()]
     return out
 
 
