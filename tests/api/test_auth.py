@@ -483,6 +483,27 @@ MATRIX: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", None, "viewer"),
     ("PATCH", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", {}, "steward"),
     ("DELETE", "/api/v1/tag-groups/{name}", "/api/v1/tag-groups/nope", None, "steward"),
+    # every signed-in user keeps their own subscriptions and inbox (another's is a 404)
+    ("GET", "/api/v1/subscriptions", "/api/v1/subscriptions", None, "viewer"),
+    (
+        "POST",
+        "/api/v1/subscriptions",
+        "/api/v1/subscriptions",
+        {"target_kind": "source", "target": "shop"},
+        "viewer",
+    ),
+    ("GET", "/api/v1/subscriptions/{subscription_id}", "/api/v1/subscriptions/999", None, "viewer"),
+    (
+        "DELETE",
+        "/api/v1/subscriptions/{subscription_id}",
+        "/api/v1/subscriptions/999",
+        None,
+        "viewer",
+    ),
+    ("GET", "/api/v1/inbox", "/api/v1/inbox", None, "viewer"),
+    ("GET", "/api/v1/inbox/unread-count", "/api/v1/inbox/unread-count", None, "viewer"),
+    ("POST", "/api/v1/inbox/read-all", "/api/v1/inbox/read-all", None, "viewer"),
+    ("POST", "/api/v1/inbox/{notification_id}/read", "/api/v1/inbox/999/read", None, "viewer"),
     # any reader keeps collections; 404 for one they may not see, 403 for another's
     ("GET", "/api/v1/collections", "/api/v1/collections", None, "viewer"),
     ("POST", "/api/v1/collections", "/api/v1/collections", {"name": "C"}, "viewer"),

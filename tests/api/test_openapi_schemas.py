@@ -27,6 +27,7 @@ from tests.factories import sqlite_source
 
 ENFORCED_TAGS = {
     "access",
+    "alerts",
     "accounts",
     "analytics",
     "assets",
@@ -57,6 +58,7 @@ NO_JSON_BODY = {
     ("delete", "/api/v1/custom-properties/{name}"),
     ("delete", "/api/v1/collections/{collection_id}"),
     ("delete", "/api/v1/channels/{name}"),
+    ("delete", "/api/v1/subscriptions/{subscription_id}"),
     ("get", "/metrics"),
     ("get", "/api/v1/catalog/export"),  # JSON Lines or CSV
 }
