@@ -27,7 +27,7 @@ def test_every_feature_package_is_registered_once() -> None:
     names = [name.rpartition(".")[2] for name in features.DEFAULT_FEATURES]
     assert len(names) == len(set(names))
     assert set(names) == _packages() == {
-        "access", "accounts", "collections", "compliance", "custom_properties",
+        "access", "accounts", "alerts", "collections", "compliance", "custom_properties",
         "data_products", "domains", "glossary",
         "insights", "quality", "tag_taxonomy", "usage",
     }  # fmt: skip
