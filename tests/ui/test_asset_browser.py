@@ -84,9 +84,14 @@ def test_a_viewer_sees_no_edit_controls_and_a_forged_post_gets_403(
 ) -> None:
     path = asset_path(site, "raw_customers")
     browser_login(page, site, "viewer", path)
-    # nothing edits the asset; "Add to collection" edits the viewer's own collections only
+    # nothing edits the asset; "Add to collection" and "Subscribe" edit the viewer's own
+    # collections and subscriptions only
     page.wait_for_selector("#add-to-collection form")
-    edits = "form[hx-post]:not([hx-post^='/collections/']), details.inline-edit, form.decide"
+    page.wait_for_selector(".subscribe form")
+    edits = (
+        "form[hx-post]:not([hx-post^='/collections/']):not([hx-post^='/alerts/']),"
+        " details.inline-edit, form.decide"
+    )
     assert page.locator(edits).count() == 0
     assert page.locator("table.schema tbody tr").count() == 20
     assert axe(page) == []
