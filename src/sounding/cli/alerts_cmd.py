@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 
-from sounding.cli.output import EXIT_USAGE, fail, print_json, print_table, say
-from sounding.cli.state import open_context
+from sounding.cli.output import print_json, print_table, say
+from sounding.cli.state import acting_as, open_context
 from sounding.domain.auth import Principal, Role, local_operator
 from sounding.domain.events import EVENT_KINDS
 from sounding.domain.timestamps import format_timestamp
@@ -31,12 +31,7 @@ subscriptions_app = typer.Typer(
 
 
 def _who(user: str | None) -> Principal:
-    if user is None:
-        return local_operator()
-    name = user.strip()
-    if not name or len(name) > 200:
-        fail("--as needs a user name (1..200 characters)", EXIT_USAGE)
-    return Principal(name, Role.VIEWER)
+    return acting_as(user, Role.VIEWER)
 
 
 def subscribe(

@@ -12,8 +12,8 @@ from typing import Annotated, Any
 import typer
 
 from sounding.cli.output import EXIT_USAGE, fail, print_json, print_table, say
-from sounding.cli.state import open_context
-from sounding.domain.auth import Principal, Role, local_operator
+from sounding.cli.state import acting_as, open_context
+from sounding.domain.auth import Principal, Role
 from sounding.features.collections import service as collections
 from sounding.features.collections.records import Collection
 
@@ -32,12 +32,7 @@ COLUMNS = ["id", "name", "owner", "visibility", "items"]
 
 
 def _who(user: str | None) -> Principal:
-    if user is None:
-        return local_operator()
-    name = user.strip()
-    if not name or len(name) > 200:
-        fail("--as needs a user name (1..200 characters)", EXIT_USAGE)
-    return Principal(name, Role.ADMIN)
+    return acting_as(user, Role.ADMIN)
 
 
 def _row(c: Collection) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sounding.config import Settings
+from sounding.domain.auth import Principal, Role, local_operator
 from sounding.logs import configure_logging
 from sounding.services.context import Context, build_context
 
@@ -23,6 +24,19 @@ def describe_store(s: Settings) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(s.resolved_database_url()).render_as_string(hide_password=True)
+
+
+def acting_as(user: str | None, role: Role) -> Principal:
+    """Who a command acts as: the local operator, or with ``--as NAME`` that user in ``role``
+    (a bad name exits with the usage code and one line)."""
+    from sounding.cli.output import EXIT_USAGE, fail
+
+    if user is None:
+        return local_operator()
+    name = user.strip()
+    if not name or len(name) > 200:
+        fail("--as needs a user name (1..200 characters)", EXIT_USAGE)
+    return Principal(name, role)
 
 
 @contextmanager
