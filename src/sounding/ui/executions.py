@@ -42,6 +42,7 @@ INTERVAL = 0.25  # seconds: at most one live update per client this often (4 a s
 CHECK_EVERY = 2.0  # seconds of quiet after which the stream checks the execution
 FINAL = frozenset({"completed", "failed", "cancelled"})
 SETTLE = 0.5  # seconds of quiet after progress before the figures are read as they are
+FIRST_STEPS_WAIT = 5.0  # seconds the first message waits for a new execution's steps
 ACTIONS = ("pause", "resume", "cancel", "retry")
 MAX_ID = 200
 MAX_NAME = 200
@@ -244,6 +245,12 @@ async def _batches(
     remove = await run_in_threadpool(workflows.listen, ctx, who, execution_id, push)
     try:
         detail = await run_in_threadpool(workflows.get_execution, ctx, who, execution_id)
+        # an execution just submitted may not have its steps in the store yet (the engine
+        # commits its writes in groups): the first message has every step, so wait for them
+        deadline = loop.time() + FIRST_STEPS_WAIT
+        while not detail.steps and detail.status not in FINAL and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+            detail = await run_in_threadpool(workflows.get_execution, ctx, who, execution_id)
         log = await run_in_threadpool(views.log_since, ctx, execution_id, after)
         batch = views.LiveBatch(last_seq=log[-1].seq if log else after)
         final = detail.status in FINAL
@@ -262,10 +269,10 @@ async def _batches(
                 seq = log[-1].seq if log else batch.last_seq
                 yield _message(views.live_steps(now), now.status, log, True, seq)
                 return
-            if message == SETTLED:
-                yield _message(views.live_steps(now), None, [], False, batch.last_seq)
-            else:
-                yield ": keep-alive\n\n"
+            # the figures as they are now, after progress went quiet (SETTLED) and on every
+            # quiet check: the engine drops progress events that come too close together, so
+            # the last ones before a pause may only show up here
+            yield _message(views.live_steps(now), None, [], False, batch.last_seq)
     finally:
         remove()
 
