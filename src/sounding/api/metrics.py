@@ -20,8 +20,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sounding.api.deps import get_ctx, get_principal
+from sounding.api.deps import get_ctx
 from sounding.errors import AuthenticationError
+from sounding.features.accounts import service as accounts
 from sounding.services import analytics
 from sounding.services.context import Context
 
@@ -173,7 +174,7 @@ def metrics_access(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) 
         if not settings.metrics_require_auth:
             raise AuthenticationError("Invalid metrics token (SOUNDING_METRICS_TOKEN)")
     if settings.metrics_require_auth:
-        get_principal(request, ctx)  # raises AuthenticationError without a valid API token
+        accounts.authenticate(ctx, token)  # raises AuthenticationError without a valid token
         return
     raise AuthenticationError("GET /metrics needs 'Authorization: Bearer <SOUNDING_METRICS_TOKEN>'")
 

@@ -192,6 +192,9 @@ class Database:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_lock = threading.RLock()
+        self._loop_conn: Any = None  # the event loop's own SQLite connection (read_one_now)
+        self._loop_owner: int | None = None
+        self._raw: dict[sa.Select[Any], _RawSelect] = {}
 
     @classmethod
     def from_url(cls, url: str, max_size_mb: int | None = None) -> Database:
@@ -223,5 +226,69 @@ class Database:
             finally:
                 conn.info.pop("sounding_begin", None)
 
+    def read_one_now(
+        self, statement: sa.Select[Any], params: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        """The first row of ``statement`` (a SELECT of plain columns), read on one SQLite
+        connection kept for the calling thread — the API's event loop — in autocommit mode:
+        each call sees the store as committed at that moment, like a read transaction, but
+        without a pool checkout, a BEGIN and a ROLLBACK around one indexed lookup, which under
+        load cost more than the lookup (issue 20). SQLite only, and one thread only: other
+        threads and stores use :meth:`read`."""
+        if not self.is_sqlite:
+            raise RuntimeError("read_one_now is for the SQLite store; use read()")
+        owner = threading.get_ident()
+        if self._loop_conn is None:
+            self._loop_conn = self.engine.raw_connection()
+            self._loop_owner = owner
+        elif self._loop_owner != owner:
+            raise RuntimeError("read_one_now is for one thread (the event loop); use read()")
+        raw = self._raw.get(statement)
+        if raw is None:
+            raw = self._raw[statement] = _RawSelect(statement, self.engine.dialect)
+        return raw.first(self._loop_conn.driver_connection, params)
+
     def dispose(self) -> None:
+        if self._loop_conn is not None:
+            conn, self._loop_conn = self._loop_conn, None
+            conn.close()
         self.engine.dispose()
+
+
+class _RawSelect:
+    """A SELECT compiled once to its SQL text, with its binds' and columns' type processing
+    (through the public ``bind_processor``/``result_processor`` of each type), run on a
+    DB-API connection directly."""
+
+    def __init__(self, statement: sa.Select[Any], dialect: sa.engine.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.defaults = compiled.params
+        self.names = list(compiled.positiontup or ())
+        self.binds = {
+            name: compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in self.names
+        }
+        columns = list(statement.selected_columns)
+        self.keys = [str(column.key) for column in columns]
+        self.results = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
+
+    def first(self, dbapi_conn: Any, params: dict[str, Any]) -> dict[str, Any] | None:
+        values = []
+        for name in self.names:
+            value = params[name] if name in params else self.defaults[name]
+            bind = self.binds[name]
+            values.append(bind(value) if bind is not None else value)
+        cursor = dbapi_conn.execute(self.sql, values)
+        try:  # closed at once: an open statement would hold its read snapshot
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        if row is None:
+            return None
+        return {
+            key: (process(value) if process is not None else value)
+            for key, process, value in zip(self.keys, self.results, row, strict=True)
+        }

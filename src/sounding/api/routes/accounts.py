@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from sounding.api.deps import Admin, CtxDep, PageDep, get_principal
 from sounding.api.paging import Id
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas import (
     AuditPage,
     MePublic,
@@ -25,7 +26,7 @@ from sounding.domain.accounts import NewToken, User
 from sounding.domain.auth import Principal
 from sounding.features.accounts import service as accounts
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(route_class=SoundingRoute, tags=["accounts"])
 
 
 @router.get("/me", response_model=MePublic)

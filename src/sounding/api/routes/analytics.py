@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from sounding.api.deps import CtxDep, Reader, Runner
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas import AssetUsagePublic, CatalogAnalyticsPublic, QueryUsageIngested
 from sounding.features.usage import service as usage
 from sounding.features.usage.records import AssetUsage, QueryUsageAdded
 from sounding.services import analytics
 
-router = APIRouter(tags=["analytics"])
+router = APIRouter(route_class=SoundingRoute, tags=["analytics"])
 Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]
 
 

@@ -8,11 +8,12 @@ from fastapi import APIRouter, Body, Query, Response
 
 from sounding.api.deps import CtxDep, Reader, Writer
 from sounding.api.openapi import content_types
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas.curation import CatalogImport, CatalogImportResult
 from sounding.services import catalog_io
 from sounding.services.catalog_io import ImportResult
 
-router = APIRouter(prefix="/catalog", tags=["catalog"])
+router = APIRouter(route_class=SoundingRoute, prefix="/catalog", tags=["catalog"])
 
 
 @router.get(

@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from sounding.api.deps import CtxDep, Reader
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas import ChangeImpactPage
 from sounding.services import change_impact
 
-router = APIRouter(tags=["lineage"])
+router = APIRouter(route_class=SoundingRoute, tags=["lineage"])
 
 
 @router.get("/changes/impact", response_model=ChangeImpactPage)

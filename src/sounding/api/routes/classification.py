@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response
 
 from sounding.api.deps import AssetWriter, CtxDep, Manager, PageDep, Reader, SourceReader
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas import (
     ClassificationDecision,
     ColumnClassificationList,
@@ -22,7 +23,7 @@ from sounding.domain.classification import ColumnClassifications, RuleSetRecord
 from sounding.domain.profiling import StoredProfile
 from sounding.services import classification, profiling
 
-router = APIRouter(tags=["classification"])
+router = APIRouter(route_class=SoundingRoute, tags=["classification"])
 
 
 @router.get("/assets/{ref}/profile", response_model=ProfilePublic)

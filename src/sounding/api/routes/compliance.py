@@ -11,6 +11,7 @@ from sounding.api.deps import CtxDep, PageDep, Reader, Runner, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas.compliance import (
     EvaluationCreate,
     EvaluationPage,
@@ -28,7 +29,7 @@ from sounding.features.compliance import records
 from sounding.features.compliance import service as compliance
 from sounding.features.compliance.records import Finding
 
-router = APIRouter(prefix="/compliance", tags=["compliance"])
+router = APIRouter(route_class=SoundingRoute, prefix="/compliance", tags=["compliance"])
 
 
 @router.get("/frameworks", response_model=FrameworkList)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Response
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Writer
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas.custom_properties import (
     AssetTypeName,
     PropertyCreate,
@@ -18,7 +19,9 @@ from sounding.api.schemas.custom_properties import (
 from sounding.features.custom_properties import service as properties
 from sounding.features.custom_properties.records import PropertyDefinition
 
-router = APIRouter(prefix="/custom-properties", tags=["custom-properties"])
+router = APIRouter(
+    route_class=SoundingRoute, prefix="/custom-properties", tags=["custom-properties"]
+)
 
 Name = Annotated[str, Path(min_length=1, max_length=63, description="The property's name")]
 

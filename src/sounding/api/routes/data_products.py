@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Path, Query, Response
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Writer
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas.data_products import (
     DataProductCreate,
     DataProductDetailPublic,
@@ -17,7 +18,7 @@ from sounding.api.schemas.data_products import (
 from sounding.features.data_products import service as products
 from sounding.features.data_products.records import DataProductDetail
 
-router = APIRouter(prefix="/data-products", tags=["data-products"])
+router = APIRouter(route_class=SoundingRoute, prefix="/data-products", tags=["data-products"])
 
 Ref = Annotated[str, Path(min_length=1, max_length=200, description="The product's id or name")]
 

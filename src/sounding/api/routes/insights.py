@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from sounding.api.deps import CtxDep, Reader, Runner
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas.insights import (
     Anomalies,
     Forecasts,
@@ -27,7 +28,7 @@ from sounding.domain.health import SystemHealthReport
 from sounding.features.insights import service as insights
 from sounding.services import health, templates
 
-router = APIRouter(tags=["insights"])
+router = APIRouter(route_class=SoundingRoute, tags=["insights"])
 Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]
 
 

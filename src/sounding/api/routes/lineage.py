@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from sounding.api.deps import CtxDep, Reader, Writer
 from sounding.api.paging import Id
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas import (
     EdgeCreate,
     EdgeCreated,
@@ -22,7 +23,7 @@ from sounding.api.schemas import (
 from sounding.domain.lineage import Impact, LineageGraph, ManualEdge
 from sounding.services import lineage, openlineage, sql_workers
 
-router = APIRouter(tags=["lineage"])
+router = APIRouter(route_class=SoundingRoute, tags=["lineage"])
 
 
 @router.post(

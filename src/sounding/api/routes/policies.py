@@ -9,11 +9,12 @@ from fastapi import APIRouter, Query
 
 from sounding.api.deps import Admin, CtxDep, PageDep
 from sounding.api.paging import Id
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas import PolicyCreate, PolicyPage, PolicyPublic
 from sounding.features.access import service as access
 from sounding.features.access.records import Policy
 
-router = APIRouter(prefix="/policies", tags=["access"])
+router = APIRouter(route_class=SoundingRoute, prefix="/policies", tags=["access"])
 
 
 def _public(policy: Policy) -> dict[str, Any]:

@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Response
 
 from sounding.api.deps import CtxDep, Reader, Runner
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas.pools import PoolCreate, PoolList, PoolPublic, PoolUpdate
 from sounding.services import pools
 
-router = APIRouter(prefix="/pools", tags=["orchestration"])
+router = APIRouter(route_class=SoundingRoute, prefix="/pools", tags=["orchestration"])
 
 
 @router.get("", response_model=PoolList)

@@ -10,6 +10,7 @@ from sounding.api.deps import CtxDep, PageDep, Reader, Runner, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas.quality import (
     QualityResultPage,
     QualityRuleCreate,
@@ -39,7 +40,7 @@ from sounding.features.quality.records import (
     ScopeTrend,
 )
 
-router = APIRouter(prefix="/quality", tags=["quality"])
+router = APIRouter(route_class=SoundingRoute, prefix="/quality", tags=["quality"])
 
 
 @router.get("/rules", response_model=QualityRulePage)

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from sounding.api.deps import Admin, CtxDep
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas.retention import PruneReportPublic, RetentionPublic
 from sounding.domain.retention import PruneReport, RetentionState
 from sounding.services import retention
 
-router = APIRouter(prefix="/admin/retention", tags=["system"])
+router = APIRouter(route_class=SoundingRoute, prefix="/admin/retention", tags=["system"])
 
 
 @router.get("", response_model=RetentionPublic)

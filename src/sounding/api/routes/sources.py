@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from sounding.api.deps import CtxDep, Manager, PageDep, Runner, SourceReader
 from sounding.api.etags import IfMatch, tagged
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas import (
     ScanPublic,
     SourceCreate,
@@ -20,7 +21,7 @@ from sounding.api.schemas import (
 from sounding.domain.scans import ScanRun
 from sounding.services import scan_workflows, sources
 
-router = APIRouter(prefix="/sources", tags=["sources"])
+router = APIRouter(route_class=SoundingRoute, prefix="/sources", tags=["sources"])
 
 
 @router.get("", response_model=SourcePage)

@@ -22,6 +22,7 @@ from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.api.errors import websocket_close_code
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import Limit, Sequence
+from sounding.api.routing import SoundingRoute
 from sounding.api.schemas.workflows import (
     ExecutionCreate,
     ExecutionList,
@@ -40,7 +41,7 @@ from sounding.features.accounts import service as accounts
 from sounding.services import scheduler, workflows
 from sounding.services.context import Context
 
-router = APIRouter(tags=["orchestration"])
+router = APIRouter(route_class=SoundingRoute, tags=["orchestration"])
 
 
 @router.get("/orchestrations", response_model=WorkflowList)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sounding.features.accounts.tables import api_tokens, ui_sessions, users
+from sounding.store.db import Database
 from sounding.store.repos import utcnow
 
 
@@ -106,6 +107,12 @@ def find_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
     """The live token with this hash joined to its enabled user, or None."""
     row = conn.execute(_FIND_TOKEN, {"token_hash": token_hash}).mappings().first()
     return dict(row) if row else None
+
+
+def find_token_now(db: Database, token_hash: str) -> dict[str, Any] | None:
+    """:func:`find_token` on the SQLite store's event-loop connection
+    (``Database.read_one_now``)."""
+    return db.read_one_now(_FIND_TOKEN, {"token_hash": token_hash})
 
 
 def touch_token(conn: Connection, token_id: int, when: datetime) -> None:

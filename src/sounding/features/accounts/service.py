@@ -208,13 +208,29 @@ def revoke_token(ctx: Context, actor: Principal, token_id: int) -> None:
 
 
 def authenticate(ctx: Context, token: str | None) -> Principal:
+    principal, stale = check_token(ctx, token)
+    if stale is not None:
+        touch_token(ctx, stale)
+    return principal
+
+
+def check_token(
+    ctx: Context, token: str | None, *, on_loop: bool = False
+) -> tuple[Principal, int | None]:
+    """The caller of ``token`` (one read, no write), and the token's id when its
+    ``last_used_at`` is due an update (:func:`touch_token`), else None. With ``on_loop`` (a
+    SQLite store, called from the API's event loop) the read uses the loop's own connection
+    (``Database.read_one_now``); the API sends only the rare touch to a worker thread."""
     if not token:
         raise AuthenticationError(
             "Missing credentials: send 'Authorization: Bearer <token>' "
             "(create one with `sounding token create USER`)"
         )
-    with ctx.db.read() as conn:
-        row = repo.find_token(conn, hash_token(token))
+    if on_loop:
+        row = repo.find_token_now(ctx.db, hash_token(token))
+    else:
+        with ctx.db.read() as conn:
+            row = repo.find_token(conn, hash_token(token))
     if row is None:
         raise AuthenticationError("Invalid or revoked API token")
     now = utcnow()
@@ -224,10 +240,15 @@ def authenticate(ctx: Context, token: str | None) -> Principal:
             "a new one (`sounding token create USER`)"
         )
     last = row["last_used_at"]
-    if last is None or (now - _aware(last)) > _TOUCH_EVERY:
-        with ctx.db.write() as conn:
-            repo.touch_token(conn, row["token_id"], now)
-    return Principal(row["name"], Role(row["role"]), row["user_id"])
+    stale = last is None or (now - _aware(last)) > _TOUCH_EVERY
+    principal = Principal(row["name"], Role(row["role"]), row["user_id"])
+    return principal, (int(row["token_id"]) if stale else None)
+
+
+def touch_token(ctx: Context, token_id: int) -> None:
+    """Record that token ``token_id`` was used now (at most every few minutes a token)."""
+    with ctx.db.write() as conn:
+        repo.touch_token(conn, token_id, utcnow())
 
 
 def _aware(value: Any) -> Any:

@@ -1,0 +1,119 @@
+"""The API's route class: a sync route runs, validates and serializes in one worker thread.
+
+FastAPI runs a sync (``def``) route in the thread pool, then hands its return value back to
+the event loop and, for a sync route, sends the response-model validation to the thread pool a
+second time before serializing on the loop. Under load those hand-offs cost more than the
+work (issue 20: a profile of 50 concurrent reads spent about a quarter of the server's CPU on
+thread hand-offs). :class:`SoundingRoute` gives FastAPI an ``async`` endpoint that makes one
+trip to the pool: call the route, validate its value into the response model, and dump the
+model to JSON bytes with pydantic's serializer, exactly as FastAPI's own fast path does
+(``serialize_response`` with ``dump_json``), then answer with those bytes.
+
+Only routes where that is the same answer are changed: a sync endpoint with a response model,
+the default response class, no streaming, and no ``Response`` or ``BackgroundTasks`` parameter
+on the endpoint or any of its dependencies (FastAPI copies that temporal response's status and
+headers onto the answer; such routes keep FastAPI's own handler). Everything else — the
+OpenAPI document, request validation, dependencies, errors — is FastAPI's.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import fastapi.routing
+from fastapi import Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import ResponseValidationError
+from fastapi.routing import APIRoute
+from fastapi.utils import is_body_allowed_for_status_code
+from starlette.requests import Request
+
+_Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def _uses_temporal_response(dependant: Dependant) -> bool:
+    if dependant.response_param_name or dependant.background_tasks_param_name:
+        return True
+    return any(_uses_temporal_response(sub) for sub in dependant.dependencies)
+
+
+def one_trip(route: Any) -> bool:
+    """Whether ``route`` (an APIRoute, or FastAPI's effective context of an included one) can
+    run in one trip to the thread pool with the same answer."""
+    dependant: Dependant | None = route.dependant
+    return (
+        dependant is not None
+        and dependant.call is not None
+        and not getattr(dependant.call, "sounding_one_trip", False)
+        and not _is_async(dependant.call)
+        and route.response_field is not None
+        # FastAPI's JSON fast path (older releases lack it: they keep their own handler)
+        and hasattr(route.response_field, "serialize_json")
+        and isinstance(route.response_class, DefaultPlaceholder)
+        and getattr(route, "stream_item_field", None) is None
+        and not getattr(route, "is_json_stream", False)
+        and not getattr(route, "is_sse_stream", False)
+        and (route.status_code is None or is_body_allowed_for_status_code(route.status_code))
+        and not _uses_temporal_response(dependant)
+    )
+
+
+def _is_async(call: Callable[..., Any]) -> bool:
+    return inspect.iscoroutinefunction(call) or inspect.iscoroutinefunction(
+        getattr(call, "__call__", None)  # noqa: B004
+    )
+
+
+def _one_trip_call(route: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
+    endpoint: Callable[..., Any] = route.dependant.call
+    field = route.response_field
+    options = {
+        "include": route.response_model_include,
+        "exclude": route.response_model_exclude,
+        "by_alias": route.response_model_by_alias,
+        "exclude_unset": route.response_model_exclude_unset,
+        "exclude_defaults": route.response_model_exclude_defaults,
+        "exclude_none": route.response_model_exclude_none,
+    }
+    status_code = route.status_code or 200
+
+    def run(values: dict[str, Any]) -> Any:
+        raw = endpoint(**values)
+        if isinstance(raw, Response):
+            return raw
+        value, errors = field.validate(raw, {}, loc=("response",))
+        if errors:
+            raise ResponseValidationError(errors=errors, body=raw)
+        content = field.serialize_json(value, **options)
+        return Response(content=content, media_type="application/json", status_code=status_code)
+
+    async def call(**values: Any) -> Any:
+        return await run_in_threadpool(run, values)
+
+    call.sounding_one_trip = True  # type: ignore[attr-defined]
+    call.__name__ = getattr(endpoint, "__name__", "endpoint")
+    call.__qualname__ = getattr(endpoint, "__qualname__", call.__name__)
+    call.__module__ = getattr(endpoint, "__module__", __name__)
+    return call
+
+
+class SoundingRoute(APIRoute):
+    """An APIRoute whose sync endpoint, validation and serialization share one thread-pool
+    trip (see the module docstring). Every router under ``/api/v1`` uses it."""
+
+    def get_route_handler(self) -> _Handler:
+        # FastAPI builds the handler once per route and once per router that includes it,
+        # passing the included route's own dependant ("integrations may wrap dependant.call
+        # while constructing the handler"); wrap whichever it is about to use
+        route: Any = self
+        context_var = getattr(fastapi.routing, "_effective_route_context_var", None)
+        effective = context_var.get() if context_var is not None else None
+        if effective is not None and effective.original_route is self:
+            route = effective
+        if one_trip(route):
+            route.dependant.call = _one_trip_call(route)
+        return super().get_route_handler()
