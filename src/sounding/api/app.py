@@ -19,6 +19,7 @@ from sounding.api import errors, metrics
 from sounding.api.guards import RequestGuard
 from sounding.api.openapi import ERROR_RESPONSES
 from sounding.api.routes import modules as route_modules
+from sounding.api.routing import add_routes
 from sounding.api.schemas import HealthPublic
 from sounding.config import Settings
 from sounding.services import health
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
     modules = route_modules()  # api/routes/__init__.py ROUTES: one line per area
     routers: list[APIRouter] = [module.router for module in modules]
     for router in routers:
-        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+        add_routes(app, router, API_PREFIX, ERROR_RESPONSES)
 
     _install_docs(app)
     # the web UI: pages at / over the same services (ui/app.py lists its page modules)

@@ -23,14 +23,16 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 import fastapi.routing
-from fastapi import Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import ResponseValidationError
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.utils import is_body_allowed_for_status_code
 from starlette.requests import Request
+from starlette.routing import Match
+from starlette.types import Scope
 
 _Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -105,6 +107,30 @@ class SoundingRoute(APIRoute):
     """An APIRoute whose sync endpoint, validation and serialization share one thread-pool
     trip (see the module docstring). Every router under ``/api/v1`` uses it."""
 
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        # Starlette tries the routes in order, each with its regular expression after a few
+        # calls of bookkeeping (about 2 us); the API has about 170 routes, so a path near the
+        # end cost a third of a millisecond to route. A path that does not start with the
+        # route's literal part (``/api/v1/assets/`` of ``/api/v1/assets/{asset_id}``) cannot
+        # match it, nor can a path with another number of segments (a parameter holds no
+        # "/" unless it is a ``:path`` one): say so from string operations. Behind a proxy's
+        # root path Starlette strips that prefix first: those requests take the full check.
+        if scope["type"] == "http" and not scope.get("root_path"):
+            prefix, slashes = self._shape()
+            path: str = scope["path"]
+            if not path.startswith(prefix) or (slashes >= 0 and path.count("/") != slashes):
+                return Match.NONE, {}
+        return super().matches(scope)
+
+    def _shape(self) -> tuple[str, int]:
+        """The path's literal start and its number of "/" (-1: any, a ``:path`` parameter)."""
+        shape: tuple[str, int] | None = self.__dict__.get("_sounding_shape")
+        if shape is None:
+            template = self.path_format
+            slashes = -1 if ":path}" in self.path else template.count("/")
+            shape = self.__dict__["_sounding_shape"] = (template.split("{", 1)[0], slashes)
+        return shape
+
     def get_route_handler(self) -> _Handler:
         # FastAPI builds the handler once per route and once per router that includes it,
         # passing the included route's own dependant ("integrations may wrap dependant.call
@@ -117,3 +143,58 @@ class SoundingRoute(APIRoute):
         if one_trip(route):
             route.dependant.call = _one_trip_call(route)
         return super().get_route_handler()
+
+
+def add_routes(
+    app: FastAPI, router: APIRouter, prefix: str, responses: dict[int | str, dict[str, Any]]
+) -> None:
+    """Add ``router``'s routes to ``app`` under ``prefix``, each as a route of the app itself
+    (what ``include_router`` did before FastAPI 0.12x's included-router branches).
+
+    ``app.include_router`` now keeps one branch per included router, and matching a request
+    walks the branches in order, re-matching every route of each with bookkeeping on the
+    request scope: with 25 routers under ``/api/v1`` the path of a router near the end cost
+    more to route than to answer (issue 20). A flat list of routes is matched by one regular
+    expression each, as Starlette does. The routes are the same: path, methods, models,
+    dependencies, tags, responses (``responses`` first, the route's own over them), names
+    and operation ids, so ``/openapi.json`` does not change
+    (``tests/api/test_routing.py`` compares it with ``include_router``'s)."""
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            app.router.add_api_route(
+                prefix + route.path,
+                route.endpoint,
+                response_model=route.response_model,
+                status_code=route.status_code,
+                tags=route.tags,
+                dependencies=route.dependencies,
+                summary=route.summary,
+                description=route.description,
+                response_description=route.response_description,
+                responses={**responses, **route.responses},
+                deprecated=route.deprecated,
+                methods=route.methods,
+                operation_id=route.operation_id,
+                response_model_include=route.response_model_include,
+                response_model_exclude=route.response_model_exclude,
+                response_model_by_alias=route.response_model_by_alias,
+                response_model_exclude_unset=route.response_model_exclude_unset,
+                response_model_exclude_defaults=route.response_model_exclude_defaults,
+                response_model_exclude_none=route.response_model_exclude_none,
+                include_in_schema=route.include_in_schema,
+                response_class=route.response_class,
+                name=route.name,
+                callbacks=route.callbacks,
+                openapi_extra=route.openapi_extra,
+                generate_unique_id_function=route.generate_unique_id_function,
+                route_class_override=type(route),
+            )
+        elif isinstance(route, APIWebSocketRoute):
+            app.router.add_api_websocket_route(
+                prefix + route.path,
+                route.endpoint,
+                name=route.name,
+                dependencies=route.dependencies,
+            )
+        else:
+            raise TypeError(f"{prefix}: cannot add {route!r}: not an API or WebSocket route")

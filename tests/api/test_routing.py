@@ -1,0 +1,90 @@
+"""The API's routing (``api/routing.py``, issue 20): routes added flat to the app describe the
+same API as ``include_router``, the string pre-check never turns away a path a route's own
+regular expression accepts, and one-trip routes answer as FastAPI's handler does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import Match
+
+from sounding.api.app import API_PREFIX, create_app
+from sounding.api.openapi import ERROR_RESPONSES
+from sounding.api.routes import modules as route_modules
+from sounding.api.routing import SoundingRoute, one_trip
+from sounding.config import Settings
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    home = tmp_path_factory.mktemp("routing")
+    return create_app(Settings(home=home))
+
+
+def _api_routes(app: FastAPI) -> list[APIRoute]:
+    return [
+        r for r in app.routes if isinstance(r, APIRoute) and r.path.startswith(API_PREFIX + "/")
+    ]
+
+
+def test_the_openapi_document_is_the_one_include_router_gives(app: FastAPI, tmp_path: Path) -> None:
+    included = FastAPI(title=app.title, version=app.version, description=app.description)
+    for module in route_modules():
+        included.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    ours = {p: v for p, v in app.openapi()["paths"].items() if p.startswith(API_PREFIX + "/")}
+    theirs = included.openapi()["paths"]
+    assert list(ours) == list(theirs)  # same paths, same order
+    assert ours == theirs
+    schemas = app.openapi()["components"]["schemas"]  # the app's own routes add a few
+    assert {k: schemas.get(k) for k in included.openapi()["components"]["schemas"]} == (
+        included.openapi()["components"]["schemas"]
+    )
+
+
+def test_every_api_route_is_a_sounding_route(app: FastAPI) -> None:
+    routes = _api_routes(app)
+    assert len(routes) > 100
+    assert all(isinstance(r, SoundingRoute) for r in routes), [
+        r.path for r in routes if not isinstance(r, SoundingRoute)
+    ]
+    # most reads run in one trip; those that set headers or status on FastAPI's temporal
+    # response (ETags, 201 with Location) keep FastAPI's own handler
+    trips = [r for r in routes if one_trip(r) or getattr(r.dependant.call, "sounding_one_trip", 0)]
+    assert len(trips) > len(routes) // 2
+
+
+def _example(path: str, value: str) -> str:
+    return re.sub(r"\{[^}]+\}", value, path)
+
+
+@pytest.mark.parametrize("value", ["1", "abc", "a.b-c"])
+def test_the_pre_check_agrees_with_the_regular_expressions(app: FastAPI, value: str) -> None:
+    routes = [r for r in _api_routes(app) if isinstance(r, SoundingRoute)]
+    paths = {_example(r.path, value) for r in routes}
+    paths |= {p + "/" for p in paths} | {p + "/x" for p in paths} | {API_PREFIX, "/", "/search"}
+    checked = 0
+    for path in sorted(paths):
+        scope: dict[str, Any] = {"type": "http", "method": "GET", "path": path, "root_path": ""}
+        for route in routes:
+            fast, _ = route.matches(dict(scope))
+            slow, _ = APIRoute.matches(route, dict(scope))
+            assert fast == slow, (route.path, path)
+            checked += fast != Match.NONE
+    assert checked > len(routes)  # the examples do match their routes
+
+
+def test_a_root_path_takes_the_full_check(app: FastAPI) -> None:
+    route = next(r for r in _api_routes(app) if r.path == API_PREFIX + "/search")
+    assert isinstance(route, SoundingRoute)
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "GET",
+        "path": "/behind/proxy" + API_PREFIX + "/search",
+        "root_path": "/behind/proxy",
+    }
+    assert route.matches(scope)[0] == Match.FULL
