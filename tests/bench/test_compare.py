@@ -124,3 +124,17 @@ def test_new_script_measures_each_trees_package(tmp_path: Path) -> None:
     assert lines["seconds"]["new_values"] == [2.0, 2.0]
     assert lines["seconds"]["ratio"] == 2.0 and not lines["seconds"]["within_10pct_or_better"]
     assert lines["arg"]["old_median"] == lines["arg"]["new_median"] == 7.0
+
+
+def test_lines_of_several_sets_are_keyed() -> None:
+    """A bench printing one line per set is read by set; an older script's single line without
+    the key counts as the default set, and lines that are not JSON objects are skipped."""
+    compare = load_compare()
+    now = '{"set": "demo", "seconds": 1}\nnoise\n{"set": "sample_dbs", "seconds": 2}\n[1]\n'
+    doc = compare.parse_output(now, "set", "demo")
+    assert compare.dig(doc, "demo.seconds") == 1.0
+    assert compare.dig(doc, "sample_dbs.seconds") == 2.0
+    before = compare.parse_output('{"seconds": 3, "ok": true}\n', "set", "demo")
+    assert compare.dig(before, "demo.seconds") == 3.0
+    assert compare.dig(before, "demo.ok") is None  # a flag is not a figure
+    assert compare.dig(before, "sample_dbs.seconds") is None
