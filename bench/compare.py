@@ -16,7 +16,10 @@ the key named in ``key_by``). One JSON line per figure is printed::
     {"bench", "figure", "old_median", "new_median", "ratio", "better", "tolerance",
      "within_10pct_or_better", "runs", "loadavg", "old_values", "new_values", ...}
 
-``ratio`` is new / old. A figure is within when it is no worse than ``tolerance`` (0.10 for
+Every bench also gets the figure ``process_cpu_s``: the CPU seconds (user + system) of the
+whole bench process and of the processes it waited for, setup included. On a loaded machine
+it moves far less than wall-clock figures do, so it tells a slower program from a busier
+machine. ``ratio`` is new / old. A figure is within when it is no worse than ``tolerance`` (0.10 for
 speed; 0 for accuracy figures, which must not drop): lower-better ``new <= old * (1 + tol)``,
 higher-better ``new >= old * (1 - tol)``. ``loadavg`` is ``os.getloadavg()`` when the bench's
 last run ended; ``loadavg_1m_runs`` the 1-minute load before each run, in run order.
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shlex
 import statistics
 import subprocess
@@ -47,6 +51,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 SPEED = 0.10  # a speed figure may be this much worse (noise) and still count as unchanged
 ACCURACY = 0.0  # an accuracy figure must not drop
+# measured for every bench: CPU seconds of the whole bench process (and the processes it waited
+# for), which a loaded machine disturbs far less than the wall clock the figures are
+CPU = "process_cpu_s"
 
 
 @dataclass(frozen=True)
@@ -158,6 +165,27 @@ BENCHES: tuple[Bench, ...] = (
         "orchestration_server:schedule",
         "--mode schedule --ticks 10",
         {"lag_p50_ms": "lower", "lag_p99_ms": "lower"},
+        runs=3,
+    ),
+    Bench(
+        "orchestration_server:recovery",
+        "--mode recovery --tasks 100",
+        {
+            "seconds_until_tasks_run_again": "lower",
+            "server_start_s": "lower",
+            "lost": "lower",
+            "duplicated": "lower",
+            "rerun_after_completion": "lower",
+        },
+        accuracy=("lost", "duplicated", "rerun_after_completion"),
+        runs=3,
+    ),
+    Bench(
+        "orchestration_server:fanout-postgres",
+        "--mode fanout --tasks 2000 --no-prefect --store postgres",
+        {"tasks_per_s": "higher"},
+        script="orchestration_server.py",
+        source="new",
         runs=3,
     ),
     Bench(
@@ -313,6 +341,7 @@ def run_once(
     env.update(env_extra)
     env["PYTHONPATH"] = str(tree / "src")
     began = time.perf_counter()
+    cpu_before = _children_cpu()
     try:
         done = subprocess.run(
             cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout, check=False
@@ -320,6 +349,7 @@ def run_once(
     except subprocess.TimeoutExpired:
         return {"ok": False, "error": f"timeout after {timeout:.0f} s", "wall_s": timeout}
     wall = time.perf_counter() - began
+    cpu = _children_cpu() - cpu_before
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-5:]
         return {
@@ -327,7 +357,14 @@ def run_once(
             "error": f"exit {done.returncode}: " + " | ".join(tail),
             "wall_s": wall,
         }
-    return {"ok": True, "stdout": done.stdout, "wall_s": wall}
+    return {"ok": True, "stdout": done.stdout, "wall_s": wall, "cpu_s": cpu}
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every finished child process so far, and of the
+    processes they waited for (a bench's servers and workers)."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
 
 
 def verdict(old: float, new: float, better: str, tolerance: float) -> bool:
@@ -346,8 +383,9 @@ def compare(
     timeout: float = 600,
 ) -> list[dict[str, Any]]:
     """Run old/new alternately ``runs`` times each; one result dict per figure."""
+    figures = {**bench.figures, CPU: "lower"}
     values: dict[str, dict[str, list[float]]] = {
-        side: {k: [] for k in bench.figures} for side in ("old", "new")
+        side: {k: [] for k in figures} for side in ("old", "new")
     }
     errors: dict[str, list[str]] = {"old": [], "new": []}
     walls: dict[str, list[float]] = {"old": [], "new": []}
@@ -363,13 +401,14 @@ def compare(
                 print(f"[{bench.name}] {side}: {out['error']}", file=sys.stderr)
                 continue
             doc = parse_output(out["stdout"], bench.key_by, bench.key_default)
-            for key in bench.figures:
+            doc[CPU] = round(out["cpu_s"], 3)
+            for key in figures:
                 value = dig(doc, key)
                 if value is not None:
                     values[side][key].append(value)
     loadavg = [round(x, 2) for x in os.getloadavg()]
     results = []
-    for key, better in bench.figures.items():
+    for key, better in figures.items():
         tolerance = ACCURACY if key in bench.accuracy else SPEED
         o, n = values["old"][key], values["new"][key]
         om = statistics.median(o) if o else None

@@ -63,7 +63,7 @@ def test_alternates_takes_medians_and_judges(tmp_path: Path) -> None:
         check=True,
     )
     lines = {d["figure"]: d for d in map(json.loads, done.stdout.splitlines())}
-    assert set(lines) == {"seconds", "f1", "rate", "gone"}
+    assert set(lines) == {"seconds", "f1", "rate", "gone", "process_cpu_s"}
 
     seconds = lines["seconds"]
     assert seconds["bench"] == "fake" and seconds["runs"] == 5
@@ -72,6 +72,11 @@ def test_alternates_takes_medians_and_judges(tmp_path: Path) -> None:
     assert seconds["better"] == "lower" and seconds["within_10pct_or_better"] is True
     assert seconds["old_values"] == old_seconds and seconds["new_values"] == new_seconds
     assert len(seconds["loadavg"]) == 3 and len(seconds["loadavg_1m_runs"]) == 10
+
+    # the CPU time of each run's process is measured too
+    cpu = lines["process_cpu_s"]
+    assert len(cpu["old_values"]) == len(cpu["new_values"]) == 5
+    assert all(0 < v < 10 for v in cpu["old_values"] + cpu["new_values"])
 
     # an accuracy figure may not drop at all, even by about 1 %
     assert lines["f1"]["tolerance"] == 0.0 and lines["f1"]["within_10pct_or_better"] is False
