@@ -2,7 +2,8 @@
 
 Usage::
 
-    .venv/bin/python bench/compare.py --old ../old [--new .] [--runs 5] [--only discovery ...]
+    .venv/bin/python bench/compare.py --old ../old [--new .] [--runs N] [--only discovery ...]
+    .venv/bin/python bench/compare.py --list
     .venv/bin/python bench/compare.py --old A --new B --command "{tree}/bench/x.py --n 10" \\
         --figure seconds:lower --figure rows_per_s:higher
 
@@ -83,6 +84,12 @@ BENCHES: tuple[Bench, ...] = (
     Bench("orchestration:hop", "--mode hop --no-prefect", {"p50_ms": "lower", "p95_ms": "lower"}),
     Bench("orchestration:fanout", "--mode fanout --tasks 3000", {"tasks_per_s": "higher"}),
     Bench(
+        "orchestration:fanout-dask",
+        "--mode fanout --tasks 500 --executor dask",
+        {"tasks_per_s": "higher"},
+        runs=3,  # a LocalCluster of 2 processes starts each run
+    ),
+    Bench(
         "orchestration:concurrency",
         "--mode concurrency --scans 300 --sources 30",
         {"seconds": "lower"},
@@ -110,6 +117,9 @@ BENCHES: tuple[Bench, ...] = (
             "warehouse_focus.median_ms": "lower",
             "columns.median_ms": "lower",
             "random.cpu_median_ms": "lower",
+            "warehouse.cpu_median_ms": "lower",
+            "warehouse_focus.cpu_median_ms": "lower",
+            "columns.cpu_median_ms": "lower",
         },
     ),
     Bench(
@@ -447,9 +457,15 @@ def parse_figure(text: str) -> tuple[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--old", type=Path, required=True, help="the tree before (has src/)")
+    parser.add_argument("--old", type=Path, help="the tree before (has src/); required to run")
     parser.add_argument("--new", type=Path, default=ROOT, help="the tree after (default: this)")
-    parser.add_argument("--runs", type=int, default=5, help="runs of each tree, alternating")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=None,
+        help="runs of each tree, alternating (default: 5, or "
+        "the table's figure for the bench); given, it overrides the table",
+    )
     parser.add_argument("--python", default=sys.executable, help="one interpreter for both")
     parser.add_argument("--only", nargs="*", default=None, help="bench names from the table")
     parser.add_argument("--timeout", type=float, default=600, help="seconds a run may take")
@@ -465,11 +481,13 @@ def main() -> None:
         "--accuracy", action="append", default=[], help="a figure that may not drop"
     )
     args = parser.parse_args()
-    old, new = args.old.resolve(), args.new.resolve()
     if args.list:
         for b in BENCHES:
             print(f"{b.name:34} {b.source:4} bench/{b.file} {b.args}  {sorted(b.figures)}")
         return
+    if args.old is None:
+        parser.error("--old is required")
+    old, new = args.old.resolve(), args.new.resolve()
     if args.command is not None:
         if not args.figure:
             parser.error("--command needs at least one --figure KEY:lower|higher")
@@ -483,7 +501,7 @@ def main() -> None:
             parser.error(f"unknown bench {sorted(unknown)}; known: {sorted(known)}")
         benches = tuple(b for b in BENCHES if args.only is None or b.name in args.only)
     for bench in benches:
-        runs = bench.runs if bench.runs is not None and args.command is None else args.runs
+        runs = args.runs or (bench.runs if args.command is None else None) or 5
         for line in compare(bench, old, new, runs, args.python, args.command, args.timeout):
             print(json.dumps(line), flush=True)
 
