@@ -146,7 +146,7 @@ def main() -> None:
             t = time.perf_counter()
             graph = lineage.lineage_graph(ctx, who, str(root), "downstream", 5)
             times.append((time.perf_counter() - t) * 1000)
-            sizes.append(len(graph["nodes"]))
+            sizes.append(len(graph.nodes))
         ctx.close()
     times.sort()
     print(
