@@ -17,12 +17,8 @@ from tests.services.test_insights import VIEWER, fan, run_once, warm_up
 def test_history_of_a_workflow_and_of_a_step(any_ctx: Any, operator: Any) -> None:
     ctx = any_ctx
     warm_up(ctx, operator)
-    # 0.1 s tasks: on a loaded machine (parallel test workers) 0.02 s ones were stretched
-    # enough by scheduling alone that a normal run showed as an anomaly too
-    ids = [
-        run_once(ctx, operator, fan("fan", n, seconds=0.1), "fan").id for n in (2, 4, 3, 5, 2, 4)
-    ]
-    slow = run_once(ctx, operator, fan("fan", 3, seconds=1.25), "fan").id
+    ids = [run_once(ctx, operator, fan("fan", n), "fan").id for n in (2, 4, 3, 5, 2, 4)]
+    slow = run_once(ctx, operator, fan("fan", 3, seconds=0.25), "fan").id
 
     whole = duration_history.duration_history(ctx, VIEWER, "fan")
     assert [p.execution_id for p in whole.points] == [*ids, slow]  # oldest first
