@@ -44,8 +44,11 @@ types: $(STAMP)
 layers: $(STAMP)
 	$(VENV)/bin/lint-imports
 
+# PYTEST_WORKERS parallel workers (pytest-xdist), each test file on one worker (its module
+# fixtures, such as a served store, start once); `make pytest PYTEST_WORKERS=0` runs serially
+PYTEST_WORKERS ?= 3
 pytest: $(STAMP)
-	$(VENV)/bin/pytest -q --durations=15
+	$(VENV)/bin/pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadfile
 
 # refresh the vendored browser assets (Swagger UI, the web UI's htmx/Cytoscape.js, the tests'
 # axe-core) with npm pack; versions pinned in tools/vendor_assets.py (see docs/development.md)

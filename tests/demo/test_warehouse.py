@@ -48,7 +48,7 @@ def _snapshot(warehouse: Path) -> Snapshot:
 
 
 def test_build_is_fast_and_registers_two_sources(demo: BuiltDemo) -> None:
-    assert demo.seconds < 20, f"demo build took {demo.seconds:.1f}s"
+    assert demo.seconds < 20, f"demo build took {demo.seconds:.1f} s of CPU"
     (warehouse_name, warehouse_url), (lake_name, lake_url) = demo.workspace.sources()
     assert (warehouse_name, lake_name) == ("warehouse", "lake")
     assert lake_url == demo.workspace.files_dir.as_uri()

@@ -21,7 +21,9 @@ FLOW = {
     "name": "long",
     "limits": {"max_concurrent": 4},
     "steps": [
-        {"id": "work", "type": "sleep", "config": {"seconds": 0.1, "tasks": TASKS}},
+        # 10 s of work at 4 at a time: longer than a restart takes on a loaded machine, where a
+        # restarted server resumed and finished a 2 s run before its start returned
+        {"id": "work", "type": "sleep", "config": {"seconds": 0.5, "tasks": TASKS}},
         {"id": "after", "type": "noop", "depends_on": "work"},
     ],
 }
@@ -41,7 +43,7 @@ def _completed(home: Path) -> set[tuple[str, str]]:
     return {(a[0], a[1]) for a in _attempts(home) if a[3] == "completed"}
 
 
-def _kill_when(server: ServerProcess, done: int, timeout: float = 30) -> set[tuple[str, str]]:
+def _kill_when(server: ServerProcess, done: int, timeout: float = 120) -> set[tuple[str, str]]:
     """kill -9 once at least ``done`` tasks have completed; what had completed by then."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and len(_completed(server.home)) < done:

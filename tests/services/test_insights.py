@@ -142,7 +142,9 @@ RAISE = {
             "id": "read",
             "type": "sleep",
             "config": {
-                "seconds": 0.1,
+                # long enough that a task started late on a loaded machine (parallel test
+                # workers) still ran "at the limit" (mean concurrency >= 90 % of it)
+                "seconds": 0.4,
                 "tasks": [{"key": f"t{i}", "source": "shop"} for i in range(6)],
             },
         }

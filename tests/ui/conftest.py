@@ -2,9 +2,11 @@
 
 Fixtures (mark the tests that use them ``@pytest.mark.browser``):
 
-- ``browser`` (session): headless Chromium from ``/usr/lib/chromium/chromium`` (never a
+- ``browser`` (module): headless Chromium from ``/usr/lib/chromium/chromium`` (never a
   Playwright download). Missing locally: the test skips, saying how to install it; with ``CI``
-  set it fails instead.
+  set it fails instead. One per module, not per session: while open, Playwright's sync API
+  leaves its event loop set as running in the main thread, so the ``asyncio.run`` of any later
+  test that pytest-xdist schedules on the same worker would fail.
 - ``page`` (function): a page in a fresh context (no shared cookies or storage). Every console
   error and uncaught page error fails the test at teardown; accept an expected one with
   ``browser_errors.allow(r"regex")``.
@@ -22,8 +24,11 @@ Fixtures (mark the tests that use them ``@pytest.mark.browser``):
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,7 +58,7 @@ def chromium_unavailable(reason: str) -> None:
     pytest.skip(message)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     try:
         from playwright.sync_api import sync_playwright
@@ -166,13 +171,35 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProces
         server.stop()
 
 
+def demo_copy(tmp_path_factory: pytest.TempPathFactory, home: Path) -> tuple[str, str]:
+    """A copy of the demo store (built once a run) in ``home``: the admin's password and token.
+
+    Under pytest-xdist every worker has its own ``site`` server; the first worker to get here
+    builds the demo into the run's shared temporary directory (the workers' parent) under a
+    file lock, the others wait for it and copy it (a copy takes a second, a build half a
+    minute). The copies' sources read the one warehouse, which no test writes."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    built = shared / "ui-demo-built"
+    with (shared / "ui-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (built / "credentials.json").exists():
+            shutil.rmtree(built, ignore_errors=True)
+            password, token = build_demo(built / "home")
+            (built / "credentials.json").write_text(json.dumps([password, token]))
+    shutil.rmtree(home)
+    shutil.copytree(built / "home", home, symlinks=True)
+    password, token = json.loads((built / "credentials.json").read_text())
+    return str(password), str(token)
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """``sounding serve`` on a demo store; users admin, steward and viewer with passwords.
     Tests that change data change what the demo shows: keep such changes local (one asset,
     one term) and never rely on another test's changes."""
     home = tmp_path_factory.mktemp("ui-demo")
-    admin_password, token = build_demo(home)
+    admin_password, token = demo_copy(tmp_path_factory, home)
     server = ServerProcess(home)
     server.token = token  # printed by the demo build, not by this start
     server.start(timeout=60)

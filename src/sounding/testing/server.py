@@ -44,8 +44,10 @@ class ServerProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.output: deque[str] = deque(maxlen=20_000)  # the server's last lines of output
 
-    def start(self, timeout: float = 30) -> float:
-        """Start and wait until /healthz answers; returns the seconds that took."""
+    def start(self, timeout: float = 60) -> float:
+        """Start and wait until /healthz answers; returns the seconds that took. A server that
+        does not answer in ``timeout`` seconds is stopped before the error is raised (a
+        parallel test run on a shared 2-core machine can take half a minute to start one)."""
         started = time.monotonic()
         self.proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
             [sys.executable, "-m", "sounding.cli", "serve", "--port", str(self.port)],
@@ -73,6 +75,7 @@ class ServerProcess:
                 if self.proc.poll() is not None:
                     raise ServerExitedError(self.proc.returncode) from None
                 time.sleep(0.05)
+        self.stop()
         raise RuntimeError(f"sounding serve did not answer on {self.base} in {timeout} s")
 
     def _drain(self) -> None:
