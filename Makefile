@@ -44,9 +44,11 @@ types: $(STAMP)
 layers: $(STAMP)
 	$(VENV)/bin/lint-imports
 
-# PYTEST_WORKERS parallel workers (pytest-xdist), each test file on one worker (its module
-# fixtures, such as a served store, start once); `make pytest PYTEST_WORKERS=0` runs serially
-PYTEST_WORKERS ?= 3
+# serial by default: the suite is ~28 CPU-minutes, so on 2 cores workers cannot bring it under
+# ~14 min, and on a loaded machine they made servers start too slowly (docs/development.md).
+# `make pytest PYTEST_WORKERS=3` spreads test files over 3 pytest-xdist workers (each file on
+# one worker, so its module fixtures, such as a served store, start once)
+PYTEST_WORKERS ?= 0
 pytest: $(STAMP)
 	$(VENV)/bin/pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadfile
 
