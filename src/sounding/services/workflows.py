@@ -98,9 +98,27 @@ class EngineHost:
             finally:
                 self.started = False
         if self._thread.is_alive():
+            try:
+                self.call(_cancel_remaining_tasks(), timeout=10)
+            except Exception:  # a stuck task: the loop is stopped and closed all the same
+                logger.warning("Engine tasks left running at stop", exc_info=True)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
         self.loop.close()
+
+
+async def _cancel_remaining_tasks() -> None:
+    """Cancel and await what the engine left on its loop after its shutdown (a planning step
+    waiting for the store, a group commit in flight), as ``asyncio.run`` does before it
+    closes a loop: a task still pending when the loop closes is destroyed later, at some
+    garbage collection, with "Task was destroyed but it is pending" and an ignored
+    exception from its coroutine."""
+    current = asyncio.current_task()
+    tasks = [task for task in asyncio.all_tasks() if task is not current and not task.done()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.get_running_loop().shutdown_asyncgens()
 
 
 def _public_fields(row: Mapping[str, Any]) -> dict[str, Any]:
