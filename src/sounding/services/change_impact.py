@@ -197,8 +197,8 @@ def record_scan(ctx: Context, scan_id: int) -> int:
     """Walk and keep the downstream of each change a scan's discovery recorded, before its
     lineage stage runs; returns how many changes were walked."""
     with ctx.db.read() as conn:
-        events = list(repo.breaking_events(conn, [scan_id]))
-        changes = _changes(conn, events, len(events) or 1)
+        breaking = list(repo.breaking_events(conn, [scan_id]))
+        changes = _changes(conn, breaking, len(breaking) or 1)
         if not changes:
             return 0
         started = repo.scan_started(conn, scan_id)
@@ -221,15 +221,17 @@ def record_scan(ctx: Context, scan_id: int) -> int:
             )
     with ctx.db.write() as conn:
         repo.save(conn, rows)
-        for change in changes:
-            _publish(conn, change, walked.get(int(change.event["asset_id"]), ([], False)))
+        events.publish_many(
+            conn,
+            [_event(c, walked.get(int(c.event["asset_id"]), ([], False))) for c in changes],
+        )
     return len(rows)
 
 
 ALERT_DOWNSTREAM = 20  # downstream asset ids an event's payload lists, nearest first
 
 
-def _publish(conn: Any, change: _Change, walked: tuple[list[tuple[int, int]], bool]) -> None:
+def _event(change: _Change, walked: tuple[list[tuple[int, int]], bool]) -> events.NewEvent:
     """The catalog event of one breaking change, with how far it reaches downstream."""
     found, truncated = walked
     event = change.event
@@ -237,8 +239,7 @@ def _publish(conn: Any, change: _Change, walked: tuple[list[tuple[int, int]], bo
         ChangeKind.COLUMN_RETYPED: f" ({change.old_type} → {change.new_type})",
         ChangeKind.COLUMN_RENAMED: f" (now {change.new_name})",
     }.get(change.kind, "")
-    events.publish(
-        conn,
+    return events.NewEvent(
         EventKind.SCHEMA_CHANGE,
         f"{change.kind.value.replace('_', ' ')}: {event['qualified_name']}{detail}"
         f", {len(found)}{'+' if truncated else ''} downstream",

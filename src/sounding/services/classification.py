@@ -58,10 +58,9 @@ def effective_ruleset(ctx: Context, source_id: int) -> tuple[RuleSet, str]:
     return ruleset, hashlib.sha256(json.dumps(ident).encode()).hexdigest()[:32]
 
 
-def _publish_label(conn: Any, column_id: int, label: str, status: str, confidence: float) -> None:
+def _label_event(column_id: int, label: str, status: str, confidence: float) -> events.NewEvent:
     """The catalog event of a label new on a column (suggested by a scan or set by hand)."""
-    events.publish(
-        conn,
+    return events.NewEvent(
         EventKind.SENSITIVE_LABEL,
         f"New label {label} ({status})",
         asset_id=column_id,
@@ -76,8 +75,10 @@ def _apply_labels(
     existing: list[Any],
     scan_id: int | None,
     now: Any,
+    new_events: list[events.NewEvent],
 ) -> int:
-    """Refresh one column's suggestions; returns how many labels it now suggests."""
+    """Refresh one column's suggestions; returns how many labels it now suggests. The events
+    of labels new on it are added to ``new_events``."""
     by_label = {e["label"]: e for e in existing}
     found = {r.label for r in results}
     for r in results:
@@ -102,7 +103,7 @@ def _apply_labels(
                     }
                 ],
             )
-            _publish_label(conn, column_id, r.label, SUGGESTED, r.confidence)
+            new_events.append(_label_event(column_id, r.label, SUGGESTED, r.confidence))
         elif old["status"] == SUGGESTED:
             repo.update_classification(conn, old["id"], values)
     stale = [e["id"] for e in existing if e["status"] == SUGGESTED and e["label"] not in found]
@@ -179,10 +180,14 @@ def classify_object(
         for c in cols
     }
     now, labels = utcnow(), 0
+    new_events: list[events.NewEvent] = []
     with ctx.db.write() as conn:
         existing = repo.labels_for(conn, [c["id"] for c in cols])
         for col_id, found in results.items():
-            labels += _apply_labels(conn, col_id, found, existing.get(col_id, []), scan_id, now)
+            labels += _apply_labels(
+                conn, col_id, found, existing.get(col_id, []), scan_id, now, new_events
+            )
+        events.publish_many(conn, new_events)
         repo.set_state(conn, obj["id"], rhash, obj["fingerprint"], now)
     return labels
 
@@ -260,7 +265,7 @@ def decide(
                 ],
             )
             if status == CONFIRMED:
-                _publish_label(conn, asset.id, label, status, 1.0)
+                events.publish_many(conn, [_label_event(asset.id, label, status, 1.0)])
         audit.record(
             conn,
             actor.name,

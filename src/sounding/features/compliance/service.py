@@ -328,13 +328,16 @@ def _reconcile(
     failing: set[repo.FindingKey] = set()
     touched: list[int] = []
     events: list[dict[str, Any]] = []
+    published: list[catalog_events.NewEvent] = []  # the catalog's, in one insert at the end
     unknown = {(a, r.framework.id, req) for r in results for a, req in r.unknown}
     for result in results:
         for failure in result.failures:
             key = (failure.asset.id, result.framework.id, failure.requirement.id)
             failing.add(key)
             row = existing.get(key)
-            status = _record_failure(conn, actor, row, key, failure, now, counts, touched, events)
+            status = _record_failure(
+                conn, actor, row, key, failure, now, counts, touched, events, published
+            )
             counts["open_total"] += status == OPEN
     repo.touch_findings(conn, touched, now)
     for key, row in existing.items():
@@ -354,16 +357,23 @@ def _reconcile(
         )
         counts["resolved"] += 1
     repo.insert_events(conn, events)
+    catalog_events.publish_many(conn, published)
     return counts
 
 
 def publish_finding(
     conn: Any, finding_id: int, how: str, key: repo.FindingKey, severity: str
 ) -> None:
+    """Publish the catalog event of a finding opened or reopened (``how``) on an asset."""
+    catalog_events.publish_many(conn, [finding_event(finding_id, how, key, severity)])
+
+
+def finding_event(
+    finding_id: int, how: str, key: repo.FindingKey, severity: str
+) -> catalog_events.NewEvent:
     """The catalog event of a finding opened or reopened (``how``) on an asset."""
     asset_id, framework, requirement = key
-    catalog_events.publish(
-        conn,
+    return catalog_events.NewEvent(
         EventKind.FINDING_OPENED,
         f"Compliance finding {finding_id} {how}: {framework} {requirement} ({severity})",
         asset_id=asset_id,
@@ -387,6 +397,7 @@ def _record_failure(
     counts: dict[str, int],
     touched: list[int],
     events: list[dict[str, Any]],
+    published: list[catalog_events.NewEvent],
 ) -> str:
     values = {
         "severity": failure.requirement.severity,
@@ -408,7 +419,7 @@ def _record_failure(
         )
         events.append(history_event(fid, "opened", None, actor, BY_EVALUATION, now))
         audit.record(conn, actor.name, "compliance.finding.open", "compliance_finding", str(fid))
-        publish_finding(conn, fid, "opened", key, failure.requirement.severity)
+        published.append(finding_event(fid, "opened", key, failure.requirement.severity))
         counts["opened"] += 1
         return OPEN
     if row["status"] == RESOLVED:
@@ -426,7 +437,7 @@ def _record_failure(
             conn, actor.name, "compliance.finding.reopen", "compliance_finding", str(row["id"]),
             {**details, "by": "evaluation"},
         )  # fmt: skip
-        publish_finding(conn, row["id"], "reopened", key, failure.requirement.severity)
+        published.append(finding_event(row["id"], "reopened", key, failure.requirement.severity))
         counts["reopened"] += 1
     elif row["evidence"] == failure.evidence and row["severity"] == values["severity"]:
         touched.append(row["id"])  # unchanged: only last_seen moves, in one batch
