@@ -93,11 +93,13 @@ def findings_for(
     }
 
 
+_INSERT_FINDING = sa.insert(compliance_findings)  # built once (see store/repos/audit.py)
+
+
 def insert_finding(conn: Connection, values: dict[str, Any]) -> int:
-    result = conn.execute(
-        sa.insert(compliance_findings).values(**values).returning(compliance_findings.c.id)
-    )
-    return int(result.scalar_one())
+    key = conn.execute(_INSERT_FINDING, values).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def update_finding(conn: Connection, finding_id: int, values: dict[str, Any]) -> None:
