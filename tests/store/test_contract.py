@@ -174,3 +174,33 @@ def test_bootstrap_admin_only_once(any_ctx: Any) -> None:
     assert token and token.startswith("snd_")
     assert accounts.ensure_admin(any_ctx) is None
     assert accounts.authenticate(any_ctx, token).name == "admin"
+
+
+def test_update_by_id_sets_typed_values_on_one_row(
+    any_ctx: Any, operator: Any, tmp_path: Path
+) -> None:
+    """The prepared update of one row by id: JSON and timestamps keep their column types,
+    another set of columns gets its own statement, and an unknown id matches nothing."""
+    import sqlalchemy as sa
+
+    from sounding.store.repos import scans as scan_repo
+    from sounding.store.repos import update_by_id
+    from sounding.store.tables import scan_runs
+
+    src = sources.add(any_ctx, operator, "s", sqlite_source(tmp_path / "s.db"))
+    with any_ctx.db.write() as conn:
+        first = scan_repo.insert(conn, src["id"], "scan", "running", "tester")
+        second = scan_repo.insert(conn, src["id"], "scan", "running", "tester")
+    at = utcnow().replace(microsecond=0)
+    report = {"stages": [{"name": "discover", "ü": [1, 2.5, None]}]}
+    with any_ctx.db.write() as conn:
+        assert update_by_id(conn, scan_runs, first, {"report": report, "finished_at": at}) == 1
+        assert update_by_id(conn, scan_runs, second, {"objects_done": 7}) == 1
+        assert update_by_id(conn, scan_runs, 10**9, {"objects_done": 1}) == 0
+        assert update_by_id(conn, scan_runs, first, {}) == 0
+    with any_ctx.db.read() as conn:
+        rows = {r.id: r for r in conn.execute(sa.select(scan_runs))}
+    assert rows[first].report == report
+    assert rows[first].finished_at.replace(tzinfo=None) == at.replace(tzinfo=None)
+    assert rows[first].objects_done == 0
+    assert rows[second].objects_done == 7 and rows[second].report == {}

@@ -17,6 +17,7 @@ from sounding.features.compliance.tables import (
     compliance_findings,
     compliance_frameworks,
 )
+from sounding.store.repos import update_by_id
 from sounding.store.tables import assets, sources
 from sounding.store.tables_scanning import classifications
 
@@ -103,11 +104,7 @@ def insert_finding(conn: Connection, values: dict[str, Any]) -> int:
 
 
 def update_finding(conn: Connection, finding_id: int, values: dict[str, Any]) -> None:
-    conn.execute(
-        sa.update(compliance_findings)
-        .where(compliance_findings.c.id == finding_id)
-        .values(**values)
-    )
+    update_by_id(conn, compliance_findings, finding_id, values)
 
 
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

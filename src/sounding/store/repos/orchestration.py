@@ -470,8 +470,11 @@ def _event_row(event: RunEvent, seq: int) -> dict[str, Any]:
     }
 
 
+_INSERT_EVENT = sa.insert(execution_events)  # built once: values as parameters, not .values()
+
+
 def insert_event(conn: Connection, event: RunEvent, seq: int) -> None:
-    conn.execute(sa.insert(execution_events).values(**_event_row(event, seq)))
+    conn.execute(_INSERT_EVENT, _event_row(event, seq))
 
 
 def insert_events(conn: Connection, events: Sequence[tuple[RunEvent, int]]) -> None:

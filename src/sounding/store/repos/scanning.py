@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sounding.store.repos import update_by_id
 from sounding.store.tables import assets, sources
 from sounding.store.tables_scanning import (
     classification_state,
@@ -80,7 +81,7 @@ def insert_classifications(conn: Connection, rows: Sequence[dict[str, Any]]) -> 
 
 
 def update_classification(conn: Connection, row_id: int, values: dict[str, Any]) -> None:
-    conn.execute(sa.update(classifications).where(classifications.c.id == row_id).values(**values))
+    update_by_id(conn, classifications, row_id, values)
 
 
 def delete_classifications(conn: Connection, ids: Sequence[int]) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from sounding.domain.paging import Key, SortOrder
 from sounding.store.paging import seek
-from sounding.store.repos import utcnow
+from sounding.store.repos import update_by_id, utcnow
 from sounding.store.tables import assets, discovery_events, scan_runs, sources
 from sounding.store.tables_orchestration import executions
 
@@ -41,7 +41,7 @@ def insert(
 
 
 def update(conn: Connection, scan_id: int, values: dict[str, Any]) -> None:
-    conn.execute(sa.update(scan_runs).where(scan_runs.c.id == scan_id).values(**values))
+    update_by_id(conn, scan_runs, scan_id, values)
 
 
 def _select() -> sa.Select[Any]:
