@@ -70,17 +70,19 @@ def _is_async(call: Callable[..., Any]) -> bool:
     )
 
 
+_MODEL_OPTIONS = ("include", "exclude", "by_alias", "exclude_unset", "exclude_defaults",
+                  "exclude_none")  # fmt: skip
+
+
+def _model_options(route: Any) -> dict[str, Any]:
+    """A route's ``response_model_*`` options, by their names without the prefix."""
+    return {name: getattr(route, f"response_model_{name}") for name in _MODEL_OPTIONS}
+
+
 def _one_trip_call(route: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
     endpoint: Callable[..., Any] = route.dependant.call
     field = route.response_field
-    options = {
-        "include": route.response_model_include,
-        "exclude": route.response_model_exclude,
-        "by_alias": route.response_model_by_alias,
-        "exclude_unset": route.response_model_exclude_unset,
-        "exclude_defaults": route.response_model_exclude_defaults,
-        "exclude_none": route.response_model_exclude_none,
-    }
+    options = _model_options(route)
     status_code = route.status_code or 200
 
     def run(values: dict[str, Any]) -> Any:
@@ -175,12 +177,7 @@ def add_routes(
                 deprecated=route.deprecated,
                 methods=route.methods,
                 operation_id=route.operation_id,
-                response_model_include=route.response_model_include,
-                response_model_exclude=route.response_model_exclude,
-                response_model_by_alias=route.response_model_by_alias,
-                response_model_exclude_unset=route.response_model_exclude_unset,
-                response_model_exclude_defaults=route.response_model_exclude_defaults,
-                response_model_exclude_none=route.response_model_exclude_none,
+                **{f"response_model_{k}": v for k, v in _model_options(route).items()},
                 include_in_schema=route.include_in_schema,
                 response_class=route.response_class,
                 name=route.name,
