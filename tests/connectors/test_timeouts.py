@@ -172,3 +172,23 @@ def test_postgres_freezing_between_statements_does_not_hang_the_rollback(pg_tabl
         connector.close()
     finally:
         proxy.close()
+
+
+def test_an_error_while_first_connecting_is_the_drivers_own(tmp_path: Path) -> None:
+    """The dialect's first-connect queries run on a connection without ``info``: a driver
+    error there (a source cut while connecting) reaches the caller as that error, not as the
+    NotImplementedError the watchdog's error hook used to raise in its place."""
+    from sounding.connectors.sql_engine import watch_statements
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'cut.db'}")
+    watch_statements(engine, 5.0, lambda _dbapi: None)
+    initialize = engine.dialect.initialize
+
+    def cut_while_initializing(connection: sa.Connection) -> None:
+        initialize(connection)
+        connection.exec_driver_sql("SELECT * FROM gone_while_connecting")
+
+    engine.dialect.initialize = cut_while_initializing  # type: ignore[method-assign]
+    with pytest.raises(sa.exc.OperationalError, match="gone_while_connecting"):
+        engine.connect()
+    engine.dispose()

@@ -38,6 +38,22 @@ def shutdown(dbapi_conn: Any) -> None:
     shutdown_socket(dbapi_conn.fileno())
 
 
+def _pop_watch(conn: sa.Connection | None) -> Watch | None:
+    """The watch armed on ``conn``'s statement, if any. The dialect's first-connect queries
+    run on a connection whose pool proxy has no ``info`` (SQLAlchemy raises
+    NotImplementedError for it) and no statement events: nothing was armed there, and an
+    error raised here would replace the driver's own (a source cut while connecting would
+    fail its task with a bare NotImplementedError instead of naming the source)."""
+    if conn is None:
+        return None
+    try:
+        info = conn.info
+    except NotImplementedError:
+        return None
+    watch: Watch | None = info.pop(_WATCH, None)
+    return watch
+
+
 def watch_statements(engine: sa.Engine, seconds: float, abort: Any) -> None:
     """Arm a watchdog around every statement; on expiry ``abort(dbapi connection)``."""
 
@@ -51,8 +67,7 @@ def watch_statements(engine: sa.Engine, seconds: float, abort: Any) -> None:
             WATCHDOG.disarm(watch)
 
     def on_error(context: sa.engine.ExceptionContext) -> None:
-        conn = context.connection
-        watch: Watch | None = conn.info.pop(_WATCH, None) if conn is not None else None
+        watch = _pop_watch(context.connection)
         if watch is not None and WATCHDOG.disarm(watch):
             setattr(context.original_exception, TIMED_OUT, True)
             # the watchdog may have shut the socket down: never hand this connection out again

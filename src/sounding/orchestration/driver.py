@@ -37,6 +37,7 @@ from sounding.domain.orchestration import (
     TaskAttemptRecord,
     utcnow,
 )
+from sounding.errors import SoundingError
 from sounding.orchestration.config import EngineConfig
 from sounding.orchestration.core import (
     AppendEvent,
@@ -601,6 +602,13 @@ class ExecutionDriver:
         except (asyncio.CancelledError, GeneratorExit):
             raise
         except BaseException as exc:  # SystemExit, KeyboardInterrupt ...: this task only
+            if not isinstance(exc, SoundingError) and not ctx.cancelled:
+                # not one of ours (a bug, or a library's own failure): the attempt records
+                # only its type and message, so the log keeps where it came from
+                logger.info(
+                    "Execution %s: task '%s/%s' raised %s", self.id, ctx.step_id, ctx.task_key,
+                    type(exc).__name__, exc_info=exc,
+                )  # fmt: skip
             if not isinstance(exc, Exception) and not (ctx.cancelled and self.core.cancelling):
                 logger.warning(
                     "Execution %s: task '%s/%s' raised %s; failing the task only",
