@@ -20,15 +20,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sounding.domain.auth import system_principal
-from sounding.domain.events import EventKind as CatalogEventKind
 from sounding.domain.executions import ExecutionDetail
-from sounding.domain.orchestration import EventKind, ExecutionRecord, RunEvent, RunStatus
+from sounding.domain.orchestration import EventKind, RunEvent, RunStatus
 from sounding.domain.timestamps import format_timestamp
 from sounding.errors import AuthenticationError, ConflictError, NotFoundError, SoundingError
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import due_ticks
 from sounding.orchestration.spec import WorkflowSpec
-from sounding.services import change_impact, events, pools, workflows
+from sounding.services import change_impact, pools, workflows
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import workflows as repo
@@ -205,8 +204,6 @@ class Scheduler:
 
         async def fire() -> None:
             record = await self.host.engine.storage.get_execution(event.execution_id)
-            if event.status == RunStatus.FAILED:
-                await asyncio.to_thread(self._publish_failed, record)
             rows = await asyncio.to_thread(self._triggered, "workflow", workflow=record.workflow)
             wanted = [r for r in rows if _wants(r, record.workflow, event.status)]
             await self._start(wanted, f"workflow:{record.workflow}")
@@ -214,21 +211,6 @@ class Scheduler:
         task = asyncio.ensure_future(fire())
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
-
-    def _publish_failed(self, record: ExecutionRecord) -> None:
-        """The catalog event of a failed execution (its workflow's subscribers are told)."""
-        with self.ctx.db.write() as conn:
-            events.publish(
-                conn,
-                CatalogEventKind.EXECUTION_FAILED,
-                f"Workflow {record.workflow} failed: {record.error or 'no error recorded'}",
-                workflow=record.workflow,
-                payload={
-                    "execution_id": record.id,
-                    "trigger": record.trigger,
-                    "error": record.error,
-                },
-            )
 
     def on_scan(self, run: Mapping[str, Any]) -> None:
         """From the scanning thread: a scan that changed its source triggers workflows."""

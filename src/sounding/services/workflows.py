@@ -21,19 +21,20 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from sounding.domain.auth import Permission, Principal
+from sounding.domain.events import EventKind as CatalogEventKind
 from sounding.domain.executions import (
     ExecutionDetail,
     ExecutionSummary,
     StoredWorkflow,
     StoredWorkflowApplied,
 )
-from sounding.domain.orchestration import ExecutionRecord, RunEvent, RunStatus
+from sounding.domain.orchestration import EventKind, ExecutionRecord, RunEvent, RunStatus
 from sounding.domain.timestamps import format_timestamp
 from sounding.errors import InvalidInputError, NotFoundError, ParseError
 from sounding.orchestration.engine import Engine, EngineConfig
 from sounding.orchestration.executors.base import Executor
 from sounding.orchestration.parsing import load_document, parse_workflow
-from sounding.services import execution_status, executors, pools, versions, workflow_checks
+from sounding.services import events, execution_status, executors, pools, versions, workflow_checks
 from sounding.services.context import Context
 from sounding.store.repos import audit
 from sounding.store.repos import sources as sources_repo
@@ -69,6 +70,23 @@ class EngineHost:
             leases=SqlLeases(ctx.db),  # servers sharing the store share the executions
         )
         self.started = False
+        self._ctx = ctx
+        self._publishing: set[asyncio.Future[None]] = set()
+        self.engine.events.add_listener(self._on_failed)
+
+    def _on_failed(self, event: RunEvent) -> None:
+        """On the engine loop: a failed execution is a catalog event (its workflow's alert
+        subscribers are told), whoever started it: the server, its scheduler or the CLI."""
+        if event.kind != EventKind.EXECUTION_STATUS or event.status != RunStatus.FAILED:
+            return
+
+        async def publish() -> None:
+            record = await self.engine.storage.get_execution(event.execution_id)
+            await asyncio.to_thread(publish_failed, self._ctx, record)
+
+        task = asyncio.ensure_future(publish())
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
 
     def start(self, *, recover: bool) -> list[str]:
         """Start the loop thread and the engine; ``recover`` resumes unfinished executions
@@ -97,6 +115,11 @@ class EngineHost:
                 self.call(self.engine.shutdown(grace=grace), timeout=grace + 30)
             finally:
                 self.started = False
+        if self._thread.is_alive() and self._publishing:
+            try:  # the failures' events are written before the loop goes (a CLI run's too)
+                self.call(_settle(list(self._publishing)), timeout=30)
+            except Exception:
+                logger.warning("Publishing an execution's failure did not finish", exc_info=True)
         if self._thread.is_alive():
             try:
                 self.call(_cancel_remaining_tasks(), timeout=10)
@@ -105,6 +128,24 @@ class EngineHost:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
         self.loop.close()
+
+
+async def _settle(tasks: list[asyncio.Future[None]]) -> None:
+    for result in await asyncio.gather(*tasks, return_exceptions=True):
+        if isinstance(result, Exception):
+            logger.warning("Publishing an execution's failure failed", exc_info=result)
+
+
+def publish_failed(ctx: Context, record: ExecutionRecord) -> None:
+    """The catalog event of a failed execution."""
+    with ctx.db.write() as conn:
+        events.publish(
+            conn,
+            CatalogEventKind.EXECUTION_FAILED,
+            f"Workflow {record.workflow} failed: {record.error or 'no error recorded'}",
+            workflow=record.workflow,
+            payload={"execution_id": record.id, "trigger": record.trigger, "error": record.error},
+        )
 
 
 async def _cancel_remaining_tasks() -> None:
