@@ -14,35 +14,9 @@ from sounding.store.tables_events import catalog_events
 
 
 @functools.cache
-def _asset_context_query() -> sa.Select[Any]:
-    # built once: a fresh alias and select per event cost SQLAlchemy about 1 ms to build and
-    # key for its cache, which a scan publishing hundreds of events paid each time
-    parent = assets.alias("parent")
-    return (
-        sa.select(
-            assets.c.urn,
-            assets.c.type,
-            assets.c.parent_id,
-            sources.c.name.label("source"),
-            sa.func.coalesce(assets.c.domain, parent.c.domain).label("domain"),
-        )
-        .join(sources, sources.c.id == assets.c.source_id)
-        .outerjoin(parent, parent.c.id == assets.c.parent_id)
-        .where(assets.c.id == sa.bindparam("asset_id"))
-    )
-
-
-def asset_context(conn: Connection, asset_id: int) -> Mapping[str, Any] | None:
-    """What an event on an asset names besides it: its URN, source, table (a column's
-    parent, else itself) and domain (its own, else its table's)."""
-    found = conn.execute(_asset_context_query(), {"asset_id": asset_id}).mappings().first()
-    return dict(found) if found is not None else None
-
-
-@functools.cache
 def _asset_contexts_query() -> sa.Select[Any]:
-    # the same columns as :func:`_asset_context_query` for a set of ids: an expanding IN
-    # keeps one cached statement whatever the number of ids
+    # built once: a fresh alias and select per event cost SQLAlchemy about 1 ms to build and
+    # key for its cache; an expanding IN keeps one cached statement whatever the number of ids
     parent = assets.alias("parent")
     return (
         sa.select(
@@ -60,6 +34,12 @@ def _asset_contexts_query() -> sa.Select[Any]:
 
 
 CONTEXT_CHUNK = 500  # ids per IN list: under every backend's bound-parameter limit
+
+
+def asset_context(conn: Connection, asset_id: int) -> Mapping[str, Any] | None:
+    """What an event on an asset names besides it: its URN, source, table (a column's
+    parent, else itself) and domain (its own, else its table's)."""
+    return asset_contexts(conn, [asset_id]).get(asset_id)
 
 
 def asset_contexts(conn: Connection, asset_ids: Iterable[int]) -> dict[int, Mapping[str, Any]]:
