@@ -82,7 +82,7 @@ class EngineHost:
 
         async def publish() -> None:
             record = await self.engine.storage.get_execution(event.execution_id)
-            await asyncio.to_thread(publish_failed, self._ctx, record)
+            await asyncio.to_thread(_publish_failed, self._ctx, record)
 
         task = asyncio.ensure_future(publish())
         self._publishing.add(task)
@@ -136,7 +136,7 @@ async def _settle(tasks: list[asyncio.Future[None]]) -> None:
             logger.warning("Publishing an execution's failure failed", exc_info=result)
 
 
-def publish_failed(ctx: Context, record: ExecutionRecord) -> None:
+def _publish_failed(ctx: Context, record: ExecutionRecord) -> None:
     """The catalog event of a failed execution."""
     with ctx.db.write() as conn:
         events.publish(
