@@ -38,7 +38,13 @@ def test_history_of_a_workflow_and_of_a_step(any_ctx: Any, operator: Any) -> Non
     work = duration_history.duration_history(ctx, VIEWER, "fan", "work")
     assert [p.tasks for p in work.points] == [2, 4, 3, 5, 2, 4, 3]
     assert work.points[-1].inside is False  # 10x slower than its forecast
-    assert [a.execution_id for a in work.anomalies] == [slow]
+    # the slow run is flagged, and it stands out most; a fast run is flagged too only when
+    # a loaded machine really made it slow (CI has seen one at 2.5x its sleep)
+    assert work.anomalies and work.anomalies[0].execution_id == slow
+    assert work.anomalies[0].score == max(a.score for a in work.anomalies)
+    sleeps = {p.execution_id: p.tasks * 0.05 for p in work.points}
+    for a in work.anomalies[1:]:
+        assert a.execution_id in ids and a.value > 1.5 * sleeps[a.execution_id]
     assert all(a.step_id == "work" for a in work.anomalies)
     assert all(a.step_id is None for a in whole.anomalies)
 
