@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -119,6 +120,20 @@ def test_server_sent_events_from_a_real_server(server: ServerProcess) -> None:
     assert [(b["workflow"], b["execution_id"]) for b in gate.bodies] == [("sse-flow", execution_id)]
     missing = httpx.get(f"{server.base}/api/v1/executions/nope/events", headers=server.headers)
     assert missing.status_code == 404
+
+    # reconnecting (EventSource sends the last id) after the end: 204 at once, so the browser
+    # stops; it used to stay open with keep-alives forever
+    final = seen[-1]["seq"]
+    started = time.monotonic()
+    again = httpx.get(url, params={"after": final}, headers=server.headers, timeout=10)
+    assert again.status_code == 204 and again.content == b""
+    assert time.monotonic() - started < 5
+    # from an earlier id: the events after it, ending with the final one
+    stored = [e["seq"] for e in seen if e["seq"] is not None]  # progress is live only
+    rest = httpx.get(url, params={"after": stored[-3]}, headers=server.headers, timeout=30)
+    assert rest.status_code == 200
+    ids = [int(line[4:]) for line in rest.text.splitlines() if line.startswith("id: ")]
+    assert ids == stored[-2:]
 
 
 @pytest.mark.slow

@@ -452,6 +452,12 @@ def runs_here(ctx: Context, execution_id: str) -> bool:
     return engine is not None and engine.engine.get_run(execution_id) is not None
 
 
+def has_ended(ctx: Context, execution_id: str) -> bool:
+    """Whether the execution is completed, failed or cancelled (its stored events are then
+    all it will ever have)."""
+    return RunReads(ctx.db).get_execution(execution_id).status in TERMINAL
+
+
 def events_since(ctx: Context, execution_id: str, after: int = 0) -> list[RunEvent]:
     return RunReads(ctx.db).list_events(execution_id, after=after)
 

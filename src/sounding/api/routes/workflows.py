@@ -161,7 +161,8 @@ async def _events(
 ) -> AsyncIterator[dict[str, Any] | None]:
     """Stored events after ``after``, then live ones; ``None`` every 15 s of silence. An
     execution another server runs (several servers on one store) has no live events here: its
-    stored events are read every second instead."""
+    stored events are read every second instead. The stream ends with the execution's final
+    event; asked for what follows an ended execution's last event, it yields nothing."""
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[RunEvent] = asyncio.Queue()
 
@@ -176,6 +177,12 @@ async def _events(
             yield workflows.event_dict(ev)
             if workflows.is_final(ev):
                 return
+        if await run_in_threadpool(workflows.has_ended, ctx, execution_id):
+            # ended before (or while) the stored events were read: what it wrote last is
+            # all there is, and a reconnecting client must not wait for more
+            for ev in await run_in_threadpool(workflows.events_since, ctx, execution_id, last):
+                yield workflows.event_dict(ev)
+            return
         silent = 0.0
         while True:
             try:
@@ -212,17 +219,24 @@ async def _events(
 
 # a stream of `id:`/`event:`/`data:` records (docs/api.md), not one document: no body schema
 _SSE: dict[int | str, dict[str, Any]] = {
-    200: {"description": "Server-sent events", "content": {"text/event-stream": {}}}
+    200: {"description": "Server-sent events", "content": {"text/event-stream": {}}},
+    204: {
+        "description": "The execution has ended and has no events after `after` (an "
+        "EventSource does not reconnect after a 204)"
+    },
 }
 
 
 @router.get("/executions/{execution_id}/events", response_class=StreamingResponse, responses=_SSE)
 async def execution_events(
     request: Request, ctx: CtxDep, who: Reader, execution_id: str, after: Sequence = 0
-) -> StreamingResponse:
+) -> Response:
     """Server-sent events: every state change and progress (done/total, percent, ETA)."""
     stream = _events(ctx, who, execution_id, after)
-    first = await anext(stream)  # raises (404) before the response starts
+    try:
+        first = await anext(stream)  # raises (404) before the response starts
+    except StopAsyncIteration:  # ended, nothing after `after`: nothing will ever come
+        return Response(status_code=204)
 
     async def body() -> AsyncIterator[str]:
         pending: dict[str, Any] | None = first
@@ -255,6 +269,10 @@ async def monitor(websocket: WebSocket, execution_id: str) -> None:
         who.require(Permission.CATALOG_READ)
         stream = _events(ctx, who, execution_id, 0)
         first = await anext(stream)
+    except StopAsyncIteration:  # an ended execution with no stored events: nothing to send
+        await websocket.accept()
+        await websocket.close()
+        return
     except SoundingError as exc:
         # accept, then close: a close before accept reaches a real client as a bare HTTP 403
         reason = exc.message.encode()[:120].decode(errors="ignore")  # a close reason: 123 bytes
