@@ -28,7 +28,7 @@ from sounding.errors import StoreError
 from sounding.services.secrets import SecretBox
 from sounding.testing.server import ServerProcess
 from tests.store.test_release_upgrade import _release_store
-from tests.ui.site import build_demo
+from tests.ui.site import demo_copy
 
 pytestmark = pytest.mark.slow
 
@@ -178,9 +178,12 @@ def _terms(client: httpx.Client) -> dict[str, Any]:
     return {t["path"]: t for t in page["items"]}
 
 
-def test_backup_while_serving_restores_to_the_same_answers(tmp_path: Path) -> None:
+def test_backup_while_serving_restores_to_the_same_answers(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     home, restored = tmp_path / "demo", tmp_path / "restored"
-    _password, token = build_demo(home)
+    home.mkdir()
+    _password, token = demo_copy(tmp_path_factory, home)  # the run's one demo build, copied
     server = ServerProcess(home)
     server.token = token
     server.start(timeout=60)

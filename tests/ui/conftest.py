@@ -24,11 +24,8 @@ Fixtures (mark the tests that use them ``@pytest.mark.browser``):
 
 from __future__ import annotations
 
-import fcntl
-import json
 import os
 import re
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from sounding.testing.server import ServerProcess
-from tests.ui.site import PASSWORDS, Site, build_demo
+from tests.ui.site import PASSWORDS, Site, demo_copy
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -169,28 +166,6 @@ def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProces
         yield server
     finally:
         server.stop()
-
-
-def demo_copy(tmp_path_factory: pytest.TempPathFactory, home: Path) -> tuple[str, str]:
-    """A copy of the demo store (built once a run) in ``home``: the admin's password and token.
-
-    Under pytest-xdist every worker has its own ``site`` server; the first worker to get here
-    builds the demo into the run's shared temporary directory (the workers' parent) under a
-    file lock, the others wait for it and copy it (a copy takes a second, a build half a
-    minute). The copies' sources read the one warehouse, which no test writes."""
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    built = shared / "ui-demo-built"
-    with (shared / "ui-demo.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not (built / "credentials.json").exists():
-            shutil.rmtree(built, ignore_errors=True)
-            password, token = build_demo(built / "home")
-            (built / "credentials.json").write_text(json.dumps([password, token]))
-    shutil.rmtree(home)
-    shutil.copytree(built / "home", home, symlinks=True)
-    password, token = json.loads((built / "credentials.json").read_text())
-    return str(password), str(token)
 
 
 @pytest.fixture(scope="session")

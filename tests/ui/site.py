@@ -3,8 +3,11 @@ what the UI's HTTP tests (and the browser tests) run against."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
@@ -12,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from sounding.testing.server import ServerProcess
 
@@ -48,6 +52,28 @@ def build_demo(home: Path) -> tuple[str, str]:
     for role, secret in PASSWORDS.items():
         _cli(home, "user", "create", role, "--role", role, "--password-stdin", stdin=secret + "\n")
     return password.group(1), token.group(1)
+
+
+def demo_copy(tmp_path_factory: pytest.TempPathFactory, home: Path) -> tuple[str, str]:
+    """A copy of the demo store (built once a run) in ``home``: the admin's password and token.
+
+    Under pytest-xdist every worker has its own ``site`` server; the first worker to get here
+    builds the demo into the run's shared temporary directory (the workers' parent) under a
+    file lock, the others wait for it and copy it (a copy takes a second, a build half a
+    minute). The copies' sources read the one warehouse, which no test writes."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    built = shared / "ui-demo-built"
+    with (shared / "ui-demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not (built / "credentials.json").exists():
+            shutil.rmtree(built, ignore_errors=True)
+            password, token = build_demo(built / "home")
+            (built / "credentials.json").write_text(json.dumps([password, token]))
+    shutil.rmtree(home)
+    shutil.copytree(built / "home", home, symlinks=True)
+    password, token = json.loads((built / "credentials.json").read_text())
+    return str(password), str(token)
 
 
 @dataclass
