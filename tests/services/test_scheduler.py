@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -181,3 +182,25 @@ def test_bad_schedule_policies_are_rejected(ctx: Any, operator: Any) -> None:
         "schedule.overlap",
         "schedule.catchup",
     }
+
+
+def test_a_workflow_applied_after_a_scan_is_not_started_by_its_changes(
+    ctx: Any, operator: Any, tmp_path: Path, sched: scheduler.Scheduler
+) -> None:
+    """Seen on a loaded CI machine: the engine's loop got to a scan's trigger only after a
+    workflow subscribing to the source had been applied, and started it with that older
+    scan's changes. The subscribers are the ones there when the scan ends."""
+    sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
+    gate = threading.Event()
+    sched.host.loop.call_soon_threadsafe(gate.wait, 10)  # a busy loop: it runs nothing else
+    try:
+        sched.on_scan({"id": 1, "source": "shop", "report": {"created": 3}})  # the scan ends
+        workflows.apply_workflow(
+            ctx, operator, _flow("later", triggers=[{"type": "source_changed", "source": "shop"}])
+        )
+    finally:
+        gate.set()
+    deadline = time.monotonic() + 1.5  # a wrongly started run shows within milliseconds
+    while time.monotonic() < deadline and not _executions(ctx, operator, "later"):
+        time.sleep(0.05)
+    assert _executions(ctx, operator, "later") == []

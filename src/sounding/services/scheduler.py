@@ -220,11 +220,13 @@ class Scheduler:
         source = str(run["source"])
         if self.host.loop.is_closed() or not self.host.loop.is_running():
             return  # shutting down: no engine to start anything on
+        # the workflows subscribed when the scan ended, read here: read later, on a busy loop,
+        # a workflow applied after the scan would be started with this scan's changes
+        rows = self._triggered("source_changed", source=source)
+        if not rows:
+            return
 
         async def fire() -> None:
-            rows = await asyncio.to_thread(self._triggered, "source_changed", source=source)
-            if not rows:
-                return
             changes = await asyncio.to_thread(self._changes, int(run["id"]))
             payload = {"source": source, "scan_id": int(run["id"]), "changes": changes}
             await self._start(rows, f"source_changed:{source}", {"source_changed": payload})
