@@ -1,5 +1,6 @@
-"""A serving process bounds glibc's malloc arenas (issue 20: the server's memory grew run after
-run from allocator fragmentation across its threads' arenas)."""
+"""A serving process bounds glibc's malloc arenas and fixes its mmap threshold (issue 20: the
+server's memory grew run after run from allocator fragmentation: across its threads' arenas,
+then from blocks glibc stopped mapping on their own once it had raised its threshold)."""
 
 from __future__ import annotations
 
@@ -66,7 +67,54 @@ def test_environment_setting_wins(monkeypatch: pytest.MonkeyPatch) -> None:
     assert malloc.limit_arenas() is False
 
 
-def test_serve_and_demo_limit_arenas_first() -> None:
+# 16 blocks of 1 MiB freed (glibc then raises its mmap threshold past 512 KiB), then 64 MiB of
+# 512 KiB blocks, each followed by a small block that stays, freed: the anonymous memory
+# before and after that free, in MiB
+THRESHOLD_PROBE = textwrap.dedent(
+    """
+    import sys
+    from sounding.cli import malloc
+    if sys.argv[1] == "fixed":
+        assert malloc.fix_mmap_threshold()
+    def anon():
+        for line in open("/proc/self/status"):
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) // 1024
+    big = [bytearray(1 << 20) for _ in range(16)]
+    del big
+    blocks, pins = [], []
+    for _ in range(128):
+        blocks.append(bytearray(512 << 10))
+        pins.append(bytearray(1024))
+    before = anon()
+    del blocks
+    print(before, anon())
+    """
+)
+
+
+def _freed(mode: str) -> int:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    out = subprocess.run(
+        [sys.executable, "-c", THRESHOLD_PROBE, mode], env=env, check=True, capture_output=True
+    )
+    before, after = map(int, out.stdout.split())
+    return before - after
+
+
+def test_a_fixed_mmap_threshold_gives_freed_blocks_back() -> None:
+    assert _freed("default") < 16, "glibc's default should keep the freed 512 KiB blocks"
+    assert _freed("fixed") >= 56  # of the 64 MiB freed
+
+
+def test_environment_threshold_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sounding.cli import malloc
+
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "262144")
+    assert malloc.fix_mmap_threshold() is False
+
+
+def test_serve_and_demo_tune_malloc_first() -> None:
     """Both commands that serve call it before they build anything (threads start there)."""
     import inspect
 
@@ -74,4 +122,4 @@ def test_serve_and_demo_limit_arenas_first() -> None:
 
     for command in (core.serve, core.demo):
         body = inspect.getsource(command).split('"""', 2)[2]
-        assert body.lstrip().startswith("malloc.limit_arenas()"), command.__name__
+        assert body.lstrip().startswith("malloc.tune()"), command.__name__

@@ -76,7 +76,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the REST API on the store in SOUNDING_DATABASE_URL (default: SOUNDING_HOME)."""
-    malloc.limit_arenas()  # before any thread starts: see cli/malloc.py (issue 20)
+    malloc.tune()  # before any thread starts: see cli/malloc.py (issue 20)
     from sounding.features.accounts import service as accounts
     from sounding.services import backup as backups
     from sounding.services import executors
@@ -104,7 +104,7 @@ def demo(
     port: PortOpt = None,
 ) -> None:
     """Build the demo workspace (warehouse + files), scan it, and serve it."""
-    malloc.limit_arenas()  # it serves too: see cli/malloc.py (issue 20)
+    malloc.tune()  # it serves too: see cli/malloc.py (issue 20)
     from sounding.cli.demo import (
         assign_demo_owners,
         evaluate_demo_compliance,
