@@ -182,7 +182,6 @@ def test_backup_while_serving_restores_to_the_same_answers(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     home, restored = tmp_path / "demo", tmp_path / "restored"
-    home.mkdir()
     _password, token = demo_copy(tmp_path_factory, home)  # the run's one demo build, copied
     server = ServerProcess(home)
     server.token = token

@@ -70,7 +70,7 @@ def demo_copy(tmp_path_factory: pytest.TempPathFactory, home: Path) -> tuple[str
             shutil.rmtree(built, ignore_errors=True)
             password, token = build_demo(built / "home")
             (built / "credentials.json").write_text(json.dumps([password, token]))
-    shutil.rmtree(home)
+    shutil.rmtree(home, ignore_errors=True)  # a fresh tmp dir or none yet
     shutil.copytree(built / "home", home, symlinks=True)
     password, token = json.loads((built / "credentials.json").read_text())
     return str(password), str(token)
