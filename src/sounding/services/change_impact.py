@@ -98,13 +98,13 @@ def _classify(event: Mapping[str, Any]) -> tuple[ChangeKind, str] | None:
     return None
 
 
-def _changes(conn: Any, events: Iterable[dict[str, Any]], limit: int) -> list[_Change]:
+def _changes(conn: Any, events: Iterable[Mapping[str, Any]], limit: int) -> list[_Change]:
     """The first ``limit`` events that are changes, renames recognised."""
     picked: list[tuple[dict[str, Any], ChangeKind, str]] = []
     for event in events:
         found = _classify(event)
         if found is not None:
-            picked.append((event, *found))
+            picked.append((dict(event), *found))
             if len(picked) >= limit:
                 break
     dropped = [
@@ -197,7 +197,7 @@ def record_scan(ctx: Context, scan_id: int) -> int:
     """Walk and keep the downstream of each change a scan's discovery recorded, before its
     lineage stage runs; returns how many changes were walked."""
     with ctx.db.read() as conn:
-        breaking = list(repo.breaking_events(conn, [scan_id]))
+        breaking = list(repo.breaking_events(conn, [scan_id], _SCHEMA_KEYS))
         changes = _changes(conn, breaking, len(breaking) or 1)
         if not changes:
             return 0
@@ -224,6 +224,7 @@ def record_scan(ctx: Context, scan_id: int) -> int:
         events.publish_many(
             conn,
             [_event(c, walked.get(int(c.event["asset_id"]), ([], False))) for c in changes],
+            {int(c.event["asset_id"]): c.event for c in changes},
         )
     return len(rows)
 
@@ -445,7 +446,9 @@ def impact_page(
     source_id = int(get_row(ctx, source)["id"]) if source is not None else None
     with ctx.db.read() as conn:
         scan_ids = repo.scans_since(conn, since, source_id)
-        changes = _changes(conn, repo.breaking_events(conn, scan_ids, since), limit + 1)
+        changes = _changes(
+            conn, repo.breaking_events(conn, scan_ids, _SCHEMA_KEYS, since), limit + 1
+        )
         return _build(conn, changes[:limit], MAX_AFFECTED), len(changes) > limit
 
 
@@ -455,5 +458,5 @@ def impact_of_scan(
     """The changes one scan found, with their impact (the ``source_changed`` trigger's
     payload: no caller to check, the scheduler acts for the system)."""
     with ctx.db.read() as conn:
-        changes = _changes(conn, repo.breaking_events(conn, [scan_id]), limit)
+        changes = _changes(conn, repo.breaking_events(conn, [scan_id], _SCHEMA_KEYS), limit)
         return _build(conn, changes, max_affected)

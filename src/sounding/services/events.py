@@ -57,12 +57,24 @@ def publish(
     return event_id
 
 
-def publish_many(conn: Connection, new: Sequence[NewEvent]) -> int:
+def publish_many(
+    conn: Connection,
+    new: Sequence[NewEvent],
+    contexts: Mapping[int, Mapping[str, Any]] | None = None,
+) -> int:
     """Record many events on ``conn`` in id order, as :func:`publish` does one by one, with
-    one read of their assets and one insert; returns how many were published."""
+    one read of their assets and one insert; returns how many were published.
+
+    ``contexts`` holds the :func:`~sounding.store.repos.events.asset_context` of assets the
+    caller has just read in this transaction (their ``urn``, ``type``, ``parent_id``,
+    ``source`` and ``domain``): those are not read again."""
     if not new:
         return 0
-    contexts = repo.asset_contexts(conn, (e.asset_id for e in new if e.asset_id is not None))
+    known = dict(contexts or {})
+    missing = {e.asset_id for e in new if e.asset_id is not None and e.asset_id not in known}
+    if missing:
+        known |= repo.asset_contexts(conn, missing)
+    contexts = known
     now = utcnow()
     repo.insert_many(
         conn,

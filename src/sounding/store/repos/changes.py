@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -14,15 +14,17 @@ from sounding.store.tables_changes import change_impacts
 from sounding.store.tables_lineage import lineage_edges as edges
 
 _CHUNK = 500
-BREAKING = ("deleted", "schema_changed")  # the event types a change can be
 CHANGED_TYPES = ("table", "view", "dataset", "column")
+
+_parent = assets.alias("parent")
+# as text: most are ordinal shifts, told by a substring without decoding them
+_DIFF_TEXT = sa.cast(discovery_events.c.diff, sa.Text)
 
 _EVENT_FIELDS = (
     discovery_events.c.id.label("event_id"),
     discovery_events.c.scan_run_id,
     discovery_events.c.event_type,
-    # as text: most are ordinal shifts, told by a substring without decoding them
-    sa.cast(discovery_events.c.diff, sa.Text).label("diff_text"),
+    _DIFF_TEXT.label("diff_text"),
     discovery_events.c.created_at,
     assets.c.id.label("asset_id"),
     assets.c.parent_id,
@@ -34,6 +36,9 @@ _EVENT_FIELDS = (
     assets.c.ordinal,
     assets.c.owner,
     sources.c.name.label("source"),
+    # an event's context (:func:`sounding.store.repos.events.asset_context`): the asset's
+    # domain, else its table's, so publishing a change's event need not read it again
+    sa.func.coalesce(assets.c.domain, _parent.c.domain).label("domain"),
 )
 
 
@@ -43,12 +48,28 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
         yield items[i : i + _CHUNK]
 
 
-def _events() -> sa.Select[Any]:
+def _events(schema_keys: Sequence[str]) -> sa.Select[Any]:
+    """Breaking events that may be changes: every deletion, and a column's ``schema_changed``
+    whose diff names one of ``schema_keys`` (a superset: the caller decodes the diff). A
+    dropped column shifts the ordinal of every column after it, so most events are left
+    here rather than read and skipped."""
+    named = [_DIFF_TEXT.like(f'%"{key}"%') for key in schema_keys]
     return (
         sa.select(*_EVENT_FIELDS)
         .join(assets, assets.c.id == discovery_events.c.asset_id)
         .join(sources, sources.c.id == assets.c.source_id)
-        .where(discovery_events.c.event_type.in_(BREAKING), assets.c.type.in_(CHANGED_TYPES))
+        .outerjoin(_parent, _parent.c.id == assets.c.parent_id)
+        .where(
+            assets.c.type.in_(CHANGED_TYPES),
+            sa.or_(
+                discovery_events.c.event_type == "deleted",
+                sa.and_(
+                    discovery_events.c.event_type == "schema_changed",
+                    assets.c.type == "column",
+                    sa.or_(*named),
+                ),
+            ),
+        )
     )
 
 
@@ -63,15 +84,20 @@ def scans_since(conn: Connection, since: datetime, source_id: int | None) -> lis
 
 
 def breaking_events(
-    conn: Connection, scan_ids: Sequence[int], since: datetime | None = None
-) -> Iterator[dict[str, Any]]:
-    """Breaking events of these scans, newest first (streamed: the caller stops early)."""
+    conn: Connection,
+    scan_ids: Sequence[int],
+    schema_keys: Sequence[str],
+    since: datetime | None = None,
+) -> Iterator[Mapping[str, Any]]:
+    """Breaking events of these scans, newest first (streamed: the caller stops early), as
+    read-only rows: most are ordinal shifts the caller skips, so it copies only those it
+    keeps."""
     for chunk in _chunks(sorted(scan_ids, reverse=True)):
-        query = _events().where(discovery_events.c.scan_run_id.in_(chunk))
+        query = _events(schema_keys).where(discovery_events.c.scan_run_id.in_(chunk))
         if since is not None:
             query = query.where(discovery_events.c.created_at >= since)
         query = query.order_by(discovery_events.c.created_at.desc(), discovery_events.c.id.desc())
-        yield from (dict(r) for r in conn.execute(query).mappings().all())
+        yield from cast(Sequence[Mapping[str, Any]], conn.execute(query).mappings().all())
 
 
 def table_changes(conn: Connection, pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], Any]:
