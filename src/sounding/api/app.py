@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -32,8 +32,16 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"  # vendored assets + the
 STATIC_PREFIX = "/static/api"
 
 
-def create_app(settings: Settings | None = None, ctx: Context | None = None) -> FastAPI:
-    """An app over ``ctx`` (tests pass one) or over a context built from ``settings``."""
+def create_app(
+    settings: Settings | None = None,
+    ctx: Context | None = None,
+    *,
+    after_start: Callable[[], object] | None = None,
+) -> FastAPI:
+    """An app over ``ctx`` (tests pass one) or over a context built from ``settings``.
+
+    ``after_start`` runs once the context has started, before the first request is served
+    (``sounding serve`` freezes its start-up heap there: ``cli/heap.py``)."""
     owned = ctx is None
 
     @asynccontextmanager
@@ -48,6 +56,8 @@ def create_app(settings: Settings | None = None, ctx: Context | None = None) -> 
         # the server owns unfinished executions and the schedule: it resumes the executions a
         # stopped server left, runs due ticks and flushes usage (a CLI process does none)
         await run_in_threadpool(app.state.ctx.start)
+        if after_start is not None:
+            after_start()
         yield
         # a clean stop (SIGTERM included: uvicorn ends the process right after this): running
         # task attempts are recorded as stopped, buffered usage is written

@@ -8,6 +8,7 @@ rule outcomes). Names are listed in docs/analytics.md.
 
 from __future__ import annotations
 
+import gc
 import hmac
 import logging
 import time
@@ -17,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.gc_collector import GCCollector
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -179,6 +181,21 @@ def metrics_access(request: Request, ctx: Annotated[Context, Depends(get_ctx)]) 
     raise AuthenticationError("GET /metrics needs 'Authorization: Bearer <SOUNDING_METRICS_TOKEN>'")
 
 
+class FrozenCollector(Collector):
+    """``python_gc_objects_frozen``: objects left out of garbage collection (``sounding serve``
+    freezes what it holds after start-up: ``cli/heap.py``)."""
+
+    def describe(self) -> list[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "python_gc_objects_frozen",
+            "Objects in the permanent generation, which garbage collection skips",
+            value=gc.get_freeze_count(),
+        )
+
+
 def install(app: FastAPI) -> None:
     """Time every request and serve ``GET /metrics`` (public unless a setting says otherwise:
     see ``metrics_access``)."""
@@ -190,6 +207,8 @@ def install(app: FastAPI) -> None:
         registry=registry,
     )
     registry.register(StoreCollector(lambda: app.state.ctx))
+    GCCollector(registry=registry)  # python_gc_collections_total and friends, per generation
+    registry.register(FrozenCollector())
     app.state.metrics_registry = registry
     app.add_middleware(LatencyMiddleware, histogram=histogram)
 

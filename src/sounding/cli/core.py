@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from sounding.api.app import create_app
-from sounding.cli import malloc, server_logs
+from sounding.cli import heap, malloc, server_logs
 from sounding.cli.output import say
 from sounding.cli.state import open_context, settings
 
@@ -35,7 +35,8 @@ def _serve(ctx: Context, host: str, port: int) -> None:
         f"(API docs: http://{host}:{port}/docs). Press Ctrl+C to stop."
     )
     uvicorn.run(
-        create_app(ctx.settings, ctx=ctx),
+        # once started, what the server holds for its life is left out of garbage collection
+        create_app(ctx.settings, ctx=ctx, after_start=heap.freeze_after_start),
         host=host,
         port=port,
         log_level="warning",
@@ -77,6 +78,7 @@ def serve(
 ) -> None:
     """Serve the REST API on the store in SOUNDING_DATABASE_URL (default: SOUNDING_HOME)."""
     malloc.tune()  # before any thread starts: see cli/malloc.py (issue 20)
+    heap.pause_during_start()  # until the app has started: see cli/heap.py (issue 20)
     from sounding.features.accounts import service as accounts
     from sounding.services import backup as backups
     from sounding.services import executors
