@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from sounding.api.app import create_app
 from sounding.cli import heap, malloc, server_logs
 from sounding.cli.output import say
 from sounding.cli.state import open_context, settings
@@ -29,6 +28,10 @@ PortOpt = Annotated[
 
 def _serve(ctx: Context, host: str, port: int) -> None:
     import uvicorn  # the web stack loads only for the commands that serve
+
+    # imported here, not at the top: ``serve`` pauses garbage collection before the API's
+    # ~400,000 objects are made (cli/heap.py)
+    from sounding.api.app import create_app
 
     say(
         f"Sounding is serving on [bold]http://{host}:{port}[/bold] "
