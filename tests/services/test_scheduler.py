@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from sounding.domain.orchestration import EventKind, RunEvent, RunStatus
 from sounding.errors import AuthenticationError, NotFoundError
 from sounding.services import scans, scheduler, sources, workflows
 from sounding.services.context import build_context
@@ -169,6 +170,38 @@ def test_workflow_source_and_webhook_triggers(
         scheduler.webhook(ctx, "hooked", "wrong")
     with pytest.raises(NotFoundError):
         scheduler.webhook(ctx, "upstream", "s3cret")
+
+
+def test_a_workflow_applied_after_its_upstream_ended_is_not_started_by_it(
+    ctx: Any, operator: Any, sched: scheduler.Scheduler
+) -> None:
+    """The same gap for a ``workflow`` trigger: its subscribers are read a hop or two after
+    the upstream's end reaches the engine's loop, and a workflow applied meanwhile is not one
+    of them."""
+    workflows.apply_workflow(ctx, operator, _flow("upstream"))
+    run = workflows.execute(ctx, operator, "upstream")
+    workflows.wait(ctx, run.id, timeout=20)
+    ended = RunEvent(run.id, EventKind.EXECUTION_STATUS, status=RunStatus.COMPLETED)
+    gate = threading.Event()
+    sched.host.loop.call_soon_threadsafe(gate.wait, 10)  # a busy loop: it runs nothing else
+    try:
+        sched.host.loop.call_soon_threadsafe(sched._on_event, ended)  # after the busy part
+        time.sleep(0.01)  # the clocks of the end and of the apply differ
+        follows = {"type": "workflow", "workflow": "upstream"}
+        workflows.apply_workflow(ctx, operator, _flow("later", triggers=[follows]))
+    finally:
+        gate.set()
+    deadline = time.monotonic() + 1.5  # a wrongly started run shows within milliseconds
+    while time.monotonic() < deadline and not _executions(ctx, operator, "later"):
+        time.sleep(0.05)
+    assert _executions(ctx, operator, "later") == []
+    # the upstream's next end starts it
+    run = workflows.execute(ctx, operator, "upstream")
+    workflows.wait(ctx, run.id, timeout=20)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not _executions(ctx, operator, "later"):
+        time.sleep(0.05)
+    assert [e.trigger for e in _executions(ctx, operator, "later")] == ["workflow:upstream"]
 
 
 def test_bad_schedule_policies_are_rejected(ctx: Any, operator: Any) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 from sounding.domain.auth import system_principal
 from sounding.domain.executions import ExecutionDetail
 from sounding.domain.orchestration import EventKind, RunEvent, RunStatus
-from sounding.domain.timestamps import format_timestamp
+from sounding.domain.timestamps import as_utc, format_timestamp
 from sounding.errors import AuthenticationError, ConflictError, NotFoundError, SoundingError
 from sounding.orchestration.parsing import parse_workflow
 from sounding.orchestration.scheduling import due_ticks
@@ -205,7 +205,13 @@ class Scheduler:
         async def fire() -> None:
             record = await self.host.engine.storage.get_execution(event.execution_id)
             rows = await asyncio.to_thread(self._triggered, "workflow", workflow=record.workflow)
-            wanted = [r for r in rows if _wants(r, record.workflow, event.status)]
+            # read after a hop or two on a busy loop: a workflow applied after the upstream
+            # ended is not one of its subscribers
+            wanted = [
+                r
+                for r in rows
+                if _wants(r, record.workflow, event.status) and as_utc(r["created_at"]) <= event.at
+            ]
             await self._start(wanted, f"workflow:{record.workflow}")
 
         task = asyncio.ensure_future(fire())
