@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,24 @@ def _created(ctx: Any, name: str) -> datetime:
 
 def _executions(ctx: Any, operator: Any, name: str) -> list[Any]:
     return workflows.list_executions(ctx, operator, workflow=name, limit=1000)
+
+
+@contextmanager
+def _busy_loop(sched: scheduler.Scheduler) -> Iterator[None]:
+    """The engine's loop runs nothing else until the block ends (a loaded machine's loop)."""
+    gate = threading.Event()
+    sched.host.loop.call_soon_threadsafe(gate.wait, 10)
+    try:
+        yield
+    finally:
+        gate.set()
+
+
+def _assert_never_started(ctx: Any, operator: Any, name: str) -> None:
+    deadline = time.monotonic() + 1.5  # a wrongly started run shows within milliseconds
+    while time.monotonic() < deadline and not _executions(ctx, operator, name):
+        time.sleep(0.05)
+    assert _executions(ctx, operator, name) == []
 
 
 @pytest.fixture
@@ -182,19 +202,12 @@ def test_a_workflow_applied_after_its_upstream_ended_is_not_started_by_it(
     run = workflows.execute(ctx, operator, "upstream")
     workflows.wait(ctx, run.id, timeout=20)
     ended = RunEvent(run.id, EventKind.EXECUTION_STATUS, status=RunStatus.COMPLETED)
-    gate = threading.Event()
-    sched.host.loop.call_soon_threadsafe(gate.wait, 10)  # a busy loop: it runs nothing else
-    try:
+    with _busy_loop(sched):
         sched.host.loop.call_soon_threadsafe(sched._on_event, ended)  # after the busy part
         time.sleep(0.01)  # the clocks of the end and of the apply differ
         follows = {"type": "workflow", "workflow": "upstream"}
         workflows.apply_workflow(ctx, operator, _flow("later", triggers=[follows]))
-    finally:
-        gate.set()
-    deadline = time.monotonic() + 1.5  # a wrongly started run shows within milliseconds
-    while time.monotonic() < deadline and not _executions(ctx, operator, "later"):
-        time.sleep(0.05)
-    assert _executions(ctx, operator, "later") == []
+    _assert_never_started(ctx, operator, "later")
     # the upstream's next end starts it
     run = workflows.execute(ctx, operator, "upstream")
     workflows.wait(ctx, run.id, timeout=20)
@@ -224,16 +237,9 @@ def test_a_workflow_applied_after_a_scan_is_not_started_by_its_changes(
     workflow subscribing to the source had been applied, and started it with that older
     scan's changes. The subscribers are the ones there when the scan ends."""
     sources.add(ctx, operator, "shop", sqlite_source(tmp_path / "shop.db"))
-    gate = threading.Event()
-    sched.host.loop.call_soon_threadsafe(gate.wait, 10)  # a busy loop: it runs nothing else
-    try:
+    with _busy_loop(sched):
         sched.on_scan({"id": 1, "source": "shop", "report": {"created": 3}})  # the scan ends
         workflows.apply_workflow(
             ctx, operator, _flow("later", triggers=[{"type": "source_changed", "source": "shop"}])
         )
-    finally:
-        gate.set()
-    deadline = time.monotonic() + 1.5  # a wrongly started run shows within milliseconds
-    while time.monotonic() < deadline and not _executions(ctx, operator, "later"):
-        time.sleep(0.05)
-    assert _executions(ctx, operator, "later") == []
+    _assert_never_started(ctx, operator, "later")
