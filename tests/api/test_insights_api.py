@@ -29,7 +29,7 @@ def app(api: Api) -> Api:
     """The app with the insights routes (included here until app.py lists them)."""
     paths = {getattr(r, "path", None) for r in api.app.routes}
     if "/api/v1/system/health" not in paths:
-        api.app.include_router(insights_routes.router, prefix="/api/v1")
+        api.app.include_router(insights_routes.router)
     return api
 
 

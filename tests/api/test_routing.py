@@ -13,10 +13,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 
-from sounding.api.app import API_PREFIX, create_app
-from sounding.api.openapi import ERROR_RESPONSES
+from sounding.api.app import create_app
 from sounding.api.routes import modules as route_modules
-from sounding.api.routing import SoundingRoute, one_trip
+from sounding.api.routing import API_PREFIX, SoundingRoute, one_trip
 from sounding.config import Settings
 
 
@@ -35,7 +34,7 @@ def _api_routes(app: FastAPI) -> list[APIRoute]:
 def test_the_openapi_document_is_the_one_include_router_gives(app: FastAPI, tmp_path: Path) -> None:
     included = FastAPI(title=app.title, version=app.version, description=app.description)
     for module in route_modules():
-        included.include_router(module.router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+        included.include_router(module.router)  # api_router(): /api/v1 and the error responses
     ours = {p: v for p, v in app.openapi()["paths"].items() if p.startswith(API_PREFIX + "/")}
     theirs = included.openapi()["paths"]
     assert list(ours) == list(theirs)  # same paths, same order
@@ -88,3 +87,27 @@ def test_a_root_path_takes_the_full_check(app: FastAPI) -> None:
         "root_path": "/behind/proxy",
     }
     assert route.matches(scope)[0] == Match.FULL
+
+
+def test_each_api_route_is_built_once(app: FastAPI) -> None:
+    """The app serves its route modules' own route objects: FastAPI builds a route's
+    dependency tree and fields when the route is declared, and building them again on the
+    app was a third of a server's ``create_app``."""
+    declared = {id(r) for module in route_modules() for r in module.router.routes}
+    routes = _api_routes(app)
+    assert routes and all(id(r) in declared for r in routes)
+
+
+def test_a_router_not_under_the_api_prefix_is_refused() -> None:
+    from fastapi import APIRouter
+
+    from sounding.api.routing import add_routes
+
+    stray = APIRouter(route_class=SoundingRoute)
+
+    @stray.get("/things")
+    def things() -> dict[str, str]:
+        return {}
+
+    with pytest.raises(ValueError, match="api_router"):
+        add_routes(FastAPI(), stray)

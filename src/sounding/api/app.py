@@ -17,7 +17,6 @@ from fastapi.staticfiles import StaticFiles
 from sounding import __version__
 from sounding.api import errors, metrics
 from sounding.api.guards import RequestGuard
-from sounding.api.openapi import ERROR_RESPONSES
 from sounding.api.routes import modules as route_modules
 from sounding.api.routing import add_routes
 from sounding.api.schemas import HealthPublic
@@ -27,7 +26,6 @@ from sounding.services.context import Context, build_context
 from sounding.ui import app as ui_app
 
 logger = logging.getLogger(__name__)
-API_PREFIX = "/api/v1"
 STATIC_DIR = Path(__file__).resolve().parent / "static"  # vendored assets + their manifest
 STATIC_PREFIX = "/static/api"
 
@@ -79,7 +77,7 @@ def create_app(
     modules = route_modules()  # api/routes/__init__.py ROUTES: one line per area
     routers: list[APIRouter] = [module.router for module in modules]
     for router in routers:
-        add_routes(app, router, API_PREFIX, ERROR_RESPONSES)
+        add_routes(app, router)
 
     _install_docs(app)
     # the web UI: pages at / over the same services (ui/app.py lists its page modules)
@@ -90,10 +88,7 @@ def create_app(
         """Liveness and store reachability; no authentication."""
         return health.liveness(app.state.ctx)
 
-    app.state.allowed_methods = errors.method_table(
-        [(API_PREFIX, route) for router in routers for route in router.routes]
-        + [("", route) for route in app.router.routes]
-    )
+    app.state.allowed_methods = errors.method_table([("", route) for route in app.router.routes])
     return app
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Coroutine
+from enum import Enum
 from typing import Any
 
 import fastapi.routing
@@ -33,6 +34,8 @@ from fastapi.utils import is_body_allowed_for_status_code
 from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import Scope
+
+from sounding.api.openapi import ERROR_RESPONSES
 
 _Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -147,51 +150,39 @@ class SoundingRoute(APIRoute):
         return super().get_route_handler()
 
 
-def add_routes(
-    app: FastAPI, router: APIRouter, prefix: str, responses: dict[int | str, dict[str, Any]]
-) -> None:
-    """Add ``router``'s routes to ``app`` under ``prefix``, each as a route of the app itself
-    (what ``include_router`` did before FastAPI 0.12x's included-router branches).
+API_PREFIX = "/api/v1"
 
-    ``app.include_router`` now keeps one branch per included router, and matching a request
-    walks the branches in order, re-matching every route of each with bookkeeping on the
-    request scope: with 25 routers under ``/api/v1`` the path of a router near the end cost
-    more to route than to answer (issue 20). A flat list of routes is matched by one regular
-    expression each, as Starlette does. The routes are the same: path, methods, models,
-    dependencies, tags, responses (``responses`` first, the route's own over them), names
-    and operation ids, so ``/openapi.json`` does not change
-    (``tests/api/test_routing.py`` compares it with ``include_router``'s)."""
+
+def api_router(prefix: str = "", *, tags: list[str | Enum]) -> APIRouter:
+    """A route module's router: its routes are built once, as the app serves them (under
+    ``/api/v1`` + ``prefix``, with the error responses every operation documents), and
+    :func:`add_routes` adds those same route objects to the app."""
+    return APIRouter(
+        route_class=SoundingRoute,
+        prefix=API_PREFIX + prefix,
+        tags=tags,
+        responses=ERROR_RESPONSES,
+    )
+
+
+def add_routes(app: FastAPI, router: APIRouter) -> None:
+    """Add ``router``'s routes (an :func:`api_router`'s) to ``app``, each as a route of the app
+    itself.
+
+    ``app.include_router`` keeps one branch per included router, and matching a request walks
+    the branches in order, re-matching every route of each with bookkeeping on the request
+    scope: with 25 routers under ``/api/v1`` the path of a router near the end cost more to
+    route than to answer (issue 20). A flat list of routes is matched by one regular
+    expression each, as Starlette does. The route objects are the router's own, already built
+    with their full path and responses: building them again on the app (FastAPI builds each
+    route's dependency tree and pydantic fields) was about a third of a server's
+    ``create_app``. ``/openapi.json`` is what ``include_router`` gives
+    (``tests/api/test_routing.py`` compares them)."""
     for route in router.routes:
-        if isinstance(route, APIRoute):
-            app.router.add_api_route(
-                prefix + route.path,
-                route.endpoint,
-                response_model=route.response_model,
-                status_code=route.status_code,
-                tags=route.tags,
-                dependencies=route.dependencies,
-                summary=route.summary,
-                description=route.description,
-                response_description=route.response_description,
-                responses={**responses, **route.responses},
-                deprecated=route.deprecated,
-                methods=route.methods,
-                operation_id=route.operation_id,
-                **{f"response_model_{k}": v for k, v in _model_options(route).items()},
-                include_in_schema=route.include_in_schema,
-                response_class=route.response_class,
-                name=route.name,
-                callbacks=route.callbacks,
-                openapi_extra=route.openapi_extra,
-                generate_unique_id_function=route.generate_unique_id_function,
-                route_class_override=type(route),
+        if not isinstance(route, APIRoute | APIWebSocketRoute):
+            raise TypeError(f"{router.prefix}: cannot add {route!r}: not an API or WebSocket route")
+        if not route.path.startswith(API_PREFIX + "/") and route.path != API_PREFIX:
+            raise ValueError(
+                f"{route.path}: not under {API_PREFIX}; build its router with api_router"
             )
-        elif isinstance(route, APIWebSocketRoute):
-            app.router.add_api_websocket_route(
-                prefix + route.path,
-                route.endpoint,
-                name=route.name,
-                dependencies=route.dependencies,
-            )
-        else:
-            raise TypeError(f"{prefix}: cannot add {route!r}: not an API or WebSocket route")
+        app.router.routes.append(route)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import Depends, Query, Response
 
 from sounding.api.deps import Admin, CtxDep, PageDep, get_principal
 from sounding.api.paging import Id
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import (
     AuditPage,
     MePublic,
@@ -26,7 +26,7 @@ from sounding.domain.accounts import NewToken, User
 from sounding.domain.auth import Principal
 from sounding.features.accounts import service as accounts
 
-router = APIRouter(route_class=SoundingRoute, tags=["accounts"])
+router = api_router(tags=["accounts"])
 
 
 @router.get("/me", response_model=MePublic)

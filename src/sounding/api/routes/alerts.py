@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import Body, Path, Query, Response
 
 from sounding.api.deps import CtxDep, PageDep, Reader
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.alerts import (
     MarkedRead,
     NotificationPage,
@@ -22,7 +22,7 @@ from sounding.api.schemas.alerts import (
 from sounding.features.alerts import service as alerts
 from sounding.features.alerts.records import Notification, Subscription
 
-router = APIRouter(route_class=SoundingRoute, tags=["alerts"])
+router = api_router(tags=["alerts"])
 
 RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

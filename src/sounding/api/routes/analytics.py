@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from sounding.api.deps import CtxDep, Reader, Runner
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import AssetUsagePublic, CatalogAnalyticsPublic, QueryUsageIngested
 from sounding.features.usage import service as usage
 from sounding.features.usage.records import AssetUsage, QueryUsageAdded
 from sounding.services import analytics
 
-router = APIRouter(route_class=SoundingRoute, tags=["analytics"])
+router = api_router(tags=["analytics"])
 Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]
 
 

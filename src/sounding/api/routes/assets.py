@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from sounding.api.deps import AssetWriter, CtxDep, PageDep, Reader, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import OptionalIdQuery
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import AssetDetailPublic, AssetPage, AssetUpdate
 from sounding.api.schemas.curation import (
     AssetBulkResult,
@@ -21,7 +21,7 @@ from sounding.features.usage import service as usage
 from sounding.services import bulk_curation, catalog, manual_assets
 from sounding.services.bulk_curation import BulkChange, BulkResult
 
-router = APIRouter(route_class=SoundingRoute, prefix="/assets", tags=["assets"])
+router = api_router("/assets", tags=["assets"])
 
 
 # exclude_unset: an asset shows only the fields of its type (no column fields on a table)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Body, Query, Response
 
 from sounding.api.deps import CtxDep, Reader, Writer
 from sounding.api.openapi import content_types
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.curation import CatalogImport, CatalogImportResult
 from sounding.services import catalog_io
 from sounding.services.catalog_io import ImportResult
 
-router = APIRouter(route_class=SoundingRoute, prefix="/catalog", tags=["catalog"])
+router = api_router("/catalog", tags=["catalog"])
 
 
 @router.get(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from sounding.api.deps import CtxDep, Reader
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import ChangeImpactPage
 from sounding.services import change_impact
 
-router = APIRouter(route_class=SoundingRoute, tags=["lineage"])
+router = api_router(tags=["lineage"])
 
 
 @router.get("/changes/impact", response_model=ChangeImpactPage)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Response
+from fastapi import Body, Response
 
 from sounding.api.deps import AssetWriter, CtxDep, Manager, PageDep, Reader, SourceReader
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import (
     ClassificationDecision,
     ColumnClassificationList,
@@ -23,7 +23,7 @@ from sounding.domain.classification import ColumnClassifications, RuleSetRecord
 from sounding.domain.profiling import StoredProfile
 from sounding.services import classification, profiling
 
-router = APIRouter(route_class=SoundingRoute, tags=["classification"])
+router = api_router(tags=["classification"])
 
 
 @router.get("/assets/{ref}/profile", response_model=ProfilePublic)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import Body, Path, Query, Response
 
 from sounding.api.deps import CtxDep, PageDep, Reader
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.collections import (
     CollectionCreate,
     CollectionItemPage,
@@ -26,7 +26,7 @@ from sounding.api.schemas.collections import (
 from sounding.features.collections import service as collections
 from sounding.features.collections.records import Collection, ItemsAdded, ItemsRemoved
 
-router = APIRouter(route_class=SoundingRoute, prefix="/collections", tags=["collections"])
+router = api_router("/collections", tags=["collections"])
 
 CollectionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The collection's id")]
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import Body, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Runner, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.compliance import (
     EvaluationCreate,
     EvaluationPage,
@@ -29,7 +29,7 @@ from sounding.features.compliance import records
 from sounding.features.compliance import service as compliance
 from sounding.features.compliance.records import Finding
 
-router = APIRouter(route_class=SoundingRoute, prefix="/compliance", tags=["compliance"])
+router = api_router("/compliance", tags=["compliance"])
 
 
 @router.get("/frameworks", response_model=FrameworkList)

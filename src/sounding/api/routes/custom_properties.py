@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import Body, Path, Query, Response
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Writer
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.custom_properties import (
     AssetTypeName,
     PropertyCreate,
@@ -19,9 +19,7 @@ from sounding.api.schemas.custom_properties import (
 from sounding.features.custom_properties import service as properties
 from sounding.features.custom_properties.records import PropertyDefinition
 
-router = APIRouter(
-    route_class=SoundingRoute, prefix="/custom-properties", tags=["custom-properties"]
-)
+router = api_router("/custom-properties", tags=["custom-properties"])
 
 Name = Annotated[str, Path(min_length=1, max_length=63, description="The property's name")]
 

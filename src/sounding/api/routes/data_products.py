@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import Body, Path, Query, Response
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Writer
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.data_products import (
     DataProductCreate,
     DataProductDetailPublic,
@@ -18,7 +18,7 @@ from sounding.api.schemas.data_products import (
 from sounding.features.data_products import service as products
 from sounding.features.data_products.records import DataProductDetail
 
-router = APIRouter(route_class=SoundingRoute, prefix="/data-products", tags=["data-products"])
+router = api_router("/data-products", tags=["data-products"])
 
 Ref = Annotated[str, Path(min_length=1, max_length=200, description="The product's id or name")]
 

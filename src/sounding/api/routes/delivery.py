@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from sounding.api.deps import Admin, CtxDep, PageDep
 from sounding.api.paging import Id
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.delivery import (
     ChannelCreate,
     ChannelList,
@@ -22,7 +22,7 @@ from sounding.domain.delivery import Channel, Delivery
 from sounding.services import delivery, delivery_channels
 from sounding.services.delivery_channels import ChannelInput
 
-router = APIRouter(route_class=SoundingRoute, tags=["delivery"])
+router = api_router(tags=["delivery"])
 ChannelName = Annotated[str, Path(max_length=100, description="The channel's name")]
 
 

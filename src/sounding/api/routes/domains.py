@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Query, Response
+from fastapi import Body, Path, Query, Response
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Writer
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.assets import AssetPage
 from sounding.api.schemas.domains import (
     DomainCreate,
@@ -19,7 +19,7 @@ from sounding.features.domains import service as domains
 from sounding.features.domains.records import DomainDetail
 from sounding.services import catalog
 
-router = APIRouter(route_class=SoundingRoute, prefix="/domains", tags=["domains"])
+router = api_router("/domains", tags=["domains"])
 
 Ref = Annotated[str, Path(min_length=1, max_length=200, description="The domain's id or name")]
 

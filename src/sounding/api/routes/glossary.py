@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Body, Query, Response
 
 from sounding.api.deps import AssetWriter, CtxDep, PageDep, Reader, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.glossary import (
     GlossaryFormat,
     GlossaryImport,
@@ -32,7 +32,7 @@ from sounding.features.glossary import service as glossary
 from sounding.features.glossary.records import GlossaryImportResult as ImportResult
 from sounding.features.glossary.records import GlossaryLink, GlossaryTermDetail, SuggestionRun
 
-router = APIRouter(route_class=SoundingRoute, prefix="/glossary/terms", tags=["glossary"])
+router = api_router("/glossary/terms", tags=["glossary"])
 
 
 @router.get("", response_model=GlossaryTermPage)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from sounding.api.deps import CtxDep, Reader, Runner
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.insights import (
     Anomalies,
     Forecasts,
@@ -28,7 +28,7 @@ from sounding.domain.health import SystemHealthReport
 from sounding.features.insights import service as insights
 from sounding.services import health, templates
 
-router = APIRouter(route_class=SoundingRoute, tags=["insights"])
+router = api_router(tags=["insights"])
 Days = Annotated[int, Query(ge=1, le=366, description="UTC days back, today included")]
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from sounding.api.deps import CtxDep, Reader, Writer
 from sounding.api.paging import Id
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import (
     EdgeCreate,
     EdgeCreated,
@@ -23,7 +23,7 @@ from sounding.api.schemas import (
 from sounding.domain.lineage import Impact, LineageGraph, ManualEdge
 from sounding.services import lineage, openlineage, sql_workers
 
-router = APIRouter(route_class=SoundingRoute, tags=["lineage"])
+router = api_router(tags=["lineage"])
 
 
 @router.post(

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from sounding.api.deps import Admin, CtxDep, PageDep
 from sounding.api.paging import Id
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import PolicyCreate, PolicyPage, PolicyPublic
 from sounding.features.access import service as access
 from sounding.features.access.records import Policy
 
-router = APIRouter(route_class=SoundingRoute, prefix="/policies", tags=["access"])
+router = api_router("/policies", tags=["access"])
 
 
 def _public(policy: Policy) -> dict[str, Any]:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from sounding.api.deps import CtxDep, Reader, Runner
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.pools import PoolCreate, PoolList, PoolPublic, PoolUpdate
 from sounding.services import pools
 
-router = APIRouter(route_class=SoundingRoute, prefix="/pools", tags=["orchestration"])
+router = api_router("/pools", tags=["orchestration"])
 
 
 @router.get("", response_model=PoolList)

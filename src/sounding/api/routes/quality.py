@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import Body, Query, Response
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Runner, Writer
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.openapi import content_types
 from sounding.api.paging import Id
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.quality import (
     QualityResultPage,
     QualityRuleCreate,
@@ -40,7 +40,7 @@ from sounding.features.quality.records import (
     ScopeTrend,
 )
 
-router = APIRouter(route_class=SoundingRoute, prefix="/quality", tags=["quality"])
+router = api_router("/quality", tags=["quality"])
 
 
 @router.get("/rules", response_model=QualityRulePage)

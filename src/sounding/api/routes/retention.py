@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from sounding.api.deps import Admin, CtxDep
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.retention import PruneReportPublic, RetentionPublic
 from sounding.domain.retention import PruneReport, RetentionState
 from sounding.services import retention
 
-router = APIRouter(route_class=SoundingRoute, prefix="/admin/retention", tags=["system"])
+router = api_router("/admin/retention", tags=["system"])
 
 
 @router.get("", response_model=RetentionPublic)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
-
 from sounding.api.deps import CtxDep, PageDep, Reader, Runner
 from sounding.api.paging import Id
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import ScanCreate, ScanEventPage, ScanPage, ScanPublic
 from sounding.domain.scans import ScanRun
 from sounding.services import scan_workflows, scans
 
-router = APIRouter(route_class=SoundingRoute, prefix="/scans", tags=["scans"])
+router = api_router("/scans", tags=["scans"])
 
 
 @router.post("", status_code=202, response_model=ScanPublic)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from sounding.api.deps import CtxDep, Reader, SearchPageDep
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import SearchPage, SuggestionsPublic
 from sounding.domain.search import Suggestions
 from sounding.features.usage import service as usage
 from sounding.services import search
 
-router = APIRouter(route_class=SoundingRoute, prefix="/search", tags=["search"])
+router = api_router("/search", tags=["search"])
 Many = Annotated[list[str] | None, Query()]
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from sounding.api.deps import CtxDep, Manager, PageDep, Runner, SourceReader
 from sounding.api.etags import IfMatch, tagged
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas import (
     ScanPublic,
     SourceCreate,
@@ -21,7 +21,7 @@ from sounding.api.schemas import (
 from sounding.domain.scans import ScanRun
 from sounding.services import scan_workflows, sources
 
-router = APIRouter(route_class=SoundingRoute, prefix="/sources", tags=["sources"])
+router = api_router("/sources", tags=["sources"])
 
 
 @router.get("", response_model=SourcePage)

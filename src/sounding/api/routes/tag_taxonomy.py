@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Response
+from fastapi import Body, Path, Response
 
 from sounding.api.deps import CtxDep, PageDep, Reader, Writer
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.tag_taxonomy import (
     TagGroupCreate,
     TagGroupPage,
@@ -17,7 +17,7 @@ from sounding.api.schemas.tag_taxonomy import (
 from sounding.features.tag_taxonomy import service as taxonomy
 from sounding.features.tag_taxonomy.records import TagGroup
 
-router = APIRouter(route_class=SoundingRoute, prefix="/tag-groups", tags=["tag-groups"])
+router = api_router("/tag-groups", tags=["tag-groups"])
 
 Name = Annotated[str, Path(min_length=1, max_length=99, description="The group's name")]
 

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import (
-    APIRouter,
     Header,
     Request,
     Response,
@@ -22,7 +21,7 @@ from sounding.api.deps import CtxDep, Reader, Runner
 from sounding.api.errors import websocket_close_code
 from sounding.api.etags import IfMatch, tagged
 from sounding.api.paging import Limit, Sequence
-from sounding.api.routing import SoundingRoute
+from sounding.api.routing import api_router
 from sounding.api.schemas.workflows import (
     ExecutionCreate,
     ExecutionList,
@@ -41,7 +40,7 @@ from sounding.features.accounts import service as accounts
 from sounding.services import scheduler, workflows
 from sounding.services.context import Context
 
-router = APIRouter(route_class=SoundingRoute, tags=["orchestration"])
+router = api_router(tags=["orchestration"])
 
 
 @router.get("/orchestrations", response_model=WorkflowList)
