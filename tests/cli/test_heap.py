@@ -18,6 +18,9 @@ class Node:
 
 heap.pause_during_start()
 paused = not gc.isenabled()
+with heap.collecting():  # a store's migrations run with collection on
+    collecting = gc.isenabled()
+paused_again = not gc.isenabled()
 held = [Node() for i in range(50_000)]  # what a server keeps for its life
 for _ in range(1_000):  # start-up's cyclic garbage
     a = []; a.append(a)
@@ -30,6 +33,8 @@ for _ in range(200_000):  # garbage made while serving is still collected automa
     g = Garbage(); g.me = g
 print(json.dumps({
     "paused": paused,
+    "collecting": collecting,
+    "paused_again": paused_again,
     "enabled": gc.isenabled(),
     "frozen": frozen,
     "cycles_left": sum(1 for o in gc.get_objects() if type(o) is Garbage),
@@ -44,7 +49,8 @@ def test_start_up_is_frozen_and_collection_resumes() -> None:
         [sys.executable, "-c", PROBE], capture_output=True, text=True, check=True, timeout=60
     )
     found = json.loads(out.stdout)
-    assert found["paused"] and found["enabled"]
+    assert found["paused"] and found["collecting"] and found["paused_again"]
+    assert found["enabled"]
     assert found["full_collections_before_freeze"] == 0  # none while paused
     assert found["frozen"] >= 50_000  # the held objects, not the start-up's cycles
     assert found["young_collections"] > 0

@@ -156,7 +156,11 @@ API_PREFIX = "/api/v1"
 def api_router(prefix: str = "", *, tags: list[str | Enum]) -> APIRouter:
     """A route module's router: its routes are built once, as the app serves them (under
     ``/api/v1`` + ``prefix``, with the error responses every operation documents), and
-    :func:`add_routes` adds those same route objects to the app."""
+    :func:`add_routes` adds those same route objects to the app.
+
+    Every app built in a process shares these route objects, so an app's
+    ``dependency_overrides`` do not reach them (FastAPI binds a route to the overrides of the
+    router that built it); nothing here uses overrides: tests build a context of their own."""
     return APIRouter(
         route_class=SoundingRoute,
         prefix=API_PREFIX + prefix,
@@ -186,3 +190,7 @@ def add_routes(app: FastAPI, router: APIRouter) -> None:
                 f"{route.path}: not under {API_PREFIX}; build its router with api_router"
             )
         app.router.routes.append(route)
+    # what add_api_route does after adding: FastAPI keys its cached OpenAPI document on it
+    mark_changed = getattr(app.router, "_mark_routes_changed", None)
+    if mark_changed is not None:
+        mark_changed()

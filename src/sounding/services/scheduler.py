@@ -205,8 +205,9 @@ class Scheduler:
         async def fire() -> None:
             record = await self.host.engine.storage.get_execution(event.execution_id)
             rows = await asyncio.to_thread(self._triggered, "workflow", workflow=record.workflow)
-            # read after a hop or two on a busy loop: a workflow applied after the upstream
-            # ended is not one of its subscribers
+            # read after a hop or two on a busy loop: a workflow created after the upstream
+            # ended is not one of its subscribers (an existing one re-applied meanwhile is
+            # still started: its updated_at would drop one re-applied unchanged, a lost run)
             wanted = [
                 r
                 for r in rows
