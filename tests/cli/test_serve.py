@@ -7,6 +7,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.factories import sqlite_source
 
@@ -33,14 +34,16 @@ def test_serve_end_to_end(live_server: tuple[str, str, Path], tmp_path: Path) ->
     # what the server holds after start-up is left out of garbage collection (cli/heap.py;
     # tests/cli/test_heap.py shows collection runs again after the freeze)
     found = _gc_metrics(base)
-    assert found["python_gc_objects_frozen"] > 100_000
-    assert 'python_gc_collections_total{generation="2"}' in found
+    assert found[("python_gc_objects_frozen", "")] > 100_000
+    assert ("python_gc_collections_total", "2") in found
 
 
-def _gc_metrics(base: str) -> dict[str, float]:
+def _gc_metrics(base: str) -> dict[tuple[str, str], float]:
+    """(sample name, generation label or "") -> value of the ``python_gc_*`` samples."""
     text = httpx.get(f"{base}/metrics").text
     return {
-        name: float(value)
-        for name, value in (line.rsplit(" ", 1) for line in text.splitlines() if line)
-        if name.startswith("python_gc_")
+        (sample.name, sample.labels.get("generation", "")): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name.startswith("python_gc_")
     }

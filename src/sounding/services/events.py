@@ -72,13 +72,11 @@ def publish_many(
         return 0
     known = dict(contexts or {})
     missing = {e.asset_id for e in new if e.asset_id is not None and e.asset_id not in known}
-    if missing:
-        known |= repo.asset_contexts(conn, missing)
-    contexts = known
+    known |= repo.asset_contexts(conn, missing)
     now = utcnow()
     repo.insert_many(
         conn,
-        [_row(e, contexts.get(e.asset_id) if e.asset_id is not None else None, now) for e in new],
+        [_row(e, known.get(e.asset_id) if e.asset_id is not None else None, now) for e in new],
     )
     logger.debug("Published %d events", len(new))
     return len(new)
