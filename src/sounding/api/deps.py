@@ -44,7 +44,8 @@ async def get_principal(request: Request, ctx: Annotated[Context, Depends(get_ct
     read of a local file, microseconds; a write-ahead-log read never waits for the writer):
     a trip to the thread pool for it cost more than the lookup under load (issue 20). Only
     the rare ``last_used_at`` update goes to a worker. On PostgreSQL the lookup is a network
-    round trip and runs in a worker, as FastAPI runs a sync dependency."""
+    round trip and runs in a worker, as FastAPI runs a sync dependency, unless the token and
+    the policies were read in the last second (``accounts.CHECK_EVERY``): then no I/O."""
     header = request.headers.get("authorization", "")
     scheme, _, raw = header.partition(" ")
     token = raw.strip() if scheme.lower() == "bearer" else None
@@ -55,7 +56,14 @@ async def get_principal(request: Request, ctx: Annotated[Context, Depends(get_ct
         # the user's policies, from the per-process cache (a miss reads the store once)
         access.attach_grants(ctx, principal)
     else:
-        principal = await run_in_threadpool(_authenticate, ctx, token)
+        # a token and policies looked up in the last second need no I/O: answered on the loop
+        cached = accounts.check_cached_token(ctx, token)
+        found = None
+        if cached is not None and cached[1] is None:
+            found = access.attach_cached_grants(ctx, cached[0])
+        if found is None:
+            found = await run_in_threadpool(_authenticate, ctx, token)
+        principal = found
     request.state.principal = principal
     return principal
 

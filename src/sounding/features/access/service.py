@@ -77,6 +77,12 @@ class GrantCache:
         with self.lock:
             self.generation = None
 
+    def cached(self, user_id: int) -> tuple[Grant, ...] | None:
+        """:meth:`grants` without I/O: None when the store is due a check."""
+        if self.generation is None or self.clock() - self.checked_at >= CHECK_EVERY:
+            return None
+        return self.by_user.get(user_id, ())
+
     def grants(self, ctx: Context, user_id: int) -> tuple[Grant, ...]:
         now = self.clock()
         if self.generation is not None and now - self.checked_at < CHECK_EVERY:
@@ -111,6 +117,16 @@ def cache(ctx: Context) -> GrantCache:
         with _caches_lock:
             found = _caches.setdefault(ctx.db, GrantCache())
     return found
+
+
+def attach_cached_grants(ctx: Context, principal: Principal) -> Principal | None:
+    """:func:`attach_grants` without I/O: None when the cache is due a check of the store."""
+    if principal.user_id is not None:
+        grants = cache(ctx).cached(principal.user_id)
+        if grants is None:
+            return None
+        principal.grants = grants
+    return principal
 
 
 def attach_grants(ctx: Context, principal: Principal) -> Principal:

@@ -13,6 +13,11 @@ import hashlib
 import logging
 import re
 import secrets
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,9 +36,91 @@ TOKEN_PREFIX = "snd_"  # noqa: S105 (a public marker, not a secret)
 USER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 _TOUCH_EVERY = timedelta(minutes=1)
 
+CHECK_EVERY = 1.0
+"""Seconds a looked-up token is trusted before the store is read for it again: a token revoked,
+or a user disabled or given another role, by another process (``sounding token revoke``)
+stops working within this long; by this one (the API, the UI) at once. The policy cache
+(``features.access.service.CHECK_EVERY``) keeps the same bound."""
+
+MAX_CACHED_TOKENS = 10_000
+"""Only live tokens are cached (an unknown one is read every time), so this bounds the cache
+by the store's own token count; past it the cache starts again."""
+
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """A live token as the store answered for it, and when (``time.monotonic``)."""
+
+    token_id: int
+    user_id: int
+    name: str
+    role: Role
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    at: float
+
+
+class TokenCache:
+    """The live tokens of one store looked up in the last :data:`CHECK_EVERY` seconds, by
+    hash: a catalog's API serves the same few tokens all day, and reading the store for each
+    request was a round trip per request on PostgreSQL (issue 20)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._seen: dict[str, _Seen] = {}
+        self.reads = 0  # how many times the store was read for a token (tests)
+
+    def get(self, digest: str) -> _Seen | None:
+        seen = self._seen.get(digest)
+        if seen is None or self.clock() - seen.at >= CHECK_EVERY:
+            return None
+        return seen
+
+    def put(self, digest: str, row: dict[str, Any]) -> _Seen:
+        seen = _Seen(
+            token_id=int(row["token_id"]),
+            user_id=int(row["user_id"]),
+            name=str(row["name"]),
+            role=Role(row["role"]),
+            expires_at=_aware(row["expires_at"]) if row["expires_at"] is not None else None,
+            last_used_at=_aware(row["last_used_at"]) if row["last_used_at"] is not None else None,
+            at=self.clock(),
+        )
+        with self._lock:
+            if len(self._seen) >= MAX_CACHED_TOKENS:
+                self._seen.clear()
+            self._seen[digest] = seen
+        return seen
+
+    def touched(self, token_id: int, when: datetime) -> None:
+        """Token ``token_id``'s ``last_used_at`` was written: the next check is not due."""
+        with self._lock:
+            for digest, seen in list(self._seen.items()):
+                if seen.token_id == token_id:
+                    self._seen[digest] = replace(seen, last_used_at=when)
+
+    def drop(self) -> None:
+        """Forget every token: something about tokens or users changed in this process."""
+        with self._lock:
+            self._seen.clear()
+
+
+_token_caches: weakref.WeakKeyDictionary[Any, TokenCache] = weakref.WeakKeyDictionary()
+_token_caches_lock = threading.Lock()
+
+
+def token_cache(ctx: Context) -> TokenCache:
+    """The token cache of ``ctx``'s store (one per store per process)."""
+    found = _token_caches.get(ctx.db)
+    if found is None:
+        with _token_caches_lock:
+            found = _token_caches.setdefault(ctx.db, TokenCache())
+    return found
 
 
 def _role(value: str) -> Role:
@@ -105,6 +192,7 @@ def update_user(
             repo.update_user(conn, row["id"], values)
         audit.record(conn, actor.name, "user.update", "user", name, {"fields": sorted(values)})
         new = repo.get_user(conn, name)
+    token_cache(ctx).drop()
     assert new is not None
     return _user(new)
 
@@ -177,6 +265,7 @@ def rotate_token(
         audit.record(
             conn, actor.name, "token.rotate", "token", str(token_id), {"new_token_id": new_id}
         )
+    token_cache(ctx).drop()
     return NewToken(new_id, old["user"], old["role"], token, expires_at, replaces=token_id)
 
 
@@ -205,6 +294,7 @@ def revoke_token(ctx: Context, actor: Principal, token_id: int) -> None:
         if repo.revoke_token(conn, token_id) == 0:
             raise NotFoundError(f"No live token with id {token_id}", token_id=token_id)
         audit.record(conn, actor.name, "token.revoke", "token", str(token_id))
+    token_cache(ctx).drop()
 
 
 def authenticate(ctx: Context, token: str | None) -> Principal:
@@ -217,38 +307,62 @@ def authenticate(ctx: Context, token: str | None) -> Principal:
 def check_token(
     ctx: Context, token: str | None, *, on_loop: bool = False
 ) -> tuple[Principal, int | None]:
-    """The caller of ``token`` (one read, no write), and the token's id when its
-    ``last_used_at`` is due an update (:func:`touch_token`), else None. With ``on_loop`` (a
-    SQLite store, called from the API's event loop) the read uses the loop's own connection
-    (``Database.read_one_now``); the API sends only the rare touch to a worker thread."""
+    """The caller of ``token`` (at most one read, no write), and the token's id when its
+    ``last_used_at`` is due an update (:func:`touch_token`), else None. A token looked up in
+    the last :data:`CHECK_EVERY` seconds is not read again (:class:`TokenCache`). With
+    ``on_loop`` (a SQLite store, called from the API's event loop) the read uses the loop's
+    own connection (``Database.read_one_now``); the API sends only the rare touch to a worker
+    thread."""
+    digest = _digest(token)
+    tokens = token_cache(ctx)
+    seen = tokens.get(digest)
+    if seen is None:
+        if on_loop:
+            row = repo.find_token_now(ctx.db, digest)
+        else:
+            with ctx.db.read() as conn:
+                row = repo.find_token(conn, digest)
+        tokens.reads += 1
+        if row is None:
+            raise AuthenticationError("Invalid or revoked API token")
+        seen = tokens.put(digest, row)
+    return _caller(seen)
+
+
+def check_cached_token(ctx: Context, token: str | None) -> tuple[Principal, int | None] | None:
+    """:func:`check_token` without I/O: None when ``token`` was not looked up in the last
+    :data:`CHECK_EVERY` seconds (the caller then reads it with :func:`check_token`)."""
+    seen = token_cache(ctx).get(_digest(token))
+    return None if seen is None else _caller(seen)
+
+
+def _digest(token: str | None) -> str:
     if not token:
         raise AuthenticationError(
             "Missing credentials: send 'Authorization: Bearer <token>' "
             "(create one with `sounding token create USER`)"
         )
-    if on_loop:
-        row = repo.find_token_now(ctx.db, hash_token(token))
-    else:
-        with ctx.db.read() as conn:
-            row = repo.find_token(conn, hash_token(token))
-    if row is None:
-        raise AuthenticationError("Invalid or revoked API token")
+    return hash_token(token)
+
+
+def _caller(seen: _Seen) -> tuple[Principal, int | None]:
     now = utcnow()
-    if row["expires_at"] is not None and _aware(row["expires_at"]) <= now:
+    if seen.expires_at is not None and seen.expires_at <= now:
         raise AuthenticationError(
-            f"API token expired at {_aware(row['expires_at']).isoformat()}; ask an admin for "
+            f"API token expired at {seen.expires_at.isoformat()}; ask an admin for "
             "a new one (`sounding token create USER`)"
         )
-    last = row["last_used_at"]
-    stale = last is None or (now - _aware(last)) > _TOUCH_EVERY
-    principal = Principal(row["name"], Role(row["role"]), row["user_id"])
-    return principal, (int(row["token_id"]) if stale else None)
+    last = seen.last_used_at
+    stale = last is None or (now - last) > _TOUCH_EVERY
+    return Principal(seen.name, seen.role, seen.user_id), (seen.token_id if stale else None)
 
 
 def touch_token(ctx: Context, token_id: int) -> None:
     """Record that token ``token_id`` was used now (at most every few minutes a token)."""
+    when = utcnow()
     with ctx.db.write() as conn:
-        repo.touch_token(conn, token_id, utcnow())
+        repo.touch_token(conn, token_id, when)
+    token_cache(ctx).touched(token_id, when)
 
 
 def _aware(value: Any) -> Any:
