@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Response
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.routing import Match
 
 from sounding.api.app import create_app
@@ -99,8 +100,6 @@ def test_each_api_route_is_built_once(app: FastAPI) -> None:
 
 
 def test_a_router_not_under_the_api_prefix_is_refused() -> None:
-    from fastapi import APIRouter
-
     from sounding.api.routing import add_routes
 
     stray = APIRouter(route_class=SoundingRoute)
@@ -111,3 +110,79 @@ def test_a_router_not_under_the_api_prefix_is_refused() -> None:
 
     with pytest.raises(ValueError, match="api_router"):
         add_routes(FastAPI(), stray)
+
+
+class Thing(BaseModel):
+    id: int
+    name: str
+    note: str | None = None
+
+
+def _twin_apps() -> tuple[FastAPI, FastAPI, list[Any]]:
+    """The same endpoints on SoundingRoute (one trip) and on FastAPI's own APIRoute."""
+
+    def needs_response(response: Response) -> None:
+        response.headers["X-From-Dependency"] = "yes"
+
+    apps = []
+    for route_class in (SoundingRoute, APIRoute):
+        router = APIRouter(route_class=route_class)
+
+        @router.get("/tagged/{thing_id}", response_model=Thing, response_model_exclude_unset=True)
+        def tagged(thing_id: int, response: Response) -> dict[str, Any]:
+            response.headers["ETag"] = f'"{thing_id}"'
+            if thing_id == 7:
+                response.status_code = 202
+            return {"id": thing_id, "name": "t", "secret": "filtered out"}
+
+        @router.post("/made", response_model=Thing, status_code=201)
+        def made(response: Response) -> Thing:
+            response.headers["Location"] = "/made/1"
+            return Thing(id=1, name="m")
+
+        @router.get("/plain", response_model=Thing)
+        def plain() -> Thing:
+            return Thing(id=2, name="p")
+
+        @router.get("/by-dependency", response_model=Thing)
+        def by_dependency(_: None = Depends(needs_response)) -> Thing:
+            return Thing(id=3, name="d")
+
+        app = FastAPI()
+        app.include_router(router)
+        apps.append((app, router.routes))
+    return apps[0][0], apps[1][0], apps[0][1]
+
+
+def test_one_trip_routes_answer_as_fastapi_does() -> None:
+    """Status, headers and body of each kind of route, SoundingRoute against APIRoute; only a
+    ``Response`` parameter of a dependency keeps FastAPI's own handler."""
+    from fastapi.testclient import TestClient
+
+    ours, theirs, routes = _twin_apps()
+    trips = {r.path: getattr(r.dependant.call, "sounding_one_trip", False) for r in routes}
+    assert trips == {
+        "/tagged/{thing_id}": True,
+        "/made": True,
+        "/plain": True,
+        "/by-dependency": False,
+    }
+    requests = [
+        ("GET", "/tagged/5"),
+        ("GET", "/tagged/7"),
+        ("POST", "/made"),
+        ("GET", "/plain"),
+        ("GET", "/by-dependency"),
+        ("GET", "/tagged/x"),
+    ]
+    with TestClient(ours) as a, TestClient(theirs) as b:
+        for method, path in requests:
+            mine, fastapis = a.request(method, path), b.request(method, path)
+            assert mine.status_code == fastapis.status_code, path
+            assert mine.content == fastapis.content, path
+            assert sorted(mine.headers.items()) == sorted(fastapis.headers.items()), path
+    with TestClient(ours) as a:
+        assert a.get("/tagged/7").status_code == 202
+        assert a.get("/tagged/5").headers["etag"] == '"5"'
+        assert a.get("/tagged/5").json() == {"id": 5, "name": "t"}
+        assert a.post("/made").headers["location"] == "/made/1"

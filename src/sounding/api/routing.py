@@ -10,9 +10,10 @@ model to JSON bytes with pydantic's serializer, exactly as FastAPI's own fast pa
 (``serialize_response`` with ``dump_json``), then answer with those bytes.
 
 Only routes where that is the same answer are changed: a sync endpoint with a response model,
-the default response class, no streaming, and no ``Response`` or ``BackgroundTasks`` parameter
-on the endpoint or any of its dependencies (FastAPI copies that temporal response's status and
-headers onto the answer; such routes keep FastAPI's own handler). Everything else — the
+the default response class, no streaming, no ``BackgroundTasks`` parameter anywhere, and a
+``Response`` parameter on the endpoint only, if any (FastAPI's temporal response: the one-trip
+call copies its status, when set, and its headers onto the answer, as FastAPI does; a
+dependency's own ``Response`` parameter keeps FastAPI's handler). Everything else — the
 OpenAPI document, request validation, dependencies, errors — is FastAPI's.
 """
 
@@ -40,10 +41,13 @@ from sounding.api.openapi import ERROR_RESPONSES
 _Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
-def _uses_temporal_response(dependant: Dependant) -> bool:
-    if dependant.response_param_name or dependant.background_tasks_param_name:
+def _uses_temporal_response(dependant: Dependant, *, endpoint: bool = True) -> bool:
+    """Whether a background-task parameter is anywhere in ``dependant``'s tree, or a
+    ``Response`` parameter anywhere but on the endpoint itself (the endpoint's is passed to
+    the one-trip call, which copies its status and headers as FastAPI does)."""
+    if dependant.background_tasks_param_name or (dependant.response_param_name and not endpoint):
         return True
-    return any(_uses_temporal_response(sub) for sub in dependant.dependencies)
+    return any(_uses_temporal_response(sub, endpoint=False) for sub in dependant.dependencies)
 
 
 def one_trip(route: Any) -> bool:
@@ -87,6 +91,7 @@ def _one_trip_call(route: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
     field = route.response_field
     options = _model_options(route)
     status_code = route.status_code or 200
+    temporal_name: str | None = route.dependant.response_param_name
 
     def run(values: dict[str, Any]) -> Any:
         raw = endpoint(**values)
@@ -96,7 +101,17 @@ def _one_trip_call(route: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
         if errors:
             raise ResponseValidationError(errors=errors, body=raw)
         content = field.serialize_json(value, **options)
-        return Response(content=content, media_type="application/json", status_code=status_code)
+        if temporal_name is None:
+            return Response(content, media_type="application/json", status_code=status_code)
+        # the endpoint's own ``response: Response`` (an ETag, a status): FastAPI copies its
+        # status, when set, and its headers onto the answer
+        temporal: Response = values[temporal_name]
+        status = temporal.status_code or status_code
+        if not is_body_allowed_for_status_code(status):
+            content = b""
+        answer = Response(content, media_type="application/json", status_code=status)
+        answer.headers.raw.extend(temporal.headers.raw)
+        return answer
 
     async def call(**values: Any) -> Any:
         return await run_in_threadpool(run, values)
