@@ -52,10 +52,10 @@ def test_every_api_route_is_a_sounding_route(app: FastAPI) -> None:
     assert all(isinstance(r, SoundingRoute) for r in routes), [
         r.path for r in routes if not isinstance(r, SoundingRoute)
     ]
-    # most reads run in one trip; those that set headers or status on FastAPI's temporal
-    # response (ETags, 201 with Location) keep FastAPI's own handler
+    # most routes run in one trip; async ones, 204s, streams and those whose dependencies
+    # take FastAPI's temporal response keep FastAPI's own handler
     trips = [r for r in routes if one_trip(r) or getattr(r.dependant.call, "sounding_one_trip", 0)]
-    assert len(trips) > len(routes) // 2
+    assert len(trips) > len(routes) * 4 // 5
 
 
 def _example(path: str, value: str) -> str:
