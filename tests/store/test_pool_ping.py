@@ -1,0 +1,84 @@
+"""PostgreSQL connections are pinged on checkout only after sitting idle (``PING_AFTER_IDLE``):
+a connection the server dropped while idle is replaced before anyone uses it; one dropped
+right after use fails once, and the pool is then renewed (issue 20: a ping on every checkout
+was a round trip per request)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from sounding.store import db as store_db
+from sounding.store.db import Database
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def database(postgres_url: str) -> Iterator[Database]:
+    database = Database.from_url(postgres_url)
+    yield database
+    database.engine.dispose()
+
+
+def _backend(database: Database) -> int:
+    with database.read() as conn:
+        return int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+
+
+def _terminate(url: str, pid: int) -> None:
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            assert conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid}).scalar()
+    finally:
+        admin.dispose()
+
+
+def _pings(database: Database) -> list[int]:
+    """A list that grows by one for every ping the dialect makes."""
+    made: list[int] = []
+    dialect = database.engine.dialect
+    ping = dialect.do_ping
+
+    def counted(dbapi_connection: object) -> bool:
+        made.append(1)
+        return ping(dbapi_connection)
+
+    dialect.do_ping = counted  # type: ignore[method-assign]
+    return made
+
+
+def test_a_busy_connection_is_not_pinged(database: Database) -> None:
+    pings = _pings(database)
+    first = _backend(database)
+    for _ in range(20):
+        assert _backend(database) == first  # the same pooled connection, reused at once
+    assert pings == []
+
+
+def test_an_idle_connection_dropped_by_the_server_is_replaced_before_use(
+    database: Database, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_db, "PING_AFTER_IDLE", 0.2)
+    pings = _pings(database)
+    dropped = _backend(database)
+    _terminate(postgres_url, dropped)
+    time.sleep(0.3)
+    assert _backend(database) != dropped  # pinged, found gone, replaced: no error
+    assert len(pings) == 1
+
+
+def test_a_connection_dropped_right_after_use_fails_once_then_the_pool_is_renewed(
+    database: Database, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_db, "PING_AFTER_IDLE", 60.0)
+    dropped = _backend(database)
+    _terminate(postgres_url, dropped)
+    with pytest.raises(sa.exc.DBAPIError) as failed:
+        _backend(database)
+    assert failed.value.connection_invalidated
+    assert _backend(database) != dropped
