@@ -1,6 +1,7 @@
 """PostgreSQL connections are pinged on checkout only after sitting idle (``PING_AFTER_IDLE``):
 a connection the server dropped while idle is replaced before anyone uses it; one dropped
-right after use fails once, and the pool is then renewed (issue 20: a ping on every checkout
+right after use fails once, as a store error (503) rather than an internal one, and the pool
+is then renewed (issue 20: a ping on every checkout
 was a round trip per request)."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
+from sounding.errors import StoreError
 from sounding.store import db as store_db
 from sounding.store.db import Database
 
@@ -78,7 +80,23 @@ def test_a_connection_dropped_right_after_use_fails_once_then_the_pool_is_renewe
     monkeypatch.setattr(store_db, "PING_AFTER_IDLE", 60.0)
     dropped = _backend(database)
     _terminate(postgres_url, dropped)
-    with pytest.raises(sa.exc.DBAPIError) as failed:
-        _backend(database)
-    assert failed.value.connection_invalidated
+    with pytest.raises(StoreError, match="Lost the connection to the metadata store") as failed:
+        _backend(database)  # a 503 saying to retry, not an internal error
+    assert isinstance(failed.value.__cause__, sa.exc.DBAPIError)
+    assert failed.value.__cause__.connection_invalidated
     assert _backend(database) != dropped
+
+
+def test_a_write_on_a_dropped_connection_is_a_store_error_and_writes_nothing(
+    database: Database, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_db, "PING_AFTER_IDLE", 60.0)
+    with database.write() as conn:
+        conn.execute(sa.text("CREATE TABLE t (x int)"))
+    with database.read() as conn:
+        dropped = int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+    _terminate(postgres_url, dropped)
+    with pytest.raises(StoreError, match="Lost the connection"), database.write() as conn:
+        conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+    with database.read() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar_one() == 0

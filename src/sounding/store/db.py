@@ -103,6 +103,19 @@ def store_error(exc: sa.exc.DBAPIError) -> StoreError | None:
     return None
 
 
+def lost_connection(exc: sa.exc.DBAPIError) -> StoreError | None:
+    """Our error for a statement whose connection the database dropped (a restart, a
+    failover, a terminated backend: SQLAlchemy has then renewed the pool); None otherwise."""
+    if not exc.connection_invalidated:
+        return None
+    reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
+    return StoreError(
+        f"Lost the connection to the metadata store ({reason}); nothing of this request was "
+        "written, and the next request reconnects: retry",
+        reason=reason,
+    )
+
+
 def _sqlite_file(parsed: sa.URL) -> Path | None:
     """The file of a SQLite URL (``sqlite:///path`` or ``sqlite:///file:path?uri=true``)."""
     database = parsed.database
@@ -238,10 +251,16 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            yield conn
-            if conn.in_transaction():
-                conn.rollback()
+        try:
+            with self.engine.connect() as conn:
+                yield conn
+                if conn.in_transaction():
+                    conn.rollback()
+        except sa.exc.DBAPIError as exc:
+            lost = lost_connection(exc)
+            if lost is None:
+                raise
+            raise lost from exc
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -254,7 +273,7 @@ class Database:
                 with conn.begin():
                     yield conn
             except sa.exc.DBAPIError as exc:
-                refused = store_error(exc)
+                refused = store_error(exc) or lost_connection(exc)
                 if refused is None:
                     raise
                 logger.warning("The store refused a write: %s", refused.details["reason"])
