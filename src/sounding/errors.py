@@ -23,7 +23,8 @@ Every error a user can see is one of these. Exactly one place maps them to HTTP 
     ├── ParseError                     SQL or a spec file does not parse (HTTP 422, exit 2)
     ├── StoreError                     the metadata store failed (HTTP 503, exit 1)
     │   ├── StoreUnavailableError      it refuses writes: read-only file or database (HTTP 503)
-    │   └── StoreFullError             no room left: disk or size cap full (HTTP 507)
+    │   ├── StoreFullError             no room left: disk or size cap full (HTTP 507)
+    │   └── StoreConnectionLostError   the database dropped the connection mid-request (HTTP 503)
     ├── RateLimitedError               too many failed logins (HTTP 429 + Retry-After)
     └── BusyError                      too many heavy requests at once (HTTP 503 + Retry-After)
 """
@@ -120,6 +121,11 @@ class StoreError(SoundingError):
 
 class StoreUnavailableError(StoreError):
     """The store refuses writes (a read-only file, database or transaction); reads work."""
+
+
+class StoreConnectionLostError(StoreError):
+    """The database dropped the connection a statement ran on (a restart, a failover); the
+    pool was renewed, so the same work retried gets a new connection."""
 
 
 class StoreFullError(StoreError):

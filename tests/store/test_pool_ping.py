@@ -100,3 +100,30 @@ def test_a_write_on_a_dropped_connection_is_a_store_error_and_writes_nothing(
         conn.execute(sa.text("INSERT INTO t VALUES (1)"))
     with database.read() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar_one() == 0
+
+
+def test_a_group_commit_that_lost_its_connection_is_retried_write_by_write(
+    database: Database, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run storage's group commit (issue 16) meets a dropped connection as any write may; the
+    pool is renewed, so each write retried alone on a new connection lands."""
+    from sounding.store.run_storage import SqlRunStorage, _Write
+
+    monkeypatch.setattr(store_db, "PING_AFTER_IDLE", 60.0)
+    with database.write() as conn:
+        conn.execute(sa.text("CREATE TABLE t (x int)"))
+    dropped = _backend(database)
+    _terminate(postgres_url, dropped)
+
+    def insert(x: int) -> _Write:
+        def work(conn: sa.Connection) -> int:
+            conn.execute(sa.text("INSERT INTO t VALUES (:x)"), {"x": x})
+            return x
+
+        return _Write(what=f"insert {x}", work=work)
+
+    group = [insert(1), insert(2)]
+    SqlRunStorage(database)._commit(group)
+    assert [(w.value, w.error) for w in group] == [(1, None), (2, None)]
+    with database.read() as conn:
+        assert conn.execute(sa.text("SELECT x FROM t ORDER BY x")).scalars().all() == [1, 2]

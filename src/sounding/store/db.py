@@ -23,7 +23,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from sounding.errors import InvalidInputError, StoreError, StoreFullError, StoreUnavailableError
+from sounding.errors import (
+    InvalidInputError,
+    StoreConnectionLostError,
+    StoreError,
+    StoreFullError,
+    StoreUnavailableError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -103,13 +109,13 @@ def store_error(exc: sa.exc.DBAPIError) -> StoreError | None:
     return None
 
 
-def lost_connection(exc: sa.exc.DBAPIError) -> StoreError | None:
+def lost_connection(exc: sa.exc.DBAPIError) -> StoreConnectionLostError | None:
     """Our error for a statement whose connection the database dropped (a restart, a
     failover, a terminated backend: SQLAlchemy has then renewed the pool); None otherwise."""
     if not exc.connection_invalidated:
         return None
     reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
-    return StoreError(
+    return StoreConnectionLostError(
         f"Lost the connection to the metadata store ({reason}); nothing of this request was "
         "written, and the next request reconnects: retry",
         reason=reason,

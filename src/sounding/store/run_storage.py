@@ -46,7 +46,13 @@ from sounding.domain.orchestration import (
     TaskAttemptRecord,
     TaskKey,
 )
-from sounding.errors import ConflictError, NotFoundError, SoundingError, StoreError
+from sounding.errors import (
+    ConflictError,
+    NotFoundError,
+    SoundingError,
+    StoreConnectionLostError,
+    StoreError,
+)
 from sounding.store.db import Database
 from sounding.store.repos import orchestration as repo
 
@@ -330,6 +336,9 @@ class SqlRunStorage:
                 with self.db.write() as conn:
                     _apply_group(conn, group)
                 return
+            except StoreConnectionLostError:  # the pool is renewed: retried one by one below
+                logger.info("A group of %d writes lost its connection; retried one by one",
+                            len(group))  # fmt: skip
             except SoundingError as exc:  # the store refused the write as a whole
                 for w in group:
                     w.value, w.error = None, exc
