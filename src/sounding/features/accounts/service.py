@@ -37,10 +37,11 @@ USER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
 _TOUCH_EVERY = timedelta(minutes=1)
 
 CHECK_EVERY = 1.0
-"""Seconds a looked-up token is trusted before the store is read for it again: a token revoked,
-or a user disabled or given another role, by another process (``sounding token revoke``)
-stops working within this long; by this one (the API, the UI) at once. The policy cache
-(``features.access.service.CHECK_EVERY``) keeps the same bound."""
+"""Seconds a looked-up token is trusted, on a PostgreSQL store, before the store is read for it
+again: a token revoked, or a user disabled or given another role, by another process
+(``sounding token revoke``, a second server) stops working within this long; by this one (the
+API, the UI) at once. The policy cache (``features.access.service.CHECK_EVERY``) keeps the same
+bound. A SQLite store is read for every request."""
 
 MAX_CACHED_TOKENS = 10_000
 """Only live tokens are cached (an unknown one is read every time), so this bounds the cache
@@ -64,10 +65,23 @@ class _Seen:
     at: float
 
 
+def _seen(row: dict[str, Any], at: float) -> _Seen:
+    return _Seen(
+        token_id=int(row["token_id"]),
+        user_id=int(row["user_id"]),
+        name=str(row["name"]),
+        role=Role(row["role"]),
+        expires_at=_aware(row["expires_at"]) if row["expires_at"] is not None else None,
+        last_used_at=_aware(row["last_used_at"]) if row["last_used_at"] is not None else None,
+        at=at,
+    )
+
+
 class TokenCache:
-    """The live tokens of one store looked up in the last :data:`CHECK_EVERY` seconds, by
-    hash: a catalog's API serves the same few tokens all day, and reading the store for each
-    request was a round trip per request on PostgreSQL (issue 20)."""
+    """The live tokens of one PostgreSQL store looked up in the last :data:`CHECK_EVERY`
+    seconds, by hash: a catalog's API serves the same few tokens all day, and reading the store
+    for each request was a pooled connection, a thread-pool trip and a round trip per request
+    (issue 20)."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
@@ -82,15 +96,7 @@ class TokenCache:
         return seen
 
     def put(self, digest: str, row: dict[str, Any]) -> _Seen:
-        seen = _Seen(
-            token_id=int(row["token_id"]),
-            user_id=int(row["user_id"]),
-            name=str(row["name"]),
-            role=Role(row["role"]),
-            expires_at=_aware(row["expires_at"]) if row["expires_at"] is not None else None,
-            last_used_at=_aware(row["last_used_at"]) if row["last_used_at"] is not None else None,
-            at=self.clock(),
-        )
+        seen = _seen(row, self.clock())
         with self._lock:
             if len(self._seen) >= MAX_CACHED_TOKENS:
                 self._seen.clear()
@@ -308,14 +314,18 @@ def check_token(
     ctx: Context, token: str | None, *, on_loop: bool = False
 ) -> tuple[Principal, int | None]:
     """The caller of ``token`` (at most one read, no write), and the token's id when its
-    ``last_used_at`` is due an update (:func:`touch_token`), else None. A token looked up in
-    the last :data:`CHECK_EVERY` seconds is not read again (:class:`TokenCache`). With
+    ``last_used_at`` is due an update (:func:`touch_token`), else None. On PostgreSQL a token
+    looked up in the last :data:`CHECK_EVERY` seconds is not read again (:class:`TokenCache`). With
     ``on_loop`` (a SQLite store, called from the API's event loop) the read uses the loop's
     own connection (``Database.read_one_now``); the API sends only the rare touch to a worker
     thread."""
     digest = _digest(token)
     tokens = token_cache(ctx)
-    seen = tokens.get(digest)
+    # a SQLite store is read every time: on the event loop that is one indexed read of a
+    # local file, and it sees another process's revocation at once; answered from the cache
+    # instead, the loop kept the interpreter lock longer and a workflow running beside the
+    # load took 1.55-1.58x its time alone instead of 1.43-1.46x (bench/load.py)
+    seen = None if ctx.db.is_sqlite else tokens.get(digest)
     if seen is None:
         if on_loop:
             row = repo.find_token_now(ctx.db, digest)
@@ -325,13 +335,17 @@ def check_token(
         tokens.reads += 1
         if row is None:
             raise AuthenticationError("Invalid or revoked API token")
-        seen = tokens.put(digest, row)
+        seen = _seen(row, 0.0) if ctx.db.is_sqlite else tokens.put(digest, row)
     return _caller(seen)
 
 
 def check_cached_token(ctx: Context, token: str | None) -> tuple[Principal, int | None] | None:
     """:func:`check_token` without I/O: None when ``token`` was not looked up in the last
-    :data:`CHECK_EVERY` seconds (the caller then reads it with :func:`check_token`)."""
+    :data:`CHECK_EVERY` seconds, or the store is SQLite (the caller then reads it with
+    :func:`check_token`)."""
+    if ctx.db.is_sqlite:
+        _digest(token)
+        return None
     seen = token_cache(ctx).get(_digest(token))
     return None if seen is None else _caller(seen)
 
