@@ -41,14 +41,14 @@ def pg_ctx(postgres_url: str, tmp_path: Path) -> Iterator[Any]:
 def clock(any_ctx: Any) -> Clock:
     """A clock for ``any_ctx``'s token cache."""
     tick = Clock()
-    accounts._token_caches[any_ctx.db] = accounts.TokenCache(tick)
+    accounts._token_caches.put(any_ctx.db, accounts.TokenCache(tick))
     return tick
 
 
 @pytest.fixture
 def pg_clock(pg_ctx: Any) -> Clock:
     tick = Clock()
-    accounts._token_caches[pg_ctx.db] = accounts.TokenCache(tick)
+    accounts._token_caches.put(pg_ctx.db, accounts.TokenCache(tick))
     return tick
 
 

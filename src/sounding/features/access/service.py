@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +35,7 @@ from sounding.features.access.records import Policy
 from sounding.services import catalog
 from sounding.services.context import Context
 from sounding.services.sources import get_row
+from sounding.store.per_store import PerStore
 from sounding.store.repos import audit, utcnow
 
 CHECK_EVERY = 1.0
@@ -106,17 +106,12 @@ class GrantCache:
             return self.by_user.get(user_id, ())
 
 
-_caches: weakref.WeakKeyDictionary[Any, GrantCache] = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
+_caches: PerStore[GrantCache] = PerStore(GrantCache)
 
 
 def cache(ctx: Context) -> GrantCache:
     """The grant cache of ``ctx``'s store (one per store per process)."""
-    found = _caches.get(ctx.db)
-    if found is None:
-        with _caches_lock:
-            found = _caches.setdefault(ctx.db, GrantCache())
-    return found
+    return _caches(ctx.db)
 
 
 def attach_cached_grants(ctx: Context, principal: Principal) -> Principal | None:

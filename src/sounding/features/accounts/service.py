@@ -15,7 +15,6 @@ import re
 import secrets
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -28,6 +27,7 @@ from sounding.domain.quality import parse_duration
 from sounding.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from sounding.features.accounts import repo
 from sounding.services.context import Context
+from sounding.store.per_store import PerStore
 from sounding.store.repos import audit, utcnow
 
 logger = logging.getLogger(__name__)
@@ -116,17 +116,12 @@ class TokenCache:
             self._seen.clear()
 
 
-_token_caches: weakref.WeakKeyDictionary[Any, TokenCache] = weakref.WeakKeyDictionary()
-_token_caches_lock = threading.Lock()
+_token_caches: PerStore[TokenCache] = PerStore(TokenCache)
 
 
 def token_cache(ctx: Context) -> TokenCache:
     """The token cache of ``ctx``'s store (one per store per process)."""
-    found = _token_caches.get(ctx.db)
-    if found is None:
-        with _token_caches_lock:
-            found = _token_caches.setdefault(ctx.db, TokenCache())
-    return found
+    return _token_caches(ctx.db)
 
 
 def _role(value: str) -> Role:
