@@ -127,3 +127,29 @@ def test_a_group_commit_that_lost_its_connection_is_retried_write_by_write(
     assert [(w.value, w.error) for w in group] == [(1, None), (2, None)]
     with database.read() as conn:
         assert conn.execute(sa.text("SELECT x FROM t ORDER BY x")).scalars().all() == [1, 2]
+
+
+def test_a_read_holds_no_transaction_open_and_a_write_still_does(
+    database: Database, postgres_url: str
+) -> None:
+    """Reads run in autocommit (no BEGIN, no ROLLBACK: two round trips a request); the same
+    pooled connection is back in transaction mode for the next write."""
+    admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+
+    def state(pid: int) -> str:
+        with admin.connect() as conn:
+            query = sa.text("SELECT state FROM pg_stat_activity WHERE pid = :p")
+            return str(conn.execute(query, {"p": pid}).scalar_one())
+
+    try:
+        with database.read() as conn:
+            pid = int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+            assert state(pid) == "idle"  # not "idle in transaction"
+        with database.write() as conn:
+            assert int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()) == pid
+            assert state(pid) == "idle in transaction"
+        with database.read() as conn:
+            conn.execute(sa.text("SELECT 1"))
+            assert state(pid) == "idle"
+    finally:
+        admin.dispose()

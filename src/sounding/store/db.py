@@ -246,6 +246,13 @@ class Database:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.is_sqlite = engine.dialect.name == "sqlite"
+        # reads on PostgreSQL run in autocommit: under its READ COMMITTED default each
+        # statement takes its own snapshot inside a transaction anyway, so a read's BEGIN and
+        # ROLLBACK were two round trips per request that bought nothing (issue 20). The
+        # engine shares the pool and events; the connection's mode is reset when it returns.
+        self._read_engine = (
+            engine if self.is_sqlite else engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
         self._write_lock = threading.RLock()
         self._loop_conn: Any = None  # the event loop's own SQLite connection (read_one_now)
         self._loop_owner: int | None = None
@@ -258,7 +265,7 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Connection]:
         try:
-            with self.engine.connect() as conn:
+            with self._read_engine.connect() as conn:
                 yield conn
                 if conn.in_transaction():
                     conn.rollback()
