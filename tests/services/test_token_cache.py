@@ -160,3 +160,28 @@ def test_a_cached_token_still_expires_on_time(
     with pytest.raises(AuthenticationError, match="expired"):
         accounts.authenticate(pg_ctx, token)
     assert accounts.token_cache(pg_ctx).reads == 1
+
+
+def test_a_read_that_began_before_a_drop_is_not_kept() -> None:
+    """A request reads a token while an admin revokes it: the revocation's drop() comes
+    between the read and the put, and the older row must not be cached after it."""
+    clock = Clock()
+    cache = accounts.TokenCache(clock)
+    row = {
+        "token_id": 1,
+        "user_id": 1,
+        "name": "vera",
+        "role": "viewer",
+        "expires_at": None,
+        "last_used_at": None,
+    }
+    generation, at = cache.generation, clock()
+    cache.drop()  # the revocation commits while the row is being read
+    seen = cache.put("digest", row, generation, at)
+    assert seen.name == "vera"  # the request in flight still gets its answer
+    assert cache.get("digest") is None  # but the next one reads the store again
+    cache.put("digest", row, cache.generation, clock())
+    assert cache.get("digest") is not None
+    # a row read for a second stays trusted a second from when the read began
+    clock.now += accounts.CHECK_EVERY
+    assert cache.get("digest") is None

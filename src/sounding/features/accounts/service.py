@@ -87,6 +87,7 @@ class TokenCache:
         self.clock = clock
         self._lock = threading.Lock()
         self._seen: dict[str, _Seen] = {}
+        self.generation = 0  # moved by every drop(): a read begun before it is not kept
         self.reads = 0  # how many times the store was read for a token (tests)
 
     def get(self, digest: str) -> _Seen | None:
@@ -95,9 +96,14 @@ class TokenCache:
             return None
         return seen
 
-    def put(self, digest: str, row: dict[str, Any]) -> _Seen:
-        seen = _seen(row, self.clock())
+    def put(self, digest: str, row: dict[str, Any], generation: int, at: float) -> _Seen:
+        """``row``, read at ``at`` (taken before the read) when the cache was at
+        ``generation``; kept only if nothing dropped the cache since: a revocation made while
+        the row was being read must not be undone by the older row."""
+        seen = _seen(row, at)
         with self._lock:
+            if generation != self.generation:
+                return seen
             if len(self._seen) >= MAX_CACHED_TOKENS:
                 self._seen.clear()
             self._seen[digest] = seen
@@ -114,6 +120,7 @@ class TokenCache:
         """Forget every token: something about tokens or users changed in this process."""
         with self._lock:
             self._seen.clear()
+            self.generation += 1
 
 
 _token_caches: PerStore[TokenCache] = PerStore(TokenCache)
@@ -322,6 +329,7 @@ def check_token(
     # load took 1.55-1.58x its time alone instead of 1.43-1.46x (bench/load.py)
     seen = None if ctx.db.is_sqlite else tokens.get(digest)
     if seen is None:
+        generation, at = tokens.generation, tokens.clock()
         if on_loop:
             row = repo.find_token_now(ctx.db, digest)
         else:
@@ -330,7 +338,7 @@ def check_token(
         tokens.reads += 1
         if row is None:
             raise AuthenticationError("Invalid or revoked API token")
-        seen = _seen(row, 0.0) if ctx.db.is_sqlite else tokens.put(digest, row)
+        seen = _seen(row, at) if ctx.db.is_sqlite else tokens.put(digest, row, generation, at)
     return _caller(seen)
 
 
