@@ -80,7 +80,8 @@ def test_a_connection_dropped_right_after_use_fails_once_then_the_pool_is_renewe
     monkeypatch.setattr(store_db, "PING_AFTER_IDLE", 60.0)
     dropped = _backend(database)
     _terminate(postgres_url, dropped)
-    with pytest.raises(StoreError, match="Lost the connection to the metadata store") as failed:
+    lost = r"Lost the connection to the metadata store.*retry it"
+    with pytest.raises(StoreError, match=lost) as failed:
         _backend(database)  # a 503 saying to retry, not an internal error
     assert isinstance(failed.value.__cause__, sa.exc.DBAPIError)
     assert failed.value.__cause__.connection_invalidated
@@ -96,7 +97,8 @@ def test_a_write_on_a_dropped_connection_is_a_store_error_and_writes_nothing(
     with database.read() as conn:
         dropped = int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
     _terminate(postgres_url, dropped)
-    with pytest.raises(StoreError, match="Lost the connection"), database.write() as conn:
+    lost = pytest.raises(StoreError, match=r"Lost the connection.*nothing of this change was")
+    with lost, database.write() as conn:
         conn.execute(sa.text("INSERT INTO t VALUES (1)"))
     with database.read() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar_one() == 0
@@ -153,3 +155,15 @@ def test_a_read_holds_no_transaction_open_and_a_write_still_does(
             assert state(pid) == "idle"
     finally:
         admin.dispose()
+
+
+def test_a_connection_lost_in_the_commit_says_the_outcome_is_unknown(
+    database: Database, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_db, "PING_AFTER_IDLE", 60.0)
+    with (
+        pytest.raises(StoreError, match="may or may not have been saved"),
+        database.write() as conn,
+    ):
+        conn.execute(sa.text("SELECT 1"))
+        _terminate(postgres_url, int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()))

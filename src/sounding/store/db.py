@@ -109,15 +109,23 @@ def store_error(exc: sa.exc.DBAPIError) -> StoreError | None:
     return None
 
 
-def lost_connection(exc: sa.exc.DBAPIError) -> StoreConnectionLostError | None:
+LOST_IN_READ = "retry it; if the request sent a change, check whether it was saved first"
+LOST_BEFORE_COMMIT = "nothing of this change was written: retry"
+LOST_IN_COMMIT = "the change may or may not have been saved: check before sending it again"
+
+
+def lost_connection(
+    exc: sa.exc.DBAPIError, outcome: str = LOST_IN_READ
+) -> StoreConnectionLostError | None:
     """Our error for a statement whose connection the database dropped (a restart, a
-    failover, a terminated backend: SQLAlchemy has then renewed the pool); None otherwise."""
+    failover, a terminated backend: SQLAlchemy has then renewed the pool); None otherwise.
+    ``outcome`` tells the caller what became of the work (one of the ``LOST_*`` phrases)."""
     if not exc.connection_invalidated:
         return None
     reason = str(exc.orig).splitlines()[0] if exc.orig is not None else type(exc).__name__
     return StoreConnectionLostError(
-        f"Lost the connection to the metadata store ({reason}); nothing of this request was "
-        "written, and the next request reconnects: retry",
+        f"Lost the connection to the metadata store ({reason}); the next request reconnects; "
+        f"{outcome}",
         reason=reason,
     )
 
@@ -282,11 +290,14 @@ class Database:
         with self._write_lock, self.engine.connect() as conn:
             if self.is_sqlite:
                 conn.info["sounding_begin"] = "IMMEDIATE"
+            committing = False
             try:
                 with conn.begin():
                     yield conn
+                    committing = True  # what fails from here on failed in COMMIT
             except sa.exc.DBAPIError as exc:
-                refused = store_error(exc) or lost_connection(exc)
+                outcome = LOST_IN_COMMIT if committing else LOST_BEFORE_COMMIT
+                refused = store_error(exc) or lost_connection(exc, outcome)
                 if refused is None:
                     raise
                 logger.warning("The store refused a write: %s", refused.details["reason"])
