@@ -74,6 +74,8 @@ def upgrade_store(settings: Settings) -> list[str]:
     """Migrate the store to the heads; the revisions applied (none when already current)."""
     engine = create_engine(settings.resolved_database_url(), settings.store_max_size_mb)
     try:
+        if migrations.is_current(engine):  # records exactly our heads: no Alembic to load
+            return []
         _, unknown = migrations.pending(engine)
         if unknown:
             raise InvalidInputError(
