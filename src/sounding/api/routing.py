@@ -19,6 +19,7 @@ OpenAPI document, request validation, dependencies, errors — is FastAPI's.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Coroutine
 from enum import Enum
@@ -26,12 +27,13 @@ from typing import Any
 
 import fastapi.routing
 from fastapi import APIRouter, FastAPI, Response
+from fastapi._compat import ModelField
 from fastapi.concurrency import run_in_threadpool
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import ResponseValidationError
 from fastapi.routing import APIRoute, APIWebSocketRoute
-from fastapi.utils import is_body_allowed_for_status_code
+from fastapi.utils import create_model_field, is_body_allowed_for_status_code
 from starlette.requests import Request
 from starlette.routing import Match
 from starlette.types import Scope
@@ -123,9 +125,49 @@ def _one_trip_call(route: Any) -> Callable[..., Coroutine[Any, Any, Any]]:
     return call
 
 
+@functools.cache
+def _response_field(status_code: int | str, model: Any) -> ModelField:
+    """One field per (status, model) of ``responses=``, shared by every route declaring it."""
+    return create_model_field(
+        name=f"Response_{status_code}_{getattr(model, '__name__', 'model')}",
+        type_=model,
+        mode="serialization",
+    )
+
+
 class SoundingRoute(APIRoute):
     """An APIRoute whose sync endpoint, validation and serialization share one thread-pool
-    trip (see the module docstring). Every router under ``/api/v1`` uses it."""
+    trip (see the module docstring). Every router under ``/api/v1`` uses it.
+
+    It also shares the fields of ``responses=`` models between routes: FastAPI builds a
+    pydantic field (a ``TypeAdapter``) for every model of every route's ``responses``, which
+    for the twelve error statuses every operation documents (``ERROR_RESPONSES``) was 2,196
+    of the 2,748 fields a server built at start and most of ``create_app``'s CPU. The field
+    is read only to write the OpenAPI document, where a model's schema is a reference to its
+    component whatever the field's name, so one per (status, model) gives the same document
+    (``tests/api/test_routing.py``)."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        responses: dict[int | str, dict[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        shared: dict[int | str, ModelField] = {}
+        unmodelled: dict[int | str, dict[str, Any]] = {}
+        for status_code, response in (responses or {}).items():
+            model = response.get("model") if isinstance(response, dict) else None
+            if model is None or not is_body_allowed_for_status_code(status_code):
+                unmodelled[status_code] = response  # FastAPI's own handling (and checks)
+                continue
+            shared[status_code] = _response_field(status_code, model)
+            unmodelled[status_code] = {k: v for k, v in response.items() if k != "model"}
+        super().__init__(path, endpoint, responses=unmodelled, **kwargs)
+        if shared:
+            self.responses = dict(responses or {})  # as declared: OpenAPI drops "model"
+            self.response_fields = {**self.response_fields, **shared}
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         # Starlette tries the routes in order, each with its regular expression after a few
