@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # a fake bench: takes the next of its tree's values, logs which tree ran and with which
@@ -143,3 +145,22 @@ def test_lines_of_several_sets_are_keyed() -> None:
     assert compare.dig(before, "demo.seconds") == 3.0
     assert compare.dig(before, "demo.ok") is None  # a flag is not a figure
     assert compare.dig(before, "sample_dbs.seconds") is None
+
+
+def test_trees_run_from_bytecode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both trees are compiled first and run with bytecode, as an install does, even when the
+    caller's environment says not to write it (every run would compile its imports again)."""
+    compare = load_compare()
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    pkg = tmp_path / "tree" / "src" / "sounding"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    compare.compile_tree(sys.executable, tmp_path / "tree")
+    assert list((pkg / "__pycache__").glob("__init__.*.pyc"))
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "import json, os\n"
+        "print(json.dumps({'set': int('PYTHONDONTWRITEBYTECODE' in os.environ)}))\n"
+    )
+    ran = compare.run_once([sys.executable, str(probe)], tmp_path / "tree", {}, timeout=60)
+    assert ran["ok"] and json.loads(ran["stdout"]) == {"set": 0}
