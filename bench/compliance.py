@@ -7,18 +7,28 @@ the second finds nothing new (idempotent) and measures the steady state a nightl
 
     .venv/bin/python bench/compliance.py [--tables 200]
 
+Each timed step starts from a collected heap (``gc.collect()`` before its timer, as ``timeit``
+keeps collections out of what it times): otherwise a full collection owed by the steps before
+(store creation, imports) falls inside whichever step crosses CPython's threshold, and which
+one that is depends on how many objects the process imported, not on the step's own work.
+The collections that still happen inside a step are timed (``gc_s`` per step). Runs on an
+older tree too (``bench/compare.py`` runs this script against bd5d3ba's ``src``).
+
 Prints one JSON line on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -28,10 +38,16 @@ from cryptography.fernet import Fernet  # noqa: E402
 from sounding.config import Settings  # noqa: E402
 from sounding.domain.auth import Principal, Role  # noqa: E402
 from sounding.domain.scans import ScanOptions  # noqa: E402
-from sounding.features.compliance import findings as compliance_findings  # noqa: E402
-from sounding.features.compliance import service as compliance  # noqa: E402
 from sounding.services import scans, sources  # noqa: E402
+
+try:
+    from sounding.features.compliance import findings as compliance_findings
+    from sounding.features.compliance import service as compliance
+except ImportError:  # a tree from before compliance became a package (bd5d3ba)
+    from sounding.services import compliance, compliance_findings  # type: ignore[no-redef]
 from sounding.services.context import build_context  # noqa: E402
+
+T = TypeVar("T")
 
 
 def _pan(i: int) -> str:
@@ -66,6 +82,34 @@ def build_source(path: Path, tables: int) -> None:
     conn.close()
 
 
+GC_SECONDS: dict[str, float] = {}
+
+
+def timed(step: str, call: Callable[[], T]) -> tuple[float, T]:
+    """Seconds ``call`` takes from a collected heap, and its result; the time of the
+    collections inside it goes to ``GC_SECONDS[step]``."""
+    began: list[float] = []
+    spent = 0.0
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        nonlocal spent
+        if phase == "start":
+            began.append(time.perf_counter())
+        elif began:
+            spent += time.perf_counter() - began.pop()
+
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        started = time.perf_counter()
+        result = call()
+        seconds = time.perf_counter() - started
+    finally:
+        gc.callbacks.remove(watch)
+    GC_SECONDS[step] = spent
+    return seconds, result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tables", type=int, default=200)
@@ -78,18 +122,20 @@ def main() -> None:
         ctx = build_context(settings)
         try:
             sources.add(ctx, actor, "bench", f"sqlite:///{db}")
-            started = time.perf_counter()
-            scans.run_scan(ctx, actor, "bench", options=ScanOptions(classify=True))
-            scan_s = time.perf_counter() - started
-            started = time.perf_counter()
-            first = compliance.evaluate(ctx, actor, "bench")
-            first_s = time.perf_counter() - started
-            started = time.perf_counter()
-            second = compliance.evaluate(ctx, actor, "bench")
-            second_s = time.perf_counter() - started
-            started = time.perf_counter()
-            compliance_findings.render_report(ctx, actor, "pci_dss", "html")
-            report_s = time.perf_counter() - started
+            scan_s, _ = timed(
+                "scan",
+                lambda: scans.run_scan(ctx, actor, "bench", options=ScanOptions(classify=True)),
+            )
+            first_s, first = timed(
+                "first_evaluation", lambda: compliance.evaluate(ctx, actor, "bench")
+            )
+            second_s, second = timed(
+                "re_evaluation", lambda: compliance.evaluate(ctx, actor, "bench")
+            )
+            report_s, _ = timed(
+                "pci_html_report",
+                lambda: compliance_findings.render_report(ctx, actor, "pci_dss", "html"),
+            )
         finally:
             ctx.close()
     assets = args.tables * 13
@@ -106,6 +152,7 @@ def main() -> None:
                 "re_evaluation_new_findings": second.opened + second.reopened,
                 "assets_per_s_steady": round(assets / second_s),
                 "pci_html_report_s": round(report_s, 3),
+                "gc_s": {step: round(seconds, 3) for step, seconds in GC_SECONDS.items()},
             }
         )
     )

@@ -16,12 +16,19 @@ Writes a synthetic connected lineage graph (``sounding.testing.lineage_graph``: 
 
     .venv/bin/python bench/ui_lineage.py [--nodes 5000 --edges 6000 --runs 10]
 
+The in-process calls of step 1 each start from a collected heap (``gc.collect()`` before the
+timer, as ``timeit`` keeps collections out of what it times): a full collection owed by the
+graph's writing otherwise lands in one of the timed calls, and costs more the more objects the
+process has imported, whatever the call itself does. ``bench/compare.py`` runs this script
+against an older tree's ``src`` too.
+
 Goals (issue 14): layout ≤ 200 ms, first render ≤ 3 s, panning responds. One JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -72,6 +79,7 @@ def server_layout(home: Path, nodes: int, edges: int, runs: int) -> tuple[str, d
         graph = None
         for _ in range(runs):
             layout.clear_cache()
+            gc.collect()  # each call from a collected heap: see the module's docstring
             started, cpu = time.perf_counter(), time.process_time()
             graph = lineage_explorer.explore(ctx, who, focus, depth=None)
             explore_ms.append((time.perf_counter() - started) * 1000)
@@ -79,6 +87,7 @@ def server_layout(home: Path, nodes: int, edges: int, runs: int) -> tuple[str, d
             layout_ms.append(graph.layout_ms)
             # the layout alone again, uncached, in CPU time (the machine is shared)
             layout.clear_cache()
+            gc.collect()
             cpu = time.process_time()
             lineage_explorer.lay_out(graph)
             layout_cpu_ms.append((time.process_time() - cpu) * 1000)
