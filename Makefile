@@ -52,7 +52,7 @@ layers: $(STAMP)
 # set (without it, every such process compiled every module it imported: 0.4 s a server start).
 PYTEST_WORKERS ?= 2
 pytest: $(STAMP)
-	$(PY) -m compileall -q src >/dev/null
+	$(PY) -m compileall -q src
 	$(VENV)/bin/pytest -q --durations=15 -n $(PYTEST_WORKERS) --dist loadfile
 
 # refresh the vendored browser assets (Swagger UI, the web UI's htmx/Cytoscape.js, the tests'

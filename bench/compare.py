@@ -386,13 +386,16 @@ def compile_tree(python: str, tree: Path) -> None:
     pays for compiling source."""
     folders = [str(p) for p in (tree / "src", tree / "bench", tree / "tests") if p.is_dir()]
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run(
-        [python, "-m", "compileall", "-q", *folders],
+    done = subprocess.run(  # -x: not into hidden folders (bench/.peer-venvs holds whole venvs)
+        [python, "-m", "compileall", "-q", "-x", r"[/\\]\.", *folders],
         env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
         timeout=600,
+        check=False,
     )
+    if done.returncode != 0:  # compileall names the files it could not compile on stdout
+        raise SystemExit(f"compileall failed in {tree}:\n{done.stdout}{done.stderr}")
 
 
 def _children_cpu() -> float:

@@ -43,7 +43,9 @@ from sounding.services import scans, sources  # noqa: E402
 try:
     from sounding.features.compliance import findings as compliance_findings
     from sounding.features.compliance import service as compliance
-except ImportError:  # a tree from before compliance became a package (bd5d3ba)
+except ModuleNotFoundError as missing:  # a tree from before compliance became a package
+    if missing.name not in ("sounding.features", "sounding.features.compliance"):
+        raise
     from sounding.services import compliance, compliance_findings  # type: ignore[no-redef]
 from sounding.services.context import build_context  # noqa: E402
 

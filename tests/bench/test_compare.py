@@ -155,8 +155,16 @@ def test_trees_run_from_bytecode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     pkg = tmp_path / "tree" / "src" / "sounding"
     pkg.mkdir(parents=True)
     (pkg / "__init__.py").write_text("")
+    peers = tmp_path / "tree" / "bench" / ".peer-venvs" / "lib"  # a peer's venv: left alone
+    peers.mkdir(parents=True)
+    (peers / "broken.py").write_text("def (:\n")
     compare.compile_tree(sys.executable, tmp_path / "tree")
     assert list((pkg / "__pycache__").glob("__init__.*.pyc"))
+    assert not (peers / "__pycache__").exists()
+    (pkg / "broken.py").write_text("def (:\n")  # our own code that does not compile stops it
+    with pytest.raises(SystemExit, match=r"broken\.py"):
+        compare.compile_tree(sys.executable, tmp_path / "tree")
+    (pkg / "broken.py").unlink()
     probe = tmp_path / "probe.py"
     probe.write_text(
         "import json, os\n"
