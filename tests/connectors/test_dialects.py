@@ -264,3 +264,21 @@ def test_a_backend_made_from_a_builtins_record_reads_a_real_server(
         _, rows = source.run_quality_query(quality_sql.aggregate_query(target, [rule]).sql)  # type: ignore[attr-defined]
     assert ref.path[-2:] == ("public", "codes") and target.dialect == "cockroachdb"
     assert profile.row_count == 3 and rows == [(3, 1)]
+
+
+def test_sqlite_regexp_searches_like_postgres_tilde() -> None:
+    """SQLite's REGEXP function: ``re.search`` semantics, NULL in, NULL out; a number is
+    matched as its text; a pattern that does not compile is an error, not a cached answer."""
+    import re
+
+    import pytest
+
+    from sounding.connectors.sql_sqlite import sqlite_regexp
+
+    assert sqlite_regexp(r"b+", "abbbc") is True
+    assert sqlite_regexp(r"^b", "abc") is False
+    assert sqlite_regexp(None, "abc") is None and sqlite_regexp("a", None) is None
+    assert sqlite_regexp(r"^\d{3}$", 123) is True
+    for _ in range(2):
+        with pytest.raises(re.error):
+            sqlite_regexp("(", "x")
