@@ -67,3 +67,37 @@ def test_every_feature_hook_resolves(feature: features.Feature) -> None:
     if feature.search_source is not None:
         source = feature.search_source()
         assert isinstance(source.kind, str) and callable(source.documents)
+
+
+def test_binding_step_types_imports_no_feature_service(tmp_path: Path) -> None:
+    """An engine's first start binds every feature's step types; the feature's modules load
+    when one of its steps is planned, so a scan workflow (``sounding scan``) imports neither
+    the quality runs nor the compliance frameworks. Checked in a fresh process."""
+    import json
+    import subprocess
+    import sys
+
+    probe = (
+        "import json, sys, tempfile\n"
+        "from pathlib import Path\n"
+        "from sounding.config import Settings\n"
+        "from sounding.services.context import build_context\n"
+        "from sounding.services.executors import local_step_types\n"
+        "ctx = build_context(Settings(home=Path(tempfile.mkdtemp())))\n"
+        "before = set(sys.modules)\n"
+        "registry = local_step_types(ctx)\n"
+        "handlers = [registry.handler(n) for n in ('quality', 'compliance')]\n"
+        "loaded = sorted(m for m in set(sys.modules) - before\n"
+        "                if m.startswith('sounding.features.'))\n"
+        "ctx.close()\n"
+        "print(json.dumps(loaded))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+        env={**__import__("os").environ, "SOUNDING_HOME": str(tmp_path)},
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []

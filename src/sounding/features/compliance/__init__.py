@@ -18,14 +18,19 @@ from sounding.services.features import AnalyticsWindow, Feature
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from sounding.orchestration.steps import StepTypeRegistry
+    from sounding.orchestration.steps import StepContext, StepPlan, StepTypeRegistry
     from sounding.services.context import Context
 
 
 def _bind_step_types(ctx: Context, registry: StepTypeRegistry) -> None:
-    from sounding.features.compliance import service
+    # the service (frameworks, checks) loads when a compliance step is first planned, not
+    # when an engine starts: a scan workflow never imports it
+    def plan(step: StepContext) -> StepPlan:
+        from sounding.features.compliance import service
 
-    registry.register("compliance", lambda s: service.plan_step(ctx, s), replace=True)
+        return service.plan_step(ctx, step)
+
+    registry.register("compliance", plan, replace=True)
 
 
 def _analytics(conn: Connection, window: AnalyticsWindow) -> Mapping[str, object]:

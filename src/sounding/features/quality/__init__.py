@@ -19,14 +19,19 @@ if TYPE_CHECKING:
     import sqlalchemy as sa
     from sqlalchemy.engine import Connection
 
-    from sounding.orchestration.steps import StepTypeRegistry
+    from sounding.orchestration.steps import StepContext, StepPlan, StepTypeRegistry
     from sounding.services.context import Context
 
 
 def _bind_step_types(ctx: Context, registry: StepTypeRegistry) -> None:
-    from sounding.features.quality.steps import bind_quality
+    # the step's modules (runs, checks, the service) load when a quality step is first
+    # planned, not when an engine starts: a scan workflow never imports them
+    def plan(step: StepContext) -> StepPlan:
+        from sounding.features.quality.steps import plan_quality
 
-    bind_quality(ctx, registry)
+        return plan_quality(ctx, step)
+
+    registry.register("quality", plan, replace=True)
 
 
 # the hooks import the modules doing the work when called: loading the registry stays cheap

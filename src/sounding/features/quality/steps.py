@@ -17,7 +17,6 @@ from sounding.features.quality import runs as quality_runs
 from sounding.orchestration.steps import (
     StepContext,
     StepPlan,
-    StepTypeRegistry,
     TaskContext,
     TaskSpec,
 )
@@ -40,36 +39,34 @@ def _tasks(ctx: Context, source: str) -> list[TaskSpec]:
     return [TaskSpec(urn, source=source, payload=urn) for _, urn in sorted(tables.items())]
 
 
-def bind_quality(ctx: Context, registry: StepTypeRegistry) -> None:
-    def plan(step: StepContext) -> StepPlan:
-        source = step.config.get("source")
-        if not source:
-            raise InvalidInputError("A quality step needs config.source (a source name)")
-        strict = bool(step.config.get("fail_on_error"))
+def plan_quality(ctx: Context, step: StepContext) -> StepPlan:
+    """The ``quality`` step's plan: one task per table of the source with active rules."""
+    source = step.config.get("source")
+    if not source:
+        raise InvalidInputError("A quality step needs config.source (a source name)")
+    strict = bool(step.config.get("fail_on_error"))
 
-        def run(task: TaskContext) -> dict[str, Any]:
-            actor = workflow_principal(task.execution_id)
-            result = quality_runs.run_quality(ctx, actor, str(source), str(task.payload))
-            failed = [
-                r.rule or str(r.rule_id)
-                for r in result.results
-                if r.passed is False and r.severity == "error"
-            ]
-            if result.error:
-                raise SourceError(result.error, source=source)
-            if strict and failed:
-                raise QualityRulesFailedError(
-                    f"{task.payload}: {len(failed)} quality rule(s) failed: {', '.join(failed)}",
-                    source=source,
-                )
-            return {
-                "object": task.payload,
-                "run_id": result.id,
-                "passed": result.rules_passed,
-                "failed": result.rules_failed,
-                "errored": result.rules_errored,
-            }
+    def run(task: TaskContext) -> dict[str, Any]:
+        actor = workflow_principal(task.execution_id)
+        result = quality_runs.run_quality(ctx, actor, str(source), str(task.payload))
+        failed = [
+            r.rule or str(r.rule_id)
+            for r in result.results
+            if r.passed is False and r.severity == "error"
+        ]
+        if result.error:
+            raise SourceError(result.error, source=source)
+        if strict and failed:
+            raise QualityRulesFailedError(
+                f"{task.payload}: {len(failed)} quality rule(s) failed: {', '.join(failed)}",
+                source=source,
+            )
+        return {
+            "object": task.payload,
+            "run_id": result.id,
+            "passed": result.rules_passed,
+            "failed": result.rules_failed,
+            "errored": result.rules_errored,
+        }
 
-        return StepPlan(run, _tasks(ctx, str(source)))
-
-    registry.register("quality", plan, replace=True)
+    return StepPlan(run, _tasks(ctx, str(source)))
