@@ -56,7 +56,7 @@ def catalog_analytics(ctx: Context, actor: Principal, days: int = 30) -> dict[st
     window = AnalyticsWindow(since_day=since_day, since=since, days=days)
     shown = [q for q in features.coverage() if q.in_analytics]
     with ctx.db.read() as conn:
-        counts = repo.coverage_counts(conn, {q.key: q.asset_ids() for q in shown})
+        counts = repo.coverage_counts(conn, {q.key: q.asset_ids for q in shown})
         out: dict[str, Any] = {
             "days": days,
             "since": since,

@@ -135,7 +135,7 @@ def home(ctx: Context, actor: Principal) -> HomeOverview:
         by_type = analytics_repo.counts_by_type(conn)
         by_source = {r["source"]: int(r["count"]) for r in analytics_repo.objects_by_source(conn)}
         added = features.coverage()
-        counts = analytics_repo.coverage_counts(conn, {q.key: q.asset_ids() for q in added})
+        counts = analytics_repo.coverage_counts(conn, {q.key: q.asset_ids for q in added})
         todo: dict[str, int] = {}
         for feature in features.load():
             if feature.todo is not None:
