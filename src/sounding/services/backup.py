@@ -76,13 +76,13 @@ def upgrade_store(settings: Settings) -> list[str]:
     try:
         if migrations.is_current(engine):  # records exactly our heads: no Alembic to load
             return []
-        _, unknown = migrations.pending(engine)
+        todo, unknown = migrations.pending(engine)
         if unknown:
             raise InvalidInputError(
                 f"The store records migrations this Sounding ({__version__}) does not know: "
                 f"{', '.join(unknown)}; it was written by a newer release"
             )
-        return migrations.upgrade_reporting(engine)
+        return migrations.upgrade_reporting(engine, todo)
     finally:
         engine.dispose()
 
